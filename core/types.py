@@ -1,0 +1,80 @@
+"""Plain value types passed forward between the stages (ingest -> ocr/signing -> vault -> api).
+
+Enums carry the wire values used in JSON, the catalogue and the API, so one spelling serves all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class PageVerdict(StrEnum):
+    """Why a page may need attention at the scanning station."""
+
+    BLANK = "blank"
+    LOW_RESOLUTION = "low_resolution"
+    TOO_DARK = "too_dark"
+    TOO_LIGHT = "too_light"
+    UNREADABLE = "unreadable"
+
+
+# Verdicts that ask the station to rescan the page (a blank page is reported, not rescanned).
+RESCAN_VERDICTS = frozenset(
+    {PageVerdict.LOW_RESOLUTION, PageVerdict.TOO_DARK, PageVerdict.TOO_LIGHT, PageVerdict.UNREADABLE}
+)
+
+
+@dataclass(frozen=True)
+class PageIssue:
+    """One verdict on one page (1-based page number in the document), with a reason a person can act on."""
+
+    page: int
+    verdict: PageVerdict
+    reason: str
+
+
+class DocumentKind(StrEnum):
+    COMPONENT = "component"  # thành phần hồ sơ
+    RESULT = "result"  # kết quả giải quyết TTHC, code <dossier code>-KQ<n>
+    CERTIFIED_COPY = "certified_copy"  # bản sao điện tử chứng thực từ bản chính
+    CITIZEN_UPLOAD = "citizen_upload"
+
+
+class DocumentStatus(StrEnum):
+    VALID = "valid"
+    SUPERSEDED = "superseded"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class SignatureLevel(StrEnum):
+    """PAdES baseline levels (ETSI EN 319 142-1)."""
+
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+    B_LTA = "B-LTA"
+
+
+class Verdict(StrEnum):
+    """Validation conclusions of ETSI EN 319 102-1."""
+
+    TOTAL_PASSED = "TOTAL-PASSED"
+    INDETERMINATE = "INDETERMINATE"
+    TOTAL_FAILED = "TOTAL-FAILED"
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """Descriptive metadata of one digitised document, written into its XMP and catalogue record."""
+
+    title: str = ""
+    dossier_code: str | None = None
+    type_code: str | None = None
+    owner_id: str | None = None
+    digitised_at: dt.datetime | None = None
+    language: str = "vi"
+    extra: dict[str, str] = field(default_factory=dict)
