@@ -78,3 +78,28 @@ class DocumentInfo:
     digitised_at: dt.datetime | None = None
     language: str = "vi"
     extra: dict[str, str] = field(default_factory=dict)
+
+
+class Role(StrEnum):
+    """Who calls sohoa: scanning stations, case handlers, citizens (owners), the national portal, admins."""
+
+    STATION = "station"
+    HANDLER = "handler"
+    CITIZEN = "citizen"
+    PORTAL = "portal"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """An authenticated caller, as the API hands it to the vault for every authorised read or write.
+
+    `agency_code` is set for stations and handlers, `owner_id` for citizens (their personal ID or tax code),
+    `purpose` is the stated purpose of a read (required from handlers and the portal).
+    """
+
+    subject: str
+    role: Role
+    agency_code: str | None = None
+    owner_id: str | None = None
+    purpose: str | None = None
