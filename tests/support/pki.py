@@ -1,0 +1,347 @@
+"""A real test PKI for signing tests: keys, a certomancer config and its animator serving OCSP, CRLs and timestamps.
+
+Root → intermediate → officer, agency, revoked and expired signers; an OCSP responder (ocsp_no_check) and a TSA
+(critical timeStamping) with CRL repositories, all served over HTTP on a free loopback port.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+ARCH = "sohoa-test"
+P12_PASSWORD = "sohoa-test-password"
+SIGNER_LABELS = ("officer", "agency", "revoked", "expired")
+KEY_LABELS = ("root", "interm", "interm-ocsp", "tsa", *SIGNER_LABELS)
+
+SUBJECTS: dict[str, dict[str, str]] = {
+    "root": {"common-name": "Sohoa Test Root CA"},
+    "interm": {"common-name": "Sohoa Test Issuing CA"},
+    "interm-ocsp": {"common-name": "Sohoa Test OCSP Responder"},
+    "tsa": {"common-name": "Sohoa Test Time Stamping Authority"},
+    "officer": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Nguyễn Thị Hồng Nhung"},
+    "agency": {"organizational-unit-name": "Văn phòng", "common-name": "Ủy ban nhân dân tỉnh Quảng Trị"},
+    "revoked": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Trần Văn Bị Thu Hồi"},
+    "expired": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Lê Văn Hết Hạn"},
+}
+
+
+@dataclass(frozen=True)
+class TestIdentity:
+    """One signer of the test PKI: its PKCS#12 file (password `P12_PASSWORD`), key and certificate PEM files."""
+
+    label: str
+    p12: Path
+    key_pem: Path
+    cert_pem: Path
+    common_name: str
+
+
+@dataclass
+class TestPki:
+    """A running test PKI: folders, URLs, the root as trust anchor, and every signer identity."""
+
+    root_dir: Path
+    port: int
+    root_cert: Path
+    intermediate_cert: Path
+    tsa_cert: Path
+    identities: dict[str, TestIdentity] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def tsa_url(self) -> str:
+        return f"{self.base_url}/{ARCH}/tsa/tsa"
+
+    @property
+    def trust_dir(self) -> Path:
+        return self.root_cert.parent
+
+    @property
+    def password(self) -> str:
+        return P12_PASSWORD
+
+    def identity(self, label: str) -> TestIdentity:
+        return self.identities[label]
+
+    def stop(self) -> None:
+        """Stop the animator (only the process this object started)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self.process = None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def _validity(start: dt.datetime, end: dt.datetime) -> dict[str, str]:
+    return {"valid-from": _stamp(start), "valid-to": _stamp(end)}
+
+
+def _key_usage(*usages: str) -> dict[str, Any]:
+    return {
+        "id": "key_usage",
+        "critical": True,
+        "smart-value": {"schema": "key-usage", "params": list(usages)},
+    }
+
+
+def _crl_dp(repo: str) -> dict[str, Any]:
+    return {
+        "id": "crl_distribution_points",
+        "smart-value": {"schema": "crl-dist-url", "params": {"crl-repo-names": [repo]}},
+    }
+
+
+def _aia(responder: str) -> dict[str, Any]:
+    return {
+        "id": "authority_information_access",
+        "smart-value": {"schema": "aia-urls", "params": {"ocsp-responder-names": [responder]}},
+    }
+
+
+def build_config(port: int, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The certomancer configuration (as a dict) for a PKI whose services answer on `port`."""
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    year = dt.timedelta(days=365)
+    leaf_ext = [_key_usage("digital_signature", "non_repudiation"), _crl_dp("interm"), _aia("interm")]
+    ca_ext = [_key_usage("digital_signature", "key_cert_sign", "crl_sign")]
+    certs: dict[str, Any] = {
+        "root": {
+            "subject": "root",
+            "subject-key": "root",
+            "issuer": "root",
+            "authority-key": "root",
+            "validity": _validity(now - 2 * year, now + 20 * year),
+            "extensions": [{"id": "basic_constraints", "critical": True, "value": {"ca": True}}, *ca_ext],
+        },
+        "interm": {
+            "issuer": "root",
+            "validity": _validity(now - 2 * year, now + 10 * year),
+            "extensions": [
+                {
+                    "id": "basic_constraints",
+                    "critical": True,
+                    "value": {"ca": True, "path-len-constraint": 0},
+                },
+                *ca_ext,
+                _crl_dp("root"),
+            ],
+        },
+        "interm-ocsp": {
+            "issuer": "interm",
+            "validity": _validity(now - 2 * year, now + 10 * year),
+            "extensions": [
+                _key_usage("digital_signature"),
+                {"id": "extended_key_usage", "critical": True, "value": ["ocsp_signing"]},
+                {"id": "ocsp_no_check"},
+            ],
+        },
+        "tsa": {
+            "issuer": "root",
+            "validity": _validity(now - 2 * year, now + 10 * year),
+            "extensions": [
+                _key_usage("digital_signature"),
+                {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
+                _crl_dp("root"),
+            ],
+        },
+        "officer": {
+            "issuer": "interm",
+            "validity": _validity(now - year, now + 3 * year),
+            "extensions": leaf_ext,
+        },
+        "agency": {
+            "issuer": "interm",
+            "validity": _validity(now - year, now + 3 * year),
+            "extensions": leaf_ext,
+        },
+        "revoked": {
+            "issuer": "interm",
+            "validity": _validity(now - year, now + 3 * year),
+            "extensions": leaf_ext,
+            "revocation": {"revoked-since": _stamp(now - dt.timedelta(days=30)), "reason": "key_compromise"},
+        },
+        "expired": {
+            "issuer": "interm",
+            "validity": _validity(now - 3 * year, now - year),
+            "extensions": leaf_ext,
+        },
+    }
+    return {
+        "external-url-prefix": f"http://127.0.0.1:{port}",
+        "keysets": {ARCH: {"keys": {label: {"path": f"{label}.key.pem"} for label in KEY_LABELS}}},
+        "pki-architectures": {
+            ARCH: {
+                "keyset": ARCH,
+                "entity-defaults": {"country-name": "VN", "organization-name": "Sohoa Test PKI"},
+                "entities": SUBJECTS,
+                "certs": certs,
+                "services": {
+                    "ocsp": {
+                        "interm": {
+                            "for-issuer": "interm",
+                            "responder-cert": "interm-ocsp",
+                            "signing-key": "interm-ocsp",
+                        }
+                    },
+                    "crl-repo": {
+                        "root": {
+                            "for-issuer": "root",
+                            "signing-key": "root",
+                            "simulated-update-schedule": "P90D",
+                        },
+                        "interm": {
+                            "for-issuer": "interm",
+                            "signing-key": "interm",
+                            "simulated-update-schedule": "P7D",
+                        },
+                    },
+                    "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
+                },
+            }
+        },
+    }
+
+
+def write_keys(key_dir: Path) -> None:
+    """RSA-2048 keys for every entity, unencrypted PEM (certomancer does not generate keys)."""
+    key_dir.mkdir(parents=True, exist_ok=True)
+    for label in KEY_LABELS:
+        target = key_dir / f"{label}.key.pem"
+        if target.exists():
+            continue
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        target.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+
+
+def certomancer_executable() -> str:
+    local = Path(sys.executable).parent / "certomancer"
+    if local.exists():
+        return str(local)
+    found = shutil.which("certomancer")
+    if found is None:
+        raise RuntimeError("certomancer is not installed (pip install 'certomancer[web-api,pkcs11]')")
+    return found
+
+
+def _export_material(pki: TestPki, config_path: Path, key_dir: Path) -> None:
+    from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
+
+    arch = CertomancerConfig.from_file(str(config_path), key_search_dir=str(key_dir)).get_pki_arch(
+        ArchLabel(ARCH)
+    )
+    for label, target in (("root", pki.root_cert), ("interm", pki.intermediate_cert), ("tsa", pki.tsa_cert)):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(_pem(arch.get_cert(CertLabel(label)).dump()))
+    ident_dir = pki.root_dir / "identities"
+    ident_dir.mkdir(parents=True, exist_ok=True)
+    for label in SIGNER_LABELS:
+        p12 = ident_dir / f"{label}.p12"
+        p12.write_bytes(arch.package_pkcs12(CertLabel(label), password=P12_PASSWORD.encode()))
+        cert_pem = ident_dir / f"{label}.cert.pem"
+        cert_pem.write_bytes(_pem(arch.get_cert(CertLabel(label)).dump()))
+        pki.identities[label] = TestIdentity(
+            label=label,
+            p12=p12,
+            key_pem=key_dir / f"{label}.key.pem",
+            cert_pem=cert_pem,
+            common_name=SUBJECTS[label]["common-name"],
+        )
+
+
+def _pem(der: bytes) -> bytes:
+    from asn1crypto import pem
+
+    return bytes(pem.armor("CERTIFICATE", der))
+
+
+def _wait_until_serving(pki: TestPki, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    url = f"{pki.base_url}/{ARCH}/crls/interm/latest.crl"
+    last_error: Exception | None = None
+    while time.monotonic() < deadline:
+        if pki.process is not None and pki.process.poll() is not None:
+            raise RuntimeError(f"certomancer animator exited with code {pki.process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError) as exc:
+            last_error = exc
+        time.sleep(0.1)
+    pki.stop()
+    raise RuntimeError(f"certomancer animator did not answer on {url}: {last_error}")
+
+
+def start_pki(root_dir: Path, port: int | None = None, timeout: float = 30.0) -> TestPki:
+    """Create keys, config and PKCS#12 files under `root_dir`, start the animator, wait until it answers."""
+    port = port or free_port()
+    key_dir = root_dir / "keys"
+    write_keys(key_dir)
+    config_path = root_dir / "certomancer.yml"
+    config_path.write_text(yaml.safe_dump(build_config(port), allow_unicode=True), encoding="utf-8")
+    pki = TestPki(
+        root_dir=root_dir,
+        port=port,
+        root_cert=root_dir / "trust" / "root.pem",
+        intermediate_cert=root_dir / "certs" / "intermediate.pem",
+        tsa_cert=root_dir / "certs" / "tsa.pem",
+    )
+    _export_material(pki, config_path, key_dir)
+    log = (root_dir / "animator.log").open("wb")
+    pki.process = subprocess.Popen(
+        [
+            certomancer_executable(),
+            "--config",
+            str(config_path),
+            "--key-root",
+            str(key_dir),
+            "animate",
+            "--port",
+            str(port),
+            "--no-web-ui",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=root_dir,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    _wait_until_serving(pki, timeout)
+    return pki
