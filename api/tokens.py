@@ -1,0 +1,136 @@
+"""Bearer JWT verification (PyJWT; PEM key, JWKS or OIDC discovery) and development token minting.
+
+Development tokens exist only on the embedded default: they are signed with an Ed25519 key kept in
+`<data dir>/secrets/jwt-dev-ed25519.pem`, which the server uses to verify them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from api.settings import ApiSettings
+from core.settings import CoreSettings
+from core.types import Actor, Role
+
+DEV_KEY_NAME = "jwt-dev-ed25519.pem"
+
+
+class TokenError(Exception):
+    """A bearer token is missing, malformed, expired, not yet valid, or not for this service."""
+
+
+def _development_private_key(core: CoreSettings) -> Ed25519PrivateKey:
+    path = core.path("secrets", DEV_KEY_NAME)
+    if not path.exists():
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    assert isinstance(key, Ed25519PrivateKey)
+    return key
+
+
+def mint_development_token(
+    api: ApiSettings,
+    core: CoreSettings,
+    *,
+    role: Role,
+    subject: str,
+    agency_code: str | None = None,
+    owner_id: str | None = None,
+    lifetime: dt.timedelta = dt.timedelta(hours=8),
+) -> str:
+    """A signed JWT the embedded default accepts; refused when production keys are configured."""
+    if not api.development_keys:
+        raise TokenError(
+            "development tokens are only minted on the embedded default (no JWT keys configured)"
+        )
+    now = dt.datetime.now(dt.UTC)
+    claims: dict[str, Any] = {
+        "iss": api.jwt_issuer,
+        "aud": api.jwt_audience,
+        "sub": subject,
+        "role": role.value,
+        "iat": now,
+        "nbf": now,
+        "exp": now + lifetime,
+    }
+    if agency_code:
+        claims["agency"] = agency_code
+    if owner_id:
+        claims["owner"] = owner_id
+    return jwt.encode(claims, _development_private_key(core), algorithm="EdDSA")
+
+
+@dataclass
+class TokenVerifier:
+    """Verifies signature, `iss`, `aud`, `exp` and `nbf`, then turns the claims into an `Actor`."""
+
+    api: ApiSettings
+    core: CoreSettings
+
+    @cached_property
+    def _jwks_client(self) -> jwt.PyJWKClient | None:
+        url = self.api.jwt_jwks_url
+        if self.api.oidc_discovery_url:
+            response = httpx.get(self.api.oidc_discovery_url, timeout=self.api.http_timeout_seconds)
+            response.raise_for_status()
+            url = response.json()["jwks_uri"]
+        if url is None:
+            return None
+        return jwt.PyJWKClient(url, cache_keys=True, timeout=int(self.api.http_timeout_seconds))
+
+    @cached_property
+    def _static_key(self) -> Any:
+        if self.api.jwt_public_key_file:
+            return serialization.load_pem_public_key(self.api.jwt_public_key_file.read_bytes())
+        if self.api.development_keys:
+            return _development_private_key(self.core).public_key()
+        return None
+
+    def _key_for(self, token: str) -> Any:
+        client = self._jwks_client
+        if client is not None:
+            return client.get_signing_key_from_jwt(token).key
+        return self._static_key
+
+    def verify(self, token: str) -> Actor:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key_for(token),
+                algorithms=self.api.jwt_algorithms,
+                audience=self.api.jwt_audience,
+                issuer=self.api.jwt_issuer,
+                leeway=self.api.jwt_leeway_seconds,
+                options={"require": ["exp", "iss", "aud", "sub"]},
+            )
+        except (jwt.PyJWTError, httpx.HTTPError, KeyError, ValueError) as exc:
+            raise TokenError(f"invalid bearer token: {exc}") from exc
+        return actor_from_claims(claims)
+
+
+def actor_from_claims(claims: dict[str, Any]) -> Actor:
+    """Map token claims to an Actor; stations and handlers need an agency, citizens an owner id."""
+    try:
+        role = Role(claims.get("role", ""))
+    except ValueError as exc:
+        raise TokenError("token has no known `role` claim") from exc
+    agency, owner = claims.get("agency"), claims.get("owner")
+    if role in (Role.STATION, Role.HANDLER) and not agency:
+        raise TokenError(f"a {role.value} token must carry an `agency` claim")
+    if role is Role.CITIZEN and not owner:
+        raise TokenError("a citizen token must carry an `owner` claim")
+    return Actor(subject=str(claims["sub"]), role=role, agency_code=agency, owner_id=owner)

@@ -1,0 +1,31 @@
+"""The one Celery app of sohoa: broker from settings, late acknowledgement, no result backend.
+
+Document and batch state live in the vault's catalogue, not in Celery results, so any broker will do.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from ingest.settings import ingest_settings
+
+
+def make_celery() -> Celery:
+    settings = ingest_settings()
+    app = Celery("sohoa", broker=settings.resolved_broker_url(), include=["ingest.tasks"])
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": 3600},
+        worker_hijack_root_logger=False,
+        timezone="Asia/Ho_Chi_Minh",
+    )
+    return app
+
+
+celery_app = make_celery()

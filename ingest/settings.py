@@ -1,0 +1,48 @@
+"""Pipeline and upload settings (`SOHOA_INGEST_*`): broker, worker concurrency, time and size limits.
+
+With no broker configured the pipeline uses kombu's SQLAlchemy transport on a SQLite file in the data folder:
+no server to install, and the same task code runs as on Redis or RabbitMQ.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.settings import core_settings
+
+
+class IngestSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_INGEST_", extra="ignore")
+
+    broker_url: str | None = None  # redis://127.0.0.1:6379/0, amqp://guest:guest@127.0.0.1:5672//, ...
+    worker_concurrency: int = 2
+    # Task time limits: a base plus a per-page allowance (OCR costs ~3 CPU s per 300-dpi page).
+    time_limit_base_seconds: int = 120
+    time_limit_per_page_seconds: int = 30
+    max_retries: int = 5
+    retry_backoff_max_seconds: int = 60
+    # Upload limits.
+    max_upload_bytes: int = 2 * 1024**3
+    max_file_bytes: int = 80 * 1024**2
+    max_pages: int = 500
+    max_pixels_per_page: int = 120_000_000
+    max_zip_ratio: float = 50.0
+
+    @property
+    def embedded_broker(self) -> bool:
+        return self.broker_url is None
+
+    def resolved_broker_url(self) -> str:
+        if self.broker_url:
+            return self.broker_url
+        return f"sqla+sqlite:///{core_settings().path('broker', 'broker.sqlite')}"
+
+    def time_limit(self, pages: int) -> int:
+        return self.time_limit_base_seconds + self.time_limit_per_page_seconds * max(pages, 1)
+
+
+@lru_cache(maxsize=1)
+def ingest_settings() -> IngestSettings:
+    return IngestSettings()
