@@ -12,7 +12,10 @@ from ingest.settings import ingest_settings
 
 def make_celery() -> Celery:
     settings = ingest_settings()
-    app = Celery("sohoa", broker=settings.resolved_broker_url(), include=["ingest.tasks"])
+    broker_url = settings.resolved_broker_url()
+    app = Celery("sohoa", broker=broker_url, include=["ingest.tasks"])
+    # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
+    transport_options = {"visibility_timeout": 3600} if broker_url.startswith(("redis", "rediss")) else {}
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -21,7 +24,7 @@ def make_celery() -> Celery:
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": 3600},
+        broker_transport_options=transport_options,
         worker_hijack_root_logger=False,
         timezone="Asia/Ho_Chi_Minh",
     )
