@@ -1,0 +1,68 @@
+"""The pipeline's own tables, beside the vault catalogue in the same database: batches, their documents and
+progress events. The vault owns documents once stored; these rows only track intake work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from vault.models import UTCDateTime, utcnow
+
+
+class IngestBase(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        dt.datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
+
+
+class Batch(IngestBase):
+    __tablename__ = "ingest_batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    station_id: Mapped[str] = mapped_column(String(64))
+    agency_code: Mapped[str] = mapped_column(String(35), index=True)
+    procedure_code: Mapped[str] = mapped_column(String(64))
+    dossier_code: Mapped[str] = mapped_column(String(50), index=True)
+    owner_id: Mapped[str] = mapped_column(String(16))
+    submitted_by: Mapped[str] = mapped_column(String(255))
+    page_count: Mapped[int] = mapped_column(Integer)
+    staging_dir: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class BatchDocument(IngestBase):
+    __tablename__ = "ingest_batch_documents"
+    __table_args__ = (UniqueConstraint("batch_id", "index"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("ingest_batches.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)  # 0-based position in the batch
+    name: Mapped[str] = mapped_column(String(500))
+    type_code: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))
+    pages: Mapped[list[Any]] = mapped_column()  # 0-based indices into the batch's page files
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
+    step: Mapped[str | None] = mapped_column(String(20))  # ocr|sign|store
+    document_id: Mapped[str | None] = mapped_column(String(32))
+    signature: Mapped[str | None] = mapped_column(String(20))
+    rescan: Mapped[list[Any]] = mapped_column(default=list)  # [{"page", "reason"}]
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BatchEvent(IngestBase):
+    __tablename__ = "ingest_batch_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("ingest_batches.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(30))  # page|document|batch
+    data: Mapped[dict[str, Any]] = mapped_column()
