@@ -1,7 +1,7 @@
-"""A real test PKI for signing tests: keys, a certomancer config and its animator serving OCSP, CRLs and timestamps.
+"""A real test PKI for signing tests: keys, a certomancer config, its animator serving OCSP, CRLs, timestamps.
 
-Root → intermediate → officer, agency, revoked and expired signers; an OCSP responder (ocsp_no_check) and a TSA
-(critical timeStamping) with CRL repositories, all served over HTTP on a free loopback port.
+Root → intermediate → officer, agency, revoked and expired signers; an OCSP responder (ocsp_no_check) and a
+TSA (critical timeStamping) with CRL repositories, all served over HTTP on a free loopback port.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ SUBJECTS: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class TestIdentity:
-    """One signer of the test PKI: its PKCS#12 file (password `P12_PASSWORD`), key and certificate PEM files."""
+    """One signer of the test PKI: PKCS#12 file (password `P12_PASSWORD`), key and certificate PEM files."""
 
     label: str
     p12: Path

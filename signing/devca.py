@@ -1,0 +1,185 @@
+"""The development CA and unit certificates sohoa creates on first run, for the embedded default only.
+
+Subject names say "DEVELOPMENT ONLY — NOT FOR LEGAL USE"; files live in `<data dir>/signing/dev/` (keys 0600).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+DEV_MARK = "DEVELOPMENT ONLY — NOT FOR LEGAL USE"
+ORGANISATION = "sohoa development (không có giá trị pháp lý)"
+ROLES = ("officer", "agency")
+CA_YEARS = 10
+UNIT_YEARS = 2
+RENEW_BEFORE = dt.timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class DevMaterial:
+    """Paths of one development unit: its key, its certificate, and the development CA certificate."""
+
+    key_pem: Path
+    cert_pem: Path
+    ca_pem: Path
+
+
+def dev_folder(data_dir: Path) -> Path:
+    return data_dir / "signing" / "dev"
+
+
+def ensure_dev_material(data_dir: Path, role: str) -> DevMaterial:
+    """Create (first run) or reuse the development CA and the unit certificate for `role`."""
+    if role not in ROLES:
+        raise ValueError(f"unknown development role {role!r}; expected one of {', '.join(ROLES)}")
+    folder = dev_folder(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with _locked(folder / ".lock"):
+        ca_key, ca_cert = _ensure_ca(folder)
+        material = DevMaterial(
+            key_pem=folder / f"{role}.key.pem", cert_pem=folder / f"{role}.pem", ca_pem=folder / "ca.pem"
+        )
+        if not _usable(material.cert_pem) or not material.key_pem.exists():
+            key = _new_key()
+            _write_key(material.key_pem, key)
+            _write_cert(material.cert_pem, _unit_cert(role, key, ca_key, ca_cert))
+        return material
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _usable(cert_path: Path) -> bool:
+    if not cert_path.exists():
+        return False
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    return cert.not_valid_after_utc - RENEW_BEFORE > _now()
+
+
+def _new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
+    data = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, path)
+
+
+def _write_cert(path: Path, cert: x509.Certificate) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    os.replace(tmp, path)
+
+
+def _name(common_name: str, unit: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _ensure_ca(folder: Path) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    key_path, cert_path = folder / "ca.key.pem", folder / "ca.pem"
+    if key_path.exists() and _usable(cert_path):
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+        assert isinstance(key, rsa.RSAPrivateKey)
+        return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
+    key = _new_key()
+    name = _name(f"sohoa development CA — {DEV_MARK}", DEV_MARK)
+    now = _now()
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    _write_key(key_path, key)
+    _write_cert(cert_path, cert)
+    return key, cert
+
+
+def _unit_cert(
+    role: str, key: rsa.RSAPrivateKey, ca_key: rsa.RSAPrivateKey, ca_cert: x509.Certificate
+) -> x509.Certificate:
+    now = _now()
+    return (
+        x509.CertificateBuilder()
+        .subject_name(_name(f"{DEV_MARK} ({role})", DEV_MARK))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(min(now + dt.timedelta(days=365 * UNIT_YEARS), ca_cert.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )

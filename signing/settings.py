@@ -1,0 +1,91 @@
+"""Settings of the signing stage (`SOHOA_SIGNING_*`): levels per document kind, TSA, trust, network, stamps.
+
+Paths default to folders under the core data directory (`<data dir>/signing/...`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.settings import core_settings
+from core.types import DocumentKind, SignatureLevel
+
+DEFAULT_FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
+    Path("/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf"),
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"),
+)
+
+
+def _default_levels() -> dict[DocumentKind, SignatureLevel]:
+    return {
+        DocumentKind.COMPONENT: SignatureLevel.B_LTA,
+        DocumentKind.RESULT: SignatureLevel.B_LTA,
+        DocumentKind.CERTIFIED_COPY: SignatureLevel.B_LTA,
+        DocumentKind.CITIZEN_UPLOAD: SignatureLevel.B_T,
+    }
+
+
+class StampPlacement(BaseModel):
+    """Where a stamp goes: 1-based page (negative counts from the end), corner and size in points."""
+
+    page: int = 1
+    corner: str = "top-left"  # top-left | top-right | bottom-left | bottom-right
+    margin: float = 28.0  # 1 cm from the page edges
+    width: float = 190.0
+    height: float = 60.0
+
+
+class SigningSettings(BaseSettings):
+    """All knobs of the signing stage; environment variables `SOHOA_SIGNING_<FIELD>` (JSON for dicts)."""
+
+    model_config = SettingsConfigDict(env_prefix="SOHOA_SIGNING_", env_nested_delimiter="__", extra="ignore")
+
+    levels: dict[DocumentKind, SignatureLevel] = Field(default_factory=_default_levels)
+    tsa_url: str | None = None
+    tsa_timeout: float = 10.0
+    trust_dir: Path | None = None  # folder of PEM/DER trust anchors; default <data dir>/signing/trust
+    trust_development_ca: bool = False  # also trust sohoa's own development CA (never in production)
+    network_timeout: float = 10.0  # seconds per OCSP/CRL/certificate request
+    network_retries: int = 2  # extra attempts after a failed request (TSA, OCSP, CRL)
+    retry_backoff: float = 0.5  # seconds, doubled after each failed attempt
+    allow_bb_fallback: bool = False  # TSA unreachable: sign at B-B (with a warning) instead of failing
+    revocation_recheck_seconds: float = 600.0  # how long a "not revoked" answer for the signer is reused
+    font_path: Path | None = None  # TTF with Vietnamese glyphs; default Liberation Serif, then DejaVu Serif
+    officer_stamp: StampPlacement = Field(default_factory=lambda: StampPlacement(corner="top-left"))
+    agency_stamp: StampPlacement = Field(
+        default_factory=lambda: StampPlacement(corner="top-right", width=170.0, height=60.0)
+    )
+    certified_copy_stamp: StampPlacement = Field(
+        default_factory=lambda: StampPlacement(corner="top-right", width=220.0, height=56.0)
+    )
+    stamp_font_size: int = 10
+    archive_renewal_margin_days: int = 90
+
+    def level_for(self, kind: DocumentKind) -> SignatureLevel:
+        return self.levels.get(kind, SignatureLevel.B_LTA)
+
+    def resolved_trust_dir(self) -> Path:
+        return self.trust_dir or core_settings().data_dir / "signing" / "trust"
+
+    def data_dir(self) -> Path:
+        return core_settings().data_dir / "signing"
+
+    def resolved_font_path(self) -> Path:
+        if self.font_path is not None:
+            return self.font_path
+        for candidate in DEFAULT_FONT_CANDIDATES:
+            if candidate.exists():
+                return candidate
+        raise FileNotFoundError(
+            "no font with Vietnamese letters found: install fonts-liberation2 or set SOHOA_SIGNING_FONT_PATH"
+        )
+
+
+@lru_cache(maxsize=1)
+def signing_settings() -> SigningSettings:
+    return SigningSettings()

@@ -1,0 +1,259 @@
+"""`DocumentSigner`: PAdES B-B, B-T, B-LT and B-LTA signatures as incremental updates, one per identity.
+
+The key is loaded once, the stamp font prepared once, and one event loop, HTTP session, TSA client and
+validation context are reused across documents. The first signature on a file certifies it (DocMDP P=2: form
+filling and further signatures allowed); later ones are approval signatures locking only their own field.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from core.logging import get_logger
+from core.settings import core_settings
+from core.types import SignatureLevel
+from signing.errors import SigningError, TimestampUnavailableError
+from signing.fonts import prepared_font
+from signing.identity import SigningIdentity, check_not_revoked, check_validity_period
+from signing.network import NetworkPolicy, fetcher_backend, new_session, timestamper
+from signing.pdfio import open_incremental_writer, page_box
+from signing.settings import SigningSettings, signing_settings
+from signing.stamps import StampSpec, field_box, stamp_style
+from signing.trust import TrustSettings, signing_validation_context, trust_anchors
+
+log = get_logger(__name__)
+
+TIMESTAMPED = (SignatureLevel.B_T, SignatureLevel.B_LT, SignatureLevel.B_LTA)
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    """The signed PDF, the level actually reached, and warnings (e.g. B-B fallback) to show the operator."""
+
+    pdf: bytes
+    level: SignatureLevel
+    field_name: str
+    warnings: tuple[str, ...] = field(default=())
+
+
+class DocumentSigner:
+    """Signs many documents with one identity; call `close()` (or use `with`) when done."""
+
+    def __init__(
+        self,
+        identity: SigningIdentity,
+        settings: SigningSettings | None = None,
+        *,
+        tsa_url: str | None = None,
+        allow_bb_fallback: bool | None = None,
+        trust: TrustSettings | None = None,
+    ) -> None:
+        self.identity = identity
+        self.settings = settings or signing_settings()
+        self.tsa_url = tsa_url or self.settings.tsa_url
+        fallback = self.settings.allow_bb_fallback if allow_bb_fallback is None else allow_bb_fallback
+        # development signatures have no legal value: they may always fall back to B-B
+        self.allow_bb_fallback = fallback or identity.is_development
+        self.trust = trust or TrustSettings()
+        self.policy: NetworkPolicy = self.trust.policy(self.settings)
+        check_validity_period(identity.certificate)
+        self._anchors = trust_anchors(self.trust, self.settings) + _self_signed(identity)
+        self._font: Path | None = None
+        self._loop = asyncio.new_event_loop()
+        self._session: Any = None
+        self._stamper: Any = None
+        self._backend: Any = None
+        self._context: Any = None
+        self._context_built = 0.0
+        self._revocation_checked = -1e18
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+    def __enter__(self) -> DocumentSigner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._loop.is_closed():
+            return
+        if self._session is not None:
+            self._loop.run_until_complete(self._session.close())
+            self._session = None
+        self._loop.close()
+        self.identity.close()
+
+    # -- public API ------------------------------------------------------------------------------------
+    def sign(
+        self,
+        pdf: bytes,
+        *,
+        level: SignatureLevel,
+        stamp: StampSpec | None = None,
+        reason: str | None = None,
+        field_name: str | None = None,
+    ) -> bytes:
+        """Sign `pdf` at `level` (visible when `stamp` is given); returns it with an incremental update."""
+        return self.sign_with_outcome(pdf, level=level, stamp=stamp, reason=reason, field_name=field_name).pdf
+
+    def sign_with_outcome(
+        self,
+        pdf: bytes,
+        *,
+        level: SignatureLevel,
+        stamp: StampSpec | None = None,
+        reason: str | None = None,
+        field_name: str | None = None,
+    ) -> SignOutcome:
+        """Like `sign`, also telling the level reached and any warnings."""
+        if self._loop.is_closed():
+            raise SigningError("this DocumentSigner is closed")
+        return self._loop.run_until_complete(self._sign(pdf, level, stamp, reason, field_name))
+
+    def font_path(self) -> Path:
+        """The prepared stamp font (rescaled to 1000 upm, subset), built on first use and cached on disk."""
+        if self._font is None:
+            cache = core_settings().data_dir / "signing" / "fonts"
+            self._font = prepared_font(self.settings.resolved_font_path(), cache)
+        return self._font
+
+    # -- internals -------------------------------------------------------------------------------------
+    async def _sign(
+        self,
+        pdf: bytes,
+        level: SignatureLevel,
+        stamp: StampSpec | None,
+        reason: str | None,
+        field_name: str | None,
+    ) -> SignOutcome:
+        check_validity_period(self.identity.certificate)
+        open_incremental_writer(pdf)  # clear error for encrypted/broken input before any network use
+        await self._ensure_network()
+        await self._ensure_not_revoked()
+        warnings: list[str] = []
+        if level in TIMESTAMPED and not self.tsa_url:
+            if not self.allow_bb_fallback:
+                raise TimestampUnavailableError(
+                    f"level {level} needs a time-stamping authority: set a TSA URL"
+                )
+            warnings.append(f"no TSA configured: signed at B-B instead of {level}")
+            level = SignatureLevel.B_B
+        try:
+            signed, name = await self._sign_at(pdf, level, stamp, reason, field_name)
+        except TimestampUnavailableError as exc:
+            if not self.allow_bb_fallback:
+                raise
+            warnings.append(f"{exc}; signed at B-B instead of {level}")
+            level = SignatureLevel.B_B
+            signed, name = await self._sign_at(pdf, level, stamp, reason, field_name)
+        for warning in warnings:
+            log.warning("signing_fallback", detail=warning)
+        return SignOutcome(pdf=signed, level=level, field_name=name, warnings=tuple(warnings))
+
+    async def _sign_at(
+        self,
+        pdf: bytes,
+        level: SignatureLevel,
+        stamp: StampSpec | None,
+        reason: str | None,
+        field_name: str | None,
+    ) -> tuple[bytes, str]:
+        from pyhanko.sign import fields, signers
+        from pyhanko.sign.general import SigningError as PyhankoSigningError
+        from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+        from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
+
+        writer = open_incremental_writer(pdf)
+        existing = list(writer.prev.embedded_signatures)
+        name = field_name or _default_field_name(stamp, writer)
+        first = not existing
+        meta = signers.PdfSignatureMetadata(
+            field_name=name,
+            md_algorithm="sha256",
+            reason=reason,
+            name=self.identity.display_name,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            certify=first,
+            docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+            embed_validation_info=level in (SignatureLevel.B_LT, SignatureLevel.B_LTA),
+            use_pades_lta=level is SignatureLevel.B_LTA,
+            validation_context=self._validation_context() if level in TIMESTAMPED[1:] else None,
+        )
+        spec = fields.SigFieldSpec(
+            sig_field_name=name,
+            on_page=_page_index(stamp),
+            box=field_box(stamp, page_box(writer, _page_index(stamp))) if stamp else None,
+            field_mdp_spec=None if first else fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, [name]),
+        )
+        pdf_signer = signers.PdfSigner(
+            meta,
+            signer=self.identity.signer,
+            timestamper=self._stamper if level in TIMESTAMPED else None,
+            stamp_style=stamp_style(stamp, self.font_path()) if stamp else None,  # type: ignore[arg-type]
+            new_field_spec=spec,
+        )
+        out = BytesIO()
+        try:
+            await pdf_signer.async_sign_pdf(writer, output=out)
+        except TimestampRequestError as exc:
+            raise TimestampUnavailableError(
+                f"time-stamping authority {self.tsa_url} unreachable: {exc}"
+            ) from exc
+        except (PathBuildingError, PathValidationError, ValidationError) as exc:
+            raise SigningError(f"cannot collect validation data for {level}: {exc}") from exc
+        except PyhankoSigningError as exc:
+            if isinstance(exc.__cause__, TimestampRequestError):
+                raise TimestampUnavailableError(
+                    f"time-stamping authority {self.tsa_url} unreachable"
+                ) from exc
+            raise SigningError(f"signing failed: {exc}") from exc
+        return out.getvalue(), name
+
+    async def _ensure_network(self) -> None:
+        if self._session is None:
+            self._session = new_session(self.policy)
+            self._backend = fetcher_backend(self._session, self.policy)
+            if self.tsa_url:
+                self._stamper = timestamper(self.tsa_url, self._session, self.policy)
+
+    def _validation_context(self) -> Any:
+        """Reused across documents; rebuilt after `revocation_recheck_seconds` so OCSP answers stay fresh."""
+        now = time.monotonic()
+        if self._context is None or now - self._context_built > self.settings.revocation_recheck_seconds:
+            self._context = signing_validation_context(self._anchors, self.identity.chain, self._backend)
+            self._context_built = now
+        return self._context
+
+    async def _ensure_not_revoked(self) -> None:
+        now = time.monotonic()
+        if now - self._revocation_checked <= self.settings.revocation_recheck_seconds:
+            return
+        await check_not_revoked(self.identity, self._validation_context())
+        self._revocation_checked = now
+
+
+def _self_signed(identity: SigningIdentity) -> list[Any]:
+    return [c for c in identity.chain if c.self_signed]
+
+
+def _page_index(stamp: StampSpec | None) -> int:
+    if stamp is None:
+        return 0
+    page = stamp.placement.page
+    return page - 1 if page > 0 else page
+
+
+def _default_field_name(stamp: StampSpec | None, writer: Any) -> str:
+    from pyhanko.sign.fields import enumerate_sig_fields
+
+    taken = {name for name, _, _ in enumerate_sig_fields(writer)}
+    stem = f"sohoa_{stamp.kind.value}" if stamp else "sohoa_signature"
+    n = 1
+    while f"{stem}_{n}" in taken:
+        n += 1
+    return f"{stem}_{n}"
