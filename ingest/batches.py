@@ -1,0 +1,220 @@
+"""Batch bookkeeping: create a batch and its planned documents, update them, derive the batch status, and
+record the progress events that the API streams to stations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ingest.models import Batch, BatchDocument, BatchEvent
+
+
+class DocState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BatchState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    NEEDS_RESCAN = "needs_rescan"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class PlannedDocument:
+    """One document of a batch as the split decided: its metadata and 0-based indices into the batch pages."""
+
+    name: str
+    type_code: str | None
+    kind: str
+    pages: list[int]
+
+
+@dataclass(frozen=True)
+class NewBatch:
+    id: str
+    station_id: str
+    agency_code: str
+    procedure_code: str
+    dossier_code: str
+    owner_id: str
+    submitted_by: str
+    page_count: int
+    staging_dir: str
+    documents: list[PlannedDocument] = field(default_factory=list)
+
+
+class RescanRequest(BaseModel):
+    page: int
+    reason: str
+
+
+class BatchDocumentView(BaseModel):
+    index: int
+    id: str | None
+    status: DocState
+    step: str | None
+    name: str
+    type_code: str | None
+    kind: str
+    pages: int
+    signature: str | None
+    rescan: list[RescanRequest]
+    error: str | None
+
+
+class BatchView(BaseModel):
+    batch_id: str
+    dossier_code: str
+    status: BatchState
+    documents: list[BatchDocumentView]
+
+
+class BatchEventView(BaseModel):
+    id: int
+    at: dt.datetime
+    kind: str
+    data: dict[str, Any]
+
+
+def create_batch(session: Session, new: NewBatch) -> None:
+    """Insert the batch and its documents as queued (the caller commits)."""
+    session.add(
+        Batch(
+            id=new.id,
+            station_id=new.station_id,
+            agency_code=new.agency_code,
+            procedure_code=new.procedure_code,
+            dossier_code=new.dossier_code,
+            owner_id=new.owner_id,
+            submitted_by=new.submitted_by,
+            page_count=new.page_count,
+            staging_dir=new.staging_dir,
+        )
+    )
+    for index, planned in enumerate(new.documents):
+        session.add(
+            BatchDocument(
+                batch_id=new.id,
+                index=index,
+                name=planned.name,
+                type_code=planned.type_code,
+                kind=planned.kind,
+                pages=planned.pages,
+                status=DocState.QUEUED,
+                rescan=[],
+                attempts=0,
+            )
+        )
+    session.add(BatchEvent(batch_id=new.id, kind="batch", data={"status": BatchState.QUEUED.value}))
+
+
+def derive_status(states: list[tuple[str, bool]]) -> BatchState:
+    """The batch status from its documents' (state, needs rescan) pairs."""
+    if not states or all(state == DocState.QUEUED for state, _ in states):
+        return BatchState.QUEUED
+    if any(state in (DocState.QUEUED, DocState.RUNNING) for state, _ in states):
+        return BatchState.RUNNING
+    if any(state == DocState.FAILED for state, _ in states):
+        return BatchState.FAILED
+    if any(rescan for _, rescan in states):
+        return BatchState.NEEDS_RESCAN
+    return BatchState.DONE
+
+
+def load_document(session: Session, batch_id: str, index: int) -> BatchDocument:
+    row = session.scalars(
+        select(BatchDocument).where(BatchDocument.batch_id == batch_id, BatchDocument.index == index)
+    ).one()
+    return row
+
+
+def update_document(session: Session, batch_id: str, index: int, **changes: Any) -> BatchState:
+    """Change one document's row, record a document event (and a batch event when the batch is finished)."""
+    row = load_document(session, batch_id, index)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    event = {"index": index, "status": row.status, "step": row.step}
+    if row.document_id:
+        event["document_id"] = row.document_id
+    if row.error and row.status == DocState.FAILED:
+        event["error"] = row.error
+    session.add(BatchEvent(batch_id=batch_id, kind="document", data=event))
+    session.flush()
+    status = batch_status(session, batch_id)
+    if status in (BatchState.DONE, BatchState.NEEDS_RESCAN, BatchState.FAILED):
+        batch = session.get(Batch, batch_id)
+        if batch is not None and batch.finished_at is None:
+            batch.finished_at = dt.datetime.now(dt.UTC)
+            session.add(BatchEvent(batch_id=batch_id, kind="batch", data={"status": status.value}))
+    return status
+
+
+def record_page(session: Session, batch_id: str, index: int, done: int, total: int) -> None:
+    session.add(
+        BatchEvent(batch_id=batch_id, kind="page", data={"index": index, "done": done, "total": total})
+    )
+
+
+def batch_status(session: Session, batch_id: str) -> BatchState:
+    rows = session.execute(
+        select(BatchDocument.status, BatchDocument.rescan).where(BatchDocument.batch_id == batch_id)
+    ).all()
+    return derive_status([(state, bool(rescan)) for state, rescan in rows])
+
+
+def view_batch(session: Session, batch_id: str) -> BatchView | None:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        return None
+    rows = session.scalars(
+        select(BatchDocument).where(BatchDocument.batch_id == batch_id).order_by(BatchDocument.index)
+    ).all()
+    documents = [
+        BatchDocumentView(
+            index=row.index,
+            id=row.document_id,
+            status=DocState(row.status),
+            step=row.step,
+            name=row.name,
+            type_code=row.type_code,
+            kind=row.kind,
+            pages=len(row.pages),
+            signature=row.signature,
+            rescan=[RescanRequest(**item) for item in row.rescan],
+            error=row.error,
+        )
+        for row in rows
+    ]
+    status = derive_status([(doc.status, bool(doc.rescan)) for doc in documents])
+    return BatchView(batch_id=batch.id, dossier_code=batch.dossier_code, status=status, documents=documents)
+
+
+def events_after(session: Session, batch_id: str, after: int) -> list[BatchEventView]:
+    rows = session.scalars(
+        select(BatchEvent)
+        .where(BatchEvent.batch_id == batch_id, BatchEvent.id > after)
+        .order_by(BatchEvent.id)
+    ).all()
+    return [BatchEventView(id=row.id, at=row.at, kind=row.kind, data=row.data) for row in rows]
+
+
+def unfinished_documents(session: Session) -> list[tuple[str, int]]:
+    """(batch id, index) of every document not done or failed: re-enqueued when a worker starts."""
+    rows = session.execute(
+        select(BatchDocument.batch_id, BatchDocument.index).where(
+            BatchDocument.status.in_([DocState.QUEUED, DocState.RUNNING])
+        )
+    ).all()
+    return [(batch_id, index) for batch_id, index in rows]

@@ -1,0 +1,163 @@
+"""Accept a station's batch: check every file by content, count and split its pages into documents, open or
+reuse the dossier, record the batch, and enqueue one pipeline chain per document.
+
+Everything is checked before anything is stored: a refused batch leaves no rows, no objects and no
+staging files.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.types import Actor
+from ingest import batches
+from ingest.manifest import Manifest, SplitRule
+from ingest.qr import find_cover_sheet
+from ingest.settings import IngestSettings
+from ingest.sniff import PAGE_TYPES, sniff_file
+from ingest.split import (
+    SplitError,
+    SplitResult,
+    is_blank_page,
+    split_by_blank,
+    split_by_cover_sheets,
+    split_by_manifest,
+)
+from ocr.errors import UnusableInput
+from ocr.inputs import decode_page, load_file
+from ocr.models import PageImage
+from ocr.settings import OcrSettings
+
+
+class BatchRefused(ValueError):
+    """The batch cannot be accepted; `status` is the HTTP status to answer with, `field` what was wrong."""
+
+    def __init__(self, status: int, reason: str, field: str | None = None) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.field = field
+
+
+@dataclass(frozen=True)
+class AcceptedBatch:
+    batch_id: str
+    dossier_code: str
+    documents: int
+    pages: int
+
+
+def new_batch_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _iter_pages(files: list[Path], ocr: OcrSettings) -> Iterator[PageImage]:
+    """Every page of every file in order, one file in memory at a time."""
+    for path in files:
+        kind = sniff_file(path)
+        if kind not in PAGE_TYPES:
+            raise BatchRefused(
+                415, f"{path.name}: not a JPEG, PNG, TIFF or PDF scan (checked by content)", "files"
+            )
+        try:
+            yield from load_file(path, ocr)
+        except UnusableInput as exc:
+            raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
+
+
+def survey_pages(
+    files: list[Path], manifest: Manifest, limits: IngestSettings, ocr: OcrSettings
+) -> SplitResult:
+    """Read every page once (bounded memory), enforce the limits, and split the batch into documents."""
+    cover_sheets = []
+    blanks = []
+    count = 0
+    for page in _iter_pages(files, ocr):
+        count += 1
+        if count > limits.max_pages:
+            raise BatchRefused(413, f"the batch has more than {limits.max_pages} pages", "files")
+        if page.width * page.height > limits.max_pixels_per_page:
+            raise BatchRefused(
+                413, f"{Path(page.source).name}: a page of {page.width}×{page.height} pixels", "files"
+            )
+        if manifest.split is SplitRule.QR:
+            cover_sheets.append(find_cover_sheet(decode_page(page)))
+        elif manifest.split is SplitRule.BLANK:
+            blanks.append(is_blank_page(decode_page(page)))
+    if count == 0:
+        raise BatchRefused(422, "the batch holds no pages", "files")
+    try:
+        if manifest.split is SplitRule.MANIFEST:
+            return split_by_manifest(count, manifest.documents or [])
+        if manifest.split is SplitRule.QR:
+            return split_by_cover_sheets(cover_sheets, dossier_code=manifest.dossier_code)
+        return split_by_blank(blanks, manifest.documents)
+    except SplitError as exc:
+        field = "documents" if exc.document_index is None else f"documents.{exc.document_index}.pages"
+        raise BatchRefused(422, str(exc), field) from exc
+
+
+def plan(result: SplitResult) -> list[batches.PlannedDocument]:
+    return [
+        batches.PlannedDocument(
+            name=doc.name, type_code=doc.type_code, kind=doc.kind.value, pages=list(doc.pages)
+        )
+        for doc in result.documents
+    ]
+
+
+def discard(staging: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+OpenDossier = Callable[[Manifest, Actor], str]
+Record = Callable[[batches.NewBatch], None]
+Enqueue = Callable[[str, int, int], None]
+
+
+def accept_batch(
+    *,
+    batch_id: str,
+    staging: Path,
+    files: list[Path],
+    manifest: Manifest,
+    actor: Actor,
+    limits: IngestSettings,
+    ocr: OcrSettings,
+    open_dossier: OpenDossier,
+    record: Record,
+    enqueue: Enqueue,
+) -> AcceptedBatch:
+    """Check, split, open the dossier, record and enqueue; on refusal the staging folder is removed."""
+    try:
+        if actor.agency_code != manifest.agency_code:
+            raise BatchRefused(403, "a station uploads only for its own agency", "agency_code")
+        result = survey_pages(files, manifest, limits, ocr)
+        if not result.documents:
+            raise BatchRefused(422, "the split found no document in the batch", "split")
+        documents = plan(result)
+        dossier_code = open_dossier(manifest, actor)
+        record(
+            batches.NewBatch(
+                id=batch_id,
+                station_id=manifest.station_id,
+                agency_code=manifest.agency_code,
+                procedure_code=manifest.procedure_code,
+                dossier_code=dossier_code,
+                owner_id=manifest.owner_id,
+                submitted_by=actor.subject,
+                page_count=sum(len(doc.pages) for doc in documents),
+                staging_dir=str(staging),
+                documents=documents,
+            )
+        )
+    except BaseException:
+        discard(staging)
+        raise
+    for index, doc in enumerate(documents):
+        enqueue(batch_id, index, len(doc.pages))
+    return AcceptedBatch(batch_id, dossier_code, len(documents), sum(len(d.pages) for d in documents))
