@@ -1,0 +1,46 @@
+"""Errors the vault raises; the API maps each to one HTTP status.
+
+None of the messages carries a personal ID number or document content.
+"""
+
+from __future__ import annotations
+
+
+class VaultError(Exception):
+    """Base of every vault error."""
+
+
+class NotFound(VaultError):
+    """No such document/dossier/grant — also for documents the caller may not see (no existence oracle)."""
+
+
+class Forbidden(VaultError):
+    """The caller is known to be allowed to see the thing but not to do this with it."""
+
+
+class InvalidInput(VaultError):
+    """Bad input; nothing was written."""
+
+
+class Conflict(VaultError):
+    """The request conflicts with the stored state (duplicate code, document not in a reusable state)."""
+
+
+class ReuseRefused(Conflict):
+    """A vault document cannot be attached to a dossier (expired, revoked, cancelled, or not the caller's)."""
+
+
+class IntegrityError(VaultError):
+    """Stored bytes do not match their recorded SHA-256; nothing was served."""
+
+
+class ObjectLocked(VaultError):
+    """Delete or overwrite refused: the object is under retention or legal hold."""
+
+
+class ObjectMissing(VaultError):
+    """The catalogue names an object (version) the store does not have."""
+
+
+class StoreUnavailable(VaultError):
+    """The object store could not be reached or answered with an unexpected error."""

@@ -1,0 +1,122 @@
+"""`sohoa vault fsck`: store and catalogue agree — intents repaired; missing objects, bad hashes, orphans.
+
+Safe any time: intents younger than the grace period belong to writes in progress and are left alone;
+locked orphans (retention) are only reported, since the store refuses to delete them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from vault.errors import ObjectLocked, ObjectMissing, VaultError
+from vault.models import DocumentVersion, PendingWrite, utcnow
+from vault.records import FsckReport
+from vault.store.base import ObjectStore
+from vault.store.verify import alert_mismatch
+from vault.writes import complete_write
+
+
+def run_fsck(
+    sessions: sessionmaker[Session], store: ObjectStore, *, repair: bool, grace_seconds: float
+) -> FsckReport:
+    report = FsckReport()
+    pending_keys = _check_intents(sessions, store, report, repair=repair, grace_seconds=grace_seconds)
+    known = _check_versions(sessions, store, report)
+    _check_orphans(store, report, known, pending_keys, repair=repair)
+    return report
+
+
+def _matching_version(store: ObjectStore, key: str, sha256: str) -> str | None:
+    for version in store.versions(key):
+        if version.is_delete_marker:
+            continue
+        try:
+            if store.digest(key, version.version_id) == sha256:
+                return version.version_id
+        except ObjectMissing:
+            continue
+    return None
+
+
+def _check_intents(
+    sessions: sessionmaker[Session],
+    store: ObjectStore,
+    report: FsckReport,
+    *,
+    repair: bool,
+    grace_seconds: float,
+) -> set[str]:
+    cutoff = utcnow() - dt.timedelta(seconds=grace_seconds)
+    with sessions() as session:
+        intents = session.execute(
+            select(PendingWrite.id, PendingWrite.object_key, PendingWrite.created_at)
+        ).all()
+    left: set[str] = set()
+    for intent_id, key, created_at in intents:
+        if created_at > cutoff or not repair:
+            report.pending_writes.append(intent_id)
+            left.add(key)
+            continue
+        with sessions.begin() as session:
+            pending = session.get(PendingWrite, intent_id, with_for_update=True)
+            if pending is None:
+                continue  # the writer finished meanwhile
+            version_id = _matching_version(store, key, pending.sha256)
+            if version_id:
+                complete_write(session, pending, version_id)
+                report.completed_writes.append(intent_id)
+            else:
+                session.delete(pending)
+                report.rolled_back_writes.append(intent_id)
+    return left
+
+
+def _check_versions(
+    sessions: sessionmaker[Session], store: ObjectStore, report: FsckReport
+) -> set[tuple[str, str]]:
+    known: set[tuple[str, str]] = set()
+    with sessions() as session:
+        rows = session.execute(
+            select(
+                DocumentVersion.document_id,
+                DocumentVersion.object_key,
+                DocumentVersion.object_version_id,
+                DocumentVersion.sha256,
+            )
+        ).all()
+    for document_id, key, version_id, sha256 in rows:
+        known.add((key, version_id))
+        report.checked_versions += 1
+        try:
+            digest = store.digest(key, version_id)
+        except ObjectMissing:
+            report.missing_objects.append(document_id)
+            continue
+        if digest != sha256:
+            alert_mismatch(key, version_id)
+            report.hash_mismatches.append(document_id)
+    return known
+
+
+def _check_orphans(
+    store: ObjectStore,
+    report: FsckReport,
+    known: set[tuple[str, str]],
+    pending_keys: set[str],
+    *,
+    repair: bool,
+) -> None:
+    for obj in store.iter_objects():
+        if (obj.key, obj.version_id) in known or obj.key in pending_keys:
+            continue
+        name = f"{obj.key}@{obj.version_id}"
+        report.orphan_objects.append(name)
+        if repair:
+            try:
+                store.delete(obj.key, obj.version_id)
+                report.deleted_orphans.append(name)
+            except (ObjectLocked, VaultError):
+                pass  # kept under retention; reported

@@ -1,0 +1,154 @@
+"""Plain records the vault takes and returns (pydantic models), never ORM objects.
+
+`NewDocument` is what the pipeline hands in; `DocumentRecord`, `DossierRecord`, `GrantRecord`, `FsckReport`
+are what callers get back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.types import DocumentKind, DocumentStatus, Verdict
+
+
+class NewDocument(BaseModel):
+    """A document to store in its owner's vault, with the catalogue fields the issue lists."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner_id: str
+    name: str = Field(min_length=1, max_length=500)
+    kind: DocumentKind = DocumentKind.COMPONENT
+    type_code: str | None = None
+    number_symbol: str | None = None
+    issuing_agency_code: str | None = None
+    issue_date: dt.date | None = None
+    valid_until: dt.date | None = None
+    permanent: bool = False
+    validity_scope: str | None = None
+    source_dossier_code: str | None = None
+    procedure_code: str | None = None
+    component_name: str | None = None
+    result_code: str | None = None  # generated `<dossier code>-KQ<n>` for results when not given
+    digitised_by: str | None = None
+    digitised_at: dt.datetime | None = None
+    page_count: int | None = Field(default=None, ge=0)
+    signature_verdict: Verdict | None = None
+    ocr_text: str | None = None
+    extracted_fields: dict[str, Any] = Field(default_factory=dict)
+    supersedes: str | None = None  # id of a document this one replaces (marked superseded)
+    legal_hold: bool = False
+
+
+class OwnerRecord(BaseModel):
+    owner_id: str
+    kind: str  # person | organisation
+    display_name: str | None
+
+
+class DocumentRecord(BaseModel):
+    id: str
+    owner_id: str
+    name: str
+    kind: DocumentKind
+    type_code: str | None
+    number_symbol: str | None
+    issuing_agency_code: str | None
+    issue_date: dt.date | None
+    valid_until: dt.date | None
+    permanent: bool
+    validity_scope: str | None
+    result_code: str | None
+    source_dossier_code: str | None
+    procedure_code: str | None
+    digitised_by: str | None
+    digitised_at: dt.datetime | None
+    page_count: int | None
+    size: int
+    sha256: str
+    signature_verdict: Verdict | None
+    ocr_text: str | None
+    extracted_fields: dict[str, Any]
+    status: DocumentStatus  # effective: a valid paper past its validity reads as expired
+    status_reason: str | None
+    current_version: int
+    supersedes_id: str | None
+    superseded_by_id: str | None
+    created_at: dt.datetime
+
+
+class VersionRecord(BaseModel):
+    number: int
+    sha256: str
+    size: int
+    retain_until: dt.datetime | None
+    legal_hold: bool
+    created_at: dt.datetime
+    superseded_at: dt.datetime | None
+
+
+class DossierRecord(BaseModel):
+    code: str
+    agency_code: str
+    procedure_code: str
+    owner_id: str
+    received_at: dt.datetime
+    status: str
+
+
+class LinkedDocument(BaseModel):
+    """A document as it appears in a dossier: the component it fills and whether it came from the vault."""
+
+    document: DocumentRecord
+    component_name: str | None
+    reused: bool
+    attached_at: dt.datetime
+
+
+class GrantRecord(BaseModel):
+    id: int
+    owner_id: str
+    grantee: str
+    document_id: str | None
+    type_code: str | None
+    purpose: str
+    valid_until: dt.datetime
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and self.valid_until > dt.datetime.now(dt.UTC)
+
+
+class DocumentFilters(BaseModel):
+    status: DocumentStatus | None = None
+    kind: DocumentKind | None = None
+    type_code: str | None = None
+
+
+class Page(BaseModel):
+    offset: int = Field(default=0, ge=0)
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class FsckReport(BaseModel):
+    """What `sohoa vault fsck` found and, with --repair, did. `clean` when nothing needs attention."""
+
+    checked_versions: int = 0
+    completed_writes: list[str] = Field(default_factory=list)  # intents rolled forward (object was there)
+    rolled_back_writes: list[str] = Field(default_factory=list)  # intents dropped (no matching object)
+    pending_writes: list[str] = Field(default_factory=list)  # intents found but left (in grace or no repair)
+    missing_objects: list[str] = Field(default_factory=list)  # document ids whose object version is missing
+    hash_mismatches: list[str] = Field(default_factory=list)  # document ids whose bytes fail the SHA-256
+    orphan_objects: list[str] = Field(default_factory=list)  # "key@version" the catalogue does not know
+    deleted_orphans: list[str] = Field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (
+            self.pending_writes or self.missing_objects or self.hash_mismatches or self.orphan_objects
+        )

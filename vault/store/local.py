@@ -1,0 +1,188 @@
+"""LocalStore: the embedded object store on the filesystem, with the behaviour of a locked S3 bucket.
+
+Each version is a read-only file `<root>/<key>/<version id>.data` written via temp file + fsync + link (never
+replaced), beside a `<version id>.json` holding its SHA-256, size, retention and legal hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from vault.errors import InvalidInput, ObjectLocked, ObjectMissing
+from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
+from vault.store.source import prepared
+from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+_VERSION = re.compile(r"^\d{19}[0-9a-f]{8}$")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _new_version_id() -> str:
+    """Sortable by time: nanoseconds since the epoch, then 4 random bytes."""
+    return f"{time.time_ns():019d}{secrets.token_hex(4)}"
+
+
+class LocalStore:
+    """Write-once versioned files; delete and overwrite refused under retention or legal hold."""
+
+    name = "local"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    # -- paths -------------------------------------------------------------------------------------------
+    def _key_dir(self, key: str) -> Path:
+        parts = key.split("/")
+        if not key or not all(_SEGMENT.fullmatch(part) for part in parts):
+            raise InvalidInput("object key must be '/'-separated segments of A-Z a-z 0-9 . _ -")
+        return self.root.joinpath(*parts)
+
+    def _paths(self, key: str, version_id: str) -> tuple[Path, Path]:
+        if not _VERSION.fullmatch(version_id):
+            raise ObjectMissing(f"no version {version_id} of {key}")
+        folder = self._key_dir(key)
+        return folder / f"{version_id}.data", folder / f"{version_id}.json"
+
+    def _meta(self, key: str, version_id: str) -> dict[str, Any]:
+        data, meta = self._paths(key, version_id)
+        if not data.exists() or not meta.exists():
+            raise ObjectMissing(f"no version {version_id} of {key}")
+        loaded: dict[str, Any] = json.loads(meta.read_text())
+        return loaded
+
+    def _write_meta(self, meta_path: Path, meta: dict[str, Any]) -> None:
+        tmp = meta_path.with_name(f".tmp-{secrets.token_hex(8)}.json")
+        with tmp.open("w") as handle:
+            json.dump(meta, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, meta_path)
+        _fsync_dir(meta_path.parent)
+
+    # -- contract ----------------------------------------------------------------------------------------
+    def put(
+        self,
+        key: str,
+        source: Source,
+        size: int | None = None,
+        *,
+        retain_until: dt.datetime | None,
+        legal_hold: bool = False,
+    ) -> StoredObject:
+        folder = self._key_dir(key)
+        current = self.versions(key)
+        if current and self.lock_state(key, current[0].version_id).locked():
+            raise ObjectLocked(f"{key} is under retention or legal hold; it cannot be overwritten")
+        folder.mkdir(parents=True, exist_ok=True)
+        version_id = _new_version_id()
+        data_path, meta_path = self._paths(key, version_id)
+        tmp = folder / f".tmp-{secrets.token_hex(8)}.data"
+        with prepared(source, size) as src:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    while chunk := src.stream.read(CHUNK):
+                        handle.write(chunk)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.chmod(tmp, 0o444)
+                meta = {
+                    "sha256": src.sha256,
+                    "size": src.size,
+                    "retain_until": retain_until.isoformat() if retain_until else None,
+                    "legal_hold": legal_hold,
+                    "created": dt.datetime.now(dt.UTC).isoformat(),
+                }
+                self._write_meta(meta_path, meta)
+                os.link(tmp, data_path)  # fails if the name exists: a version is never replaced
+            finally:
+                tmp.unlink(missing_ok=True)
+            _fsync_dir(folder)
+            return StoredObject(key, version_id, src.sha256, src.size)
+
+    def open(
+        self, key: str, version_id: str, expected_sha256: str, byte_range: ByteRange | None = None
+    ) -> VerifiedContent:
+        self._meta(key, version_id)
+        data_path, _ = self._paths(key, version_id)
+        with data_path.open("rb") as handle:
+            return spool_verified(
+                iter(lambda: handle.read(CHUNK), b""),
+                expected_sha256,
+                key=key,
+                version_id=version_id,
+                byte_range=byte_range,
+            )
+
+    def digest(self, key: str, version_id: str) -> str:
+        self._meta(key, version_id)
+        data_path, _ = self._paths(key, version_id)
+        with data_path.open("rb") as handle:
+            return sha256_of(iter(lambda: handle.read(CHUNK), b""))
+
+    def delete(self, key: str, version_id: str) -> None:
+        if self.lock_state(key, version_id).locked():
+            raise ObjectLocked(f"{key} version {version_id} is under retention or legal hold")
+        data_path, meta_path = self._paths(key, version_id)
+        data_path.unlink()
+        meta_path.unlink()
+        _fsync_dir(data_path.parent)
+
+    def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
+        meta = self._meta(key, version_id)
+        meta["legal_hold"] = on
+        self._write_meta(self._paths(key, version_id)[1], meta)
+
+    def lock_state(self, key: str, version_id: str) -> LockState:
+        meta = self._meta(key, version_id)
+        until = meta.get("retain_until")
+        return LockState(dt.datetime.fromisoformat(until) if until else None, bool(meta.get("legal_hold")))
+
+    def versions(self, key: str) -> list[ObjectVersion]:
+        folder = self._key_dir(key)
+        if not folder.is_dir():
+            return []
+        found = [self._version(key, path) for path in folder.glob("*.data") if not path.name.startswith(".")]
+        return sorted((v for v in found if v), key=lambda v: v.version_id, reverse=True)
+
+    def _version(self, key: str, data_path: Path) -> ObjectVersion | None:
+        meta_path = data_path.with_suffix(".json")
+        if not meta_path.exists():
+            return None
+        stat = data_path.stat()
+        modified = dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC)
+        return ObjectVersion(key, data_path.stem, stat.st_size, modified)
+
+    def exists(self, key: str, version_id: str | None = None) -> bool:
+        if version_id is None:
+            return bool(self.versions(key))
+        try:
+            self._meta(key, version_id)
+        except ObjectMissing:
+            return False
+        return True
+
+    def iter_objects(self, prefix: str = "") -> Iterator[ObjectVersion]:
+        for data_path in sorted(self.root.rglob("*.data")):
+            if data_path.name.startswith("."):
+                continue
+            key = data_path.parent.relative_to(self.root).as_posix()
+            if key.startswith(prefix) and (version := self._version(key, data_path)):
+                yield version

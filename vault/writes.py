@@ -1,0 +1,147 @@
+"""Crash-safe document writes: intent row committed, object put, then one commit that makes it visible.
+
+A crash between put and commit leaves only an intent (invisible to users); `complete_write` rolls it forward
+(now, or later from fsck when the object is there and verifies); fsck drops intents with no object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.types import Actor, DocumentKind, Role
+from vault.audit import record_access
+from vault.codes import next_result_code
+from vault.models import Document, DocumentVersion, Dossier, DossierDocument, Owner, PendingWrite, utcnow
+from vault.records import NewDocument
+from vault.store.base import StoredObject
+
+
+@dataclass
+class WriteHooks:
+    """Called between the steps of a write; tests use `after_put` to kill a process before the commit."""
+
+    after_put: Callable[[StoredObject], None] | None = None
+
+
+def actor_to_json(actor: Actor) -> dict[str, Any]:
+    return {**asdict(actor), "role": str(actor.role)}
+
+
+def actor_from_json(data: dict[str, Any]) -> Actor:
+    return Actor(**{**data, "role": Role(data["role"])})
+
+
+def complete_write(session: Session, pending: PendingWrite, version_id: str) -> Document:
+    """Make the written object visible: catalogue rows, dossier link, access log; drop the intent."""
+    payload = pending.payload
+    actor = actor_from_json(payload["actor"])
+    retain = dt.datetime.fromisoformat(payload["retain_until"])
+    if payload["op"] == "create":
+        document = _create_document(session, pending, payload)
+        action = "store"
+    else:
+        document = _add_version(session, pending, payload)
+        action = "new_version"
+    session.add(
+        DocumentVersion(
+            document_id=document.id,
+            number=payload["number"],
+            object_key=pending.object_key,
+            object_version_id=version_id,
+            sha256=pending.sha256,
+            size=pending.size,
+            page_count=document.page_count,
+            retain_until=retain,
+            legal_hold=bool(payload.get("legal_hold")),
+        )
+    )
+    record_access(
+        session,
+        actor,
+        action,
+        document_id=document.id,
+        dossier_code=document.source_dossier_code,
+        detail=f"v{payload['number']}",
+    )
+    session.delete(pending)
+    return document
+
+
+def _create_document(session: Session, pending: PendingWrite, payload: dict[str, Any]) -> Document:
+    new = NewDocument.model_validate(payload["new"])
+    owner = session.execute(select(Owner).where(Owner.owner_id == new.owner_id)).scalar_one()
+    result_code = new.result_code
+    if new.kind is DocumentKind.RESULT and not result_code and new.source_dossier_code:
+        result_code = next_result_code(session, new.source_dossier_code)
+    document = Document(
+        id=payload["doc_id"],
+        owner_pk=owner.id,
+        type_code=new.type_code,
+        name=new.name,
+        number_symbol=new.number_symbol,
+        issuing_agency_code=new.issuing_agency_code,
+        issue_date=new.issue_date,
+        valid_until=new.valid_until,
+        permanent=new.permanent,
+        validity_scope=new.validity_scope,
+        kind=str(new.kind),
+        result_code=result_code,
+        source_dossier_code=new.source_dossier_code,
+        procedure_code=new.procedure_code,
+        digitised_by=new.digitised_by,
+        digitised_at=new.digitised_at,
+        page_count=new.page_count,
+        size=pending.size,
+        sha256=pending.sha256,
+        signature_verdict=str(new.signature_verdict) if new.signature_verdict else None,
+        ocr_text=new.ocr_text,
+        extracted_fields=new.extracted_fields,
+        status="valid",
+        current_version=1,
+        supersedes_id=new.supersedes,
+        idempotency_key=pending.idempotency_key,
+    )
+    session.add(document)
+    session.flush()
+    if new.source_dossier_code:
+        dossier = session.execute(select(Dossier).where(Dossier.code == new.source_dossier_code)).scalar_one()
+        session.add(
+            DossierDocument(
+                dossier_id=dossier.id,
+                document_id=document.id,
+                component_name=new.component_name or new.name,
+                reused=False,
+                attached_by=payload["actor"]["subject"],
+            )
+        )
+    if new.supersedes:
+        old = session.get(Document, new.supersedes)
+        if old is not None:
+            old.status = "superseded"
+            old.superseded_by_id = document.id
+    return document
+
+
+def _add_version(session: Session, pending: PendingWrite, payload: dict[str, Any]) -> Document:
+    document = session.get(Document, payload["doc_id"], with_for_update=True)
+    if document is None:
+        raise LookupError("the document of a new version is gone")
+    previous = session.execute(
+        select(DocumentVersion).where(
+            DocumentVersion.document_id == document.id, DocumentVersion.number == document.current_version
+        )
+    ).scalar_one()
+    previous.superseded_at = utcnow()
+    changes: dict[str, Any] = payload.get("changes", {})
+    for name, value in changes.items():
+        setattr(document, name, value)
+    document.current_version = payload["number"]
+    document.sha256 = pending.sha256
+    document.size = pending.size
+    return document
