@@ -1,0 +1,168 @@
+"""Image cleanup on NumPy arrays: dark border crop, quarter-turn orientation, deskew, illumination and noise.
+
+Angles are found on a reduced binarised copy (projection profiles of ink points); the full-resolution image is
+transformed once. The archival copy keeps its colour; OCR gets a flattened greyscale copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+ANALYSIS_DPI = 100.0
+FINE_DPI = 150.0
+MAX_POINTS = 400_000
+
+
+@dataclass(frozen=True)
+class Orientation:
+    """Clockwise quarter turn to apply (0, 90, 180, 270), skew to remove (degrees), and how it was decided."""
+
+    rotation: int
+    skew: float
+    upright_ratio: float
+    method: str
+
+
+def ocr_grey(image: np.ndarray) -> np.ndarray:
+    """Greyscale for OCR: the brightest channel, so that red stamps and coloured marks fade while black text stays."""
+    if image.ndim == 2:
+        return image
+    red, green, blue = cv2.split(image)
+    return cv2.max(cv2.max(red, green), blue)
+
+
+def reduce(grey: np.ndarray, dpi: float, target: float) -> tuple[np.ndarray, float]:
+    """The image resampled to about `target` dpi (never enlarged) and the scale factor used."""
+    scale = min(1.0, target / dpi)
+    if scale >= 0.999:
+        return grey, 1.0
+    return cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA), scale
+
+
+def paper_level(small: np.ndarray) -> float:
+    return float(np.percentile(small, 90))
+
+
+def dark_border_box(small: np.ndarray, scale: float) -> tuple[int, int, int, int]:
+    """Box (left, top, right, bottom) in full-resolution pixels that leaves out dark scanner borders."""
+    h, w = small.shape
+    dark = small < 0.45 * paper_level(small)
+    rows, cols = dark.mean(axis=1), dark.mean(axis=0)
+
+    def inward(profile: np.ndarray, limit: int) -> int:
+        n = 0
+        while n < limit and profile[n] > 0.5:
+            n += 1
+        return n + 2 if n else 0
+
+    top, bottom = inward(rows, h // 5), inward(rows[::-1], h // 5)
+    left, right = inward(cols, w // 5), inward(cols[::-1], w // 5)
+    full = lambda v: round(v / scale)  # noqa: E731
+    return full(left), full(top), full(w - right), full(h - bottom)
+
+
+def ink_mask(small: np.ndarray) -> np.ndarray:
+    """Ink pixels of a reduced page: darker than the local background by a clear margin (Otsu, bounded)."""
+    background = cv2.dilate(small, np.ones((9, 9), np.uint8))
+    diff = cv2.subtract(background, small)
+    level, _ = cv2.threshold(diff, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return diff > max(float(level), 40.0)
+
+
+def _profile_score(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    scores = np.empty(len(angles))
+    for i, angle in enumerate(np.deg2rad(angles)):
+        proj = ys * np.cos(angle) - xs * np.sin(angle)
+        hist = np.bincount((proj - proj.min()).astype(np.int64))
+        scores[i] = float(np.sum(np.diff(hist.astype(np.float64)) ** 2))
+    return scores
+
+
+def _points(mask: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    ys, xs = np.nonzero(mask)
+    if len(ys) > MAX_POINTS:
+        pick = np.random.default_rng(seed).choice(len(ys), MAX_POINTS, replace=False)
+        ys, xs = ys[pick], xs[pick]
+    return ys.astype(np.float64), xs.astype(np.float64)
+
+
+def find_skew(mask: np.ndarray, max_angle: float = 10.0) -> tuple[float, float, float]:
+    """(angle, score of horizontal lines, score of vertical lines): angle in degrees, anticlockwise skew of the
+    text lines in image coordinates; the two scores tell a page on its side from an upright one."""
+    ys, xs = _points(mask)
+    if len(ys) < 50:
+        return 0.0, 0.0, 0.0
+    coarse = np.arange(-max_angle, max_angle + 0.01, 0.5)
+    horizontal = _profile_score(ys, xs, coarse)
+    vertical = _profile_score(xs, ys, coarse)
+    best = coarse[int(np.argmax(horizontal))] if horizontal.max() >= vertical.max() else None
+    if best is None:
+        return float(coarse[int(np.argmax(vertical))]), float(horizontal.max()), float(vertical.max())
+    return float(best), float(horizontal.max()), float(vertical.max())
+
+
+def refine_skew(mask: np.ndarray, around: float, span: float = 0.6, step: float = 0.05) -> float:
+    ys, xs = _points(mask)
+    if len(ys) < 50:
+        return around
+    angles = np.arange(around - span, around + span + step / 2, step)
+    scores = _profile_score(ys, xs, angles)
+    return float(angles[int(np.argmax(scores))])
+
+
+def upright_ratio(mask: np.ndarray) -> float:
+    """Ink above the x-height band over ink below it, summed over text lines: >1 upright, <1 upside down.
+
+    Latin script, and Vietnamese more so (diacritics, capitals, ascenders), puts far more ink above the band.
+    """
+    profile = mask.sum(axis=1).astype(np.float64)
+    on = profile > 0.02 * mask.shape[1]
+    above = below = 0.0
+    y = 0
+    n = len(profile)
+    while y < n:
+        if not on[y]:
+            y += 1
+            continue
+        start = y
+        while y < n and on[y]:
+            y += 1
+        line = profile[start:y]
+        if len(line) < 4:
+            continue
+        core = np.nonzero(line >= 0.5 * line.max())[0]
+        above += float(line[: core[0]].sum())
+        below += float(line[core[-1] + 1 :].sum())
+    return (above + 1.0) / (below + 1.0)
+
+
+def rotate_quarter(image: np.ndarray, rotation: int) -> np.ndarray:
+    codes = {90: cv2.ROTATE_90_CLOCKWISE, 180: cv2.ROTATE_180, 270: cv2.ROTATE_90_COUNTERCLOCKWISE}
+    return cv2.rotate(image, codes[rotation]) if rotation in codes else image
+
+
+def deskew(image: np.ndarray, angle: float, fill: tuple[int, ...] | int) -> np.ndarray:
+    """Rotate by `angle` degrees (positive: anticlockwise), canvas enlarged so nothing is cut, corners filled."""
+    if abs(angle) < 0.05:
+        return image
+    h, w = image.shape[:2]
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    nw, nh = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
+    matrix[0, 2] += nw / 2 - w / 2
+    matrix[1, 2] += nh / 2 - h / 2
+    border = fill if isinstance(fill, int) else tuple(int(v) for v in fill)
+    return cv2.warpAffine(image, matrix, (nw, nh), flags=cv2.INTER_LINEAR, borderValue=border)
+
+
+def flatten(grey: np.ndarray, dpi: float) -> np.ndarray:
+    """Uneven illumination removed (divide by a background estimated at low resolution) and noise smoothed."""
+    small, scale = reduce(grey, dpi, 50.0)
+    background = cv2.dilate(small, np.ones((7, 7), np.uint8))
+    background = cv2.GaussianBlur(background, (0, 0), 3)
+    background = cv2.resize(background, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.divide(grey, np.maximum(background, 1), scale=255)
+    return cv2.medianBlur(flat, 3)

@@ -1,0 +1,234 @@
+"""Read what scanners produce (JPEG, PNG, TIFF incl. multi-page LZW/G4, image-only PDF) into `PageImage`s.
+
+Every file is checked here (size, type by content, pixel limit, complete data) so that bad input fails early with
+`UnusableInput(path, reason)`; pages keep encoded bytes and are decoded again lazily by `decode_page` in a worker.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+from PIL import Image, ImageSequence, UnidentifiedImageError
+from pikepdf import PdfImage
+
+from ocr.errors import UnusableInput
+from ocr.models import PageImage
+from ocr.settings import OcrSettings, ocr_settings
+
+A4_LONG_INCHES = 297 / 25.4
+COMMON_DPI = (100, 150, 200, 240, 300, 400, 600, 1200)
+_MAGIC = {b"\xff\xd8\xff": "jpeg", b"\x89PNG\r\n\x1a\n": "png", b"II*\x00": "tiff", b"MM\x00*": "tiff"}
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The file type from its first bytes: jpeg, png, tiff, pdf, or None."""
+    for magic, fmt in _MAGIC.items():
+        if head.startswith(magic):
+            return fmt
+    return "pdf" if b"%PDF-" in head[:1024] else None
+
+
+def infer_dpi(width: int, height: int) -> tuple[float, str]:
+    """Resolution guessed from pixel size, assuming an A4 sheet, snapped to a usual scanner setting."""
+    guess = max(width, height) / A4_LONG_INCHES
+    near = min(COMMON_DPI, key=lambda d: abs(d - guess))
+    dpi = float(near) if abs(near - guess) <= 0.06 * near else round(guess, 1)
+    return dpi, f"no usable resolution in the file; {dpi:g} dpi inferred from {width}x{height} px as an A4 page"
+
+
+def _resolution(path: Path, image: Image.Image) -> tuple[tuple[float, float], bool, str]:
+    dpi = image.info.get("dpi")
+    if dpi and min(float(dpi[0]), float(dpi[1])) >= 10:
+        x, y = float(dpi[0]), float(dpi[1])
+        if max(image.size) / min(x, y) <= 20:  # a page of at most 20 inches: believable
+            return (round(x, 2), round(y, 2)), False, ""
+    value, note = infer_dpi(*image.size)
+    return (value, value), True, note
+
+
+def _check_pixels(path: Path, width: int, height: int, settings: OcrSettings) -> None:
+    if width <= 0 or height <= 0:
+        raise UnusableInput(path, "image has no pixels")
+    if width * height > settings.max_pixels:
+        raise UnusableInput(
+            path,
+            f"image of {width}x{height} pixels exceeds the limit of {settings.max_pixels} pixels "
+            "(decompression bomb guard, SOHOA_OCR_MAX_PIXELS)",
+        )
+
+
+def _open_image(path: Path, data: bytes) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as exc:
+        raise UnusableInput(path, f"image too large to decode safely ({exc})") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise UnusableInput(path, f"not a readable image ({exc})") from exc
+
+
+def _load_checked(path: Path, image: Image.Image, what: str) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise UnusableInput(path, f"{what} data is damaged or incomplete ({exc})") from exc
+
+
+def _normalised_mode(image: Image.Image) -> Image.Image:
+    if image.mode in ("1", "L", "RGB"):
+        return image
+    if image.mode in ("RGBA", "LA", "P", "PA") and (image.mode != "P" or "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        array = np.asarray(image, dtype=np.float32)
+        return Image.fromarray((array / max(float(array.max()), 1.0) * 255).astype(np.uint8))
+    return image.convert("RGB")
+
+
+def _encode_lossless(image: Image.Image, dpi: tuple[float, float]) -> tuple[bytes, str]:
+    out = io.BytesIO()
+    if image.mode == "1":
+        image.save(out, "TIFF", compression="group4", dpi=dpi)
+        return out.getvalue(), "tiff"
+    image.save(out, "PNG", compress_level=1, dpi=dpi)
+    return out.getvalue(), "png"
+
+
+def _read_jpeg_or_png(path: Path, data: bytes, fmt: str, settings: OcrSettings) -> list[PageImage]:
+    image = _open_image(path, data)
+    _check_pixels(path, *image.size, settings)
+    if fmt == "jpeg":
+        dpi, inferred, note = _resolution(path, image)
+        size, mode = image.size, image.mode  # CMYK and others are converted, not passed through
+        image.draft("L", (max(1, size[0] // 8), max(1, size[1] // 8)))  # decodes all data, cheaply
+        _load_checked(path, image, "JPEG")
+        return [PageImage(str(path), 1, data, "jpeg", *size, mode, dpi, inferred, note)]
+    _load_checked(path, image, "PNG")
+    dpi, inferred, note = _resolution(path, image)
+    mode = image.mode if image.mode in ("1", "L", "RGB") else "RGB"
+    if image.mode not in ("1", "L", "RGB", "P") or (image.mode == "P" and "transparency" in image.info):
+        data, fmt = _encode_lossless(_normalised_mode(image), dpi)
+    return [PageImage(str(path), 1, data, fmt, *image.size, mode, dpi, inferred, note)]
+
+
+def _read_tiff(path: Path, data: bytes, settings: OcrSettings) -> list[PageImage]:
+    image = _open_image(path, data)
+    pages = []
+    for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+        _check_pixels(path, *frame.size, settings)
+        if number > settings.max_pages:
+            raise UnusableInput(path, f"more than {settings.max_pages} pages (SOHOA_OCR_MAX_PAGES)")
+        _load_checked(path, frame, f"TIFF page {number}")
+        dpi, inferred, note = _resolution(path, frame)
+        flat = _normalised_mode(frame)
+        encoded, fmt = _encode_lossless(flat, dpi)
+        pages.append(PageImage(str(path), number, encoded, fmt, *flat.size, flat.mode, dpi, inferred, note))
+    return pages
+
+
+def _page_images(page: pikepdf.Page) -> Iterator[PdfImage]:
+    for _name, raw in page.images.items():
+        try:
+            yield PdfImage(raw)
+        except (pikepdf.PdfError, NotImplementedError, ValueError, KeyError, TypeError):
+            continue
+
+
+def _pdf_page(path: Path, number: int, page: pikepdf.Page, settings: OcrSettings) -> PageImage:
+    images = list(_page_images(page))
+    if not images:
+        raise UnusableInput(path, f"PDF page {number} has no image (not an image-only scan)")
+    best = max(images, key=lambda im: im.width * im.height)
+    _check_pixels(path, best.width, best.height, settings)
+    box = page.mediabox
+    page_w, page_h = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+    rotated = int(page.obj.get("/Rotate", 0)) % 180 == 90
+    if rotated:
+        page_w, page_h = page_h, page_w
+    dpi = (round(best.width / (page_w / 72), 2), round(best.height / (page_h / 72), 2))
+    filters = [str(f) for f in best.filters]
+    colour = str(best.colorspace) if best.colorspace is not None else ""
+    if filters == ["/DCTDecode"] and colour in ("/DeviceRGB", "/DeviceGray") and best.bits_per_component == 8:
+        data = best.obj.read_raw_bytes()
+        mode = "RGB" if colour == "/DeviceRGB" else "L"
+        return PageImage(str(path), number, data, "jpeg", best.width, best.height, mode, dpi)
+    try:
+        pil = best.as_pil_image()
+    except (pikepdf.PdfError, NotImplementedError, ValueError, OSError) as exc:
+        raise UnusableInput(path, f"PDF page {number}: image cannot be decoded ({exc})") from exc
+    flat = _normalised_mode(pil)
+    encoded, fmt = _encode_lossless(flat, dpi)
+    return PageImage(str(path), number, encoded, fmt, flat.size[0], flat.size[1], flat.mode, dpi)
+
+
+def _read_pdf(path: Path, settings: OcrSettings) -> list[PageImage]:
+    try:
+        pdf = pikepdf.open(path)
+    except pikepdf.PasswordError as exc:
+        raise UnusableInput(path, "PDF is encrypted and needs a password") from exc
+    except pikepdf.PdfError as exc:
+        raise UnusableInput(path, f"not a readable PDF ({exc})") from exc
+    with pdf:
+        if len(pdf.pages) == 0:
+            raise UnusableInput(path, "PDF has no pages")
+        if len(pdf.pages) > settings.max_pages:
+            raise UnusableInput(path, f"more than {settings.max_pages} pages (SOHOA_OCR_MAX_PAGES)")
+        try:
+            return [_pdf_page(path, n, page, settings) for n, page in enumerate(pdf.pages, start=1)]
+        except pikepdf.PdfError as exc:
+            raise UnusableInput(path, f"PDF is damaged ({exc})") from exc
+
+
+def load_file(path: Path, settings: OcrSettings | None = None) -> list[PageImage]:
+    """All pages of one input file, checked; raises UnusableInput naming the file and the reason."""
+    settings = settings or ocr_settings()
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise UnusableInput(path, f"cannot be read ({exc.strerror or exc})") from exc
+    if not path.is_file():
+        raise UnusableInput(path, "is not a file")
+    if size == 0:
+        raise UnusableInput(path, "file is empty (0 bytes)")
+    if size > settings.max_file_bytes:
+        raise UnusableInput(path, f"file of {size} bytes exceeds the limit of {settings.max_file_bytes}")
+    with path.open("rb") as handle:
+        head = handle.read(1024)
+    fmt = sniff_format(head)
+    if fmt is None:
+        raise UnusableInput(path, "not a JPEG, PNG, TIFF or PDF file (its content is of another type)")
+    if fmt == "pdf":
+        return _read_pdf(path, settings)
+    data = path.read_bytes()
+    if fmt == "tiff":
+        return _read_tiff(path, data, settings)
+    return _read_jpeg_or_png(path, data, fmt, settings)
+
+
+def load_pages(paths: Sequence[Path], settings: OcrSettings | None = None) -> list[PageImage]:
+    """The pages of all input files, in order (several inputs are pages of one document)."""
+    pages: list[PageImage] = []
+    for path in paths:
+        pages.extend(load_file(Path(path), settings))
+    return pages
+
+
+def decode_page(page: PageImage) -> np.ndarray:
+    """Pixels of a page: HxWx3 RGB uint8, or HxW uint8 for grey and bilevel pages (bilevel as 0/255)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        image = _normalised_mode(Image.open(io.BytesIO(page.data)))
+    if image.mode == "1":
+        return np.asarray(image.convert("L"))
+    return np.asarray(image)

@@ -1,0 +1,75 @@
+"""One page through the pipeline, in a worker process: decode, crop borders, verdicts, orient and deskew,
+flatten for OCR, one engine call, archival image; returns a picklable `PageResult`.
+"""
+
+from __future__ import annotations
+
+from ocr.archive import encode_archival
+from ocr.cleanup import ANALYSIS_DPI, dark_border_box, flatten, ink_mask, ocr_grey, reduce
+from ocr.engine import get_engine
+from ocr.inputs import decode_page
+from ocr.models import Cleanup, OcrOptions, PageImage, PageResult, Word
+from ocr.orientation import apply_orientation, as_bilevel, crop, find_orientation, paper_colour
+from ocr.quality import blank_verdict, exposure_verdicts, readability_verdicts, resolution_verdicts
+
+
+def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageResult:
+    """Clean up and recognise one page; `number` is its 1-based place in the document."""
+    engine = get_engine(options.engine)
+    image = decode_page(page)
+    dpi = float(min(page.dpi))
+    grey = ocr_grey(image)
+    small, scale = reduce(grey, dpi, ANALYSIS_DPI)
+    box = dark_border_box(small, scale)
+    cropped = box != (0, 0, grey.shape[1], grey.shape[0])
+    if cropped:
+        image, grey = crop(image, box), crop(grey, box)
+        small, scale = reduce(grey, dpi, ANALYSIS_DPI)
+    mask = ink_mask(small)
+    ink_fraction = float(mask.mean())
+    verdicts = resolution_verdicts(page, options) + blank_verdict(ink_fraction, options)
+    words: list[Word] = []
+    mean_conf = 0.0
+    orientation = None
+    if not verdicts or verdicts[-1][0] != "blank":
+        verdicts += exposure_verdicts(small, mask, options)
+        orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout)
+        fill = paper_colour(image, dpi)
+        image = apply_orientation(image, orientation, fill)
+        grey = ocr_grey(image)
+        raw = engine.recognise(flatten(grey, dpi), dpi, options.lang, options.tesseract_timeout)
+        words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in raw]
+        mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in raw if w.conf >= 0], options)
+        verdicts += unreadable
+    if page.mode == "1":
+        image = as_bilevel(image)
+    changed = cropped or (orientation is not None and (orientation.rotation or abs(orientation.skew) >= 0.05))
+    archival = encode_archival(image, page, page.dpi, options.jpeg_quality, untouched=not changed)
+    return PageResult(
+        number=number,
+        source=f"{page.source}#{page.number_in_source}",
+        image=archival,
+        words=tuple(words),
+        text=page_text(words),
+        verdicts=tuple(verdicts),
+        cleanup=Cleanup(
+            rotation=orientation.rotation if orientation else 0,
+            rotation_method=orientation.method if orientation else "",
+            skew=round(orientation.skew, 2) if orientation else 0.0,
+            crop=box,
+        ),
+        mean_confidence=round(mean_conf, 1),
+        ink_fraction=round(ink_fraction, 5),
+    )
+
+
+def page_text(words: list[Word]) -> str:
+    """Plain text in reading order: words of a line joined by spaces, one line per text line."""
+    lines: list[list[str]] = []
+    current = None
+    for word in words:
+        if word.line != current:
+            lines.append([])
+            current = word.line
+        lines[-1].append(word.text)
+    return "\n".join(" ".join(line) for line in lines)
