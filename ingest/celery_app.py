@@ -15,7 +15,11 @@ def make_celery() -> Celery:
     broker_url = settings.resolved_broker_url()
     app = Celery("sohoa", broker=broker_url, include=["ingest.tasks"])
     # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
-    transport_options = {"visibility_timeout": 3600} if broker_url.startswith(("redis", "rediss")) else {}
+    transport_options = (
+        {"visibility_timeout": settings.visibility_timeout_seconds}
+        if broker_url.startswith(("redis", "rediss"))
+        else {}
+    )
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

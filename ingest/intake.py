@@ -7,6 +7,7 @@ staging files.
 
 from __future__ import annotations
 
+import json
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -110,6 +111,18 @@ def plan(result: SplitResult) -> list[batches.PlannedDocument]:
     ]
 
 
+FILE_LIST = "files.json"
+
+
+def write_file_list(staging: Path, files: list[Path]) -> None:
+    """The batch's page files in page order, relative to the staging folder, for the workers."""
+    (staging / FILE_LIST).write_text(json.dumps([str(path.relative_to(staging)) for path in files]))
+
+
+def read_file_list(staging: Path) -> list[Path]:
+    return [staging / name for name in json.loads((staging / FILE_LIST).read_text())]
+
+
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
@@ -140,6 +153,7 @@ def accept_batch(
         if not result.documents:
             raise BatchRefused(422, "the split found no document in the batch", "split")
         documents = plan(result)
+        write_file_list(staging, files)
         dossier_code = open_dossier(manifest, actor)
         record(
             batches.NewBatch(

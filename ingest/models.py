@@ -55,6 +55,8 @@ class BatchDocument(IngestBase):
     rescan: Mapped[list[Any]] = mapped_column(default=list)  # [{"page", "reason"}]
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[dt.datetime | None] = mapped_column()  # a task holds this document until then
+    lease_owner: Mapped[str | None] = mapped_column(String(64))  # the Celery task id holding the lease
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

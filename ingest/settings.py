@@ -7,6 +7,7 @@ no server to install, and the same task code runs as on Redis or RabbitMQ.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -29,6 +30,19 @@ class IngestSettings(BaseSettings):
     max_pages: int = 500
     max_pixels_per_page: int = 120_000_000
     max_zip_ratio: float = 50.0
+    # Redis redelivers a task whose worker died after this many seconds; a lease keeps duplicates idle.
+    visibility_timeout_seconds: int = 3600
+    page_threads: int = (
+        2  # pages of one document OCR'd in parallel inside a task (Tesseract runs as a process)
+    )
+    # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
+    officer_p12: Path | None = None
+    officer_p12_password_file: Path | None = None
+    officer_pkcs11_lib: Path | None = None
+    officer_pkcs11_token: str | None = None
+    officer_pkcs11_key: str | None = None
+    officer_pkcs11_pin_file: Path | None = None
+    officer_name: str | None = None  # name shown in the stamp; default: the certificate's common name
 
     @property
     def embedded_broker(self) -> bool:

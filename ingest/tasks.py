@@ -1,8 +1,232 @@
-"""Celery tasks of the pipeline: per document a chain of OCR, PDF/A assembly, signing and vault storage."""
+"""Celery tasks of the pipeline: per document a chain OCR → sign → store, each step idempotent.
+
+A step claims its document with a lease (the task id, until its time limit), so a duplicate delivery
+stays idle while the first runs; a task redelivered after its worker died takes its own lease over.
+Transient faults (object store, TSA, database, network) are retried with back-off; any other fault marks
+that document failed with the reason and stops its chain, while the batch's other documents go on.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from celery import Task, chain
+from celery.exceptions import Ignore, MaxRetriesExceededError, SoftTimeLimitExceeded
+from celery.signals import worker_ready
+from sqlalchemy.exc import OperationalError
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
+
+from core.identifiers import redact
+from core.logging import get_logger
+from core.types import RESCAN_VERDICTS, DocumentKind
+from ingest import batches, runtime
 from ingest.celery_app import celery_app
+from ingest.models import Batch
+from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
+from ingest.settings import ingest_settings
+from ocr.models import OcrOptions
+from signing.errors import TimestampUnavailableError
+from signing.settings import signing_settings
+from vault.errors import StoreUnavailable
+
+log = get_logger("sohoa.pipeline")
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    StoreUnavailable,
+    TimestampUnavailableError,
+    OperationalError,
+    ConnectionError,
+    TimeoutError,
+    Urllib3HTTPError,
+)
+
+
+class Busy(Exception):
+    """Another live task holds this document's lease."""
+
+
+def _job(batch: Batch, row: Any) -> DocumentJob:
+    return DocumentJob(
+        batch_id=batch.id,
+        index=row.index,
+        staging=Path(batch.staging_dir),
+        pages=tuple(row.pages),
+        name=row.name,
+        type_code=row.type_code,
+        kind=DocumentKind(row.kind),
+        owner_id=batch.owner_id,
+        dossier_code=batch.dossier_code,
+        procedure_code=batch.procedure_code,
+        agency_code=batch.agency_code,
+        station_id=batch.station_id,
+        submitted_by=batch.submitted_by,
+    )
+
+
+@contextmanager
+def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> Iterator[DocumentJob | None]:
+    """Hold the document's lease for one step; yields None when the document is already finished."""
+    now = dt.datetime.now(dt.UTC)
+    owner = task.request.id or "eager"
+    with runtime.catalogue().begin() as session:
+        row = batches.load_document(session, batch_id, index)
+        if row.status in (batches.DocState.DONE, batches.DocState.FAILED):
+            yield None
+            return
+        if row.lease_until and row.lease_until > now and row.lease_owner not in (None, owner):
+            raise Busy(f"held by {row.lease_owner} until {row.lease_until:%H:%M:%S}")
+        batch = session.get(Batch, batch_id)
+        assert batch is not None
+        job = _job(batch, row)
+        batches.update_document(
+            session,
+            batch_id,
+            index,
+            status=batches.DocState.RUNNING,
+            step=step,
+            attempts=row.attempts + 1,
+            lease_owner=owner,
+            lease_until=now + dt.timedelta(seconds=seconds),
+        )
+    yield job
+    with runtime.catalogue().begin() as session:
+        row = batches.load_document(session, batch_id, index)
+        if row.lease_owner == owner:
+            row.lease_owner, row.lease_until = None, None
+
+
+def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
+    with runtime.catalogue().begin() as session:
+        batches.update_document(
+            session,
+            batch_id,
+            index,
+            status=batches.DocState.FAILED,
+            step=step,
+            error=redact(f"{step}: {reason}")[:2000],
+            lease_owner=None,
+            lease_until=None,
+        )
+    log.warning("document failed", batch=batch_id, index=index, step=step)
+
+
+def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: Any) -> None:
+    """Run one step under its lease, sorting faults into retry, busy, timeout and permanent failure."""
+    try:
+        with claimed(task, batch_id, index, step, seconds) as job:
+            if job is None:
+                raise Ignore()
+            work(job)
+    except Ignore:
+        raise
+    except Busy as exc:
+        raise task.retry(exc=exc, countdown=30, max_retries=None) from exc
+    except SoftTimeLimitExceeded:
+        mark_failed(batch_id, index, step, f"timed out after {seconds} s (limit scales with the page count)")
+        raise Ignore() from None
+    except TRANSIENT as exc:
+        settings = ingest_settings()
+        countdown = min(2 ** (task.request.retries + 1), settings.retry_backoff_max_seconds)
+        try:
+            raise task.retry(exc=exc, countdown=countdown, max_retries=settings.max_retries) from exc
+        except MaxRetriesExceededError:
+            mark_failed(batch_id, index, step, f"gave up after {settings.max_retries} retries: {exc}")
+            raise Ignore() from exc
+    except Exception as exc:
+        mark_failed(batch_id, index, step, f"{type(exc).__name__}: {exc}")
+        raise Ignore() from exc
+
+
+def _page_progress(batch_id: str, index: int) -> Any:
+    def report(done: int, total: int) -> None:
+        with runtime.catalogue().begin() as session:
+            batches.record_page(session, batch_id, index, done, total)
+
+    return report
+
+
+@celery_app.task(bind=True, name="sohoa.ocr", acks_late=True)
+def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
+    """Clean up and OCR the document's pages (in parallel), assemble its PDF/A; record rescan requests."""
+
+    def work(job: DocumentJob) -> None:
+        summary = run_ocr(
+            job, OcrOptions.from_settings(), ingest_settings().page_threads, _page_progress(batch_id, index)
+        )
+        rescan = [
+            {"page": i.page, "reason": i.reason} for i in summary.issues if i.verdict in RESCAN_VERDICTS
+        ]
+        with runtime.catalogue().begin() as session:
+            batches.update_document(session, batch_id, index, rescan=rescan)
+
+    _step(self, batch_id, index, "ocr", seconds, work)
+
+
+@celery_app.task(bind=True, name="sohoa.sign", acks_late=True)
+def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
+    """Sign the PDF/A as the digitising officer at the level set for the document's kind."""
+
+    def work(job: DocumentJob) -> None:
+        settings = ingest_settings()
+        signer = runtime.officer_signer()
+        name = settings.officer_name or signer.identity.subject
+        with runtime.signer_lock():
+            run_signing(job, signer, signing_settings().level_for(job.kind), name)
+
+    _step(self, batch_id, index, "sign", seconds, work)
+
+
+@celery_app.task(bind=True, name="sohoa.store", acks_late=True)
+def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
+    """Validate the signature, store the signed PDF in the owner's vault and link it to the dossier."""
+
+    def work(job: DocumentJob) -> None:
+        from signing.validate import validate_pdf
+
+        report = validate_pdf((job.folder / "signed.pdf").read_bytes())
+        verdict = str(report.verdict)
+        document_id = run_store(job, runtime.vault(), verdict)
+        with runtime.catalogue().begin() as session:
+            batches.update_document(
+                session,
+                batch_id,
+                index,
+                status=batches.DocState.DONE,
+                document_id=document_id,
+                signature=verdict,
+            )
+
+    _step(self, batch_id, index, "store", seconds, work)
+
+
+def enqueue_document(batch_id: str, index: int, pages: int) -> None:
+    """Send one document's chain; time limits scale with its page count."""
+    settings = ingest_settings()
+    ocr_limit = settings.time_limit(pages)
+    quick = settings.time_limit_base_seconds
+    chain(
+        ocr_step.si(batch_id, index, ocr_limit).set(soft_time_limit=ocr_limit, time_limit=ocr_limit + 30),
+        sign_step.si(batch_id, index, quick).set(soft_time_limit=quick, time_limit=quick + 30),
+        store_step.si(batch_id, index, quick).set(soft_time_limit=quick, time_limit=quick + 30),
+    ).apply_async()
+
+
+@worker_ready.connect
+def _resume_unfinished(**_: Any) -> None:
+    """On the embedded broker unacknowledged tasks die with their worker: re-send unfinished documents."""
+    if not ingest_settings().embedded_broker:
+        return
+    with runtime.catalogue()() as session:
+        pending = [
+            (batch_id, index, len(batches.load_document(session, batch_id, index).pages))
+            for batch_id, index in batches.unfinished_documents(session)
+        ]
+    for batch_id, index, pages in pending:
+        enqueue_document(batch_id, index, pages)
 
 
 @celery_app.task(name="sohoa.ping")

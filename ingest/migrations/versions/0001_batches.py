@@ -49,6 +49,8 @@ def upgrade() -> None:
         sa.Column("rescan", sa.JSON, nullable=False),
         sa.Column("error", sa.Text),
         sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("lease_until", UTCDateTime(), nullable=True),
+        sa.Column("lease_owner", sa.String(64), nullable=True),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("batch_id", "index"),
     )

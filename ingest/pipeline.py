@@ -1,0 +1,181 @@
+"""The steps of one document's chain, free of Celery: OCR its pages, sign the PDF/A, store it in the vault.
+
+Each step writes its output into the document's staging folder atomically and is skipped when that output
+exists, so a redelivered or retried task repeats no finished work and never stores a second copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.timezone import now_vn
+from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
+from ingest.intake import read_file_list
+from ocr.document import finish_document
+from ocr.inputs import load_file
+from ocr.models import OcrOptions, PageImage, PageResult
+from ocr.page import process_page
+from signing.sign import DocumentSigner
+from signing.stamps import officer_stamp
+from vault.records import NewDocument
+
+
+@dataclass(frozen=True)
+class DocumentJob:
+    """What a step needs to know about one document of a batch (read from the batch rows)."""
+
+    batch_id: str
+    index: int
+    staging: Path
+    pages: tuple[int, ...]
+    name: str
+    type_code: str | None
+    kind: DocumentKind
+    owner_id: str
+    dossier_code: str
+    procedure_code: str
+    agency_code: str
+    station_id: str
+    submitted_by: str
+
+    @property
+    def folder(self) -> Path:
+        folder = self.staging / f"doc-{self.index:03d}"
+        folder.mkdir(exist_ok=True)
+        return folder
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"batch:{self.batch_id}:{self.index}"
+
+
+@dataclass(frozen=True)
+class OcrSummary:
+    page_count: int
+    text: str
+    fields: dict[str, list[str]]
+    issues: list[PageIssue]
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    temporary = target.with_suffix(target.suffix + ".part")
+    with temporary.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    temporary.replace(target)
+
+
+def select_pages(job: DocumentJob) -> list[PageImage]:
+    """The document's pages out of the batch files, in order, reading one file at a time."""
+    wanted = {page: position for position, page in enumerate(job.pages)}
+    chosen: list[PageImage | None] = [None] * len(job.pages)
+    index = 0
+    for path in read_file_list(job.staging):
+        for page in load_file(path):
+            if index in wanted:
+                chosen[wanted[index]] = page
+            index += 1
+    missing = [job.pages[i] + 1 for i, page in enumerate(chosen) if page is None]
+    if missing:
+        raise ValueError(f"batch pages {missing} are missing from the staging folder")
+    return [page for page in chosen if page is not None]
+
+
+def _summary_path(job: DocumentJob) -> Path:
+    return job.folder / "ocr.json"
+
+
+def load_summary(job: DocumentJob) -> OcrSummary:
+    data = json.loads(_summary_path(job).read_text(encoding="utf-8"))
+    issues = [PageIssue(item["page"], item["verdict"], item["reason"]) for item in data["issues"]]
+    return OcrSummary(data["page_count"], data["text"], data["fields"], issues)
+
+
+def run_ocr(
+    job: DocumentJob, options: OcrOptions, threads: int, progress: Callable[[int, int], None] | None = None
+) -> OcrSummary:
+    """Clean up and OCR the pages (several at once), assemble the PDF/A and its sidecar."""
+    if (job.folder / "ocr.pdf").exists() and _summary_path(job).exists():
+        return load_summary(job)
+    pages = select_pages(job)
+    done = 0
+
+    def one(numbered: tuple[int, PageImage]) -> PageResult:
+        return process_page(numbered[1], options, numbered[0])
+
+    results: list[PageResult] = []
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for result in pool.map(one, enumerate(pages, start=1)):
+            results.append(result)
+            done += 1
+            if progress:
+                progress(done, len(pages))
+    info = DocumentInfo(
+        title=job.name,
+        dossier_code=job.dossier_code,
+        type_code=job.type_code,
+        owner_id=job.owner_id,
+        digitised_at=now_vn(),
+    )
+    outcome = finish_document(results, info)
+    summary = {
+        "page_count": outcome.page_count,
+        "text": outcome.text,
+        "fields": outcome.fields,
+        "issues": [{"page": i.page, "verdict": i.verdict.value, "reason": i.reason} for i in outcome.issues],
+        "sidecar": outcome.sidecar,
+    }
+    _write_atomically(_summary_path(job), json.dumps(summary, ensure_ascii=False).encode())
+    _write_atomically(job.folder / "ocr.pdf", outcome.pdf)
+    return load_summary(job)
+
+
+def run_signing(job: DocumentJob, signer: DocumentSigner, level: SignatureLevel, officer_name: str) -> Path:
+    """Sign the PDF/A as the digitising officer (visible stamp top-left of page 1: name and scan time)."""
+    signed = job.folder / "signed.pdf"
+    if signed.exists():
+        return signed
+    pdf = (job.folder / "ocr.pdf").read_bytes()
+    stamp = officer_stamp(officer_name, now_vn())
+    data = signer.sign(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
+    _write_atomically(signed, data)
+    return signed
+
+
+def intake_actor(job: DocumentJob) -> Actor:
+    return Actor(subject=job.submitted_by, role=Role.STATION, agency_code=job.agency_code, purpose="số hóa")
+
+
+def run_store(job: DocumentJob, vault: Any, verdict: str | None) -> str:
+    """Store the signed PDF in the owner's vault and link it to the dossier; returns the document id."""
+    summary = load_summary(job)
+    actor = intake_actor(job)
+    record = vault.store_document(
+        NewDocument(
+            owner_id=job.owner_id,
+            name=job.name,
+            kind=job.kind,
+            type_code=job.type_code,
+            issuing_agency_code=job.agency_code if job.kind is not DocumentKind.COMPONENT else None,
+            source_dossier_code=job.dossier_code,
+            procedure_code=job.procedure_code,
+            component_name=job.name,
+            digitised_by=job.submitted_by,
+            digitised_at=now_vn(),
+            page_count=summary.page_count,
+            signature_verdict=verdict,
+            ocr_text=summary.text,
+            extracted_fields=summary.fields,
+        ),
+        job.folder / "signed.pdf",
+        actor,
+        idempotency_key=job.idempotency_key,
+    )
+    return str(record.id)

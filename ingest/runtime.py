@@ -1,0 +1,69 @@
+"""The long-lived objects a process needs, built once from settings: the catalogue (migrated), the vault, and
+the intake officer's signer. API processes and Celery workers both use them.
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.settings import core_settings
+from ingest.db import migrate, sessions
+from ingest.settings import IngestSettings, ingest_settings
+from signing.identity import SigningIdentity, development_identity, load_pkcs11, load_pkcs12
+from signing.sign import DocumentSigner
+from vault.service import Vault
+from vault.settings import VaultSettings, vault_settings
+from vault.store import make_store
+
+_signer_lock = threading.Lock()
+
+
+def _read_secret(path: Path | None) -> str | None:
+    return path.read_text(encoding="utf-8").rstrip("\r\n") if path else None
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> sessionmaker[Session]:
+    """Session factory on the catalogue database, migrated to the newest schema on first use."""
+    url = vault_settings().resolved_database_url()
+    migrate(url)
+    return sessions(url)
+
+
+def build_vault(settings: VaultSettings | None = None) -> Vault:
+    settings = settings or vault_settings()
+    return Vault(catalogue(), make_store(settings), settings)
+
+
+@lru_cache(maxsize=1)
+def vault() -> Vault:
+    return build_vault()
+
+
+def officer_identity(settings: IngestSettings) -> SigningIdentity:
+    """The intake signer from settings: a PKCS#11 token, a PKCS#12 file, or the development identity."""
+    if settings.officer_pkcs11_lib and settings.officer_pkcs11_token and settings.officer_pkcs11_key:
+        return load_pkcs11(
+            settings.officer_pkcs11_lib,
+            settings.officer_pkcs11_token,
+            settings.officer_pkcs11_key,
+            _read_secret(settings.officer_pkcs11_pin_file) or "",
+        )
+    if settings.officer_p12:
+        return load_pkcs12(settings.officer_p12, _read_secret(settings.officer_p12_password_file))
+    return development_identity(core_settings().data_dir, "officer")
+
+
+@lru_cache(maxsize=1)
+def officer_signer() -> DocumentSigner:
+    """One signer per process (key loaded once, stamp font prepared once, TSA client reused)."""
+    return DocumentSigner(officer_identity(ingest_settings()))
+
+
+def signer_lock() -> threading.Lock:
+    """A DocumentSigner runs its own event loop: one signature at a time per process."""
+    return _signer_lock
