@@ -132,8 +132,12 @@ def load_pkcs11(
     except (pkcs11.exceptions.PKCS11Error, PyhankoSigningError) as exc:
         raise TokenNotFoundError(f"no PKCS#11 token labelled {token_label!r} in {lib}") from exc
     try:
-        signer = PKCS11Signer(session, key_label=key_label, cert_label=cert_label or key_label)
-        _ = signer.signing_cert  # load key and certificate now, not at the first signature
+        # other_certs_to_pull=None: take every certificate on the token (CA tokens carry the issuer chain)
+        signer = PKCS11Signer(
+            session, key_label=key_label, cert_label=cert_label or key_label, other_certs_to_pull=None
+        )
+        _ = signer.signing_cert  # load key and certificates now, not at the first signature
+        _ = list(signer.cert_registry)
     except (pkcs11.exceptions.PKCS11Error, PyhankoSigningError) as exc:
         session.close()
         raise TokenNotFoundError(

@@ -53,6 +53,7 @@ class SigningSettings(BaseSettings):
     network_timeout: float = 10.0  # seconds per OCSP/CRL/certificate request
     network_retries: int = 2  # extra attempts after a failed request (TSA, OCSP, CRL)
     retry_backoff: float = 0.5  # seconds, doubled after each failed attempt
+    certify_first_signature: bool = False  # DocMDP on the first signature forbids later visible signatures
     allow_bb_fallback: bool = False  # TSA unreachable: sign at B-B (with a warning) instead of failing
     revocation_recheck_seconds: float = 600.0  # how long a "not revoked" answer for the signer is reused
     font_path: Path | None = None  # TTF with Vietnamese glyphs; default Liberation Serif, then DejaVu Serif

@@ -1,8 +1,8 @@
 """`DocumentSigner`: PAdES B-B, B-T, B-LT and B-LTA signatures as incremental updates, one per identity.
 
 The key is loaded once, the stamp font prepared once, and one event loop, HTTP session, TSA client and
-validation context are reused across documents. The first signature on a file certifies it (DocMDP P=2: form
-filling and further signatures allowed); later ones are approval signatures locking only their own field.
+validation context are reused across documents. Signatures are approval signatures locking their own field
+(FieldMDP); certifying the first one (DocMDP P=2) is a setting, off by default: see docs/signing.md.
 """
 
 from __future__ import annotations
@@ -171,14 +171,14 @@ class DocumentSigner:
         writer = open_incremental_writer(pdf)
         existing = list(writer.prev.embedded_signatures)
         name = field_name or _default_field_name(stamp, writer)
-        first = not existing
+        certify = not existing and self.settings.certify_first_signature
         meta = signers.PdfSignatureMetadata(
             field_name=name,
             md_algorithm="sha256",
             reason=reason,
             name=self.identity.display_name,
             subfilter=fields.SigSeedSubFilter.PADES,
-            certify=first,
+            certify=certify,
             docmdp_permissions=fields.MDPPerm.FILL_FORMS,
             embed_validation_info=level in (SignatureLevel.B_LT, SignatureLevel.B_LTA),
             use_pades_lta=level is SignatureLevel.B_LTA,
@@ -188,7 +188,7 @@ class DocumentSigner:
             sig_field_name=name,
             on_page=_page_index(stamp),
             box=field_box(stamp, page_box(writer, _page_index(stamp))) if stamp else None,
-            field_mdp_spec=None if first else fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, [name]),
+            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, [name]),
         )
         pdf_signer = signers.PdfSigner(
             meta,

@@ -1,0 +1,90 @@
+"""The validation report: per signature and document timestamp what was found, and ETSI EN 319 102-1 verdicts.
+
+Plain pydantic models; `ValidationReport.model_dump(mode="json")` is what `verify --json` and the API return.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, Field
+
+from core.types import SignatureLevel, Verdict
+
+
+class TimestampInfo(BaseModel):
+    """An RFC 3161 timestamp: its time, the TSA that issued it, and whether it checks out."""
+
+    time: dt.datetime | None = None
+    tsa: str | None = None
+    intact: bool = False
+    valid: bool = False
+    trusted: bool = False
+
+
+class SignatureReport(BaseModel):
+    """One signature: who, when, integrity, coverage and later changes, chain, revocation, level, verdict."""
+
+    field_name: str
+    signer_subject: str
+    signer_name: str
+    signing_time: dt.datetime | None = Field(None, description="time claimed by the signer (Vietnam time)")
+    timestamp: TimestampInfo | None = None
+    best_signature_time: dt.datetime | None = None
+    intact: bool = Field(description="the signed bytes are unchanged")
+    valid: bool = Field(description="the cryptographic signature checks out")
+    trusted: bool = Field(description="the chain reaches a trust anchor")
+    chain: list[str] = Field(default_factory=list, description="subjects from signer to trust anchor")
+    trust_anchor: str | None = None
+    revocation: str = Field("unknown", description="good | revoked | unknown")
+    revocation_date: dt.datetime | None = None
+    certification: str | None = Field(
+        None, description="DocMDP permission if this is a certification signature"
+    )
+    signed_revision: int
+    revisions: int
+    coverage: str = Field(description="entire_file | entire_revision | contiguous_block_from_start | unclear")
+    modification_level: str | None = Field(None, description="none | lta_updates | form_filling | other ...")
+    changes_after_signing: str
+    changes_permitted: bool | None = None
+    pades_level: SignatureLevel | None = None
+    verdict: Verdict
+    sub_indication: str | None = None
+    message: str | None = None
+
+
+class DocumentTimestampReport(BaseModel):
+    """One document timestamp (PAdES B-LTA archive timestamp)."""
+
+    field_name: str
+    timestamp: TimestampInfo
+    signed_revision: int
+    coverage: str
+    tsa_certificate_expires: dt.datetime | None = None
+    verdict: Verdict
+    sub_indication: str | None = None
+
+
+class ValidationReport(BaseModel):
+    """The whole file: every signature and document timestamp, and one verdict for the file."""
+
+    signatures: list[SignatureReport] = Field(default_factory=list)
+    document_timestamps: list[DocumentTimestampReport] = Field(default_factory=list)
+    verdict: Verdict
+    sub_indication: str | None = None
+    validated_at: dt.datetime
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict is Verdict.TOTAL_PASSED
+
+
+def file_verdict(verdicts: list[tuple[Verdict, str | None]]) -> tuple[Verdict, str | None]:
+    """Worst of the signature verdicts: any failure fails the file; no signature at all is indeterminate."""
+    if not verdicts:
+        return Verdict.INDETERMINATE, "NO_SIGNATURE_FOUND"
+    for wanted in (Verdict.TOTAL_FAILED, Verdict.INDETERMINATE):
+        for verdict, sub in verdicts:
+            if verdict is wanted:
+                return verdict, sub
+    return Verdict.TOTAL_PASSED, None

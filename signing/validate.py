@@ -1,0 +1,294 @@
+"""Validation of every signature in a PDF (pyHanko AdES-LTA process), reported in ETSI EN 319 102-1 terms.
+
+`validate_pdf` (sync) and `async_validate_pdf` (for the API's event loop) return a `ValidationReport`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import datetime as dt
+from typing import Any
+
+from core.timezone import to_vn
+from core.types import SignatureLevel, Verdict
+from signing.network import fetcher_backend, new_session
+from signing.pdfio import open_reader
+from signing.report import (
+    DocumentTimestampReport,
+    SignatureReport,
+    TimestampInfo,
+    ValidationReport,
+    file_verdict,
+)
+from signing.settings import SigningSettings, signing_settings
+from signing.trust import TrustSettings, trust_anchors, validation_spec
+
+CHANGE_TEXT = {
+    "none": "no change after signing",
+    "lta_updates": "only long-term validation data added after signing (DSS, document timestamps)",
+    "form_filling": "harmless: form fields filled or further signatures added after signing",
+    "annotations": "annotations added after signing",
+    "other": "content changed after signing (pages added or page content modified)",
+}
+
+
+def validate_pdf(
+    data: bytes, trust: TrustSettings | None = None, settings: SigningSettings | None = None
+) -> ValidationReport:
+    """Validate every signature and document timestamp in `data`; PdfInputError for encrypted/broken files."""
+    coro = async_validate_pdf(data, trust, settings)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:  # called from inside an event loop
+        return pool.submit(asyncio.run, coro).result()
+
+
+async def async_validate_pdf(
+    data: bytes, trust: TrustSettings | None = None, settings: SigningSettings | None = None
+) -> ValidationReport:
+    """The coroutine behind `validate_pdf`, for callers already in an event loop."""
+    settings = settings or signing_settings()
+    trust = trust or TrustSettings()
+    reader = open_reader(data)
+    anchors = trust_anchors(trust, settings)
+    policy = trust.policy(settings)
+    session = new_session(policy) if trust.allow_fetching else None
+    try:
+        backend = fetcher_backend(session, policy) if session is not None else None
+        spec = validation_spec(anchors, backend, trust.allow_fetching)
+        timestamps = [
+            await _document_timestamp(sig, anchors, backend, trust.allow_fetching)
+            for sig in reader.embedded_timestamp_signatures
+        ]
+        signatures = [
+            await _signature(sig, spec, reader, timestamps) for sig in reader.embedded_regular_signatures
+        ]
+    finally:
+        if session is not None:
+            await session.close()
+    verdict, sub = file_verdict([(s.verdict, s.sub_indication) for s in signatures])
+    return ValidationReport(
+        signatures=signatures,
+        document_timestamps=timestamps,
+        verdict=verdict,
+        sub_indication=sub,
+        validated_at=to_vn(dt.datetime.now(dt.UTC)),
+    )
+
+
+def _verdict(subindic: Any) -> tuple[Verdict, str | None]:
+    from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate, AdESPassed
+
+    if isinstance(subindic, AdESPassed):
+        return Verdict.TOTAL_PASSED, None
+    if isinstance(subindic, AdESFailure):
+        return Verdict.TOTAL_FAILED, subindic.name
+    if isinstance(subindic, AdESIndeterminate):
+        return Verdict.INDETERMINATE, subindic.name
+    return Verdict.INDETERMINATE, str(subindic)
+
+
+def _when(moment: dt.datetime | None) -> dt.datetime | None:
+    return to_vn(moment) if moment is not None else None
+
+
+def _timestamp_info(status: Any) -> TimestampInfo | None:
+    if status is None:
+        return None
+    return TimestampInfo(
+        time=_when(getattr(status, "timestamp", None)),
+        tsa=status.signing_cert.subject.human_friendly,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+    )
+
+
+def _chain(status: Any) -> tuple[list[str], str | None]:
+    path = getattr(status, "validation_path", None)
+    if path is None:
+        return [], None
+    subjects = [cert.subject.human_friendly for cert in reversed(list(path.iter_certs(include_root=True)))]
+    anchor = path.trust_anchor
+    return subjects, getattr(
+        getattr(anchor, "authority", None), "name", None
+    ) and anchor.authority.name.human_friendly
+
+
+def _revocation(status: Any, sub: str | None) -> tuple[str, dt.datetime | None]:
+    details = getattr(status, "revocation_details", None)
+    if details is not None:
+        return "revoked", _when(details.revocation_date)
+    if sub is not None and sub.startswith("REVOKED"):
+        return "revoked", None
+    if sub in ("TRY_LATER", "REVOCATION_OUT_OF_BOUNDS_NO_POE") or not getattr(status, "trusted", False):
+        return "unknown", None
+    return "good", None
+
+
+def _pades_level(sig: Any, reader: Any, timestamps: list[DocumentTimestampReport]) -> SignatureLevel | None:
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+
+    if sig.sig_object.get("/SubFilter") != "/ETSI.CAdES.detached":
+        return None
+    later_ts = [ts for ts in timestamps if ts.signed_revision > sig.signed_revision]
+    has_sig_ts = any(True for _ in extract_tst_data_iter(sig.signer_info, signed=False))
+    if not (has_sig_ts or later_ts):
+        return SignatureLevel.B_B
+    dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
+    if dss is None or not (dss.ocsps or dss.crls):
+        return SignatureLevel.B_T
+    # revocation data in the DSS, then a document timestamp over it (the DSS is updated again after each
+    # document timestamp, so its last revision says nothing): B-LTA
+    return SignatureLevel.B_LTA if later_ts else SignatureLevel.B_LT
+
+
+async def _signature(
+    sig: Any, spec: Any, reader: Any, timestamps: list[DocumentTimestampReport]
+) -> SignatureReport:
+    from pyhanko.sign.validation.status import ModificationInfo
+
+    sig.compute_integrity_info()
+    integrity = ModificationInfo(**sig.summarise_integrity_info())
+    detected = _pades_level(sig, reader, timestamps) if _digest_matches(sig) else None
+    result = await _ades_process(sig, spec, reader, detected)
+    status = result.api_status
+    verdict, sub = _verdict(result.ades_subindic)
+    message = result.failure_msg if verdict is not Verdict.TOTAL_PASSED else None
+    level = integrity.modification_level
+    level_name = level.name.lower() if level is not None else None
+    changes_ok = integrity.docmdp_ok
+    if verdict is Verdict.TOTAL_PASSED and changes_ok is False:
+        # the signature is sound, but the file changed in a way its signer did not permit (DocMDP/FieldMDP)
+        verdict, sub = Verdict.TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
+        message = "the document was changed after signing in a way the signature does not permit"
+    chain, anchor = _chain(status)
+    revocation, revoked_at = _revocation(status, sub)
+    docmdp = sig.docmdp_level
+    intact = bool(status.intact) if status is not None else False
+    return SignatureReport(
+        field_name=str(sig.field_name),
+        signer_subject=sig.signer_cert.subject.human_friendly,
+        signer_name=str(sig.signer_cert.subject.native.get("common_name", "")),
+        signing_time=_when(sig.self_reported_timestamp),
+        timestamp=_timestamp_info(getattr(status, "timestamp_validity", None)),
+        best_signature_time=_when(getattr(result, "best_signature_time", None)),
+        intact=intact,
+        valid=bool(status.valid) if status is not None else False,
+        trusted=bool(status.trusted) if status is not None else False,
+        chain=chain,
+        trust_anchor=anchor,
+        revocation=revocation,
+        revocation_date=revoked_at,
+        certification=docmdp.name.lower() if docmdp is not None and _is_certification(sig) else None,
+        signed_revision=int(sig.signed_revision),
+        revisions=int(reader.xrefs.total_revisions),
+        coverage=sig.coverage.name.lower() if sig.coverage is not None else "unclear",
+        modification_level=level_name,
+        changes_after_signing=_change_text(integrity, level_name),
+        changes_permitted=changes_ok,
+        pades_level=detected if intact else None,
+        verdict=verdict,
+        sub_indication=sub,
+        message=message,
+    )
+
+
+def _digest_matches(sig: Any) -> bool:
+    from pyhanko.sign.validation.utils import extract_message_digest
+
+    try:
+        return bool(extract_message_digest(sig.signer_info) == sig.compute_digest())
+    except (ValueError, KeyError):
+        return False
+
+
+async def _ades_process(sig: Any, pdf_spec: Any, reader: Any, level: SignatureLevel | None) -> Any:
+    """The EN 319 102-1 process the signature's level calls for: basic (5.3), with time (5.5), LTA (5.6.3)."""
+    import dataclasses
+
+    from pyhanko.sign.validation import ades
+    from pyhanko.sign.validation.policy_decl import LocalKnowledge
+    from pyhanko.sign.validation.status import PdfSignatureStatus
+
+    if level is SignatureLevel.B_LTA:
+        return await ades.ades_lta_validation(sig, pdf_spec)
+    spec = pdf_spec.signature_validation_spec
+    # revocation data embedded in the DSS counts as local knowledge (pyHanko 0.38 helper, pinned version)
+    dss = ades._dss_to_local_knowledge(reader)
+    known = spec.local_knowledge
+    spec = dataclasses.replace(
+        spec,
+        local_knowledge=LocalKnowledge(
+            known_ocsps=[*known.known_ocsps, *dss.known_ocsps],
+            known_crls=[*known.known_crls, *dss.known_crls],
+            known_certs=[*known.known_certs, *dss.known_certs],
+        ),
+    )
+    if level in (None, SignatureLevel.B_B):
+        # pyHanko 0.38's basic validation ignores status_cls: integrity info is reported separately
+        return await ades.ades_basic_validation(
+            signed_data=sig.signed_data, validation_spec=spec, raw_digest=sig.compute_digest()
+        )
+    return await ades.ades_with_time_validation(
+        signed_data=sig.signed_data,
+        validation_spec=spec,
+        raw_digest=sig.compute_digest(),
+        extra_status_kwargs=sig.summarise_integrity_info(),
+        status_cls=PdfSignatureStatus,
+    )
+
+
+def _is_certification(sig: Any) -> bool:
+    refs = sig.sig_object.get("/Reference", ())
+    return any(ref.get("/TransformMethod") == "/DocMDP" for ref in refs)
+
+
+def _change_text(status: Any, level_name: str | None) -> str:
+    from pyhanko.sign.diff_analysis import SuspiciousModification
+
+    diff = getattr(status, "diff_result", None)
+    if isinstance(diff, SuspiciousModification):
+        return f"content changed after signing: {diff}"
+    if level_name is None:
+        return "unknown"
+    return CHANGE_TEXT.get(level_name, level_name)
+
+
+async def _document_timestamp(
+    sig: Any, anchors: list[Any], backend: Any, allow_fetching: bool
+) -> DocumentTimestampReport:
+    from pyhanko.sign.validation import async_validate_pdf_timestamp
+    from pyhanko_certvalidator import ValidationContext
+
+    context = ValidationContext(
+        trust_roots=anchors,
+        allow_fetching=allow_fetching,
+        fetcher_backend=backend if allow_fetching else None,
+        revocation_mode="soft-fail",
+        crls=[],
+        ocsps=[],
+    )
+    status = await async_validate_pdf_timestamp(sig, validation_context=context)
+    info = _timestamp_info(status)
+    assert info is not None
+    if not (info.intact and info.valid):
+        verdict, sub = Verdict.TOTAL_FAILED, "HASH_FAILURE" if not info.intact else "SIG_CRYPTO_FAILURE"
+    elif not info.trusted:
+        verdict, sub = Verdict.INDETERMINATE, "NO_CERTIFICATE_CHAIN_FOUND"
+    else:
+        verdict, sub = Verdict.TOTAL_PASSED, None
+    expires = sig.signer_cert["tbs_certificate"]["validity"]["not_after"].native
+    return DocumentTimestampReport(
+        field_name=str(sig.field_name),
+        timestamp=info,
+        signed_revision=int(sig.signed_revision),
+        coverage=sig.coverage.name.lower() if sig.coverage is not None else "unclear",
+        tsa_certificate_expires=_when(expires),
+        verdict=verdict,
+        sub_indication=sub,
+    )
