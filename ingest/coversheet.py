@@ -5,6 +5,8 @@ Its large QR code names the dossier, the document type and name; sohoa splits th
 
 from __future__ import annotations
 
+import re
+
 from core.identifiers import validate_dossier_code
 from core.types import DocumentKind
 from ingest.pdfdraw import MM, PdfDocument
@@ -12,6 +14,7 @@ from ingest.qr import CoverSheetPayload, encode_cover_sheet
 
 QR_SIZE_MM = 70  # large, so that the code is found on a page downscaled to ~100 dpi
 MAX_NAME_LENGTH = 200
+TYPE_CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,50}$")  # as the station manifest accepts it
 KIND_LABELS = {
     DocumentKind.COMPONENT: "Thành phần hồ sơ",
     DocumentKind.RESULT: "Kết quả giải quyết thủ tục hành chính",
@@ -27,8 +30,8 @@ def make_cover_sheet(
     validate_dossier_code(dossier_code)
     type_code = type_code.strip()
     name = " ".join(name.split())
-    if not type_code or len(type_code) > 32 or any(ch.isspace() for ch in type_code):
-        raise ValueError("type code must be 1-32 characters without spaces")
+    if not TYPE_CODE_RE.fullmatch(type_code):
+        raise ValueError("type code must be 1-50 characters of A-Z, a-z, 0-9, '.', '_' and '-'")
     if not name or len(name) > MAX_NAME_LENGTH:
         raise ValueError(f"document name must be 1-{MAX_NAME_LENGTH} characters")
     return CoverSheetPayload(dossier_code=dossier_code, type_code=type_code, name=name, kind=kind)

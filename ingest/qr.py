@@ -209,7 +209,9 @@ def _downscale(grey: NDArray[np.uint8], max_side: int) -> tuple[NDArray[np.uint8
     return small, scale  # type: ignore[return-value]
 
 
-def _decode_crop(grey: NDArray[np.uint8], corners: NDArray[np.float32], detector: cv2.QRCodeDetector) -> str:
+def _decode_crop(
+    grey: NDArray[np.uint8], corners: NDArray[np.float32], detector: cv2.QRCodeDetectorAruco
+) -> str:
     """Decode one code from a full-resolution crop around the corners found on the small image."""
     x0, y0 = np.floor(corners.min(axis=0)).astype(int)
     x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
@@ -230,7 +232,7 @@ def find_qr_codes(image: NDArray[np.uint8], max_side: int = 1200) -> list[QRHit]
     """
     grey = _grey(image)
     small, scale = _downscale(grey, max_side)
-    detector = cv2.QRCodeDetector()
+    detector = cv2.QRCodeDetectorAruco()
     found, points = detector.detectMulti(small)
     if not found or points is None:
         return []
