@@ -1,18 +1,58 @@
-"""The FastAPI application factory: settings, token verifier, problem handlers, routers, readiness checks."""
+"""The FastAPI application factory: settings, token verifier, services, problem handlers, routers and
+readiness checks (database, object store, broker).
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from api.metrics import record_request
 from api.problems import install_problem_handlers
-from api.routers import health
+from api.routers import batches, health
+from api.services import Services
 from api.settings import ApiSettings, api_settings
 from api.tokens import TokenVerifier
 from core.settings import CoreSettings, core_settings
 
 
-def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None) -> FastAPI:
+def default_services(core: CoreSettings) -> Services:
+    """Services on the configured catalogue, vault and broker (migrating the catalogue on first use)."""
+    from ingest import runtime
+    from ingest.settings import ingest_settings
+    from ingest.tasks import enqueue_document
+    from ocr.settings import ocr_settings
+
+    return Services(
+        core=core,
+        ingest=ingest_settings(),
+        ocr=ocr_settings(),
+        sessions=runtime.catalogue(),
+        vault=runtime.vault(),
+        enqueue_document=enqueue_document,
+    )
+
+
+def _readiness_checks(svc: Services) -> dict[str, health.ReadinessCheck]:
+    def database() -> None:
+        with svc.sessions() as session:
+            session.execute(text("select 1"))
+
+    def object_store() -> None:
+        svc.vault.store.exists("readiness-probe")
+
+    def broker() -> None:
+        from ingest.celery_app import celery_app
+
+        with celery_app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, timeout=3)
+
+    return {"database": database, "object_store": object_store, "broker": broker}
+
+
+def create_app(
+    api: ApiSettings | None = None, core: CoreSettings | None = None, services: Services | None = None
+) -> FastAPI:
     api = api or api_settings()
     core = core or core_settings()
     app = FastAPI(
@@ -23,11 +63,14 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None)
             "citizens' personal data vault and the national public service portal."
         ),
     )
+    svc = services or default_services(core)
     app.state.api_settings = api
     app.state.core_settings = core
     app.state.token_verifier = TokenVerifier(api, core)
-    app.state.readiness_checks = {}
+    app.state.services = svc
+    app.state.readiness_checks = _readiness_checks(svc)
     install_problem_handlers(app)
     app.middleware("http")(record_request)
     app.include_router(health.router)
+    app.include_router(batches.router)
     return app

@@ -79,6 +79,105 @@ def token(
     typer.echo(minted)
 
 
+def _print_outcome(state: dict[str, object]) -> int:
+    """Print each document's id, signature verdict and rescan requests; the exit code for the batch."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("#", "document", "status", "signature", "rescan")
+    documents = state.get("documents") or []
+    assert isinstance(documents, list)
+    for doc in documents:
+        rescan = "; ".join(f"p.{item['page']}: {item['reason']}" for item in doc["rescan"])
+        status = doc["status"] if not doc.get("error") else f"{doc['status']}: {doc['error']}"
+        table.add_row(str(doc["index"] + 1), doc["id"] or "-", status, doc["signature"] or "-", rescan or "-")
+    Console().print(table)
+    typer.echo(f"batch {state['batch_id']}: {state['status']} (dossier {state['dossier_code']})")
+    return {"done": 0, "needs_rescan": 3}.get(str(state["status"]), 1)
+
+
+def upload(
+    paths: Annotated[list[Path], typer.Argument(help="Page files in order (or one zip with manifest.json)")],
+    owner: Annotated[str | None, typer.Option(help="Owner's personal ID or tax code")] = None,
+    dossier: Annotated[str | None, typer.Option(help="Dossier code (default: a new one)")] = None,
+    split: Annotated[str, typer.Option(help="qr, blank or manifest")] = "qr",
+    manifest: Annotated[
+        Path | None, typer.Option(help="A manifest JSON file (overrides the options)")
+    ] = None,
+    agency: Annotated[str | None, typer.Option(envvar="SOHOA_STATION_AGENCY", help="Agency code")] = None,
+    procedure: Annotated[
+        str | None, typer.Option(envvar="SOHOA_STATION_PROCEDURE", help="Procedure code")
+    ] = None,
+    station: Annotated[str, typer.Option(envvar="SOHOA_STATION_ID", help="Station id")] = "station",
+    server: Annotated[
+        str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[str | None, typer.Option(envvar="SOHOA_TOKEN", help="Station bearer token")] = None,
+    wait: Annotated[bool, typer.Option(help="Follow the batch until it is done")] = True,
+) -> None:
+    """Upload a scanned batch, follow it, print each document; exit 3 when a page needs a rescan."""
+    import json
+
+    from rich.progress import Progress
+
+    from api.client import ApiError, StationClient
+
+    if not token:
+        typer.echo(
+            "error: a station token is needed (--token or SOHOA_TOKEN; `sohoa token --role station`)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    for path in paths:
+        if not path.is_file():
+            typer.echo(f"error: {path}: no such file", err=True)
+            raise typer.Exit(2)
+    body: dict[str, object] | None
+    if manifest is not None:
+        try:
+            body = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            typer.echo(f"error: {manifest}: not a readable JSON manifest ({exc})", err=True)
+            raise typer.Exit(2) from exc
+    elif len(paths) == 1 and paths[0].suffix.lower() == ".zip":
+        body = None
+    else:
+        if not (owner and agency and procedure):
+            typer.echo("error: --owner, --agency and --procedure are needed without --manifest", err=True)
+            raise typer.Exit(2)
+        body = {
+            "station_id": station,
+            "agency_code": agency,
+            "procedure_code": procedure,
+            "dossier_code": dossier,
+            "owner_id": owner,
+            "split": split,
+        }
+    client = StationClient(server, token)
+    try:
+        accepted = client.upload(paths, body)
+        typer.echo(f"batch {accepted['batch_id']} accepted for dossier {accepted['dossier_code']}")
+        if not wait:
+            return
+        with Progress(transient=True) as progress:
+            bar = progress.add_task("processing", total=None)
+
+            def update(state: dict[str, object]) -> None:
+                docs = state.get("documents") or []
+                assert isinstance(docs, list)
+                finished = sum(1 for d in docs if d["status"] in ("done", "failed"))
+                progress.update(bar, total=len(docs), completed=finished, description=str(state["status"]))
+
+            final = client.wait(accepted["batch_id"], update)
+    except (ApiError, OSError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    finally:
+        client.close()
+    raise typer.Exit(_print_outcome(final))
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command()(token)
+    app.command()(upload)
