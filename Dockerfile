@@ -1,5 +1,5 @@
-# sohoa service image (draft; the production image is completed with the pipeline and API issues).
-FROM python:3.11-slim-bookworm
+# sohoa: one image for the API (`sohoa serve`) and the pipeline workers (`sohoa worker`).
+FROM python:3.11-slim-bookworm AS base
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -7,7 +7,13 @@ RUN apt-get update \
       qpdf poppler-utils libgl1 libglib2.0-0 \
  && rm -rf /var/lib/apt/lists/*
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 OMP_THREAD_LIMIT=1 SOHOA_DATA_DIR=/var/lib/sohoa
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    OMP_THREAD_LIMIT=1 \
+    SOHOA_DATA_DIR=/var/lib/sohoa \
+    SOHOA_API_HOST=0.0.0.0 \
+    SOHOA_LOG_FORMAT=json
+
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY core core
@@ -17,9 +23,12 @@ COPY ocr ocr
 COPY signing signing
 COPY vault vault
 COPY api api
-RUN pip install --no-cache-dir . && useradd --system --home /var/lib/sohoa sohoa \
+RUN pip install --no-cache-dir . \
+ && useradd --system --uid 10001 --home /var/lib/sohoa sohoa \
  && mkdir -p /var/lib/sohoa && chown sohoa /var/lib/sohoa
+
 USER sohoa
 VOLUME /var/lib/sohoa
 EXPOSE 8000
-CMD ["sohoa", "serve", "--host", "0.0.0.0", "--port", "8000"]
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)" || exit 1
+CMD ["sohoa", "serve", "--port", "8000"]
