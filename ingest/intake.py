@@ -102,6 +102,16 @@ def survey_pages(
         raise BatchRefused(422, str(exc), field) from exc
 
 
+def _dossier_from_cover_sheets(manifest: Manifest, result: SplitResult) -> Manifest:
+    """Cover sheets carry the dossier code: a manifest without one takes it from them (one dossier a batch)."""
+    printed = {doc.dossier_code for doc in result.documents if doc.dossier_code}
+    if len(printed) > 1:
+        raise BatchRefused(422, f"the cover sheets name several dossiers: {', '.join(sorted(printed))}", "split")
+    if manifest.dossier_code is None and printed:
+        return manifest.model_copy(update={"dossier_code": printed.pop()})
+    return manifest
+
+
 def plan(result: SplitResult) -> list[batches.PlannedDocument]:
     return [
         batches.PlannedDocument(
@@ -152,6 +162,7 @@ def accept_batch(
         result = survey_pages(files, manifest, limits, ocr)
         if not result.documents:
             raise BatchRefused(422, "the split found no document in the batch", "split")
+        manifest = _dossier_from_cover_sheets(manifest, result)
         documents = plan(result)
         write_file_list(staging, files)
         dossier_code = open_dossier(manifest, actor)
