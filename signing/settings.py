@@ -56,6 +56,7 @@ class SigningSettings(BaseSettings):
     certify_first_signature: bool = False  # DocMDP on the first signature forbids later visible signatures
     allow_bb_fallback: bool = False  # TSA unreachable: sign at B-B (with a warning) instead of failing
     revocation_recheck_seconds: float = 600.0  # how long a "not revoked" answer for the signer is reused
+    font_cache_dir: Path | None = None  # default <data dir>/signing/fonts
     font_path: Path | None = None  # TTF with Vietnamese glyphs; default Liberation Serif, then DejaVu Serif
     officer_stamp: StampPlacement = Field(default_factory=lambda: StampPlacement(corner="top-left"))
     agency_stamp: StampPlacement = Field(
@@ -75,6 +76,9 @@ class SigningSettings(BaseSettings):
 
     def data_dir(self) -> Path:
         return core_settings().data_dir / "signing"
+
+    def resolved_font_cache_dir(self) -> Path:
+        return self.font_cache_dir or self.data_dir() / "fonts"
 
     def resolved_font_path(self) -> Path:
         if self.font_path is not None:

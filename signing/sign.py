@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from core.logging import get_logger
-from core.settings import core_settings
 from core.types import SignatureLevel
 from signing.errors import SigningError, TimestampUnavailableError
 from signing.fonts import prepared_font
@@ -118,8 +117,7 @@ class DocumentSigner:
     def font_path(self) -> Path:
         """The prepared stamp font (rescaled to 1000 upm, subset), built on first use and cached on disk."""
         if self._font is None:
-            cache = core_settings().data_dir / "signing" / "fonts"
-            self._font = prepared_font(self.settings.resolved_font_path(), cache)
+            self._font = prepared_font(self.settings.resolved_font_path(), self.settings.resolved_font_cache_dir())
         return self._font
 
     # -- internals -------------------------------------------------------------------------------------

@@ -41,7 +41,7 @@ SUBJECTS: dict[str, dict[str, str]] = {
 
 
 @dataclass(frozen=True)
-class TestIdentity:
+class PkiIdentity:
     """One signer of the test PKI: PKCS#12 file (password `P12_PASSWORD`), key and certificate PEM files."""
 
     label: str
@@ -52,7 +52,7 @@ class TestIdentity:
 
 
 @dataclass
-class TestPki:
+class RunningPki:
     """A running test PKI: folders, URLs, the root as trust anchor, and every signer identity."""
 
     root_dir: Path
@@ -60,7 +60,7 @@ class TestPki:
     root_cert: Path
     intermediate_cert: Path
     tsa_cert: Path
-    identities: dict[str, TestIdentity] = field(default_factory=dict)
+    identities: dict[str, PkiIdentity] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -79,7 +79,7 @@ class TestPki:
     def password(self) -> str:
         return P12_PASSWORD
 
-    def identity(self, label: str) -> TestIdentity:
+    def identity(self, label: str) -> PkiIdentity:
         return self.identities[label]
 
     def stop(self) -> None:
@@ -261,7 +261,7 @@ def certomancer_executable() -> str:
     return found
 
 
-def _export_material(pki: TestPki, config_path: Path, key_dir: Path) -> None:
+def _export_material(pki: RunningPki, config_path: Path, key_dir: Path) -> None:
     from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
 
     arch = CertomancerConfig.from_file(str(config_path), key_search_dir=str(key_dir)).get_pki_arch(
@@ -277,7 +277,7 @@ def _export_material(pki: TestPki, config_path: Path, key_dir: Path) -> None:
         p12.write_bytes(arch.package_pkcs12(CertLabel(label), password=P12_PASSWORD.encode()))
         cert_pem = ident_dir / f"{label}.cert.pem"
         cert_pem.write_bytes(_pem(arch.get_cert(CertLabel(label)).dump()))
-        pki.identities[label] = TestIdentity(
+        pki.identities[label] = PkiIdentity(
             label=label,
             p12=p12,
             key_pem=key_dir / f"{label}.key.pem",
@@ -292,7 +292,7 @@ def _pem(der: bytes) -> bytes:
     return bytes(pem.armor("CERTIFICATE", der))
 
 
-def _wait_until_serving(pki: TestPki, timeout: float) -> None:
+def _wait_until_serving(pki: RunningPki, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     url = f"{pki.base_url}/{ARCH}/crls/interm/latest.crl"
     last_error: Exception | None = None
@@ -310,14 +310,14 @@ def _wait_until_serving(pki: TestPki, timeout: float) -> None:
     raise RuntimeError(f"certomancer animator did not answer on {url}: {last_error}")
 
 
-def start_pki(root_dir: Path, port: int | None = None, timeout: float = 30.0) -> TestPki:
+def start_pki(root_dir: Path, port: int | None = None, timeout: float = 30.0) -> RunningPki:
     """Create keys, config and PKCS#12 files under `root_dir`, start the animator, wait until it answers."""
     port = port or free_port()
     key_dir = root_dir / "keys"
     write_keys(key_dir)
     config_path = root_dir / "certomancer.yml"
     config_path.write_text(yaml.safe_dump(build_config(port), allow_unicode=True), encoding="utf-8")
-    pki = TestPki(
+    pki = RunningPki(
         root_dir=root_dir,
         port=port,
         root_cert=root_dir / "trust" / "root.pem",

@@ -1,0 +1,116 @@
+"""A running sohoa for end-to-end tests: `sohoa serve` and `sohoa worker` as real processes on loopback,
+configured by environment variables only (broker, S3 server, PKI), with development tokens for each role.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from api.settings import ApiSettings
+from api.tokens import mint_development_token
+from core.settings import CoreSettings
+from core.types import Role
+from tests.support.pki import free_port
+
+
+@dataclass
+class SohoaStack:
+    """The server and worker processes of one sohoa installation, sharing a data folder."""
+
+    data_dir: Path
+    env: dict[str, str]
+    port: int = field(default_factory=free_port)
+    server: subprocess.Popen[bytes] | None = None
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _environment(self) -> dict[str, str]:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+        environment.update(self.env)
+        environment["SOHOA_DATA_DIR"] = str(self.data_dir)
+        environment["SOHOA_API_PORT"] = str(self.port)
+        environment["OMP_THREAD_LIMIT"] = "1"
+        return environment
+
+    def _log(self, name: str) -> int:
+        handle = os.open(self.data_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        return handle
+
+    def start_server(self, *, embedded_worker: bool = False, timeout: float = 60.0) -> None:
+        command = [sys.executable, "-m", "cli", "serve", "--worker" if embedded_worker else "--no-worker"]
+        log = self._log("server")
+        self.server = subprocess.Popen(command, env=self._environment(), stdout=log, stderr=log)
+        os.close(log)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise RuntimeError(f"sohoa serve exited: {self.log_tail('server')}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"sohoa serve did not answer in {timeout} s: {self.log_tail('server')}")
+
+    def start_worker(self, concurrency: int = 2) -> subprocess.Popen[bytes]:
+        log = self._log("worker")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "cli", "worker", f"--concurrency={concurrency}"],
+            env=self._environment(),
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        os.close(log)
+        self.workers.append(worker)
+        return worker
+
+    def kill_worker(self, worker: subprocess.Popen[bytes]) -> None:
+        """SIGKILL the worker and every process it started (its pool children), as a crash would."""
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.data_dir / f"{name}.log"
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+    def token(self, role: Role, subject: str, *, agency: str | None = None, owner: str | None = None) -> str:
+        return mint_development_token(
+            ApiSettings(),
+            CoreSettings(data_dir=self.data_dir),
+            role=role,
+            subject=subject,
+            agency_code=agency,
+            owner_id=owner,
+        )
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+                try:
+                    worker.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(worker.pid, signal.SIGKILL)
+                    worker.wait(timeout=10)
+        self.workers.clear()
+        if self.server is not None and self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait(timeout=10)
+        self.server = None
