@@ -190,6 +190,31 @@ class Vault:
                     raise Conflict(f"dossier code {code} is already taken") from exc
         raise Conflict("could not allocate a dossier code (sequence taken by supplied codes)")
 
+    def open_dossier(
+        self,
+        agency_code: str,
+        procedure_code: str,
+        owner_id: str,
+        code: str | None = None,
+        owner_name: str | None = None,
+        actor: Actor | None = None,
+    ) -> DossierRecord:
+        """The dossier `code` if it exists (same agency), else a new one; the owner's name is recorded."""
+        self.ensure_owner(owner_id, owner_name)
+        if code is not None:
+            with self.sessions() as session:
+                found = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+                if found is not None:
+                    if found.agency_code != agency_code or found.owner.owner_id != owner_id:
+                        raise Conflict(f"dossier {code} belongs to another agency or owner")
+                    return dossier_record(found)
+        try:
+            return self.create_dossier(agency_code, procedure_code, owner_id, code=code)
+        except Conflict:
+            if code is None:
+                raise
+            return self.get_dossier(code)  # created concurrently by another request
+
     def get_dossier(self, code: str) -> DossierRecord:
         with self.sessions() as session:
             dossier = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
@@ -290,6 +315,8 @@ class Vault:
                 raise Conflict(f"result code {new.result_code} is already used")
 
     def _put_and_complete(self, pending: PendingWrite, content: bytes | Path) -> None:
+        if self.hooks.before_put:
+            self.hooks.before_put(pending.object_key)
         try:
             stored = self.store.put(
                 pending.object_key,

@@ -24,8 +24,9 @@ from vault.store.base import StoredObject
 
 @dataclass
 class WriteHooks:
-    """Called between the steps of a write; tests use `after_put` to kill a process before the commit."""
+    """Called between the steps of a write; tests use them to kill a process mid-write."""
 
+    before_put: Callable[[str], None] | None = None
     after_put: Callable[[StoredObject], None] | None = None
 
 

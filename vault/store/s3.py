@@ -33,6 +33,13 @@ def _translate(exc: S3Error, key: str, version_id: str | None) -> Exception:
     return StoreUnavailable(f"S3 error {exc.code} on {key}")
 
 
+def default_http_client() -> urllib3.PoolManager:
+    """Connection pool with short retries on gateway errors only: a 500 (a corrupt needle) is not retried."""
+    retry = urllib3.Retry(total=3, backoff_factor=0.1, status_forcelist=[502, 503, 504], allowed_methods=None)
+    timeout = urllib3.Timeout(connect=5.0, read=60.0)
+    return urllib3.PoolManager(maxsize=16, retries=retry, timeout=timeout)
+
+
 class S3Store:
     """Objects in one bucket with versioning + object lock; COMPLIANCE retention, legal hold, SSE."""
 
@@ -52,6 +59,7 @@ class S3Store:
         http_client: urllib3.PoolManager | None = None,
     ) -> None:
         self.bucket = bucket
+        http_client = http_client or default_http_client()
         self.client = Minio(
             endpoint,
             access_key=access_key,
@@ -112,6 +120,8 @@ class S3Store:
                 )
             except S3Error as exc:
                 raise _translate(exc, key, None) from exc
+            except urllib3.exceptions.HTTPError as exc:
+                raise StoreUnavailable(f"S3 write of {key} failed: {type(exc).__name__}") from exc
             if not result.version_id:
                 raise StoreUnavailable(f"bucket {self.bucket} returned no version id: versioning is off")
             return StoredObject(key, result.version_id, src.sha256, src.size)
@@ -121,8 +131,12 @@ class S3Store:
             response = self.client.get_object(self.bucket, key, version_id=version_id, ssec=self._ssec)
         except S3Error as exc:
             raise _translate(exc, key, version_id) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise StoreUnavailable(f"S3 read of {key} failed: {type(exc).__name__}") from exc
         try:
             yield from response.stream(CHUNK)
+        except urllib3.exceptions.HTTPError as exc:
+            raise StoreUnavailable(f"S3 read of {key} broke off: {type(exc).__name__}") from exc
         finally:
             response.close()
             response.release_conn()
@@ -165,6 +179,8 @@ class S3Store:
             if exc.code in {"NoSuchKey", "NoSuchVersion", "ResourceNotFound"}:
                 return None
             raise _translate(exc, key, version_id) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise StoreUnavailable(f"S3 endpoint unreachable: {type(exc).__name__}") from exc
 
     @staticmethod
     def _lock_from_head(head: Any) -> LockState:
@@ -200,6 +216,8 @@ class S3Store:
                 )
         except S3Error as exc:
             raise StoreUnavailable(f"S3 listing failed: {exc.code}") from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise StoreUnavailable(f"S3 endpoint unreachable: {type(exc).__name__}") from exc
 
     def exists(self, key: str, version_id: str | None = None) -> bool:
         return self._head(key, version_id) is not None

@@ -1,0 +1,112 @@
+"""Fixtures of the vault tests: object stores (local and a real S3 server), catalogues on SQLite and PostgreSQL.
+
+PostgreSQL gets a private schema per test (dropped after), so parallel runs and tests never collide.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from core.settings import core_settings
+from tests.support.s3server import S3Endpoint, s3_server
+from vault.db import make_engine, migrate, session_factory
+from vault.service import Vault
+from vault.settings import VaultSettings
+from vault.store import LocalStore, ObjectStore, S3Store
+
+PG_URL = os.environ.get("SOHOA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+PERSON = "001090123456"  # Hà Nội, male, born 1990
+OTHER_PERSON = "079195000123"  # TP HCM, female, born 1995
+COMPANY = "0100109106"
+AGENCY = "000.00.12.H30"
+OTHER_AGENCY = "000.00.15.H38"
+PROCEDURE = "1.011442.000.00.00.H30"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A private data dir (secrets: partition key, SSE-C key) for the whole session."""
+    target = tmp_path_factory.mktemp("sohoa-data")
+    previous = os.environ.get("SOHOA_DATA_DIR")
+    os.environ["SOHOA_DATA_DIR"] = str(target)
+    core_settings.cache_clear()
+    yield target
+    if previous is None:
+        os.environ.pop("SOHOA_DATA_DIR", None)
+    else:
+        os.environ["SOHOA_DATA_DIR"] = previous
+    core_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint]:
+    """SeaweedFS on loopback for the session (or the server of SOHOA_TEST_S3_ENDPOINT)."""
+    with s3_server(tmp_path_factory.mktemp("seaweed")) as endpoint:
+        yield endpoint
+
+
+def make_s3_store(endpoint: S3Endpoint, sse: str = "ssec") -> S3Store:
+    return S3Store(
+        endpoint.endpoint,
+        endpoint.access_key,
+        endpoint.secret_key,
+        "sohoa-test-" + secrets.token_hex(6),
+        secure=endpoint.secure,
+        sse=sse,
+        sse_key=secrets.token_bytes(32) if sse == "ssec" else None,
+    )
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
+    """The same contract suite runs on both stores."""
+    if request.param == "local":
+        return LocalStore(tmp_path / "objects")
+    return make_s3_store(request.getfixturevalue("s3_endpoint"))
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty catalogue on SQLite (a file) or PostgreSQL (a private schema)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
+        migrate(url)
+        yield url
+        return
+    schema = "vault_test_" + secrets.token_hex(6)
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def build_vault(url: str, store: ObjectStore, **settings: object) -> Vault:
+    engine = make_engine(url)
+    return Vault(session_factory(engine), store, VaultSettings(database_url=url, **settings))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def vault(db_url: str, tmp_path: Path) -> Iterator[Vault]:
+    """A vault on each catalogue backend with the local store (the S3 path has its own tests)."""
+    built = build_vault(db_url, LocalStore(tmp_path / "objects"))
+    yield built
+    built.sessions.kw["bind"].dispose()

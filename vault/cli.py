@@ -1,0 +1,111 @@
+"""Commands of the vault: `sohoa vault fsck|legal-hold|migrate` and `sohoa audit verify`.
+
+Heavy imports stay inside the commands; errors exit non-zero with one clear line, no traceback.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+vault_app = typer.Typer(help="The personal data vault: consistency checks, legal holds, migrations.")
+audit_app = typer.Typer(help="The hash-chained access log of the vault.")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+@vault_app.command("fsck")
+def fsck(
+    repair: Annotated[bool, typer.Option("--repair", help="Complete or roll back crashed writes")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    grace: Annotated[
+        float | None, typer.Option(help="Seconds before an unfinished write counts as crashed (default 600)")
+    ] = None,
+) -> None:
+    """Check that every catalogued object exists and verifies; repair crashed writes with --repair."""
+    from vault.errors import VaultError
+    from vault.factory import open_vault
+
+    try:
+        report = open_vault().fsck(repair=repair, grace_seconds=grace)
+    except VaultError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+    else:
+        typer.echo(f"checked {report.checked_versions} object versions")
+        for label, items in (
+            ("completed writes", report.completed_writes),
+            ("rolled back writes", report.rolled_back_writes),
+            ("unfinished writes", report.pending_writes),
+            ("missing objects (document ids)", report.missing_objects),
+            ("hash mismatches (document ids)", report.hash_mismatches),
+            ("orphan objects", report.orphan_objects),
+            ("deleted orphans", report.deleted_orphans),
+        ):
+            if items:
+                typer.echo(f"{label}: {len(items)}: {', '.join(items)}")
+        typer.echo("clean" if report.clean else "needs attention")
+    if report.missing_objects or report.hash_mismatches:
+        raise typer.Exit(1)
+
+
+@vault_app.command("legal-hold")
+def legal_hold(
+    doc_id: Annotated[str, typer.Argument(help="Document id")],
+    set_hold: Annotated[bool, typer.Option("--set/--clear", help="Set or lift the legal hold")] = True,
+    subject: Annotated[str, typer.Option(help="Administrator recorded in the access log")] = "cli-admin",
+) -> None:
+    """Set or lift the legal hold on every version of a document (recorded in the access log)."""
+    from core.types import Actor, Role
+    from vault.errors import VaultError
+    from vault.factory import open_vault
+
+    try:
+        open_vault().set_legal_hold(doc_id, set_hold, Actor(subject=subject, role=Role.ADMIN))
+    except VaultError as exc:
+        _fail(str(exc))
+    typer.echo(f"legal hold {'set' if set_hold else 'lifted'} on {doc_id}")
+
+
+@vault_app.command("migrate")
+def migrate() -> None:
+    """Bring the catalogue to the newest schema."""
+    from vault.db import migrate as run_migrate
+    from vault.settings import vault_settings
+
+    try:
+        run_migrate(vault_settings().resolved_database_url())
+    except Exception as exc:
+        _fail(f"migration failed: {type(exc).__name__}: {exc}")
+    typer.echo("catalogue is up to date")
+
+
+@audit_app.command("verify")
+def verify() -> None:
+    """Walk the access log's hash chain; exit 1 naming the first offending row when it is broken."""
+    from vault.audit import verify_chain
+    from vault.db import make_engine, migrate, session_factory
+    from vault.settings import vault_settings
+
+    url = vault_settings().resolved_database_url()
+    migrate(url)
+    with session_factory(make_engine(url))() as session:
+        bad = verify_chain(session)
+    if bad:
+        where = "rows removed from the end" if bad[0] == 0 else f"row {bad[0]}"
+        typer.echo(
+            f"access log chain BROKEN at {where}; offending rows: {', '.join(map(str, bad))}", err=True
+        )
+        raise typer.Exit(1)
+    typer.echo("access log chain intact")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(vault_app, name="vault")
+    app.add_typer(audit_app, name="audit")
