@@ -1,0 +1,204 @@
+"""OCR benchmark: sohoa against OCRmyPDF on the same synthetic degraded pages, plus raw Tesseract on the
+degraded pages and on their clean renders (the floor); prints speed, CPU, memory, CER, size and the ratios.
+
+OCRmyPDF runs from its own virtualenv (`bench/.venv-ocrmypdf`, made here on first use) so that it never touches
+the project's pinned pikepdf. Usage: `python -m bench.ocr_bench [--pages 20] [--jobs 2] [--seed 7]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+from bench.synthetic import generate_pages, normalise_text, write_pages
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OCRMYPDF_VENV = HERE / ".venv-ocrmypdf"
+OCRMYPDF_FLAGS = ["-l", "vie", "--deskew", "--clean", "--rotate-pages", "--output-type", "pdfa"]
+TARGETS = {"speed": 5.0, "cpu": 1.5, "cer": 0.6, "bytes": 1.0}
+
+
+@dataclass
+class Run:
+    name: str
+    pages: int
+    wall: float
+    cpu: float
+    peak_rss_mb: float
+    cer: float
+    bytes_per_page: float | None
+
+    @property
+    def pages_per_min(self) -> float:
+        return self.pages / self.wall * 60
+
+    @property
+    def cpu_per_page(self) -> float:
+        return self.cpu / self.pages
+
+
+def ensure_ocrmypdf() -> Path:
+    """OCRmyPDF in its own virtualenv; unpaper (for --clean) must be on the PATH (apt package `unpaper`)."""
+    exe = OCRMYPDF_VENV / "bin" / "ocrmypdf"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(OCRMYPDF_VENV)], check=True)
+        subprocess.run([str(OCRMYPDF_VENV / "bin" / "pip"), "install", "-q", "ocrmypdf"], check=True)
+    if shutil.which("unpaper") is None:
+        sys.exit("OCRmyPDF --clean needs unpaper: apt-get install unpaper")
+    return exe
+
+
+def measured(command: list[str]) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.ocr_tools", "measure", *command],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("MEASURE "))
+    stats: dict[str, float] = json.loads(line.removeprefix("MEASURE "))
+    if stats["returncode"] not in (0, 3):
+        sys.exit(f"{command[0]} failed ({stats['returncode']}): {done.stderr[-2000:]}")
+    return stats
+
+
+def cer(truths: list[str], outputs: list[str]) -> float:
+    """Character error rate over all pages: edits / reference characters, after NFC and whitespace collapsing."""
+    edits = sum(
+        Levenshtein.distance(normalise_text(t), normalise_text(o))
+        for t, o in zip(truths, outputs, strict=True)
+    )
+    return edits / max(1, sum(len(normalise_text(t)) for t in truths))
+
+
+def pdf_pages_text(pdf: Path, pages: int) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True
+    )
+    parts = text.stdout.decode("utf-8").split("\f")
+    return (parts + [""] * pages)[:pages]
+
+
+def run_pdf_tool(name: str, command: list[str], out: Path, truths: list[str]) -> Run:
+    stats = measured(command)
+    n = len(truths)
+    return Run(
+        name,
+        n,
+        stats["wall"],
+        stats["cpu"],
+        stats["peak_rss_mb"],
+        cer(truths, pdf_pages_text(out, n)),
+        out.stat().st_size / n,
+    )
+
+
+def run_raw(name: str, images: list[Path], out_dir: Path, jobs: int, truths: list[str]) -> Run:
+    stats = measured(
+        [sys.executable, "-m", "bench.ocr_tools", "raw", str(jobs), "vie", str(out_dir), *map(str, images)]
+    )
+    texts = [(out_dir / f"{image.stem}.txt").read_text(encoding="utf-8") for image in images]
+    return Run(name, len(images), stats["wall"], stats["cpu"], stats["peak_rss_mb"], cer(truths, texts), None)
+
+
+def table(runs: list[Run]) -> str:
+    head = (
+        f"{'run':<34} {'pages/min':>9} {'CPU s/page':>10} {'peak RSS MB':>11} {'CER':>7} {'bytes/page':>11}"
+    )
+    rows = [head, "-" * len(head)]
+    for r in runs:
+        size = f"{r.bytes_per_page:,.0f}" if r.bytes_per_page is not None else "-"
+        rows.append(
+            f"{r.name:<34} {r.pages_per_min:>9.1f} {r.cpu_per_page:>10.2f} {r.peak_rss_mb:>11.0f} "
+            f"{r.cer:>7.2%} {size:>11}"
+        )
+    return "\n".join(rows)
+
+
+def ratios(sohoa: Run, ocrmypdf: Run, floor: Run) -> list[tuple[str, float, str, bool]]:
+    speed = sohoa.pages_per_min / ocrmypdf.pages_per_min
+    cpu = sohoa.cpu_per_page / floor.cpu_per_page
+    cer_ratio = sohoa.cer / ocrmypdf.cer if ocrmypdf.cer else float("inf")
+    size = (sohoa.bytes_per_page or 0) / (ocrmypdf.bytes_per_page or 1)
+    return [
+        ("pages/min sohoa / OCRmyPDF", speed, f">= {TARGETS['speed']}", speed >= TARGETS["speed"]),
+        ("CPU s/page sohoa / raw Tesseract clean", cpu, f"<= {TARGETS['cpu']}", cpu <= TARGETS["cpu"]),
+        ("CER sohoa / OCRmyPDF", cer_ratio, f"<= {TARGETS['cer']}", cer_ratio <= TARGETS["cer"]),
+        ("bytes/page sohoa / OCRmyPDF", size, f"<= {TARGETS['bytes']}", size <= TARGETS["bytes"]),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pages", type=int, default=20)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--out", type=Path, default=HERE / "results" / f"ocr-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    )
+    args = parser.parse_args(argv)
+
+    ocrmypdf = ensure_ocrmypdf()
+    work = args.out
+    pages = generate_pages(args.pages, seed=args.seed)
+    images = write_pages(pages, work / "pages")
+    truths = [p.truth for p in pages]
+    scan = work / "scan.pdf"  # the same image-only PDF (JPEGs embedded as they are) goes to both tools
+    subprocess.run([str(OCRMYPDF_VENV / "bin" / "img2pdf"), *map(str, images), "-o", str(scan)], check=True)
+    print(f"{len(pages)} pages at 300 dpi in {work}; {args.jobs} jobs", flush=True)
+
+    sohoa_out, omp_out = work / "sohoa.pdf", work / "ocrmypdf.pdf"
+    sohoa_cmd = [
+        str(ROOT / ".venv" / "bin" / "sohoa"),
+        "ocr",
+        str(scan),
+        "-o",
+        str(sohoa_out),
+        "--lang",
+        "vie",
+        "--jobs",
+        str(args.jobs),
+        "--report",
+        str(work / "sohoa-report.json"),
+    ]
+    runs = [run_pdf_tool("sohoa ocr", sohoa_cmd, sohoa_out, truths)]
+    print(table(runs), flush=True)
+    omp_cmd = [str(ocrmypdf), *OCRMYPDF_FLAGS, "--jobs", str(args.jobs), str(scan), str(omp_out)]
+    runs.append(run_pdf_tool("OCRmyPDF", omp_cmd, omp_out, truths))
+    runs.append(run_raw("raw Tesseract, degraded pages", images, work / "raw-degraded", args.jobs, truths))
+    cleans = [image.with_suffix(".png") for image in images]
+    runs.append(
+        run_raw("raw Tesseract, clean renders (floor)", cleans, work / "raw-clean", args.jobs, truths)
+    )
+
+    print()
+    print(table(runs))
+    print()
+    results = ratios(runs[0], runs[1], runs[3])
+    for label, value, target, ok in results:
+        print(f"{label:<40} {value:>7.2f}  target {target:<7} {'met' if ok else 'NOT met'}")
+    summary = {
+        "pages": args.pages,
+        "jobs": args.jobs,
+        "seed": args.seed,
+        "runs": [
+            r.__dict__ | {"pages_per_min": r.pages_per_min, "cpu_per_page": r.cpu_per_page} for r in runs
+        ],
+        "ratios": [{"what": a, "value": b, "target": c, "met": d} for a, b, c, d in results],
+    }
+    (work / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

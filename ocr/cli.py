@@ -1,0 +1,132 @@
+"""`sohoa ocr`: scanned pages of one document in, a searchable PDF/A out, with a report and a text sidecar.
+
+Exit 0 when done, 2 on unusable input (the message names the file and the reason), 3 when the PDF was made but
+some pages need a rescan (listed in the report).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from ocr.models import OcrResult
+
+EXIT_UNUSABLE = 2
+EXIT_RESCAN = 3
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+
+
+def report(result: OcrResult, inputs: list[Path], output: Path) -> dict[str, Any]:
+    """The JSON report: pages, verdicts with reasons, rescan list, extracted fields, cleanup done per page."""
+    from core.types import RESCAN_VERDICTS
+
+    return {
+        "output": str(output),
+        "inputs": [str(p) for p in inputs],
+        "page_count": result.page_count,
+        "needs_rescan": result.needs_rescan,
+        "rescan_pages": sorted({i.page for i in result.issues if i.verdict in RESCAN_VERDICTS}),
+        "issues": [{"page": i.page, "verdict": str(i.verdict), "reason": i.reason} for i in result.issues],
+        "pages": [
+            {
+                "page": r.number,
+                "source": r.source,
+                "dropped": r.dropped,
+                "rotation": r.cleanup.rotation,
+                "rotation_method": r.cleanup.rotation_method,
+                "skew_removed": r.cleanup.skew,
+                "crop": list(r.cleanup.crop),
+                "dpi": list(r.image.dpi),
+                "mean_confidence": r.mean_confidence,
+                "words": len(r.words),
+            }
+            for r in result.pages
+        ],
+        "fields": result.fields,
+    }
+
+
+def _run(
+    inputs: list[Path],
+    output: Path,
+    report_path: Path | None,
+    sidecar: Path | None,
+    lang: str | None,
+    jobs: int | None,
+    drop_blank: bool,
+    title: str,
+) -> int:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from core.types import DocumentInfo
+    from ocr.document import ocr_document
+    from ocr.errors import UnusableInput
+    from ocr.models import OcrOptions, PageProgress
+
+    logging.getLogger("pikepdf").setLevel(logging.WARNING)
+    options = OcrOptions.from_settings(lang=lang)
+    info = DocumentInfo(title=title or output.stem)
+    show = sys.stderr.isatty()
+    with Progress(
+        TextColumn("OCR"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), disable=not show, transient=True
+    ) as bar:
+        task = bar.add_task("pages", total=None)
+
+        def progress(event: PageProgress) -> None:
+            bar.update(task, completed=event.done, total=event.total)
+
+        try:
+            result = ocr_document(inputs, info, options, progress=progress, jobs=jobs, drop_blank=drop_blank)
+        except UnusableInput as exc:
+            typer.echo(f"sohoa ocr: unusable input {exc.path}: {exc.reason}", err=True)
+            return EXIT_UNUSABLE
+    _write_atomic(output, result.pdf)
+    if sidecar is not None:
+        _write_atomic(sidecar, result.text.encode("utf-8"))
+        words = sidecar.with_name(f"{sidecar.stem}.words.json")
+        _write_atomic(words, json.dumps(result.sidecar, ensure_ascii=False).encode("utf-8"))
+    if report_path is not None:
+        body = json.dumps(report(result, inputs, output), ensure_ascii=False, indent=2)
+        _write_atomic(report_path, body.encode("utf-8"))
+    for issue in result.issues:
+        typer.echo(f"page {issue.page}: {issue.verdict}: {issue.reason}", err=True)
+    return EXIT_RESCAN if result.needs_rescan else 0
+
+
+def register(app: typer.Typer) -> None:
+    """Add `sohoa ocr` to the sohoa command line."""
+
+    @app.command("ocr")
+    def ocr_command(
+        inputs: Annotated[list[Path], typer.Argument(help="Scanned pages of one document, in order.")],
+        output: Annotated[Path, typer.Option("-o", "--output", help="The PDF/A-2b file to write.")],
+        report_path: Annotated[
+            Path | None, typer.Option("--report", help="JSON report: verdicts per page, fields.")
+        ] = None,
+        sidecar: Annotated[
+            Path | None,
+            typer.Option("--sidecar", help="Plain text; words, boxes, confidences go beside it (.words.json)."),
+        ] = None,
+        lang: Annotated[str | None, typer.Option("--lang", help="Tesseract languages (default vie+eng).")] = None,
+        jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Worker processes (default: cores).")] = None,
+        drop_blank: Annotated[
+            bool, typer.Option("--drop-blank", help="Leave blank pages out of the PDF (duplex scans).")
+        ] = False,
+        title: Annotated[str, typer.Option("--title", help="Document title for the PDF metadata.")] = "",
+    ) -> None:
+        """Clean up and OCR scanned pages into one searchable PDF/A-2b (exit 3: some pages need a rescan)."""
+        code = _run(inputs, output, report_path, sidecar, lang, jobs, drop_blank, title)
+        raise typer.Exit(code)
