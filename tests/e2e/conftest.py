@@ -1,0 +1,82 @@
+"""Fixtures of the end-to-end tests: the test PKI, a SeaweedFS S3 server, the Redis broker, and the scanned
+pages of a three-document dossier split by QR cover sheets.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis
+
+from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
+from core.types import DocumentKind
+from ingest.coversheet import make_cover_sheet, render_cover_sheet
+from tests.support.pki import TestPki, start_pki
+from tests.support.s3server import SeaweedServer, endpoint_from_env
+
+REDIS_URL = "redis://127.0.0.1:6379/9"
+AGENCY = "000.00.00.H30"
+PROCEDURE = "1.011442.000.00.00.H30"
+OWNER = "045190001234"
+DOSSIER = "000.00.00.H30-261122-0042"
+DOCUMENTS = (("GKS", "Giấy khai sinh"), ("CCCD", "Căn cước công dân"), ("XNCT", "Giấy xác nhận cư trú"))
+
+
+@dataclass(frozen=True)
+class ScanSet:
+    files: list[Path]
+    dossier_code: str
+    truths: list[str]
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPki]:
+    running = start_pki(tmp_path_factory.mktemp("pki"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    if endpoint_from_env():
+        pytest.skip("the S3 outage test needs a server it can stop; SOHOA_TEST_S3_ENDPOINT is set")
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweed"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def broker() -> str:
+    """A private Redis database, emptied before each test."""
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return REDIS_URL
+
+
+def _cover_page(folder: Path, index: int, type_code: str, name: str) -> Path:
+    pdf = folder / f"sheet-{index}.pdf"
+    pdf.write_bytes(render_cover_sheet(make_cover_sheet(DOSSIER, type_code, name, DocumentKind.COMPONENT)))
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-singlefile", pdf, folder / f"sheet-{index}"], check=True)
+    pdf.unlink()
+    return folder / f"sheet-{index}.png"
+
+
+@pytest.fixture(scope="session")
+def scan_set(tmp_path_factory: pytest.TempPathFactory) -> ScanSet:
+    """Cover sheet, one short page of regulation text, three times: six page files in scan order."""
+    folder = tmp_path_factory.mktemp("scans")
+    paragraphs = seed_paragraphs()
+    files: list[Path] = []
+    truths: list[str] = []
+    for index, (type_code, name) in enumerate(DOCUMENTS):
+        files.append(_cover_page(folder, index, type_code, name))
+        image, truth = render_page(paragraphs[index * 3 : index * 3 + 2], height_mm=110.0, header=index == 0)
+        page = folder / f"page-{index}.jpg"
+        page.write_bytes(encode_jpeg(image, 300))
+        files.append(page)
+        truths.append(truth)
+    return ScanSet(files, DOSSIER, truths)

@@ -1,0 +1,264 @@
+"""From the scanner to the vault over HTTP, with every real part: `sohoa serve` and `sohoa worker` processes,
+the Redis broker, the SeaweedFS S3 server, the certomancer PKI (TSA, OCSP, CRLs) and Tesseract.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+import threading
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from api.client import StationClient
+from core.types import Role, Verdict
+from signing.trust import TrustSettings
+from signing.validate import validate_pdf
+from tests.e2e.conftest import AGENCY, OWNER, PROCEDURE, ScanSet
+from tests.support.pki import TestPki
+from tests.support.s3server import SeaweedServer
+from tests.support.stack import SohoaStack
+from vault.store import S3Store
+
+pytestmark = pytest.mark.slow
+
+
+def _manifest(scan_set: ScanSet, **changes: Any) -> dict[str, Any]:
+    manifest = {
+        "station_id": "QT-01",
+        "agency_code": AGENCY,
+        "procedure_code": PROCEDURE,
+        "dossier_code": None,
+        "owner_id": OWNER,
+        "split": "qr",
+    }
+    manifest.update(changes)
+    return manifest
+
+
+def _stack_env(tmp: Path, pki: TestPki, broker: str | None, seaweed: SeaweedServer | None) -> dict[str, str]:
+    officer = pki.identity("officer")
+    password = tmp / "officer.password"
+    password.write_text(pki.password)
+    env = {
+        "SOHOA_SIGNING_TSA_URL": pki.tsa_url,
+        "SOHOA_SIGNING_TRUST_DIR": str(pki.trust_dir),
+        "SOHOA_INGEST_OFFICER_P12": str(officer.p12),
+        "SOHOA_INGEST_OFFICER_P12_PASSWORD_FILE": str(password),
+        "SOHOA_INGEST_VISIBILITY_TIMEOUT_SECONDS": "20",
+        "SOHOA_INGEST_RETRY_BACKOFF_MAX_SECONDS": "8",
+        "SOHOA_INGEST_MAX_RETRIES": "12",
+    }
+    if broker:
+        env["SOHOA_INGEST_BROKER_URL"] = broker
+    if seaweed:
+        endpoint = seaweed.endpoint
+        env.update(
+            {
+                "SOHOA_VAULT_S3_ENDPOINT": endpoint.endpoint,
+                "SOHOA_VAULT_S3_ACCESS_KEY": endpoint.access_key,
+                "SOHOA_VAULT_S3_SECRET_KEY": endpoint.secret_key,
+                "SOHOA_VAULT_S3_BUCKET": "sohoa-e2e-" + tmp.name.lower().replace("_", "-")[-20:],
+            }
+        )
+    return env
+
+
+@pytest.fixture
+def stack(tmp_path: Path, pki: TestPki, broker: str, seaweed: SeaweedServer) -> Iterator[SohoaStack]:
+    running = SohoaStack(tmp_path / "data", _stack_env(tmp_path, pki, broker, seaweed))
+    running.data_dir.mkdir()
+    running.start_server()
+    yield running
+    running.stop()
+
+
+def _client(stack: SohoaStack) -> StationClient:
+    return StationClient(stack.url, stack.token(Role.STATION, "QT-01", agency=AGENCY))
+
+
+def _catalogue(stack: SohoaStack) -> sqlite3.Connection:
+    return sqlite3.connect(stack.data_dir / "vault" / "catalogue.sqlite3")
+
+
+def _s3_store(stack: SohoaStack) -> S3Store:
+    env = stack.env
+    return S3Store(
+        env["SOHOA_VAULT_S3_ENDPOINT"],
+        env["SOHOA_VAULT_S3_ACCESS_KEY"],
+        env["SOHOA_VAULT_S3_SECRET_KEY"],
+        env["SOHOA_VAULT_S3_BUCKET"],
+        sse="ssec",
+        sse_key=(stack.data_dir / "secrets" / "vault-sse-c-key").read_bytes(),
+    )
+
+
+def _stored_objects(stack: SohoaStack) -> list[Any]:
+    return [obj for obj in _s3_store(stack).iter_objects() if not obj.is_delete_marker]
+
+
+def _assert_dossier_complete(stack: SohoaStack, final: dict[str, Any], pki: TestPki) -> None:
+    assert final["status"] == "done", (final, stack.log_tail("worker"))
+    assert [d["name"] for d in final["documents"]] == ["Giấy khai sinh", "Căn cước công dân", "Giấy xác nhận cư trú"]
+    assert all(d["signature"] == Verdict.TOTAL_PASSED for d in final["documents"]), final
+    with _catalogue(stack) as db:
+        rows = db.execute(
+            "select d.id, d.kind, d.page_count from documents d join dossier_documents l on l.document_id = d.id "
+            "join dossiers s on s.id = l.dossier_id where s.code = ?",
+            (final["dossier_code"],),
+        ).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(d["id"] for d in final["documents"])  # linked, no duplicate
+    assert {r[2] for r in rows} == {1}  # the cover sheets were left out
+    objects = _stored_objects(stack)
+    assert len(objects) == 3, objects  # one object version per document, no second copy
+    with _catalogue(stack) as db:
+        versions = db.execute("select object_key, object_version_id, sha256 from document_versions").fetchall()
+    assert {(key, version) for key, version, _ in versions} == {(o.key, o.version_id) for o in objects}
+    store = _s3_store(stack)
+    for key, version, sha256 in versions:
+        with store.open(key, version, sha256) as content:
+            pdf = content.read()
+        report = validate_pdf(pdf, TrustSettings(anchors=(pki.root_cert,)))
+        assert report.verdict is Verdict.TOTAL_PASSED, report
+
+
+def test_three_documents_split_by_qr_end_up_signed_in_the_vault(
+    stack: SohoaStack, scan_set: ScanSet, pki: TestPki
+) -> None:
+    stack.start_worker()
+    client = _client(stack)
+    accepted = client.upload(scan_set.files, _manifest(scan_set))
+    assert accepted["dossier_code"] == scan_set.dossier_code  # taken from the cover sheets
+    events: list[str] = []
+
+    def follow() -> None:
+        headers = {"Authorization": client.http.headers["Authorization"]}
+        with httpx.stream(
+            "GET", f"{stack.url}/api/v1/batches/{accepted['batch_id']}/events", headers=headers, timeout=300
+        ) as response:
+            events.extend(line for line in response.iter_lines() if line.startswith("event:"))
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    final = client.wait(accepted["batch_id"], timeout=600)
+    follower.join(timeout=30)
+    _assert_dossier_complete(stack, final, pki)
+    assert "event: page" in events and "event: document" in events and events[-1] == "event: batch"
+
+
+def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
+    stack: SohoaStack, scan_set: ScanSet, pki: TestPki
+) -> None:
+    worker = stack.start_worker(concurrency=1)
+    client = _client(stack)
+    accepted = client.upload(scan_set.files, _manifest(scan_set))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # kill it in the middle: after a first page, before the batch ends
+        state = client.batch(accepted["batch_id"])
+        if any(d["status"] == "running" for d in state["documents"]):
+            break
+        time.sleep(0.2)
+    stack.kill_worker(worker)
+    assert client.batch(accepted["batch_id"])["status"] in ("running", "queued")
+    stack.start_worker()
+    final = client.wait(accepted["batch_id"], timeout=600)
+    _assert_dossier_complete(stack, final, pki)
+
+
+def test_the_batch_completes_after_the_s3_server_was_down_for_20_seconds(
+    stack: SohoaStack, scan_set: ScanSet, pki: TestPki, seaweed: SeaweedServer
+) -> None:
+    stack.start_worker()
+    client = _client(stack)
+    seaweed.stop()
+    try:
+        accepted = client.upload(scan_set.files, _manifest(scan_set))
+        time.sleep(20)
+        assert client.batch(accepted["batch_id"])["status"] in ("running", "queued")
+    finally:
+        seaweed.start()
+    final = client.wait(accepted["batch_id"], timeout=600)
+    _assert_dossier_complete(stack, final, pki)
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name, data in entries.items():
+            bundle.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_bad_batches_are_refused_and_nothing_is_stored(stack: SohoaStack, scan_set: ScanSet, tmp_path: Path) -> None:
+    headers = {"Authorization": f"Bearer {stack.token(Role.STATION, 'QT-01', agency=AGENCY)}"}
+    manifest = json.dumps(_manifest(scan_set), ensure_ascii=False).encode()
+    page = scan_set.files[1].read_bytes()
+    huge = tmp_path / "huge.tif"
+    with huge.open("wb") as handle:
+        handle.truncate(100 * 1024 * 1024)
+    cases: list[tuple[str, dict[str, Any], dict[str, str] | None, int, str]] = [
+        (
+            "zip with ../",
+            {"files": ("b.zip", _zip({"manifest.json": manifest, "../p.jpg": page}))},
+            None,
+            422,
+            "parent",
+        ),
+        (
+            "zip bomb",
+            {"files": ("b.zip", _zip({"manifest.json": manifest, "p.tif": b"\0" * 50_000_000}))},
+            None,
+            422,
+            "compression ratio",
+        ),
+        ("100 MB page", {"files": ("p.tif", huge.open("rb"))}, {"manifest": manifest.decode()}, 413, "larger than"),
+        (
+            "text named .jpg",
+            {"files": ("p.jpg", b"just some text, not a scan")},
+            {"manifest": manifest.decode()},
+            415,
+            "not a JPEG",
+        ),
+        (
+            "bad owner id",
+            {"files": ("p.jpg", page)},
+            {"manifest": json.dumps(_manifest(scan_set, owner_id="045190001"))},
+            422,
+            "owner_id",
+        ),
+    ]
+    for label, files, data, status, reason in cases:
+        response = httpx.post(f"{stack.url}/api/v1/batches", headers=headers, files=files, data=data, timeout=120)
+        assert response.status_code == status, (label, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert reason in response.json()["detail"], (label, response.json())
+    with _catalogue(stack) as db:
+        assert db.execute("select count(*) from ingest_batches").fetchone() == (0,)
+        assert db.execute("select count(*) from dossiers").fetchone() == (0,)
+        assert db.execute("select count(*) from documents").fetchone() == (0,)
+    assert list((stack.data_dir / "ingest" / "batches").iterdir()) == []
+
+
+def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: TestPki, scan_set: ScanSet) -> None:
+    """No Redis, no S3 server: SQLite broker, local vault, a worker started by `sohoa serve`."""
+    embedded = SohoaStack(tmp_path / "data", {})
+    embedded.data_dir.mkdir()
+    embedded.start_server(embedded_worker=True)
+    try:
+        client = StationClient(embedded.url, embedded.token(Role.STATION, "QT-01", agency=AGENCY))
+        accepted = client.upload(scan_set.files, _manifest(scan_set))
+        final = client.wait(accepted["batch_id"], timeout=600)
+        assert final["status"] == "done", (final, embedded.log_tail("server"))
+        assert len({d["id"] for d in final["documents"]}) == 3
+        objects = list((embedded.data_dir / "vault" / "objects").rglob("*.data"))
+        assert len(objects) == 3
+        assert all(obj.read_bytes().startswith(b"%PDF-") for obj in objects)
+    finally:
+        embedded.stop()
