@@ -80,9 +80,7 @@ class WorkingCalendar:
         previous_end: dt.time | None = None
         for session in self.sessions:
             if session.minutes <= 0:
-                raise CalendarError(
-                    f"session {session.start:%H:%M}-{session.end:%H:%M} ends before it starts"
-                )
+                raise CalendarError(f"session {session.start:%H:%M}-{session.end:%H:%M} ends before it starts")
             if previous_end is not None and session.start < previous_end:
                 raise CalendarError("sessions must be in order and must not overlap")
             previous_end = session.end
@@ -97,8 +95,7 @@ class WorkingCalendar:
     def _check_year(self, day: dt.date) -> None:
         if self.years and day.year not in self.years and self.missing_year == "error":
             raise CalendarError(
-                f"the working calendar has no holiday table for {day.year}; "
-                "add that year to the calendar file"
+                f"the working calendar has no holiday table for {day.year}; add that year to the calendar file"
             )
 
     def is_working_day(self, day: dt.date) -> bool:
@@ -114,8 +111,7 @@ class WorkingCalendar:
         if not self.is_working_day(day):
             return []
         return [
-            (dt.datetime.combine(day, s.start, VN_TZ), dt.datetime.combine(day, s.end, VN_TZ))
-            for s in self.sessions
+            (dt.datetime.combine(day, s.start, VN_TZ), dt.datetime.combine(day, s.end, VN_TZ)) for s in self.sessions
         ]
 
     def _sessions_from(self, moment: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
@@ -293,9 +289,7 @@ def load_procedures(path: Path) -> ProcedureTable:
 def default_calendar() -> WorkingCalendar:
     """The calendar named by the settings (the shipped Vietnam table by default)."""
     settings = paperwork_settings()
-    return load_calendar(
-        settings.calendar_file, sessions=settings.sessions, missing_year=settings.missing_year
-    )
+    return load_calendar(settings.calendar_file, sessions=settings.sessions, missing_year=settings.missing_year)
 
 
 def default_procedures() -> ProcedureTable:

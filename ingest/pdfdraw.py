@@ -168,9 +168,7 @@ class PageCanvas:
         width = shaped.x_advance * size
         start = x - width / 2 if align == "center" else x - width if align == "right" else x
         resource = f"/F{list(self.doc._fonts).index(font) + 1}".encode()
-        self._ops.append(
-            b"BT %s %g Tf 1 0 0 1 %.2f %.2f Tm %s ET" % (resource, size, start, y, shaped.graphics_ops)
-        )
+        self._ops.append(b"BT %s %g Tf 1 0 0 1 %.2f %.2f Tm %s ET" % (resource, size, start, y, shaped.graphics_ops))
 
     def wrap(self, text: str, max_width: float, font: FontName = "serif", size: float = 12) -> list[str]:
         """Break text into lines no wider than max_width (at spaces; a word longer than a line is kept)."""
@@ -231,9 +229,7 @@ class PageCanvas:
                     col += 1
                 rects.append(b"%d %d %d 1 re" % (start, count - 1 - row_index, col - start))
         bottom = top - size
-        self._ops.append(
-            b"q 0 g %.4f 0 0 %.4f %.2f %.2f cm %s f Q" % (module, module, x, bottom, b" ".join(rects))
-        )
+        self._ops.append(b"q 0 g %.4f 0 0 %.4f %.2f %.2f cm %s f Q" % (module, module, x, bottom, b" ".join(rects)))
         return module
 
     def page_object(self) -> PageObject:

@@ -159,9 +159,7 @@ def decode_receipt(text: str) -> ReceiptPayload:
     appointment = fields.get("a")
     return ReceiptPayload(
         dossier_code=_checked(validate_dossier_code, _required(fields, "d", "dossier code"), "dossier code"),
-        procedure_code=_checked(
-            validate_procedure_code, _required(fields, "p", "procedure code"), "procedure code"
-        ),
+        procedure_code=_checked(validate_procedure_code, _required(fields, "p", "procedure code"), "procedure code"),
         owner_id=_required(fields, "o", "owner identifier"),
         paper_name=_required(fields, "n", "paper name"),
         issuing_system=_required(fields, "s", "issuing system"),
@@ -209,9 +207,7 @@ def _downscale(grey: NDArray[np.uint8], max_side: int) -> tuple[NDArray[np.uint8
     return small, scale  # type: ignore[return-value]
 
 
-def _decode_crop(
-    grey: NDArray[np.uint8], corners: NDArray[np.float32], detector: cv2.QRCodeDetectorAruco
-) -> str:
+def _decode_crop(grey: NDArray[np.uint8], corners: NDArray[np.float32], detector: cv2.QRCodeDetectorAruco) -> str:
     """Decode one code from a full-resolution crop around the corners found on the small image."""
     x0, y0 = np.floor(corners.min(axis=0)).astype(int)
     x1, y1 = np.ceil(corners.max(axis=0)).astype(int)
@@ -261,8 +257,6 @@ def find_cover_sheet(image: NDArray[np.uint8], max_side: int = 1200) -> CoverShe
     return None
 
 
-def find_cover_sheets(
-    pages: Sequence[NDArray[np.uint8]], max_side: int = 1200
-) -> list[CoverSheetPayload | None]:
+def find_cover_sheets(pages: Sequence[NDArray[np.uint8]], max_side: int = 1200) -> list[CoverSheetPayload | None]:
     """`find_cover_sheet` for each page of a batch, in order."""
     return [find_cover_sheet(page, max_side) for page in pages]

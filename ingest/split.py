@@ -161,9 +161,7 @@ def split_by_cover_sheets(
                 len(documents),
             )
         documents.append(
-            SplitDocument(
-                tuple(current_pages), current.type_code, current.name, current.kind, current.dossier_code
-            )
+            SplitDocument(tuple(current_pages), current.type_code, current.name, current.kind, current.dossier_code)
         )
 
     for page, sheet in enumerate(sheets):
@@ -193,14 +191,10 @@ def split_pages_by_qr(
     max_side: int = 1200,
 ) -> SplitResult:
     """Find the cover sheets in decoded page images (OpenCV's QR detector) and split there."""
-    return split_by_cover_sheets(
-        find_cover_sheets(pages, max_side), leading=leading, dossier_code=dossier_code
-    )
+    return split_by_cover_sheets(find_cover_sheets(pages, max_side), leading=leading, dossier_code=dossier_code)
 
 
-def split_by_blank(
-    is_blank: Sequence[bool], documents: Sequence[DescribedDocument] | None = None
-) -> SplitResult:
+def split_by_blank(is_blank: Sequence[bool], documents: Sequence[DescribedDocument] | None = None) -> SplitResult:
     """Documents between blank separator pages; a run of blank pages is one separator, and blank pages at
     the start or end are dropped too. With `documents` (the manifest's list, page ranges ignored) the n-th
     document found takes the n-th entry's type, name and kind, and the counts must match; else untyped.
@@ -221,9 +215,7 @@ def split_by_blank(
     if not groups:
         raise SplitError("no document found: every page of the batch is blank")
     if documents is not None and len(documents) != len(groups):
-        raise SplitError(
-            f"the blank separators give {len(groups)} document(s) but the manifest lists {len(documents)}"
-        )
+        raise SplitError(f"the blank separators give {len(groups)} document(s) but the manifest lists {len(documents)}")
     result = [
         SplitDocument(tuple(group), documents[i].type_code, documents[i].name, documents[i].kind)
         if documents is not None
@@ -234,7 +226,7 @@ def split_by_blank(
 
 
 def is_blank_page(
-    image: NDArray[np.uint8], *, ink_ratio: float = 0.002, contrast: int = 60, margin: float = 0.06
+    image: NDArray[np.uint8], *, ink_ratio: float = 0.0003, contrast: int = 60, margin: float = 0.06
 ) -> bool:
     """A small blank test for separator pages when no OCR verdict is at hand.
 
