@@ -149,9 +149,7 @@ def sign_command(
             spec = officer_stamp(shown, dt.datetime.now(dt.UTC))
         elif stamp is StampChoice.AGENCY:
             spec = agency_stamp(shown, seal or SAMPLE_SEAL)
-        with DocumentSigner(
-            identity, settings, tsa_url=tsa, trust=TrustSettings(anchors=tuple(trust or ()))
-        ) as signer:
+        with DocumentSigner(identity, settings, tsa_url=tsa, trust=TrustSettings(anchors=tuple(trust or ()))) as signer:
             outcome = signer.sign_with_outcome(data, level=chosen, stamp=spec, reason=reason)
     except SigningError as exc:
         raise _fail(str(exc), _exit_code(exc)) from exc
@@ -174,12 +172,8 @@ def _write_atomically(target: Path, data: bytes) -> None:
 def verify_command(
     file: Annotated[Path, typer.Argument(help="signed PDF", metavar="FILE")],
     as_json: Annotated[bool, typer.Option("--json", help="print the full report as JSON")] = False,
-    trust: Annotated[
-        list[Path] | None, typer.Option(help="trust anchor certificate (PEM/DER), repeatable")
-    ] = None,
-    offline: Annotated[
-        bool, typer.Option(help="use only data embedded in the file (no OCSP/CRL fetching)")
-    ] = False,
+    trust: Annotated[list[Path] | None, typer.Option(help="trust anchor certificate (PEM/DER), repeatable")] = None,
+    offline: Annotated[bool, typer.Option(help="use only data embedded in the file (no OCSP/CRL fetching)")] = False,
 ) -> None:
     """Validate every signature; exit code 0 only when every signature is TOTAL-PASSED."""
     from signing.errors import SigningError
@@ -212,9 +206,7 @@ def _print_report(report: ValidationReport) -> None:
         if sig.timestamp:
             typer.echo(f"  timestamp:  {sig.timestamp.time.isoformat() if sig.timestamp.time else '-'}")
             typer.echo(f"  TSA:        {sig.timestamp.tsa}")
-        typer.echo(
-            f"  intact:     {'yes' if sig.intact else 'NO'}; chain trusted: {'yes' if sig.trusted else 'no'}"
-        )
+        typer.echo(f"  intact:     {'yes' if sig.intact else 'NO'}; chain trusted: {'yes' if sig.trusted else 'no'}")
         typer.echo(f"  revocation: {sig.revocation}; level: {sig.pades_level or '-'}")
         typer.echo(f"  covers:     revision {sig.signed_revision} of {sig.revisions} ({sig.coverage})")
         typer.echo(f"  after:      {sig.changes_after_signing}")

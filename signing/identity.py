@@ -83,9 +83,7 @@ def check_validity_period(cert: x509.Certificate, at: dt.datetime | None = None)
     not_before, not_after = validity["not_before"].native, validity["not_after"].native
     who = common_name(cert)
     if moment < not_before:
-        raise CertificateNotYetValidError(
-            f"signing certificate of {who} is not valid before {not_before:%Y-%m-%d}"
-        )
+        raise CertificateNotYetValidError(f"signing certificate of {who} is not valid before {not_before:%Y-%m-%d}")
     if moment > not_after:
         raise CertificateExpiredError(f"signing certificate of {who} expired on {not_after:%Y-%m-%d}")
 
@@ -97,9 +95,7 @@ def load_pkcs12(path: Path | str, password: str | bytes | None) -> SigningIdenti
     try:
         plain = SimpleSigner.load_pkcs12_data(data, other_certs=[], passphrase=secret or None)
     except ValueError as exc:
-        raise WrongPasswordError(
-            f"cannot open {Path(path).name}: wrong password or not a PKCS#12 file"
-        ) from exc
+        raise WrongPasswordError(f"cannot open {Path(path).name}: wrong password or not a PKCS#12 file") from exc
     if plain is None or plain.signing_cert is None:
         raise WrongPasswordError(f"{Path(path).name} holds no certificate and key")
     signer = CachedKeySigner(
@@ -140,9 +136,7 @@ def load_pkcs11(
         _ = list(signer.cert_registry)
     except (pkcs11.exceptions.PKCS11Error, PyhankoSigningError) as exc:
         session.close()
-        raise TokenNotFoundError(
-            f"no key/certificate labelled {key_label!r} on token {token_label!r}"
-        ) from exc
+        raise TokenNotFoundError(f"no key/certificate labelled {key_label!r} on token {token_label!r}") from exc
     try:
         return _identity(signer, source="pkcs11", session=session)
     except Exception:
@@ -161,15 +155,11 @@ def development_identity(data_dir: Path, role: str) -> SigningIdentity:
     cert = load_cert_from_pemder(str(material.cert_pem))
     ca = load_cert_from_pemder(str(material.ca_pem))
     key = load_private_key_from_pemder(str(material.key_pem), passphrase=None)
-    signer = CachedKeySigner(
-        signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([ca])
-    )
+    signer = CachedKeySigner(signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([ca]))
     return _identity(signer, source="development", is_development=True)
 
 
-def _identity(
-    signer: Signer, *, source: str, is_development: bool = False, session: Any = None
-) -> SigningIdentity:
+def _identity(signer: Signer, *, source: str, is_development: bool = False, session: Any = None) -> SigningIdentity:
     cert = signer.signing_cert
     assert cert is not None
     check_validity_period(cert)

@@ -71,6 +71,4 @@ def fetcher_backend(session: aiohttp.ClientSession, policy: NetworkPolicy) -> An
     """A pyhanko-certvalidator fetcher backend (OCSP, CRL, certificates) on the shared session."""
     from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
 
-    return AIOHttpFetcherBackend(
-        session=session, per_request_timeout=policy.timeout * (policy.retries + 1) + 1
-    )
+    return AIOHttpFetcherBackend(session=session, per_request_timeout=policy.timeout * (policy.retries + 1) + 1)

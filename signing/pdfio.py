@@ -56,7 +56,5 @@ def page_box(writer: Any, page_index: int) -> tuple[float, float, float, float]:
         box = find_inherited_value_in_tree(page_ref.get_object(), "/MediaBox", "/Parent")
         x0, y0, x1, y1 = (float(v) for v in box)
     except (PdfError, IndexError, KeyError, ValueError, TypeError) as exc:
-        raise PdfBrokenError(
-            f"page {page_index + 1 if page_index >= 0 else page_index} not found: {exc}"
-        ) from exc
+        raise PdfBrokenError(f"page {page_index + 1 if page_index >= 0 else page_index} not found: {exc}") from exc
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)

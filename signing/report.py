@@ -38,9 +38,7 @@ class SignatureReport(BaseModel):
     trust_anchor: str | None = None
     revocation: str = Field("unknown", description="good | revoked | unknown")
     revocation_date: dt.datetime | None = None
-    certification: str | None = Field(
-        None, description="DocMDP permission if this is a certification signature"
-    )
+    certification: str | None = Field(None, description="DocMDP permission if this is a certification signature")
     signed_revision: int
     revisions: int
     coverage: str = Field(description="entire_file | entire_revision | contiguous_block_from_start | unclear")

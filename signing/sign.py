@@ -136,9 +136,7 @@ class DocumentSigner:
         warnings: list[str] = []
         if level in TIMESTAMPED and not self.tsa_url:
             if not self.allow_bb_fallback:
-                raise TimestampUnavailableError(
-                    f"level {level} needs a time-stamping authority: set a TSA URL"
-                )
+                raise TimestampUnavailableError(f"level {level} needs a time-stamping authority: set a TSA URL")
             warnings.append(f"no TSA configured: signed at B-B instead of {level}")
             level = SignatureLevel.B_B
         try:
@@ -199,16 +197,12 @@ class DocumentSigner:
         try:
             await pdf_signer.async_sign_pdf(writer, output=out)
         except TimestampRequestError as exc:
-            raise TimestampUnavailableError(
-                f"time-stamping authority {self.tsa_url} unreachable: {exc}"
-            ) from exc
+            raise TimestampUnavailableError(f"time-stamping authority {self.tsa_url} unreachable: {exc}") from exc
         except (PathBuildingError, PathValidationError, ValidationError) as exc:
             raise SigningError(f"cannot collect validation data for {level}: {exc}") from exc
         except PyhankoSigningError as exc:
             if isinstance(exc.__cause__, TimestampRequestError):
-                raise TimestampUnavailableError(
-                    f"time-stamping authority {self.tsa_url} unreachable"
-                ) from exc
+                raise TimestampUnavailableError(f"time-stamping authority {self.tsa_url} unreachable") from exc
             raise SigningError(f"signing failed: {exc}") from exc
         return out.getvalue(), name
 

@@ -112,9 +112,7 @@ def validation_spec(anchors: list[x509.Certificate], backend: Any | None, allow_
     )
     gathering = RevocationInfoGatheringSpec(
         online_fetching_rule=(
-            RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH
-            if allow_fetching
-            else RevinfoOnlineFetchingRule.LOCAL_ONLY
+            RevinfoOnlineFetchingRule.NO_HISTORICAL_FETCH if allow_fetching else RevinfoOnlineFetchingRule.LOCAL_ONLY
         ),
         fetcher_backend=backend if allow_fetching else None,
     )
