@@ -17,10 +17,12 @@ from typing import Any
 from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
 from ingest.intake import read_file_list
-from ocr.document import finish_document
+from ocr.document import sidecar
+from ocr.fields import extract_fields
 from ocr.inputs import load_file
 from ocr.models import OcrOptions, PageImage, PageResult
 from ocr.page import process_page
+from ocr.pdf import assemble_pdf
 from signing.sign import DocumentSigner
 from signing.stamps import officer_stamp
 from vault.records import NewDocument
@@ -124,16 +126,18 @@ def run_ocr(
         owner_id=job.owner_id,
         digitised_at=now_vn(),
     )
-    outcome = finish_document(results, info)
+    text = "\f".join(result.text for result in results)
     summary = {
-        "page_count": outcome.page_count,
-        "text": outcome.text,
-        "fields": outcome.fields,
-        "issues": [{"page": i.page, "verdict": i.verdict.value, "reason": i.reason} for i in outcome.issues],
-        "sidecar": outcome.sidecar,
+        "page_count": len(results),
+        "text": text,
+        "fields": extract_fields(text),
+        "issues": [
+            {"page": i.page, "verdict": i.verdict.value, "reason": i.reason} for r in results for i in r.issues()
+        ],
+        "sidecar": sidecar(results),
     }
     _write_atomically(_summary_path(job), json.dumps(summary, ensure_ascii=False).encode())
-    _write_atomically(job.folder / "ocr.pdf", outcome.pdf)
+    _write_atomically(job.folder / "ocr.pdf", assemble_pdf(results, info))
     return load_summary(job)
 
 

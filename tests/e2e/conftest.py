@@ -15,7 +15,7 @@ import redis
 from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
 from core.types import DocumentKind
 from ingest.coversheet import make_cover_sheet, render_cover_sheet
-from tests.support.pki import TestPki, start_pki
+from tests.support.pki import RunningPki, start_pki
 from tests.support.s3server import SeaweedServer, endpoint_from_env
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
@@ -34,7 +34,7 @@ class ScanSet:
 
 
 @pytest.fixture(scope="session")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPki]:
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
     running = start_pki(tmp_path_factory.mktemp("pki"))
     yield running
     running.stop()

@@ -22,7 +22,7 @@ from core.types import Role, Verdict
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.e2e.conftest import AGENCY, OWNER, PROCEDURE, ScanSet
-from tests.support.pki import TestPki
+from tests.support.pki import RunningPki
 from tests.support.s3server import SeaweedServer
 from tests.support.stack import SohoaStack
 from vault.store import S3Store
@@ -43,7 +43,7 @@ def _manifest(scan_set: ScanSet, **changes: Any) -> dict[str, Any]:
     return manifest
 
 
-def _stack_env(tmp: Path, pki: TestPki, broker: str | None, seaweed: SeaweedServer | None) -> dict[str, str]:
+def _stack_env(tmp: Path, pki: RunningPki, broker: str | None, seaweed: SeaweedServer | None) -> dict[str, str]:
     officer = pki.identity("officer")
     password = tmp / "officer.password"
     password.write_text(pki.password)
@@ -72,7 +72,7 @@ def _stack_env(tmp: Path, pki: TestPki, broker: str | None, seaweed: SeaweedServ
 
 
 @pytest.fixture
-def stack(tmp_path: Path, pki: TestPki, broker: str, seaweed: SeaweedServer) -> Iterator[SohoaStack]:
+def stack(tmp_path: Path, pki: RunningPki, broker: str, seaweed: SeaweedServer) -> Iterator[SohoaStack]:
     running = SohoaStack(tmp_path / "data", _stack_env(tmp_path, pki, broker, seaweed))
     running.data_dir.mkdir()
     running.start_server()
@@ -104,7 +104,7 @@ def _stored_objects(stack: SohoaStack) -> list[Any]:
     return [obj for obj in _s3_store(stack).iter_objects() if not obj.is_delete_marker]
 
 
-def _assert_dossier_complete(stack: SohoaStack, final: dict[str, Any], pki: TestPki) -> None:
+def _assert_dossier_complete(stack: SohoaStack, final: dict[str, Any], pki: RunningPki) -> None:
     assert final["status"] == "done", (final, stack.log_tail("worker"))
     assert [d["name"] for d in final["documents"]] == ["Giấy khai sinh", "Căn cước công dân", "Giấy xác nhận cư trú"]
     assert all(d["signature"] == Verdict.TOTAL_PASSED for d in final["documents"]), final
@@ -130,7 +130,7 @@ def _assert_dossier_complete(stack: SohoaStack, final: dict[str, Any], pki: Test
 
 
 def test_three_documents_split_by_qr_end_up_signed_in_the_vault(
-    stack: SohoaStack, scan_set: ScanSet, pki: TestPki
+    stack: SohoaStack, scan_set: ScanSet, pki: RunningPki
 ) -> None:
     stack.start_worker()
     client = _client(stack)
@@ -154,7 +154,7 @@ def test_three_documents_split_by_qr_end_up_signed_in_the_vault(
 
 
 def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
-    stack: SohoaStack, scan_set: ScanSet, pki: TestPki
+    stack: SohoaStack, scan_set: ScanSet, pki: RunningPki
 ) -> None:
     worker = stack.start_worker(concurrency=1)
     client = _client(stack)
@@ -173,7 +173,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
 
 
 def test_the_batch_completes_after_the_s3_server_was_down_for_20_seconds(
-    stack: SohoaStack, scan_set: ScanSet, pki: TestPki, seaweed: SeaweedServer
+    stack: SohoaStack, scan_set: ScanSet, pki: RunningPki, seaweed: SeaweedServer
 ) -> None:
     stack.start_worker()
     client = _client(stack)
@@ -246,7 +246,7 @@ def test_bad_batches_are_refused_and_nothing_is_stored(stack: SohoaStack, scan_s
     assert list((stack.data_dir / "ingest" / "batches").iterdir()) == []
 
 
-def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: TestPki, scan_set: ScanSet) -> None:
+def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: RunningPki, scan_set: ScanSet) -> None:
     """No Redis, no S3 server: SQLite broker, local vault, a worker started by `sohoa serve`."""
     embedded = SohoaStack(tmp_path / "data", {})
     embedded.data_dir.mkdir()
