@@ -18,8 +18,7 @@ def sample_pdf(pages: int = 10) -> bytes:
     )
     for number in range(1, pages + 1):
         content = (
-            f"BT /F1 14 Tf 72 700 Td (Sohoa sample page {number} of {pages}) Tj ET\n"
-            f"0.5 w 72 100 451 560 re S\n"
+            f"BT /F1 14 Tf 72 700 Td (Sohoa sample page {number} of {pages}) Tj ET\n0.5 w 72 100 451 560 re S\n"
         ).encode()
         page = pikepdf.Dictionary(
             Type=pikepdf.Name.Page,

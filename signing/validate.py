@@ -208,7 +208,8 @@ async def _proven_after(sig: Any, pdf_spec: Any, revoked_at: dt.datetime | None)
         result = await ades.ades_timestamp_validation(
             token, pdf_spec.signature_validation_spec, generic_cms.message_imprint_checker(sig.signer_info)
         )
-        if result.ades_subindic is AdESPassed.OK and result.api_status.timestamp >= revoked_at:
+        status = result.api_status
+        if result.ades_subindic is AdESPassed.OK and status is not None and status.timestamp >= revoked_at:
             return True
     return False
 

@@ -264,9 +264,7 @@ def certomancer_executable() -> str:
 def _export_material(pki: RunningPki, config_path: Path, key_dir: Path) -> None:
     from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig
 
-    arch = CertomancerConfig.from_file(str(config_path), key_search_dir=str(key_dir)).get_pki_arch(
-        ArchLabel(ARCH)
-    )
+    arch = CertomancerConfig.from_file(str(config_path), key_search_dir=str(key_dir)).get_pki_arch(ArchLabel(ARCH))
     for label, target in (("root", pki.root_cert), ("interm", pki.intermediate_cert), ("tsa", pki.tsa_cert)):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(_pem(arch.get_cert(CertLabel(label)).dump()))

@@ -99,6 +99,4 @@ def _run(*args: str) -> None:
         raise RuntimeError("softhsm2-util not found: apt-get install softhsm2")
     result = subprocess.run([util, *args], capture_output=True, text=True, env=os.environ.copy(), check=False)
     if result.returncode != 0:
-        raise RuntimeError(
-            f"softhsm2-util {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}"
-        )
+        raise RuntimeError(f"softhsm2-util {args[0]} failed: {result.stderr.strip() or result.stdout.strip()}")
