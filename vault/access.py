@@ -67,9 +67,7 @@ def agency_holds(session: Session, document: Document, agency_code: str) -> bool
     if session.execute(linked).scalar():
         return True
     if document.source_dossier_code:
-        source = session.execute(
-            select(Dossier.agency_code).where(Dossier.code == document.source_dossier_code)
-        )
+        source = session.execute(select(Dossier.agency_code).where(Dossier.code == document.source_dossier_code))
         return source.scalar() == agency_code
     return False
 

@@ -79,9 +79,7 @@ def verify_chain(session: Session, batch: int = 5000) -> list[int]:
     prev_hash, prev_seq, last_seq = GENESIS, 0, 0
     while True:
         rows = (
-            session.execute(
-                select(AccessLog).where(AccessLog.seq > last_seq).order_by(AccessLog.seq).limit(batch)
-            )
+            session.execute(select(AccessLog).where(AccessLog.seq > last_seq).order_by(AccessLog.seq).limit(batch))
             .scalars()
             .all()
         )

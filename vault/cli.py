@@ -99,9 +99,7 @@ def verify() -> None:
         bad = verify_chain(session)
     if bad:
         where = "rows removed from the end" if bad[0] == 0 else f"row {bad[0]}"
-        typer.echo(
-            f"access log chain BROKEN at {where}; offending rows: {', '.join(map(str, bad))}", err=True
-        )
+        typer.echo(f"access log chain BROKEN at {where}; offending rows: {', '.join(map(str, bad))}", err=True)
         raise typer.Exit(1)
     typer.echo("access log chain intact")
 

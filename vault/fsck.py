@@ -19,9 +19,7 @@ from vault.store.verify import alert_mismatch
 from vault.writes import complete_write
 
 
-def run_fsck(
-    sessions: sessionmaker[Session], store: ObjectStore, *, repair: bool, grace_seconds: float
-) -> FsckReport:
+def run_fsck(sessions: sessionmaker[Session], store: ObjectStore, *, repair: bool, grace_seconds: float) -> FsckReport:
     report = FsckReport()
     pending_keys = _check_intents(sessions, store, report, repair=repair, grace_seconds=grace_seconds)
     known = _check_versions(sessions, store, report)
@@ -51,9 +49,7 @@ def _check_intents(
 ) -> set[str]:
     cutoff = utcnow() - dt.timedelta(seconds=grace_seconds)
     with sessions() as session:
-        intents = session.execute(
-            select(PendingWrite.id, PendingWrite.object_key, PendingWrite.created_at)
-        ).all()
+        intents = session.execute(select(PendingWrite.id, PendingWrite.object_key, PendingWrite.created_at)).all()
     left: set[str] = set()
     for intent_id, key, created_at in intents:
         if created_at > cutoff or not repair:
@@ -74,9 +70,7 @@ def _check_intents(
     return left
 
 
-def _check_versions(
-    sessions: sessionmaker[Session], store: ObjectStore, report: FsckReport
-) -> set[tuple[str, str]]:
+def _check_versions(sessions: sessionmaker[Session], store: ObjectStore, report: FsckReport) -> set[tuple[str, str]]:
     known: set[tuple[str, str]] = set()
     with sessions() as session:
         rows = session.execute(

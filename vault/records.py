@@ -149,6 +149,4 @@ class FsckReport(BaseModel):
 
     @property
     def clean(self) -> bool:
-        return not (
-            self.pending_writes or self.missing_objects or self.hash_mismatches or self.orphan_objects
-        )
+        return not (self.pending_writes or self.missing_objects or self.hash_mismatches or self.orphan_objects)

@@ -10,9 +10,7 @@ import datetime as dt
 PERMANENT_UNTIL = dt.datetime(2999, 12, 31, tzinfo=dt.UTC)
 
 
-def retention_years(
-    table: dict[str, int | None], default: int | None, kind: str, type_code: str | None
-) -> int | None:
+def retention_years(table: dict[str, int | None], default: int | None, kind: str, type_code: str | None) -> int | None:
     """Years to keep: the type code's entry if any, else the kind's, else the default; None is permanent."""
     if type_code and type_code in table:
         return table[type_code]

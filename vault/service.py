@@ -228,9 +228,7 @@ class Vault:
         return f"{partition}/{doc_id}/v{number}.pdf"
 
     def _retention(self, kind: str, type_code: str | None) -> dt.datetime:
-        years = retention_years(
-            self.settings.retention_years, self.settings.default_retention_years, kind, type_code
-        )
+        years = retention_years(self.settings.retention_years, self.settings.default_retention_years, kind, type_code)
         return retain_until(years)
 
     def _check_writer(self, actor: Actor, owner_id: str, kind: DocumentKind) -> None:
@@ -289,9 +287,7 @@ class Vault:
 
     def _by_idempotency_key(self, key: str) -> DocumentRecord | None:
         with self.sessions() as session:
-            document = session.execute(
-                select(Document).where(Document.idempotency_key == key)
-            ).scalar_one_or_none()
+            document = session.execute(select(Document).where(Document.idempotency_key == key)).scalar_one_or_none()
             return document_record(document) if document else None
 
     def _check_references(self, session: Session, new: NewDocument, owner: Owner, actor: Actor) -> None:
@@ -308,9 +304,7 @@ class Vault:
             if old is None or old.owner_pk != owner.id:
                 raise NotFound("the superseded document does not exist in this owner's vault")
         if new.result_code:
-            taken = session.execute(
-                select(Document.id).where(Document.result_code == new.result_code)
-            ).first()
+            taken = session.execute(select(Document.id).where(Document.result_code == new.result_code)).first()
             if taken:
                 raise Conflict(f"result code {new.result_code} is already used")
 
@@ -444,9 +438,7 @@ class Vault:
         with self.sessions() as session:
             self._readable(session, doc_id, actor)
             rows = session.execute(
-                select(DocumentVersion)
-                .where(DocumentVersion.document_id == doc_id)
-                .order_by(DocumentVersion.number)
+                select(DocumentVersion).where(DocumentVersion.document_id == doc_id).order_by(DocumentVersion.number)
             )
             return [version_record(v) for v in rows.scalars()]
 
@@ -461,9 +453,7 @@ class Vault:
             document = self._readable(session, doc_id, actor)
             number = version or document.current_version
             row = session.execute(
-                select(DocumentVersion).where(
-                    DocumentVersion.document_id == doc_id, DocumentVersion.number == number
-                )
+                select(DocumentVersion).where(DocumentVersion.document_id == doc_id, DocumentVersion.number == number)
             ).scalar_one_or_none()
             if row is None:
                 raise NotFound(f"no version {number} of document {doc_id}")
@@ -483,9 +473,7 @@ class Vault:
         filters = filters or DocumentFilters()
         page = page or Page()
         with self.sessions() as session:
-            owner_pk = session.execute(
-                select(Owner.id).where(Owner.owner_id == owner_id)
-            ).scalar_one_or_none()
+            owner_pk = session.execute(select(Owner.id).where(Owner.owner_id == owner_id)).scalar_one_or_none()
             if owner_pk is None:
                 return []
             query = select(Document).where(Document.owner_pk == owner_pk)
@@ -495,9 +483,7 @@ class Vault:
                 query = query.where(Document.type_code == filters.type_code)
             if filters.status and filters.status is not DocumentStatus.EXPIRED:
                 query = query.where(Document.status == str(filters.status))
-            query = (
-                query.order_by(Document.created_at.desc(), Document.id).offset(page.offset).limit(page.limit)
-            )
+            query = query.order_by(Document.created_at.desc(), Document.id).offset(page.offset).limit(page.limit)
             records = [document_record(d) for d in session.execute(query).scalars()]
         if filters.status:
             records = [r for r in records if r.status is filters.status]
@@ -531,9 +517,7 @@ class Vault:
         is neither its owner nor covered by the owner's grant to the dossier's agency for the actor's purpose.
         """
         with self.sessions.begin() as session:
-            dossier = session.execute(
-                select(Dossier).where(Dossier.code == dossier_code)
-            ).scalar_one_or_none()
+            dossier = session.execute(select(Dossier).where(Dossier.code == dossier_code)).scalar_one_or_none()
             if dossier is None or not self._may_act_on(dossier, actor):
                 raise NotFound(f"no dossier {dossier_code}")
             document = session.get(Document, doc_id)
@@ -644,15 +628,11 @@ class Vault:
             owner = session.get(Owner, grant.owner_pk) if grant else None
             if grant is None or owner is None:
                 raise NotFound(f"no grant {grant_id}")
-            if actor.role is not Role.ADMIN and not (
-                actor.role is Role.CITIZEN and actor.owner_id == owner.owner_id
-            ):
+            if actor.role is not Role.ADMIN and not (actor.role is Role.CITIZEN and actor.owner_id == owner.owner_id):
                 raise NotFound(f"no grant {grant_id}")
             if grant.revoked_at is None:
                 grant.revoked_at = utcnow()
-                record_access(
-                    session, actor, "revoke_grant", document_id=grant.document_id, detail=f"grant {grant_id}"
-                )
+                record_access(session, actor, "revoke_grant", document_id=grant.document_id, detail=f"grant {grant_id}")
             return grant_record(grant, owner.owner_id)
 
     def check_grant(self, doc_id: str, actor: Actor) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from core.types import Actor, DocumentKind, Role
 from vault.audit import record_access
@@ -130,7 +130,9 @@ def _create_document(session: Session, pending: PendingWrite, payload: dict[str,
 
 
 def _add_version(session: Session, pending: PendingWrite, payload: dict[str, Any]) -> Document:
-    document = session.get(Document, payload["doc_id"], with_for_update=True)
+    document = session.execute(
+        select(Document).where(Document.id == payload["doc_id"]).options(lazyload(Document.owner)).with_for_update()
+    ).scalar_one_or_none()
     if document is None:
         raise LookupError("the document of a new version is gone")
     previous = session.execute(

@@ -198,15 +198,11 @@ class S3Store:
 
     def versions(self, key: str) -> list[ObjectVersion]:
         found = [v for v in self._list(key) if v.key == key]
-        return sorted(
-            found, key=lambda v: v.last_modified or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True
-        )
+        return sorted(found, key=lambda v: v.last_modified or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
 
     def _list(self, prefix: str) -> Iterator[ObjectVersion]:
         try:
-            for obj in self.client.list_objects(
-                self.bucket, prefix=prefix, recursive=True, include_version=True
-            ):
+            for obj in self.client.list_objects(self.bucket, prefix=prefix, recursive=True, include_version=True):
                 yield ObjectVersion(
                     obj.object_name or "",
                     obj.version_id or "",
