@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -72,15 +73,10 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> ObjectStore:
     return make_s3_store(request.getfixturevalue("s3_endpoint"))
 
 
-@pytest.fixture(scope="session")
-def pg_admin_url() -> str:
-    return PG_URL
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A migrated, empty catalogue on SQLite (a file) or PostgreSQL (a private schema)."""
-    if request.param == "sqlite":
+@contextmanager
+def catalogue_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty catalogue on SQLite (a file) or PostgreSQL (a private schema, dropped after)."""
+    if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
         migrate(url)
         yield url
@@ -97,6 +93,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with catalogue_url(request.param, tmp_path) as url:
+        yield url
 
 
 def build_vault(url: str, store: ObjectStore, **settings: object) -> Vault:
