@@ -8,6 +8,7 @@ from ocr.archive import encode_archival
 from ocr.cleanup import ANALYSIS_DPI, dark_border_box, flatten, ink_mask, ocr_grey, reduce
 from ocr.engine import get_engine
 from ocr.inputs import decode_page
+from ocr.layout import reading_order
 from ocr.models import Cleanup, OcrOptions, PageImage, PageResult, Word
 from ocr.orientation import apply_orientation, as_bilevel, crop, find_orientation, paper_colour
 from ocr.quality import blank_verdict, exposure_verdicts, readability_verdicts, resolution_verdicts
@@ -37,7 +38,7 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
         fill = paper_colour(image, dpi)
         image = apply_orientation(image, orientation, fill)
         grey = ocr_grey(image)
-        raw = engine.recognise(flatten(grey, dpi), dpi, options.lang, options.tesseract_timeout)
+        raw = reading_order(engine.recognise(flatten(grey, dpi), dpi, options.lang, options.tesseract_timeout))
         words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in raw]
         mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in raw if w.conf >= 0], options)
         verdicts += unreadable

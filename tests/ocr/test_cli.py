@@ -1,0 +1,69 @@
+"""`sohoa ocr` end to end: exit 0 / 2 / 3, the report, the sidecars, --drop-blank, bad input without traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pikepdf
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+from tests.ocr.bad_inputs import BAD_INPUTS
+from tests.ocr.scans import Case
+
+pytestmark = pytest.mark.slow
+runner = CliRunner()
+
+
+def test_clean_page_exit_0_with_report_and_sidecars(cases: dict[str, Case], tmp_path: Path) -> None:
+    out, report, sidecar = tmp_path / "doc.pdf", tmp_path / "doc.json", tmp_path / "doc.txt"
+    result = runner.invoke(
+        app, ["ocr", str(cases["clean"].path), "-o", str(out), "--report", str(report), "--sidecar", str(sidecar)]
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(report.read_text(encoding="utf-8"))
+    assert body["page_count"] == 1 and body["needs_rescan"] is False and body["issues"] == []
+    assert "35/2022/QĐ-UBND" in body["fields"]["document_numbers"]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in sidecar.read_text(encoding="utf-8")
+    words = json.loads((tmp_path / "doc.words.json").read_text(encoding="utf-8"))
+    first = words["pages"][0]["words"][0]
+    assert set(first) == {"text", "box", "conf", "line"} and len(first["box"]) == 4
+    with pikepdf.open(out) as pdf:
+        assert len(pdf.pages) == 1
+
+
+def test_low_resolution_page_exit_3_and_listed_for_rescan(cases: dict[str, Case], tmp_path: Path) -> None:
+    out, report = tmp_path / "doc.pdf", tmp_path / "doc.json"
+    paths = [str(cases["clean"].path), str(cases["lowres"].path)]
+    result = runner.invoke(app, ["ocr", *paths, "-o", str(out), "--report", str(report), "--jobs", "2"])
+    assert result.exit_code == 3, result.output
+    body = json.loads(report.read_text(encoding="utf-8"))
+    assert body["rescan_pages"] == [2]
+    assert body["issues"][0]["verdict"] == "low_resolution"
+    assert out.exists()
+
+
+def test_drop_blank_leaves_the_blank_page_out(cases: dict[str, Case], tmp_path: Path) -> None:
+    out, report = tmp_path / "doc.pdf", tmp_path / "doc.json"
+    paths = [str(cases["clean"].path), str(cases["blank"].path)]
+    result = runner.invoke(app, ["ocr", *paths, "-o", str(out), "--report", str(report), "--drop-blank"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(report.read_text(encoding="utf-8"))
+    assert body["page_count"] == 1
+    assert [(i["page"], i["verdict"]) for i in body["issues"]] == [(2, "blank")]
+    with pikepdf.open(out) as pdf:
+        assert len(pdf.pages) == 1
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUTS))
+def test_bad_input_exit_2_names_file_and_reason(cases: dict[str, Case], tmp_path: Path, name: str) -> None:
+    build, expected = BAD_INPUTS[name]
+    bad = build(tmp_path)
+    out = tmp_path / "doc.pdf"
+    result = runner.invoke(app, ["ocr", str(cases["clean"].path), str(bad), "-o", str(out)])
+    assert result.exit_code == 2
+    assert str(bad) in result.output and expected in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists() and list(tmp_path.glob("*.partial")) == []
