@@ -75,16 +75,13 @@ def measured(command: list[str]) -> dict[str, float]:
 def cer(truths: list[str], outputs: list[str]) -> float:
     """Character error rate over all pages: edits / reference characters, after NFC and whitespace collapsing."""
     edits = sum(
-        Levenshtein.distance(normalise_text(t), normalise_text(o))
-        for t, o in zip(truths, outputs, strict=True)
+        Levenshtein.distance(normalise_text(t), normalise_text(o)) for t, o in zip(truths, outputs, strict=True)
     )
     return edits / max(1, sum(len(normalise_text(t)) for t in truths))
 
 
 def pdf_pages_text(pdf: Path, pages: int) -> list[str]:
-    text = subprocess.run(
-        ["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True
-    )
+    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True)
     parts = text.stdout.decode("utf-8").split("\f")
     return (parts + [""] * pages)[:pages]
 
@@ -112,9 +109,7 @@ def run_raw(name: str, images: list[Path], out_dir: Path, jobs: int, truths: lis
 
 
 def table(runs: list[Run]) -> str:
-    head = (
-        f"{'run':<34} {'pages/min':>9} {'CPU s/page':>10} {'peak RSS MB':>11} {'CER':>7} {'bytes/page':>11}"
-    )
+    head = f"{'run':<34} {'pages/min':>9} {'CPU s/page':>10} {'peak RSS MB':>11} {'CER':>7} {'bytes/page':>11}"
     rows = [head, "-" * len(head)]
     for r in runs:
         size = f"{r.bytes_per_page:,.0f}" if r.bytes_per_page is not None else "-"
@@ -143,9 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument(
-        "--out", type=Path, default=HERE / "results" / f"ocr-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    )
+    parser.add_argument("--out", type=Path, default=HERE / "results" / f"ocr-{dt.datetime.now():%Y%m%d-%H%M%S}")
     args = parser.parse_args(argv)
 
     ocrmypdf = ensure_ocrmypdf()
@@ -177,9 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     runs.append(run_pdf_tool("OCRmyPDF", omp_cmd, omp_out, truths))
     runs.append(run_raw("raw Tesseract, degraded pages", images, work / "raw-degraded", args.jobs, truths))
     cleans = [image.with_suffix(".png") for image in images]
-    runs.append(
-        run_raw("raw Tesseract, clean renders (floor)", cleans, work / "raw-clean", args.jobs, truths)
-    )
+    runs.append(run_raw("raw Tesseract, clean renders (floor)", cleans, work / "raw-clean", args.jobs, truths))
 
     print()
     print(table(runs))
@@ -191,9 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         "pages": args.pages,
         "jobs": args.jobs,
         "seed": args.seed,
-        "runs": [
-            r.__dict__ | {"pages_per_min": r.pages_per_min, "cpu_per_page": r.cpu_per_page} for r in runs
-        ],
+        "runs": [r.__dict__ | {"pages_per_min": r.pages_per_min, "cpu_per_page": r.cpu_per_page} for r in runs],
         "ratios": [{"what": a, "value": b, "target": c, "met": d} for a, b, c, d in results],
     }
     (work / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")

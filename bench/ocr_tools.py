@@ -52,9 +52,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["raw"]:
         jobs, lang, out_dir, *images = argv[1:]
         return raw(int(jobs), lang, Path(out_dir), [Path(i) for i in images])
-    print(
-        "usage: python -m bench.ocr_tools measure CMD... | raw JOBS LANG OUT_DIR IMAGES...", file=sys.stderr
-    )
+    print("usage: python -m bench.ocr_tools measure CMD... | raw JOBS LANG OUT_DIR IMAGES...", file=sys.stderr)
     return 2
 
 

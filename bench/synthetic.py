@@ -185,12 +185,11 @@ def degrade(image: np.ndarray, deg: Degradation, rng: np.random.Generator, dpi: 
     if deg.skew:
         out = _rotate_expand(out, deg.skew, PAPER)
     if deg.shadow:
-        h, w = out.shape[:2]
+        w = out.shape[1]
         ramp = np.linspace(1.0 - deg.shadow, 1.0, w, dtype=np.float32)
         ramp = ramp if rng.random() < 0.5 else ramp[::-1]
         out = (out.astype(np.float32) * ramp[None, :, None]).astype(np.uint8)
     if deg.border:
-        h, w = out.shape[:2]
         for side in rng.choice(4, size=int(rng.integers(1, 4)), replace=False):
             thick = int(rng.integers(dpi // 15, dpi // 4))
             dark = int(rng.integers(15, 60))

@@ -151,7 +151,7 @@ def deskew(image: np.ndarray, angle: float, fill: tuple[int, ...] | int) -> np.n
     h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    nw, nh = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
+    nw, nh = round(h * sin + w * cos), round(h * cos + w * sin)
     matrix[0, 2] += nw / 2 - w / 2
     matrix[1, 2] += nh / 2 - h / 2
     border = fill if isinstance(fill, int) else tuple(int(v) for v in fill)
@@ -160,7 +160,7 @@ def deskew(image: np.ndarray, angle: float, fill: tuple[int, ...] | int) -> np.n
 
 def flatten(grey: np.ndarray, dpi: float) -> np.ndarray:
     """Uneven illumination removed (divide by a background estimated at low resolution) and noise smoothed."""
-    small, scale = reduce(grey, dpi, 50.0)
+    small, _ = reduce(grey, dpi, 50.0)
     background = cv2.dilate(small, np.ones((7, 7), np.uint8))
     background = cv2.GaussianBlur(background, (0, 0), 3)
     background = cv2.resize(background, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)

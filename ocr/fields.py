@@ -30,7 +30,7 @@ def _unique(values: list[str]) -> list[str]:
 
 def _valid(check: object, value: str) -> str | None:
     try:
-        return check(value)  # type: ignore[operator, no-any-return]
+        return check(value)  # type: ignore[operator]
     except InvalidIdentifier:
         return None
 
@@ -46,9 +46,7 @@ def extract_fields(text: str) -> dict[str, list[str]]:
     """Fields found in the text, each list in order of first appearance without repeats; dates as ISO 8601."""
     text = unicodedata.normalize("NFC", text)
     ids = [v for m in PERSONAL_ID.finditer(text) if (v := _valid(validate_personal_id, m[1]))]
-    taxes = [
-        v for m in TAX_CODE.finditer(text) if (v := _valid(validate_tax_code, re.sub(r"\s", "", m[1])))
-    ]
+    taxes = [v for m in TAX_CODE.finditer(text) if (v := _valid(validate_tax_code, re.sub(r"\s", "", m[1])))]
     dossiers = [v for m in DOSSIER_CODE.finditer(text) if (v := _valid(validate_dossier_code, m[1]))]
     dates = [
         (m.start(), d)

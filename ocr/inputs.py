@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pikepdf
-from PIL import Image, ImageSequence, UnidentifiedImageError
 from pikepdf import PdfImage
+from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ocr.errors import UnusableInput
 from ocr.models import PageImage

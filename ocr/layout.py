@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from itertools import groupby
+from itertools import groupby, pairwise
 
 from ocr.engine import RawWord
 
@@ -19,7 +19,7 @@ def _segments(line: list[RawWord]) -> list[list[RawWord]]:
     ordered = sorted(line, key=lambda w: w.box[0])
     height = max(1, ordered[0].line_box[3])
     segments = [[ordered[0]]]
-    for previous, word in zip(ordered, ordered[1:], strict=False):
+    for previous, word in pairwise(ordered):
         gap = word.box[0] - (previous.box[0] + previous.box[2])
         if gap > GAP_IN_LINE_HEIGHTS * height:
             segments.append([])
@@ -57,9 +57,7 @@ def reading_order(words: Sequence[RawWord]) -> list[RawWord]:
         while j < len(split) and len(split[j]) >= 2:
             j += 1
         first = split[i]
-        splits = [
-            ((a[-1].box[0] + a[-1].box[2]) + b[0].box[0]) / 2 for a, b in zip(first, first[1:], strict=False)
-        ]
+        splits = [((a[-1].box[0] + a[-1].box[2]) + b[0].box[0]) / 2 for a, b in pairwise(first)]
         columns: dict[int, list[list[RawWord]]] = {}
         for segments in split[i:j]:
             for segment in segments:

@@ -50,7 +50,7 @@ class OcrOptions:
         from ocr.settings import ocr_settings
 
         s = ocr_settings()
-        values = {
+        values: dict[str, Any] = {
             "lang": s.lang,
             "min_dpi": s.min_dpi,
             "jpeg_quality": s.jpeg_quality,

@@ -55,7 +55,8 @@ def test_multipage_tiff_lzw_and_g4(tmp_path: Path) -> None:
     _image("1").save(g4, compression="group4", dpi=(200, 200))
     pages = load_pages([lzw, g4])
     assert [
-        (p.source.endswith(n), p.number_in_source, p.mode) for p, n in zip(pages, ["lzw.tif"] * 2 + ["g4.tif"])
+        (p.source.endswith(n), p.number_in_source, p.mode)
+        for p, n in zip(pages, ["lzw.tif"] * 2 + ["g4.tif"], strict=True)
     ] == [
         (True, 1, "RGB"),
         (True, 2, "L"),
