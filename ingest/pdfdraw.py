@@ -24,6 +24,7 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 from core.settings import core_settings
+from ingest.paperwork_settings import paperwork_settings
 
 A4 = (595.276, 841.89)  # points (210 x 297 mm)
 MM = 72 / 25.4
@@ -127,7 +128,8 @@ class PdfDocument:
 
     def engine(self, name: FontName) -> GlyphAccumulator:
         if name not in self._fonts:
-            program = io.BytesIO(font_program(font_path(name, self.font_dir)))
+            folder = self.font_dir or paperwork_settings().font_dir
+            program = io.BytesIO(font_program(font_path(name, folder)))
             self._fonts[name] = GlyphAccumulator(self._writer, program, font_size=10, bcp47_lang_code="vi")
         return self._fonts[name]
 
