@@ -39,11 +39,17 @@ def open_incremental_writer(data: bytes) -> Any:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.misc import PdfError
 
-    open_reader(data)
+    _check_header(data)
     try:
-        return IncrementalPdfFileWriter(BytesIO(data), strict=False)
+        writer = IncrementalPdfFileWriter(BytesIO(data), strict=False)
+        encrypted = writer.prev.encrypted
+        if not encrypted:
+            _ = writer.prev.root["/Pages"]
     except (PdfError, KeyError, ValueError, TypeError, IndexError, AssertionError) as exc:
         raise PdfBrokenError(f"broken PDF: {exc}") from exc
+    if encrypted:
+        raise PdfEncryptedError("the PDF is encrypted: decrypt it before signing or validating")
+    return writer
 
 
 def page_box(writer: Any, page_index: int) -> tuple[float, float, float, float]:

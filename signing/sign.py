@@ -130,7 +130,7 @@ class DocumentSigner:
         field_name: str | None,
     ) -> SignOutcome:
         check_validity_period(self.identity.certificate)
-        open_incremental_writer(pdf)  # clear error for encrypted/broken input before any network use
+        writer = open_incremental_writer(pdf)  # clear error for encrypted/broken input before any network use
         await self._ensure_network()
         await self._ensure_not_revoked()
         warnings: list[str] = []
@@ -140,20 +140,20 @@ class DocumentSigner:
             warnings.append(f"no TSA configured: signed at B-B instead of {level}")
             level = SignatureLevel.B_B
         try:
-            signed, name = await self._sign_at(pdf, level, stamp, reason, field_name)
+            signed, name = await self._sign_at(writer, level, stamp, reason, field_name)
         except TimestampUnavailableError as exc:
             if not self.allow_bb_fallback:
                 raise
             warnings.append(f"{exc}; signed at B-B instead of {level}")
             level = SignatureLevel.B_B
-            signed, name = await self._sign_at(pdf, level, stamp, reason, field_name)
+            signed, name = await self._sign_at(open_incremental_writer(pdf), level, stamp, reason, field_name)
         for warning in warnings:
             log.warning("signing_fallback", detail=warning)
         return SignOutcome(pdf=signed, level=level, field_name=name, warnings=tuple(warnings))
 
     async def _sign_at(
         self,
-        pdf: bytes,
+        writer: Any,
         level: SignatureLevel,
         stamp: StampSpec | None,
         reason: str | None,
@@ -164,7 +164,6 @@ class DocumentSigner:
         from pyhanko.sign.timestamps.common_utils import TimestampRequestError
         from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
 
-        writer = open_incremental_writer(pdf)
         existing = list(writer.prev.embedded_signatures)
         name = field_name or _default_field_name(stamp, writer)
         certify = not existing and self.settings.certify_first_signature

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from core.timezone import now_vn, to_vn
 from signing.settings import StampPlacement, signing_settings
@@ -111,15 +113,29 @@ def certified_copy_stamp(
     )
 
 
-def image_size_pt(png: Path) -> tuple[float, float]:
-    """Physical size of an image in points, from its DPI (300 dpi when the file does not say)."""
+def load_image(png: Path) -> Any:
+    """The decoded image, cached per path and modification time (a seal is drawn on every signature)."""
+    return _load_image(png.resolve(), png.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=32)
+def _load_image(png: Path, _mtime: int) -> Any:
     from PIL import Image
 
     with Image.open(png) as image:
-        dpi = image.info.get("dpi") or (DEFAULT_IMAGE_DPI, DEFAULT_IMAGE_DPI)
-        dpi_x = float(dpi[0]) or DEFAULT_IMAGE_DPI
-        dpi_y = float(dpi[1]) or DEFAULT_IMAGE_DPI
-        return image.width * 72.0 / dpi_x, image.height * 72.0 / dpi_y
+        image.load()
+        copy = image.copy()
+        copy.info.update(image.info)
+        return copy
+
+
+def image_size_pt(png: Path) -> tuple[float, float]:
+    """Physical size of an image in points, from its DPI (300 dpi when the file does not say)."""
+    image = load_image(png)
+    dpi = image.info.get("dpi") or (DEFAULT_IMAGE_DPI, DEFAULT_IMAGE_DPI)
+    dpi_x = float(dpi[0]) or DEFAULT_IMAGE_DPI
+    dpi_y = float(dpi[1]) or DEFAULT_IMAGE_DPI
+    return image.width * 72.0 / dpi_x, image.height * 72.0 / dpi_y
 
 
 def stamp_size(spec: StampSpec) -> tuple[float, float]:
@@ -169,7 +185,7 @@ def stamp_style(spec: StampSpec, font_path: Path) -> object:
     left_margin = TEXT_PADDING
     if spec.image is not None:
         image_w, image_h = image_size_pt(spec.image)
-        background = PdfImage(str(spec.image), box=BoxConstraints(width=image_w, height=image_h))
+        background = PdfImage(load_image(spec.image), box=BoxConstraints(width=image_w, height=image_h))
         left_margin += image_w + IMAGE_GAP
     return TextStampStyle(
         stamp_text=spec.text.replace("%", "%%"),
