@@ -82,7 +82,11 @@ def build_receipt(
     received_at: dt.datetime,
     calendar: WorkingCalendar,
     procedures: ProcedureTable,
-    **extra: str,
+    parent_agency: str = "",
+    place: str = "",
+    officer_name: str = "",
+    result_delivery: str = "",
+    issued_at: dt.datetime | None = None,
 ) -> tuple[Receipt, Appointment]:
     """A receipt whose processing time comes from the procedure table and appointment from the calendar."""
     procedure = procedures.get(procedure_code)
@@ -98,7 +102,11 @@ def build_receipt(
         received_at=appointment.received_at,
         appointment_at=appointment.appointment_at,
         processing_time=procedure.processing_time,
-        **extra,  # type: ignore[arg-type]
+        parent_agency=parent_agency,
+        place=place,
+        officer_name=officer_name,
+        result_delivery=result_delivery,
+        issued_at=issued_at,
     )
     return receipt, appointment
 
@@ -161,7 +169,7 @@ def _header(page: PageCanvas, receipt: Receipt, payload: ReceiptPayload) -> floa
     for line in page.wrap(receipt.agency_name.upper(), agency_width, "serif-bold", 11):
         page.text(agency_centre, y, line, "serif-bold", 11, "center")
         y -= 14
-    page.line(agency_centre - 15 * MM, y + 9, agency_centre + 15 * MM, y + 9)
+    page.line(agency_centre - 15 * MM, y + 7, agency_centre + 15 * MM, y + 7)
     motto_centre = 155 * MM
     page.text(motto_centre, top - 4 * MM, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "serif-bold", 11, "center")
     page.text(motto_centre, top - 4 * MM - 15, "Độc lập - Tự do - Hạnh phúc", "serif-bold", 12, "center")

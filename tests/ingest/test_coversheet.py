@@ -138,3 +138,10 @@ def test_the_command_refuses_a_bad_code_and_writes_nothing(tmp_path: Path) -> No
     assert "dossier code" in result.output
     assert "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_sheet_with_the_longest_name_is_still_found_on_a_scan_like_render() -> None:
+    name = ("Giấy chứng nhận quyền sử dụng đất, quyền sở hữu nhà ở và tài sản khác gắn liền với đất " * 3)[:200]
+    sheet = make_cover_sheet(DOSSIER, "GCN", name)
+    page = scan_like(render_pages(render_cover_sheet(sheet), 200)[0], angle=2.0, jpeg_quality=40, noise=8.0)
+    assert find_cover_sheet(page) == sheet
