@@ -73,16 +73,21 @@ def record_access(
 def verify_chain(session: Session, batch: int = 5000) -> list[int]:
     """Ids of the rows that break the chain (edited, or following a deleted row); [] when intact.
 
-    A deleted last row is caught by comparing the chain's end with `audit_head`; it is reported as id 0.
+    Rows are read up to the head taken first (appends meanwhile are left for the next run). A deleted last
+    row is caught by comparing the chain's end with `audit_head`; it is reported as id 0.
     """
+    head = session.get(AuditHead, 1)
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     bad: list[int] = []
     prev_hash, prev_seq, last_seq = GENESIS, 0, 0
-    while True:
-        rows = (
-            session.execute(select(AccessLog).where(AccessLog.seq > last_seq).order_by(AccessLog.seq).limit(batch))
-            .scalars()
-            .all()
+    while last_seq < head_seq:
+        query = (
+            select(AccessLog)
+            .where(AccessLog.seq > last_seq, AccessLog.seq <= head_seq)
+            .order_by(AccessLog.seq)
+            .limit(batch)
         )
+        rows = session.execute(query).scalars().all()
         if not rows:
             break
         for row in rows:
@@ -91,7 +96,6 @@ def verify_chain(session: Session, batch: int = 5000) -> list[int]:
             prev_hash, prev_seq = row.hash, row.seq
         last_seq = rows[-1].seq
         session.expunge_all()
-    head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != prev_seq or head.hash != prev_hash):
+    if prev_seq != head_seq or prev_hash != head_hash:
         bad.append(0)
     return bad

@@ -39,6 +39,7 @@ from vault.convert import (
     owner_record,
     version_record,
 )
+from vault.db import reader_factory
 from vault.errors import Conflict, Forbidden, IntegrityError, InvalidInput, NotFound, ReuseRefused
 from vault.models import (
     Document,
@@ -115,6 +116,7 @@ class Vault:
         hooks: WriteHooks | None = None,
     ) -> None:
         self.sessions = sessions
+        self.reader = reader_factory(sessions)
         self.store = store
         self.settings = settings
         self.hooks = hooks or WriteHooks()
@@ -216,7 +218,7 @@ class Vault:
             return self.get_dossier(code)  # created concurrently by another request
 
     def get_dossier(self, code: str) -> DossierRecord:
-        with self.sessions() as session:
+        with self.reader() as session:
             dossier = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
             if dossier is None:
                 raise NotFound(f"no dossier {code}")
@@ -286,7 +288,7 @@ class Vault:
         return self.get_document(doc_id, Actor(subject="system", role=Role.ADMIN), log_read=False)
 
     def _by_idempotency_key(self, key: str) -> DocumentRecord | None:
-        with self.sessions() as session:
+        with self.reader() as session:
             document = session.execute(select(Document).where(Document.idempotency_key == key)).scalar_one_or_none()
             return document_record(document) if document else None
 
@@ -472,11 +474,8 @@ class Vault:
         """One owner's vault, newest first (the API authorises the caller before calling)."""
         filters = filters or DocumentFilters()
         page = page or Page()
-        with self.sessions() as session:
-            owner_pk = session.execute(select(Owner.id).where(Owner.owner_id == owner_id)).scalar_one_or_none()
-            if owner_pk is None:
-                return []
-            query = select(Document).where(Document.owner_pk == owner_pk)
+        with self.reader() as session:
+            query = select(Document).join(Owner, Owner.id == Document.owner_pk).where(Owner.owner_id == owner_id)
             if filters.kind:
                 query = query.where(Document.kind == str(filters.kind))
             if filters.type_code:
@@ -491,7 +490,7 @@ class Vault:
 
     def dossier_documents(self, code: str) -> list[LinkedDocument]:
         """The documents of a dossier, with the component each fills and whether it was reused."""
-        with self.sessions() as session:
+        with self.reader() as session:
             rows = session.execute(
                 select(Document, DossierDocument)
                 .join(DossierDocument, DossierDocument.document_id == Document.id)
@@ -614,7 +613,7 @@ class Vault:
     def list_grants(self, owner_id: str, actor: Actor, *, active_only: bool = False) -> list[GrantRecord]:
         if actor.role is not Role.ADMIN and not (actor.role is Role.CITIZEN and actor.owner_id == owner_id):
             raise Forbidden("only the owner lists their grants")
-        with self.sessions() as session:
+        with self.reader() as session:
             rows = session.execute(
                 select(Grant).join(Owner, Owner.id == Grant.owner_pk).where(Owner.owner_id == owner_id)
             )
@@ -640,7 +639,7 @@ class Vault:
         grantee = grantee_of(actor)
         if grantee is None:
             return False
-        with self.sessions() as session:
+        with self.reader() as session:
             document = session.get(Document, doc_id)
             if document is None:
                 return False
