@@ -201,5 +201,9 @@ async def check_not_revoked(identity: SigningIdentity, validation_context: Any) 
         raise CertificateNotYetValidError(f"signing certificate of {who} is not valid yet") from exc
     except InsufficientRevinfoError as exc:
         raise RevocationUnknownError(f"revocation status of {who}'s certificate unknown: {exc}") from exc
-    except (PathBuildingError, PathValidationError) as exc:
+    except PathBuildingError as exc:
+        raise RevocationUnknownError(
+            f"cannot chain {who}'s certificate to a trust anchor (add the CA root to the trust folder): {exc}"
+        ) from exc
+    except PathValidationError as exc:
         raise RevocationUnknownError(f"cannot check {who}'s certificate: {exc}") from exc

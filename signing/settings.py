@@ -55,7 +55,8 @@ class SigningSettings(BaseSettings):
     retry_backoff: float = 0.5  # seconds, doubled after each failed attempt
     certify_first_signature: bool = False  # DocMDP on the first signature forbids later visible signatures
     allow_bb_fallback: bool = False  # TSA unreachable: sign at B-B (with a warning) instead of failing
-    revocation_recheck_seconds: float = 600.0  # how long a "not revoked" answer for the signer is reused
+    require_revocation_check: bool = True  # refuse to sign when the signer's revocation status is unknown
+    revocation_recheck_seconds: float = 300.0  # how long a "not revoked" answer for the signer is reused
     font_cache_dir: Path | None = None  # default <data dir>/signing/fonts
     font_path: Path | None = None  # TTF with Vietnamese glyphs; default Liberation Serif, then DejaVu Serif
     officer_stamp: StampPlacement = Field(default_factory=lambda: StampPlacement(corner="top-left"))

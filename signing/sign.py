@@ -16,7 +16,7 @@ from typing import Any
 
 from core.logging import get_logger
 from core.types import SignatureLevel
-from signing.errors import SigningError, TimestampUnavailableError
+from signing.errors import RevocationUnknownError, SigningError, TimestampUnavailableError
 from signing.fonts import prepared_font
 from signing.identity import SigningIdentity, check_not_revoked, check_validity_period
 from signing.network import NetworkPolicy, fetcher_backend, new_session, timestamper
@@ -224,7 +224,12 @@ class DocumentSigner:
         now = time.monotonic()
         if now - self._revocation_checked <= self.settings.revocation_recheck_seconds:
             return
-        await check_not_revoked(self.identity, self._validation_context())
+        try:
+            await check_not_revoked(self.identity, self._validation_context())
+        except RevocationUnknownError as exc:
+            if self.settings.require_revocation_check:
+                raise
+            log.warning("revocation_unknown", detail=str(exc))
         self._revocation_checked = now
 
 

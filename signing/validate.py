@@ -12,6 +12,7 @@ from typing import Any
 
 from core.timezone import to_vn
 from core.types import SignatureLevel, Verdict
+from signing.errors import PdfBrokenError
 from signing.network import fetcher_backend, new_session
 from signing.pdfio import open_reader
 from signing.report import (
@@ -53,17 +54,15 @@ async def async_validate_pdf(
     settings = settings or signing_settings()
     trust = trust or TrustSettings()
     reader = open_reader(data)
+    regular, stamped = _embedded_signatures(reader)
     anchors = trust_anchors(trust, settings)
     policy = trust.policy(settings)
     session = new_session(policy) if trust.allow_fetching else None
     try:
         backend = fetcher_backend(session, policy) if session is not None else None
         spec = validation_spec(anchors, backend, trust.allow_fetching)
-        timestamps = [
-            await _document_timestamp(sig, anchors, backend, trust.allow_fetching)
-            for sig in reader.embedded_timestamp_signatures
-        ]
-        signatures = [await _signature(sig, spec, reader, timestamps) for sig in reader.embedded_regular_signatures]
+        timestamps = [await _document_timestamp(sig, anchors, backend, trust.allow_fetching) for sig in stamped]
+        signatures = [await _guarded_signature(sig, spec, reader, timestamps) for sig in regular]
     finally:
         if session is not None:
             await session.close()
@@ -75,6 +74,47 @@ async def async_validate_pdf(
         sub_indication=sub,
         validated_at=to_vn(dt.datetime.now(dt.UTC)),
     )
+
+
+def _embedded_signatures(reader: Any) -> tuple[list[Any], list[Any]]:
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.validation.errors import SignatureValidationError
+
+    try:
+        return list(reader.embedded_regular_signatures), list(reader.embedded_timestamp_signatures)
+    except (PdfError, SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+        raise PdfBrokenError(f"unreadable signature in the PDF: {exc}") from exc
+
+
+async def _guarded_signature(
+    sig: Any, spec: Any, reader: Any, timestamps: list[DocumentTimestampReport]
+) -> SignatureReport:
+    """A malformed signature gets a TOTAL-FAILED/FORMAT_FAILURE entry instead of stopping the whole report."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.sign.validation.errors import SignatureValidationError
+
+    try:
+        return await _signature(sig, spec, reader, timestamps)
+    except (PdfError, SignatureValidationError, ValueError, KeyError, TypeError) as exc:
+        try:
+            subject = sig.signer_cert.subject.human_friendly
+        except (ValueError, KeyError, TypeError, AttributeError):
+            subject = "unknown"
+        return SignatureReport(
+            field_name=str(sig.field_name),
+            signer_subject=subject,
+            signer_name="",
+            intact=False,
+            valid=False,
+            trusted=False,
+            signed_revision=int(sig.signed_revision),
+            revisions=int(reader.xrefs.total_revisions),
+            coverage="unclear",
+            changes_after_signing="unknown",
+            verdict=Verdict.TOTAL_FAILED,
+            sub_indication="FORMAT_FAILURE",
+            message=f"malformed signature: {exc}",
+        )
 
 
 def _verdict(subindic: Any) -> tuple[Verdict, str | None]:

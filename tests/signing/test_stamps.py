@@ -54,6 +54,8 @@ def test_positions_on_page_one() -> None:
     seal_w, seal_h = image_size_pt(SAMPLE_SEAL)
     assert seal_w == pytest.approx(36 / 25.4 * 72, abs=1.0)  # 36 mm seal at actual size
     assert agency[3] - agency[1] >= round(seal_h)
+    with_signature = field_box(officer_stamp("A", SCAN, signature_png=SAMPLE_SEAL), A4)
+    assert with_signature[2] - with_signature[0] == pytest.approx(officer[2] - officer[0] + seal_w + 4, abs=1)
 
 
 def test_prepared_font_is_1000_upm_with_vietnamese(tmp_path: Path, settings: SigningSettings) -> None:
