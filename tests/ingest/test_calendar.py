@@ -26,8 +26,8 @@ CALENDAR_FILE = DATA_DIR / "calendar_vn.toml"
 HOURS_8 = ProcessingTime(8, "hours")
 
 
-def vn(*parts: int) -> dt.datetime:
-    return dt.datetime(*parts, tzinfo=VN_TZ)  # type: ignore[misc]
+def vn(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=VN_TZ)
 
 
 @pytest.fixture(scope="module")
