@@ -14,6 +14,7 @@ import numpy as np
 ANALYSIS_DPI = 100.0
 FINE_DPI = 150.0
 MAX_POINTS = 400_000
+PAPER_CLIP = 200
 
 
 @dataclass(frozen=True)
@@ -164,5 +165,6 @@ def flatten(grey: np.ndarray, dpi: float) -> np.ndarray:
     background = cv2.dilate(small, np.ones((7, 7), np.uint8))
     background = cv2.GaussianBlur(background, (0, 0), 3)
     background = cv2.resize(background, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
-    flat = cv2.divide(grey, np.maximum(background, 1), scale=255)
-    return cv2.medianBlur(flat, 3)
+    flat = cv2.medianBlur(cv2.divide(grey, np.maximum(background, 1), scale=255), 3)
+    flat[flat > PAPER_CLIP] = 255  # paper is paper: fewer specks for Tesseract to look at (~10% less CPU)
+    return flat
