@@ -243,20 +243,33 @@ def find_qr_codes(image: NDArray[np.uint8], max_side: int = 1200) -> list[QRHit]
     return hits
 
 
-def find_cover_sheet(image: NDArray[np.uint8], max_side: int = 1200) -> CoverSheetPayload | None:
+def find_cover_sheet(
+    image: NDArray[np.uint8], max_side: int = 1200, *, strict: bool = False
+) -> CoverSheetPayload | None:
     """The cover sheet payload on a page, or None when the page holds no sohoa cover sheet code.
 
-    Other QR codes (a citizen's ID card, a receipt, another system's result) are ordinary page content.
+    Other QR codes (a citizen's ID card, a receipt, another system's result) are ordinary page content. A code
+    that starts like a sohoa payload but does not decode as a cover sheet (another version, a damaged field)
+    is ignored too, unless `strict`: then PayloadError says why.
     """
     for hit in find_qr_codes(image, max_side):
         try:
             if payload_kind(hit.text) == COVER_SHEET:
                 return decode_cover_sheet(hit.text)
         except PayloadError:
-            continue
+            if strict and hit.text.startswith("SOHOA"):
+                raise
     return None
 
 
-def find_cover_sheets(pages: Sequence[NDArray[np.uint8]], max_side: int = 1200) -> list[CoverSheetPayload | None]:
-    """`find_cover_sheet` for each page of a batch, in order."""
-    return [find_cover_sheet(page, max_side) for page in pages]
+def find_cover_sheets(
+    pages: Sequence[NDArray[np.uint8]], max_side: int = 1200, *, strict: bool = False
+) -> list[CoverSheetPayload | None]:
+    """`find_cover_sheet` for each page of a batch, in order; with `strict` a PayloadError names the page."""
+    found: list[CoverSheetPayload | None] = []
+    for number, page in enumerate(pages, start=1):
+        try:
+            found.append(find_cover_sheet(page, max_side, strict=strict))
+        except PayloadError as exc:
+            raise PayloadError(f"page {number}: the cover sheet code can not be used: {exc}") from exc
+    return found

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.types import DocumentKind
-from ingest.qr import CoverSheetPayload, find_cover_sheets
+from ingest.qr import CoverSheetPayload, PayloadError, find_cover_sheets
 
 _RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
 
@@ -190,8 +190,16 @@ def split_pages_by_qr(
     dossier_code: str | None = None,
     max_side: int = 1200,
 ) -> SplitResult:
-    """Find the cover sheets in decoded page images (OpenCV's QR detector) and split there."""
-    return split_by_cover_sheets(find_cover_sheets(pages, max_side), leading=leading, dossier_code=dossier_code)
+    """Find the cover sheets in decoded page images (OpenCV's QR detector) and split there.
+
+    A sohoa code that is not a usable cover sheet (another payload version, a damaged field) is an error naming
+    the page, rather than a page silently added to the previous document.
+    """
+    try:
+        sheets = find_cover_sheets(pages, max_side, strict=True)
+    except PayloadError as exc:
+        raise SplitError(str(exc)) from exc
+    return split_by_cover_sheets(sheets, leading=leading, dossier_code=dossier_code)
 
 
 def split_by_blank(is_blank: Sequence[bool], documents: Sequence[DescribedDocument] | None = None) -> SplitResult:

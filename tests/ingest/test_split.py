@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+import qrcode
 from numpy.typing import NDArray
 
 from core.types import DocumentKind
@@ -220,3 +221,25 @@ def test_blank_split_of_real_images(content_images: list[NDArray[np.uint8]]) -> 
     result = split_by_blank([is_blank_page(page) for page in pages])
     assert [doc.pages for doc in result.documents] == [(0, 1), (3,)]
     assert result.left_out == (2,)
+
+
+def _page_with_code(text: str) -> NDArray[np.uint8]:
+    code = qrcode.QRCode(border=4, box_size=8)
+    code.add_data(text)
+    code.make(fit=True)
+    image = np.array(code.make_image().convert("L"), dtype=np.uint8)
+    page = blank_page()
+    page[200 : 200 + image.shape[0], 200 : 200 + image.shape[1]] = image
+    return page
+
+
+def test_an_unusable_sohoa_code_is_an_error_naming_the_page(
+    sheet_images: list[NDArray[np.uint8]], content_images: list[NDArray[np.uint8]]
+) -> None:
+    newer = _page_with_code(f"SOHOA2|C|d={DOSSIER}|t=GKS|n=Giấy khai sinh")
+    with pytest.raises(SplitError, match="page 3: the cover sheet code can not be used: unsupported"):
+        split_pages_by_qr([sheet_images[0], content_images[0], newer, content_images[1]])
+    # Foreign codes on a content page (here a web address) are page content.
+    foreign = _page_with_code("https://dichvucong.gov.vn/")
+    result = split_pages_by_qr([sheet_images[0], foreign, content_images[1]])
+    assert [doc.pages for doc in result.documents] == [(1, 2)]
