@@ -80,3 +80,11 @@ def text_pages(*pages: list[str]) -> bytes:
 
 def blank_page(width: int = 1654, height: int = 2339, paper: int = 255) -> NDArray[np.uint8]:
     return np.full((height, width), paper, dtype=np.uint8)
+
+
+def qpdf_check(pdf: bytes) -> subprocess.CompletedProcess[bytes]:
+    """`qpdf --check` on the PDF (exit 0: no structural or stream errors)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in.pdf"
+        source.write_bytes(pdf)
+        return subprocess.run(["qpdf", "--check", str(source)], capture_output=True)

@@ -15,7 +15,7 @@ from core.types import DocumentKind
 from ingest import cli_paperwork
 from ingest.coversheet import make_cover_sheet, render_cover_sheet
 from ingest.qr import CoverSheetPayload, decode_cover_sheet, find_cover_sheet, find_qr_codes
-from tests.ingest.paperwork_support import pdf_text, render_pages, scan_like
+from tests.ingest.paperwork_support import pdf_text, qpdf_check, render_pages, scan_like
 
 DOSSIER = "000.00.00.H30-261122-0001"
 NAME = "Giấy chứng nhận quyền sử dụng đất (bản sao có chứng thực)"
@@ -37,6 +37,7 @@ def renders(sheet_pdf: bytes) -> dict[int, cv2.typing.MatLike]:
 
 
 def test_the_sheet_is_one_a4_page_with_embedded_liberation_fonts(sheet_pdf: bytes) -> None:
+    assert qpdf_check(sheet_pdf).returncode == 0
     with pikepdf.open(io.BytesIO(sheet_pdf)) as pdf:
         assert len(pdf.pages) == 1
         width, height = (float(v) for v in pdf.pages[0].mediabox[2:])

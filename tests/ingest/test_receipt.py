@@ -14,7 +14,7 @@ from ingest.calendar import UnknownProcedure, load_calendar, load_procedures
 from ingest.paperwork_settings import DATA_DIR
 from ingest.qr import RECEIPT_PAPER_NAME, decode_receipt, find_qr_codes
 from ingest.receipt import Receipt, ReceiptComponent, build_receipt, render_receipt
-from tests.ingest.paperwork_support import pdf_text, render_pages, scan_like
+from tests.ingest.paperwork_support import pdf_text, qpdf_check, render_pages, scan_like
 
 ISSUED = dt.datetime(2026, 3, 6, 16, 52, 7, tzinfo=VN_TZ)
 COMPONENTS = [
@@ -91,6 +91,15 @@ def test_the_text_is_vietnamese_with_times_and_papers(receipt_pdf: bytes) -> Non
     ):
         assert expected in text, expected
     assert "045190001234" not in text  # masked on paper by default
+
+
+def test_the_pdf_is_well_formed_with_embedded_fonts(receipt_pdf: bytes) -> None:
+    assert qpdf_check(receipt_pdf).returncode == 0
+    with pikepdf.open(io.BytesIO(receipt_pdf)) as document:
+        assert "Giấy tiếp nhận hồ sơ" in str(document.docinfo["/Title"])
+        fonts = document.pages[0].resources.Font
+        for key in fonts.keys():  # noqa: SIM118
+            assert "/FontFile2" in fonts[key].DescendantFonts[0].FontDescriptor
 
 
 def test_the_owner_id_can_be_printed_in_clear() -> None:
