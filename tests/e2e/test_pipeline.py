@@ -104,6 +104,12 @@ def _stored_objects(stack: SohoaStack) -> list[Any]:
     return [obj for obj in _s3_store(stack).iter_objects() if not obj.is_delete_marker]
 
 
+def _max_attempts(stack: SohoaStack) -> int:
+    """Steps run per document: 3 (OCR, sign, store) when nothing went wrong, more after a retry or redelivery."""
+    with _catalogue(stack) as db:
+        return int(db.execute("select max(attempts) from ingest_batch_documents").fetchone()[0])
+
+
 def _assert_dossier_complete(stack: SohoaStack, final: dict[str, Any], pki: RunningPki) -> None:
     assert final["status"] == "done", (final, stack.log_tail("worker"))
     assert [d["name"] for d in final["documents"]] == ["Giấy khai sinh", "Căn cước công dân", "Giấy xác nhận cư trú"]
@@ -150,6 +156,7 @@ def test_three_documents_split_by_qr_end_up_signed_in_the_vault(
     final = client.wait(accepted["batch_id"], timeout=600)
     follower.join(timeout=30)
     _assert_dossier_complete(stack, final, pki)
+    assert _max_attempts(stack) == 3
     assert "event: page" in events and "event: document" in events and events[-1] == "event: batch"
 
 
@@ -170,6 +177,7 @@ def test_a_killed_worker_loses_nothing_and_duplicates_nothing(
     stack.start_worker()
     final = client.wait(accepted["batch_id"], timeout=600)
     _assert_dossier_complete(stack, final, pki)
+    assert _max_attempts(stack) > 3  # the killed step was delivered again
 
 
 def test_the_batch_completes_after_the_s3_server_was_down_for_20_seconds(
@@ -186,6 +194,7 @@ def test_the_batch_completes_after_the_s3_server_was_down_for_20_seconds(
         seaweed.start()
     final = client.wait(accepted["batch_id"], timeout=600)
     _assert_dossier_complete(stack, final, pki)
+    assert _max_attempts(stack) > 3  # the store step met the outage and was retried
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
