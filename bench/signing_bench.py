@@ -29,6 +29,7 @@ class AnchorSigner:
         import aiohttp
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
         from pyhanko.keys import load_cert_from_pemder
         from pyhanko.sign import signers
         from pyhanko.sign.general import get_pyca_cryptography_hash
@@ -38,10 +39,12 @@ class AnchorSigner:
 
         plain = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=password.encode())
         key = serialization.load_der_private_key(plain.signing_key.dump(), password=None)
+        assert isinstance(key, RSAPrivateKey)
+        rsa_key: RSAPrivateKey = key
 
         class KeyOnce(signers.SimpleSigner):
             def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-                return key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))  # type: ignore[union-attr,call-arg,arg-type]
+                return rsa_key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
 
         self.signer = KeyOnce(plain.signing_cert, plain.signing_key, plain.cert_registry)
         self.loop = asyncio.new_event_loop()
@@ -111,7 +114,8 @@ def _median_ms(fn: Callable[[], object], runs: int) -> float:
 
 def _interleaved(a: Callable[[], object], b: Callable[[], object], runs: int) -> tuple[float, float]:
     """Median ms of a and b, run alternately so machine noise hits both alike."""
-    ta, tb = [], []
+    ta: list[float] = []
+    tb: list[float] = []
     for _ in range(runs):
         for fn, acc in ((a, ta), (b, tb)):
             start = time.perf_counter()
@@ -155,7 +159,11 @@ def run(docs: int) -> list[dict[str, Any]]:
                 ours(), theirs()  # warm-up: revocation check, font, connections
                 ours_ms, anchor_ms = _interleaved(ours, theirs, docs)
                 signed = ours()
-                validate_ms = _median_ms(lambda signed=signed: validate_pdf(signed, trust, settings), max(3, docs // 3))
+
+                def check(signed: bytes = signed) -> object:
+                    return validate_pdf(signed, trust, settings)
+
+                validate_ms = _median_ms(check, max(3, docs // 3))
                 rows.append(
                     {
                         "level": label,

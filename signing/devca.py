@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
@@ -50,7 +51,7 @@ def ensure_dev_material(data_dir: Path, role: str) -> DevMaterial:
         material = DevMaterial(
             key_pem=folder / f"{role}.key.pem", cert_pem=folder / f"{role}.pem", ca_pem=folder / "ca.pem"
         )
-        if not _usable(material.cert_pem) or not material.key_pem.exists():
+        if not (_usable(material.cert_pem) and material.key_pem.exists() and _issued_by(material.cert_pem, ca_cert)):
             key = _new_key()
             _write_key(material.key_pem, key)
             _write_cert(material.cert_pem, _unit_cert(role, key, ca_key, ca_cert))
@@ -76,6 +77,16 @@ def _usable(cert_path: Path) -> bool:
         return False
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     return cert.not_valid_after_utc - RENEW_BEFORE > _now()
+
+
+def _issued_by(cert_path: Path, ca_cert: x509.Certificate) -> bool:
+    """False when the CA was renewed since the unit certificate was made (then the unit is made again)."""
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    try:
+        cert.verify_directly_issued_by(ca_cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 def _new_key() -> rsa.RSAPrivateKey:

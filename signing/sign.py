@@ -189,7 +189,7 @@ class DocumentSigner:
             meta,
             signer=self.identity.signer,
             timestamper=self._stamper if level in TIMESTAMPED else None,
-            stamp_style=stamp_style(stamp, self.font_path()) if stamp else None,  # type: ignore[arg-type]
+            stamp_style=stamp_style(stamp, self.font_path()) if stamp else None,
             new_field_spec=spec,
         )
         out = BytesIO()

@@ -11,10 +11,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.timezone import now_vn, to_vn
 from signing.settings import StampPlacement, signing_settings
+
+if TYPE_CHECKING:
+    from pyhanko.stamp import TextStampStyle
 
 CERTIFIED_COPY_TITLE = "Bản sao điện tử chứng thực từ bản chính"
 DEFAULT_IMAGE_DPI = 300.0
@@ -159,7 +162,7 @@ def field_box(spec: StampSpec, page_box: tuple[float, float, float, float]) -> t
     return round(left), round(bottom), round(left + width), round(bottom + height)
 
 
-def stamp_style(spec: StampSpec, font_path: Path) -> object:
+def stamp_style(spec: StampSpec, font_path: Path) -> TextStampStyle:
     """A pyHanko TextStampStyle for the spec, text set in the prepared TTF (both font sizes set)."""
     from pyhanko.pdf_utils.content import PdfContent
     from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory

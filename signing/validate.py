@@ -150,8 +150,7 @@ def _chain(status: Any) -> tuple[list[str], str | None]:
     if path is None:
         return [], None
     subjects = [cert.subject.human_friendly for cert in reversed(list(path.iter_certs(include_root=True)))]
-    anchor = path.trust_anchor
-    return subjects, getattr(getattr(anchor, "authority", None), "name", None) and anchor.authority.name.human_friendly
+    return subjects, str(path.trust_anchor.authority.name.human_friendly)
 
 
 def _revocation(status: Any, sub: str | None) -> tuple[str, dt.datetime | None]:

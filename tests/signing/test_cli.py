@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(pki: RunningPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def env(pki: RunningPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     from core.settings import core_settings
     from signing.settings import signing_settings
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from tests.support.pki import RunningPki
 
 
 @pytest.fixture(scope="module")
-def officer(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> DocumentSigner:
+def officer(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
     identity = load_pkcs12(pki.identity("officer").p12, pki.password)
     signer = DocumentSigner(identity, settings, trust=trust)
     yield signer
@@ -29,7 +30,7 @@ def officer(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) ->
 
 
 @pytest.fixture(scope="module")
-def agency(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> DocumentSigner:
+def agency(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
     identity = load_pkcs12(pki.identity("agency").p12, pki.password)
     signer = DocumentSigner(identity, settings, trust=trust)
     yield signer

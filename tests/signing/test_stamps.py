@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 import pytest
@@ -82,7 +83,7 @@ def _appearance_font(pdf: bytes, field: str) -> tuple[str, list[float]]:
     fonts: list[pikepdf.Object] = []
 
     def collect(xobject: pikepdf.Object) -> None:
-        resources = xobject.get("/Resources", {})
+        resources: Any = xobject.get("/Resources", {})
         fonts.extend(resources.get("/Font", {}).values())
         for inner in resources.get("/XObject", {}).values():
             collect(inner)
