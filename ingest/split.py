@@ -137,50 +137,35 @@ def split_by_cover_sheets(
     """
     if not sheets:
         raise SplitError("the batch has no pages")
-    documents: list[SplitDocument] = []
-    left_out: list[int] = []
-    current: CoverSheetPayload | None = None
-    current_sheet_page: int | None = None
-    current_pages: list[int] = []
-
-    def close() -> None:
-        if current_sheet_page is None:
-            if current_pages:
-                if leading == "error":
-                    raise SplitError(
-                        f"page(s) {_page_list(current_pages)} come before the first cover sheet",
-                        None,
-                    )
-                documents.append(SplitDocument(tuple(current_pages), None, ""))
-            return
-        assert current is not None
-        if not current_pages:
-            raise SplitError(
-                f"the cover sheet on page {current_sheet_page + 1} (documents[{len(documents)}]) "
-                "is followed by no page",
-                len(documents),
-            )
-        documents.append(
-            SplitDocument(tuple(current_pages), current.type_code, current.name, current.kind, current.dossier_code)
-        )
-
+    # Segments: the pages before the first sheet, then each sheet's page with the pages after it.
+    leading_pages: list[int] = []
+    segments: list[tuple[int, CoverSheetPayload, list[int]]] = []
     for page, sheet in enumerate(sheets):
         if sheet is None:
-            current_pages.append(page)
+            (segments[-1][2] if segments else leading_pages).append(page)
             continue
-        close()
         if dossier_code is not None and sheet.dossier_code != dossier_code:
             raise SplitError(
                 f"the cover sheet on page {page + 1} is for dossier {sheet.dossier_code}, "
                 f"not this batch's {dossier_code}",
-                len(documents),
+                len(segments),
             )
-        left_out.append(page)
-        current, current_sheet_page, current_pages = sheet, page, []
-    if current_sheet_page is None and leading == "error":
+        segments.append((page, sheet, []))
+    if not segments and leading == "error":
         raise SplitError("no cover sheet found in the batch")
-    close()
-    return SplitResult(tuple(documents), tuple(left_out))
+    documents: list[SplitDocument] = []
+    if leading_pages:
+        if leading == "error":
+            raise SplitError(f"page(s) {_page_list(leading_pages)} come before the first cover sheet")
+        documents.append(SplitDocument(tuple(leading_pages), None, ""))
+    for sheet_page, sheet, pages in segments:
+        if not pages:
+            index = len(documents)
+            raise SplitError(
+                f"the cover sheet on page {sheet_page + 1} (documents[{index}]) is followed by no page", index
+            )
+        documents.append(SplitDocument(tuple(pages), sheet.type_code, sheet.name, sheet.kind, sheet.dossier_code))
+    return SplitResult(tuple(documents), tuple(page for page, _sheet, _pages in segments))
 
 
 def split_pages_by_qr(
