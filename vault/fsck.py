@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from vault.errors import ObjectLocked, ObjectMissing, VaultError
@@ -61,13 +62,22 @@ def _check_intents(
             if pending is None:
                 continue  # the writer finished meanwhile
             version_id = _matching_version(store, key, pending.sha256)
-            if version_id:
-                complete_write(session, pending, version_id)
+            if version_id and _try_complete(session, pending, version_id):
                 report.completed_writes.append(intent_id)
             else:
                 session.delete(pending)
                 report.rolled_back_writes.append(intent_id)
     return left
+
+
+def _try_complete(session: Session, pending: PendingWrite, version_id: str) -> bool:
+    """Roll the intent forward in a savepoint; False when the catalogue no longer accepts it."""
+    try:
+        with session.begin_nested():
+            complete_write(session, pending, version_id)
+    except (LookupError, DBIntegrityError):
+        return False
+    return True
 
 
 def _check_versions(sessions: sessionmaker[Session], store: ObjectStore, report: FsckReport) -> set[tuple[str, str]]:

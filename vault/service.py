@@ -319,6 +319,7 @@ class Vault:
                 content,
                 retain_until=dt.datetime.fromisoformat(pending.payload["retain_until"]),
                 legal_hold=bool(pending.payload.get("legal_hold")),
+                new_key=True,  # document id + version number: never written before
             )
         except BaseException:
             with self.sessions.begin() as session:
@@ -362,7 +363,10 @@ class Vault:
         }
         with self.sessions.begin() as session:
             document = self._readable(session, doc_id, actor)
-            number = document.current_version + 1
+            current = session.execute(  # locks the row: version numbering of a document is serialised
+                select(Document.current_version).where(Document.id == doc_id).with_for_update()
+            ).scalar_one()
+            number = self._next_version_number(session, doc_id, current)
             pending = PendingWrite(
                 id=uuid.uuid4().hex,
                 object_key=self.object_key(document.owner.partition, doc_id, number),
@@ -381,6 +385,14 @@ class Vault:
             session.add(pending)
         self._put_and_complete(pending, content)
         return self.get_document(doc_id, actor, log_read=False)
+
+    @staticmethod
+    def _next_version_number(session: Session, doc_id: str, current: int) -> int:
+        """One past the current version and any version still being written (pending intents)."""
+        pending = session.execute(
+            select(PendingWrite.payload).where(PendingWrite.object_key.like(f"%/{doc_id}/v%"))
+        ).scalars()
+        return max([current, *(int(p.get("number", 0)) for p in pending)]) + 1
 
     def set_status(self, doc_id: str, status: DocumentStatus, reason: str, actor: Actor) -> DocumentRecord:
         """Cancel, revoke (or restore) a paper; the record and its bytes stay stored for look-up."""

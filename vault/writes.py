@@ -60,6 +60,7 @@ def complete_write(session: Session, pending: PendingWrite, version_id: str) -> 
             page_count=document.page_count,
             retain_until=retain,
             legal_hold=bool(payload.get("legal_hold")),
+            superseded_at=utcnow() if payload["number"] < document.current_version else None,
         )
     )
     record_access(
@@ -135,16 +136,22 @@ def _add_version(session: Session, pending: PendingWrite, payload: dict[str, Any
     ).scalar_one_or_none()
     if document is None:
         raise LookupError("the document of a new version is gone")
-    previous = session.execute(
+    number = payload["number"]
+    if number < document.current_version:
+        return document  # a later version completed first: this one is stored as already superseded
+    older = session.execute(
         select(DocumentVersion).where(
-            DocumentVersion.document_id == document.id, DocumentVersion.number == document.current_version
+            DocumentVersion.document_id == document.id,
+            DocumentVersion.number < number,
+            DocumentVersion.superseded_at.is_(None),
         )
-    ).scalar_one()
-    previous.superseded_at = utcnow()
+    )
+    for previous in older.scalars():
+        previous.superseded_at = utcnow()
     changes: dict[str, Any] = payload.get("changes", {})
     for name, value in changes.items():
         setattr(document, name, value)
-    document.current_version = payload["number"]
+    document.current_version = number
     document.sha256 = pending.sha256
     document.size = pending.size
     return document

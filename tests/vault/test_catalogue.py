@@ -253,3 +253,26 @@ def test_only_writers_store(vault: Vault) -> None:
     assert upload.kind is DocumentKind.CITIZEN_UPLOAD
     with pytest.raises(InvalidInput):
         vault.store_document(new, b"", STATION)
+
+
+def test_concurrent_new_versions_get_distinct_numbers(vault: Vault) -> None:
+    _, doc_id = store(vault)
+    errors: list[BaseException] = []
+
+    def writer(tag: bytes) -> None:
+        try:
+            for n in range(3):
+                vault.new_version(doc_id, PDF + tag + bytes([n]), HANDLER)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(tag,)) for tag in (b"a", b"b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    versions = vault.document_versions(doc_id, CITIZEN)
+    assert [v.number for v in versions] == list(range(1, 8))
+    assert vault.get_document(doc_id, CITIZEN).current_version == 7
+    assert [v.number for v in versions if v.superseded_at is None] == [7]

@@ -64,8 +64,14 @@ class ObjectStore(Protocol):
         *,
         retain_until: dt.datetime | None,
         legal_hold: bool = False,
+        new_key: bool = False,
     ) -> StoredObject:
-        """Store a new version of `key`; refused (ObjectLocked) while its latest version is locked."""
+        """Store a new version of `key`; refused (ObjectLocked) while its latest version is locked.
+
+        `new_key=True`: the caller guarantees the key was never written (the vault's keys carry a fresh
+        document id and version number), so S3Store skips its overwrite probe (a HEAD round trip); a locked
+        version would survive such a put anyway, as versioning keeps it under its retention.
+        """
         ...
 
     def open(

@@ -85,6 +85,7 @@ class LocalStore:
         *,
         retain_until: dt.datetime | None,
         legal_hold: bool = False,
+        new_key: bool = False,
     ) -> StoredObject:
         folder = self._key_dir(key)
         current = self.versions(key)

@@ -100,8 +100,9 @@ class S3Store:
         *,
         retain_until: dt.datetime | None,
         legal_hold: bool = False,
+        new_key: bool = False,
     ) -> StoredObject:
-        latest = self._head(key, None)
+        latest = None if new_key else self._head(key, None)
         if latest is not None and self._lock_from_head(latest).locked():
             raise ObjectLocked(f"{key} is under retention or legal hold; it cannot be overwritten")
         retention = Retention(COMPLIANCE, retain_until) if retain_until else None
