@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,14 +16,13 @@ from typing import Literal
 
 import qrcode
 import qrcode.constants
-from fontTools.ttLib import TTFont
-from fontTools.ttLib.scaleUpem import scale_upem
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 from core.settings import core_settings
 from ingest.paperwork_settings import paperwork_settings
+from signing.fonts import prepared_font
 
 A4 = (595.276, 841.89)  # points (210 x 297 mm)
 MM = 72 / 25.4
@@ -65,39 +63,18 @@ def font_path(name: FontName, font_dir: Path | None = None) -> Path:
     raise FontNotFound(f"font {file_name} not found: install fonts-liberation2 or set a font folder")
 
 
-def _scaled_font(path: Path) -> bytes:
-    font = TTFont(path)
-    if font["head"].unitsPerEm != 1000:
-        scale_upem(font, 1000)
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
-
-
 @lru_cache(maxsize=8)
 def font_program(path: Path) -> bytes:
-    """The font rescaled to 1000 units per em, as PDF glyph widths (/W) are in thousandths of an em.
+    """The font subset to Latin + Vietnamese and rescaled to 1000 units per em (`signing.fonts`), as PDF glyph
+    widths (/W) are in thousandths of an em and pyHanko writes them in font units (Liberation has 2048).
 
-    pyHanko's engine writes widths in font units, right only for 1000-unit fonts; Liberation has 2048.
-    Rescaling takes about a second per face, so the result is kept in `<data dir>/cache/fonts`.
+    Built once and kept in `<data dir>/cache/fonts`; a read-only data folder builds it in a temporary folder.
     """
-    stat = path.stat()
-    name = f"{path.stem}-{stat.st_size}-{int(stat.st_mtime)}-upem1000.ttf"
     try:
-        cached = core_settings().path("cache", "fonts", name)
-        if cached.is_file():
-            return cached.read_bytes()
+        return prepared_font(path, core_settings().data_dir / "cache" / "fonts").read_bytes()
     except OSError:
-        return _scaled_font(path)
-    program = _scaled_font(path)
-    try:
-        fd, tmp_name = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(program)
-        os.replace(tmp_name, cached)
-    except OSError:
-        pass  # a read-only data folder: no cache, same result
-    return program
+        with tempfile.TemporaryDirectory() as folder:
+            return prepared_font(path, Path(folder)).read_bytes()
 
 
 def qr_matrix(payload: str, error_level: str = "M") -> list[list[bool]]:
