@@ -36,7 +36,7 @@ class SignatureReport(BaseModel):
     trusted: bool = Field(description="the chain reaches a trust anchor")
     chain: list[str] = Field(default_factory=list, description="subjects from signer to trust anchor")
     trust_anchor: str | None = None
-    revocation: str = Field("unknown", description="good | revoked | unknown")
+    revocation: str = Field("unknown", description="good | revoked | unknown | not_declared (no OCSP/CRL named)")
     revocation_date: dt.datetime | None = None
     certification: str | None = Field(None, description="DocMDP permission if this is a certification signature")
     signed_revision: int

@@ -153,12 +153,14 @@ def _chain(status: Any) -> tuple[list[str], str | None]:
     return subjects, str(path.trust_anchor.authority.name.human_friendly)
 
 
-def _revocation(status: Any, sub: str | None) -> tuple[str, dt.datetime | None]:
+def _revocation(status: Any, sub: str | None, cert: Any) -> tuple[str, dt.datetime | None]:
     details = getattr(status, "revocation_details", None)
     if details is not None:
         return "revoked", _when(details.revocation_date)
     if sub is not None and sub.startswith("REVOKED"):
         return "revoked", None
+    if not (cert.ocsp_urls or cert.crl_distribution_points):
+        return "not_declared", None  # the certificate names no OCSP responder or CRL (e.g. development CA)
     if sub in ("TRY_LATER", "REVOCATION_OUT_OF_BOUNDS_NO_POE") or not getattr(status, "trusted", False):
         return "unknown", None
     return "good", None
@@ -200,7 +202,7 @@ async def _signature(sig: Any, spec: Any, reader: Any, timestamps: list[Document
         verdict, sub = Verdict.TOTAL_FAILED, "SIG_CONSTRAINTS_FAILURE"
         message = "the document was changed after signing in a way the signature does not permit"
     chain, anchor = _chain(status)
-    revocation, revoked_at = _revocation(status, sub)
+    revocation, revoked_at = _revocation(status, sub, sig.signer_cert)
     if sub == "REVOKED_NO_POE" and await _proven_after(sig, spec, revoked_at):
         # EN 319 102-1 table 5: revoked, with proof (a trusted signature timestamp) that the signature was made
         # after the revocation time: TOTAL-FAILED/REVOKED (pyHanko 0.38 stops at REVOKED_NO_POE here)

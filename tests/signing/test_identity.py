@@ -48,7 +48,7 @@ def test_development_signature_falls_back_to_bb_and_validates_when_trusted(tmp_p
     dev_ca = tmp_path / "signing" / "dev" / "ca.pem"
     trusted = validate_pdf(outcome.pdf, TrustSettings(anchors=(dev_ca,), use_configured=False), settings)
     assert trusted.verdict is Verdict.TOTAL_PASSED
-    assert trusted.signatures[0].revocation == "good"
+    assert trusted.signatures[0].revocation == "not_declared"
 
 
 @pytest.fixture(scope="module")
