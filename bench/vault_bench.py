@@ -207,7 +207,7 @@ def bench_s3(count: int, size: int) -> dict[str, float]:
             payloads = [os.urandom(size) for _ in range(20)]
 
             def vault_round(n: int) -> None:
-                stored = store.put(f"p/{n}/v1.pdf", payloads[n % 20], retain_until=until)
+                stored = store.put(f"p/{n}/v1.pdf", payloads[n % 20], retain_until=until, new_key=True)
                 with store.open(stored.key, stored.version_id, stored.sha256) as content:
                     for _chunk in content:
                         pass
