@@ -7,9 +7,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from api.errors import install_vault_handlers
 from api.metrics import record_request
 from api.problems import install_problem_handlers
-from api.routers import batches, health
+from api.routers import batches, documents, dossiers, health, me, portal, stats
 from api.services import Services
 from api.settings import ApiSettings, api_settings
 from api.tokens import TokenVerifier
@@ -70,7 +71,8 @@ def create_app(
     app.state.services = svc
     app.state.readiness_checks = _readiness_checks(svc)
     install_problem_handlers(app)
+    install_vault_handlers(app)
     app.middleware("http")(record_request)
-    app.include_router(health.router)
-    app.include_router(batches.router)
+    for module in (health, batches, dossiers, documents, me, portal, stats):
+        app.include_router(module.router)
     return app

@@ -19,9 +19,7 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (SOHOA_API_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (SOHOA_API_PORT)")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data folder (SOHOA_DATA_DIR)")] = None,
-    worker: Annotated[
-        bool | None, typer.Option(help="Also start a pipeline worker (default: embedded only)")
-    ] = None,
+    worker: Annotated[bool | None, typer.Option(help="Also start a pipeline worker (default: embedded only)")] = None,
 ) -> None:
     """Run the HTTP API; on the embedded default a pipeline worker runs beside it."""
     import os
@@ -101,17 +99,11 @@ def upload(
     owner: Annotated[str | None, typer.Option(help="Owner's personal ID or tax code")] = None,
     dossier: Annotated[str | None, typer.Option(help="Dossier code (default: a new one)")] = None,
     split: Annotated[str, typer.Option(help="qr, blank or manifest")] = "qr",
-    manifest: Annotated[
-        Path | None, typer.Option(help="A manifest JSON file (overrides the options)")
-    ] = None,
+    manifest: Annotated[Path | None, typer.Option(help="A manifest JSON file (overrides the options)")] = None,
     agency: Annotated[str | None, typer.Option(envvar="SOHOA_STATION_AGENCY", help="Agency code")] = None,
-    procedure: Annotated[
-        str | None, typer.Option(envvar="SOHOA_STATION_PROCEDURE", help="Procedure code")
-    ] = None,
+    procedure: Annotated[str | None, typer.Option(envvar="SOHOA_STATION_PROCEDURE", help="Procedure code")] = None,
     station: Annotated[str, typer.Option(envvar="SOHOA_STATION_ID", help="Station id")] = "station",
-    server: Annotated[
-        str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")
-    ] = "http://127.0.0.1:8000",
+    server: Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")] = "http://127.0.0.1:8000",
     token: Annotated[str | None, typer.Option(envvar="SOHOA_TOKEN", help="Station bearer token")] = None,
     wait: Annotated[bool, typer.Option(help="Follow the batch until it is done")] = True,
 ) -> None:

@@ -54,9 +54,7 @@ def mint_development_token(
 ) -> str:
     """A signed JWT the embedded default accepts; refused when production keys are configured."""
     if not api.development_keys:
-        raise TokenError(
-            "development tokens are only minted on the embedded default (no JWT keys configured)"
-        )
+        raise TokenError("development tokens are only minted on the embedded default (no JWT keys configured)")
     now = dt.datetime.now(dt.UTC)
     claims: dict[str, Any] = {
         "iss": api.jwt_issuer,

@@ -162,9 +162,7 @@ def update_document(session: Session, batch_id: str, index: int, **changes: Any)
 
 
 def record_page(session: Session, batch_id: str, index: int, done: int, total: int) -> None:
-    session.add(
-        BatchEvent(batch_id=batch_id, kind="page", data={"index": index, "done": done, "total": total})
-    )
+    session.add(BatchEvent(batch_id=batch_id, kind="page", data={"index": index, "done": done, "total": total}))
 
 
 def batch_status(session: Session, batch_id: str) -> BatchState:
@@ -203,9 +201,7 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
 
 def events_after(session: Session, batch_id: str, after: int) -> list[BatchEventView]:
     rows = session.scalars(
-        select(BatchEvent)
-        .where(BatchEvent.batch_id == batch_id, BatchEvent.id > after)
-        .order_by(BatchEvent.id)
+        select(BatchEvent).where(BatchEvent.batch_id == batch_id, BatchEvent.id > after).order_by(BatchEvent.id)
     ).all()
     return [BatchEventView(id=row.id, at=row.at, kind=row.kind, data=row.data) for row in rows]
 

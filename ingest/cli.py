@@ -9,9 +9,7 @@ import typer
 
 
 def worker(
-    concurrency: Annotated[
-        int | None, typer.Option(help="Worker processes (SOHOA_INGEST_WORKER_CONCURRENCY)")
-    ] = None,
+    concurrency: Annotated[int | None, typer.Option(help="Worker processes (SOHOA_INGEST_WORKER_CONCURRENCY)")] = None,
     queues: Annotated[str, typer.Option(help="Comma-separated queues to consume")] = "celery",
     loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
 ) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from core.types import Actor
 from ingest import batches
 from ingest.manifest import Manifest, SplitRule
-from ingest.qr import find_cover_sheet
+from ingest.qr import PayloadError, find_cover_sheet
 from ingest.settings import IngestSettings
 from ingest.sniff import PAGE_TYPES, sniff_file
 from ingest.split import (
@@ -61,18 +61,14 @@ def _iter_pages(files: list[Path], ocr: OcrSettings) -> Iterator[PageImage]:
     for path in files:
         kind = sniff_file(path)
         if kind not in PAGE_TYPES:
-            raise BatchRefused(
-                415, f"{path.name}: not a JPEG, PNG, TIFF or PDF scan (checked by content)", "files"
-            )
+            raise BatchRefused(415, f"{path.name}: not a JPEG, PNG, TIFF or PDF scan (checked by content)", "files")
         try:
             yield from load_file(path, ocr)
         except UnusableInput as exc:
             raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
 
 
-def survey_pages(
-    files: list[Path], manifest: Manifest, limits: IngestSettings, ocr: OcrSettings
-) -> SplitResult:
+def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, ocr: OcrSettings) -> SplitResult:
     """Read every page once (bounded memory), enforce the limits, and split the batch into documents."""
     cover_sheets = []
     blanks = []
@@ -82,11 +78,14 @@ def survey_pages(
         if count > limits.max_pages:
             raise BatchRefused(413, f"the batch has more than {limits.max_pages} pages", "files")
         if page.width * page.height > limits.max_pixels_per_page:
-            raise BatchRefused(
-                413, f"{Path(page.source).name}: a page of {page.width}×{page.height} pixels", "files"
-            )
+            raise BatchRefused(413, f"{Path(page.source).name}: a page of {page.width}×{page.height} pixels", "files")
         if manifest.split is SplitRule.QR:
-            cover_sheets.append(find_cover_sheet(decode_page(page)))
+            try:
+                cover_sheets.append(find_cover_sheet(decode_page(page), strict=True))
+            except PayloadError as exc:
+                raise BatchRefused(
+                    422, f"page {count}: a sohoa cover sheet that cannot be read ({exc})", "files"
+                ) from exc
         elif manifest.split is SplitRule.BLANK:
             blanks.append(is_blank_page(decode_page(page)))
     if count == 0:
@@ -114,9 +113,7 @@ def _dossier_from_cover_sheets(manifest: Manifest, result: SplitResult) -> Manif
 
 def plan(result: SplitResult) -> list[batches.PlannedDocument]:
     return [
-        batches.PlannedDocument(
-            name=doc.name, type_code=doc.type_code, kind=doc.kind.value, pages=list(doc.pages)
-        )
+        batches.PlannedDocument(name=doc.name, type_code=doc.type_code, kind=doc.kind.value, pages=list(doc.pages))
         for doc in result.documents
     ]
 

@@ -157,9 +157,7 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
         summary = run_ocr(
             job, OcrOptions.from_settings(), ingest_settings().page_threads, _page_progress(batch_id, index)
         )
-        rescan = [
-            {"page": i.page, "reason": i.reason} for i in summary.issues if i.verdict in RESCAN_VERDICTS
-        ]
+        rescan = [{"page": i.page, "reason": i.reason} for i in summary.issues if i.verdict in RESCAN_VERDICTS]
         with runtime.catalogue().begin() as session:
             batches.update_document(session, batch_id, index, rescan=rescan)
 

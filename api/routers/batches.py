@@ -66,8 +66,7 @@ def _parse_manifest(text: str) -> Manifest:
         return Manifest.model_validate_json(text)
     except ValidationError as exc:
         errors = [
-            {"field": ".".join(str(p) for p in err["loc"]) or "manifest", "message": err["msg"]}
-            for err in exc.errors()
+            {"field": ".".join(str(p) for p in err["loc"]) or "manifest", "message": err["msg"]} for err in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         raise Problem(422, f"manifest: {detail}", errors=errors) from exc
@@ -83,9 +82,7 @@ async def _stage(
     saved = []
     for number, upload in enumerate(uploads, start=1):
         name = _SAFE_NAME.sub("_", Path(upload.filename or "page").name)[-80:]
-        saved.append(
-            await _save_upload(upload, pages_dir / f"{number:04d}-{name}", limits.max_file_bytes, budget)
-        )
+        saved.append(await _save_upload(upload, pages_dir / f"{number:04d}-{name}", limits.max_file_bytes, budget))
     if manifest_text is None:
         if len(saved) != 1 or sniff_file(saved[0]) != "application/zip":
             raise BatchRefused(
@@ -120,9 +117,7 @@ async def _stage(
     openapi_extra={"x-manifest-schema": Manifest.model_json_schema()},
 )
 async def upload_batch(
-    files: Annotated[
-        list[UploadFile], File(description="Page files in order (JPEG, PNG, TIFF, PDF), or one zip")
-    ],
+    files: Annotated[list[UploadFile], File(description="Page files in order (JPEG, PNG, TIFF, PDF), or one zip")],
     actor: Annotated[Actor, Depends(require_roles(Role.STATION))],
     svc: Annotated[Services, Depends(services)],
     manifest: Annotated[

@@ -33,9 +33,7 @@ async def readyz(request: Request) -> JSONResponse:
         except Exception as exc:  # a readiness probe reports every failure, whatever its kind
             results[name] = f"failed: {type(exc).__name__}: {exc}"[:300]
     ready = all(value == "ok" for value in results.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": results}, 200 if ready else 503
-    )
+    return JSONResponse({"status": "ready" if ready else "not ready", "checks": results}, 200 if ready else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -1,0 +1,167 @@
+"""Citizens' own vault: list my documents, reuse one in my new application, grant and revoke access, and see
+who read my documents. The owner is always the token's `owner` claim, never a parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.auth import require_roles
+from api.problems import PROBLEM_RESPONSES
+from api.schemas import DocumentOut, DossierDocumentOut, document_out
+from api.services import Services, services
+from core.types import Actor, DocumentKind, DocumentStatus, Role
+from vault.access import PORTAL
+from vault.records import DocumentFilters, GrantRecord, Page
+from vault.reports import AccessEntry, owner_access_log
+
+router = APIRouter(prefix="/api/v1/me", tags=["citizens"], responses=PROBLEM_RESPONSES)
+
+Citizen = Annotated[Actor, Depends(require_roles(Role.CITIZEN))]
+Svc = Annotated[Services, Depends(services)]
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentOut]
+    offset: int
+    limit: int
+    next_offset: int | None
+
+
+@router.get("/documents", response_model=DocumentPage, summary="My vault, newest first")
+def my_documents(
+    actor: Citizen,
+    svc: Svc,
+    type_code: Annotated[str | None, Query(max_length=64)] = None,
+    kind: DocumentKind | None = None,
+    status: DocumentStatus | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> DocumentPage:
+    assert actor.owner_id is not None
+    records = svc.vault.list_owner_documents(
+        actor.owner_id, DocumentFilters(status=status, kind=kind, type_code=type_code), Page(offset=offset, limit=limit)
+    )
+    return DocumentPage(
+        items=[document_out(r) for r in records],
+        offset=offset,
+        limit=limit,
+        next_offset=offset + limit if len(records) == limit else None,
+    )
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    document_id: Annotated[str, Field(min_length=1, max_length=32)]
+    component_name: Annotated[str | None, Field(max_length=500)] = None
+
+
+@router.post(
+    "/dossiers/{code}/attachments",
+    response_model=DossierDocumentOut,
+    status_code=201,
+    summary="Reuse a document of my vault in my new application (linked, never copied)",
+)
+def attach(code: str, body: Attachment, actor: Citizen, svc: Svc) -> DossierDocumentOut:
+    record = svc.vault.get_document(body.document_id, actor, log_read=False)
+    linked = svc.vault.attach(code, body.document_id, body.component_name or record.name, actor)
+    return DossierDocumentOut(
+        component_name=linked.component_name,
+        reused=linked.reused,
+        attached_at=linked.attached_at,
+        document=document_out(linked.document),
+    )
+
+
+class GrantIn(BaseModel):
+    """Explicit consent (Decree 13/2023): one grantee, one purpose, one document or one document type, until."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    grantee_kind: Literal["agency", "portal"]
+    grantee: Annotated[str, Field(min_length=1, max_length=35)]
+    document_id: Annotated[str | None, Field(max_length=32)] = None
+    type_code: Annotated[str | None, Field(max_length=64)] = None
+    purpose: Annotated[str, Field(min_length=3, max_length=500)]
+    expires_at: dt.datetime
+
+    @model_validator(mode="after")
+    def _one_scope(self) -> GrantIn:
+        if bool(self.document_id) == bool(self.type_code):
+            raise ValueError("name either document_id or type_code")
+        if self.expires_at.tzinfo is None:
+            raise ValueError("expires_at needs a time zone (e.g. +07:00)")
+        return self
+
+
+class GrantOut(BaseModel):
+    id: int
+    grantee_kind: Literal["agency", "portal"]
+    grantee: str
+    document_id: str | None
+    type_code: str | None
+    purpose: str
+    expires_at: dt.datetime
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None
+    active: bool
+
+
+def grant_out(record: GrantRecord) -> GrantOut:
+    return GrantOut(
+        id=record.id,
+        grantee_kind="portal" if record.grantee == PORTAL else "agency",
+        grantee=record.grantee,
+        document_id=record.document_id,
+        type_code=record.type_code,
+        purpose=record.purpose,
+        expires_at=record.valid_until,
+        created_at=record.created_at,
+        revoked_at=record.revoked_at,
+        active=record.active,
+    )
+
+
+@router.get("/grants", response_model=list[GrantOut], summary="The access I have granted")
+def my_grants(actor: Citizen, svc: Svc) -> list[GrantOut]:
+    assert actor.owner_id is not None
+    return [grant_out(g) for g in svc.vault.list_grants(actor.owner_id, actor)]
+
+
+@router.post("/grants", response_model=GrantOut, status_code=201, summary="Grant an agency or the portal access")
+def create_grant(body: GrantIn, actor: Citizen, svc: Svc) -> GrantOut:
+    assert actor.owner_id is not None
+    grantee = PORTAL if body.grantee_kind == "portal" else body.grantee
+    record = svc.vault.create_grant(
+        actor.owner_id,
+        grantee,
+        body.purpose,
+        body.expires_at,
+        actor,
+        document_id=body.document_id,
+        type_code=body.type_code,
+    )
+    return grant_out(record)
+
+
+@router.delete("/grants/{grant_id}", status_code=204, summary="Withdraw a grant from now on")
+def revoke_grant(grant_id: int, actor: Citizen, svc: Svc) -> Response:
+    svc.vault.revoke_grant(grant_id, actor)
+    return Response(status_code=204)
+
+
+@router.get("/access-log", response_model=list[AccessEntry], summary="Who read or wrote my documents")
+def my_access_log(
+    actor: Citizen,
+    svc: Svc,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[AccessEntry]:
+    assert actor.owner_id is not None
+    with svc.sessions() as session:
+        return owner_access_log(session, actor.owner_id, limit=limit, offset=offset)

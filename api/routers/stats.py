@@ -1,0 +1,68 @@
+"""Digitisation indicators per agency and period (Decision 766/QĐ-TTg), as JSON or CSV, for managers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from api.auth import require_roles
+from api.problems import PROBLEM_RESPONSES, Problem
+from api.services import Services, services
+from core.types import Actor, Role
+from vault.reports import DigitisationStats, digitisation_stats
+
+router = APIRouter(prefix="/api/v1/stats", tags=["statistics"], responses=PROBLEM_RESPONSES)
+
+
+def _csv(stats: DigitisationStats) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["agency", "from", "to", "indicator", "numerator", "denominator", "rate", "score", "max_score"])
+    for name in ("digitisation", "electronic_results", "reuse"):
+        value = getattr(stats, name)
+        writer.writerow(
+            [
+                stats.agency_code or "",
+                stats.date_from or "",
+                stats.date_to or "",
+                name,
+                value.numerator,
+                value.denominator,
+                value.rate,
+                value.score,
+                stats.max_score,
+            ]
+        )
+    return buffer.getvalue()
+
+
+@router.get(
+    "/digitisation",
+    response_model=DigitisationStats,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="Dossiers received, digitisation, electronic-results and reuse rates with their 80% scoring",
+)
+def digitisation(
+    actor: Annotated[Actor, Depends(require_roles(Role.ADMIN, Role.HANDLER, Role.PORTAL))],
+    svc: Annotated[Services, Depends(services)],
+    agency: Annotated[str | None, Query(max_length=35)] = None,
+    from_: Annotated[dt.date | None, Query(alias="from")] = None,
+    to: dt.date | None = None,
+    format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
+) -> Response | DigitisationStats:
+    if actor.role is Role.HANDLER:
+        if agency not in (None, actor.agency_code):
+            raise Problem(403, "a handler reads the statistics of its own agency")
+        agency = actor.agency_code
+    if from_ and to and from_ > to:
+        raise Problem(422, "`from` is after `to`")
+    with svc.sessions() as session:
+        stats = digitisation_stats(session, agency, from_, to)
+    if format_ == "csv":
+        return Response(_csv(stats), media_type="text/csv; charset=utf-8")
+    return stats
