@@ -104,3 +104,16 @@ def test_visible_stamp_embeds_vietnamese_glyphs(agency: DocumentSigner) -> None:
     for letter in "ảệđửứựốăỦ":
         assert ord(letter) in mapped, f"{letter} missing from the stamp font"
     assert widths and max(widths) < 1000, "glyph widths must be in 1000-unit em (font rescaled)"
+
+
+def test_stamp_page_is_configurable(agency: DocumentSigner) -> None:
+    from signing.settings import StampPlacement
+
+    placement = StampPlacement(page=-1, corner="bottom-left", width=150, height=40)
+    spec = certified_copy_stamp("UBND xã Hải Lăng", "7/2026", at=SCAN, placement=placement)
+    signed = agency.sign(sample_pdf(3), level=SignatureLevel.B_B, stamp=spec)
+    doc = pikepdf.open(BytesIO(signed))
+    assert "/Annots" not in doc.pages[0] and "/Annots" not in doc.pages[1]
+    [widget] = doc.pages[2].Annots
+    x1, y1, _, _ = (float(v) for v in widget.Rect)
+    assert (x1, y1) == (28.0, 28.0)
