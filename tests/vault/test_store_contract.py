@@ -175,3 +175,20 @@ def test_the_s3_bucket_has_versioning_and_object_lock(s3_endpoint: S3Endpoint) -
     assert lock is not None
     again = S3Store(s3_endpoint.endpoint, s3_endpoint.access_key, s3_endpoint.secret_key, store.bucket, sse="none")
     assert again.bucket == store.bucket  # an existing locked bucket is accepted as it is
+
+
+def test_a_mismatch_logs_an_alert_without_personal_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import structlog
+    from structlog.testing import capture_logs
+
+    from vault.store import verify
+
+    store = LocalStore(tmp_path / "objects")
+    stored = store.put("a1b2/doc11/v1.pdf", b"%PDF-1.7 001090123456", retain_until=None)
+    with capture_logs() as events:
+        monkeypatch.setattr(verify, "log", structlog.get_logger("vault.store.verify"))
+        with pytest.raises(IntegrityError):
+            store.open(stored.key, stored.version_id, "f" * 64)
+    [alert] = [e for e in events if e["event"] == "vault.integrity_alert"]
+    assert alert["log_level"] == "error" and alert["alert"] is True
+    assert alert["key"] == stored.key and "001090123456" not in str(alert)
