@@ -208,7 +208,7 @@ def _print_report(report: ValidationReport) -> None:
             typer.echo(f"  TSA:        {sig.timestamp.tsa}")
         typer.echo(f"  intact:     {'yes' if sig.intact else 'NO'}; chain trusted: {'yes' if sig.trusted else 'no'}")
         typer.echo(f"  revocation: {sig.revocation}; level: {sig.pades_level or '-'}")
-        typer.echo(f"  covers:     revision {sig.signed_revision} of {sig.revisions} ({sig.coverage})")
+        typer.echo(f"  covers:     revision {sig.signed_revision + 1} of {sig.revisions} ({sig.coverage})")
         typer.echo(f"  after:      {sig.changes_after_signing}")
         if sig.message:
             typer.echo(f"  note:       {sig.message}")

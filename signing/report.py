@@ -39,8 +39,8 @@ class SignatureReport(BaseModel):
     revocation: str = Field("unknown", description="good | revoked | unknown | not_declared (no OCSP/CRL named)")
     revocation_date: dt.datetime | None = None
     certification: str | None = Field(None, description="DocMDP permission if this is a certification signature")
-    signed_revision: int
-    revisions: int
+    signed_revision: int = Field(description="0-based index of the file revision the signature covers")
+    revisions: int = Field(description="number of revisions in the file (the original counts as one)")
     coverage: str = Field(description="entire_file | entire_revision | contiguous_block_from_start | unclear")
     modification_level: str | None = Field(None, description="none | lta_updates | form_filling | other ...")
     changes_after_signing: str
