@@ -10,7 +10,7 @@ from sqlalchemy import text
 from api.errors import install_vault_handlers
 from api.metrics import record_request
 from api.problems import install_problem_handlers
-from api.routers import batches, documents, dossiers, health, me, portal, stats
+from api.routers import batches, documents, dossiers, health, me, portal, stats, webhooks
 from api.services import Services
 from api.settings import ApiSettings, api_settings
 from api.tokens import TokenVerifier
@@ -73,6 +73,6 @@ def create_app(
     install_problem_handlers(app)
     install_vault_handlers(app)
     app.middleware("http")(record_request)
-    for module in (health, batches, dossiers, documents, me, portal, stats):
+    for module in (health, batches, dossiers, documents, me, portal, stats, webhooks):
         app.include_router(module.router)
     return app

@@ -140,8 +140,9 @@ def load_document(session: Session, batch_id: str, index: int) -> BatchDocument:
     return row
 
 
-def update_document(session: Session, batch_id: str, index: int, **changes: Any) -> BatchState:
-    """Change one document's row, record a document event (and a batch event when the batch is finished)."""
+def update_document(session: Session, batch_id: str, index: int, **changes: Any) -> BatchState | None:
+    """Change one document's row and record a document event; when this change finishes the batch, record a
+    batch event and return the batch's final status (None otherwise)."""
     row = load_document(session, batch_id, index)
     for name, value in changes.items():
         setattr(row, name, value)
@@ -158,7 +159,8 @@ def update_document(session: Session, batch_id: str, index: int, **changes: Any)
         if batch is not None and batch.finished_at is None:
             batch.finished_at = dt.datetime.now(dt.UTC)
             session.add(BatchEvent(batch_id=batch_id, kind="batch", data={"status": status.value}))
-    return status
+            return status
+    return None
 
 
 def record_page(session: Session, batch_id: str, index: int, done: int, total: int) -> None:

@@ -32,6 +32,8 @@ class IngestSettings(BaseSettings):
     max_zip_ratio: float = 50.0
     # Redis redelivers a task whose worker died after this many seconds; a lease keeps duplicates idle.
     visibility_timeout_seconds: int = 3600
+    webhook_timeout_seconds: float = 10.0
+    webhook_max_attempts: int = 10
     page_threads: int = 2  # pages of one document OCR'd in parallel inside a task (Tesseract runs as a process)
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
     officer_p12: Path | None = None

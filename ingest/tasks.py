@@ -23,7 +23,7 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from core.identifiers import redact
 from core.logging import get_logger
 from core.types import RESCAN_VERDICTS, DocumentKind
-from ingest import batches, runtime
+from ingest import batches, runtime, webhooks
 from ingest.celery_app import celery_app
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
@@ -99,9 +99,26 @@ def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> I
             row.lease_owner, row.lease_until = None, None
 
 
+def announce(event: str, batch_id: str, data: dict[str, Any]) -> None:
+    """Notify the agency's webhooks; a failure to enqueue is logged, never fails the document."""
+    try:
+        with runtime.catalogue()() as session:
+            batch = session.get(Batch, batch_id)
+            assert batch is not None
+            agency, dossier = batch.agency_code, batch.dossier_code
+        webhooks.notify(event, agency, {"batch_id": batch_id, "dossier_code": dossier, **data})
+    except Exception as exc:  # the delivery rows or the broker: the pipeline goes on
+        log.warning("webhook notification not sent", event=event, batch=batch_id, error=type(exc).__name__)
+
+
+def finished(batch_id: str, status: batches.BatchState | None) -> None:
+    if status is not None:
+        announce("batch.finished", batch_id, {"status": status.value})
+
+
 def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
     with runtime.catalogue().begin() as session:
-        batches.update_document(
+        status = batches.update_document(
             session,
             batch_id,
             index,
@@ -112,6 +129,7 @@ def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
             lease_until=None,
         )
     log.warning("document failed", batch=batch_id, index=index, step=step)
+    finished(batch_id, status)
 
 
 def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: Any) -> None:
@@ -160,6 +178,8 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
         rescan = [{"page": i.page, "reason": i.reason} for i in summary.issues if i.verdict in RESCAN_VERDICTS]
         with runtime.catalogue().begin() as session:
             batches.update_document(session, batch_id, index, rescan=rescan)
+        if rescan:
+            announce("rescan.requested", batch_id, {"index": index, "name": job.name, "rescan": rescan})
 
     _step(self, batch_id, index, "ocr", seconds, work)
 
@@ -189,7 +209,7 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
         verdict = str(report.verdict)
         document_id = run_store(job, runtime.vault(), verdict)
         with runtime.catalogue().begin() as session:
-            batches.update_document(
+            status = batches.update_document(
                 session,
                 batch_id,
                 index,
@@ -197,6 +217,9 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
                 document_id=document_id,
                 signature=verdict,
             )
+        event = {"index": index, "document_id": document_id, "name": job.name, "type_code": job.type_code}
+        announce("document.stored", batch_id, {**event, "kind": job.kind.value, "signature": verdict})
+        finished(batch_id, status)
 
     _step(self, batch_id, index, "store", seconds, work)
 
@@ -225,6 +248,21 @@ def _resume_unfinished(**_: Any) -> None:
         ]
     for batch_id, index, pages in pending:
         enqueue_document(batch_id, index, pages)
+
+
+@celery_app.task(bind=True, name="sohoa.webhook", acks_late=True, max_retries=None)
+def deliver_webhook(self: Task, delivery_id: str) -> None:
+    """POST one webhook delivery; retried with back-off (2 s, 4 s, … up to 10 min) until accepted or given up."""
+    settings = ingest_settings()
+    with runtime.catalogue().begin() as session:
+        attempt = webhooks.deliver(
+            session,
+            delivery_id,
+            timeout=settings.webhook_timeout_seconds,
+            max_attempts=settings.webhook_max_attempts,
+        )
+    if not attempt.final:
+        raise self.retry(countdown=min(2 ** (self.request.retries + 1), 600))
 
 
 @celery_app.task(name="sohoa.ping")

@@ -4,6 +4,8 @@ the Redis broker, the SeaweedFS S3 server, the certomancer PKI (TSA, OCSP, CRLs)
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import sqlite3
@@ -23,6 +25,7 @@ from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.e2e.conftest import AGENCY, OWNER, PROCEDURE, ScanSet
 from tests.support.pki import RunningPki
+from tests.support.receiver import Receiver
 from tests.support.s3server import SeaweedServer
 from tests.support.stack import SohoaStack
 from vault.store import S3Store
@@ -139,6 +142,15 @@ def test_three_documents_split_by_qr_end_up_signed_in_the_vault(
     stack: SohoaStack, scan_set: ScanSet, pki: RunningPki
 ) -> None:
     stack.start_worker()
+    receiver = Receiver().start()
+    handler = {"Authorization": f"Bearer {stack.token(Role.HANDLER, 'cb-01', agency=AGENCY)}"}
+    registered = httpx.post(
+        f"{stack.url}/api/v1/webhooks",
+        headers=handler,
+        json={"url": receiver.url, "events": ["batch.finished", "document.stored"]},
+        timeout=30,
+    )
+    assert registered.status_code == 201, registered.text
     client = _client(stack)
     accepted = client.upload(scan_set.files, _manifest(scan_set))
     assert accepted["dossier_code"] == scan_set.dossier_code  # taken from the cover sheets
@@ -158,6 +170,18 @@ def test_three_documents_split_by_qr_end_up_signed_in_the_vault(
     _assert_dossier_complete(stack, final, pki)
     assert _max_attempts(stack) == 3
     assert "event: page" in events and "event: document" in events and events[-1] == "event: batch"
+    deadline = time.monotonic() + 60
+    while len(receiver.received) < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    receiver.stop()
+    secret = registered.json()["secret"].encode()
+    kinds = sorted(r.headers["X-Sohoa-Event"] for r in receiver.received)
+    assert kinds == ["batch.finished", "document.stored", "document.stored", "document.stored"]
+    for hook in receiver.received:
+        signed = hook.headers["X-Sohoa-Timestamp"].encode() + b"." + hook.body
+        assert hook.headers["X-Sohoa-Signature"] == "sha256=" + hmac.new(secret, signed, hashlib.sha256).hexdigest()
+    stored = {json.loads(r.body)["document_id"] for r in receiver.received if b"document.stored" in r.body}
+    assert stored == {d["id"] for d in final["documents"]}
 
 
 def test_a_killed_worker_loses_nothing_and_duplicates_nothing(

@@ -1,0 +1,64 @@
+"""Webhook registration for the one-stop system: an agency's handler (or an admin) registers a URL for events;
+the secret that signs the notifications is returned once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import require_roles
+from api.problems import PROBLEM_RESPONSES, Problem
+from api.services import Services, services
+from core.types import Actor, Role
+from ingest import webhooks
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
+
+Manager = Annotated[Actor, Depends(require_roles(Role.HANDLER, Role.ADMIN))]
+Svc = Annotated[Services, Depends(services)]
+
+
+class WebhookIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: Annotated[str, Field(min_length=8, max_length=2000)]
+    events: Annotated[list[str], Field(min_length=1, max_length=10, examples=[sorted(webhooks.EVENTS)])]
+    agency_code: Annotated[str | None, Field(max_length=35, description="admins only; handlers use their own")] = None
+
+
+def _agency(actor: Actor, requested: str | None) -> str:
+    if actor.role is Role.ADMIN:
+        if not requested:
+            raise Problem(422, "an admin names the agency_code the webhook is for")
+        return requested
+    assert actor.agency_code is not None
+    if requested not in (None, actor.agency_code):
+        raise Problem(403, "a handler registers webhooks for its own agency")
+    return actor.agency_code
+
+
+@router.post("", response_model=webhooks.WebhookCreated, status_code=201, summary="Register a webhook")
+def register_webhook(body: WebhookIn, actor: Manager, svc: Svc) -> webhooks.WebhookCreated:
+    agency = _agency(actor, body.agency_code)
+    try:
+        with svc.sessions.begin() as session:
+            return webhooks.register(session, agency, body.url, body.events, actor.subject)
+    except ValueError as exc:
+        raise Problem(422, str(exc)) from exc
+
+
+@router.get("", response_model=list[webhooks.WebhookOut], summary="The agency's active webhooks")
+def list_webhooks(actor: Manager, svc: Svc) -> list[webhooks.WebhookOut]:
+    with svc.sessions() as session:
+        return webhooks.list_for(session, None if actor.role is Role.ADMIN else actor.agency_code)
+
+
+@router.delete("/{webhook_id}", status_code=204, summary="Stop a webhook")
+def delete_webhook(webhook_id: str, actor: Manager, svc: Svc) -> Response:
+    with svc.sessions.begin() as session:
+        if not webhooks.deactivate(session, webhook_id, None if actor.role is Role.ADMIN else actor.agency_code):
+            raise Problem(404, "no such webhook")
+    return Response(status_code=204)
