@@ -90,3 +90,28 @@ def test_pkcs11_wrong_pin_and_unknown_labels(token: softhsm.SoftHsmToken) -> Non
         load_pkcs11(token.module, "no-such-token", "officer", token.pin)
     with pytest.raises(TokenNotFoundError, match="no key/certificate labelled"):
         load_pkcs11(token.module, token.label, "no-such-key", token.pin)
+
+
+def test_cli_signs_with_token(
+    token: softhsm.SoftHsmToken, pki: RunningPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from signing.settings import signing_settings
+
+    monkeypatch.setenv("SOHOA_SIGNING_TRUST_DIR", str(pki.trust_dir))
+    signing_settings.cache_clear()
+    source, out, pin = tmp_path / "in.pdf", tmp_path / "out.pdf", tmp_path / "pin"
+    source.write_bytes(sample_pdf(1))
+    pin.write_text(token.pin)
+    args = ["sign", str(source), "-o", str(out), "--pkcs11-lib", str(token.module), "--token", token.label]
+    try:
+        result = CliRunner().invoke(app, [*args, "--key", "officer", "--pin-file", str(pin), "--level", "B-B"])
+        assert result.exit_code == 0, result.output
+        assert CliRunner().invoke(app, ["verify", str(out)]).exit_code == 0
+        pin.write_text("999999")
+        wrong = CliRunner().invoke(app, [*args, "--key", "officer", "--pin-file", str(pin), "--level", "B-B"])
+        assert wrong.exit_code == 4 and "refused the PIN" in wrong.output
+    finally:
+        signing_settings.cache_clear()
