@@ -57,17 +57,25 @@ def _check_intents(
             report.pending_writes.append(intent_id)
             left.add(key)
             continue
-        with sessions.begin() as session:
-            pending = session.get(PendingWrite, intent_id, with_for_update=True)
-            if pending is None:
-                continue  # the writer finished meanwhile
-            version_id = _matching_version(store, key, pending.sha256)
-            if version_id and _try_complete(session, pending, version_id):
-                report.completed_writes.append(intent_id)
-            else:
-                session.delete(pending)
-                report.rolled_back_writes.append(intent_id)
+        outcome = repair_intent(sessions, store, intent_id)
+        if outcome == "completed":
+            report.completed_writes.append(intent_id)
+        elif outcome == "rolled_back":
+            report.rolled_back_writes.append(intent_id)
     return left
+
+
+def repair_intent(sessions: sessionmaker[Session], store: ObjectStore, intent_id: str) -> str | None:
+    """Roll one crashed write forward (its object is there and verifies) or back; None if it is gone."""
+    with sessions.begin() as session:
+        pending = session.get(PendingWrite, intent_id, with_for_update=True)
+        if pending is None:
+            return None  # the writer finished meanwhile
+        version_id = _matching_version(store, pending.object_key, pending.sha256)
+        if version_id and _try_complete(session, pending, version_id):
+            return "completed"
+        session.delete(pending)
+        return "rolled_back"
 
 
 def _try_complete(session: Session, pending: PendingWrite, version_id: str) -> bool:

@@ -256,6 +256,9 @@ class Vault:
         self._check_writer(actor, owner_id, new.kind)
         if idempotency_key and (done := self._by_idempotency_key(idempotency_key)):
             return done
+        recovered = bool(idempotency_key) and self._recover_stale_intent(str(idempotency_key))
+        if recovered and (done := self._by_idempotency_key(str(idempotency_key))):
+            return done  # a crashed earlier delivery had stored it: rolled forward
         sha256, size = _digest(content)
         if size == 0:
             raise InvalidInput("empty document")
@@ -286,6 +289,17 @@ class Vault:
                 raise Conflict("a write with this idempotency key is in progress; retry later") from exc
         self._put_and_complete(pending, content)
         return self.get_document(doc_id, Actor(subject="system", role=Role.ADMIN), log_read=False)
+
+    def _recover_stale_intent(self, key: str) -> bool:
+        """Repair a crashed earlier write with this idempotency key (older than the fsck grace period)."""
+        from vault.fsck import repair_intent
+
+        cutoff = utcnow() - dt.timedelta(seconds=self.settings.fsck_grace_seconds)
+        with self.reader() as session:
+            stale = session.execute(
+                select(PendingWrite.id).where(PendingWrite.idempotency_key == key, PendingWrite.created_at < cutoff)
+            ).scalar_one_or_none()
+        return stale is not None and repair_intent(self.sessions, self.store, stale) is not None
 
     def _by_idempotency_key(self, key: str) -> DocumentRecord | None:
         with self.reader() as session:

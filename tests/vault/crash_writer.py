@@ -29,7 +29,8 @@ def main() -> None:
     )
     vault = open_vault(hooks=hooks)
     new = NewDocument(owner_id=owner_id, name="Giấy khai sinh", source_dossier_code=dossier_code)
-    vault.store_document(new, b"%PDF-1.7 crash test\n%%EOF\n", Actor("station-1", Role.STATION, agency_code=agency))
+    station = Actor("station-1", Role.STATION, agency_code=agency)
+    vault.store_document(new, b"%PDF-1.7 crash test\n%%EOF\n", station, idempotency_key="batch-9:0")
     print("COMMITTED", flush=True)
 
 

@@ -94,6 +94,20 @@ def test_killed_after_put_is_rolled_forward_by_fsck(crash_setup: tuple[Vault, di
 
 
 @pytest.mark.slow
+def test_a_redelivered_write_recovers_the_crashed_one(crash_setup: tuple[Vault, dict[str, str]]) -> None:
+    """The pipeline redelivers with the same idempotency key: the crashed write is rolled forward, no copy."""
+    vault, env = crash_setup
+    dossier = vault.create_dossier(AGENCY, PROCEDURE, PERSON)
+    _run_until("after_put", env, dossier.code)
+    vault.settings.fsck_grace_seconds = 0
+    station = Actor("station-1", Role.STATION, agency_code=AGENCY)
+    new = NewDocument(owner_id=PERSON, name="Giấy khai sinh", source_dossier_code=dossier.code)
+    again = vault.store_document(new, b"%PDF-1.7 crash test\n%%EOF\n", station, idempotency_key="batch-9:0")
+    assert [d.id for d in vault.list_owner_documents(PERSON)] == [again.id]
+    assert vault.fsck(repair=False, grace_seconds=0).clean
+
+
+@pytest.mark.slow
 def test_killed_before_put_is_rolled_back_by_fsck(crash_setup: tuple[Vault, dict[str, str]]) -> None:
     vault, env = crash_setup
     dossier = vault.create_dossier(AGENCY, PROCEDURE, PERSON)
