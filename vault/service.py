@@ -495,11 +495,22 @@ class Vault:
             raise
 
     def list_owner_documents(
-        self, owner_id: str, filters: DocumentFilters | None = None, page: Page | None = None
+        self,
+        owner_id: str,
+        filters: DocumentFilters | None = None,
+        page: Page | None = None,
+        actor: Actor | None = None,
     ) -> list[DocumentRecord]:
-        """One owner's vault, newest first (the API authorises the caller before calling)."""
+        """One owner's vault, newest first. With an `actor`, only the owner or an admin may list, and the
+        listing is recorded in the access log; without one the caller (the API) has authorised it."""
+        owner_id = _check_owner_id(owner_id)
         filters = filters or DocumentFilters()
         page = page or Page()
+        if actor is not None:
+            if actor.role is not Role.ADMIN and not (actor.role is Role.CITIZEN and actor.owner_id == owner_id):
+                raise Forbidden("only the owner lists their vault")
+            with self.sessions.begin() as session:
+                record_access(session, actor, "list", detail="owner vault")
         with self.reader() as session:
             query = select(Document).join(Owner, Owner.id == Document.owner_pk).where(Owner.owner_id == owner_id)
             if filters.kind:
@@ -514,8 +525,17 @@ class Vault:
             records = [r for r in records if r.status is filters.status]
         return records
 
-    def dossier_documents(self, code: str) -> list[LinkedDocument]:
-        """The documents of a dossier, with the component each fills and whether it was reused."""
+    def dossier_documents(self, code: str, actor: Actor | None = None) -> list[LinkedDocument]:
+        """The documents of a dossier, with the component each fills and whether it was reused.
+
+        With an `actor`, only the dossier's owner, its agency's staff or an admin see them (others: NotFound)
+        and the look-up is recorded; without one the caller (the API) has authorised it."""
+        if actor is not None:
+            with self.sessions.begin() as session:
+                dossier = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+                if dossier is None or not self._may_act_on(dossier, actor):
+                    raise NotFound(f"no dossier {code}")
+                record_access(session, actor, "list", dossier_code=code)
         with self.reader() as session:
             rows = session.execute(
                 select(Document, DossierDocument)

@@ -226,6 +226,18 @@ def test_listing_an_owners_vault(vault: Vault) -> None:
     assert len(vault.list_owner_documents(PERSON)) == 4
     assert len(vault.list_owner_documents(PERSON, DocumentFilters(type_code="GKS"))) == 3
     assert vault.list_owner_documents("079200000001") == []
+    assert len(vault.list_owner_documents(PERSON, actor=CITIZEN)) == 4
+    with pytest.raises(Forbidden):
+        vault.list_owner_documents(PERSON, actor=OTHER_CITIZEN)
+    with pytest.raises(InvalidInput):
+        vault.list_owner_documents("12345")
+    code, _ = store(vault)
+    assert len(vault.dossier_documents(code, actor=HANDLER)) == 1
+    with pytest.raises(NotFound):
+        vault.dossier_documents(code, actor=OTHER_HANDLER)
+    with vault.sessions() as session:
+        listed = session.execute(select(AccessLog).where(AccessLog.action == "list")).scalars().all()
+    assert {(r.subject, r.dossier_code) for r in listed} == {("citizen-1", None), ("handler-1", code)}
 
 
 def test_the_audit_chain_detects_an_edited_and_a_deleted_row(vault: Vault) -> None:

@@ -68,6 +68,16 @@ def test_retention_refuses_delete_and_overwrite(store: ObjectStore) -> None:
         assert content.read() == PDF
 
 
+def test_a_large_object_is_locked_too(store: ObjectStore) -> None:
+    """6 MiB: a multipart upload on S3 (5 MiB parts) carries the same retention."""
+    big = os.urandom(6 * 1024 * 1024)
+    stored = store.put("p1/big/v1.pdf", big, retain_until=soon())
+    with pytest.raises(ObjectLocked):
+        store.delete(stored.key, stored.version_id)
+    with store.open(stored.key, stored.version_id, stored.sha256) as content:
+        assert hashlib.sha256(b"".join(content)).hexdigest() == stored.sha256
+
+
 def test_legal_hold_refuses_delete_until_lifted(store: ObjectStore) -> None:
     stored = store.put("p1/doc5/v1.pdf", PDF, retain_until=None, legal_hold=True)
     assert store.lock_state(stored.key, stored.version_id).legal_hold
