@@ -47,9 +47,7 @@ class S3Endpoint:
     secure: bool = False
 
     def client(self) -> Minio:
-        return Minio(
-            self.endpoint, access_key=self.access_key, secret_key=self.secret_key, secure=self.secure
-        )
+        return Minio(self.endpoint, access_key=self.access_key, secret_key=self.secret_key, secure=self.secure)
 
 
 def weed_binary() -> str:
@@ -141,9 +139,7 @@ class SeaweedServer:
             except Exception as exc:
                 if time.monotonic() > deadline:
                     self.kill()
-                    raise RuntimeError(
-                        f"SeaweedFS S3 not ready after {timeout}s; see {self.log_path}"
-                    ) from exc
+                    raise RuntimeError(f"SeaweedFS S3 not ready after {timeout}s; see {self.log_path}") from exc
                 time.sleep(0.2)
 
     def stop(self, timeout: float = 20.0) -> None:
