@@ -6,6 +6,7 @@ Every string value of every event passes through `core.identifiers.redact` befor
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -25,7 +26,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         if fmt == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    logging.basicConfig(level=level.upper(), format="%(message)s")
+    logging.basicConfig(level=level.upper(), format="%(message)s", stream=sys.stderr)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
@@ -35,6 +36,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),  # stdout stays for command output
         cache_logger_on_first_use=True,
     )
 

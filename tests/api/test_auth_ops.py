@@ -44,9 +44,7 @@ def test_development_token_round_trip_and_purpose(core: CoreSettings) -> None:
     api = ApiSettings()
     client = _client(api, core)
     token = mint_development_token(api, core, role=Role.HANDLER, subject="cb-01", agency_code="000.00.00.H30")
-    response = client.get(
-        "/probe/me", headers={"Authorization": f"Bearer {token}", "X-Purpose": quote("thẩm định")}
-    )
+    response = client.get("/probe/me", headers={"Authorization": f"Bearer {token}", "X-Purpose": quote("thẩm định")})
     assert response.status_code == 200
     assert response.json() == {"sub": "cb-01", "role": "handler", "purpose": "thẩm định"}
     forbidden = client.get("/probe/admin", headers={"Authorization": f"Bearer {token}"})
@@ -82,9 +80,7 @@ def test_pem_key_verification_checks_every_claim(
     key = generate_private_key(SECP256R1())
     pem = tmp_path / "issuer.pem"
     pem.write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     api = ApiSettings(jwt_public_key_file=pem, jwt_issuer="https://sso.example.vn", jwt_audience="sohoa")
     now = dt.datetime.now(dt.UTC)
