@@ -1,5 +1,7 @@
-"""Read-only reports over the catalogue: an owner's access log ("who read my documents"), the documents a
-grantee may list, and the digitisation indicators of Decision 766/QĐ-TTg (docs/SPEC.md).
+"""Read-only reports over the catalogue: the papers an owner granted to a grantee, an owner's access log, and
+the digitisation indicators of Decision 766/QĐ-TTg (digitisation, electronic results, reuse; 80% scoring).
+
+Each takes an open session; the API authorises the caller first.
 """
 
 from __future__ import annotations
@@ -10,15 +12,40 @@ from pydantic import BaseModel
 from sqlalchemy import and_, distinct, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.types import DocumentKind
+from core.timezone import VN_TZ
 from vault.convert import document_record
 from vault.models import AccessLog, Document, Dossier, DossierDocument, Grant, Owner
 from vault.records import DocumentRecord
 
-FULL_MARKS_RATE = 0.8  # Decision 766: full marks at 80% or more, otherwise rate × max ÷ 80%
+FULL_MARKS_RATE = 0.8  # full marks at 80% or more, otherwise score = rate x max / 80%
+DEFAULT_MAX_SCORE = 10.0
+
+
+def granted_documents(
+    session: Session, owner_id: str, grantee: str, purpose: str, now: dt.datetime | None = None
+) -> list[DocumentRecord]:
+    """The owner's documents covered by an active grant to `grantee` for exactly `purpose` (by id or type)."""
+    moment = now or dt.datetime.now(dt.UTC)
+    active = and_(
+        Grant.owner_pk == Document.owner_pk,
+        Grant.grantee == grantee,
+        Grant.purpose == purpose,
+        Grant.revoked_at.is_(None),
+        Grant.valid_until > moment,
+        or_(Grant.document_id == Document.id, and_(Grant.document_id.is_(None), Grant.type_code == Document.type_code)),
+    )
+    query = (
+        select(Document)
+        .join(Owner, Owner.id == Document.owner_pk)
+        .where(Owner.owner_id == owner_id, exists().where(active))
+        .order_by(Document.created_at.desc(), Document.id)
+    )
+    return [document_record(d) for d in session.execute(query).scalars()]
 
 
 class AccessEntry(BaseModel):
+    """One access-log row about one of the owner's documents (Decree 13/2023: the subject may see it)."""
+
     at: dt.datetime
     subject: str
     role: str
@@ -29,16 +56,17 @@ class AccessEntry(BaseModel):
     dossier_code: str | None
 
 
-def owner_access_log(session: Session, owner_id: str, limit: int = 200, offset: int = 0) -> list[AccessEntry]:
-    """Every recorded read or write of the owner's documents, newest first."""
-    documents = select(Document.id).join(Owner, Owner.id == Document.owner_pk).where(Owner.owner_id == owner_id)
-    rows = session.execute(
+def owner_access_log(session: Session, owner_id: str, *, limit: int = 200, offset: int = 0) -> list[AccessEntry]:
+    """Reads and writes of the owner's documents, newest first."""
+    query = (
         select(AccessLog)
-        .where(AccessLog.document_id.in_(documents))
+        .join(Document, Document.id == AccessLog.document_id)
+        .join(Owner, Owner.id == Document.owner_pk)
+        .where(Owner.owner_id == owner_id)
         .order_by(AccessLog.seq.desc())
         .offset(offset)
         .limit(limit)
-    ).scalars()
+    )
     return [
         AccessEntry(
             at=row.at,
@@ -50,58 +78,34 @@ def owner_access_log(session: Session, owner_id: str, limit: int = 200, offset: 
             document_id=row.document_id,
             dossier_code=row.dossier_code,
         )
-        for row in rows
+        for row in session.execute(query).scalars()
     ]
-
-
-def granted_documents(
-    session: Session, owner_id: str, grantee: str, purpose: str, now: dt.datetime | None = None
-) -> list[DocumentRecord]:
-    """The owner's documents an active grant lets `grantee` see for exactly this purpose."""
-    moment = now or dt.datetime.now(dt.UTC)
-    covered = exists().where(
-        Grant.owner_pk == Document.owner_pk,
-        Grant.grantee == grantee,
-        Grant.purpose == purpose,
-        Grant.revoked_at.is_(None),
-        Grant.valid_until > moment,
-        or_(Grant.document_id == Document.id, and_(Grant.document_id.is_(None), Grant.type_code == Document.type_code)),
-    )
-    rows = session.execute(
-        select(Document)
-        .join(Owner, Owner.id == Document.owner_pk)
-        .where(Owner.owner_id == owner_id, covered)
-        .order_by(Document.created_at.desc())
-    ).scalars()
-    return [document_record(row) for row in rows]
 
 
 class Indicator(BaseModel):
     numerator: int
     denominator: int
-    rate: float
-    score: float  # of `max_score`: full marks at 80% or more
+    rate: float  # 0..1
+    score: float
 
 
 class DigitisationStats(BaseModel):
+    """Indicators of the dossiers received by an agency (all agencies when None) between two dates (VN time)."""
+
     agency_code: str | None
     date_from: dt.date | None
     date_to: dt.date | None
     dossiers_received: int
-    digitisation: Indicator  # dossiers with component files and an electronic result ÷ dossiers handled
-    electronic_results: Indicator  # dossiers whose result has an electronic file ÷ dossiers
-    reuse: Indicator  # dossiers with ≥1 component taken from the vault ÷ dossiers received
     max_score: float
+    digitisation: Indicator
+    electronic_results: Indicator
+    reuse: Indicator
 
 
-def indicator(numerator: int, denominator: int, max_score: float) -> Indicator:
+def _indicator(numerator: int, denominator: int, max_score: float) -> Indicator:
     rate = numerator / denominator if denominator else 0.0
-    return Indicator(
-        numerator=numerator,
-        denominator=denominator,
-        rate=round(rate, 4),
-        score=round(max_score * min(rate / FULL_MARKS_RATE, 1.0), 4),
-    )
+    score = max_score if rate >= FULL_MARKS_RATE else rate * max_score / FULL_MARKS_RATE
+    return Indicator(numerator=numerator, denominator=denominator, rate=round(rate, 4), score=round(score, 2))
 
 
 def digitisation_stats(
@@ -109,39 +113,53 @@ def digitisation_stats(
     agency_code: str | None,
     date_from: dt.date | None,
     date_to: dt.date | None,
-    max_score: float = 1.0,
+    max_score: float = DEFAULT_MAX_SCORE,
 ) -> DigitisationStats:
-    """The three indicators for dossiers received by `agency_code` between the dates (inclusive)."""
-    scope = select(Dossier.id)
+    """Decision 766 indicators, as the national monitoring system computes them (see docs/vault.md):
+
+    - digitisation = dossiers with a component file and an electronic result / dossiers received;
+    - electronic results = dossiers with an electronic result / dossiers that have a result or are received
+      (no procedure catalogue here says which procedures end with a result, so all received dossiers count);
+    - reuse = dossiers with at least one component taken from the vault / dossiers received.
+    """
+    dossiers = select(Dossier.id)
     if agency_code:
-        scope = scope.where(Dossier.agency_code == agency_code)
+        dossiers = dossiers.where(Dossier.agency_code == agency_code)
     if date_from:
-        scope = scope.where(Dossier.received_at >= dt.datetime.combine(date_from, dt.time(), dt.UTC))
+        dossiers = dossiers.where(Dossier.received_at >= dt.datetime.combine(date_from, dt.time(), VN_TZ))
     if date_to:
-        scope = scope.where(
-            Dossier.received_at < dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), dt.UTC)
-        )
-    ids = scope.subquery()
-    received = session.scalar(select(func.count()).select_from(ids)) or 0
+        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), VN_TZ)
+        dossiers = dossiers.where(Dossier.received_at < end)
+    scope = dossiers.subquery()
+    received = session.execute(select(func.count()).select_from(scope)).scalar_one()
 
-    def dossiers_where(*conditions: object) -> set[int]:
+    def count_with(*conditions: object) -> int:
         query = (
-            select(distinct(DossierDocument.dossier_id))
+            select(func.count(distinct(DossierDocument.dossier_id)))
             .join(Document, Document.id == DossierDocument.document_id)
-            .where(DossierDocument.dossier_id.in_(select(ids.c.id)), *conditions)  # type: ignore[arg-type]
+            .where(DossierDocument.dossier_id.in_(select(scope.c.id)), *conditions)  # type: ignore[arg-type]
         )
-        return set(session.scalars(query))
+        return int(session.execute(query).scalar_one())
 
-    with_result = dossiers_where(Document.kind == DocumentKind.RESULT.value)
-    with_components = dossiers_where(Document.kind != DocumentKind.RESULT.value)
-    reused = dossiers_where(DossierDocument.reused.is_(True))
+    def linked(kind: str) -> object:
+        other = DossierDocument.__table__.alias("other_link")
+        other_doc = Document.__table__.alias("other_doc")
+        return exists().where(
+            other.c.dossier_id == DossierDocument.dossier_id,
+            other.c.document_id == other_doc.c.id,
+            other_doc.c.kind == kind,
+        )
+
+    with_result = count_with(Document.kind == "result")
+    digitised = count_with(Document.kind != "result", linked("result"))
+    reused = count_with(DossierDocument.reused.is_(True))
     return DigitisationStats(
         agency_code=agency_code,
         date_from=date_from,
         date_to=date_to,
-        dossiers_received=received,
-        digitisation=indicator(len(with_result & with_components), received, max_score),
-        electronic_results=indicator(len(with_result), received, max_score),
-        reuse=indicator(len(reused), received, max_score),
+        dossiers_received=int(received),
         max_score=max_score,
+        digitisation=_indicator(digitised, int(received), max_score),
+        electronic_results=_indicator(with_result, int(received), max_score),
+        reuse=_indicator(reused, int(received), max_score),
     )
