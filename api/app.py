@@ -10,7 +10,20 @@ from sqlalchemy import text
 from api.errors import install_vault_handlers
 from api.metrics import record_request
 from api.problems import install_problem_handlers
-from api.routers import batches, documents, dossiers, health, me, portal, stats, webhooks
+from api.routers import (
+    batches,
+    certified,
+    documents,
+    dossiers,
+    health,
+    me,
+    portal,
+    public,
+    receipts,
+    results,
+    stats,
+    webhooks,
+)
 from api.services import Services
 from api.settings import ApiSettings, api_settings
 from api.tokens import TokenVerifier
@@ -73,6 +86,7 @@ def create_app(
     install_problem_handlers(app)
     install_vault_handlers(app)
     app.middleware("http")(record_request)
-    for module in (health, batches, dossiers, documents, me, portal, stats, webhooks):
+    routers = (health, batches, dossiers, documents, me, portal, stats, webhooks, results, receipts, certified, public)
+    for module in routers:
         app.include_router(module.router)
     return app

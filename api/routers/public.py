@@ -1,0 +1,90 @@
+"""The public look-up without login (Kon Tum 2.b.(4)): a dossier's code and completion state only, by dossier
+code or by the receipt's QR payload, and a QR code (PNG or SVG) that opens the dossier's public status page.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api.problems import PROBLEM_RESPONSES, Problem
+from api.services import Services, services
+from core.identifiers import InvalidIdentifier, validate_dossier_code
+from ingest.issuing import has_valid_result
+from ingest.issuing_settings import issuing_settings
+from ingest.qr import PayloadError, decode_receipt
+from vault.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEM_RESPONSES)
+
+Svc = Annotated[Services, Depends(services)]
+STATE_LABELS = {"completed": "Đã có kết quả", "received": "Đang giải quyết"}
+
+
+class PublicStatus(BaseModel):
+    """Only what anyone may see: the code and whether the dossier is completed."""
+
+    code: str
+    state: str = Field(description="completed (a result is stored) or the dossier's processing state")
+    state_vi: str
+    completed: bool
+
+
+def public_status(svc: Services, code: str) -> PublicStatus:
+    try:
+        code = validate_dossier_code(code)
+        dossier = svc.vault.get_dossier(code)
+    except (InvalidIdentifier, NotFound):
+        raise Problem(404, "no such dossier") from None
+    completed = has_valid_result(svc.vault, dossier.code)
+    state = "completed" if completed else str(dossier.status)
+    return PublicStatus(code=dossier.code, state=state, state_vi=STATE_LABELS.get(state, state), completed=completed)
+
+
+@router.get("/dossiers/{code}/status", response_model=PublicStatus, summary="A dossier's completion state")
+def status_by_code(code: str, svc: Svc) -> PublicStatus:
+    return public_status(svc, code)
+
+
+@router.get("/status", response_model=PublicStatus, summary="The completion state, from a receipt's QR payload")
+def status_by_qr(svc: Svc, qr: Annotated[str, Query(min_length=8, max_length=2000)]) -> PublicStatus:
+    try:
+        payload = decode_receipt(qr)
+    except PayloadError as exc:
+        raise Problem(422, f"not a sohoa receipt code: {exc}") from exc
+    return public_status(svc, payload.dossier_code)
+
+
+def status_url(request: Request, code: str) -> str:
+    base = issuing_settings().public_base_url or str(request.base_url)
+    return f"{base.rstrip('/')}/api/v1/public/dossiers/{code}/status"
+
+
+@router.get(
+    "/dossiers/{code}/qr",
+    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+    summary="A QR code (ISO/IEC 18004) holding the URL of the dossier's public status",
+)
+def status_qr(
+    code: str,
+    request: Request,
+    svc: Svc,
+    format_: Annotated[Literal["png", "svg"], Query(alias="format")] = "png",
+) -> Response:
+    import qrcode
+    from qrcode.image.svg import SvgPathImage
+
+    status = public_status(svc, code)
+    data = status_url(request, status.code)
+    buffer = io.BytesIO()
+    if format_ == "svg":
+        qrcode.make(data, image_factory=SvgPathImage, box_size=10, border=4).save(buffer)
+        media = "image/svg+xml"
+    else:
+        qrcode.make(data, box_size=8, border=4).save(buffer)
+        media = "image/png"
+    return Response(buffer.getvalue(), media_type=media, headers={"Cache-Control": "public, max-age=300"})

@@ -1,0 +1,170 @@
+"""Fixtures of the issuing API tests: the real test PKI (certomancer), sohoa's settings pointed at it (TSA, trust
+anchors, the agency's PKCS#12), an in-process app, development tokens, dossiers and sample PDFs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.services import Services
+from api.settings import ApiSettings
+from api.tokens import mint_development_token
+from core.settings import core_settings
+from core.types import Role, SignatureLevel
+from ingest import issuing
+from ingest.issuing_settings import issuing_settings
+from ingest.paperwork_settings import paperwork_settings
+from ingest.pdfdraw import MM, PdfDocument
+from signing.identity import load_pkcs12
+from signing.settings import SigningSettings, signing_settings
+from signing.sign import DocumentSigner
+from signing.trust import TrustSettings
+from tests.support.pki import RunningPki, start_pki
+from vault.records import DossierRecord
+
+AGENCY_NAME = "Ủy ban nhân dân tỉnh Quảng Trị"
+OWNER_ID = "045190001234"
+_agency_numbers = itertools.count(40)
+
+
+def _clear_caches() -> None:
+    signing_settings.cache_clear()
+    issuing_settings.cache_clear()
+    paperwork_settings.cache_clear()
+    if issuing.agency_signer.cache_info().currsize:
+        issuing.agency_signer().close()
+    issuing.agency_signer.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def issuing_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
+    running = start_pki(tmp_path_factory.mktemp("issuing-pki"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="session")
+def issuing_env(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """SOHOA_* settings on the test PKI, for the whole session; caches cleared before and after."""
+    secret = tmp_path_factory.mktemp("secrets") / "agency-p12.txt"
+    secret.write_text(issuing_pki.password, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOHOA_SIGNING_TSA_URL", issuing_pki.tsa_url)
+        patch.setenv("SOHOA_SIGNING_TRUST_DIR", str(issuing_pki.trust_dir))
+        patch.setenv("SOHOA_SIGNING_NETWORK_TIMEOUT", "5")
+        patch.setenv("SOHOA_SIGNING_NETWORK_RETRIES", "1")
+        patch.setenv("SOHOA_ISSUING_AGENCY_P12", str(issuing_pki.identity("agency").p12))
+        patch.setenv("SOHOA_ISSUING_AGENCY_P12_PASSWORD_FILE", str(secret))
+        patch.setenv("SOHOA_ISSUING_AGENCY_NAMES", "{}")
+        _clear_caches()
+        try:
+            yield
+        finally:
+            _clear_caches()
+    _clear_caches()
+
+
+@pytest.fixture
+def agency_code(monkeypatch: pytest.MonkeyPatch, issuing_env: None) -> str:
+    """A fresh agency per test (its statistics and register start empty), named in the settings."""
+    code = f"000.00.{next(_agency_numbers):02d}.H30"
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", f'{{"{code}": "{AGENCY_NAME}"}}')
+    issuing_settings.cache_clear()
+    yield code
+    issuing_settings.cache_clear()
+
+
+@dataclass
+class Api:
+    """The in-process app with helpers for tokens and dossiers."""
+
+    client: TestClient
+    api: ApiSettings
+
+    @property
+    def services(self) -> Services:
+        svc: Services = self.client.app.state.services  # type: ignore[attr-defined]
+        return svc
+
+    def headers(self, role: Role, agency_code: str | None = None, owner_id: str | None = None) -> dict[str, str]:
+        token = mint_development_token(
+            self.api, core_settings(), role=role, subject=f"{role.value}-1", agency_code=agency_code, owner_id=owner_id
+        )
+        return {"Authorization": f"Bearer {token}", "X-Purpose": quote("giải quyết hồ sơ")}
+
+    def dossier(
+        self,
+        agency_code: str,
+        procedure_code: str = "1.011442.000.00.00.H30",
+        received_at: dt.datetime | None = None,
+    ) -> DossierRecord:
+        self.services.vault.ensure_owner(OWNER_ID, "Nguyễn Văn An")
+        record: DossierRecord = self.services.vault.create_dossier(
+            agency_code, procedure_code, OWNER_ID, received_at=received_at
+        )
+        return record
+
+
+@pytest.fixture(scope="session")
+def api_app(issuing_env: None) -> Api:
+    api = ApiSettings()
+    return Api(client=TestClient(create_app(api, core_settings())), api=api)
+
+
+def sample_pdf(title: str, body: str = "Nội dung kết quả giải quyết thủ tục hành chính.") -> bytes:
+    """A one-page A4 PDF with Vietnamese text, as an agency's result or a scan would be."""
+    doc = PdfDocument(title=title, author="tests")
+    page = doc.new_page()
+    page.text(105 * MM, page.height - 90 * MM, title.upper(), "serif-bold", 14, "center")
+    page.text(25 * MM, page.height - 110 * MM, body, "serif", 12)
+    return doc.to_bytes()
+
+
+@pytest.fixture(scope="session")
+def agency_sign(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Sign a PDF at B-T with the test PKI's agency identity (as the agency's own system would)."""
+    settings = SigningSettings(
+        tsa_url=issuing_pki.tsa_url,
+        trust_dir=issuing_pki.trust_dir,
+        font_cache_dir=tmp_path_factory.mktemp("fonts"),
+        network_timeout=5.0,
+        network_retries=1,
+    )
+    identity = load_pkcs12(issuing_pki.identity("agency").p12, issuing_pki.password)
+    trust = TrustSettings(anchors=(issuing_pki.root_cert,), use_configured=False)
+    with DocumentSigner(identity, settings, trust=trust) as signer:
+
+        def sign(pdf: bytes) -> bytes:
+            return signer.sign(pdf, level=SignatureLevel.B_T, reason="Ký ban hành kết quả")
+
+        yield sign
+
+
+@pytest.fixture(scope="session")
+def trust(issuing_pki: RunningPki) -> TrustSettings:
+    return TrustSettings(anchors=(issuing_pki.root_cert,), use_configured=False)
+
+
+def first_page_text(pdf: bytes) -> str:
+    """What `pdftotext` reads on page 1 (stamps included)."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in.pdf"
+        source.write_bytes(pdf)
+        done = subprocess.run(
+            ["pdftotext", "-f", "1", "-l", "1", str(source), "-"], check=True, capture_output=True, timeout=60
+        )
+        return done.stdout.decode("utf-8")

@@ -1,0 +1,179 @@
+"""Electronic results over the real app and the real test PKI: accepted and numbered KQ1, KQ2; unsigned refused
+with the report or sealed by sohoa (TOTAL-PASSED, pdfsig valid); cancelled and corrected results; statistics.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from core.types import Role, Verdict
+from ingest.issuing_settings import issuing_settings
+from signing.trust import TrustSettings
+from signing.validate import validate_pdf
+from tests.api.conftest import Api, first_page_text, sample_pdf
+from tests.signing.pdfsig import pdfsig_intact
+from vault.errors import ReuseRefused
+from vault.reports import digitisation_stats
+
+META = {
+    "type_code": "GPXD",
+    "name": "Giấy phép xây dựng",
+    "number_symbol": "12/GPXD",
+    "issued_at": "2026-11-20",
+    "permanent": True,
+    "scope": "Toàn quốc",
+}
+
+pytestmark = pytest.mark.slow
+
+
+def post_result(api: Api, code: str, agency: str, pdf: bytes, meta: dict[str, object] | None = None) -> object:
+    return api.client.post(
+        f"/api/v1/dossiers/{code}/results",
+        headers=api.headers(Role.HANDLER, agency),
+        files={"file": ("kq.pdf", pdf, "application/pdf")},
+        data={"metadata": json.dumps(meta or META)},
+    )
+
+
+def test_signed_results_are_numbered_and_counted(
+    api_app: Api, agency_code: str, agency_sign: Callable[[bytes], bytes]
+) -> None:
+    dossier = api_app.dossier(agency_code)
+    first = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Giấy phép xây dựng")))
+    assert first.status_code == 201, first.text  # type: ignore[attr-defined]
+    body = first.json()  # type: ignore[attr-defined]
+    assert body["document"]["result_code"] == f"{dossier.code}-KQ1"
+    assert body["document"]["kind"] == "result" and body["document"]["permanent"] is True
+    assert body["document"]["validity_scope"] == "Toàn quốc"
+    assert body["sealed_by_sohoa"] is False and body["report"]["verdict"] == "TOTAL-PASSED"
+    second = post_result(
+        api_app, dossier.code, agency_code, agency_sign(sample_pdf("Quyết định")), {**META, "name": "Quyết định"}
+    )
+    assert second.json()["document"]["result_code"] == f"{dossier.code}-KQ2"  # type: ignore[attr-defined]
+
+    # linked to the dossier, in the owner's vault; the dossier now has an electronic result
+    listed = api_app.client.get(f"/api/v1/dossiers/{dossier.code}", headers=api_app.headers(Role.HANDLER, agency_code))
+    codes = {d["document"]["result_code"] for d in listed.json()["documents"]}
+    assert codes == {f"{dossier.code}-KQ1", f"{dossier.code}-KQ2"}
+    other = api_app.dossier(agency_code)
+    with api_app.services.sessions() as session:
+        stats = digitisation_stats(session, agency_code, None, None)
+    assert (stats.electronic_results.numerator, stats.electronic_results.denominator) == (1, 2), other.code
+
+
+def test_unsigned_result_is_refused_with_the_report(api_app: Api, agency_code: str) -> None:
+    dossier = api_app.dossier(agency_code)
+    response = post_result(api_app, dossier.code, agency_code, sample_pdf("Giấy phép chưa ký"))
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
+    assert "no signature" in body["detail"]
+    assert body["report"]["verdict"] == "INDETERMINATE" and body["report"]["signatures"] == []
+    assert api_app.services.vault.dossier_documents(dossier.code) == []  # nothing half-written
+    bad = post_result(api_app, dossier.code, agency_code, b"%PDF-1.7 nothing", {**META, "permanent": False})
+    assert bad.status_code == 422 and "valid_until" in bad.json()["detail"]  # type: ignore[attr-defined]
+
+
+def test_tampered_result_is_refused(api_app: Api, agency_code: str, agency_sign: Callable[[bytes], bytes]) -> None:
+    dossier = api_app.dossier(agency_code)
+    signed = bytearray(agency_sign(sample_pdf("Giấy phép bị sửa")))
+    where = signed.index(b"/MediaBox")
+    signed[where + 1 : where + 2] = b"m"  # one byte of the signed revision changed
+    response = post_result(api_app, dossier.code, agency_code, bytes(signed))
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert response.json()["report"]["verdict"] == "TOTAL-FAILED"  # type: ignore[attr-defined]
+
+
+def test_unsigned_result_is_sealed_when_allowed(
+    api_app: Api, agency_code: str, trust: TrustSettings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SOHOA_ISSUING_SEAL_UNSIGNED_RESULTS", "true")
+    issuing_settings.cache_clear()
+    dossier = api_app.dossier(agency_code)
+    response = post_result(api_app, dossier.code, agency_code, sample_pdf("Giấy phép đóng dấu"))
+    assert response.status_code == 201, response.text  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert body["sealed_by_sohoa"] is True and body["document"]["signature_verdict"] == "TOTAL-PASSED"
+    content = api_app.client.get(
+        f"/api/v1/documents/{body['document']['id']}/content", headers=api_app.headers(Role.HANDLER, agency_code)
+    ).content
+    report = validate_pdf(content, trust)
+    assert report.verdict is Verdict.TOTAL_PASSED
+    assert report.signatures[0].pades_level is not None and report.signatures[0].pades_level.value == "B-LTA"
+    assert "Quảng Trị" in report.signatures[0].signer_subject
+    stored = tmp_path / "sealed.pdf"
+    stored.write_bytes(content)
+    assert pdfsig_intact(stored) == [True]
+    assert "Thời gian ký" in first_page_text(content)  # the agency stamp's text, top-right of page 1
+
+
+def test_cancelled_result_is_readable_and_not_reusable(
+    api_app: Api, agency_code: str, agency_sign: Callable[[bytes], bytes]
+) -> None:
+    dossier = api_app.dossier(agency_code)
+    handler = api_app.headers(Role.HANDLER, agency_code)
+    created = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Giấy phép sẽ hủy")))
+    doc_id = created.json()["document"]["id"]  # type: ignore[attr-defined]
+    cancelled = api_app.client.post(
+        f"/api/v1/documents/{doc_id}/cancel", headers=handler, json={"reason": "Cấp sai đối tượng"}
+    )
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    again = api_app.client.post(f"/api/v1/documents/{doc_id}/cancel", headers=handler, json={"reason": "lần hai"})
+    assert again.status_code == 409
+    record = api_app.client.get(f"/api/v1/documents/{doc_id}", headers=handler).json()
+    assert record["status"] == "cancelled" and record["status_reason"] == "Cấp sai đối tượng"
+    content = api_app.client.get(f"/api/v1/documents/{doc_id}/content", headers=handler)
+    assert content.status_code == 200 and content.content.startswith(b"%PDF")
+    later = api_app.dossier(agency_code)
+    citizen = api_app.headers(Role.CITIZEN, owner_id="045190001234")
+    reuse = api_app.client.post(
+        f"/api/v1/me/dossiers/{later.code}/attachments", headers=citizen, json={"document_id": doc_id}
+    )
+    assert reuse.status_code == 409, reuse.text
+    with pytest.raises(ReuseRefused):
+        api_app.services.vault.attach(later.code, doc_id, "Giấy phép", api_app_actor(agency_code))
+    # another agency's handler cannot cancel it (it cannot even see it)
+    stranger = api_app.client.post(
+        f"/api/v1/documents/{doc_id}/cancel",
+        headers=api_app.headers(Role.HANDLER, "000.00.99.H30"),
+        json={"reason": "không có quyền"},
+    )
+    assert stranger.status_code == 404
+
+
+def test_corrected_result_is_a_new_version(
+    api_app: Api, agency_code: str, agency_sign: Callable[[bytes], bytes]
+) -> None:
+    dossier = api_app.dossier(agency_code)
+    handler = api_app.headers(Role.HANDLER, agency_code)
+    created = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Giấy phép có lỗi")))
+    original = created.json()["document"]  # type: ignore[attr-defined]
+    corrected_pdf = agency_sign(sample_pdf("Giấy phép đã đính chính"))
+    response = api_app.client.post(
+        f"/api/v1/documents/{original['id']}/correction",
+        headers=handler,
+        files={"file": ("kq.pdf", corrected_pdf, "application/pdf")},
+    )
+    assert response.status_code == 200, response.text
+    document = response.json()["document"]
+    assert document["id"] == original["id"] and document["result_code"] == original["result_code"]
+    assert document["current_version"] == 2 and document["sha256"] != original["sha256"]
+    versions = api_app.services.vault.document_versions(original["id"], api_app_actor(agency_code))
+    assert [v.number for v in versions] == [1, 2] and versions[0].superseded_at is not None
+    unsigned = api_app.client.post(
+        f"/api/v1/documents/{original['id']}/correction",
+        headers=handler,
+        files={"file": ("kq.pdf", sample_pdf("Không ký"), "application/pdf")},
+    )
+    assert unsigned.status_code == 422 and unsigned.json()["report"]["verdict"] == "INDETERMINATE"
+
+
+def api_app_actor(agency_code: str) -> object:
+    from core.types import Actor
+
+    return Actor(subject="handler-1", role=Role.HANDLER, agency_code=agency_code, purpose="giải quyết hồ sơ")
