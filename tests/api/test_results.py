@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core.types import Role, Verdict
+from core.types import Actor, Role, Verdict
 from ingest.issuing_settings import issuing_settings
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
@@ -173,7 +173,5 @@ def test_corrected_result_is_a_new_version(
     assert unsigned.status_code == 422 and unsigned.json()["report"]["verdict"] == "INDETERMINATE"
 
 
-def api_app_actor(agency_code: str) -> object:
-    from core.types import Actor
-
+def api_app_actor(agency_code: str) -> Actor:
     return Actor(subject="handler-1", role=Role.HANDLER, agency_code=agency_code, purpose="giải quyết hồ sơ")

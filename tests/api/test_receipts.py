@@ -1,0 +1,113 @@
+"""The receipt and appointment slip over the real app: its QR read back with OpenCV from a pdftoppm render holds
+the expected fields; appointments follow the working calendar (Friday 16:50, a public holiday, a make-up Saturday).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from core.timezone import VN_TZ
+from core.types import Role
+from ingest.qr import RECEIPT_PAPER_NAME, decode_receipt
+from tests.api.conftest import OWNER_ID, Api
+
+EIGHT_HOURS = "1.000001.000.00.00.H30"  # the shipped example procedure of 8 working hours
+
+
+def vn(*parts: int) -> dt.datetime:
+    return dt.datetime(*parts, tzinfo=VN_TZ)
+
+
+def render_first_page(pdf: bytes, dpi: int = 150) -> np.ndarray:
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "receipt.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-gray", str(source), str(Path(folder) / "p")],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        (page,) = sorted(Path(folder).glob("p-*"))
+        image = cv2.imread(str(page), cv2.IMREAD_GRAYSCALE)
+        assert image is not None
+        return image
+
+
+def test_receipt_qr_holds_the_expected_fields(api_app: Api, agency_code: str) -> None:
+    dossier = api_app.dossier(agency_code, EIGHT_HOURS, received_at=vn(2026, 3, 6, 16, 50))  # a Friday
+    response = api_app.client.get(
+        f"/api/v1/dossiers/{dossier.code}/receipt", headers=api_app.headers(Role.HANDLER, agency_code)
+    )
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    page = render_first_page(response.content)
+    text, corners, _ = cv2.QRCodeDetectorAruco().detectAndDecode(page)
+    assert text, "OpenCV found no QR code on the receipt"
+    height, width = page.shape
+    xs, ys = corners.reshape(-1, 2)[:, 0], corners.reshape(-1, 2)[:, 1]
+    assert xs.max() < width / 2 and ys.max() < height / 3  # top-left
+    payload = decode_receipt(text)
+    assert payload.dossier_code == dossier.code
+    assert payload.procedure_code == EIGHT_HOURS
+    assert payload.owner_id == OWNER_ID[:3] + "******" + OWNER_ID[-3:]
+    assert payload.paper_name == RECEIPT_PAPER_NAME and payload.issuing_system == "sohoa"
+    assert payload.issued_at == vn(2026, 3, 6, 16, 50)
+    # 10 min on Friday, 450 on Monday, 20 on Tuesday: deadline Tue 07:50, appointment at the next session
+    assert payload.appointment_at == vn(2026, 3, 10, 13, 30)
+
+    # the handlers' look-up accepts the same payload; the caller must see the dossier
+    handler = api_app.headers(Role.HANDLER, agency_code)
+    found = api_app.client.post("/api/v1/receipts/lookup", headers=handler, json={"qr": text})
+    assert found.status_code == 200
+    assert found.json()["dossier_code"] == dossier.code and found.json()["completed"] is False
+    foreign = api_app.client.post(
+        "/api/v1/receipts/lookup", headers=api_app.headers(Role.HANDLER, "000.00.97.H30"), json={"qr": text}
+    )
+    assert foreign.status_code == 404
+    garbage = api_app.client.post("/api/v1/receipts/lookup", headers=handler, json={"qr": "SOHOA1|X|d=1"})
+    assert garbage.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("received", "counted_from", "appointment"),
+    [
+        # Friday 16:50, 8 working hours (7 h 30 a day): deadline Tuesday 07:50, appointment Tuesday afternoon
+        (vn(2026, 3, 6, 16, 50), vn(2026, 3, 6, 16, 50), vn(2026, 3, 10, 13, 30)),
+        # Tuesday 1 September 2026 is a public holiday (and the 2nd): counting starts Thursday 07:30
+        (vn(2026, 9, 1, 10, 0), vn(2026, 9, 3, 7, 30), vn(2026, 9, 4, 13, 30)),
+        # Saturday 22 August 2026 is a make-up working day: it counts, the appointment is Monday afternoon
+        (vn(2026, 8, 21, 16, 50), vn(2026, 8, 21, 16, 50), vn(2026, 8, 24, 13, 30)),
+    ],
+)
+def test_appointment_follows_the_working_calendar(
+    api_app: Api, agency_code: str, received: dt.datetime, counted_from: dt.datetime, appointment: dt.datetime
+) -> None:
+    dossier = api_app.dossier(agency_code, EIGHT_HOURS, received_at=received)
+    response = api_app.client.get(
+        f"/api/v1/dossiers/{dossier.code}/receipt?format=json", headers=api_app.headers(Role.HANDLER, agency_code)
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert dt.datetime.fromisoformat(body["counted_from"]) == counted_from
+    assert dt.datetime.fromisoformat(body["appointment_at"]) == appointment
+    assert body["processing_time"] == "8 giờ làm việc"
+    assert decode_receipt(body["qr_payload"]).appointment_at == appointment
+
+
+def test_receipt_needs_a_known_procedure_and_a_visible_dossier(api_app: Api, agency_code: str) -> None:
+    unknown = api_app.dossier(agency_code, "1.099999.000.00.00.H30", received_at=vn(2026, 3, 6, 9, 0))
+    handler = api_app.headers(Role.HANDLER, agency_code)
+    response = api_app.client.get(f"/api/v1/dossiers/{unknown.code}/receipt", headers=handler)
+    assert response.status_code == 409 and "procedure table" in response.json()["detail"]
+    owner = api_app.headers(Role.CITIZEN, owner_id=OWNER_ID)
+    known = api_app.dossier(agency_code, EIGHT_HOURS, received_at=vn(2026, 3, 6, 9, 0))
+    assert api_app.client.get(f"/api/v1/dossiers/{known.code}/receipt", headers=owner).status_code == 200
+    other = api_app.headers(Role.CITIZEN, owner_id="045190009876")
+    assert api_app.client.get(f"/api/v1/dossiers/{known.code}/receipt", headers=other).status_code == 404
