@@ -1,7 +1,7 @@
 """`sohoa ocr`: scanned pages of one document in, a searchable PDF/A out, with a report and a text sidecar.
 
 Exit 0 when done, 2 on unusable input (the message names the file and the reason), 3 when the PDF was made but
-some pages need a rescan (listed in the report).
+some pages need a rescan (listed in the report), 1 when the OCR engine itself failed (not installed, crashed).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import typer
 if TYPE_CHECKING:
     from ocr.models import OcrResult
 
+EXIT_ENGINE = 1
 EXIT_UNUSABLE = 2
 EXIT_RESCAN = 3
 
@@ -69,10 +70,12 @@ def _run(
     drop_blank: bool,
     title: str,
 ) -> int:
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from core.types import DocumentInfo
     from ocr.document import ocr_document
+    from ocr.engine import EngineFailed
     from ocr.errors import UnusableInput
     from ocr.models import OcrOptions, PageProgress
 
@@ -80,9 +83,8 @@ def _run(
     options = OcrOptions.from_settings(lang=lang)
     info = DocumentInfo(title=title or output.stem)
     show = sys.stderr.isatty()
-    with Progress(
-        TextColumn("OCR"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), disable=not show, transient=True
-    ) as bar:
+    columns = (TextColumn("OCR"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=not show, transient=True) as bar:
         task = bar.add_task("pages", total=None)
 
         def progress(event: PageProgress) -> None:
@@ -93,6 +95,9 @@ def _run(
         except UnusableInput as exc:
             typer.echo(f"sohoa ocr: unusable input {exc.path}: {exc.reason}", err=True)
             return EXIT_UNUSABLE
+        except EngineFailed as exc:
+            typer.echo(f"sohoa ocr: {exc}", err=True)
+            return EXIT_ENGINE
     _write_atomic(output, result.pdf)
     if sidecar is not None:
         _write_atomic(sidecar, result.text.encode("utf-8"))

@@ -7,10 +7,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from core.types import DocumentInfo, PageIssue, PageVerdict
+from core.types import DocumentInfo, PageIssue
 from ocr.fields import extract_fields
 from ocr.inputs import load_pages
 from ocr.models import OcrOptions, OcrResult, PageImage, PageProgress, PageResult
@@ -88,22 +89,20 @@ def ocr_document(
 ) -> OcrResult:
     """Inputs (pages of one document, in order) to a searchable PDF/A and its text, sidecar, issues and fields.
 
-    Raises `ocr.errors.UnusableInput` before any page is processed when an input cannot be used.
+    Raises `ocr.errors.UnusableInput` before any page is processed when an input cannot be used, and
+    `ocr.engine.EngineFailed` when the OCR engine fails on a page. Page numbers in issues are 1-based places
+    in the input order (dropped blank pages keep their number, so the station finds the sheet).
     """
     info = info or DocumentInfo()
     options = options or OcrOptions.from_settings()
     pages = load_pages([Path(p) for p in paths])
     results = run_pages(pages, options, progress, jobs)
-    if drop_blank and not all(r.blank for r in results):
-        from dataclasses import replace
-
+    if drop_blank and not all(r.blank for r in results):  # a PDF needs one page: all blank keeps them all
         results = [replace(r, dropped=True) if r.blank else r for r in results]
     issues: list[PageIssue] = [issue for r in results for issue in r.issues()]
     pdf = assemble_pdf(results, info)
     kept = [r for r in results if not r.dropped]
     text = "\f".join(r.text for r in kept)
-    if any(i.verdict == PageVerdict.BLANK for i in issues) and drop_blank:
-        issues = [i for i in issues]
     return OcrResult(
         pdf=pdf,
         text=text,

@@ -4,6 +4,7 @@ flatten for OCR, one engine call, archival image; returns a picklable `PageResul
 
 from __future__ import annotations
 
+from core.types import PageVerdict
 from ocr.archive import encode_archival
 from ocr.cleanup import ANALYSIS_DPI, dark_border_box, flatten, ink_mask, ocr_grey, reduce
 from ocr.engine import get_engine
@@ -32,7 +33,7 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     words: list[Word] = []
     mean_conf = 0.0
     orientation = None
-    if not verdicts or verdicts[-1][0] != "blank":
+    if not any(verdict == PageVerdict.BLANK for verdict, _ in verdicts):
         verdicts += exposure_verdicts(small, mask, options)
         orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout)
         fill = paper_colour(image, dpi)

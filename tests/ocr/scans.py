@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from bench.synthetic import Degradation, SyntheticPage, make_page
 from ocr.document import run_pages
 from ocr.inputs import load_pages
@@ -22,6 +24,7 @@ CASES: dict[str, tuple[Degradation, int]] = {
     "skew4": (Degradation(skew=4.0, noise=6, blur=0.5, shadow=0.25, border=True, stamp=True, jpeg_quality=80), 300),
     "blank": (Degradation(blank=True, noise=6, jpeg_quality=80), 300),
     "lowres": (Degradation(noise=3, jpeg_quality=90), 150),
+    "bilevel": (Degradation(), 300),  # written as a CCITT G4 TIFF of the clean render
 }
 
 
@@ -40,6 +43,11 @@ def build_cases(scan_dir: Path) -> dict[str, Case]:
     }
     paths = {}
     for name, page in synthetic.items():
+        if name == "bilevel":
+            paths[name] = scan_dir / f"{name}.tif"
+            bits = Image.fromarray(page.clean).convert("L").point(lambda v: 255 if v > 140 else 0).convert("1")
+            bits.save(paths[name], compression="group4", dpi=(page.dpi, page.dpi))
+            continue
         paths[name] = scan_dir / f"{name}.jpg"
         paths[name].write_bytes(page.degraded_jpeg())
     results = run_pages(load_pages(list(paths.values())), OcrOptions(lang="vie+eng"), jobs=2)

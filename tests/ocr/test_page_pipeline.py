@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 from rapidfuzz.distance import Levenshtein
 
@@ -82,3 +84,14 @@ def test_words_carry_boxes_and_confidences(cases: dict[str, Case]) -> None:
     assert len(words) > 50
     assert all(w.width > 0 and w.height > 0 and 0 <= w.conf <= 100 for w in words)
     assert cases["clean"].result.mean_confidence > 80
+
+
+def test_bilevel_g4_page_stays_bilevel(cases: dict[str, Case]) -> None:
+    case = cases["bilevel"]
+    assert case.result.image.fmt == "bilevel" and case.result.image.colour == "bilevel"
+    assert cer(case.synthetic.truth, case.result.text) < 0.03
+
+
+def test_page_result_is_picklable(cases: dict[str, Case]) -> None:
+    result = cases["skew4"].result
+    assert pickle.loads(pickle.dumps(result)) == result

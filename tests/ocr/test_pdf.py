@@ -108,3 +108,12 @@ def test_text_layer_words_sit_on_the_image_words(pdf_path: Path, cases: dict[str
             for w in words
         )
     assert placed == len(found)
+
+
+def test_bilevel_page_is_a_one_bit_image(cases: dict[str, Case], tmp_path: Path) -> None:
+    path = tmp_path / "bilevel.pdf"
+    path.write_bytes(assemble_pdf([cases["bilevel"].result], INFO))
+    assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True, check=False).returncode == 0
+    (row,) = [line.split() for line in run("pdfimages", "-list", str(path)).splitlines()[2:]]
+    assert (row[5], row[7], int(row[12])) == ("gray", "1", 300)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in run("pdftotext", "-raw", str(path), "-")
