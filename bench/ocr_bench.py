@@ -35,6 +35,7 @@ class Run:
     cpu: float
     peak_rss_mb: float
     cer: float
+    cer_text_pages: float
     bytes_per_page: float | None
 
     @property
@@ -80,6 +81,12 @@ def cer(truths: list[str], outputs: list[str]) -> float:
     return edits / max(1, sum(len(normalise_text(t)) for t in truths))
 
 
+def cer_pair(truths: list[str], outputs: list[str]) -> tuple[float, float]:
+    """CER over all pages, and over the pages that have text (what a blank page's invented text costs aside)."""
+    text_pages = [(t, o) for t, o in zip(truths, outputs, strict=True) if t.strip()]
+    return cer(truths, outputs), cer([t for t, _ in text_pages], [o for _, o in text_pages])
+
+
 def pdf_pages_text(pdf: Path, pages: int) -> list[str]:
     text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True)
     parts = text.stdout.decode("utf-8").split("\f")
@@ -89,14 +96,9 @@ def pdf_pages_text(pdf: Path, pages: int) -> list[str]:
 def run_pdf_tool(name: str, command: list[str], out: Path, truths: list[str]) -> Run:
     stats = measured(command)
     n = len(truths)
+    all_pages, text_pages = cer_pair(truths, pdf_pages_text(out, n))
     return Run(
-        name,
-        n,
-        stats["wall"],
-        stats["cpu"],
-        stats["peak_rss_mb"],
-        cer(truths, pdf_pages_text(out, n)),
-        out.stat().st_size / n,
+        name, n, stats["wall"], stats["cpu"], stats["peak_rss_mb"], all_pages, text_pages, out.stat().st_size / n
     )
 
 
@@ -105,17 +107,21 @@ def run_raw(name: str, images: list[Path], out_dir: Path, jobs: int, truths: lis
         [sys.executable, "-m", "bench.ocr_tools", "raw", str(jobs), "vie", str(out_dir), *map(str, images)]
     )
     texts = [(out_dir / f"{image.stem}.txt").read_text(encoding="utf-8") for image in images]
-    return Run(name, len(images), stats["wall"], stats["cpu"], stats["peak_rss_mb"], cer(truths, texts), None)
+    all_pages, text_pages = cer_pair(truths, texts)
+    return Run(name, len(images), stats["wall"], stats["cpu"], stats["peak_rss_mb"], all_pages, text_pages, None)
 
 
 def table(runs: list[Run]) -> str:
-    head = f"{'run':<34} {'pages/min':>9} {'CPU s/page':>10} {'peak RSS MB':>11} {'CER':>7} {'bytes/page':>11}"
+    head = (
+        f"{'run':<38} {'pages/min':>9} {'CPU s/page':>10} {'peak RSS MB':>11} {'CER':>7} "
+        f"{'CER text pages':>14} {'bytes/page':>11}"
+    )
     rows = [head, "-" * len(head)]
     for r in runs:
         size = f"{r.bytes_per_page:,.0f}" if r.bytes_per_page is not None else "-"
         rows.append(
-            f"{r.name:<34} {r.pages_per_min:>9.1f} {r.cpu_per_page:>10.2f} {r.peak_rss_mb:>11.0f} "
-            f"{r.cer:>7.2%} {size:>11}"
+            f"{r.name:<38} {r.pages_per_min:>9.1f} {r.cpu_per_page:>10.2f} {r.peak_rss_mb:>11.0f} "
+            f"{r.cer:>7.2%} {r.cer_text_pages:>14.2%} {size:>11}"
         )
     return "\n".join(rows)
 
