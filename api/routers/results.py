@@ -95,12 +95,14 @@ async def post_result(
     code: str,
     actor: Handler,
     svc: Svc,
-    file: Annotated[UploadFile, File(description="The result PDF, signed by the agency")],
-    metadata: Annotated[str, Form(description=METADATA_HELP)],
+    file: Annotated[UploadFile | None, File(description="The result PDF, signed by the agency")] = None,
+    metadata: Annotated[str | None, Form(description=METADATA_HELP)] = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> ResultOut | JSONResponse:
-    dossier = visible_dossier(svc, code, actor)
+    dossier = visible_dossier(svc, code, actor)  # before the body: a foreign dossier is a 404 whatever is sent
     _agency_handler(actor, dossier.agency_code)
+    if file is None or metadata is None:
+        raise Problem(422, "send the result PDF as `file` and its `metadata` (multipart/form-data)")
     fields = parse_fields(metadata)
     pdf = await read_pdf(file, svc)
     try:
@@ -123,7 +125,7 @@ async def post_correction(
     document_id: str,
     actor: Handler,
     svc: Svc,
-    file: Annotated[UploadFile, File(description="The corrected result PDF, signed by the agency")],
+    file: Annotated[UploadFile | None, File(description="The corrected result PDF, signed by the agency")] = None,
 ) -> ResultOut | JSONResponse:
     record = svc.vault.get_document(document_id, actor)
     if record.kind is not DocumentKind.RESULT or not record.source_dossier_code:
@@ -132,6 +134,8 @@ async def post_correction(
         raise Problem(409, f"the result is {record.status}: store a new result instead")
     dossier = visible_dossier(svc, record.source_dossier_code, actor)
     _agency_handler(actor, dossier.agency_code)
+    if file is None:
+        raise Problem(422, "send the corrected result PDF as `file` (multipart/form-data)")
     pdf = await read_pdf(file, svc)
     try:
         issued = await run_in_threadpool(correct_result, svc.vault, record, dossier.agency_code, pdf, actor)
