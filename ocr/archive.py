@@ -1,4 +1,4 @@
-"""Encoding of the archival page image that goes into the PDF: JPEG for colour and grey, 1-bit for bilevel.
+"""Encoding of the archival page image that goes into the PDF: JPEG for colour and grey, CCITT G4 for bilevel.
 
 An original JPEG that cleanup left untouched is passed through byte for byte (no generation loss); a page that
 was turned, deskewed or cropped is re-encoded after a 3x3 median that removes sensor noise (and many bytes).
@@ -6,10 +6,15 @@ was turned, deskewed or cropped is re-encoded after a 3x3 median that removes se
 
 from __future__ import annotations
 
+import io
+
 import cv2
 import numpy as np
+from PIL import Image
 
 from ocr.models import ArchivalImage, PageImage
+
+PHOTOMETRIC, STRIP_OFFSETS, ROWS_PER_STRIP, STRIP_BYTE_COUNTS = 262, 273, 278, 279
 
 
 def encode_archival(
@@ -17,6 +22,9 @@ def encode_archival(
 ) -> ArchivalImage:
     height, width = image.shape[:2]
     if page.mode == "1":
+        g4 = ccitt_g4(image)
+        if g4 is not None:
+            return ArchivalImage(g4, "ccitt", width, height, "bilevel", dpi)
         bits = np.packbits(image >= 128, axis=1)  # 1 = white with /Decode default for /DeviceGray 1-bit
         return ArchivalImage(bits.tobytes(), "bilevel", width, height, "bilevel", dpi)
     colour = "gray" if image.ndim == 2 else "rgb"
@@ -28,3 +36,19 @@ def encode_archival(
     if not ok:
         raise RuntimeError("JPEG encoding of the page image failed")
     return ArchivalImage(encoded.tobytes(), "jpeg", width, height, colour, dpi)
+
+
+def ccitt_g4(image: np.ndarray) -> bytes | None:
+    """CCITT G4 data of a bilevel image (0 = black), for a /CCITTFaxDecode stream with /BlackIs1 true.
+
+    Pillow (libtiff) writes a one-strip G4 TIFF; its strip is the PDF stream's data. None if the TIFF is not
+    laid out as expected (then the caller falls back to Flate).
+    """
+    height = image.shape[0]
+    out = io.BytesIO()
+    Image.fromarray(image).convert("1").save(out, "TIFF", compression="group4", tiffinfo={ROWS_PER_STRIP: height})
+    tags = Image.open(io.BytesIO(out.getvalue())).tag_v2
+    offsets, counts = tags.get(STRIP_OFFSETS), tags.get(STRIP_BYTE_COUNTS)
+    if tags.get(PHOTOMETRIC) != 1 or not offsets or len(offsets) != 1 or not counts:
+        return None
+    return out.getvalue()[offsets[0] : offsets[0] + counts[0]]

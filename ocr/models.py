@@ -91,7 +91,8 @@ class Word:
 class ArchivalImage:
     """The page image as it goes into the PDF: encoded bytes and how to declare them.
 
-    `fmt` is "jpeg" (DCTDecode, passed through as is) or "bilevel" (1-bit raw rows, Flate-compressed by pikepdf);
+    `fmt` is "jpeg" (DCTDecode, passed through as is), "ccitt" (CCITT G4 data, black is 1) or "bilevel" (1-bit
+    rows, 1 = white, Flate-compressed);
     `colour` is "rgb", "gray" or "bilevel".
     """
 

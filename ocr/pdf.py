@@ -73,6 +73,12 @@ def _image(pdf: pikepdf.Pdf, image: ArchivalImage) -> Stream:
         stream[Name.Filter] = Name.DCTDecode
         stream[Name.BitsPerComponent] = 8
         stream[Name.ColorSpace] = Name.DeviceRGB if image.colour == "rgb" else Name.DeviceGray
+    elif image.fmt == "ccitt":
+        stream = Stream(pdf, image.data)
+        stream[Name.Filter] = Name.CCITTFaxDecode
+        stream[Name.DecodeParms] = Dictionary(K=-1, Columns=image.width, Rows=image.height, BlackIs1=True)
+        stream[Name.BitsPerComponent] = 1
+        stream[Name.ColorSpace] = Name.DeviceGray
     else:
         stream = Stream(pdf, zlib.compress(image.data, 6))
         stream[Name.Filter] = Name.FlateDecode

@@ -88,7 +88,7 @@ def test_words_carry_boxes_and_confidences(cases: dict[str, Case]) -> None:
 
 def test_bilevel_g4_page_stays_bilevel(cases: dict[str, Case]) -> None:
     case = cases["bilevel"]
-    assert case.result.image.fmt == "bilevel" and case.result.image.colour == "bilevel"
+    assert case.result.image.fmt == "ccitt" and case.result.image.colour == "bilevel"
     assert cer(case.synthetic.truth, case.result.text) < 0.03
 
 

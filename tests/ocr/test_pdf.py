@@ -9,8 +9,10 @@ import unicodedata
 from html import unescape as html_unescape
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 import pytest
+from PIL import Image
 
 from core.types import DocumentInfo
 from ocr.pdf import assemble_pdf
@@ -115,5 +117,9 @@ def test_bilevel_page_is_a_one_bit_image(cases: dict[str, Case], tmp_path: Path)
     path.write_bytes(assemble_pdf([cases["bilevel"].result], INFO))
     assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True, check=False).returncode == 0
     (row,) = [line.split() for line in run("pdfimages", "-list", str(path)).splitlines()[2:]]
-    assert (row[5], row[7], int(row[12])) == ("gray", "1", 300)
+    assert (row[5], row[7], row[8], int(row[12])) == ("gray", "1", "ccitt", 300)
+    subprocess.run(["pdftoppm", "-gray", "-r", "75", "-singlefile", str(path), str(tmp_path / "page")], check=True)
+    rendered = np.asarray(Image.open(tmp_path / "page.pgm"))
+    assert np.median(rendered) == 255  # white paper, black text: not inverted
+    assert rendered.min() == 0
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in run("pdftotext", "-raw", str(path), "-")
