@@ -10,7 +10,7 @@ import io
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, TiffImagePlugin
 
 from ocr.models import ArchivalImage, PageImage
 
@@ -47,7 +47,10 @@ def ccitt_g4(image: np.ndarray) -> bytes | None:
     height = image.shape[0]
     out = io.BytesIO()
     Image.fromarray(image).convert("1").save(out, "TIFF", compression="group4", tiffinfo={ROWS_PER_STRIP: height})
-    tags = Image.open(io.BytesIO(out.getvalue())).tag_v2
+    tiff = Image.open(io.BytesIO(out.getvalue()))
+    if not isinstance(tiff, TiffImagePlugin.TiffImageFile):
+        return None
+    tags = tiff.tag_v2
     offsets, counts = tags.get(STRIP_OFFSETS), tags.get(STRIP_BYTE_COUNTS)
     if tags.get(PHOTOMETRIC) != 1 or not offsets or len(offsets) != 1 or not counts:
         return None
