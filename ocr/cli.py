@@ -70,6 +70,7 @@ def _run(
     drop_blank: bool,
     title: str,
 ) -> int:
+    logging.getLogger("pikepdf").setLevel(logging.WARNING)  # its import-time info line is noise here
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -79,7 +80,6 @@ def _run(
     from ocr.errors import UnusableInput
     from ocr.models import OcrOptions, PageProgress
 
-    logging.getLogger("pikepdf").setLevel(logging.WARNING)
     options = OcrOptions.from_settings(lang=lang)
     info = DocumentInfo(title=title or output.stem)
     show = sys.stderr.isatty()

@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from core.logging import get_logger
 from core.types import DocumentInfo, PageIssue
 from ocr.fields import extract_fields
 from ocr.inputs import load_pages
@@ -20,6 +21,7 @@ from ocr.pdf import assemble_pdf
 from ocr.settings import ocr_settings
 
 Progress = Callable[[PageProgress], None]
+log = get_logger(__name__)
 
 
 def _limit_threads() -> None:
@@ -40,6 +42,16 @@ def run_pages(
 
     def finished(result: PageResult) -> None:
         results[result.number] = result
+        log.info(
+            "ocr.page",
+            page=result.number,
+            of=len(pages),
+            rotation=result.cleanup.rotation,
+            orientation_by=result.cleanup.rotation_method,
+            skew=result.cleanup.skew,
+            confidence=result.mean_confidence,
+            verdicts=[str(v) for v, _ in result.verdicts],
+        )
         if progress:
             progress(PageProgress(len(results), len(pages), result.number, tuple(v for v, _ in result.verdicts)))
 
