@@ -1,8 +1,7 @@
 """What the agency issues into the owner's vault: electronic results (signatures checked against the trust anchors,
 or sealed by sohoa at B-LTA when allowed), certified electronic copies from originals, and the dossier receipt.
 
-Public: `check_result`, `seal_result`, `certify_scan`, `issue_result`, `correct_result`, `issue_certified_copy`,
-`dossier_receipt`, `agency_identity`, `agency_signer`, `notify`. See docs/results.md.
+See docs/results.md for the public functions and how the API and the batch path call them.
 """
 
 from __future__ import annotations
@@ -263,6 +262,58 @@ def notify(event: str, agency_code: str, payload: dict[str, Any]) -> None:
 
 
 # -- certified copies -------------------------------------------------------------------------------------
+def certify_with_number(
+    sessions: sessionmaker[Session],
+    dossier: DossierRecord,
+    pdf: bytes,
+    certified_by: str,
+    *,
+    when: dt.datetime | None = None,
+    settings: IssuingSettings | None = None,
+) -> tuple[bytes, RegisterLine]:
+    """Take the next number of the dossier agency's register (committed first, so never handed out twice) and
+    certify the scan with it. The batch path calls this, stores the PDF, then `register_copy`."""
+    settings = settings or issuing_settings()
+    when = when or now_vn()
+    with sessions.begin() as session:
+        line = take_number(
+            session,
+            agency_code=dossier.agency_code,
+            dossier_code=dossier.code,
+            certified_by=certified_by,
+            when=when,
+            label_format=settings.certification_number_format,
+        )
+    return certify_scan(pdf, settings.agency_name(dossier.agency_code), line.label, when), line
+
+
+def register_copy(sessions: sessionmaker[Session], line: RegisterLine, document_id: str) -> None:
+    """Write the stored copy's document id on its register line."""
+    with sessions.begin() as session:
+        record_copy(session, line.id, document_id)
+
+
+def certified_copy_document(
+    dossier: DossierRecord, line: RegisterLine, name: str, type_code: str | None, certified_by: str
+) -> NewDocument:
+    """The catalogue record of a certified copy: kind, register number as its number/symbol, the dossier."""
+    return NewDocument(
+        owner_id=dossier.owner_id,
+        name=name,
+        kind=DocumentKind.CERTIFIED_COPY,
+        type_code=type_code,
+        number_symbol=line.label,
+        issuing_agency_code=dossier.agency_code,
+        issue_date=now_vn().date(),
+        permanent=True,
+        source_dossier_code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        component_name=name,
+        digitised_by=certified_by,
+        digitised_at=now_vn(),
+    )
+
+
 def issue_certified_copy(
     vault: Any,
     sessions: sessionmaker[Session],
@@ -277,37 +328,10 @@ def issue_certified_copy(
 ) -> IssuedCopy:
     """Number the copy in the agency's yearly register, sign it with the agency's certificate and stamp, and
     store it as a `certified_copy` in the owner's vault linked to the dossier."""
-    settings = settings or issuing_settings()
-    when = when or now_vn()
-    with sessions.begin() as session:  # committed first: a number is never handed out twice
-        line = take_number(
-            session,
-            agency_code=dossier.agency_code,
-            dossier_code=dossier.code,
-            certified_by=actor.subject,
-            when=when,
-            label_format=settings.certification_number_format,
-        )
-    signed = certify_scan(pdf, settings.agency_name(dossier.agency_code), line.label, when)
-    new = NewDocument(
-        owner_id=dossier.owner_id,
-        name=name,
-        kind=DocumentKind.CERTIFIED_COPY,
-        type_code=type_code,
-        number_symbol=line.label,
-        issuing_agency_code=dossier.agency_code,
-        issue_date=when.date(),
-        permanent=True,
-        source_dossier_code=dossier.code,
-        procedure_code=dossier.procedure_code,
-        component_name=name,
-        digitised_by=actor.subject,
-        digitised_at=when,
-        signature_verdict=None,
-    )
+    signed, line = certify_with_number(sessions, dossier, pdf, actor.subject, when=when, settings=settings)
+    new = certified_copy_document(dossier, line, name, type_code, actor.subject)
     record: DocumentRecord = vault.store_document(new, signed, actor)
-    with sessions.begin() as session:
-        record_copy(session, line.id, record.id)
+    register_copy(sessions, line, record.id)
     return IssuedCopy(record=record, certification=line)
 
 

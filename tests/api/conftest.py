@@ -35,7 +35,7 @@ from tests.support.pki import RunningPki, start_pki
 from vault.records import DossierRecord
 
 AGENCY_NAME = "Ủy ban nhân dân tỉnh Quảng Trị"
-OWNER_ID = "045190001234"
+OWNER_ID = "045190007777"
 _agency_numbers = itertools.count(40)
 
 

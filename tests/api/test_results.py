@@ -14,7 +14,7 @@ from core.types import Actor, Role, Verdict
 from ingest.issuing_settings import issuing_settings
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
-from tests.api.conftest import Api, first_page_text, sample_pdf
+from tests.api.conftest import OWNER_ID, Api, first_page_text, sample_pdf
 from tests.signing.pdfsig import pdfsig_intact
 from vault.errors import ReuseRefused
 from vault.reports import digitisation_stats
@@ -130,7 +130,7 @@ def test_cancelled_result_is_readable_and_not_reusable(
     content = api_app.client.get(f"/api/v1/documents/{doc_id}/content", headers=handler)
     assert content.status_code == 200 and content.content.startswith(b"%PDF")
     later = api_app.dossier(agency_code)
-    citizen = api_app.headers(Role.CITIZEN, owner_id="045190001234")
+    citizen = api_app.headers(Role.CITIZEN, owner_id=OWNER_ID)
     reuse = api_app.client.post(
         f"/api/v1/me/dossiers/{later.code}/attachments", headers=citizen, json={"document_id": doc_id}
     )
