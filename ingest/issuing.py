@@ -255,6 +255,9 @@ def notify(event: str, agency_code: str, payload: dict[str, Any]) -> None:
     """Tell the agency's one-stop system (webhooks); a failure to enqueue is logged, the stored paper stays."""
     from ingest import webhooks
 
+    if event not in webhooks.EVENTS:
+        log.info("webhook event not offered", webhook_event=event)
+        return
     try:
         webhooks.notify(event, agency_code, payload)
     except Exception as exc:  # the paper is stored; the delivery can be replayed

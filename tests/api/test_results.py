@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from core.types import Actor, Role, Verdict
+from ingest import webhooks
 from ingest.issuing_settings import issuing_settings
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
@@ -175,3 +176,18 @@ def test_corrected_result_is_a_new_version(
 
 def api_app_actor(agency_code: str) -> Actor:
     return Actor(subject="handler-1", role=Role.HANDLER, agency_code=agency_code, purpose="giải quyết hồ sơ")
+
+
+def test_stored_result_is_announced_to_the_agency_webhooks(
+    api_app: Api, agency_code: str, agency_sign: Callable[[bytes], bytes]
+) -> None:
+    with api_app.services.sessions.begin() as session:
+        hook = webhooks.register(session, agency_code, "https://one-stop.example.vn/hooks", ["result.stored"], "t")
+    dossier = api_app.dossier(agency_code)
+    created = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Giấy phép báo tin")))
+    assert created.status_code == 201  # type: ignore[attr-defined]
+    with api_app.services.sessions() as session:
+        deliveries = session.query(webhooks.Delivery).filter_by(webhook_id=hook.id).all()
+    assert [d.event for d in deliveries] == ["result.stored"]
+    assert deliveries[0].payload["result_code"] == f"{dossier.code}-KQ1"
+    assert deliveries[0].payload["dossier_code"] == dossier.code and "owner_id" not in deliveries[0].payload
