@@ -332,7 +332,11 @@ def issue_certified_copy(
     """Number the copy in the agency's yearly register, sign it with the agency's certificate and stamp, and
     store it as a `certified_copy` in the owner's vault linked to the dossier."""
     signed, line = certify_with_number(sessions, dossier, pdf, actor.subject, when=when, settings=settings)
+    verdict = validate_pdf(signed, TrustSettings()).verdict
+    if verdict is not Verdict.TOTAL_PASSED:
+        log.warning("certified copy does not validate", verdict=str(verdict), agency=dossier.agency_code)
     new = certified_copy_document(dossier, line, name, type_code, actor.subject)
+    new = new.model_copy(update={"signature_verdict": verdict})
     record: DocumentRecord = vault.store_document(new, signed, actor)
     register_copy(sessions, line, record.id)
     return IssuedCopy(record=record, certification=line)

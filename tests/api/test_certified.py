@@ -40,6 +40,7 @@ def test_scan_is_certified_numbered_and_stored(
     assert body["certification_number"] == f"1/{year}/SCBS-ĐT" and body["register_number"] == 1
     document = body["document"]
     assert document["kind"] == "certified_copy" and document["source_dossier_code"] == dossier.code
+    assert document["signature_verdict"] == "TOTAL-PASSED" and document["number_symbol"] == f"1/{year}/SCBS-ĐT"
     content = api_app.client.get(f"/api/v1/documents/{document['id']}/content", headers=station).content
     report = validate_pdf(content, trust)
     assert report.verdict is Verdict.TOTAL_PASSED
