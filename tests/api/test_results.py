@@ -191,3 +191,19 @@ def test_stored_result_is_announced_to_the_agency_webhooks(
     assert [d.event for d in deliveries] == ["result.stored"]
     assert deliveries[0].payload["result_code"] == f"{dossier.code}-KQ1"
     assert deliveries[0].payload["dossier_code"] == dossier.code and "owner_id" not in deliveries[0].payload
+
+
+def test_a_signer_other_than_the_named_agency_is_refused(
+    api_app: Api, agency_code: str, agency_sign: Callable[[bytes], bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_SIGNER_SUBJECTS", json.dumps({agency_code: ["Sở Tư pháp"]}))
+    issuing_settings.cache_clear()
+    dossier = api_app.dossier(agency_code)
+    response = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Ký bởi cơ quan khác")))
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    body = response.json()  # type: ignore[attr-defined]
+    assert "no signature by the agency" in body["detail"] and body["report"]["verdict"] == "TOTAL-PASSED"
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_SIGNER_SUBJECTS", json.dumps({agency_code: ["Quảng Trị"]}))
+    issuing_settings.cache_clear()
+    accepted = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Ký bởi đúng cơ quan")))
+    assert accepted.status_code == 201  # type: ignore[attr-defined]
