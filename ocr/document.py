@@ -21,7 +21,6 @@ from ocr.pdf import assemble_pdf
 from ocr.settings import ocr_settings
 
 Progress = Callable[[PageProgress], None]
-log = get_logger(__name__)
 
 
 def _limit_threads() -> None:
@@ -38,6 +37,7 @@ def run_pages(
 ) -> list[PageResult]:
     """Process pages in a pool of worker processes (in this process when one worker suffices)."""
     workers = worker_count(jobs, len(pages))
+    log = get_logger(__name__)  # per run: a cached logger would keep a stream that may since have closed
     results: dict[int, PageResult] = {}
 
     def finished(result: PageResult) -> None:

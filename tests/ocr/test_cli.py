@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pikepdf
 import pytest
-from typer.testing import CliRunner
 
-from cli.main import app
 from tests.ocr.bad_inputs import BAD_INPUTS
 from tests.ocr.scans import Case
 
 pytestmark = pytest.mark.slow
-runner = CliRunner()
+
+
+@dataclass
+class Ran:
+    exit_code: int
+    output: str
+
+
+def sohoa(*args: str) -> Ran:
+    """The real command line in its own process (as a station runs it): exit code and stdout+stderr."""
+    done = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, check=False)
+    return Ran(done.returncode, done.stdout + done.stderr)
 
 
 def test_clean_page_exit_0_with_report_and_sidecars(cases: dict[str, Case], tmp_path: Path) -> None:
     out, report, sidecar = tmp_path / "doc.pdf", tmp_path / "doc.json", tmp_path / "doc.txt"
-    result = runner.invoke(
-        app, ["ocr", str(cases["clean"].path), "-o", str(out), "--report", str(report), "--sidecar", str(sidecar)]
+    result = sohoa(
+        *["ocr", str(cases["clean"].path), "-o", str(out), "--report", str(report), "--sidecar", str(sidecar)]
     )
     assert result.exit_code == 0, result.output
     body = json.loads(report.read_text(encoding="utf-8"))
@@ -37,7 +49,7 @@ def test_clean_page_exit_0_with_report_and_sidecars(cases: dict[str, Case], tmp_
 def test_low_resolution_page_exit_3_and_listed_for_rescan(cases: dict[str, Case], tmp_path: Path) -> None:
     out, report = tmp_path / "doc.pdf", tmp_path / "doc.json"
     paths = [str(cases["clean"].path), str(cases["lowres"].path)]
-    result = runner.invoke(app, ["ocr", *paths, "-o", str(out), "--report", str(report), "--jobs", "2"])
+    result = sohoa(*["ocr", *paths, "-o", str(out), "--report", str(report), "--jobs", "2"])
     assert result.exit_code == 3, result.output
     body = json.loads(report.read_text(encoding="utf-8"))
     assert body["rescan_pages"] == [2]
@@ -48,7 +60,7 @@ def test_low_resolution_page_exit_3_and_listed_for_rescan(cases: dict[str, Case]
 def test_drop_blank_leaves_the_blank_page_out(cases: dict[str, Case], tmp_path: Path) -> None:
     out, report = tmp_path / "doc.pdf", tmp_path / "doc.json"
     paths = [str(cases["clean"].path), str(cases["blank"].path)]
-    result = runner.invoke(app, ["ocr", *paths, "-o", str(out), "--report", str(report), "--drop-blank"])
+    result = sohoa(*["ocr", *paths, "-o", str(out), "--report", str(report), "--drop-blank"])
     assert result.exit_code == 0, result.output
     body = json.loads(report.read_text(encoding="utf-8"))
     assert body["page_count"] == 1
@@ -62,7 +74,7 @@ def test_bad_input_exit_2_names_file_and_reason(cases: dict[str, Case], tmp_path
     build, expected = BAD_INPUTS[name]
     bad = build(tmp_path)
     out = tmp_path / "doc.pdf"
-    result = runner.invoke(app, ["ocr", str(cases["clean"].path), str(bad), "-o", str(out)])
+    result = sohoa(*["ocr", str(cases["clean"].path), str(bad), "-o", str(out)])
     assert result.exit_code == 2
     assert str(bad) in result.output and expected in result.output
     assert "Traceback" not in result.output
