@@ -22,6 +22,9 @@ def _fail(message: str, code: int = 2) -> None:
 def fsck(
     repair: Annotated[bool, typer.Option("--repair", help="Complete or roll back crashed writes")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="Only check that objects exist (no re-hashing of every object)")
+    ] = False,
     grace: Annotated[
         float | None, typer.Option(help="Seconds before an unfinished write counts as crashed (default 600)")
     ] = None,
@@ -31,7 +34,7 @@ def fsck(
     from vault.factory import open_vault
 
     try:
-        report = open_vault().fsck(repair=repair, grace_seconds=grace)
+        report = open_vault().fsck(repair=repair, grace_seconds=grace, verify_hashes=not quick)
     except VaultError as exc:
         _fail(str(exc))
         return

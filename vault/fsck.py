@@ -20,10 +20,17 @@ from vault.store.verify import alert_mismatch
 from vault.writes import complete_write
 
 
-def run_fsck(sessions: sessionmaker[Session], store: ObjectStore, *, repair: bool, grace_seconds: float) -> FsckReport:
+def run_fsck(
+    sessions: sessionmaker[Session],
+    store: ObjectStore,
+    *,
+    repair: bool,
+    grace_seconds: float,
+    verify_hashes: bool = True,
+) -> FsckReport:
     report = FsckReport()
     pending_keys = _check_intents(sessions, store, report, repair=repair, grace_seconds=grace_seconds)
-    known = _check_versions(sessions, store, report)
+    known = _check_versions(sessions, store, report, verify_hashes=verify_hashes)
     _check_orphans(store, report, known, pending_keys, repair=repair)
     return report
 
@@ -88,7 +95,9 @@ def _try_complete(session: Session, pending: PendingWrite, version_id: str) -> b
     return True
 
 
-def _check_versions(sessions: sessionmaker[Session], store: ObjectStore, report: FsckReport) -> set[tuple[str, str]]:
+def _check_versions(
+    sessions: sessionmaker[Session], store: ObjectStore, report: FsckReport, *, verify_hashes: bool
+) -> set[tuple[str, str]]:
     known: set[tuple[str, str]] = set()
     with sessions() as session:
         rows = session.execute(
@@ -102,6 +111,10 @@ def _check_versions(sessions: sessionmaker[Session], store: ObjectStore, report:
     for document_id, key, version_id, sha256 in rows:
         known.add((key, version_id))
         report.checked_versions += 1
+        if not verify_hashes:
+            if not store.exists(key, version_id):
+                report.missing_objects.append(document_id)
+            continue
         try:
             digest = store.digest(key, version_id)
         except ObjectMissing:

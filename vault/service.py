@@ -455,15 +455,19 @@ class Vault:
         return document
 
     def get_document(self, doc_id: str, actor: Actor, *, log_read: bool = True) -> DocumentRecord:
-        """The catalogue record of a document the actor may read (the read is logged)."""
+        """The catalogue record of a document the actor may read (the read is logged unless `log_read=False`,
+        for callers that log the read they are about to make themselves)."""
+        if not log_read:
+            with self.reader() as session:
+                return document_record(self._readable(session, doc_id, actor))
         with self.sessions.begin() as session:
             document = self._readable(session, doc_id, actor)
-            if log_read:
-                record_access(session, actor, "view", document_id=doc_id)
+            record_access(session, actor, "view", document_id=doc_id)
             return document_record(document)
 
     def document_versions(self, doc_id: str, actor: Actor) -> list[VersionRecord]:
-        with self.sessions() as session:
+        """Every stored version of a document the actor may read, oldest first."""
+        with self.reader() as session:
             self._readable(session, doc_id, actor)
             rows = session.execute(
                 select(DocumentVersion).where(DocumentVersion.document_id == doc_id).order_by(DocumentVersion.number)
@@ -694,12 +698,16 @@ class Vault:
     # -- integrity ------------------------------------------------------------------------------------
     def verify_audit_chain(self) -> list[int]:
         """Ids of access-log rows that break the hash chain ([] when intact; 0 means rows cut off the end)."""
-        with self.sessions() as session:
+        with self.reader() as session:
             return verify_chain(session)
 
-    def fsck(self, repair: bool = False, grace_seconds: float | None = None) -> FsckReport:
-        """Check store and catalogue agree (see `vault.fsck`); safe to run any time."""
+    def fsck(
+        self, repair: bool = False, grace_seconds: float | None = None, *, verify_hashes: bool = True
+    ) -> FsckReport:
+        """Check store and catalogue agree (see `vault.fsck`); safe to run any time.
+
+        `verify_hashes=False` only checks that each version exists (no full read of every object)."""
         from vault.fsck import run_fsck
 
         grace = self.settings.fsck_grace_seconds if grace_seconds is None else grace_seconds
-        return run_fsck(self.sessions, self.store, repair=repair, grace_seconds=grace)
+        return run_fsck(self.sessions, self.store, repair=repair, grace_seconds=grace, verify_hashes=verify_hashes)

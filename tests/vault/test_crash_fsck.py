@@ -146,6 +146,8 @@ def test_fsck_reports_hash_mismatch_and_missing_objects(vault: Vault, tmp_path: 
     data.write_bytes(bytes(blob))
     key, version = rows[docs[1].id]
     (store.root / key / f"{version}.data").unlink()
+    quick = vault.fsck(grace_seconds=0, verify_hashes=False)
+    assert quick.missing_objects == [docs[1].id] and quick.hash_mismatches == []
     report = vault.fsck(repair=True, grace_seconds=0)
     assert report.hash_mismatches == [docs[0].id]
     assert report.missing_objects == [docs[1].id]
