@@ -53,7 +53,13 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Endpoint
         yield endpoint
 
 
-def make_s3_store(endpoint: S3Endpoint, sse: str = "ssec") -> S3Store:
+# MinIO refuses SSE-C over plain HTTP: run against such a server with SOHOA_TEST_S3_SSE=none (or s3 with a KMS).
+DEFAULT_TEST_SSE = os.environ.get("SOHOA_TEST_S3_SSE", "ssec")
+
+
+def make_s3_store(endpoint: S3Endpoint, sse: str | None = None) -> S3Store:
+    """A store on a fresh locked bucket of the test server (SSE-C with a random key by default)."""
+    sse = sse or DEFAULT_TEST_SSE
     return S3Store(
         endpoint.endpoint,
         endpoint.access_key,
