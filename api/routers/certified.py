@@ -12,16 +12,16 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.auth import require_roles
-from api.problems import PROBLEM_RESPONSES, Problem
+from api.problems import Problem
 from api.routers.dossiers import visible_dossier
-from api.routers.results import read_pdf
+from api.routers.results import ISSUING_RESPONSES, read_pdf
 from api.schemas import DocumentOut, document_out
 from api.services import Services, services
 from core.types import Actor, DocumentKind, DocumentStatus, Role
 from ingest.issuing import issue_certified_copy
-from signing.errors import PdfInputError
+from signing.errors import PdfInputError, SigningError
 
-router = APIRouter(prefix="/api/v1", tags=["certified copies"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["certified copies"], responses=ISSUING_RESPONSES)
 
 Officer = Annotated[Actor, Depends(require_roles(Role.STATION, Role.HANDLER))]
 Svc = Annotated[Services, Depends(services)]
@@ -81,6 +81,8 @@ async def certify(
         )
     except PdfInputError as exc:
         raise Problem(422, str(exc)) from exc
+    except SigningError as exc:
+        raise Problem(503, f"the copy cannot be certified now: {exc}", headers={"Retry-After": "60"}) from exc
     return CertifiedCopyOut(
         document=document_out(issued.record),
         certification_number=issued.certification.label,

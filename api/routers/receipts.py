@@ -13,8 +13,9 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.auth import current_actor, require_purpose
-from api.problems import PROBLEM_RESPONSES, Problem
+from api.problems import Problem
 from api.routers.dossiers import visible_dossier
+from api.routers.results import ISSUING_RESPONSES
 from api.services import Services, services
 from core.types import Actor
 from ingest.calendar import Appointment, CalendarError, UnknownProcedure
@@ -23,7 +24,7 @@ from ingest.qr import PayloadError, decode_receipt, encode_receipt
 from ingest.receipt import Receipt, receipt_payload, render_receipt
 from vault.records import DossierRecord
 
-router = APIRouter(prefix="/api/v1", tags=["receipts"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["receipts"], responses=ISSUING_RESPONSES)
 
 Reader = Annotated[Actor, Depends(current_actor)]
 Svc = Annotated[Services, Depends(services)]

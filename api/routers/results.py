@@ -19,9 +19,14 @@ from api.schemas import DocumentOut, document_out
 from api.services import Services, services
 from core.types import Actor, DocumentKind, DocumentStatus, Role
 from ingest.issuing import IssuedResult, ResultFields, ResultRefused, correct_result, issue_result, notify, result_event
-from signing.errors import PdfInputError
+from signing.errors import PdfInputError, SigningError
 
-router = APIRouter(prefix="/api/v1", tags=["results"], responses=PROBLEM_RESPONSES)
+# Problems these routes add: 409 (state does not allow it), 413 (file too large), 503 (signing services down).
+ISSUING_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    **{code: PROBLEM_RESPONSES[404] for code in (409, 413, 503)},
+}
+router = APIRouter(prefix="/api/v1", tags=["results"], responses=ISSUING_RESPONSES)
 
 Handler = Annotated[Actor, Depends(require_roles(Role.HANDLER, Role.ADMIN))]
 Svc = Annotated[Services, Depends(services)]
@@ -113,6 +118,8 @@ async def post_result(
         return refused_response(f"/api/v1/dossiers/{code}/results", exc)
     except PdfInputError as exc:
         raise Problem(422, str(exc)) from exc
+    except SigningError as exc:
+        raise Problem(503, f"the agency's seal cannot be applied now: {exc}", headers={"Retry-After": "60"}) from exc
     return result_out(issued)
 
 
@@ -143,6 +150,8 @@ async def post_correction(
         return refused_response(f"/api/v1/documents/{document_id}/correction", exc)
     except PdfInputError as exc:
         raise Problem(422, str(exc)) from exc
+    except SigningError as exc:
+        raise Problem(503, f"the agency's seal cannot be applied now: {exc}", headers={"Retry-After": "60"}) from exc
     return result_out(issued)
 
 

@@ -9,11 +9,15 @@ from collections.abc import Callable
 
 import cv2
 import numpy as np
+import pytest
 
 from core.types import Role
 from tests.api.conftest import Api, sample_pdf
 
 META = {"type_code": "GPKD", "name": "Giấy chứng nhận", "issued_at": "2026-11-20", "valid_until": "2031-11-20"}
+
+
+pytestmark = pytest.mark.slow  # the session starts the test PKI
 
 
 def test_status_shows_code_and_completion_only(

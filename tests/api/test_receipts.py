@@ -21,6 +21,9 @@ from tests.api.conftest import OWNER_ID, Api
 EIGHT_HOURS = "1.000001.000.00.00.H30"  # the shipped example procedure of 8 working hours
 
 
+pytestmark = pytest.mark.slow  # the session starts the test PKI
+
+
 def vn(*parts: int) -> dt.datetime:
     return dt.datetime(*parts, tzinfo=VN_TZ)
 
