@@ -4,12 +4,12 @@ readiness checks (database, object store, broker).
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import text
 
 from api.errors import install_vault_handlers
 from api.metrics import record_request
-from api.problems import install_problem_handlers
+from api.problems import install_problem_handlers, reject_unknown_query
 from api.routers import (
     batches,
     certified,
@@ -21,6 +21,7 @@ from api.routers import (
     public,
     receipts,
     results,
+    search,
     stats,
     webhooks,
 )
@@ -70,6 +71,7 @@ def create_app(
     api = api or api_settings()
     core = core or core_settings()
     app = FastAPI(
+        dependencies=[Depends(reject_unknown_query)],
         title="sohoa",
         version="1",
         description=(
@@ -86,7 +88,21 @@ def create_app(
     install_problem_handlers(app)
     install_vault_handlers(app)
     app.middleware("http")(record_request)
-    routers = (health, batches, dossiers, documents, me, portal, stats, webhooks, results, receipts, certified, public)
+    routers = (
+        health,
+        batches,
+        dossiers,
+        documents,
+        me,
+        portal,
+        stats,
+        webhooks,
+        results,
+        receipts,
+        certified,
+        public,
+        search,
+    )
     for module in routers:
         app.include_router(module.router)
     return app

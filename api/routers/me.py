@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import require_roles
@@ -39,7 +39,7 @@ def my_documents(
     type_code: Annotated[str | None, Query(max_length=64)] = None,
     kind: DocumentKind | None = None,
     status: DocumentStatus | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DocumentPage:
     assert actor.owner_id is not None
@@ -150,7 +150,7 @@ def create_grant(body: GrantIn, actor: Citizen, svc: Svc) -> GrantOut:
 
 
 @router.delete("/grants/{grant_id}", status_code=204, summary="Withdraw a grant from now on")
-def revoke_grant(grant_id: int, actor: Citizen, svc: Svc) -> Response:
+def revoke_grant(grant_id: Annotated[int, Path(ge=1, le=2**62)], actor: Citizen, svc: Svc) -> Response:
     svc.vault.revoke_grant(grant_id, actor)
     return Response(status_code=204)
 
@@ -159,7 +159,7 @@ def revoke_grant(grant_id: int, actor: Citizen, svc: Svc) -> Response:
 def my_access_log(
     actor: Citizen,
     svc: Svc,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[AccessEntry]:
     assert actor.owner_id is not None

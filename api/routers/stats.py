@@ -19,6 +19,16 @@ from vault.reports import DigitisationStats, digitisation_stats
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"], responses=PROBLEM_RESPONSES)
 
 
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise Problem(422, f"`{name}` is not a calendar date") from exc
+
+
 def _csv(stats: DigitisationStats) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -51,18 +61,19 @@ def digitisation(
     actor: Annotated[Actor, Depends(require_roles(Role.ADMIN, Role.HANDLER, Role.PORTAL))],
     svc: Annotated[Services, Depends(services)],
     agency: Annotated[str | None, Query(max_length=35)] = None,
-    from_: Annotated[dt.date | None, Query(alias="from")] = None,
-    to: dt.date | None = None,
+    from_: Annotated[str | None, Query(alias="from", pattern=DATE, description="YYYY-MM-DD, inclusive")] = None,
+    to: Annotated[str | None, Query(pattern=DATE, description="YYYY-MM-DD, inclusive")] = None,
     format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
 ) -> Response | DigitisationStats:
     if actor.role is Role.HANDLER:
         if agency not in (None, actor.agency_code):
             raise Problem(403, "a handler reads the statistics of its own agency")
         agency = actor.agency_code
-    if from_ and to and from_ > to:
+    start, end = _date(from_, "from"), _date(to, "to")
+    if start and end and start > end:
         raise Problem(422, "`from` is after `to`")
     with svc.sessions() as session:
-        stats = digitisation_stats(session, agency, from_, to)
+        stats = digitisation_stats(session, agency, start, end)
     if format_ == "csv":
         return Response(_csv(stats), media_type="text/csv; charset=utf-8")
     return stats

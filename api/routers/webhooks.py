@@ -4,7 +4,7 @@ the secret that signs the notifications is returned once.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +17,7 @@ from ingest import webhooks
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
 
+Event = Literal["batch.finished", "document.stored", "rescan.requested", "result.stored"]
 Manager = Annotated[Actor, Depends(require_roles(Role.HANDLER, Role.ADMIN))]
 Svc = Annotated[Services, Depends(services)]
 
@@ -24,9 +25,15 @@ Svc = Annotated[Services, Depends(services)]
 class WebhookIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: Annotated[str, Field(min_length=8, max_length=2000)]
-    events: Annotated[list[str], Field(min_length=1, max_length=10, examples=[sorted(webhooks.EVENTS)])]
-    agency_code: Annotated[str | None, Field(max_length=35, description="admins only; handlers use their own")] = None
+    url: Annotated[str, Field(min_length=10, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")]
+    events: Annotated[list[Event], Field(min_length=1, max_length=10)]
+    agency_code: Annotated[
+        str | None,
+        Field(max_length=35, pattern=r"^[A-Z0-9]{1,4}(\.[A-Z0-9]{1,4}){0,7}$", description="admins only"),
+    ] = None
+
+
+assert set(get_args(Event)) == webhooks.EVENTS
 
 
 def _agency(actor: Actor, requested: str | None) -> str:
@@ -45,7 +52,7 @@ def register_webhook(body: WebhookIn, actor: Manager, svc: Svc) -> webhooks.Webh
     agency = _agency(actor, body.agency_code)
     try:
         with svc.sessions.begin() as session:
-            return webhooks.register(session, agency, body.url, body.events, actor.subject)
+            return webhooks.register(session, agency, body.url, list(body.events), actor.subject)
     except ValueError as exc:
         raise Problem(422, str(exc)) from exc
 

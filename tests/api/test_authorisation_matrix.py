@@ -16,13 +16,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from api.app import create_app
 from api.settings import ApiSettings
 from api.tokens import mint_development_token
 from core.settings import core_settings
 from core.types import Role
 from ingest.models import Batch
-from tests.api.world import AGENCY_X, AGENCY_Y, OWNER_A, OWNER_B, PURPOSE, World, build_world
+from tests.api.world import AGENCY_X, AGENCY_Y, OWNER_A, OWNER_B, PURPOSE, World, build_world, private_app
 
 SCENARIOS = ("own", "foreign", "granted", "revoked", "expired")
 ROLES: dict[str, dict[str, Any]] = {
@@ -178,8 +177,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
 
 
 @pytest.fixture(scope="module")
-def setup() -> Iterator[tuple[TestClient, World]]:
-    app = create_app()
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, World]]:
+    app = private_app(tmp_path_factory.mktemp("api"))
     world = build_world(app.state.services)
     with app.state.services.sessions.begin() as session:  # finished batches: their event streams end
         session.execute(update(Batch).values(finished_at=dt.datetime.now(dt.UTC)))

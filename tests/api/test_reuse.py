@@ -4,16 +4,16 @@ counts in B's reuse rate, and the handler's read appears in the citizen's access
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
-from api.app import create_app
 from api.settings import ApiSettings
 from api.tokens import mint_development_token
 from core.settings import core_settings
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from tests.api.world import PROCEDURE, tiny_pdf
+from tests.api.world import PROCEDURE, private_app, tiny_pdf
 from vault.records import NewDocument
 
 OWNER = "079195000123"
@@ -26,8 +26,8 @@ def _headers(role: Role, purpose: str = "giải quyết hồ sơ", **claims: str
     return {"Authorization": f"Bearer {token}", "X-Purpose": quote(purpose)}
 
 
-def test_a_result_reused_in_a_new_dossier() -> None:
-    app = create_app()
+def test_a_result_reused_in_a_new_dossier(tmp_path: Path) -> None:
+    app = private_app(tmp_path)
     vault = app.state.services.vault
     dossier_a = vault.open_dossier(AGENCY_A, PROCEDURE, OWNER).code
     dossier_b = vault.open_dossier(AGENCY_B, PROCEDURE, OWNER).code
@@ -106,8 +106,8 @@ def test_a_result_reused_in_a_new_dossier() -> None:
         assert any(e["action"] == "reuse" for e in log)
 
 
-def test_content_ranges_and_digest() -> None:
-    app = create_app()
+def test_content_ranges_and_digest(tmp_path: Path) -> None:
+    app = private_app(tmp_path)
     vault = app.state.services.vault
     dossier = vault.open_dossier(AGENCY_A, PROCEDURE, OWNER).code
     data = tiny_pdf("range")

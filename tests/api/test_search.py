@@ -14,13 +14,12 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from api.app import create_app
 from api.settings import ApiSettings
 from api.tokens import mint_development_token
 from core.settings import core_settings
 from core.text import fold
 from core.types import Actor, DocumentKind, Role
-from tests.api.world import AGENCY_X, OWNER_A, OWNER_B, PROCEDURE, PURPOSE, World, build_world, tiny_pdf
+from tests.api.world import AGENCY_X, OWNER_A, OWNER_B, PROCEDURE, PURPOSE, World, build_world, private_app, tiny_pdf
 from vault.db import make_engine, migrate, session_factory
 from vault.records import NewDocument
 from vault.search import catch_up, search, snippet
@@ -40,8 +39,8 @@ def test_folding_keeps_positions() -> None:
 
 
 @pytest.fixture(scope="module")
-def setup() -> Iterator[tuple[TestClient, World]]:
-    app = create_app()
+def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, World]]:
+    app = private_app(tmp_path_factory.mktemp("api"))
     world = build_world(app.state.services)
     with TestClient(app) as client:
         yield client, world

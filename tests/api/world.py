@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pikepdf
+from fastapi import FastAPI
 from sqlalchemy import update
 
 from api.services import Services
+from core.settings import core_settings
 from core.types import Actor, DocumentKind, Role
 from ingest import batches
 from vault.models import Grant
@@ -23,6 +26,32 @@ AGENCY_Y = "000.00.12.H30"
 PROCEDURE = "1.011442.000.00.00.H30"
 PURPOSE = "thẩm định hồ sơ"
 ADMIN = Actor("root", Role.ADMIN, purpose="setup")
+
+
+def private_app(folder: Path) -> FastAPI:
+    """The real app on its own catalogue (SQLite) and local vault under `folder`, so test modules never meet."""
+    from api.app import create_app
+    from ingest.db import migrate, sessions
+    from ingest.settings import ingest_settings
+    from ingest.tasks import enqueue_document
+    from ocr.settings import ocr_settings
+    from vault.service import Vault
+    from vault.settings import vault_settings
+    from vault.store import LocalStore
+
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{folder / 'catalogue.sqlite3'}"
+    migrate(url)
+    factory = sessions(url)
+    services = Services(
+        core=core_settings(),
+        ingest=ingest_settings(),
+        ocr=ocr_settings(),
+        sessions=factory,
+        vault=Vault(factory, LocalStore(folder / "objects"), vault_settings()),
+        enqueue_document=enqueue_document,
+    )
+    return create_app(services=services)
 
 
 def tiny_pdf(text: str) -> bytes:
