@@ -55,6 +55,7 @@ class RegisterLine:
     year: int
     number: int
     label: str
+    certified_at: dt.datetime  # Vietnam time
 
 
 def _next_number(session: Session, agency_code: str, year: int) -> int:
@@ -91,7 +92,9 @@ def take_number(
     )
     session.add(line)
     session.flush()
-    return RegisterLine(id=line.id, agency_code=agency_code, year=moment.year, number=number, label=label)
+    return RegisterLine(
+        id=line.id, agency_code=agency_code, year=moment.year, number=number, label=label, certified_at=moment
+    )
 
 
 def record_copy(session: Session, line_id: int, document_id: str) -> None:

@@ -287,7 +287,7 @@ def certify_with_number(
             when=when,
             label_format=settings.certification_number_format,
         )
-    return certify_scan(pdf, settings.agency_name(dossier.agency_code), line.label, when), line
+    return certify_scan(pdf, settings.agency_name(dossier.agency_code), line.label, line.certified_at), line
 
 
 def register_copy(sessions: sessionmaker[Session], line: RegisterLine, document_id: str) -> None:
@@ -307,13 +307,13 @@ def certified_copy_document(
         type_code=type_code,
         number_symbol=line.label,
         issuing_agency_code=dossier.agency_code,
-        issue_date=now_vn().date(),
+        issue_date=line.certified_at.date(),
         permanent=True,
         source_dossier_code=dossier.code,
         procedure_code=dossier.procedure_code,
         component_name=name,
         digitised_by=certified_by,
-        digitised_at=now_vn(),
+        digitised_at=line.certified_at,
     )
 
 
