@@ -168,3 +168,23 @@ def first_page_text(pdf: bytes) -> str:
             ["pdftotext", "-f", "1", "-l", "1", str(source), "-"], check=True, capture_output=True, timeout=60
         )
         return done.stdout.decode("utf-8")
+
+
+def in_top_right_of_page_one(pdf: bytes) -> bool:
+    """Every visible signature widget on page 1 sits in the top-right corner (within 2 cm of both edges)."""
+    import io
+
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        page = doc.pages[0]
+        _x0, _y0, width, height = (float(v) for v in page.mediabox)
+        boxes = [
+            [float(v) for v in annot.Rect]
+            for annot in page.get("/Annots", [])
+            if annot.get("/FT") == "/Sig" and float(annot.Rect[2]) > float(annot.Rect[0])
+        ]
+    corner = 2 / 2.54 * 72
+    return bool(boxes) and all(
+        x1 >= width - corner and y1 >= height - corner and x0 > width / 3 for x0, _y0, x1, y1 in boxes
+    )

@@ -16,7 +16,7 @@ from ingest.certification_register import Certification, take_number
 from signing.stamps import CERTIFIED_COPY_TITLE
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
-from tests.api.conftest import AGENCY_NAME, Api, first_page_text, sample_pdf
+from tests.api.conftest import AGENCY_NAME, Api, first_page_text, in_top_right_of_page_one, sample_pdf
 from tests.signing.pdfsig import pdfsig_intact
 from vault.records import NewDocument
 
@@ -50,6 +50,7 @@ def test_scan_is_certified_numbered_and_stored(
     assert pdfsig_intact(pdf) == [True]
     text = " ".join(first_page_text(content).split())
     assert CERTIFIED_COPY_TITLE in text and AGENCY_NAME in text and f"1/{year}/SCBS-ĐT" in text
+    assert in_top_right_of_page_one(content)
 
     # the copy is reusable like any vault paper: the owner attaches it to a later dossier
     later = api_app.dossier(agency_code)

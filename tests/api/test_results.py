@@ -15,7 +15,7 @@ from ingest import webhooks
 from ingest.issuing_settings import issuing_settings
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
-from tests.api.conftest import OWNER_ID, Api, first_page_text, sample_pdf
+from tests.api.conftest import OWNER_ID, Api, first_page_text, in_top_right_of_page_one, sample_pdf
 from tests.signing.pdfsig import pdfsig_intact
 from vault.errors import ReuseRefused
 from vault.reports import digitisation_stats
@@ -110,7 +110,8 @@ def test_unsigned_result_is_sealed_when_allowed(
     stored = tmp_path / "sealed.pdf"
     stored.write_bytes(content)
     assert pdfsig_intact(stored) == [True]
-    assert "Thời gian ký" in first_page_text(content)  # the agency stamp's text, top-right of page 1
+    assert "Thời gian ký" in first_page_text(content)  # the agency stamp's text
+    assert in_top_right_of_page_one(content)
 
 
 def test_cancelled_result_is_readable_and_not_reusable(
