@@ -83,6 +83,8 @@ UNUSABLE = (
 def _digest(content: bytes | Path) -> tuple[str, int]:
     if isinstance(content, bytes | bytearray):
         return hashlib.sha256(content).hexdigest(), len(content)
+    if not content.is_file():
+        raise InvalidInput(f"no file {content.name} to store")
     digest = hashlib.sha256()
     size = 0
     with content.open("rb") as handle:

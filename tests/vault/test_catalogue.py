@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
@@ -14,7 +15,7 @@ from core.identifiers import DOSSIER_CODE_RE
 from core.types import Actor, DocumentKind, DocumentStatus, Role
 from tests.vault.conftest import AGENCY, COMPANY, OTHER_AGENCY, OTHER_PERSON, PERSON, PROCEDURE
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound, ReuseRefused
-from vault.models import AccessLog, DocumentVersion
+from vault.models import AccessLog, DocumentVersion, PendingWrite
 from vault.records import DocumentFilters, NewDocument
 from vault.service import Vault
 
@@ -265,6 +266,13 @@ def test_only_writers_store(vault: Vault) -> None:
     assert upload.kind is DocumentKind.CITIZEN_UPLOAD
     with pytest.raises(InvalidInput):
         vault.store_document(new, b"", STATION)
+    with pytest.raises(InvalidInput):
+        vault.store_document(new, Path("/nonexistent/scan.pdf"), STATION)
+    with pytest.raises(NotFound):
+        vault.store_document(new.model_copy(update={"source_dossier_code": f"{AGENCY}-250101-0009"}), PDF, STATION)
+    with vault.sessions() as session:
+        assert session.execute(select(func.count()).select_from(PendingWrite)).scalar_one() == 0
+    assert len(vault.list_owner_documents(PERSON)) == 1  # only the citizen's upload
 
 
 def test_concurrent_new_versions_get_distinct_numbers(vault: Vault) -> None:
