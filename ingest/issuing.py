@@ -13,12 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.logging import get_logger
 from core.settings import core_settings
-from core.timezone import now_vn
+from core.timezone import now_vn, to_vn
 from core.types import Actor, DocumentKind, DocumentStatus, Verdict
 from ingest.calendar import Appointment, ProcedureTable, WorkingCalendar, default_calendar, default_procedures
 from ingest.certification_register import RegisterLine, record_copy, take_number
@@ -61,6 +61,17 @@ class ResultFields(BaseModel):
     valid_until: dt.date | None = None
     permanent: bool = False
     scope: str | None = Field(default=None, max_length=500)
+
+    @field_validator("issued_at", mode="before")
+    @classmethod
+    def _issue_day(cls, value: Any) -> Any:
+        """A signing time (ISO 8601 with a time) counts by its day in Vietnam time."""
+        if isinstance(value, str) and "T" in value:
+            try:
+                return to_vn(dt.datetime.fromisoformat(value)).date()
+            except ValueError:
+                return value
+        return value
 
     @model_validator(mode="after")
     def _validity(self) -> ResultFields:

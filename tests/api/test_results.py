@@ -4,14 +4,17 @@ with the report or sealed by sohoa (TOTAL-PASSED, pdfsig valid); cancelled and c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from core.types import Actor, Role, Verdict
 from ingest import webhooks
+from ingest.issuing import ResultFields
 from ingest.issuing_settings import issuing_settings
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
@@ -208,3 +211,12 @@ def test_a_signer_other_than_the_named_agency_is_refused(
     issuing_settings.cache_clear()
     accepted = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Ký bởi đúng cơ quan")))
     assert accepted.status_code == 201  # type: ignore[attr-defined]
+
+
+def test_result_fields_validity_and_issue_day() -> None:
+    signed_late = ResultFields(type_code="GP", name="x", issued_at="2026-11-20T20:00:00+00:00", permanent=True)
+    assert signed_late.issued_at == dt.date(2026, 11, 21)  # 03:00 on the 21st in Vietnam
+    with pytest.raises(ValidationError, match="either"):
+        ResultFields(type_code="GP", name="x", issued_at="2026-11-20")
+    with pytest.raises(ValidationError, match="before issued_at"):
+        ResultFields(type_code="GP", name="x", issued_at="2026-11-20", valid_until="2026-01-01")
