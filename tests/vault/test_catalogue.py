@@ -5,7 +5,11 @@ versions, statuses, the hash-chained access log.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -296,3 +300,27 @@ def test_concurrent_new_versions_get_distinct_numbers(vault: Vault) -> None:
     assert [v.number for v in versions] == list(range(1, 8))
     assert vault.get_document(doc_id, CITIZEN).current_version == 7
     assert [v.number for v in versions if v.superseded_at is None] == [7]
+
+
+@pytest.mark.slow
+def test_two_writer_processes_get_distinct_dossier_codes(db_url: str, tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parents[2]
+    start = tmp_path / "go"
+    args = [db_url, AGENCY, PROCEDURE, PERSON, "20", str(start), str(tmp_path / "objects")]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    writers = [
+        subprocess.Popen(
+            [sys.executable, str(root / "tests/vault/code_writer.py"), *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    time.sleep(1.0)
+    start.touch()
+    outputs = [w.communicate(timeout=120) for w in writers]
+    assert all(w.returncode == 0 for w in writers), [err.decode()[-500:] for _, err in outputs]
+    codes = [line for out, _ in outputs for line in out.decode().split()]
+    assert len(codes) == 40 and len(set(codes)) == 40
+    assert sorted(int(code[-4:]) for code in codes) == list(range(1, 41))
