@@ -220,8 +220,10 @@ def issue_result(
         component_name=fields.name,
         signature_verdict=report.verdict,
     )
+    started = dt.datetime.now(dt.UTC)
     record: DocumentRecord = vault.store_document(new, stored_pdf, actor, idempotency_key)
-    notify("result.stored", dossier.agency_code, result_event(record))
+    if record.created_at >= started:  # not a replay of an idempotency key: announce it once
+        notify("result.stored", dossier.agency_code, result_event(record))
     return IssuedResult(record=record, report=report, sealed=sealed)
 
 

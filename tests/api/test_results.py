@@ -188,8 +188,15 @@ def test_stored_result_is_announced_to_the_agency_webhooks(
     with api_app.services.sessions.begin() as session:
         hook = webhooks.register(session, agency_code, "https://one-stop.example.vn/hooks", ["result.stored"], "t")
     dossier = api_app.dossier(agency_code)
-    created = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Giấy phép báo tin")))
-    assert created.status_code == 201  # type: ignore[attr-defined]
+    signed = agency_sign(sample_pdf("Giấy phép báo tin"))
+    for _ in range(2):  # the same upload twice under one idempotency key: one result, announced once
+        created = api_app.client.post(
+            f"/api/v1/dossiers/{dossier.code}/results",
+            headers={**api_app.headers(Role.HANDLER, agency_code), "Idempotency-Key": f"kq-{dossier.code}"},
+            files={"file": ("kq.pdf", signed, "application/pdf")},
+            data={"metadata": json.dumps(META)},
+        )
+        assert created.status_code == 201, created.text
     with api_app.services.sessions() as session:
         deliveries = session.query(webhooks.Delivery).filter_by(webhook_id=hook.id).all()
     assert [d.event for d in deliveries] == ["result.stored"]
