@@ -16,7 +16,7 @@ import pytest
 from core.timezone import VN_TZ
 from core.types import Role
 from ingest.qr import RECEIPT_PAPER_NAME, decode_receipt
-from tests.api.conftest import OWNER_ID, Api
+from tests.api.conftest import AGENCY_NAME, OWNER_ID, Api, first_page_text
 
 EIGHT_HOURS = "1.000001.000.00.00.H30"  # the shipped example procedure of 8 working hours
 
@@ -50,6 +50,9 @@ def test_receipt_qr_holds_the_expected_fields(api_app: Api, agency_code: str) ->
         f"/api/v1/dossiers/{dossier.code}/receipt", headers=api_app.headers(Role.HANDLER, agency_code)
     )
     assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    text = " ".join(first_page_text(response.content).split())
+    assert RECEIPT_PAPER_NAME.upper() in text and f"{AGENCY_NAME} tiếp nhận hồ sơ của:" in text
+    assert "Nguyễn Văn An" in text and OWNER_ID not in text  # the personal ID is printed masked
     page = render_first_page(response.content)
     text, corners, _ = cv2.QRCodeDetectorAruco().detectAndDecode(page)
     assert text, "OpenCV found no QR code on the receipt"
