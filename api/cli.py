@@ -20,6 +20,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (SOHOA_API_PORT)")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data folder (SOHOA_DATA_DIR)")] = None,
     worker: Annotated[bool | None, typer.Option(help="Also start a pipeline worker (default: embedded only)")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="API processes (SOHOA_API_WORKERS)")] = 0,
 ) -> None:
     """Run the HTTP API; on the embedded default a pipeline worker runs beside it."""
     import os
@@ -40,7 +41,15 @@ def serve(
     if start_worker:
         worker_process = subprocess.Popen([sys.executable, "-m", "cli", "worker"])
     try:
-        uvicorn.run(create_app(), host=host or settings.host, port=port or settings.port, log_level="info")
+        processes = workers or settings.workers
+        uvicorn.run(
+            "api.app:create_app" if processes > 1 else create_app(),
+            factory=processes > 1,
+            workers=processes,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+        )
     finally:
         if worker_process is not None:
             worker_process.terminate()

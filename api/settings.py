@@ -17,6 +17,7 @@ class ApiSettings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1  # API processes; the catalogue and vault are shared, so any number works
     # Token verification: a PEM public key, a JWKS URL or an OIDC discovery URL; none = development keys.
     jwt_issuer: str = "sohoa-dev"
     jwt_audience: str = "sohoa"

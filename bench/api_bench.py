@@ -1,0 +1,242 @@
+"""API benchmark at catalogue scale: 100,000 documents / 20,000 owners, `sohoa serve` on this machine, load
+from a second process.
+
+- Open loop at a fixed rate (default 200 requests/s): p50/p99 of GET a document's metadata and GET a dossier
+  (goal: p99 < 50 ms at 200 requests/s); closed loop (16 in flight): the most requests/s it serves.
+- Streaming: MB/s of signed-PDF content through the API beside reading the same objects straight from the store.
+
+`python -m bench.api_bench [--documents 100000 --owners 20000 --rate 200 --seconds 20]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+AGENCY = "000.00.12.H30"  # the agency of the generated dossiers (bench.vault_bench)
+PURPOSE = quote("giải quyết hồ sơ")
+
+
+# -- the load generator (runs as its own process) --------------------------------------------------------------
+async def _open_loop(url: str, token: str, paths: list[str], rate: float, seconds: float) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE}
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30, limits=limits) as client:
+
+        async def one(path: str) -> None:
+            nonlocal errors
+            start = time.perf_counter()
+            response = await client.get(path)
+            latencies.append(time.perf_counter() - start)
+            if response.status_code != 200:
+                errors += 1
+
+        tasks = []
+        begin = time.perf_counter()
+        for n in range(int(rate * seconds)):
+            delay = begin + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(random.choice(paths))))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - begin
+    return _summary(latencies, errors, elapsed)
+
+
+async def _closed_loop(url: str, token: str, paths: list[str], workers: int, seconds: float) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE}
+    latencies: list[float] = []
+    errors = 0
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=30) as client:
+        deadline = time.perf_counter() + seconds
+
+        async def loop() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                start = time.perf_counter()
+                response = await client.get(random.choice(paths))
+                latencies.append(time.perf_counter() - start)
+                errors += response.status_code != 200
+
+        begin = time.perf_counter()
+        await asyncio.gather(*(loop() for _ in range(workers)))
+        elapsed = time.perf_counter() - begin
+    return _summary(latencies, errors, elapsed)
+
+
+def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, Any]:
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(cuts[49] * 1000, 2),
+        "p99_ms": round(cuts[98] * 1000, 2),
+    }
+
+
+def load_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url")
+    parser.add_argument("--token")
+    parser.add_argument("--paths", type=Path)
+    parser.add_argument("--rate", type=float, default=0)
+    parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args(argv)
+    paths = json.loads(args.paths.read_text())
+    if args.rate:
+        result = asyncio.run(_open_loop(args.url, args.token, paths, args.rate, args.seconds))
+    else:
+        result = asyncio.run(_closed_loop(args.url, args.token, paths, args.workers, args.seconds))
+    print(json.dumps(result))
+    return 0
+
+
+# -- the benchmark --------------------------------------------------------------------------------------------
+def _run_load(stack: Any, token: str, paths: list[str], folder: Path, **options: Any) -> dict[str, Any]:
+    paths_file = folder / f"paths-{random.getrandbits(32)}.json"
+    paths_file.write_text(json.dumps(paths))
+    command = [
+        sys.executable,
+        "-m",
+        "bench.api_bench",
+        "load",
+        "--url",
+        stack.url,
+        "--token",
+        token,
+        "--paths",
+        str(paths_file),
+    ]
+    for key, value in options.items():
+        command += [f"--{key}", str(value)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _prepare(data_dir: Path, owners: int, documents: int, blobs: int) -> dict[str, Any]:
+    """Catalogue the generated documents, and store `blobs` real 2 MB PDFs for the streaming figures."""
+    import os
+
+    os.environ["SOHOA_DATA_DIR"] = str(data_dir)
+    from bench.vault_bench import generate
+    from core.types import Actor, Role
+    from ingest import runtime
+    from vault.records import NewDocument
+
+    sessions = runtime.catalogue()
+    made = generate(sessions, owners, documents)
+    vault = runtime.vault()
+    payload = b"%PDF-1.7\n" + random.randbytes(2 * 1024 * 1024)
+    stored = []
+    admin = Actor("bench", Role.ADMIN)
+    for n in range(blobs):
+        record = vault.store_document(
+            NewDocument(owner_id=made["owner_ids"][n], name=f"Bản quét {n}", source_dossier_code=made["codes"][n]),
+            payload + n.to_bytes(4, "big"),
+            admin,
+        )
+        stored.append(record.id)
+    return {**made, "blobs": stored}
+
+
+def _store_mb_per_s(data_dir: Path, blob_ids: list[str], rounds: int) -> float:
+    from core.types import Actor, Role
+    from ingest import runtime
+
+    vault = runtime.vault()
+    admin = Actor("bench", Role.ADMIN, purpose="bench")
+    total, start = 0, time.perf_counter()
+    for _ in range(rounds):
+        for doc_id in blob_ids:
+            with vault.open_content(doc_id, admin) as content:
+                for chunk in content:
+                    total += len(chunk)
+    return total / (time.perf_counter() - start) / 1e6
+
+
+def _api_mb_per_s(url: str, token: str, blob_ids: list[str], rounds: int) -> float:
+    headers = {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE}
+    total, start = 0, time.perf_counter()
+    with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        for _ in range(rounds):
+            for doc_id in blob_ids:
+                with client.stream("GET", f"/api/v1/documents/{doc_id}/content") as response:
+                    for chunk in response.iter_bytes():
+                        total += len(chunk)
+    return total / (time.perf_counter() - start) / 1e6
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["load"]:
+        return load_main(argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--owners", type=int, default=20_000)
+    parser.add_argument("--rate", type=float, default=200)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--blobs", type=int, default=10)
+    parser.add_argument("--api-workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    from core.types import Role
+    from tests.support.stack import SohoaStack
+
+    with tempfile.TemporaryDirectory(prefix="sohoa-api-bench-") as tmp:
+        folder = Path(tmp)
+        data_dir = folder / "data"
+        data_dir.mkdir()
+        started = time.perf_counter()
+        made = _prepare(data_dir, args.owners, args.documents, args.blobs)
+        print(f"catalogued {args.documents} documents / {args.owners} owners in {time.perf_counter() - started:.0f} s")
+        stack = SohoaStack(data_dir, {"SOHOA_API_WORKERS": str(args.api_workers)})
+        stack.start_server()
+        try:
+            token = stack.token(Role.HANDLER, "cb-bench", agency=AGENCY)
+            documents = [
+                f"/api/v1/documents/{d}" for d in random.sample(made["doc_ids"], min(2000, len(made["doc_ids"])))
+            ]
+            dossiers = [f"/api/v1/dossiers/{c}" for c in random.sample(made["codes"], min(2000, len(made["codes"])))]
+            rows = []
+            for name, paths in (("GET document metadata", documents), ("GET dossier", dossiers)):
+                fixed = _run_load(stack, token, paths, folder, rate=args.rate, seconds=args.seconds)
+                most = _run_load(stack, token, paths, folder, workers=16, seconds=args.seconds / 2)
+                rows.append((name, fixed, most))
+            admin = stack.token(Role.ADMIN, "bench")
+            api_mb = _api_mb_per_s(stack.url, admin, made["blobs"], rounds=3)
+        finally:
+            stack.stop()
+        store_mb = _store_mb_per_s(data_dir, made["blobs"], rounds=3)
+    print(f"{'endpoint':<24}{'rate':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'max req/s':>11}")
+    for name, fixed, most in rows:
+        print(
+            f"{name:<24}{fixed['rps']:>8}{fixed['p50_ms']:>9}{fixed['p99_ms']:>9}{fixed['errors']:>8}{most['rps']:>11}"
+        )
+        verdict = "OK" if fixed["p99_ms"] < 50 and fixed["rps"] >= 0.95 * args.rate else "MISSED"
+        print(f"  goal p99 < 50 ms at {args.rate:.0f} req/s: {verdict}")
+    print(
+        f"streaming signed PDFs: API {api_mb:.0f} MB/s, straight from the store {store_mb:.0f} MB/s "
+        f"(API/store {api_mb / store_mb:.2f})"
+    )
+    print(json.dumps({"rows": rows, "api_mb_s": round(api_mb, 1), "store_mb_s": round(store_mb, 1)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
