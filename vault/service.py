@@ -28,7 +28,7 @@ from core.identifiers import (
 )
 from core.logging import get_logger
 from core.types import Actor, DocumentKind, DocumentStatus, Role, Verdict
-from vault.access import PORTAL, can_read, grantee_of, has_grant
+from vault.access import PORTAL, can_read, document_granted, grantee_of, has_grant
 from vault.audit import record_access, verify_chain
 from vault.codes import new_dossier_code
 from vault.convert import (
@@ -692,10 +692,7 @@ class Vault:
         if grantee is None:
             return False
         with self.reader() as session:
-            document = session.get(Document, doc_id)
-            if document is None:
-                return False
-            return has_grant(session, document.owner_pk, grantee, actor.purpose, doc_id, document.type_code)
+            return document_granted(session, doc_id, grantee, actor.purpose)
 
     # -- integrity ------------------------------------------------------------------------------------
     def verify_audit_chain(self) -> list[int]:

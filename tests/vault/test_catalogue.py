@@ -130,6 +130,7 @@ def test_grants_are_per_purpose_revocable_and_time_bound(vault: Vault) -> None:
     _, doc_id = store(vault, type_code="GKS")
     until = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
     assert not vault.check_grant(doc_id, OTHER_HANDLER)  # silence is not consent
+    assert not vault.check_grant("0" * 32, OTHER_HANDLER)
     with pytest.raises(Forbidden):
         vault.create_grant(PERSON, OTHER_AGENCY, "giải quyết hồ sơ", until, OTHER_CITIZEN, document_id=doc_id)
     grant = vault.create_grant(PERSON, OTHER_AGENCY, "giải quyết hồ sơ", until, CITIZEN, document_id=doc_id)
