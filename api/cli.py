@@ -20,7 +20,7 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (SOHOA_API_PORT)")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data folder (SOHOA_DATA_DIR)")] = None,
     worker: Annotated[bool | None, typer.Option(help="Also start a pipeline worker (default: embedded only)")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="API processes (SOHOA_API_WORKERS)")] = 0,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="API processes (SOHOA_API_WORKERS)")] = None,
 ) -> None:
     """Run the HTTP API; on the embedded default a pipeline worker runs beside it."""
     import os

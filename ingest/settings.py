@@ -22,6 +22,7 @@ class IngestSettings(BaseSettings):
     # Task time limits: a base plus a per-page allowance (OCR costs ~3 CPU s per 300-dpi page).
     time_limit_base_seconds: int = 120
     time_limit_per_page_seconds: int = 30
+    step_time_limit_seconds: int = 180  # signing (TSA, OCSP, CRL round trips) and storing one document
     max_retries: int = 5
     retry_backoff_max_seconds: int = 60
     # Upload limits.

@@ -228,7 +228,7 @@ def enqueue_document(batch_id: str, index: int, pages: int) -> None:
     """Send one document's chain; time limits scale with its page count."""
     settings = ingest_settings()
     ocr_limit = settings.time_limit(pages)
-    quick = settings.time_limit_base_seconds
+    quick = settings.step_time_limit_seconds
     chain(
         ocr_step.si(batch_id, index, ocr_limit).set(soft_time_limit=ocr_limit, time_limit=ocr_limit + 30),
         sign_step.si(batch_id, index, quick).set(soft_time_limit=quick, time_limit=quick + 30),

@@ -1,5 +1,6 @@
 """Webhooks for the one-stop system: agencies register URLs; sohoa POSTs HMAC-signed JSON notifications
-(batch finished, document stored, rescan requested, result stored) and retries until they are accepted.
+(batch finished, document stored, rescan requested, result stored, cancelled or corrected) and retries until
+they are accepted.
 
 Signature: `X-Sohoa-Signature: sha256=<hex HMAC-SHA256(secret, "<X-Sohoa-Timestamp>.<body>")>`, so a receiver
 checks both the body and its freshness. The secret is shown once, at registration.
@@ -24,7 +25,9 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from ingest.models import IngestBase
 from vault.models import utcnow
 
-EVENTS = frozenset({"batch.finished", "document.stored", "rescan.requested", "result.stored"})
+EVENTS = frozenset(
+    {"batch.finished", "document.stored", "rescan.requested", "result.stored", "result.cancelled", "result.corrected"}
+)
 
 
 class Webhook(IngestBase):

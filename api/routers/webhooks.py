@@ -17,7 +17,9 @@ from ingest import webhooks
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
 
-Event = Literal["batch.finished", "document.stored", "rescan.requested", "result.stored"]
+Event = Literal[
+    "batch.finished", "document.stored", "rescan.requested", "result.stored", "result.cancelled", "result.corrected"
+]
 Manager = Annotated[Actor, Depends(require_roles(Role.HANDLER, Role.ADMIN))]
 Svc = Annotated[Services, Depends(services)]
 

@@ -21,6 +21,7 @@ from api.tokens import mint_development_token
 from core.settings import core_settings
 from core.types import Role
 from ingest.models import Batch
+from tests.api.issuing_routes import issuing_routes
 from tests.api.world import AGENCY_X, AGENCY_Y, OWNER_A, OWNER_B, PURPOSE, World, build_world, private_app
 
 SCENARIOS = ("own", "foreign", "granted", "revoked", "expired")
@@ -173,7 +174,11 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): Rule(
         lambda w, s: Call("/api/v1/webhooks/" + "0" * 32), roles("admin", "handler"), ok=(404,)
     ),
+    ("GET", "/api/v1/search"): Rule(
+        lambda w, s: Call("/api/v1/search?q=giay"), roles("station", "handler", "citizen", "portal", "admin")
+    ),
 }
+ROUTES.update(issuing_routes(Call, Rule))
 
 
 @pytest.fixture(scope="module")

@@ -76,7 +76,7 @@ def test_oidc_discovery_and_jwks(sso: tuple[str, RSAPrivateKey], tmp_path: Path)
     stranger = generate_private_key(public_exponent=65537, key_size=2048)
     with pytest.raises(TokenError):
         verifier.verify(_token(stranger, issuer))  # same kid, another key: the signature fails
-    with pytest.raises(TokenError, match="(?i)audience"):
+    with pytest.raises(TokenError, match=r"(?i)audience"):
         verifier.verify(_token(key, issuer, aud="other-service"))
     with pytest.raises(TokenError, match="agency"):
         verifier.verify(_token(key, issuer, agency=None))

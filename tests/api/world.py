@@ -61,7 +61,7 @@ def tiny_pdf(text: str) -> bytes:
     from io import BytesIO
 
     out = BytesIO()
-    pdf.save(out)
+    pdf.save(out, deterministic_id=True)  # the same text gives the same bytes
     return out.getvalue()
 
 

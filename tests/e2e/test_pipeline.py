@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
 
 from api.client import StationClient
+from bench.synthetic import encode_png
 from core.types import Role, Verdict
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
@@ -277,6 +279,39 @@ def test_bad_batches_are_refused_and_nothing_is_stored(stack: SohoaStack, scan_s
         assert db.execute("select count(*) from dossiers").fetchone() == (0,)
         assert db.execute("select count(*) from documents").fetchone() == (0,)
     assert list((stack.data_dir / "ingest" / "batches").iterdir()) == []
+
+
+def test_a_timed_out_document_fails_with_its_reason_while_the_other_is_stored(
+    tmp_path: Path, pki: RunningPki, broker: str, scan_set: ScanSet
+) -> None:
+    """OCR limited to 2 s a page: a blank page (no Tesseract call) makes it, a page of text does not."""
+    env = _stack_env(tmp_path, pki, broker, None)
+    env.update({"SOHOA_INGEST_TIME_LIMIT_BASE_SECONDS": "1", "SOHOA_INGEST_TIME_LIMIT_PER_PAGE_SECONDS": "1"})
+    limited = SohoaStack(tmp_path / "data", env)
+    limited.data_dir.mkdir()
+    limited.start_server()
+    limited.start_worker()
+    try:
+        blank = tmp_path / "blank.png"
+        blank.write_bytes(encode_png(np.full((3508, 2480, 3), 250, np.uint8), 300))
+        manifest = _manifest(
+            scan_set,
+            split="manifest",
+            dossier_code=scan_set.dossier_code,
+            documents=[
+                {"type_code": "TRANG", "name": "Trang trắng", "pages": "1"},
+                {"type_code": "GKS", "name": "Giấy khai sinh", "pages": "2"},
+            ],
+        )
+        client = StationClient(limited.url, limited.token(Role.STATION, "QT-01", agency=AGENCY))
+        accepted = client.upload([blank, scan_set.files[1]], manifest)
+        final = client.wait(accepted["batch_id"], timeout=300)
+        first, second = final["documents"]
+        assert final["status"] == "failed"
+        assert first["status"] == "done" and first["id"]
+        assert second["status"] == "failed" and "timed out" in second["error"] and second["id"] is None
+    finally:
+        limited.stop()
 
 
 def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: RunningPki, scan_set: ScanSet) -> None:
