@@ -204,3 +204,17 @@ def test_a_mismatch_logs_an_alert_without_personal_data(tmp_path: Path, monkeypa
     [alert] = [e for e in events if e["event"] == "vault.integrity_alert"]
     assert alert["log_level"] == "error" and alert["alert"] is True
     assert alert["key"] == stored.key and "001090123456" not in str(alert)
+
+
+def test_s3_objects_with_sse_s3(s3_endpoint: S3Endpoint) -> None:
+    """SSE-S3 (the MinIO-with-KMS choice): the server reports AES256 and the bytes read back verified."""
+    from tests.vault.conftest import make_s3_store
+
+    if os.environ.get("SOHOA_TEST_S3_SSE", "ssec") not in ("ssec", "s3"):
+        pytest.skip("server-side encryption is off for this S3 server (SOHOA_TEST_S3_SSE)")
+    store = make_s3_store(s3_endpoint, sse="s3")
+    stored = store.put("p1/doc12/v1.pdf", PDF, retain_until=soon())
+    head = store.client.stat_object(store.bucket, stored.key, version_id=stored.version_id)
+    assert {k.lower(): v for k, v in head.metadata.items()}["x-amz-server-side-encryption"] == "AES256"
+    with store.open(stored.key, stored.version_id, stored.sha256) as content:
+        assert content.read() == PDF
