@@ -6,6 +6,8 @@ exists, so a redelivered or retried task repeats no finished work and never stor
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import os
 from collections.abc import Callable
@@ -16,7 +18,9 @@ from typing import Any
 
 from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
+from ingest.certification_register import RegisterLine
 from ingest.intake import read_file_list
+from ingest.issuing import certified_copy_document, register_copy
 from ocr.document import sidecar
 from ocr.fields import extract_fields
 from ocr.inputs import load_file
@@ -141,26 +145,60 @@ def run_ocr(
     return load_summary(job)
 
 
-def run_signing(job: DocumentJob, signer: DocumentSigner, level: SignatureLevel, officer_name: str) -> Path:
-    """Sign the PDF/A as the digitising officer (visible stamp top-left of page 1: name and scan time)."""
+def run_signing(
+    job: DocumentJob,
+    signer: DocumentSigner,
+    level: SignatureLevel,
+    officer_name: str,
+    certify: Callable[[bytes], tuple[bytes, RegisterLine]] | None = None,
+) -> Path:
+    """Sign the PDF/A as the digitising officer (visible stamp top-left of page 1: name and scan time); a
+    certified copy is then certified by the agency (`certify`: register number, text block top-right)."""
     signed = job.folder / "signed.pdf"
     if signed.exists():
         return signed
     pdf = (job.folder / "ocr.pdf").read_bytes()
     stamp = officer_stamp(officer_name, now_vn())
     data = signer.sign(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
+    if certify is not None:
+        data, line = certify(data)
+        _write_atomically(job.folder / "certification.json", json.dumps(dataclasses.asdict(line), default=str).encode())
     _write_atomically(signed, data)
     return signed
+
+
+def certification_line(job: DocumentJob) -> RegisterLine:
+    data = json.loads((job.folder / "certification.json").read_text())
+    return RegisterLine(**{**data, "certified_at": dt.datetime.fromisoformat(data["certified_at"])})
 
 
 def intake_actor(job: DocumentJob) -> Actor:
     return Actor(subject=job.submitted_by, role=Role.STATION, agency_code=job.agency_code, purpose="số hóa")
 
 
-def run_store(job: DocumentJob, vault: Any, verdict: str | None) -> str:
-    """Store the signed PDF in the owner's vault and link it to the dossier; returns the document id."""
+def run_store(job: DocumentJob, vault: Any, verdict: str | None, sessions: Any = None) -> str:
+    """Store the signed PDF in the owner's vault and link it to the dossier; returns the document id.
+
+    A certified copy is stored under its register number and the register line is completed (`sessions`).
+    """
     summary = load_summary(job)
     actor = intake_actor(job)
+    if job.kind is DocumentKind.CERTIFIED_COPY:
+        line = certification_line(job)
+        new = certified_copy_document(
+            vault.get_dossier(job.dossier_code), line, job.name, job.type_code, job.submitted_by
+        )
+        new = new.model_copy(
+            update={
+                "signature_verdict": verdict,
+                "ocr_text": summary.text,
+                "extracted_fields": summary.fields,
+                "page_count": summary.page_count,
+            }
+        )
+        record = vault.store_document(new, job.folder / "signed.pdf", actor, idempotency_key=job.idempotency_key)
+        register_copy(sessions, line, record.id)
+        return str(record.id)
     record = vault.store_document(
         NewDocument(
             owner_id=job.owner_id,

@@ -23,8 +23,9 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from core.identifiers import redact
 from core.logging import get_logger
 from core.types import RESCAN_VERDICTS, DocumentKind
-from ingest import batches, runtime, webhooks
+from ingest import batches, issuing, runtime, webhooks
 from ingest.celery_app import celery_app
+from ingest.certification_register import RegisterLine
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
@@ -192,8 +193,15 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
         settings = ingest_settings()
         signer = runtime.officer_signer()
         name = settings.officer_name or signer.identity.subject
+        certify = None
+        if job.kind is DocumentKind.CERTIFIED_COPY:
+            dossier = runtime.vault().get_dossier(job.dossier_code)
+
+            def certify(pdf: bytes) -> tuple[bytes, RegisterLine]:
+                return issuing.certify_with_number(runtime.catalogue(), dossier, pdf, job.submitted_by)
+
         with runtime.signer_lock():
-            run_signing(job, signer, signing_settings().level_for(job.kind), name)
+            run_signing(job, signer, signing_settings().level_for(job.kind), name, certify)
 
     _step(self, batch_id, index, "sign", seconds, work)
 
@@ -207,7 +215,7 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
         report = validate_pdf((job.folder / "signed.pdf").read_bytes())
         verdict = str(report.verdict)
-        document_id = run_store(job, runtime.vault(), verdict)
+        document_id = run_store(job, runtime.vault(), verdict, runtime.catalogue())
         with runtime.catalogue().begin() as session:
             status = batches.update_document(
                 session,
@@ -219,6 +227,8 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
             )
         event = {"index": index, "document_id": document_id, "name": job.name, "type_code": job.type_code}
         announce("document.stored", batch_id, {**event, "kind": job.kind.value, "signature": verdict})
+        if job.kind is DocumentKind.RESULT:
+            announce("result.stored", batch_id, {**event, "signature": verdict})
         finished(batch_id, status)
 
     _step(self, batch_id, index, "store", seconds, work)

@@ -9,6 +9,7 @@ import hmac
 import io
 import json
 import sqlite3
+import subprocess
 import threading
 import time
 import zipfile
@@ -312,6 +313,59 @@ def test_a_timed_out_document_fails_with_its_reason_while_the_other_is_stored(
         assert second["status"] == "failed" and "timed out" in second["error"] and second["id"] is None
     finally:
         limited.stop()
+
+
+def test_a_scanned_result_and_a_certified_copy_through_the_batch_path(
+    tmp_path: Path, pki: RunningPki, broker: str, scan_set: ScanSet
+) -> None:
+    """Kinds from the manifest: a result gets `<dossier>-KQ1`; a certified copy gets the agency's certificate,
+    its register number and the copy text block on page 1, above the officer's signature."""
+    env = _stack_env(tmp_path, pki, broker, None)
+    password = tmp_path / "agency.password"
+    password.write_text(pki.password)
+    env.update(
+        {
+            "SOHOA_ISSUING_AGENCY_P12": str(pki.identity("agency").p12),
+            "SOHOA_ISSUING_AGENCY_P12_PASSWORD_FILE": str(password),
+            "SOHOA_ISSUING_AGENCY_NAMES": json.dumps({AGENCY: "Ủy ban nhân dân tỉnh Quảng Trị"}),
+        }
+    )
+    issuing = SohoaStack(tmp_path / "data", env)
+    issuing.data_dir.mkdir()
+    issuing.start_server()
+    issuing.start_worker()
+    try:
+        manifest = _manifest(
+            scan_set,
+            split="manifest",
+            dossier_code=scan_set.dossier_code,
+            documents=[
+                {"type_code": "GKS", "name": "Giấy khai sinh", "pages": "1"},
+                {"type_code": "GCN", "name": "Giấy chứng nhận", "pages": "2", "kind": "result"},
+                {"type_code": "BSCT", "name": "Bằng tốt nghiệp", "pages": "3", "kind": "certified_copy"},
+            ],
+        )
+        client = StationClient(issuing.url, issuing.token(Role.STATION, "QT-01", agency=AGENCY))
+        pages = [scan_set.files[1], scan_set.files[3], scan_set.files[5]]
+        final = client.wait(client.upload(pages, manifest)["batch_id"], timeout=600)
+        assert final["status"] == "done", (final, issuing.log_tail("worker"))
+        with sqlite3.connect(issuing.data_dir / "vault" / "catalogue.sqlite3") as db:
+            rows = dict(db.execute("select kind, coalesce(result_code, number_symbol) from documents").fetchall())
+        assert rows["result"] == f"{scan_set.dossier_code}-KQ1"
+        assert rows["certified_copy"] == f"1/{time.localtime().tm_year}/SCBS-ĐT"
+        admin = {"Authorization": f"Bearer {issuing.token(Role.ADMIN, 'root')}"}
+        copy_id = final["documents"][2]["id"]
+        pdf = httpx.get(f"{issuing.url}/api/v1/documents/{copy_id}/content", headers=admin, timeout=60).content
+        report = validate_pdf(pdf, TrustSettings(anchors=(pki.root_cert,)))
+        assert report.verdict is Verdict.TOTAL_PASSED and len(report.signatures) == 2
+        copy_pdf = tmp_path / "copy.pdf"
+        copy_pdf.write_bytes(pdf)
+        text = subprocess.run(
+            ["pdftotext", "-f", "1", "-l", "1", copy_pdf, "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "Bản sao điện tử chứng thực từ bản chính" in text and "SCBS-ĐT" in text
+    finally:
+        issuing.stop()
 
 
 def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: RunningPki, scan_set: ScanSet) -> None:
