@@ -10,7 +10,6 @@ import datetime as dt
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -24,7 +23,7 @@ from ingest.calendar import Appointment, ProcedureTable, WorkingCalendar, defaul
 from ingest.certification_register import RegisterLine, record_copy, take_number
 from ingest.issuing_settings import IssuingSettings, issuing_settings
 from ingest.receipt import Receipt, ReceiptComponent, build_receipt
-from signing.identity import SigningIdentity, development_identity, load_pkcs11, load_pkcs12
+from signing.identity import SigningIdentity, configured_identity
 from signing.report import ValidationReport
 from signing.settings import signing_settings
 from signing.sign import DocumentSigner
@@ -98,22 +97,18 @@ class IssuedCopy:
 
 
 # -- the agency's identity ------------------------------------------------------------------------------------
-def _read_secret(path: Path | None) -> str | None:
-    return path.read_text(encoding="utf-8").rstrip("\r\n") if path else None
-
-
 def agency_identity(settings: IssuingSettings) -> SigningIdentity:
     """The agency's signer from settings: a PKCS#11 token, a PKCS#12 file, or the development identity."""
-    if settings.agency_pkcs11_lib and settings.agency_pkcs11_token and settings.agency_pkcs11_key:
-        return load_pkcs11(
-            settings.agency_pkcs11_lib,
-            settings.agency_pkcs11_token,
-            settings.agency_pkcs11_key,
-            _read_secret(settings.agency_pkcs11_pin_file) or "",
-        )
-    if settings.agency_p12:
-        return load_pkcs12(settings.agency_p12, _read_secret(settings.agency_p12_password_file))
-    return development_identity(core_settings().data_dir, "agency")
+    return configured_identity(
+        role="agency",
+        data_dir=core_settings().data_dir,
+        p12=settings.agency_p12,
+        p12_password_file=settings.agency_p12_password_file,
+        pkcs11_lib=settings.agency_pkcs11_lib,
+        pkcs11_token=settings.agency_pkcs11_token,
+        pkcs11_key=settings.agency_pkcs11_key,
+        pkcs11_pin_file=settings.agency_pkcs11_pin_file,
+    )
 
 
 @lru_cache(maxsize=1)

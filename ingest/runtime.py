@@ -6,24 +6,19 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
-from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import core_settings
 from ingest.db import migrate, sessions
 from ingest.settings import IngestSettings, ingest_settings
-from signing.identity import SigningIdentity, development_identity, load_pkcs11, load_pkcs12
+from signing.identity import SigningIdentity, configured_identity
 from signing.sign import DocumentSigner
 from vault.service import Vault
 from vault.settings import VaultSettings, vault_settings
 from vault.store import make_store
 
 _signer_lock = threading.Lock()
-
-
-def _read_secret(path: Path | None) -> str | None:
-    return path.read_text(encoding="utf-8").rstrip("\r\n") if path else None
 
 
 @lru_cache(maxsize=1)
@@ -46,16 +41,16 @@ def vault() -> Vault:
 
 def officer_identity(settings: IngestSettings) -> SigningIdentity:
     """The intake signer from settings: a PKCS#11 token, a PKCS#12 file, or the development identity."""
-    if settings.officer_pkcs11_lib and settings.officer_pkcs11_token and settings.officer_pkcs11_key:
-        return load_pkcs11(
-            settings.officer_pkcs11_lib,
-            settings.officer_pkcs11_token,
-            settings.officer_pkcs11_key,
-            _read_secret(settings.officer_pkcs11_pin_file) or "",
-        )
-    if settings.officer_p12:
-        return load_pkcs12(settings.officer_p12, _read_secret(settings.officer_p12_password_file))
-    return development_identity(core_settings().data_dir, "officer")
+    return configured_identity(
+        role="officer",
+        data_dir=core_settings().data_dir,
+        p12=settings.officer_p12,
+        p12_password_file=settings.officer_p12_password_file,
+        pkcs11_lib=settings.officer_pkcs11_lib,
+        pkcs11_token=settings.officer_pkcs11_token,
+        pkcs11_key=settings.officer_pkcs11_key,
+        pkcs11_pin_file=settings.officer_pkcs11_pin_file,
+    )
 
 
 @lru_cache(maxsize=1)

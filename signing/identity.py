@@ -207,3 +207,27 @@ async def check_not_revoked(identity: SigningIdentity, validation_context: Any) 
         ) from exc
     except PathValidationError as exc:
         raise RevocationUnknownError(f"cannot check {who}'s certificate: {exc}") from exc
+
+
+def _read_secret(path: Path | None) -> str | None:
+    return path.read_text(encoding="utf-8").rstrip("\r\n") if path else None
+
+
+def configured_identity(
+    *,
+    role: str,
+    data_dir: Path,
+    p12: Path | None = None,
+    p12_password_file: Path | None = None,
+    pkcs11_lib: Path | None = None,
+    pkcs11_token: str | None = None,
+    pkcs11_key: str | None = None,
+    pkcs11_pin_file: Path | None = None,
+) -> SigningIdentity:
+    """The identity settings name: a PKCS#11 token (lib, token and key labels, PIN file), else a PKCS#12 file
+    (password file), else sohoa's development identity for `role` in the data folder."""
+    if pkcs11_lib and pkcs11_token and pkcs11_key:
+        return load_pkcs11(pkcs11_lib, pkcs11_token, pkcs11_key, _read_secret(pkcs11_pin_file) or "")
+    if p12:
+        return load_pkcs12(p12, _read_secret(p12_password_file))
+    return development_identity(data_dir, role)
