@@ -46,9 +46,7 @@ def test_good_zip_is_extracted_in_order(tmp_path: Path) -> None:
         ({"bomb.tif": b"\x00" * (20 * 1024 * 1024)}, None, "compression ratio"),
     ],
 )
-def test_unsafe_zips_are_refused(
-    tmp_path: Path, entries: dict[str, bytes], link: str | None, reason: str
-) -> None:
+def test_unsafe_zips_are_refused(tmp_path: Path, entries: dict[str, bytes], link: str | None, reason: str) -> None:
     archive = _zip(tmp_path / "bad.zip", entries, link=link)
     out = tmp_path / "out"
     out.mkdir()
