@@ -4,12 +4,12 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: setup system run test lint bench services clean
+.PHONY: setup system run test lint bench bench-ocr bench-signing bench-vault bench-api bench-pipeline services clean
 
 setup: system $(STAMP)
 
 system:
-	bash scripts/install-system.sh $(if $(filter test lint,$(MAKECMDGOALS)),--test,)
+	bash scripts/install-system.sh $(if $(filter test lint bench%,$(MAKECMDGOALS)),--test,)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,19 @@ lint: setup
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: setup
+## Every benchmark, each printing its anchor measured in the same run (about 30 minutes on 2 cores).
+bench: bench-ocr bench-signing bench-vault bench-api bench-pipeline
+
+bench-ocr: setup
 	$(BIN)/python -m bench.ocr_bench
+bench-signing: setup services
+	$(BIN)/python -m bench.signing_bench
+bench-vault: setup services
+	$(BIN)/python -m bench.vault_bench
+bench-api: setup services
+	$(BIN)/python -m bench.api_bench
+bench-pipeline: setup services
+	$(BIN)/python -m bench.pipeline_bench --pages 200
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -5,7 +5,7 @@ set -euo pipefail
 
 runtime=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd
          fonts-liberation2 fonts-dejavu-core qpdf poppler-utils libgl1 libglib2.0-0)
-testing=(softhsm2 redis-server postgresql)
+testing=(softhsm2 redis-server postgresql rabbitmq-server)
 
 want=("${runtime[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${testing[@]}")
@@ -17,6 +17,7 @@ done
 # A server already on the PATH (installed another way) is good enough for the tests.
 if command -v redis-server >/dev/null; then missing=("${missing[@]/redis-server}"); fi
 if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then missing=("${missing[@]/postgresql}"); fi
+if command -v rabbitmq-server >/dev/null; then missing=("${missing[@]/rabbitmq-server}"); fi
 read -r -a missing <<< "${missing[*]}"
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 

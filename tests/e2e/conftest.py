@@ -50,11 +50,28 @@ def seaweed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]
     server.stop()
 
 
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
+
+
 @pytest.fixture
 def broker() -> str:
     """A private Redis database, emptied before each test."""
     redis.Redis.from_url(REDIS_URL).flushdb()
     return REDIS_URL
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def any_broker(request: pytest.FixtureRequest) -> str:
+    """Redis, then RabbitMQ: the same pipeline on either, by configuration alone (its queue purged first)."""
+    if request.param == "redis":
+        return str(request.getfixturevalue("broker"))
+    from kombu import Connection
+
+    with Connection(RABBITMQ_URL, connect_timeout=10) as connection:
+        channel = connection.default_channel
+        channel.queue_declare("celery", durable=True)  # as Celery declares it: idempotent
+        channel.queue_purge("celery")
+    return RABBITMQ_URL
 
 
 def _cover_page(folder: Path, index: int, type_code: str, name: str) -> Path:

@@ -141,9 +141,20 @@ def _assert_dossier_complete(stack: SohoaStack, final: dict[str, Any], pki: Runn
         assert report.verdict is Verdict.TOTAL_PASSED, report
 
 
+@pytest.fixture
+def any_stack(tmp_path: Path, pki: RunningPki, any_broker: str, seaweed: SeaweedServer) -> Iterator[SohoaStack]:
+    running = SohoaStack(tmp_path / "data", _stack_env(tmp_path, pki, any_broker, seaweed))
+    running.data_dir.mkdir()
+    running.start_server()
+    yield running
+    running.stop()
+
+
 def test_three_documents_split_by_qr_end_up_signed_in_the_vault(
-    stack: SohoaStack, scan_set: ScanSet, pki: RunningPki
+    any_stack: SohoaStack, scan_set: ScanSet, pki: RunningPki
 ) -> None:
+    """On Redis and on RabbitMQ."""
+    stack = any_stack
     stack.start_worker()
     receiver = Receiver().start()
     handler = {"Authorization": f"Bearer {stack.token(Role.HANDLER, 'cb-01', agency=AGENCY)}"}
