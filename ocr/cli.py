@@ -1,7 +1,8 @@
 """`sohoa ocr`: scanned pages of one document in, a searchable PDF/A out, with a report and a text sidecar.
 
 Exit 0 when done, 2 on unusable input (the message names the file and the reason), 3 when the PDF was made but
-some pages need a rescan (listed in the report), 1 when the OCR engine itself failed (not installed, crashed).
+some pages need a rescan (listed in the report), 1 when processing itself failed (OCR engine missing or
+crashed, or an unexpected error).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def _run(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from core.logging import get_logger
     from core.types import DocumentInfo
     from ocr.document import ocr_document
     from ocr.engine import EngineFailed
@@ -97,6 +99,10 @@ def _run(
             return EXIT_UNUSABLE
         except EngineFailed as exc:
             typer.echo(f"sohoa ocr: {exc}", err=True)
+            return EXIT_ENGINE
+        except Exception as exc:  # one line for the station; the log keeps the type for the developers
+            get_logger(__name__).error("ocr.failed", error=type(exc).__name__)
+            typer.echo(f"sohoa ocr: processing failed ({type(exc).__name__}: {exc})", err=True)
             return EXIT_ENGINE
     _write_atomic(output, result.pdf)
     if sidecar is not None:

@@ -29,12 +29,14 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
         small, scale = reduce(grey, dpi, ANALYSIS_DPI)
     mask = ink_mask(small)
     ink_fraction = float(mask.mean())
-    verdicts = resolution_verdicts(page, options) + blank_verdict(ink_fraction, options)
+    exposure = exposure_verdicts(small, mask, options)
+    too_dark = any(verdict == PageVerdict.TOO_DARK for verdict, _ in exposure)
+    blank = [] if too_dark else blank_verdict(ink_fraction, options)  # a black sheet is not blank
+    verdicts = resolution_verdicts(page, options) + (blank or exposure)
     words: list[Word] = []
     mean_conf = 0.0
     orientation = None
-    if not any(verdict == PageVerdict.BLANK for verdict, _ in verdicts):
-        verdicts += exposure_verdicts(small, mask, options)
+    if not blank:
         orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout)
         fill = paper_colour(image, dpi)
         image = apply_orientation(image, orientation, fill)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+from PIL import Image
 
 from bench.synthetic import Degradation, make_page
 from core.types import PageVerdict
 from ocr.cleanup import ANALYSIS_DPI, ink_mask, ocr_grey, reduce
+from ocr.inputs import load_pages
 from ocr.models import OcrOptions
+from ocr.page import process_page
 from ocr.quality import blank_verdict, exposure_verdicts, readability_verdicts
 
 OPTIONS = OcrOptions()
@@ -46,3 +51,11 @@ def test_low_confidence_is_unreadable() -> None:
     assert verdicts[0][0] == PageVerdict.UNREADABLE and "40/100" in verdicts[0][1]
     assert readability_verdicts([(92.0, 4)], OPTIONS) == (92.0, [])
     assert readability_verdicts([], OPTIONS)[1][0][0] == PageVerdict.UNREADABLE
+
+
+def test_black_sheet_is_too_dark_not_blank(tmp_path: Path) -> None:
+    path = tmp_path / "black.png"
+    Image.new("RGB", (1240, 600), (8, 8, 8)).save(path, dpi=(300, 300))
+    result = process_page(load_pages([path])[0], OPTIONS)
+    verdicts = {v for v, _ in result.verdicts}
+    assert PageVerdict.TOO_DARK in verdicts and PageVerdict.BLANK not in verdicts
