@@ -54,6 +54,7 @@ def report(result: OcrResult, inputs: list[Path], output: Path) -> dict[str, Any
                 "dpi": list(r.image.dpi),
                 "mean_confidence": r.mean_confidence,
                 "words": len(r.words),
+                "notes": list(r.notes),
             }
             for r in result.pages
         ],

@@ -83,6 +83,7 @@ def sidecar(results: Sequence[PageResult]) -> dict[str, Any]:
                 "rotation": r.cleanup.rotation,
                 "skew": r.cleanup.skew,
                 "mean_confidence": r.mean_confidence,
+                "notes": list(r.notes),
                 "verdicts": [{"verdict": str(v), "reason": why} for v, why in r.verdicts],
                 "words": [w.as_json() for w in r.words],
             }

@@ -1,7 +1,8 @@
 """Reading order for side-by-side blocks that Tesseract reads across, such as the two-column header of
 Vietnamese administrative documents (agency and number on the left, national motto and date on the right).
 
-Lines with a wide gap are split into segments; a run of such lines is read column by column.
+Lines with a wide gap are split into segments; a run of lines split in two is read column by column, while
+lines split in three or more (table rows) keep their left-to-right order.
 """
 
 from __future__ import annotations
@@ -48,13 +49,14 @@ def reading_order(words: Sequence[RawWord]) -> list[RawWord]:
     number = 0
     i = 0
     while i < len(split):
-        if len(split[i]) < 2:
-            out.extend(_renumber(split[i][0], number))
-            number += 1
+        if len(split[i]) != 2:
+            for segment in split[i]:  # one column, or a table row: kept as it is, left to right
+                out.extend(_renumber(segment, number))
+                number += 1
             i += 1
             continue
         j = i
-        while j < len(split) and len(split[j]) >= 2:
+        while j < len(split) and len(split[j]) == 2:
             j += 1
         first = split[i]
         splits = [((a[-1].box[0] + a[-1].box[2]) + b[0].box[0]) / 2 for a, b in pairwise(first)]

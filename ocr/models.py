@@ -128,6 +128,7 @@ class PageResult:
     mean_confidence: float
     ink_fraction: float
     dropped: bool = False
+    notes: tuple[str, ...] = ()  # facts the station should know that are not verdicts (e.g. inferred dpi)
 
     @property
     def blank(self) -> bool:

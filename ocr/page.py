@@ -64,6 +64,7 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
         ),
         mean_confidence=round(mean_conf, 1),
         ink_fraction=round(ink_fraction, 5),
+        notes=(page.dpi_note,) if page.dpi_inferred else (),
     )
 
 

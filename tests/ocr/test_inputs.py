@@ -100,3 +100,13 @@ def test_page_image_is_picklable_and_keeps_encoded_bytes(tmp_path: Path) -> None
     (page,) = load_pages([path])
     assert page.data == path.read_bytes()
     assert pickle.loads(pickle.dumps(page)) == page
+
+
+def test_inferred_resolution_is_noted_on_the_page_result(tmp_path: Path) -> None:
+    from ocr.models import OcrOptions
+    from ocr.page import process_page
+
+    path = tmp_path / "nodpi.png"
+    _image("L", (2480, 3508)).save(path)  # a blank A4 sheet without resolution: no OCR call
+    result = process_page(load_pages([path])[0], OcrOptions())
+    assert result.notes and "inferred" in result.notes[0]

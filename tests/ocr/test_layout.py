@@ -26,3 +26,11 @@ def test_two_column_run_is_read_column_by_column() -> None:
 def test_ordinary_lines_keep_their_order() -> None:
     words = [*_line(0, 100, [("Một", 100), ("hai", 220)]), *_line(1, 160, [("ba", 100)])]
     assert reading_order(words) == [*words[:2], words[2]]
+
+
+def test_table_rows_are_read_row_by_row() -> None:
+    words = [
+        *_line(0, 100, [("STT", 100), ("Tên", 700), ("Số", 1300)]),
+        *_line(1, 160, [("1", 100), ("An", 700), ("12", 1300)]),
+    ]
+    assert [w.text for w in reading_order(words)] == ["STT", "Tên", "Số", "1", "An", "12"]
