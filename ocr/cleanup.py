@@ -47,8 +47,9 @@ def paper_level(small: np.ndarray) -> float:
     return float(np.percentile(small, 90))
 
 
-def dark_border_box(small: np.ndarray, scale: float) -> tuple[int, int, int, int]:
-    """Box (left, top, right, bottom) in full-resolution pixels that leaves out dark scanner borders."""
+def dark_border_box(small: np.ndarray, scale: float, full_size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Box (left, top, right, bottom) in full-resolution pixels (`full_size` is height, width) that leaves out
+    dark scanner borders; the whole image when there are none."""
     h, w = small.shape
     dark = small < 0.45 * paper_level(small)
     rows, cols = dark.mean(axis=1), dark.mean(axis=0)
@@ -61,8 +62,9 @@ def dark_border_box(small: np.ndarray, scale: float) -> tuple[int, int, int, int
 
     top, bottom = inward(rows, h // 5), inward(rows[::-1], h // 5)
     left, right = inward(cols, w // 5), inward(cols[::-1], w // 5)
-    full = lambda v: round(v / scale)  # noqa: E731
-    return full(left), full(top), full(w - right), full(h - bottom)
+    full_h, full_w = full_size
+    inset = lambda n: min(round(n / scale), full_h // 4, full_w // 4)  # noqa: E731
+    return inset(left), inset(top), full_w - inset(right), full_h - inset(bottom)
 
 
 def ink_mask(small: np.ndarray) -> np.ndarray:

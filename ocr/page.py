@@ -22,7 +22,7 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     dpi = float(min(page.dpi))
     grey = ocr_grey(image)
     small, scale = reduce(grey, dpi, ANALYSIS_DPI)
-    box = dark_border_box(small, scale)
+    box = dark_border_box(small, scale, grey.shape[:2])
     cropped = box != (0, 0, grey.shape[1], grey.shape[0])
     if cropped:
         image, grey = crop(image, box), crop(grey, box)

@@ -17,7 +17,7 @@ def test_turn_and_skew_found_within_a_third_of_a_degree(rotation: int, skew: flo
     page = make_page(3, Degradation(rotation=rotation, skew=skew, noise=6, border=True), seed=5, height_mm=150)
     grey = ocr_grey(page.degraded)
     small, scale = reduce(grey, 300, ANALYSIS_DPI)
-    grey = crop(grey, dark_border_box(small, scale))
+    grey = crop(grey, dark_border_box(small, scale, grey.shape[:2]))
     found = find_orientation(grey, 300, engine=None)
     assert found.rotation == fix
     assert found.skew == pytest.approx(-skew, abs=0.3)

@@ -95,3 +95,9 @@ def test_bilevel_g4_page_stays_bilevel(cases: dict[str, Case]) -> None:
 def test_page_result_is_picklable(cases: dict[str, Case]) -> None:
     result = cases["skew4"].result
     assert pickle.loads(pickle.dumps(result)) == result
+
+
+def test_untouched_jpeg_is_embedded_byte_for_byte(cases: dict[str, Case]) -> None:
+    case = cases["clean"]
+    assert case.result.cleanup.rotation == 0 and case.result.cleanup.skew == 0.0
+    assert case.result.image.data == case.path.read_bytes()
