@@ -37,7 +37,7 @@ class OcrOptions:
 
     lang: str = "vie+eng"
     min_dpi: float = 200.0
-    jpeg_quality: int = 70
+    jpeg_quality: int = 75
     blank_ink_fraction: float = 0.0015
     dark_paper_level: float = 100.0
     light_ink_contrast: float = 70.0
