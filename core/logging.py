@@ -19,6 +19,16 @@ def _redact_event(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> 
     return {key: redact(value) if isinstance(value, str) else value for key, value in event.items()}
 
 
+class StderrLogger:
+    """Writes each rendered event to the `sys.stderr` of the moment (stdout stays for command output; a
+    replaced or closed stream, as under pytest's capture, is never held on to)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = error = err = critical = exception = fatal = msg
+
+
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     """Configure structlog and the standard library root logger once, for CLI and services alike."""
     renderer: Any = (
@@ -36,7 +46,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),  # stdout stays for command output
+        logger_factory=lambda *_: StderrLogger(),
         cache_logger_on_first_use=True,
     )
 
