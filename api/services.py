@@ -53,6 +53,10 @@ class Services:
         with self.sessions.begin() as session:
             batches.create_batch(session, new)
 
+    def forget_batch(self, batch_id: str) -> None:
+        with self.sessions.begin() as session:
+            batches.delete_batch(session, batch_id)
+
     def batch_agency(self, session: Session, batch_id: str) -> str | None:
         batch = session.get(Batch, batch_id)
         return batch.agency_code if batch else None

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ingest.models import Batch, BatchDocument, BatchEvent
@@ -118,6 +118,13 @@ def create_batch(session: Session, new: NewBatch) -> None:
             )
         )
     session.add(BatchEvent(batch_id=new.id, kind="batch", data={"status": BatchState.QUEUED.value}))
+
+
+def delete_batch(session: Session, batch_id: str) -> None:
+    """Remove a batch that was never sent to the pipeline (its events, documents and row)."""
+    session.execute(delete(BatchEvent).where(BatchEvent.batch_id == batch_id))
+    session.execute(delete(BatchDocument).where(BatchDocument.batch_id == batch_id))
+    session.execute(delete(Batch).where(Batch.id == batch_id))
 
 
 def derive_status(states: list[tuple[str, bool]]) -> BatchState:

@@ -151,8 +151,10 @@ def accept_batch(
     open_dossier: OpenDossier,
     record: Record,
     enqueue: Enqueue,
+    forget: Callable[[str], None],
 ) -> AcceptedBatch:
-    """Check, split, open the dossier, record and enqueue; on refusal the staging folder is removed."""
+    """Check, split, open the dossier, record and enqueue; on refusal the staging folder is removed, and a
+    batch the broker would not take is forgotten again (`forget`)."""
     try:
         if actor.agency_code != manifest.agency_code:
             raise BatchRefused(403, "a station uploads only for its own agency", "agency_code")
@@ -180,6 +182,13 @@ def accept_batch(
     except BaseException:
         discard(staging)
         raise
-    for index, doc in enumerate(documents):
-        enqueue(batch_id, index, len(doc.pages))
+    try:
+        for index, doc in enumerate(documents):
+            enqueue(batch_id, index, len(doc.pages))
+    except Exception as exc:  # the broker refused: take the batch back so that nothing waits forever
+        forget(batch_id)
+        discard(staging)
+        raise BatchRefused(
+            503, "the pipeline's broker is unavailable; nothing was stored, send the batch again"
+        ) from exc
     return AcceptedBatch(batch_id, dossier_code, len(documents), sum(len(d.pages) for d in documents))

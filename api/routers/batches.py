@@ -140,6 +140,7 @@ async def upload_batch(
             open_dossier=svc.open_dossier,
             record=svc.record_batch,
             enqueue=svc.enqueue_document,
+            forget=svc.forget_batch,
         )
     except BatchRefused as exc:
         discard(staging)

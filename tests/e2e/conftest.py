@@ -69,7 +69,7 @@ def any_broker(request: pytest.FixtureRequest) -> str:
 
     with Connection(RABBITMQ_URL, connect_timeout=10) as connection:
         channel = connection.default_channel
-        channel.queue_declare("celery", durable=True)  # as Celery declares it: idempotent
+        channel.queue_declare("celery", durable=True, auto_delete=False)  # as Celery declares it
         channel.queue_purge("celery")
     return RABBITMQ_URL
 

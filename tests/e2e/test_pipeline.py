@@ -379,6 +379,26 @@ def test_a_scanned_result_and_a_certified_copy_through_the_batch_path(
         issuing.stop()
 
 
+def test_a_batch_the_broker_cannot_take_is_a_503_and_leaves_nothing(
+    tmp_path: Path, pki: RunningPki, scan_set: ScanSet
+) -> None:
+    unreachable = SohoaStack(tmp_path / "data", _stack_env(tmp_path, pki, "redis://127.0.0.1:9/0", None))
+    unreachable.data_dir.mkdir()
+    unreachable.start_server()
+    try:
+        headers = {"Authorization": f"Bearer {unreachable.token(Role.STATION, 'QT-01', agency=AGENCY)}"}
+        files = [("files", (path.name, path.read_bytes())) for path in scan_set.files]
+        data = {"manifest": json.dumps(_manifest(scan_set), ensure_ascii=False)}
+        response = httpx.post(f"{unreachable.url}/api/v1/batches", headers=headers, files=files, data=data, timeout=120)
+        assert response.status_code == 503 and "send the batch again" in response.json()["detail"]
+        with _catalogue(unreachable) as db:
+            assert db.execute("select count(*) from ingest_batches").fetchone() == (0,)
+            assert db.execute("select count(*) from ingest_batch_documents").fetchone() == (0,)
+        assert list((unreachable.data_dir / "ingest" / "batches").iterdir()) == []
+    finally:
+        unreachable.stop()
+
+
 def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: RunningPki, scan_set: ScanSet) -> None:
     """No Redis, no S3 server: SQLite broker, local vault, a worker started by `sohoa serve`."""
     embedded = SohoaStack(tmp_path / "data", {})
