@@ -58,6 +58,8 @@ def test_xmp_declares_pdfa2b_with_sohoa_fields(pdf_path: Path) -> None:
         intent = pdf.Root.OutputIntents[0]
         assert intent.S == pikepdf.Name.GTS_PDFA1
         assert int(intent.DestOutputProfile.N) == 3
+        icc = intent.DestOutputProfile.read_bytes()
+        assert icc[8] <= 4 and icc[12:16] == b"mntr" and icc[16:20] == b"RGB "  # what ISO 19005-2 6.2.3 accepts
         assert len(pdf.pages) == len(PAGES)
     for value in (
         "000.00.12.H30-221031-0001",
