@@ -55,6 +55,8 @@ def run_pages(
         if progress:
             progress(PageProgress(len(results), len(pages), result.number, tuple(v for v, _ in result.verdicts)))
 
+    if progress:
+        progress(PageProgress(0, len(pages), 0))  # the total is known: let a progress bar show it at once
     if workers == 1:
         _limit_threads()
         for number, page in enumerate(pages, start=1):

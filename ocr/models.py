@@ -141,7 +141,7 @@ class PageResult:
 
 @dataclass(frozen=True)
 class PageProgress:
-    """Sent to a progress callback as each page finishes."""
+    """Sent to a progress callback once at the start (done 0, page 0) and as each page finishes."""
 
     done: int
     total: int
