@@ -8,8 +8,10 @@ import hashlib
 import hmac
 import io
 import json
+import os
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 import zipfile
@@ -400,18 +402,53 @@ def test_a_batch_the_broker_cannot_take_is_a_503_and_leaves_nothing(
 
 
 def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: RunningPki, scan_set: ScanSet) -> None:
-    """No Redis, no S3 server: SQLite broker, local vault, a worker started by `sohoa serve`."""
+    """No Redis, no S3 server: SQLite broker, local vault, a worker started by `sohoa serve`; the station's
+    `sohoa upload` command sends the batch, follows it and prints each document."""
     embedded = SohoaStack(tmp_path / "data", {})
     embedded.data_dir.mkdir()
     embedded.start_server(embedded_worker=True)
     try:
-        client = StationClient(embedded.url, embedded.token(Role.STATION, "QT-01", agency=AGENCY))
-        accepted = client.upload(scan_set.files, _manifest(scan_set))
-        final = client.wait(accepted["batch_id"], timeout=600)
-        assert final["status"] == "done", (final, embedded.log_tail("server"))
-        assert len({d["id"] for d in final["documents"]}) == 3
+        token = embedded.token(Role.STATION, "QT-01", agency=AGENCY)
+        command = [
+            sys.executable,
+            "-m",
+            "cli",
+            "upload",
+            *map(str, scan_set.files),
+            "--owner",
+            OWNER,
+            "--agency",
+            AGENCY,
+            "--procedure",
+            PROCEDURE,
+            "--split",
+            "qr",
+            "--server",
+            embedded.url,
+        ]
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env={**os.environ, "SOHOA_TOKEN": token, "COLUMNS": "200"},
+            check=False,
+        )
+        assert done.returncode == 0, (done.stdout, done.stderr, embedded.log_tail("server"))
+        assert f"dossier {scan_set.dossier_code}" in done.stdout and ": done" in done.stdout
+        with _catalogue(embedded) as db:
+            ids = [row[0] for row in db.execute("select id from documents")]
+        assert len(ids) == 3 and all(doc_id in done.stdout for doc_id in ids)
         objects = list((embedded.data_dir / "vault" / "objects").rglob("*.data"))
         assert len(objects) == 3
         assert all(obj.read_bytes().startswith(b"%PDF-") for obj in objects)
+        missing = subprocess.run(
+            [*command[:4], "/no/such/page.jpg", *command[5 + len(scan_set.files) - 1 :]],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SOHOA_TOKEN": token},
+            check=False,
+        )
+        assert missing.returncode == 2 and "no such file" in missing.stderr
     finally:
         embedded.stop()
