@@ -48,7 +48,9 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     if page.mode == "1":
         image = as_bilevel(image)
     changed = cropped or (orientation is not None and (orientation.rotation or abs(orientation.skew) >= 0.05))
-    archival = encode_archival(image, page, page.dpi, options.jpeg_quality, untouched=not changed)
+    sideways = orientation is not None and orientation.rotation in (90, 270)
+    dpi_out = (page.dpi[1], page.dpi[0]) if sideways else page.dpi
+    archival = encode_archival(image, page, dpi_out, options.jpeg_quality, untouched=not changed)
     return PageResult(
         number=number,
         source=f"{page.source}#{page.number_in_source}",
