@@ -442,8 +442,9 @@ def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: Runn
         objects = list((embedded.data_dir / "vault" / "objects").rglob("*.data"))
         assert len(objects) == 3
         assert all(obj.read_bytes().startswith(b"%PDF-") for obj in objects)
+        options = command[4 + len(scan_set.files) :]  # after `python -m cli upload PAGES...`
         missing = subprocess.run(
-            [*command[:4], "/no/such/page.jpg", *command[5 + len(scan_set.files) - 1 :]],
+            [*command[:4], "/no/such/page.jpg", *options],
             capture_output=True,
             text=True,
             env={**os.environ, "SOHOA_TOKEN": token},
