@@ -39,7 +39,7 @@ def serve(
         start_worker = ingest_settings().embedded_broker
     worker_process = None
     if start_worker:
-        worker_process = subprocess.Popen([sys.executable, "-m", "cli", "worker"])
+        worker_process = subprocess.Popen([sys.executable, "-m", "cli", "worker", "--beat"])
     try:
         processes = workers or settings.workers
         uvicorn.run(

@@ -6,7 +6,9 @@ Document and batch state live in the vault's catalogue, not in Celery results, s
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 
+from core.settings import core_settings
 from ingest.settings import ingest_settings
 
 
@@ -31,6 +33,9 @@ def make_celery() -> Celery:
         broker_transport_options=transport_options,
         worker_hijack_root_logger=False,
         timezone="Asia/Ho_Chi_Minh",
+        # B-T → B-LTA upgrades and archive timestamp renewals, at night (a worker started with --beat runs it).
+        beat_schedule={"long-term-validation": {"task": "sohoa.longterm", "schedule": crontab(hour=1, minute=30)}},
+        beat_schedule_filename=str(core_settings().path("broker", "celerybeat-schedule")),
     )
     return app
 

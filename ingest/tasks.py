@@ -275,6 +275,18 @@ def deliver_webhook(self: Task, delivery_id: str) -> None:
         raise self.retry(countdown=min(2 ** (self.request.retries + 1), 600))
 
 
+@celery_app.task(name="sohoa.longterm", acks_late=True)
+def longterm() -> dict[str, int]:
+    """The daily long-term validation run (beat schedule in `ingest.celery_app`)."""
+    from ingest.longterm import run_longterm
+    from signing.settings import signing_settings
+
+    report = run_longterm(runtime.catalogue(), runtime.vault(), signing_settings())
+    counts = {"enrolled": report.enrolled, "upgraded": len(report.upgraded), "renewed": len(report.renewed)}
+    log.info("long-term run", postponed=len(report.postponed), **counts)
+    return counts
+
+
 @celery_app.task(name="sohoa.ping")
 def ping() -> str:
     """A no-op task used by readiness checks and tests to prove a worker consumes the broker."""
