@@ -1,29 +1,27 @@
-"""Recognise an uploaded file by its first bytes, never by its name or declared content type."""
+"""Recognise an uploaded file by its first bytes, never by its name or declared content type.
+
+Page formats are the OCR stage's own recognition (`ocr.inputs.sniff_format`); intake adds only the zip.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"II*\x00", "image/tiff"),
-    (b"MM\x00*", "image/tiff"),
-    (b"%PDF-", "application/pdf"),
-    (b"PK\x03\x04", "application/zip"),
-)
+from ocr.inputs import sniff_format
 
-PAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/tiff", "application/pdf"})
+HEAD_BYTES = 1024  # a PDF header may follow some junk within the first kilobyte
+MEDIA_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "tiff": "image/tiff", "pdf": "application/pdf"}
+PAGE_TYPES = frozenset(MEDIA_TYPES.values())
 
 
 def sniff_bytes(head: bytes) -> str | None:
-    """The media type whose signature `head` starts with, or None."""
-    for magic, media_type in SIGNATURES:
-        if head.startswith(magic):
-            return media_type
-    return None
+    """The media type of a file starting with `head`, or None."""
+    if head.startswith(b"PK\x03\x04"):
+        return "application/zip"
+    fmt = sniff_format(head)
+    return MEDIA_TYPES[fmt] if fmt else None
 
 
 def sniff_file(path: Path) -> str | None:
     with path.open("rb") as handle:
-        return sniff_bytes(handle.read(16))
+        return sniff_bytes(handle.read(HEAD_BYTES))
