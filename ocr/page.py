@@ -4,10 +4,14 @@ flatten for OCR, one engine call, archival image; returns a picklable `PageResul
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+import numpy as np
+
 from core.types import PageVerdict
 from ocr.archive import encode_archival
-from ocr.cleanup import ANALYSIS_DPI, dark_border_box, flatten, ink_mask, ocr_grey, reduce
-from ocr.engine import get_engine
+from ocr.cleanup import ANALYSIS_DPI, Orientation, dark_border_box, flatten, ink_mask, ocr_grey, reduce
+from ocr.engine import OcrEngine, get_engine
 from ocr.inputs import decode_page
 from ocr.layout import reading_order
 from ocr.models import Cleanup, OcrOptions, PageImage, PageResult, Word
@@ -39,12 +43,13 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     if not blank:
         orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout)
         fill = paper_colour(image, dpi)
-        image = apply_orientation(image, orientation, fill)
-        grey = ocr_grey(image)
-        raw = reading_order(engine.recognise(flatten(grey, dpi), dpi, options.lang, options.tesseract_timeout))
-        words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in raw]
-        mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in raw if w.conf >= 0], options)
-        verdicts += unreadable
+        read = _recognise(image, orientation, fill, dpi, engine, options)
+        if read.unreadable:  # maybe the page was turned the wrong way up: one more call on a page to rescan anyway
+            flipped = replace(orientation, rotation=(orientation.rotation + 180) % 360, method="low confidence")
+            other = _recognise(image, flipped, fill, dpi, engine, options)
+            read, orientation = (other, flipped) if other.mean_conf > read.mean_conf else (read, orientation)
+        image, words, mean_conf = read.image, read.words, read.mean_conf
+        verdicts += read.unreadable
     if page.mode == "1":
         image = as_bilevel(image)
     changed = cropped or (orientation is not None and (orientation.rotation or abs(orientation.skew) >= 0.05))
@@ -68,6 +73,30 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
         ink_fraction=round(ink_fraction, 5),
         notes=(page.dpi_note,) if page.dpi_inferred else (),
     )
+
+
+@dataclass(frozen=True)
+class _Reading:
+    image: np.ndarray
+    words: list[Word]
+    mean_conf: float
+    unreadable: list[tuple[PageVerdict, str]]
+
+
+def _recognise(
+    image: np.ndarray,
+    orientation: Orientation,
+    fill: tuple[int, ...] | int,
+    dpi: float,
+    engine: OcrEngine,
+    options: OcrOptions,
+) -> _Reading:
+    """Turn and level the page, flatten a grey copy, one engine call, words in reading order."""
+    levelled = apply_orientation(image, orientation, fill)
+    raw = engine.recognise(flatten(ocr_grey(levelled), dpi), dpi, options.lang, options.tesseract_timeout)
+    words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in reading_order(raw)]
+    mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in words if w.conf >= 0], options)
+    return _Reading(levelled, words, mean_conf, unreadable)
 
 
 def page_text(words: list[Word]) -> str:

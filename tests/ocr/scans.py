@@ -25,6 +25,7 @@ CASES: dict[str, tuple[Degradation, int]] = {
     "blank": (Degradation(blank=True, noise=6, jpeg_quality=80), 300),
     "lowres": (Degradation(noise=3, jpeg_quality=90), 150),
     "bilevel": (Degradation(), 300),  # written as a CCITT G4 TIFF of the clean render
+    "blurred": (Degradation(blur=7.0, noise=4, jpeg_quality=80), 300),  # badly out of focus
 }
 
 

@@ -101,3 +101,10 @@ def test_untouched_jpeg_is_embedded_byte_for_byte(cases: dict[str, Case]) -> Non
     case = cases["clean"]
     assert case.result.cleanup.rotation == 0 and case.result.cleanup.skew == 0.0
     assert case.result.image.data == case.path.read_bytes()
+
+
+def test_out_of_focus_page_is_unreadable(cases: dict[str, Case]) -> None:
+    case = cases["blurred"]
+    reasons = dict(case.result.verdicts)
+    assert PageVerdict.UNREADABLE in reasons and "low OCR confidence" in reasons[PageVerdict.UNREADABLE]
+    assert case.result.mean_confidence < 55
