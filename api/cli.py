@@ -52,8 +52,12 @@ def serve(
         )
     finally:
         if worker_process is not None:
-            worker_process.terminate()
-            worker_process.wait(timeout=30)
+            worker_process.terminate()  # warm shutdown: the running step finishes or is redelivered later
+            try:
+                worker_process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker_process.kill()
+                worker_process.wait(timeout=10)
 
 
 def token(

@@ -50,7 +50,7 @@ class SohoaStack:
     def start_server(self, *, embedded_worker: bool = False, timeout: float = 60.0) -> None:
         command = [sys.executable, "-m", "cli", "serve", "--worker" if embedded_worker else "--no-worker"]
         log = self._log("server")
-        self.server = subprocess.Popen(command, env=self._environment(), stdout=log, stderr=log)
+        self.server = subprocess.Popen(command, env=self._environment(), stdout=log, stderr=log, start_new_session=True)
         os.close(log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -98,19 +98,25 @@ class SohoaStack:
 
     def stop(self) -> None:
         for worker in self.workers:
-            if worker.poll() is None:
-                os.killpg(worker.pid, signal.SIGTERM)
-                try:
-                    worker.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(worker.pid, signal.SIGKILL)
-                    worker.wait(timeout=10)
+            _stop_group(worker)
         self.workers.clear()
-        if self.server is not None and self.server.poll() is None:
-            self.server.terminate()
-            try:
-                self.server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.server.kill()
-                self.server.wait(timeout=10)
+        if self.server is not None:
+            _stop_group(self.server)  # the server and, on the embedded default, the worker it started
         self.server = None
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the process's group, then SIGKILL whatever is left of it after 20 s."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        try:  # the leader is gone; children of the group may still be finishing
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            return
