@@ -22,3 +22,16 @@ def test_turn_and_skew_found_within_a_third_of_a_degree(rotation: int, skew: flo
     assert found.rotation == fix
     assert found.skew == pytest.approx(-skew, abs=0.3)
     assert found.method == "ink balance"
+
+
+@pytest.mark.slow
+def test_tesseract_osd_tells_upside_down_pages() -> None:
+    """The fallback used when the ink balance is unsure: Tesseract's OSD on the 150-dpi levelled copy."""
+    from ocr.cleanup import rotate_quarter
+    from ocr.engine import TesseractEngine
+
+    page = make_page(4, Degradation(noise=4), seed=5, height_mm=150)
+    fine, scale = reduce(ocr_grey(page.clean), 300, 150)
+    engine = TesseractEngine()
+    assert engine.upside_down(fine, 300 * scale, timeout=60) is False
+    assert engine.upside_down(rotate_quarter(fine, 180), 300 * scale, timeout=60) is True
