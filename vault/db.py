@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine; on SQLite: WAL, foreign keys, a busy timeout and `BEGIN IMMEDIATE` transactions.
 
-    `BEGIN IMMEDIATE` takes SQLite's write lock when a transaction starts, so concurrent writers queue on the
-    busy timeout instead of failing when a read lock cannot be upgraded.
+    `BEGIN IMMEDIATE` takes SQLite's write lock when a transaction starts, so concurrent writers queue instead of
+    failing when a read lock cannot be upgraded; within a process they queue on a lock, across processes on the
+    busy timeout.
     """
     if not url.startswith("sqlite"):
         return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -35,11 +37,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # Threads of one process queue for SQLite's write lock on a Python lock (woken at once when it is free)
+    # instead of polling it through SQLite's busy handler, which sleeps up to 100 ms between tries.
+    write_lock = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return
+        write_lock.acquire()
+        try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            write_lock.release()
+            raise
+        connection.info["sohoa_write_lock"] = True
 
+    def _finish(connection: Any, statement: str) -> None:
+        # The events fire before the driver's commit/rollback, which is a no-op once this statement ran.
+        if connection.info.pop("sohoa_write_lock", False):
+            try:
+                connection.exec_driver_sql(statement)
+            finally:
+                write_lock.release()
+
+    event.listen(engine, "commit", lambda connection: _finish(connection, "COMMIT"))
+    event.listen(engine, "rollback", lambda connection: _finish(connection, "ROLLBACK"))
     return engine
 
 

@@ -42,15 +42,15 @@ def get_dossier(
 ) -> DossierOut:
     require_purpose(actor)
     dossier = visible_dossier(svc, code, actor)
-    documents = []
-    for linked in svc.vault.dossier_documents(code):
-        record = svc.vault.get_document(linked.document.id, actor)  # authorised and logged, one by one
-        documents.append(
-            DossierDocumentOut(
-                component_name=linked.component_name,
-                reused=linked.reused,
-                attached_at=linked.attached_at,
-                document=document_out(record),
-            )
+    linked = svc.vault.dossier_documents(code)
+    records = svc.vault.get_documents([link.document.id for link in linked], actor)  # authorised and logged
+    documents = [
+        DossierDocumentOut(
+            component_name=link.component_name,
+            reused=link.reused,
+            attached_at=link.attached_at,
+            document=document_out(record),
         )
+        for link, record in zip(linked, records, strict=True)
+    ]
     return DossierOut(**dossier.model_dump(), documents=documents)
