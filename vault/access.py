@@ -7,6 +7,7 @@ the stated purpose, naming the document or its type. Silence is not consent.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
@@ -76,30 +77,50 @@ def document_granted(
     return bool(session.execute(query).scalar())
 
 
+def agency_held_ids(session: Session, documents: Sequence[Document], agency_code: str) -> set[str]:
+    """Ids of the documents a dossier of this agency holds (linked to it, or they came from it); one query
+    for the links and one for the source dossiers, whatever the number of documents."""
+    ids = [document.id for document in documents]
+    held = set(
+        session.scalars(
+            select(DossierDocument.document_id)
+            .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+            .where(DossierDocument.document_id.in_(ids), Dossier.agency_code == agency_code)
+        )
+    )
+    sources = {d.source_dossier_code for d in documents if d.id not in held and d.source_dossier_code}
+    if sources:
+        rows = session.execute(select(Dossier.code, Dossier.agency_code).where(Dossier.code.in_(sources)))
+        agencies = {code: agency for code, agency in rows}
+        held |= {
+            d.id for d in documents if d.source_dossier_code and agencies.get(d.source_dossier_code) == agency_code
+        }
+    return held
+
+
 def agency_holds(session: Session, document: Document, agency_code: str) -> bool:
     """True when a dossier of this agency holds the document (linked, or it came from that dossier)."""
-    linked = select(
-        exists()
-        .where(DossierDocument.document_id == document.id)
-        .where(DossierDocument.dossier_id == Dossier.id)
-        .where(Dossier.agency_code == agency_code)
-    )
-    if session.execute(linked).scalar():
-        return True
-    if document.source_dossier_code:
-        source = session.execute(select(Dossier.agency_code).where(Dossier.code == document.source_dossier_code))
-        return source.scalar() == agency_code
-    return False
+    return document.id in agency_held_ids(session, [document], agency_code)
+
+
+def readable_ids(session: Session, documents: Sequence[Document], actor: Actor) -> set[str]:
+    """Ids of the documents this actor may read: the owner's own, those an agency's dossier holds (for its
+    stations and handlers), those under an active grant for the actor's purpose, and every one for admins."""
+    if actor.role is Role.ADMIN:
+        return {document.id for document in documents}
+    if actor.role is Role.CITIZEN:
+        return {d.id for d in documents if actor.owner_id is not None and d.owner.owner_id == actor.owner_id}
+    grantee = grantee_of(actor)
+    if grantee is None or not documents:
+        return set()
+    held = agency_held_ids(session, documents, grantee) if actor.role is not Role.PORTAL else set()
+    granted = {
+        d.id
+        for d in documents
+        if d.id not in held and has_grant(session, d.owner_pk, grantee, actor.purpose, d.id, d.type_code)
+    }
+    return held | granted
 
 
 def can_read(session: Session, document: Document, actor: Actor) -> bool:
-    if actor.role is Role.ADMIN:
-        return True
-    if actor.role is Role.CITIZEN:
-        return actor.owner_id is not None and actor.owner_id == document.owner.owner_id
-    grantee = grantee_of(actor)
-    if grantee is None:
-        return False
-    if actor.role is not Role.PORTAL and agency_holds(session, document, grantee):
-        return True
-    return has_grant(session, document.owner_pk, grantee, actor.purpose, document.id, document.type_code)
+    return document.id in readable_ids(session, [document], actor)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from core.types import Actor
@@ -46,28 +47,61 @@ def record_access(
     document_id: str | None = None,
     dossier_code: str | None = None,
     detail: str | None = None,
-) -> AccessLog:
+) -> None:
     """Append one link to the chain inside the caller's transaction (commits with it)."""
-    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    row = AccessLog(
-        seq=head.seq + 1,
-        at=utcnow(),
-        subject=actor.subject,
-        role=str(actor.role),
-        agency_code=actor.agency_code,
-        purpose=actor.purpose,
-        action=action,
-        document_id=document_id,
-        dossier_code=dossier_code,
-        detail=detail,
-        prev_hash=head.hash,
-        hash="",
-    )
-    row.hash = row_hash(row, head.hash)
-    session.add(row)
-    head.seq = row.seq
-    head.hash = row.hash
-    return row
+    record_accesses(session, actor, action, [document_id], dossier_code=dossier_code, detail=detail)
+
+
+def record_accesses(
+    session: Session,
+    actor: Actor,
+    action: str,
+    document_ids: Sequence[str | None],
+    *,
+    dossier_code: str | None = None,
+    detail: str | None = None,
+) -> None:
+    """Append one link per document, in order, under one lock of the chain's head (Core statements: a read
+    path logs every document it shows, so this is on the hot path of the API)."""
+    if not document_ids:
+        return
+    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()).one()
+    now = utcnow()
+    rows = []
+    for document_id in document_ids:
+        seq += 1
+        row = AccessLog(
+            seq=seq,
+            at=now,
+            subject=actor.subject,
+            role=str(actor.role),
+            agency_code=actor.agency_code,
+            purpose=actor.purpose,
+            action=action,
+            document_id=document_id,
+            dossier_code=dossier_code,
+            detail=detail,
+            prev_hash=prev,
+        )
+        prev = row_hash(row, prev)
+        rows.append({column: getattr(row, column) for column in _COLUMNS} | {"hash": prev})
+    session.execute(insert(AccessLog), rows)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+
+
+_COLUMNS = (
+    "seq",
+    "at",
+    "subject",
+    "role",
+    "agency_code",
+    "purpose",
+    "action",
+    "document_id",
+    "dossier_code",
+    "detail",
+    "prev_hash",
+)
 
 
 def verify_chain(session: Session, batch: int = 5000) -> list[int]:

@@ -28,8 +28,8 @@ from core.identifiers import (
 )
 from core.logging import get_logger
 from core.types import Actor, DocumentKind, DocumentStatus, Role, Verdict
-from vault.access import PORTAL, can_read, document_granted, grantee_of, has_grant
-from vault.audit import record_access, verify_chain
+from vault.access import PORTAL, can_read, document_granted, grantee_of, has_grant, readable_ids
+from vault.audit import record_access, record_accesses, verify_chain
 from vault.codes import new_dossier_code
 from vault.convert import (
     document_record,
@@ -471,10 +471,13 @@ class Vault:
         """Several records in one transaction, each authorised and its read logged (a dossier's documents);
         NotFound names the first the actor may not read."""
         with self.sessions.begin() as session:
-            documents = [self._readable(session, doc_id, actor) for doc_id in doc_ids]
-            for document in documents:
-                record_access(session, actor, "view", document_id=document.id)
-            return [document_record(document) for document in documents]
+            found = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(doc_ids)))}
+            readable = readable_ids(session, list(found.values()), actor)
+            for doc_id in doc_ids:
+                if doc_id not in readable:
+                    raise NotFound(f"no document {doc_id}")
+            record_accesses(session, actor, "view", doc_ids)
+            return [document_record(found[doc_id]) for doc_id in doc_ids]
 
     def document_versions(self, doc_id: str, actor: Actor) -> list[VersionRecord]:
         """Every stored version of a document the actor may read, oldest first."""
