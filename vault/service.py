@@ -459,13 +459,12 @@ class Vault:
     def get_document(self, doc_id: str, actor: Actor, *, log_read: bool = True) -> DocumentRecord:
         """The catalogue record of a document the actor may read (the read is logged unless `log_read=False`,
         for callers that log the read they are about to make themselves)."""
-        if not log_read:
-            with self.reader() as session:
-                return document_record(self._readable(session, doc_id, actor))
-        with self.sessions.begin() as session:
-            document = self._readable(session, doc_id, actor)
-            record_access(session, actor, "view", document_id=doc_id)
-            return document_record(document)
+        with self.reader() as session:  # no write lock while authorising
+            record = document_record(self._readable(session, doc_id, actor))
+        if log_read:
+            with self.sessions.begin() as session:  # a short write: the access-log link only
+                record_access(session, actor, "view", document_id=doc_id)
+        return record
 
     def get_documents(self, doc_ids: list[str], actor: Actor) -> list[DocumentRecord]:
         """Several records in one transaction, each authorised and its read logged (a dossier's documents);
