@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, UploadFile
@@ -110,12 +111,19 @@ async def post_result(
         raise Problem(422, "send the result PDF as `file` and its `metadata` (multipart/form-data)")
     fields = parse_fields(metadata)
     pdf = await read_pdf(file, svc)
+    return await _issued(
+        f"/api/v1/dossiers/{code}/results",
+        lambda: issue_result(svc.vault, dossier, pdf, fields, actor, idempotency_key=idempotency_key),
+    )
+
+
+async def _issued(instance: str, issue: Callable[[], IssuedResult]) -> ResultOut | JSONResponse:
+    """Run an issuing call off the event loop; a refused result answers with its validation report, an unusable
+    PDF with a 422, a seal that cannot be applied now with a 503."""
     try:
-        issued = await run_in_threadpool(
-            issue_result, svc.vault, dossier, pdf, fields, actor, idempotency_key=idempotency_key
-        )
+        issued = await run_in_threadpool(issue)
     except ResultRefused as exc:
-        return refused_response(f"/api/v1/dossiers/{code}/results", exc)
+        return refused_response(instance, exc)
     except PdfInputError as exc:
         raise Problem(422, str(exc)) from exc
     except SigningError as exc:
@@ -144,15 +152,10 @@ async def post_correction(
     if file is None:
         raise Problem(422, "send the corrected result PDF as `file` (multipart/form-data)")
     pdf = await read_pdf(file, svc)
-    try:
-        issued = await run_in_threadpool(correct_result, svc.vault, record, dossier.agency_code, pdf, actor)
-    except ResultRefused as exc:
-        return refused_response(f"/api/v1/documents/{document_id}/correction", exc)
-    except PdfInputError as exc:
-        raise Problem(422, str(exc)) from exc
-    except SigningError as exc:
-        raise Problem(503, f"the agency's seal cannot be applied now: {exc}", headers={"Retry-After": "60"}) from exc
-    return result_out(issued)
+    return await _issued(
+        f"/api/v1/documents/{document_id}/correction",
+        lambda: correct_result(svc.vault, record, dossier.agency_code, pdf, actor),
+    )
 
 
 @router.post(
