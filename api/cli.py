@@ -49,6 +49,9 @@ def serve(
             host=host or settings.host,
             port=port or settings.port,
             log_level="info",
+            # Uvicorn's access log prints raw paths, which can hold an owner's personal ID
+            # (/portal/owners/{owner_id}/...): requests are counted per route template in /metrics instead.
+            access_log=False,
         )
     finally:
         if worker_process is not None:

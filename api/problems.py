@@ -94,7 +94,7 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def reject_unknown_query(request: Request) -> None:
+async def reject_unknown_query(request: Request) -> None:
     """An app-wide dependency: an undeclared or repeated query parameter is refused (422), not ignored."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)

@@ -66,6 +66,6 @@ class Services:
         return batch is not None and batch.finished_at is not None
 
 
-def services(request: Request) -> Services:
+async def services(request: Request) -> Services:
     svc: Services = request.app.state.services
     return svc

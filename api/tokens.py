@@ -98,6 +98,11 @@ class TokenVerifier:
             return _development_private_key(self.core).public_key()
         return None
 
+    @property
+    def fetches_keys(self) -> bool:
+        """Keys come from a JWKS or OIDC end point (verification may wait on the network)."""
+        return bool(self.api.jwt_jwks_url or self.api.oidc_discovery_url)
+
     def _key_for(self, token: str) -> Any:
         client = self._jwks_client
         if client is not None:

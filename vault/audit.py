@@ -1,7 +1,8 @@
 """The access log: every read and write of a document, hash-chained so an edited or deleted row is detected.
 
 Each row's hash is SHA-256 over its canonical fields and the previous row's hash; `audit_head` keeps the last
-link and is row-locked by each appender, which serialises appends on PostgreSQL and SQLite alike.
+link and is row-locked by each appender, which serialises appends on PostgreSQL and SQLite alike. Reads on the
+API's hot path append through `GroupCommitLog`, which shares one write transaction among concurrent requests.
 """
 
 from __future__ import annotations
@@ -9,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import queue
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.types import Actor
 from vault.models import AccessLog, AuditHead, utcnow
@@ -39,6 +44,17 @@ def row_hash(row: AccessLog, prev_hash: str) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Link:
+    """One access-log entry waiting to be chained: who did what to which document or dossier."""
+
+    actor: Actor
+    action: str
+    document_id: str | None = None
+    dossier_code: str | None = None
+    detail: str | None = None
+
+
 def record_access(
     session: Session,
     actor: Actor,
@@ -49,7 +65,7 @@ def record_access(
     detail: str | None = None,
 ) -> None:
     """Append one link to the chain inside the caller's transaction (commits with it)."""
-    record_accesses(session, actor, action, [document_id], dossier_code=dossier_code, detail=detail)
+    append_links(session, [Link(actor, action, document_id, dossier_code, detail)])
 
 
 def record_accesses(
@@ -61,32 +77,115 @@ def record_accesses(
     dossier_code: str | None = None,
     detail: str | None = None,
 ) -> None:
-    """Append one link per document, in order, under one lock of the chain's head (Core statements: a read
-    path logs every document it shows, so this is on the hot path of the API)."""
-    if not document_ids:
+    """Append one link per document, in order, inside the caller's transaction."""
+    append_links(session, [Link(actor, action, doc_id, dossier_code, detail) for doc_id in document_ids])
+
+
+def append_links(session: Session, links: Sequence[Link]) -> None:
+    """Chain the links, in order, under one lock of the chain's head (Core statements: every read of the API
+    logs, so this is on its hot path)."""
+    if not links:
         return
-    seq, prev = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1).with_for_update()).one()
+    seq, prev = session.execute(_HEAD_FOR_UPDATE).one()
     now = utcnow()
     rows = []
-    for document_id in document_ids:
+    for link in links:
         seq += 1
         row = AccessLog(
             seq=seq,
             at=now,
-            subject=actor.subject,
-            role=str(actor.role),
-            agency_code=actor.agency_code,
-            purpose=actor.purpose,
-            action=action,
-            document_id=document_id,
-            dossier_code=dossier_code,
-            detail=detail,
+            subject=link.actor.subject,
+            role=str(link.actor.role),
+            agency_code=link.actor.agency_code,
+            purpose=link.actor.purpose,
+            action=link.action,
+            document_id=link.document_id,
+            dossier_code=link.dossier_code,
+            detail=link.detail,
             prev_hash=prev,
         )
         prev = row_hash(row, prev)
         rows.append({column: getattr(row, column) for column in _COLUMNS} | {"hash": prev})
-    session.execute(insert(AccessLog), rows)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev))
+    session.execute(_INSERT_LINKS, rows)
+    session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
+
+
+# Plain Core statements on the tables, built once (the ORM's bulk paths would add their bookkeeping to every read).
+_HEAD_TABLE: Table = AuditHead.__table__  # type: ignore[assignment]
+_HEAD_FOR_UPDATE = select(_HEAD_TABLE.c.seq, _HEAD_TABLE.c.hash).where(_HEAD_TABLE.c.id == 1).with_for_update()
+_INSERT_LINKS = insert(AccessLog.__table__)  # type: ignore[arg-type]
+_MOVE_HEAD = (
+    update(_HEAD_TABLE).where(_HEAD_TABLE.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
+
+
+@dataclass
+class _Waiting:
+    links: list[Link]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+
+class GroupCommitLog:
+    """Appends the access-log links of many concurrent requests in shared write transactions.
+
+    A caller waits until its links are committed, so nothing is served unrecorded; callers that arrive while a
+    transaction is committing share the next one (one lock of the chain's head, one commit). A batch that fails
+    is retried link set by link set, so one bad entry fails only its own caller.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], max_batch: int = 256) -> None:
+        self._sessions = sessions
+        self._max_batch = max_batch
+        self._start_lock = threading.Lock()
+        self._queue: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
+        self._owner_pid: int | None = None
+
+    def append(self, links: Sequence[Link]) -> None:
+        """Record the links; returns once they are committed, raises what the commit raised."""
+        if not links:
+            return
+        waiting = _Waiting(list(links))
+        self._ensure_writer()
+        self._queue.put(waiting)
+        waiting.done.wait()
+        if waiting.error is not None:
+            raise waiting.error
+
+    def _ensure_writer(self) -> None:
+        if self._owner_pid == os.getpid():
+            return
+        with self._start_lock:
+            if self._owner_pid == os.getpid():
+                return
+            self._queue = queue.SimpleQueue()  # a forked child starts afresh: its parent's writer is not here
+            threading.Thread(target=self._write_forever, name="sohoa-access-log", daemon=True).start()
+            self._owner_pid = os.getpid()
+
+    def _write_forever(self) -> None:
+        pending = self._queue
+        while True:
+            batch = [pending.get()]
+            while len(batch) < self._max_batch:
+                try:
+                    batch.append(pending.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Waiting]) -> None:
+        try:
+            with self._sessions.begin() as session:
+                append_links(session, [link for waiting in batch for link in waiting.links])
+        except BaseException as exc:  # handed to the waiting callers
+            if len(batch) == 1:
+                batch[0].error = exc
+            else:
+                for waiting in batch:
+                    self._commit([waiting])
+                return
+        for waiting in batch:
+            waiting.done.set()
 
 
 _COLUMNS = (

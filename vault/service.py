@@ -28,8 +28,8 @@ from core.identifiers import (
 )
 from core.logging import get_logger
 from core.types import Actor, DocumentKind, DocumentStatus, Role, Verdict
-from vault.access import PORTAL, can_read, document_granted, grantee_of, has_grant, readable_ids
-from vault.audit import record_access, record_accesses, verify_chain
+from vault.access import PORTAL, document_granted, grantee_of, readable_documents, readable_ids
+from vault.audit import GroupCommitLog, Link, record_access, verify_chain
 from vault.codes import new_dossier_code
 from vault.convert import (
     document_record,
@@ -122,6 +122,7 @@ class Vault:
         self.store = store
         self.settings = settings
         self.hooks = hooks or WriteHooks()
+        self.access_log = GroupCommitLog(sessions)
         self._partition_key = settings.partition_key()
 
     # -- owners and dossiers --------------------------------------------------------------------------
@@ -451,32 +452,30 @@ class Vault:
 
     # -- reads ----------------------------------------------------------------------------------------
     def _readable(self, session: Session, doc_id: str, actor: Actor) -> Document:
-        document = session.get(Document, doc_id)
-        if document is None or not can_read(session, document, actor):
+        """The document, fetched and authorised in one statement; NotFound when absent or not readable."""
+        found = readable_documents(session, [doc_id], actor)
+        if not found:
             raise NotFound(f"no document {doc_id}")
-        return document
+        return found[0]
 
     def get_document(self, doc_id: str, actor: Actor, *, log_read: bool = True) -> DocumentRecord:
         """The catalogue record of a document the actor may read (the read is logged unless `log_read=False`,
         for callers that log the read they are about to make themselves)."""
         with self.reader() as session:  # no write lock while authorising
             record = document_record(self._readable(session, doc_id, actor))
-        if log_read:
-            with self.sessions.begin() as session:  # a short write: the access-log link only
-                record_access(session, actor, "view", document_id=doc_id)
+        if log_read:  # committed before the record is returned, in a transaction shared with concurrent reads
+            self.access_log.append([Link(actor, "view", doc_id)])
         return record
 
-    def get_documents(self, doc_ids: list[str], actor: Actor) -> list[DocumentRecord]:
-        """Several records in one transaction, each authorised and its read logged (a dossier's documents);
-        NotFound names the first the actor may not read."""
-        with self.sessions.begin() as session:
-            found = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(doc_ids)))}
-            readable = readable_ids(session, list(found.values()), actor)
-            for doc_id in doc_ids:
-                if doc_id not in readable:
-                    raise NotFound(f"no document {doc_id}")
-            record_accesses(session, actor, "view", doc_ids)
-            return [document_record(found[doc_id]) for doc_id in doc_ids]
+    def record_reads(self, doc_ids: list[str], actor: Actor) -> None:
+        """Authorise and log the reads of documents whose records the caller fetched by another way (a dossier's
+        listing) before showing them; NotFound names the first the actor may not read."""
+        with self.reader() as session:
+            readable = readable_ids(session, doc_ids, actor)
+        for doc_id in doc_ids:
+            if doc_id not in readable:
+                raise NotFound(f"no document {doc_id}")
+        self.access_log.append([Link(actor, "view", doc_id) for doc_id in doc_ids])
 
     def document_versions(self, doc_id: str, actor: Actor) -> list[VersionRecord]:
         """Every stored version of a document the actor may read, oldest first."""
@@ -586,14 +585,7 @@ class Vault:
             if document is None:
                 raise NotFound(f"no document {doc_id}")
             own = document.owner_pk == dossier.owner_pk
-            granted = has_grant(
-                session,
-                document.owner_pk,
-                dossier.agency_code,
-                actor.purpose,
-                document.id,
-                document.type_code,
-            )
+            granted = document_granted(session, document.id, dossier.agency_code, actor.purpose)
             if not (own or granted or actor.role is Role.ADMIN):
                 raise NotFound(f"no document {doc_id}")
             status = effective_status(document)

@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1", tags=["documents"], responses=PROBLEM_RESPO
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def read_allowed(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+async def read_allowed(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
     """Any authenticated caller; handlers and the portal must state a purpose."""
     require_purpose(actor)
     return actor

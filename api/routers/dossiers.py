@@ -43,14 +43,14 @@ def get_dossier(
     require_purpose(actor)
     dossier = visible_dossier(svc, code, actor)
     linked = svc.vault.dossier_documents(code)
-    records = svc.vault.get_documents([link.document.id for link in linked], actor)  # authorised and logged
+    svc.vault.record_reads([link.document.id for link in linked], actor)  # each authorised and logged
     documents = [
         DossierDocumentOut(
             component_name=link.component_name,
             reused=link.reused,
             attached_at=link.attached_at,
-            document=document_out(record),
+            document=document_out(link.document),
         )
-        for link, record in zip(linked, records, strict=True)
+        for link in linked
     ]
     return DossierOut(**dossier.model_dump(), documents=documents)

@@ -23,7 +23,7 @@ from vault.reports import granted_documents
 router = APIRouter(prefix="/api/v1/portal", tags=["portal"], responses=PROBLEM_RESPONSES)
 
 
-def portal_actor(actor: Annotated[Actor, Depends(require_roles(Role.PORTAL))]) -> Actor:
+async def portal_actor(actor: Annotated[Actor, Depends(require_roles(Role.PORTAL))]) -> Actor:
     require_purpose(actor)
     return actor
 

@@ -1,0 +1,129 @@
+"""The access log under concurrent reads: group commits keep every link, in one intact chain, and a bad entry
+fails only its own caller (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy.exc
+from sqlalchemy import event, func, select
+
+from core.types import Actor
+from tests.vault.conftest import OTHER_PERSON
+from tests.vault.test_catalogue import CITIZEN, HANDLER, OTHER_HANDLER, store
+from vault.audit import Link
+from vault.errors import NotFound
+from vault.models import AccessLog, AuditHead
+from vault.service import Vault
+
+
+def _views(vault: Vault, doc_id: str) -> int:
+    with vault.sessions() as session:
+        query = select(func.count()).where(AccessLog.document_id == doc_id, AccessLog.action == "view")
+        return int(session.execute(query).scalar_one())
+
+
+@contextmanager
+def _head_held(vault: Vault) -> Iterator[None]:
+    """Hold the chain's head locked (as a long write elsewhere would), so that appends queue up meanwhile."""
+    with vault.sessions.begin() as session:
+        session.execute(select(AuditHead.seq).where(AuditHead.id == 1).with_for_update()).one()
+        yield
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_concurrent_reads_are_all_logged_in_one_intact_chain(vault: Vault) -> None:
+    _code, doc_id = store(vault)
+    errors: list[BaseException] = []
+    start = threading.Barrier(12)
+
+    def reader() -> None:
+        try:
+            start.wait()
+            for _ in range(20):
+                vault.get_document(doc_id, HANDLER)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert _views(vault, doc_id) == 240
+    assert vault.verify_audit_chain() == []
+    with vault.sessions() as session:
+        seqs = session.execute(select(AccessLog.seq).order_by(AccessLog.seq)).scalars().all()
+    assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_reads_waiting_for_the_log_share_one_commit(vault: Vault) -> None:
+    _code, doc_id = store(vault)
+    vault.get_document(doc_id, CITIZEN)  # the writer thread is up
+    writer_commits: list[str] = []
+
+    def count(_connection: object) -> None:
+        if threading.current_thread().name == "sohoa-access-log":
+            writer_commits.append("commit")
+
+    event.listen(vault.sessions.kw["bind"], "commit", count)
+    threads = [threading.Thread(target=vault.get_document, args=(doc_id, HANDLER)) for _ in range(8)]
+    with _head_held(vault):
+        threads[0].start()
+        time.sleep(0.3)  # its link is in the writer's transaction, which waits for the head
+        for thread in threads[1:]:
+            thread.start()
+        _wait_until(lambda: vault.access_log._queue.qsize() == 7)  # the other seven queue behind it
+    for thread in threads:
+        thread.join(timeout=30)
+    assert _views(vault, doc_id) == 1 + 8
+    assert len(writer_commits) == 2  # the first read's transaction, then one for the seven that waited
+    assert vault.verify_audit_chain() == []
+
+
+def test_a_bad_entry_fails_only_its_own_caller(vault: Vault) -> None:
+    _code, doc_id = store(vault)
+    vault.get_document(doc_id, CITIZEN)
+    outcomes: dict[str, BaseException | None] = {}
+
+    def append(name: str, link: Link) -> None:
+        try:
+            vault.access_log.append([link])
+            outcomes[name] = None
+        except BaseException as exc:
+            outcomes[name] = exc
+
+    bad = Link(Actor("x", HANDLER.role, agency_code=HANDLER.agency_code), None, doc_id)  # type: ignore[arg-type]
+    calls = [("first", Link(HANDLER, "view", doc_id)), ("bad", bad), ("last", Link(HANDLER, "view", doc_id))]
+    threads = [threading.Thread(target=append, args=call) for call in calls]
+    with _head_held(vault):
+        threads[0].start()
+        time.sleep(0.3)  # in the writer's transaction, waiting for the head
+        for thread in threads[1:]:
+            thread.start()
+        _wait_until(lambda: vault.access_log._queue.qsize() == 2)  # these two will share the next transaction
+    for thread in threads:
+        thread.join(timeout=30)
+    assert outcomes["first"] is None and outcomes["last"] is None
+    assert isinstance(outcomes["bad"], sqlalchemy.exc.IntegrityError)  # action may not be empty
+    assert _views(vault, doc_id) == 1 + 2  # the warm-up read, first and last
+    assert vault.verify_audit_chain() == []
+
+
+@pytest.mark.parametrize("stranger", [OTHER_HANDLER, CITIZEN], ids=["other agency", "other citizen"])
+def test_an_unreadable_document_is_not_logged_as_read(vault: Vault, stranger: Actor) -> None:
+    _code, doc_id = store(vault, owner=OTHER_PERSON)
+    with pytest.raises(NotFound):
+        vault.get_document(doc_id, stranger)
+    assert _views(vault, doc_id) == 0
