@@ -7,7 +7,9 @@ Development tokens exist only on the embedded default: they are signed with an E
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -110,6 +112,20 @@ class TokenVerifier:
         return self._static_key
 
     def verify(self, token: str) -> Actor:
+        """The token's caller. A token seen before is not verified again (its signature, issuer and audience
+        cannot have changed), but its validity period is checked on every use."""
+        actor, not_before, expires = self._verified(token)
+        now, leeway = time.time(), self.api.jwt_leeway_seconds
+        if now >= expires + leeway:
+            raise TokenError("invalid bearer token: Signature has expired")
+        if now < not_before - leeway:
+            raise TokenError("invalid bearer token: The token is not yet valid (nbf)")
+        return actor
+
+    def __post_init__(self) -> None:
+        self._verified = functools.lru_cache(maxsize=4096)(self._verify_signature)
+
+    def _verify_signature(self, token: str) -> tuple[Actor, float, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -122,7 +138,7 @@ class TokenVerifier:
             )
         except (jwt.PyJWTError, httpx.HTTPError, KeyError, ValueError) as exc:
             raise TokenError(f"invalid bearer token: {exc}") from exc
-        return actor_from_claims(claims)
+        return actor_from_claims(claims), float(claims.get("nbf", 0)), float(claims["exp"])
 
 
 def actor_from_claims(claims: dict[str, Any]) -> Actor:

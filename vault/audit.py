@@ -13,8 +13,9 @@ import json
 import os
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,23 +26,29 @@ from vault.models import AccessLog, AuditHead, utcnow
 GENESIS = "0" * 64
 
 
-def row_hash(row: AccessLog, prev_hash: str) -> str:
-    """SHA-256 over the row's canonical JSON (times in UTC, microseconds) and the previous hash."""
-    fields = {
-        "seq": row.seq,
-        "at": row.at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f"),
-        "subject": row.subject,
-        "role": row.role,
-        "agency_code": row.agency_code,
-        "purpose": row.purpose,
-        "action": row.action,
-        "document_id": row.document_id,
-        "dossier_code": row.dossier_code,
-        "detail": row.detail,
-        "prev_hash": prev_hash,
-    }
+def row_hash(row: Mapping[str, Any] | AccessLog, prev_hash: str) -> str:
+    """SHA-256 over the row's canonical JSON (times in UTC, microseconds) and the previous hash; `row` is a
+    stored row or the column values of one about to be stored."""
+    values = row if isinstance(row, Mapping) else {column: getattr(row, column) for column in _HASHED}
+    fields = {column: values[column] for column in _HASHED}
+    fields["at"] = values["at"].astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    fields["prev_hash"] = prev_hash
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_HASHED = (
+    "seq",
+    "at",
+    "subject",
+    "role",
+    "agency_code",
+    "purpose",
+    "action",
+    "document_id",
+    "dossier_code",
+    "detail",
+)
 
 
 @dataclass(frozen=True)
@@ -91,21 +98,21 @@ def append_links(session: Session, links: Sequence[Link]) -> None:
     rows = []
     for link in links:
         seq += 1
-        row = AccessLog(
-            seq=seq,
-            at=now,
-            subject=link.actor.subject,
-            role=str(link.actor.role),
-            agency_code=link.actor.agency_code,
-            purpose=link.actor.purpose,
-            action=link.action,
-            document_id=link.document_id,
-            dossier_code=link.dossier_code,
-            detail=link.detail,
-            prev_hash=prev,
-        )
-        prev = row_hash(row, prev)
-        rows.append({column: getattr(row, column) for column in _COLUMNS} | {"hash": prev})
+        row: dict[str, Any] = {
+            "seq": seq,
+            "at": now,
+            "subject": link.actor.subject,
+            "role": str(link.actor.role),
+            "agency_code": link.actor.agency_code,
+            "purpose": link.actor.purpose,
+            "action": link.action,
+            "document_id": link.document_id,
+            "dossier_code": link.dossier_code,
+            "detail": link.detail,
+            "prev_hash": prev,
+        }
+        prev = row["hash"] = row_hash(row, prev)
+        rows.append(row)
     session.execute(_INSERT_LINKS, rows)
     session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
 
@@ -186,21 +193,6 @@ class GroupCommitLog:
                 return
         for waiting in batch:
             waiting.done.set()
-
-
-_COLUMNS = (
-    "seq",
-    "at",
-    "subject",
-    "role",
-    "agency_code",
-    "purpose",
-    "action",
-    "document_id",
-    "dossier_code",
-    "detail",
-    "prev_hash",
-)
 
 
 def verify_chain(session: Session, batch: int = 5000) -> list[int]:

@@ -15,6 +15,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY = "sohoa_read_only"  # execution option of reader connections on SQLite
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -25,8 +26,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     busy timeout.
     """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, **kwargs)
-    engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None}, **kwargs)
+        # Ten kept per process; bursts (the API's thread pool) may open up to thirty more, closed after use.
+        return create_engine(url, pool_pre_ping=True, **({"pool_size": 10, "max_overflow": 30} | kwargs))
+    # In-process connections are cheap to keep but not to open (the pragmas below): keep one per thread that
+    # may want one (the API's thread pool has 40), so that no request pays for opening and closing one.
+    pool = {"pool_size": 48, "max_overflow": 16} if ":memory:" not in url else {}
+    engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None}, **(pool | kwargs))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -43,8 +48,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-            return
+        options = connection.get_execution_options()
+        if options.get(READ_ONLY) or options.get("isolation_level") == "AUTOCOMMIT":
+            return  # the driver is in autocommit mode: each read statement sees the newest committed state
         write_lock.acquire()
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -72,8 +78,11 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 def reader_factory(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     """Sessions for single-statement reads: autocommit, so no BEGIN/ROLLBACK round trips and, on SQLite,
-    no write lock (readers run beside writers under WAL)."""
+    no write lock (readers run beside writers under WAL). On SQLite the driver is in autocommit mode already:
+    a flag tells `make_engine` not to begin, where switching isolation levels would cost every checkout."""
     engine: Engine = sessions.kw["bind"]
+    if engine.dialect.name == "sqlite":
+        return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
     return sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
 

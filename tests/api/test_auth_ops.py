@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import current_actor, require_roles
 from api.settings import ApiSettings
-from api.tokens import TokenError, mint_development_token
+from api.tokens import TokenError, TokenVerifier, mint_development_token
 from core.settings import CoreSettings
 from core.types import Actor, Role
 
@@ -98,6 +99,17 @@ def test_pem_key_verification_checks_every_claim(
     response = client.get("/probe/me", headers={"Authorization": f"Bearer {bad}"})
     assert response.status_code == 401
     assert reason in response.json()["detail"].lower()
+
+
+def test_a_token_verified_once_is_still_refused_once_it_expires(core: CoreSettings) -> None:
+    api = ApiSettings(jwt_leeway_seconds=0)
+    verifier = TokenVerifier(api, core)
+    token = mint_development_token(api, core, role=Role.ADMIN, subject="x", lifetime=dt.timedelta(seconds=1.5))
+    assert verifier.verify(token).subject == "x"
+    assert verifier.verify(token).subject == "x"  # the second time from the cache of verified tokens
+    time.sleep(1.6)
+    with pytest.raises(TokenError, match="expired"):
+        verifier.verify(token)
 
 
 def test_no_development_tokens_when_production_keys_are_set(core: CoreSettings, tmp_path: Path) -> None:
