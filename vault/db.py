@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -18,12 +20,46 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "sohoa_read_only"  # execution option of reader connections on SQLite
 
 
+class WriterQueue:
+    """Where the writers of one SQLite file wait their turn: threads of a process on a lock, processes (API
+    processes, pipeline workers) on an exclusive `flock` of a file beside the database. Both wake a waiter as
+    soon as the lock is free, where SQLite's busy handler polls, sleeping up to 100 ms between tries."""
+
+    def __init__(self, path: Path | None) -> None:
+        self._threads = threading.Lock()
+        self._path = path
+        self._fd = -1
+        self._pid = -1
+
+    def acquire(self) -> None:
+        self._threads.acquire()
+        try:
+            if self._path is not None:
+                fcntl.flock(self._file(), fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def release(self) -> None:
+        try:
+            if self._path is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _file(self) -> int:
+        if self._pid != os.getpid():  # a forked child opens its own: a shared descriptor would share the lock
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)  # type: ignore[arg-type]
+            self._pid = os.getpid()
+        return self._fd
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine; on SQLite: WAL, foreign keys, a busy timeout and `BEGIN IMMEDIATE` transactions.
 
     `BEGIN IMMEDIATE` takes SQLite's write lock when a transaction starts, so concurrent writers queue instead of
-    failing when a read lock cannot be upgraded; within a process they queue on a lock, across processes on the
-    busy timeout.
+    failing when a read lock cannot be upgraded. They queue on a `WriterQueue` first, so that SQLite's own lock
+    is free when they ask for it.
     """
     if not url.startswith("sqlite"):
         # Ten kept per process; bursts (the API's thread pool) may open up to thirty more, closed after use.
@@ -42,9 +78,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    # Threads of one process queue for SQLite's write lock on a Python lock (woken at once when it is free)
-    # instead of polling it through SQLite's busy handler, which sleeps up to 100 ms between tries.
-    write_lock = threading.Lock()
+    database = engine.url.database
+    write_lock = WriterQueue(Path(f"{database}.writers") if database and database != ":memory:" else None)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

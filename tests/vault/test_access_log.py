@@ -3,10 +3,14 @@ fails only its own caller (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import sqlalchemy.exc
@@ -16,9 +20,12 @@ from core.types import Actor
 from tests.vault.conftest import OTHER_PERSON
 from tests.vault.test_catalogue import CITIZEN, HANDLER, OTHER_HANDLER, store
 from vault.audit import Link
+from vault.db import WriterQueue
 from vault.errors import NotFound
 from vault.models import AccessLog, AuditHead
 from vault.service import Vault
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _views(vault: Vault, doc_id: str) -> int:
@@ -127,3 +134,28 @@ def test_an_unreadable_document_is_not_logged_as_read(vault: Vault, stranger: Ac
     with pytest.raises(NotFound):
         vault.get_document(doc_id, stranger)
     assert _views(vault, doc_id) == 0
+
+
+def test_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
+    """The writer queue of a SQLite file is shared by every process that writes it (an flock beside it)."""
+    lock_file, journal, held = tmp_path / "catalogue.sqlite3.writers", tmp_path / "journal", tmp_path / "held"
+    child = f"""
+import pathlib, time
+from vault.db import WriterQueue
+queue = WriterQueue(pathlib.Path({str(lock_file)!r}))
+queue.acquire()
+journal = pathlib.Path({str(journal)!r})
+journal.write_text("child-start\\n")
+pathlib.Path({str(held)!r}).touch()
+time.sleep(0.5)
+journal.write_text(journal.read_text() + "child-end\\n")
+queue.release()
+"""
+    process = subprocess.Popen([sys.executable, "-c", child], env={**os.environ, "PYTHONPATH": str(ROOT)})
+    _wait_until(held.exists)
+    queue = WriterQueue(lock_file)
+    queue.acquire()  # waits for the child's turn to end
+    journal.write_text(journal.read_text() + "parent\n")
+    queue.release()
+    assert process.wait(timeout=30) == 0
+    assert journal.read_text().split() == ["child-start", "child-end", "parent"]
