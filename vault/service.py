@@ -552,23 +552,34 @@ class Vault:
                 if dossier is None or not self._may_act_on(dossier, actor):
                     raise NotFound(f"no dossier {code}")
                 record_access(session, actor, "list", dossier_code=code)
+        try:
+            return self.dossier_and_documents(code)[1]
+        except NotFound:
+            return []
+
+    def dossier_and_documents(self, code: str) -> tuple[DossierRecord, list[LinkedDocument]]:
+        """A dossier and its documents (component names, reuse) in one query; the caller authorises."""
         with self.reader() as session:
             rows = session.execute(
-                select(Document, DossierDocument)
-                .join(DossierDocument, DossierDocument.document_id == Document.id)
-                .join(Dossier, Dossier.id == DossierDocument.dossier_id)
+                select(Dossier, DossierDocument, Document)
+                .outerjoin(DossierDocument, DossierDocument.dossier_id == Dossier.id)
+                .outerjoin(Document, Document.id == DossierDocument.document_id)
                 .where(Dossier.code == code)
                 .order_by(DossierDocument.id)
             ).all()
-            return [
+            if not rows:
+                raise NotFound(f"no dossier {code}")
+            linked = [
                 LinkedDocument(
                     document=document_record(doc),
                     component_name=link.component_name,
                     reused=link.reused,
                     attached_at=link.attached_at,
                 )
-                for doc, link in rows
+                for _dossier, link, doc in rows
+                if link is not None
             ]
+            return dossier_record(rows[0][0]), linked
 
     # -- reuse ----------------------------------------------------------------------------------------
     def attach(self, dossier_code: str, doc_id: str, component_name: str, actor: Actor) -> LinkedDocument:

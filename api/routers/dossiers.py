@@ -26,6 +26,11 @@ def visible_dossier(svc: Services, code: str, actor: Actor) -> DossierRecord:
         dossier: DossierRecord = svc.vault.get_dossier(code)
     except NotFound:
         raise Problem(404, "no such dossier") from None
+    return check_visible(dossier, actor)
+
+
+def check_visible(dossier: DossierRecord, actor: Actor) -> DossierRecord:
+    """The dossier when its agency's staff, its owner or an admin asks; a 404 for anyone else."""
     allowed = (
         actor.role is Role.ADMIN
         or (actor.role in (Role.HANDLER, Role.STATION) and actor.agency_code == dossier.agency_code)
@@ -41,8 +46,11 @@ def get_dossier(
     code: str, actor: Annotated[Actor, Depends(current_actor)], svc: Annotated[Services, Depends(services)]
 ) -> DossierOut:
     require_purpose(actor)
-    dossier = visible_dossier(svc, code, actor)
-    linked = svc.vault.dossier_documents(code)
+    try:
+        found, linked = svc.vault.dossier_and_documents(code)
+    except NotFound:
+        raise Problem(404, "no such dossier") from None
+    dossier = check_visible(found, actor)
     svc.vault.record_reads([link.document.id for link in linked], actor)  # each authorised and logged
     documents = [
         DossierDocumentOut(
