@@ -81,14 +81,10 @@ def rule_of(actor: Actor) -> Rule:
 
 
 @functools.cache
-def _readable_statement(rule: Rule) -> Select[Document]:
+def _readable_statement(rule: Rule, ids_only: bool) -> Select[Any]:
     """Built once per rule: SQLAlchemy then reuses its compiled form (and cache key) on every read."""
-    return select(Document).where(Document.id.in_(bindparam("ids", expanding=True)), _condition(rule))
-
-
-@functools.cache
-def _readable_ids_statement(rule: Rule) -> Select[str]:
-    return select(Document.id).where(Document.id.in_(bindparam("ids", expanding=True)), _condition(rule))
+    wanted = Document.id if ids_only else Document
+    return select(wanted).where(Document.id.in_(bindparam("ids", expanding=True)), _condition(rule))
 
 
 @functools.cache
@@ -105,24 +101,22 @@ def _parameters(actor: Actor) -> dict[str, Any]:
     }
 
 
-def readable_documents(session: Session, doc_ids: Sequence[str], actor: Actor) -> list[Document]:
-    """Those of the documents that exist and this actor may read (any order), in one query."""
+def _readable(session: Session, doc_ids: Sequence[str], actor: Actor, *, ids_only: bool) -> list[Any]:
     rule = rule_of(actor)
     if rule == "none" or not doc_ids:
         return []
-    return list(session.scalars(_readable_statement(rule), {"ids": list(doc_ids), **_parameters(actor)}))
+    statement = _readable_statement(rule, ids_only)
+    return list(session.scalars(statement, {"ids": list(doc_ids), **_parameters(actor)}))
+
+
+def readable_documents(session: Session, doc_ids: Sequence[str], actor: Actor) -> list[Document]:
+    """Those of the documents that exist and this actor may read (any order), in one query."""
+    return _readable(session, doc_ids, actor, ids_only=False)
 
 
 def readable_ids(session: Session, doc_ids: Sequence[str], actor: Actor) -> set[str]:
     """Those of the ids that name a document this actor may read (one query, whatever their number)."""
-    rule = rule_of(actor)
-    if rule == "none" or not doc_ids:
-        return set()
-    return set(session.scalars(_readable_ids_statement(rule), {"ids": list(doc_ids), **_parameters(actor)}))
-
-
-def can_read(session: Session, document: Document, actor: Actor) -> bool:
-    return bool(readable_ids(session, [document.id], actor))
+    return set(_readable(session, doc_ids, actor, ids_only=True))
 
 
 def document_granted(

@@ -75,19 +75,6 @@ def record_access(
     append_links(session, [Link(actor, action, document_id, dossier_code, detail)])
 
 
-def record_accesses(
-    session: Session,
-    actor: Actor,
-    action: str,
-    document_ids: Sequence[str | None],
-    *,
-    dossier_code: str | None = None,
-    detail: str | None = None,
-) -> None:
-    """Append one link per document, in order, inside the caller's transaction."""
-    append_links(session, [Link(actor, action, doc_id, dossier_code, detail) for doc_id in document_ids])
-
-
 def append_links(session: Session, links: Sequence[Link]) -> None:
     """Chain the links, in order, under one lock of the chain's head (Core statements: every read of the API
     logs, so this is on its hot path)."""

@@ -17,9 +17,9 @@ from sqlalchemy.sql import Select
 
 from core.text import fold
 from core.types import Actor
-from vault.access import can_read
+from vault.access import readable_documents
 from vault.audit import record_access
-from vault.models import Document, Owner
+from vault.models import Document
 
 SNIPPET_CHARS = 80
 _WORD = re.compile(r"[0-9a-z]+")
@@ -119,12 +119,13 @@ def search(session: Session, query: str, actor: Actor, limit: int = 20) -> list[
     if not terms:
         return []
     hits: list[SearchHit] = []
-    for document_id, rank in _candidates(session, terms, limit * 10):
-        document = session.get(Document, document_id)
-        if document is None or not can_read(session, document, actor):
+    candidates = list(_candidates(session, terms, limit * 10))
+    readable = {d.id: d for d in readable_documents(session, [doc_id for doc_id, _ in candidates], actor)}
+    for document_id, rank in candidates:  # best first
+        document = readable.get(document_id)
+        if document is None:
             continue
-        owner = session.get(Owner, document.owner_pk)
-        assert owner is not None
+        owner = document.owner
         hits.append(
             SearchHit(
                 document_id=document.id,
