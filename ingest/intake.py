@@ -45,6 +45,14 @@ class BatchRefused(ValueError):
 
 
 @dataclass(frozen=True)
+class Survey:
+    """What reading every page found: the split into documents and how many pages each file holds."""
+
+    split: SplitResult
+    pages_per_file: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class AcceptedBatch:
     batch_id: str
     dossier_code: str
@@ -68,13 +76,15 @@ def _iter_pages(files: list[Path], ocr: OcrSettings) -> Iterator[PageImage]:
             raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
 
 
-def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, ocr: OcrSettings) -> SplitResult:
+def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, ocr: OcrSettings) -> Survey:
     """Read every page once (bounded memory), enforce the limits, and split the batch into documents."""
     cover_sheets = []
     blanks = []
     count = 0
+    per_file = dict.fromkeys(map(str, files), 0)
     for page in _iter_pages(files, ocr):
         count += 1
+        per_file[page.source] += 1
         if count > limits.max_pages:
             raise BatchRefused(413, f"the batch has more than {limits.max_pages} pages", "files")
         if page.width * page.height > limits.max_pixels_per_page:
@@ -92,13 +102,15 @@ def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, 
         raise BatchRefused(422, "the batch holds no pages", "files")
     try:
         if manifest.split is SplitRule.MANIFEST:
-            return split_by_manifest(count, manifest.documents or [])
-        if manifest.split is SplitRule.QR:
-            return split_by_cover_sheets(cover_sheets, dossier_code=manifest.dossier_code)
-        return split_by_blank(blanks, manifest.documents)
+            split = split_by_manifest(count, manifest.documents or [])
+        elif manifest.split is SplitRule.QR:
+            split = split_by_cover_sheets(cover_sheets, dossier_code=manifest.dossier_code)
+        else:
+            split = split_by_blank(blanks, manifest.documents)
     except SplitError as exc:
         field = "documents" if exc.document_index is None else f"documents.{exc.document_index}.pages"
         raise BatchRefused(422, str(exc), field) from exc
+    return Survey(split, tuple(per_file[str(path)] for path in files))
 
 
 def _dossier_from_cover_sheets(manifest: Manifest, result: SplitResult) -> Manifest:
@@ -121,13 +133,33 @@ def plan(result: SplitResult) -> list[batches.PlannedDocument]:
 FILE_LIST = "files.json"
 
 
-def write_file_list(staging: Path, files: list[Path]) -> None:
-    """The batch's page files in page order, relative to the staging folder, for the workers."""
-    (staging / FILE_LIST).write_text(json.dumps([str(path.relative_to(staging)) for path in files]))
+@dataclass(frozen=True)
+class StagedFile:
+    """One page file of a batch and where its pages sit in the batch (0-based, `first` to `first + pages`)."""
+
+    path: Path
+    first: int
+    pages: int
+
+    def holds_any(self, wanted: set[int]) -> bool:
+        return any(self.first <= page < self.first + self.pages for page in wanted)
 
 
-def read_file_list(staging: Path) -> list[Path]:
-    return [staging / name for name in json.loads((staging / FILE_LIST).read_text())]
+def write_file_list(staging: Path, files: list[Path], pages_per_file: tuple[int, ...]) -> None:
+    """The batch's page files in page order, relative to the staging folder, with their page counts: a
+    worker then reads only the files that hold its document's pages."""
+    entries = [
+        {"file": str(path.relative_to(staging)), "pages": n} for path, n in zip(files, pages_per_file, strict=True)
+    ]
+    (staging / FILE_LIST).write_text(json.dumps(entries))
+
+
+def read_file_list(staging: Path) -> list[StagedFile]:
+    staged, first = [], 0
+    for entry in json.loads((staging / FILE_LIST).read_text()):
+        staged.append(StagedFile(staging / entry["file"], first, int(entry["pages"])))
+        first += int(entry["pages"])
+    return staged
 
 
 def discard(staging: Path) -> None:
@@ -158,12 +190,13 @@ def accept_batch(
     try:
         if actor.agency_code != manifest.agency_code:
             raise BatchRefused(403, "a station uploads only for its own agency", "agency_code")
-        result = survey_pages(files, manifest, limits, ocr)
+        survey = survey_pages(files, manifest, limits, ocr)
+        result = survey.split
         if not result.documents:
             raise BatchRefused(422, "the split found no document in the batch", "split")
         manifest = _dossier_from_cover_sheets(manifest, result)
         documents = plan(result)
-        write_file_list(staging, files)
+        write_file_list(staging, files, survey.pages_per_file)
         dossier_code = open_dossier(manifest, actor)
         record(
             batches.NewBatch(

@@ -79,15 +79,16 @@ def _write_atomically(target: Path, data: bytes) -> None:
 
 
 def select_pages(job: DocumentJob) -> list[PageImage]:
-    """The document's pages out of the batch files, in order, reading one file at a time."""
+    """The document's pages out of the batch files, in order, reading only the files that hold them."""
     wanted = {page: position for position, page in enumerate(job.pages)}
     chosen: list[PageImage | None] = [None] * len(job.pages)
-    index = 0
-    for path in read_file_list(job.staging):
-        for page in load_file(path):
-            if index in wanted:
-                chosen[wanted[index]] = page
-            index += 1
+    needed = set(wanted)
+    for staged in read_file_list(job.staging):
+        if not staged.holds_any(needed):
+            continue
+        for offset, page in enumerate(load_file(staged.path)):
+            if staged.first + offset in wanted:
+                chosen[wanted[staged.first + offset]] = page
     missing = [job.pages[i] + 1 for i, page in enumerate(chosen) if page is None]
     if missing:
         raise ValueError(f"batch pages {missing} are missing from the staging folder")

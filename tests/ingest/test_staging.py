@@ -1,0 +1,106 @@
+"""The staging folder between intake and the workers: pages per file recorded by the survey, and a document's
+pages read back from only the files that hold them (multi-page TIFFs and single JPEGs mixed)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.types import DocumentKind
+from ingest.intake import read_file_list, survey_pages, write_file_list
+from ingest.manifest import Manifest
+from ingest.pipeline import DocumentJob, select_pages
+from ingest.settings import ingest_settings
+from ocr.settings import ocr_settings
+
+
+def _page(shade: int) -> Image.Image:
+    """A small grey page whose shade tells it apart from the others."""
+    return Image.fromarray(np.full((300, 212), shade, dtype=np.uint8), "L")
+
+
+@pytest.fixture()
+def staging(tmp_path: Path) -> tuple[Path, list[Path]]:
+    """Batch pages 0–1 in a JPEG and a TIFF page, 2–4 in a three-page TIFF, 5 in a JPEG."""
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    files = [folder / "a.jpg", folder / "b.tif", folder / "c.tif", folder / "d.jpg"]
+    _page(10).save(files[0], "JPEG", dpi=(100, 100))
+    _page(40).save(files[1], "TIFF", dpi=(100, 100))
+    first, *rest = [_page(70), _page(100), _page(130)]
+    first.save(files[2], "TIFF", save_all=True, append_images=rest, dpi=(100, 100))
+    _page(160).save(files[3], "JPEG", dpi=(100, 100))
+    return folder, files
+
+
+def _manifest(pages: list[str]) -> Manifest:
+    return Manifest.model_validate(
+        {
+            "station_id": "QT-01",
+            "agency_code": "000.00.00.H30",
+            "procedure_code": "1.011442.000.00.00.H30",
+            "owner_id": "045190001234",
+            "split": "manifest",
+            "documents": [{"type_code": "TP", "name": f"Tài liệu {n}", "pages": p} for n, p in enumerate(pages)],
+        }
+    )
+
+
+def _job(folder: Path, pages: tuple[int, ...]) -> DocumentJob:
+    return DocumentJob(
+        batch_id="b1",
+        index=0,
+        staging=folder,
+        pages=pages,
+        name="Tài liệu",
+        type_code="TP",
+        kind=DocumentKind.COMPONENT,
+        owner_id="045190001234",
+        dossier_code="000.00.00.H30-261123-0001",
+        procedure_code="1.011442.000.00.00.H30",
+        agency_code="000.00.00.H30",
+        station_id="QT-01",
+        submitted_by="QT-01",
+    )
+
+
+def _shade(page_bytes: bytes) -> int:
+
+    return int(np.asarray(Image.open(io.BytesIO(page_bytes)).convert("L")).mean().round())
+
+
+def test_the_survey_counts_pages_per_file_and_the_list_places_them(staging: tuple[Path, list[Path]]) -> None:
+    folder, files = staging
+    survey = survey_pages(files, _manifest(["1-3", "4-6"]), ingest_settings(), ocr_settings())
+    assert survey.pages_per_file == (1, 1, 3, 1)
+    assert [len(doc.pages) for doc in survey.split.documents] == [3, 3]
+    write_file_list(folder, files, survey.pages_per_file)
+    listed = read_file_list(folder)
+    assert [(s.path.name, s.first, s.pages) for s in listed] == [
+        ("a.jpg", 0, 1),
+        ("b.tif", 1, 1),
+        ("c.tif", 2, 3),
+        ("d.jpg", 5, 1),
+    ]
+
+
+def test_a_document_reads_only_the_files_holding_its_pages(staging: tuple[Path, list[Path]]) -> None:
+    folder, files = staging
+    write_file_list(folder, files, (1, 1, 3, 1))
+    # Files holding none of the document's pages are damaged: reading them would fail the step.
+    files[0].write_bytes(b"\xff\xd8\xff not a jpeg any more")
+    files[3].write_bytes(b"")
+    pages = select_pages(_job(folder, (3, 2, 1)))  # written order kept, across two files
+    assert [(Path(p.source).name, p.number_in_source) for p in pages] == [("c.tif", 2), ("c.tif", 1), ("b.tif", 1)]
+    assert [_shade(p.data) for p in pages] == [100, 70, 40]
+
+
+def test_a_missing_page_is_named(staging: tuple[Path, list[Path]]) -> None:
+    folder, files = staging
+    write_file_list(folder, files, (1, 1, 3, 1))
+    with pytest.raises(ValueError, match=r"batch pages \[7\]"):
+        select_pages(_job(folder, (4, 6)))
