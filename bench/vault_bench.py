@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, text
+from sqlalchemy import insert, text
 
 PG_URL = os.environ.get("SOHOA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 AGENCY = "000.00.12.H30"
@@ -40,6 +40,7 @@ def p95(samples: list[float]) -> float:
 
 @contextmanager
 def catalogue(kind: str, workdir: Path) -> Iterator[str]:
+    from tests.support.pgschema import private_schema
     from vault.db import migrate
 
     if kind == "sqlite":
@@ -47,18 +48,8 @@ def catalogue(kind: str, workdir: Path) -> Iterator[str]:
         migrate(url)
         yield url
         return
-    schema = "vault_bench_" + secrets.token_hex(4)
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    try:
-        migrate(url)
+    with private_schema(PG_URL, "vault_bench") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def generate(sessions: Any, owners: int, documents: int, batch: int = 5000) -> dict[str, list[Any]]:

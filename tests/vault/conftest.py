@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from core.settings import core_settings
+from tests.support.pgschema import private_schema
 from tests.support.s3server import S3Endpoint, s3_server
 from vault.db import make_engine, migrate, session_factory
 from vault.service import Vault
@@ -87,18 +87,8 @@ def catalogue_url(kind: str, tmp_path: Path) -> Iterator[str]:
         migrate(url)
         yield url
         return
-    schema = "vault_test_" + secrets.token_hex(6)
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    try:
-        migrate(url)
+    with private_schema(PG_URL, "vault_test") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
