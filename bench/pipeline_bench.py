@@ -22,7 +22,6 @@ from core.types import Role
 from tests.support.stack import SohoaStack
 
 AGENCY = "000.00.00.H30"
-PAGES_PER_DOCUMENT = 10
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -55,8 +54,10 @@ def run_anchor(images: list[Path], out: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_service(images: list[Path], data_dir: Path, broker: str | None) -> tuple[float, dict[int, float], str]:
-    env = {"SOHOA_INGEST_PAGE_THREADS": "1", "SOHOA_INGEST_MAX_PAGES": "1000"}
+def run_service(
+    images: list[Path], data_dir: Path, broker: str | None, per_document: int, page_threads: int
+) -> tuple[float, dict[int, float], str]:
+    env = {"SOHOA_INGEST_PAGE_THREADS": str(page_threads), "SOHOA_INGEST_MAX_PAGES": "1000"}
     if broker:
         env["SOHOA_INGEST_BROKER_URL"] = broker
     stack = SohoaStack(data_dir, env)
@@ -69,9 +70,9 @@ def run_service(images: list[Path], data_dir: Path, broker: str | None) -> tuple
             {
                 "type_code": "TP",
                 "name": f"Thành phần {n + 1}",
-                "pages": f"{first + 1}-{min(first + PAGES_PER_DOCUMENT, len(images))}",
+                "pages": f"{first + 1}-{min(first + per_document, len(images))}",
             }
-            for n, first in enumerate(range(0, len(images), PAGES_PER_DOCUMENT))
+            for n, first in enumerate(range(0, len(images), per_document))
         ]
         manifest = {
             "station_id": "QT-01",
@@ -97,17 +98,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=40)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/8", help="'' for the embedded broker")
+    parser.add_argument("--pages-per-document", type=int, default=10)
+    parser.add_argument("--page-threads", type=int, default=1, help="SOHOA_INGEST_PAGE_THREADS of the workers")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="sohoa-pipeline-bench-") as tmp:
         folder = Path(tmp)
         print(f"generating {args.pages} synthetic 300-dpi pages …", flush=True)
         images = write_pages(generate_pages(args.pages, seed=args.seed, blank_every=0), folder / "pages")
         anchor = run_anchor(images, folder / "anchor.pdf")
-        service, rss, status = run_service(images, folder / "service", args.broker or None)
+        service, rss, status = run_service(
+            images, folder / "service", args.broker or None, args.pages_per_document, args.page_threads
+        )
     anchor_ppm, service_ppm = args.pages / anchor * 60, args.pages / service * 60
     overhead = anchor_ppm / service_ppm - 1
     result = {
         "pages": args.pages,
+        "pages_per_document": args.pages_per_document,
+        "page_threads": args.page_threads,
+        "broker": args.broker or "embedded",
         "sohoa_ocr_pages_per_min": round(anchor_ppm, 2),
         "service_pages_per_min": round(service_ppm, 2),
         "service_overhead": round(overhead, 4),
