@@ -16,12 +16,13 @@ def make_celery() -> Celery:
     settings = ingest_settings()
     broker_url = settings.resolved_broker_url()
     app = Celery("sohoa", broker=broker_url, include=["ingest.tasks"])
-    # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
-    transport_options = (
-        {"visibility_timeout": settings.visibility_timeout_seconds}
-        if broker_url.startswith(("redis", "rediss"))
-        else {}
-    )
+    transport_options: dict[str, float] = {}
+    if broker_url.startswith(("redis", "rediss")):
+        # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
+        transport_options["visibility_timeout"] = settings.visibility_timeout_seconds
+    elif broker_url.startswith("sqla+"):
+        # A polled table: an idle worker looks again after this long (a cheap indexed SELECT).
+        transport_options["polling_interval"] = settings.embedded_broker_polling_seconds
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

@@ -19,6 +19,8 @@ class IngestSettings(BaseSettings):
 
     broker_url: str | None = None  # redis://127.0.0.1:6379/0, amqp://guest:guest@127.0.0.1:5672//, ...
     worker_concurrency: int = 2
+    # The embedded broker is polled (kombu's default is once a second, and a document's chain makes three hops).
+    embedded_broker_polling_seconds: float = 0.1
     # Task time limits: a base plus a per-page allowance (OCR costs ~3 CPU s per 300-dpi page).
     time_limit_base_seconds: int = 120
     time_limit_per_page_seconds: int = 30
