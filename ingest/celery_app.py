@@ -9,20 +9,18 @@ from celery import Celery
 from celery.schedules import crontab
 
 from core.settings import core_settings
+from ingest.broker import broker_transport, broker_url
 from ingest.settings import ingest_settings
 
 
 def make_celery() -> Celery:
     settings = ingest_settings()
-    broker_url = settings.resolved_broker_url()
-    app = Celery("sohoa", broker=broker_url, include=["ingest.tasks"])
-    transport_options: dict[str, float] = {}
-    if broker_url.startswith(("redis", "rediss")):
-        # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
-        transport_options["visibility_timeout"] = settings.visibility_timeout_seconds
-    elif broker_url.startswith("sqla+"):
-        # A polled table: an idle worker looks again after this long (a cheap indexed SELECT).
-        transport_options["polling_interval"] = settings.embedded_broker_polling_seconds
+    url = broker_url(settings)
+    app = Celery("sohoa", broker=url, include=["ingest.tasks"])
+    # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
+    transport_options = (
+        {"visibility_timeout": settings.visibility_timeout_seconds} if url.startswith(("redis", "rediss")) else {}
+    )
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,
@@ -31,6 +29,7 @@ def make_celery() -> Celery:
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
+        broker_transport=broker_transport(settings),
         broker_transport_options=transport_options,
         worker_hijack_root_logger=False,
         timezone="Asia/Ho_Chi_Minh",

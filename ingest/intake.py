@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.identifiers import redact
+from core.logging import get_logger
 from core.types import Actor
 from ingest import batches
 from ingest.manifest import Manifest, SplitRule
@@ -32,6 +34,8 @@ from ocr.errors import UnusableInput
 from ocr.inputs import decode_page, load_file
 from ocr.models import PageImage
 from ocr.settings import OcrSettings
+
+log = get_logger("sohoa.intake")
 
 
 class BatchRefused(ValueError):
@@ -219,6 +223,7 @@ def accept_batch(
         for index, doc in enumerate(documents):
             enqueue(batch_id, index, len(doc.pages))
     except Exception as exc:  # the broker refused: take the batch back so that nothing waits forever
+        log.error("the broker refused the batch's chains", batch=batch_id, error=redact(f"{type(exc).__name__}: {exc}"))
         forget(batch_id)
         discard(staging)
         raise BatchRefused(

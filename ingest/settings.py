@@ -1,6 +1,6 @@
 """Pipeline and upload settings (`SOHOA_INGEST_*`): broker, worker concurrency, time and size limits.
 
-With no broker configured the pipeline uses kombu's SQLAlchemy transport on a SQLite file in the data folder:
+With no broker configured the pipeline uses the embedded broker (`ingest.broker`), a SQLite file in the data folder:
 no server to install, and the same task code runs as on Redis or RabbitMQ.
 """
 
@@ -10,8 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-from core.settings import core_settings
 
 
 class IngestSettings(BaseSettings):
@@ -50,11 +48,6 @@ class IngestSettings(BaseSettings):
     @property
     def embedded_broker(self) -> bool:
         return self.broker_url is None
-
-    def resolved_broker_url(self) -> str:
-        if self.broker_url:
-            return self.broker_url
-        return f"sqla+sqlite:///{core_settings().path('broker', 'broker.sqlite')}"
 
     def time_limit(self, pages: int) -> int:
         return self.time_limit_base_seconds + self.time_limit_per_page_seconds * max(pages, 1)

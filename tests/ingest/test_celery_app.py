@@ -1,5 +1,5 @@
-"""The Celery app's broker settings: the embedded broker is polled often enough for three hops a document,
-Redis redelivers only after the longest task could have finished."""
+"""The Celery app's broker: the embedded broker carries messages through a SQLite file and is polled often
+enough for a document's three hops; Redis redelivers only after the longest task could have finished."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import core_settings
+from ingest.broker import EmbeddedTransport
 from ingest.celery_app import make_celery
 from ingest.settings import ingest_settings
 
@@ -24,21 +25,32 @@ def _fresh_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator
     ingest_settings.cache_clear()
 
 
-def test_the_embedded_broker_is_a_table_polled_ten_times_a_second(tmp_path: Path) -> None:
+def test_the_embedded_broker_carries_a_message_through_its_sqlite_file(tmp_path: Path) -> None:
     app = make_celery()
-    assert app.conf.broker_url == f"sqla+sqlite:///{tmp_path / 'broker' / 'broker.sqlite'}"
-    assert app.conf.broker_transport_options == {"polling_interval": 0.1}
+    with app.connection_for_write() as connection:
+        assert isinstance(connection.transport, EmbeddedTransport)
+        assert connection.transport.polling_interval == 0.1
+        queue = connection.SimpleQueue("sohoa-test")
+        queue.put({"batch": "b1", "index": 2})
+        message = queue.get(timeout=5)
+        assert message.payload == {"batch": "b1", "index": 2}
+        message.ack()
+        queue.close()
+    assert (tmp_path / "broker" / "broker.sqlite").stat().st_size > 0
 
 
 def test_the_polling_interval_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOHOA_INGEST_EMBEDDED_BROKER_POLLING_SECONDS", "0.5")
-    assert make_celery().conf.broker_transport_options == {"polling_interval": 0.5}
+    with make_celery().connection_for_read() as connection:
+        assert connection.transport.polling_interval == 0.5
 
 
 def test_redis_redelivers_after_the_visibility_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOHOA_INGEST_BROKER_URL", "redis://127.0.0.1:6379/8")
     monkeypatch.setenv("SOHOA_INGEST_VISIBILITY_TIMEOUT_SECONDS", "7200")
-    assert make_celery().conf.broker_transport_options == {"visibility_timeout": 7200}
+    app = make_celery()
+    assert app.conf.broker_url == "redis://127.0.0.1:6379/8"
+    assert app.conf.broker_transport_options == {"visibility_timeout": 7200}
 
 
 def test_rabbitmq_needs_no_transport_options(monkeypatch: pytest.MonkeyPatch) -> None:
