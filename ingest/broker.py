@@ -17,14 +17,14 @@ from ingest.settings import IngestSettings, ingest_settings
 
 def broker_url(settings: IngestSettings) -> str:
     """The configured broker, or the embedded one: a SQLite file in the data folder."""
-    if settings.broker_url:
-        return settings.broker_url
-    return f"sqlite:///{core_settings().path('broker', 'broker.sqlite')}"
+    if settings.embedded_broker:
+        return f"sqlite:///{core_settings().path('broker', 'broker.sqlite')}"
+    return str(settings.broker_url)
 
 
 def broker_transport(settings: IngestSettings) -> str | None:
     """The transport class of the embedded broker; None lets the configured URL's scheme choose."""
-    return None if settings.broker_url else f"{__name__}:EmbeddedTransport"
+    return f"{__name__}:EmbeddedTransport" if settings.embedded_broker else None
 
 
 class EmbeddedTransport(sqlalchemy.Transport):

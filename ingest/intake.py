@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,7 +145,7 @@ class StagedFile:
     first: int
     pages: int
 
-    def holds_any(self, wanted: set[int]) -> bool:
+    def holds_any(self, wanted: Iterable[int]) -> bool:
         return any(self.first <= page < self.first + self.pages for page in wanted)
 
 
@@ -162,7 +162,7 @@ def read_file_list(staging: Path) -> list[StagedFile]:
     staged, first = [], 0
     for entry in json.loads((staging / FILE_LIST).read_text()):
         staged.append(StagedFile(staging / entry["file"], first, int(entry["pages"])))
-        first += int(entry["pages"])
+        first += staged[-1].pages
     return staged
 
 

@@ -82,9 +82,8 @@ def select_pages(job: DocumentJob) -> list[PageImage]:
     """The document's pages out of the batch files, in order, reading only the files that hold them."""
     wanted = {page: position for position, page in enumerate(job.pages)}
     chosen: list[PageImage | None] = [None] * len(job.pages)
-    needed = set(wanted)
     for staged in read_file_list(job.staging):
-        if not staged.holds_any(needed):
+        if not staged.holds_any(wanted):
             continue
         for offset, page in enumerate(load_file(staged.path)):
             if staged.first + offset in wanted:

@@ -18,6 +18,7 @@ from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.conftest import AGENCY_NAME, Api, first_page_text, in_top_right_of_page_one, sample_pdf
 from tests.signing.pdfsig import pdfsig_intact
+from tests.support.concurrency import run_concurrently
 from vault.records import NewDocument
 
 pytestmark = pytest.mark.slow
@@ -99,33 +100,24 @@ def test_bad_requests_are_refused(api_app: Api, agency_code: str) -> None:
 def test_register_numbers_are_unique_under_concurrency(api_app: Api, agency_code: str) -> None:
     sessions = api_app.services.sessions
     numbers: list[int] = []
-    errors: list[BaseException] = []
     lock = threading.Lock()
     when = dt.datetime(2027, 3, 1, 9, 0, tzinfo=VN_TZ)
 
-    def take() -> None:
-        try:
-            for _ in range(5):
-                with sessions.begin() as session:
-                    line = take_number(
-                        session,
-                        agency_code=agency_code,
-                        dossier_code=f"{agency_code}-270301-0001",
-                        certified_by="t",
-                        when=when,
-                        label_format="{number}/{year}",
-                    )
-                with lock:
-                    numbers.append(line.number)
-        except BaseException as exc:
-            errors.append(exc)
+    def take(_thread: int) -> None:
+        for _ in range(5):
+            with sessions.begin() as session:
+                line = take_number(
+                    session,
+                    agency_code=agency_code,
+                    dossier_code=f"{agency_code}-270301-0001",
+                    certified_by="t",
+                    when=when,
+                    label_format="{number}/{year}",
+                )
+            with lock:
+                numbers.append(line.number)
 
-    threads = [threading.Thread(target=take) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    run_concurrently(4, take)
     assert sorted(numbers) == list(range(1, 21))
     with sessions() as session:
         lines = session.query(Certification).filter_by(agency_code=agency_code, year=2027).count()

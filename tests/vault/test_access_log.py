@@ -17,6 +17,7 @@ import sqlalchemy.exc
 from sqlalchemy import event, func, select
 
 from core.types import Actor
+from tests.support.concurrency import run_concurrently
 from tests.vault.conftest import OTHER_PERSON
 from tests.vault.test_catalogue import CITIZEN, HANDLER, OTHER_HANDLER, store
 from vault.audit import Link
@@ -51,23 +52,12 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 
 def test_concurrent_reads_are_all_logged_in_one_intact_chain(vault: Vault) -> None:
     _code, doc_id = store(vault)
-    errors: list[BaseException] = []
-    start = threading.Barrier(12)
 
-    def reader() -> None:
-        try:
-            start.wait()
-            for _ in range(20):
-                vault.get_document(doc_id, HANDLER)
-        except BaseException as exc:
-            errors.append(exc)
+    def reader(_thread: int) -> None:
+        for _ in range(20):
+            vault.get_document(doc_id, HANDLER)
 
-    threads = [threading.Thread(target=reader) for _ in range(12)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    run_concurrently(12, reader)
     assert _views(vault, doc_id) == 240
     assert vault.verify_audit_chain() == []
     with vault.sessions() as session:

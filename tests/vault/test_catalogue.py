@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from sqlalchemy import func, select, text
 
 from core.identifiers import DOSSIER_CODE_RE
 from core.types import Actor, DocumentKind, DocumentStatus, Role
+from tests.support.concurrency import run_concurrently
 from tests.vault.conftest import AGENCY, COMPANY, OTHER_AGENCY, OTHER_PERSON, PERSON, PROCEDURE
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound, ReuseRefused
 from vault.models import AccessLog, DocumentVersion, PendingWrite
@@ -64,23 +64,12 @@ def test_dossier_codes_are_generated_per_agency_and_day(vault: Vault) -> None:
 
 def test_two_concurrent_writers_get_distinct_dossier_codes(vault: Vault) -> None:
     codes: list[str] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(2)
 
-    def writer() -> None:
-        try:
-            start.wait()
-            for _ in range(15):
-                codes.append(vault.create_dossier(AGENCY, PROCEDURE, PERSON).code)
-        except BaseException as exc:
-            errors.append(exc)
+    def writer(_thread: int) -> None:
+        for _ in range(15):
+            codes.append(vault.create_dossier(AGENCY, PROCEDURE, PERSON).code)
 
-    threads = [threading.Thread(target=writer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    run_concurrently(2, writer)
     assert len(codes) == 30 and len(set(codes)) == 30
     assert sorted(int(code[-4:]) for code in codes) == list(range(1, 31))
 
@@ -282,21 +271,13 @@ def test_only_writers_store(vault: Vault) -> None:
 
 def test_concurrent_new_versions_get_distinct_numbers(vault: Vault) -> None:
     _, doc_id = store(vault)
-    errors: list[BaseException] = []
 
-    def writer(tag: bytes) -> None:
-        try:
-            for n in range(3):
-                vault.new_version(doc_id, PDF + tag + bytes([n]), HANDLER)
-        except BaseException as exc:
-            errors.append(exc)
+    def writer(index: int) -> None:
+        tag = b"ab"[index : index + 1]
+        for n in range(3):
+            vault.new_version(doc_id, PDF + tag + bytes([n]), HANDLER)
 
-    threads = [threading.Thread(target=writer, args=(tag,)) for tag in (b"a", b"b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert not errors
+    run_concurrently(2, writer)
     versions = vault.document_versions(doc_id, CITIZEN)
     assert [v.number for v in versions] == list(range(1, 8))
     assert vault.get_document(doc_id, CITIZEN).current_version == 7
