@@ -7,7 +7,8 @@ RUN apt-get update \
       qpdf poppler-utils libgl1 libglib2.0-0 \
  && rm -rf /var/lib/apt/lists/*
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
+ENV PATH=/opt/sohoa/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     OMP_THREAD_LIMIT=1 \
     SOHOA_DATA_DIR=/var/lib/sohoa \
@@ -15,7 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SOHOA_LOG_FORMAT=json
 
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml uv.lock README.md ./
 COPY core core
 COPY cli cli
 COPY ingest ingest
@@ -23,7 +24,9 @@ COPY ocr ocr
 COPY signing signing
 COPY vault vault
 COPY api api
-RUN pip install --no-cache-dir . \
+# The locked dependencies only (uv.lock, hashes checked), then the project itself.
+RUN pip install --no-cache-dir uv==0.13.9 \
+ && UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-editable --no-cache --python /usr/local/bin/python3 \
  && useradd --system --uid 10001 --home /var/lib/sohoa sohoa \
  && mkdir -p /var/lib/sohoa && chown sohoa /var/lib/sohoa
 

@@ -3,19 +3,29 @@ VENV    ?= .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+# uv installs the locked dependencies (uv.lock, with hashes); it lives in its own small venv.
+UV_VERSION := 0.13.9
+TOOLS   := .tools
+UV      := $(TOOLS)/bin/uv
 
-.PHONY: setup system run test lint bench bench-ocr bench-signing bench-vault bench-api bench-pipeline services clean
+.PHONY: setup system lock run test lint bench bench-ocr bench-signing bench-vault bench-api bench-pipeline services clean
 
 setup: system $(STAMP)
 
 system:
 	bash scripts/install-system.sh $(if $(filter test lint bench%,$(MAKECMDGOALS)),--test,)
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --python $(PYTHON)
 	touch $(STAMP)
+
+## Update the lock after changing a dependency in pyproject.toml (add --upgrade to take new releases).
+lock: | $(UV)
+	$(UV) lock --python $(PYTHON) $(ARGS)
 
 ## Set everything up and run the service on the embedded default (no servers to install).
 run: setup
@@ -49,4 +59,4 @@ bench-pipeline: setup services
 	$(BIN)/python -m bench.pipeline_bench --pages 200
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache

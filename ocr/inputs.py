@@ -140,6 +140,8 @@ def _read_tiff(path: Path, data: bytes, settings: OcrSettings) -> list[PageImage
 def _page_images(page: pikepdf.Page) -> Iterator[PdfImage]:
     found = page.get_images() if hasattr(page, "get_images") else page.images  # pikepdf >= 10 / older
     for _name, raw in found.items():
+        if not isinstance(raw, pikepdf.Stream):
+            continue
         try:
             yield PdfImage(raw)
         except (pikepdf.PdfError, NotImplementedError, ValueError, KeyError, TypeError):
