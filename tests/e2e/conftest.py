@@ -4,6 +4,7 @@ pages of a three-document dossier split by QR cover sheets.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +19,8 @@ from ingest.coversheet import make_cover_sheet, render_cover_sheet
 from tests.support.pki import RunningPki, start_pki
 from tests.support.s3server import SeaweedServer, endpoint_from_env
 
-REDIS_URL = "redis://127.0.0.1:6379/9"
+# Runs that share one Redis server (parallel work trees) each take their own database.
+REDIS_URL = os.environ.get("SOHOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 AGENCY = "000.00.00.H30"
 PROCEDURE = "1.011442.000.00.00.H30"
 OWNER = "045190001234"
