@@ -31,9 +31,15 @@ def serve(
         os.environ["SOHOA_DATA_DIR"] = str(data_dir)
     from api.app import create_app
     from api.settings import api_settings
+    from api.tokens import InsecureConfiguration, development_authentication
     from ingest.settings import ingest_settings
 
     settings = api_settings()
+    try:
+        development_authentication(settings)
+    except InsecureConfiguration as exc:
+        typer.echo(f"error: refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
     start_worker = worker if worker is not None else settings.embedded_worker
     if start_worker is None:
         start_worker = ingest_settings().embedded_broker
