@@ -35,6 +35,9 @@ class IngestSettings(BaseSettings):
     visibility_timeout_seconds: int = 3600
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
+    # Networks webhooks may reach besides public addresses (CIDRs, JSON list: '["10.20.0.0/16"]'); loopback,
+    # private, link-local and reserved addresses are refused otherwise (ingest.egress).
+    webhook_allowed_networks: list[str] = []
     page_threads: int = 2  # pages of one document OCR'd in parallel inside a task (Tesseract runs as a process)
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
     officer_p12: Path | None = None
