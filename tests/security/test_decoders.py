@@ -1,0 +1,104 @@
+"""Issue #13 items 2 and 3 at the readers: nothing but image data goes forward (polyglots, metadata), and
+decoded sizes are bounded before decoding (a Flate bomb in a PDF, an IDAT bomb, a lying DCT header)."""
+
+from __future__ import annotations
+
+import io
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image
+
+from core.types import DocumentInfo
+from ocr.document import ocr_document
+from ocr.errors import UnusableInput
+from ocr.inputs import decode_page, load_file, probe_file
+from tests.security import hostile
+
+
+def _write(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("name", "build"),
+    [
+        ("polyglot.jpg", hostile.jpeg_zip_polyglot),
+        ("metadata.jpg", hostile.jpeg_with_metadata),
+        ("payload.png", hostile.png_with_payload),
+        ("polyglot.pdf", hostile.pdf_dct_polyglot),
+    ],
+)
+def test_only_image_data_goes_forward(tmp_path: Path, name: str, build: Callable[[], bytes]) -> None:
+    data = build()
+    assert hostile.MARKER in data
+    (page,) = load_file(_write(tmp_path, name, data))
+    assert hostile.MARKER not in page.data
+    assert decode_page(page).shape[:2] == (877, 620)  # still the same picture
+    assert probe_file(tmp_path / name) == [(620, 877)]
+
+
+def test_the_pixels_of_a_cleaned_jpeg_are_the_original_ones(tmp_path: Path) -> None:
+    original = hostile.jpeg()
+    (page,) = load_file(_write(tmp_path, "p.jpg", original + hostile.zip_with_marker()))
+    assert len(page.data) <= len(original)
+    assert Image.open(io.BytesIO(page.data)).tobytes() == Image.open(io.BytesIO(original)).tobytes()
+
+
+def test_a_polyglot_page_leaves_nothing_in_the_archived_pdf(tmp_path: Path) -> None:
+    """Issue #13 item 2: the zip appended to a JPEG page was archived inside the PDF/A. The page is blank-ish
+    and untouched by cleanup, so its JPEG is passed through to the PDF: only its image segments now."""
+    path = _write(tmp_path, "polyglot.jpg", hostile.jpeg_zip_polyglot())
+    result = ocr_document([path], DocumentInfo(title="Giấy khai sinh"), jobs=1)
+    assert hostile.MARKER not in result.pdf
+    with pikepdf.open(io.BytesIO(result.pdf)) as pdf:
+        for image in pdf.pages[0].get_images().values():
+            assert hostile.MARKER not in image.read_raw_bytes()
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@pytest.mark.parametrize("reader", [load_file, probe_file], ids=["load", "probe"])
+def test_a_pdf_flate_bomb_is_refused_before_it_inflates(tmp_path: Path, reader: Callable[[Path], object]) -> None:
+    """Issue #13 item 3: 1 MB of PDF whose 2000×2000 image inflates to 1 GiB took 15 s and 2 GB of memory."""
+    data = hostile.pdf_flate_bomb()
+    assert len(data) < 2 * 1024**2
+    path = _write(tmp_path, "bomb.pdf", data)
+    before, started = _peak_rss_mb(), time.monotonic()
+    with pytest.raises(UnusableInput, match="inflates beyond"):
+        reader(path)
+    assert time.monotonic() - started < 5
+    assert _peak_rss_mb() - before < 200  # the 1 GiB was never held
+
+
+@pytest.mark.parametrize(
+    ("name", "build", "reason"),
+    [
+        ("idat-bomb.png", hostile.png_idat_bomb, "inflates beyond"),
+        ("lying-dct.pdf", hostile.pdf_dct_lying_size, "too large|exceeds the limit|declared"),
+        ("flood.jpg", lambda: hostile.jpeg_header_only(60000, 60000), "too large|exceeds the limit"),
+        ("lzw.pdf", lambda: hostile.pdf_with_image(b"\x80", 10, 10, Filter=pikepdf.Name.LZWDecode), "not accepted"),
+        (
+            "chain.pdf",
+            lambda: hostile.pdf_with_image(
+                b"00>", 10, 10, Filter=pikepdf.Array([pikepdf.Name.ASCIIHexDecode, pikepdf.Name.FlateDecode])
+            ),
+            "not accepted",
+        ),
+        ("raw-long.pdf", lambda: hostile.pdf_with_image(bytes(10 * 1024**2), 10, 10), "longer than"),
+        ("bpc.pdf", lambda: hostile.pdf_with_image(b"\x00" * 100, 10, 10, BitsPerComponent=7), "bits per component"),
+    ],
+)
+def test_declared_sizes_bound_every_decoder(tmp_path: Path, name: str, build: Callable[[], bytes], reason: str) -> None:
+    path = _write(tmp_path, name, build())
+    for reader in (probe_file, load_file):
+        with pytest.raises(UnusableInput, match=reason):
+            reader(path)
