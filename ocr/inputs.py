@@ -39,6 +39,22 @@ def sniff_format(head: bytes) -> str | None:
     return "pdf" if b"%PDF-" in head[:1024] else None
 
 
+# What Pillow raises on damaged files besides OSError (found by fuzzing: a TIFF without dimensions is a
+# TypeError, a bad tag a KeyError, a short table a struct.error or an IndexError).
+_DECODER_ERRORS = (OSError, ValueError, SyntaxError, TypeError, KeyError, IndexError, EOFError, struct.error)
+
+
+# What pikepdf raises on a damaged PDF besides PdfError (found by fuzzing: a /Height that is a string is a
+# TypeError, an unknown colour space a NotImplementedError).
+_PDF_ERRORS = (pikepdf.PdfError, NotImplementedError, TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
+def _why(exc: BaseException, path: Path) -> str:
+    """A decoder's message fit for the station: no server path (pikepdf names the file it opened), short."""
+    text = str(exc).replace(str(path), path.name).replace(str(path.parent), "")
+    return text if len(text) <= 200 else text[:200] + "…"
+
+
 def infer_dpi(width: int, height: int) -> tuple[float, str]:
     """Resolution guessed from pixel size, assuming an A4 sheet, snapped to a usual scanner setting."""
     guess = max(width, height) / A4_LONG_INCHES
@@ -74,9 +90,9 @@ def _open_image(path: Path, data: bytes) -> Image.Image:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as exc:
-        raise UnusableInput(path, f"image too large to decode safely ({exc})") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
-        raise UnusableInput(path, f"not a readable image ({exc})") from exc
+        raise UnusableInput(path, f"image too large to decode safely ({_why(exc, path)})") from exc
+    except (UnidentifiedImageError, *_DECODER_ERRORS) as exc:
+        raise UnusableInput(path, f"not a readable image ({_why(exc, path)})") from exc
 
 
 def _load_checked(path: Path, image: Image.Image, what: str) -> None:
@@ -84,8 +100,8 @@ def _load_checked(path: Path, image: Image.Image, what: str) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image.load()
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise UnusableInput(path, f"{what} data is damaged or incomplete ({exc})") from exc
+    except (*_DECODER_ERRORS, Image.DecompressionBombError) as exc:
+        raise UnusableInput(path, f"{what} data is damaged or incomplete ({_why(exc, path)})") from exc
 
 
 def _normalised_mode(image: Image.Image) -> Image.Image:
@@ -118,7 +134,7 @@ def _image_bytes(path: Path, data: bytes, fmt: str, settings: OcrSettings) -> by
             return jpeg_image_bytes(data)
         return png_image_bytes(data, settings.max_pixels)[0]
     except Malformed as exc:
-        raise UnusableInput(path, f"{fmt.upper()} data is damaged or incomplete ({exc})") from exc
+        raise UnusableInput(path, f"{fmt.upper()} data is damaged or incomplete ({_why(exc, path)})") from exc
 
 
 def _read_jpeg_or_png(path: Path, data: bytes, fmt: str, settings: OcrSettings) -> list[PageImage]:
@@ -143,15 +159,18 @@ def _read_jpeg_or_png(path: Path, data: bytes, fmt: str, settings: OcrSettings) 
 def _read_tiff(path: Path, data: bytes, settings: OcrSettings) -> list[PageImage]:
     image = _open_image(path, data)
     pages = []
-    for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
-        _check_pixels(path, *frame.size, settings)
-        if number > settings.max_pages:
-            raise UnusableInput(path, f"more than {settings.max_pages} pages (SOHOA_OCR_MAX_PAGES)")
-        _load_checked(path, frame, f"TIFF page {number}")
-        dpi, inferred, note = _resolution(path, frame)
-        flat = _normalised_mode(frame)
-        encoded, fmt = _encode_lossless(flat, dpi)
-        pages.append(PageImage(str(path), number, encoded, fmt, *flat.size, flat.mode, dpi, inferred, note))
+    try:
+        for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+            _check_pixels(path, *frame.size, settings)
+            if number > settings.max_pages:
+                raise UnusableInput(path, f"more than {settings.max_pages} pages (SOHOA_OCR_MAX_PAGES)")
+            _load_checked(path, frame, f"TIFF page {number}")
+            dpi, inferred, note = _resolution(path, frame)
+            flat = _normalised_mode(frame)
+            encoded, fmt = _encode_lossless(flat, dpi)
+            pages.append(PageImage(str(path), number, encoded, fmt, *flat.size, flat.mode, dpi, inferred, note))
+    except _DECODER_ERRORS as exc:
+        raise UnusableInput(path, f"TIFF data is damaged or incomplete ({_why(exc, path)})") from exc
     return pages
 
 
@@ -238,7 +257,7 @@ def _pdf_page(path: Path, number: int, page: pikepdf.Page, settings: OcrSettings
     except Exception as exc:  # pikepdf, Pillow and external decoders (jbig2dec) each raise their own
         if isinstance(exc, UnusableInput):
             raise
-        raise UnusableInput(path, f"PDF page {number}: image cannot be decoded ({exc})") from exc
+        raise UnusableInput(path, f"PDF page {number}: image cannot be decoded ({_why(exc, path)})") from exc
     flat = _normalised_mode(pil)
     encoded, fmt = _encode_lossless(flat, dpi)
     return PageImage(str(path), number, encoded, fmt, flat.size[0], flat.size[1], flat.mode, dpi)
@@ -250,12 +269,12 @@ def _open_pdf(path: Path, settings: OcrSettings) -> pikepdf.Pdf:
     except pikepdf.PasswordError as exc:
         raise UnusableInput(path, "PDF is encrypted and needs a password") from exc
     except pikepdf.PdfError as exc:
-        raise UnusableInput(path, f"not a readable PDF ({exc})") from exc
+        raise UnusableInput(path, f"not a readable PDF ({_why(exc, path)})") from exc
     try:
         pages = len(pdf.pages)
-    except pikepdf.PdfError as exc:
+    except _PDF_ERRORS as exc:
         pdf.close()
-        raise UnusableInput(path, f"PDF is damaged ({exc})") from exc
+        raise UnusableInput(path, f"PDF is damaged ({_why(exc, path)})") from exc
     if pages == 0 or pages > settings.max_pages:
         pdf.close()
         reason = "PDF has no pages" if pages == 0 else f"more than {settings.max_pages} pages (SOHOA_OCR_MAX_PAGES)"
@@ -267,8 +286,8 @@ def _read_pdf(path: Path, settings: OcrSettings) -> list[PageImage]:
     with _open_pdf(path, settings) as pdf:
         try:
             return [_pdf_page(path, n, page, settings) for n, page in enumerate(pdf.pages, start=1)]
-        except pikepdf.PdfError as exc:
-            raise UnusableInput(path, f"PDF is damaged ({exc})") from exc
+        except _PDF_ERRORS as exc:
+            raise UnusableInput(path, f"PDF is damaged ({_why(exc, path)})") from exc
 
 
 def _checked_format(path: Path, settings: OcrSettings) -> str:
@@ -314,8 +333,8 @@ def _probe_pdf(path: Path, settings: OcrSettings) -> list[tuple[int, int]]:
                 best = max(images, key=lambda im: im.width * im.height)
                 _check_pdf_stream(path, number, best, settings)
                 sizes.append((best.width, best.height))
-        except pikepdf.PdfError as exc:
-            raise UnusableInput(path, f"PDF is damaged ({exc})") from exc
+        except _PDF_ERRORS as exc:
+            raise UnusableInput(path, f"PDF is damaged ({_why(exc, path)})") from exc
     return sizes
 
 
@@ -341,8 +360,8 @@ def probe_file(path: Path, settings: OcrSettings | None = None) -> list[tuple[in
                 raise UnusableInput(path, f"more than {settings.max_pages} pages (SOHOA_OCR_MAX_PAGES)")
             _check_pixels(path, *frame.size, settings)
             sizes.append(frame.size)
-    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as exc:
-        raise UnusableInput(path, f"TIFF directory is damaged ({exc})") from exc
+    except _DECODER_ERRORS as exc:
+        raise UnusableInput(path, f"TIFF directory is damaged ({_why(exc, path)})") from exc
     return sizes
 
 

@@ -132,3 +132,12 @@ def tiff_many_pages(pages: int) -> bytes:
     first = Image.new("1", (64, 64), 1)
     first.save(out, "TIFF", save_all=True, append_images=[Image.new("1", (64, 64), 1)] * (pages - 1))
     return out.getvalue()
+
+
+def pdf_without_images() -> bytes:
+    """An A4 page with no image: not a scan."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
