@@ -42,8 +42,8 @@ def longterm_run(limit: Annotated[int, typer.Option(min=1, help="Documents to pr
     """Run the long-term validation job once, now (the worker started with --beat runs it nightly)."""
     import json
 
-    from ingest import runtime
     from issuing.longterm import run_longterm
+    from runtime import catalogue as runtime
     from signing.settings import signing_settings
 
     report = run_longterm(runtime.catalogue(), runtime.vault(), signing_settings(), limit=limit)

@@ -23,7 +23,7 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from core.identifiers import redact
 from core.logging import get_logger
 from core.types import RESCAN_VERDICTS, DocumentKind
-from ingest import batches, runtime
+from ingest import batches
 from ingest.celery_app import celery_app
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
@@ -31,6 +31,7 @@ from ingest.settings import ingest_settings
 from issuing import papers, webhooks
 from issuing.certification_register import RegisterLine
 from ocr.models import OcrOptions
+from runtime import catalogue as runtime
 from signing.errors import TimestampUnavailableError
 from signing.settings import signing_settings
 from vault.errors import StoreUnavailable

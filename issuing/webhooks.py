@@ -180,8 +180,8 @@ def deliver(session: Session, delivery_id: str, *, timeout: float, max_attempts:
 
 def notify(event: str, agency_code: str, payload: dict[str, Any]) -> None:
     """Record deliveries of `event` to the agency's webhooks and enqueue them (each retried until accepted)."""
-    from ingest import runtime
     from ingest.tasks import deliver_webhook
+    from runtime import catalogue as runtime
 
     with runtime.catalogue().begin() as session:
         ids = plan_deliveries(session, event, agency_code, payload)
