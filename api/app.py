@@ -43,13 +43,7 @@ def _readiness_checks(svc: Services) -> dict[str, health.ReadinessCheck]:
     def object_store() -> None:
         svc.vault.store.exists("readiness-probe")
 
-    def broker() -> None:
-        from ingest.celery_app import celery_app
-
-        with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=3)
-
-    return {"database": database, "object_store": object_store, "broker": broker}
+    return {"database": database, "object_store": object_store, "broker": svc.ping_broker}
 
 
 @asynccontextmanager

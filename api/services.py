@@ -31,6 +31,7 @@ class Services:
     vault: Any
     enqueue_document: Callable[[str, int, int], None]
     issuer: Issuer  # the agency's signer and the webhook notifier
+    ping_broker: Callable[[], None]  # raises when the broker cannot be reached (readiness)
     event_poll_seconds: float = 0.5
 
     @property

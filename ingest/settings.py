@@ -1,6 +1,6 @@
 """Pipeline and upload settings (`SOHOA_INGEST_*`): broker, worker concurrency, time and size limits.
 
-With no broker configured the pipeline uses the embedded broker (`ingest.broker`), a SQLite file in the data folder:
+With no broker configured the pipeline uses the embedded broker (`runtime.broker`), a SQLite file in the data folder:
 no server to install, and the same task code runs as on Redis or RabbitMQ.
 """
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from celery import Task, chain
+from celery import Task, chain, shared_task
 from celery.exceptions import Ignore, MaxRetriesExceededError, SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from sqlalchemy.exc import OperationalError
@@ -24,7 +24,6 @@ from core.identifiers import redact
 from core.logging import get_logger
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches
-from ingest.celery_app import celery_app
 from ingest.context import context
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
@@ -172,7 +171,7 @@ def _page_progress(batch_id: str, index: int) -> Any:
     return report
 
 
-@celery_app.task(bind=True, name="sohoa.ocr", acks_late=True)
+@shared_task(bind=True, name="sohoa.ocr", acks_late=True)
 def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     """Clean up and OCR the document's pages (in parallel), assemble its PDF/A; record rescan requests."""
 
@@ -189,7 +188,7 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     _step(self, batch_id, index, "ocr", seconds, work)
 
 
-@celery_app.task(bind=True, name="sohoa.sign", acks_late=True)
+@shared_task(bind=True, name="sohoa.sign", acks_late=True)
 def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     """Sign the PDF/A as the digitising officer at the level set for the document's kind."""
 
@@ -210,7 +209,7 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     _step(self, batch_id, index, "sign", seconds, work)
 
 
-@celery_app.task(bind=True, name="sohoa.store", acks_late=True)
+@shared_task(bind=True, name="sohoa.store", acks_late=True)
 def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     """Validate the signature, store the signed PDF in the owner's vault and link it to the dossier."""
 
@@ -264,7 +263,7 @@ def _resume_unfinished(**_: Any) -> None:
         enqueue_document(batch_id, index, pages)
 
 
-@celery_app.task(bind=True, name="sohoa.webhook", acks_late=True, max_retries=None)
+@shared_task(bind=True, name="sohoa.webhook", acks_late=True, max_retries=None)
 def deliver_webhook(self: Task, delivery_id: str) -> None:
     """POST one webhook delivery; retried with back-off (2 s, 4 s, … up to 10 min) until accepted or given up."""
     settings = ingest_settings()
@@ -279,9 +278,9 @@ def deliver_webhook(self: Task, delivery_id: str) -> None:
         raise self.retry(countdown=min(2 ** (self.request.retries + 1), 600))
 
 
-@celery_app.task(name="sohoa.longterm", acks_late=True)
+@shared_task(name="sohoa.longterm", acks_late=True)
 def longterm() -> dict[str, int]:
-    """The daily long-term validation run (beat schedule in `ingest.celery_app`)."""
+    """The daily long-term validation run (beat schedule in `runtime.celery_app`)."""
     ctx = context()
     report = run_longterm(ctx.sessions, ctx.vault, signing_settings())
     counts = {"enrolled": report.enrolled, "upgraded": len(report.upgraded), "renewed": len(report.renewed)}
@@ -289,7 +288,7 @@ def longterm() -> dict[str, int]:
     return counts
 
 
-@celery_app.task(name="sohoa.ping")
+@shared_task(name="sohoa.ping")
 def ping() -> str:
     """A no-op task used by readiness checks and tests to prove a worker consumes the broker."""
     return "pong"

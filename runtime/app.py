@@ -14,7 +14,7 @@ from ingest.settings import ingest_settings
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
-from runtime.pipeline import enqueue_document, issuer
+from runtime.pipeline import enqueue_document, issuer, ping_broker
 from vault.service import Vault
 
 
@@ -32,6 +32,7 @@ def api_services(
         vault=vault or configured_vault(),
         enqueue_document=enqueue_document,
         issuer=issuer(sessions),
+        ping_broker=ping_broker,
     )
 
 

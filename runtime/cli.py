@@ -79,8 +79,8 @@ def worker(
     ] = False,
 ) -> None:
     """Start a pipeline worker on the configured broker (embedded SQLite broker by default)."""
-    from ingest.celery_app import celery_app
     from ingest.settings import ingest_settings
+    from runtime.celery_app import celery_app
     from runtime.pipeline import install
 
     install()  # the tasks' context (catalogue, vault, signers, notifier), built on first use in each process

@@ -11,9 +11,16 @@ from ingest.tasks import deliver_webhook, enqueue_document
 from issuing.agency import Issuer
 from issuing.webhooks import Notifier
 from runtime.catalogue import catalogue, vault
+from runtime.celery_app import celery_app  # the app the tasks bind to: made before anything is sent
 from runtime.signers import agency_signer, officer_signer
 
-__all__ = ["enqueue_document", "install", "issuer", "notifier", "worker_context"]
+__all__ = ["enqueue_document", "install", "issuer", "notifier", "ping_broker", "worker_context"]
+
+
+def ping_broker() -> None:
+    """Connect to the broker once (readiness); raises when it cannot be reached."""
+    with celery_app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=3)
 
 
 def notifier(sessions: sessionmaker[Session]) -> Notifier:
