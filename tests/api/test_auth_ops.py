@@ -20,10 +20,12 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import current_actor, require_roles
+from api.services import Services
 from api.settings import ApiSettings
 from api.tokens import InsecureConfiguration, TokenError, TokenVerifier, mint_development_token, sign_token
 from core.settings import CoreSettings
 from core.types import Actor, Role
+from runtime.app import api_services
 
 
 @pytest.fixture
@@ -31,8 +33,21 @@ def core(tmp_path: Path) -> CoreSettings:
     return CoreSettings(data_dir=tmp_path / "data")
 
 
+def _private_services(core: CoreSettings) -> Services:
+    """Services on a catalogue and vault of the test's own (never the configured servers)."""
+    from ingest.db import migrate, sessions
+    from vault.service import Vault
+    from vault.settings import VaultSettings
+    from vault.store import LocalStore
+
+    url = f"sqlite:///{core.path('catalogue.sqlite3')}"
+    migrate(url)
+    factory = sessions(url)
+    return api_services(core, factory, Vault(factory, LocalStore(core.path("objects")), VaultSettings()))
+
+
 def _client(api: ApiSettings, core: CoreSettings) -> TestClient:
-    app = create_app(api, core)
+    app = create_app(api, core, services=api_services(core))
 
     @app.get("/probe/me")
     def me(actor: Actor = Depends(current_actor)) -> dict[str, str | None]:
@@ -161,8 +176,12 @@ def test_development_keys_outside_the_embedded_default_refuse_to_start(
     production_like: str, core: CoreSettings
 ) -> None:
     """Issue #13 item 11: a broker (or database, or S3) without JWT settings trusted the data folder's key."""
+    from runtime.app import build_app
+
     with pytest.raises(InsecureConfiguration, match="no token verifier is configured"):
-        create_app(ApiSettings(), core)
+        build_app()  # `sohoa serve`'s factory: refused before any server is contacted
+    with pytest.raises(InsecureConfiguration, match="no token verifier is configured"):
+        create_app(ApiSettings(), core, services=_private_services(core))
     with pytest.raises(TokenError, match="embedded default"):
         mint_development_token(ApiSettings(), core, role=Role.ADMIN, subject="x")
     # With the single sign-on's key configured the same deployment starts.

@@ -7,6 +7,7 @@ row, no owner, no dossier, no webhook, no staging folder, no object, nothing enq
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import json
 import re
@@ -29,11 +30,11 @@ from api.settings import ApiSettings
 from api.tokens import mint_development_token, sign_token
 from core.settings import CoreSettings
 from core.types import Role
-from ingest import webhooks
 from ingest.db import migrate, sessions
 from ingest.models import Batch
 from ingest.settings import IngestSettings
-from ocr.settings import OcrSettings
+from issuing import webhooks
+from runtime.app import api_services
 from tests.security import hostile
 from vault.models import Dossier, Owner
 
@@ -84,17 +85,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     factory = sessions(url)
     core = CoreSettings(data_dir=folder / "data")
     enqueued: list[tuple[str, int, int]] = []
-    services = Services(
-        core=core,
+    services = dataclasses.replace(
+        api_services(core, factory, Vault(factory, LocalStore(folder / "objects"), vault_settings())),
         ingest=IngestSettings(
             max_file_bytes=4 * 1024**2, max_upload_bytes=8 * 1024**2, max_pages=20, max_pixels_per_page=30_000_000
         ),
-        ocr=OcrSettings(),
-        sessions=factory,
-        vault=Vault(factory, LocalStore(folder / "objects"), vault_settings()),
         enqueue_document=lambda *args: enqueued.append(args),
     )
-    app = create_app(ApiSettings(), core, services)
+    app = create_app(ApiSettings(), core, services=services)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield Stack(client, core, services, folder / "objects", enqueued)
 
