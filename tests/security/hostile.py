@@ -141,3 +141,13 @@ def pdf_without_images() -> bytes:
     out = io.BytesIO()
     pdf.save(out)
     return out.getvalue()
+
+
+def big_blank_png(width: int, height: int) -> bytes:
+    """A white grey PNG of width × height built row by row (never the whole raster in memory)."""
+    engine = zlib.compressobj(6)
+    row = b"\x00" + b"\xff" * width
+    parts = [engine.compress(row) for _ in range(height)]
+    parts.append(engine.flush())
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", b"".join(parts)) + _chunk(b"IEND", b"")

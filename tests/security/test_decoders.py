@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import resource
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -102,3 +104,45 @@ def test_declared_sizes_bound_every_decoder(tmp_path: Path, name: str, build: Ca
     for reader in (probe_file, load_file):
         with pytest.raises(UnusableInput, match=reason):
             reader(path)
+
+
+_PEAK = """
+import resource, sys
+from pathlib import Path
+from ingest.intake import survey_pages
+from ingest.manifest import Manifest
+from ingest.settings import IngestSettings
+from ocr.inputs import load_file
+from ocr.settings import OcrSettings
+path = Path(sys.argv[2])
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if sys.argv[1] == "survey":
+    manifest = Manifest.model_validate({"station_id": "QT-01", "agency_code": "000.00.00.H30",
+        "procedure_code": "1.011442.000.00.00.H30", "owner_id": "045190001234",
+        "documents": [{"type_code": "GKS", "name": "Giấy khai sinh", "pages": "1"}]})
+    survey_pages([path], manifest, IngestSettings(), OcrSettings())
+else:
+    load_file(path, OcrSettings())
+print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) // 1024)
+"""
+
+
+def _peak_growth_mb(mode: str, path: Path) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, mode, str(path)],
+        capture_output=True,
+        timeout=300,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    )
+    return int(done.stdout.split()[-1])
+
+
+def test_the_intake_survey_reads_headers_not_pixels(tmp_path: Path) -> None:
+    """Issue #13 item 3: the API's intake decoded every page. A 100-megapixel page split by manifest ranges is
+    now surveyed from its header and a capped inflate: the API process does not grow by the page's pixels."""
+    path = _write(tmp_path, "big.png", hostile.big_blank_png(10_000, 10_000))
+    decoded = _peak_growth_mb("load", path)
+    surveyed = _peak_growth_mb("survey", path)
+    assert decoded >= 95  # 100 MB of grey pixels, at least, when a reader decodes them
+    assert surveyed < 30
