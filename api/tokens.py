@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.settings import ApiSettings
+from core.identifiers import InvalidIdentifier, validate_agency_code, validate_owner_id
 from core.settings import CoreSettings
 from core.types import Actor, Role
 
@@ -215,4 +216,9 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
         raise TokenError(f"a {role.value} token must carry an `agency` claim")
     if role is Role.CITIZEN and not owner:
         raise TokenError("a citizen token must carry an `owner` claim")
+    try:  # the same ASCII, canonical identifiers as everywhere: a look-alike claim opens no other vault
+        agency = None if agency is None else validate_agency_code(agency)
+        owner = None if owner is None else validate_owner_id(owner)
+    except InvalidIdentifier as exc:
+        raise TokenError(f"token claim is not a valid identifier: {exc}") from exc
     return Actor(subject=str(claims["sub"]), role=role, agency_code=agency, owner_id=owner)

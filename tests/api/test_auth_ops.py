@@ -219,3 +219,20 @@ def test_the_cli_refuses_development_tokens_and_serving_outside_the_embedded_def
     )
     assert serve.returncode == 2
     assert b"refusing to start" in serve.stderr and b"Traceback" not in serve.stderr
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"role": "citizen", "owner": "０４５１９０００１２３４"},
+        {"role": "citizen", "owner": "٠٤٥١٩٠٠٠١٢٣٤"},
+        {"role": "citizen", "owner": "0314 409 058"},
+        {"role": "station", "agency": "000.00.00.Ｈ30"},
+    ],
+)
+def test_look_alike_identifiers_in_token_claims_are_refused(claims: dict[str, str]) -> None:
+    """Issue #13 item 5, the token side: a look-alike owner claim would read another, empty vault."""
+    from api.tokens import actor_from_claims
+
+    with pytest.raises(TokenError, match="not a valid identifier"):
+        actor_from_claims({"sub": "x", **claims})
