@@ -200,7 +200,7 @@ _PDF_FILTERS: tuple[list[str], ...] = (
 def _components(image: PdfImage) -> int:
     space = image.obj.get("/ColorSpace")
     if isinstance(space, pikepdf.Array) and len(space) and str(space[0]) == "/ICCBased":
-        return int(space[1].get("/N", 4))
+        return min(max(int(space[1].get("/N", 4)), 1), 4)  # a profile's /N is not trusted beyond CMYK
     name = str(space[0]) if isinstance(space, pikepdf.Array) and len(space) else str(space)
     return _COMPONENTS.get(name, 4)  # CMYK, DeviceN, unknown: 4 is the largest a scan uses
 
