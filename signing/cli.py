@@ -198,6 +198,11 @@ def verify_command(
 
 
 def _print_report(report: ValidationReport) -> None:
+    """The Vietnamese summary first (who, when, issuer, level, changes, next step), then the ETSI details."""
+    for line in report.summary.lines():
+        typer.echo(line)
+    typer.echo("")
+    typer.echo("Chi tiết kỹ thuật (ETSI EN 319 102-1):")
     for sig in report.signatures:
         verdict = sig.verdict.value + (f" / {sig.sub_indication}" if sig.sub_indication else "")
         typer.echo(f"signature {sig.field_name}: {verdict}")

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from core.types import SignatureLevel, Verdict
+from signing.summary import SignatureSummary, summarise
 
 
 class TimestampInfo(BaseModel):
@@ -28,6 +29,11 @@ class SignatureReport(BaseModel):
     field_name: str
     signer_subject: str
     signer_name: str
+    signer_organisation: str | None = None
+    issuer_name: str | None = Field(None, description="common name of the CA that issued the signer's certificate")
+    development: bool = Field(False, description="a sohoa development certificate: no legal value")
+    reason: str | None = Field(None, description="the signature's /Reason")
+    stamp_text: str | None = Field(None, description="what the visible stamp says (the field's /TU), if any")
     signing_time: dt.datetime | None = Field(None, description="time claimed by the signer (Vietnam time)")
     timestamp: TimestampInfo | None = None
     best_signature_time: dt.datetime | None = None
@@ -75,6 +81,17 @@ class ValidationReport(BaseModel):
     @property
     def passed(self) -> bool:
         return self.verdict is Verdict.TOTAL_PASSED
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def summary(self) -> SignatureSummary:
+        """The report in Vietnamese for the person at the counter: badge, who, when, what to do next."""
+        return summary_vi(self)
+
+
+def summary_vi(report: ValidationReport) -> SignatureSummary:
+    """The Vietnamese summary of `report` (badge kind valid / valid_development / indeterminate / invalid)."""
+    return summarise(report)
 
 
 def file_verdict(verdicts: list[tuple[Verdict, str | None]]) -> tuple[Verdict, str | None]:
