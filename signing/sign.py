@@ -282,7 +282,7 @@ def _below(
         stamp = stamp.with_note(
             LEVEL_NOTE.format(level=level, requested=requested), (f"Mức ký {level}, thấp hơn", f"{requested} yêu cầu")
         )
-    return stamp, f"{reason} ({note})" if reason else note.capitalize()
+    return stamp, f"{reason} ({note})" if reason else note[0].upper() + note[1:]
 
 
 def _default_field_name(stamp: StampSpec | None, writer: Any) -> str:
