@@ -151,6 +151,8 @@ def run_signing(
     level: SignatureLevel,
     officer_name: str,
     certify: Callable[[bytes], tuple[bytes, RegisterLine]] | None = None,
+    *,
+    unit: str | None = None,
 ) -> Path:
     """Sign the PDF/A as the digitising officer (visible stamp top-left of page 1: name and scan time); a
     certified copy is then certified by the agency (`certify`: register number, text block top-right)."""
@@ -158,7 +160,7 @@ def run_signing(
     if signed.exists():
         return signed
     pdf = (job.folder / "ocr.pdf").read_bytes()
-    stamp = officer_stamp(officer_name, now_vn())
+    stamp = officer_stamp(officer_name, now_vn(), unit=unit)
     data = signer.sign(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
     if certify is not None:
         data, line = certify(data)

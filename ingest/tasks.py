@@ -30,6 +30,7 @@ from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
 from issuing import papers, webhooks
 from issuing.certification_register import RegisterLine
+from issuing.settings import issuing_settings
 from ocr.models import OcrOptions
 from runtime import catalogue as runtime
 from signing.errors import TimestampUnavailableError
@@ -193,8 +194,9 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
     def work(job: DocumentJob) -> None:
         settings = ingest_settings()
-        signer = runtime.officer_signer()
-        name = settings.officer_name or signer.identity.subject
+        signer = runtime.officer_signer_for(job.submitted_by)  # TODO(lead): pass the token's `name` claim
+        name = settings.officer_name or signer.identity.display_name
+        unit = issuing_settings().agency_name(job.agency_code)
         certify = None
         if job.kind is DocumentKind.CERTIFIED_COPY:
             dossier = runtime.vault().get_dossier(job.dossier_code)
@@ -203,7 +205,7 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
                 return papers.certify_with_number(runtime.catalogue(), dossier, pdf, job.submitted_by)
 
         with runtime.signer_lock():
-            run_signing(job, signer, signing_settings().level_for(job.kind), name, certify)
+            run_signing(job, signer, signing_settings().level_for(job.kind), name, certify, unit=unit)
 
     _step(self, batch_id, index, "sign", seconds, work)
 

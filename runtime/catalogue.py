@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.settings import core_settings
 from ingest.db import migrate, sessions
 from ingest.settings import IngestSettings, ingest_settings
+from signing.devca import officer_dev_identity
 from signing.identity import SigningIdentity, configured_identity
 from signing.sign import DocumentSigner
 from vault.db import make_engine, session_factory
@@ -68,6 +69,25 @@ def officer_identity(settings: IngestSettings) -> SigningIdentity:
 def officer_signer() -> DocumentSigner:
     """One signer per process (key loaded once, stamp font prepared once, TSA client reused)."""
     return DocumentSigner(officer_identity(ingest_settings()))
+
+
+def officer_uses_development(settings: IngestSettings) -> bool:
+    """No officer key configured (embedded default): each officer signs with a development certificate."""
+    token = settings.officer_pkcs11_lib and settings.officer_pkcs11_token and settings.officer_pkcs11_key
+    return not (token or settings.officer_p12)
+
+
+@lru_cache(maxsize=64)
+def _officer_dev_signer(sub: str, name: str | None) -> DocumentSigner:
+    return DocumentSigner(officer_dev_identity(core_settings().data_dir, sub, name))
+
+
+def officer_signer_for(sub: str, name: str | None = None) -> DocumentSigner:
+    """The signer for one officer account: on the embedded default a development certificate of their own
+    (subject CN = `name`, else `sub`); with a configured key or token, that shared identity."""
+    if officer_uses_development(ingest_settings()):
+        return _officer_dev_signer(sub, name)
+    return officer_signer()
 
 
 def signer_lock() -> threading.Lock:
