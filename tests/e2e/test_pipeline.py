@@ -444,6 +444,15 @@ def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: Runn
         objects = list((embedded.data_dir / "vault" / "objects").rglob("*.data"))
         assert len(objects) == 3
         assert all(obj.read_bytes().startswith(b"%PDF-") for obj in objects)
+        # the uploading officer's own development certificate, trusted by the embedded default: valid, no tracebacks
+        dev_ca = TrustSettings(anchors=(embedded.data_dir / "signing" / "dev" / "ca.pem",), use_configured=False)
+        for obj in objects:
+            [sig] = validate_pdf(obj.read_bytes(), dev_ca).signatures
+            assert sig.signer_name == "QT-01" and sig.development and sig.verdict == "TOTAL-PASSED", sig
+        with _catalogue(embedded) as db:
+            assert [row[0] for row in db.execute("select signature_verdict from documents")] == ["TOTAL-PASSED"] * 3
+        server_log = embedded.log_tail("server", lines=100_000)
+        assert "PathBuildingError" not in server_log and "Traceback" not in server_log
         options = command[4 + len(scan_set.files) :]  # after `python -m cli upload PAGES...`
         missing = subprocess.run(
             [*command[:4], "/no/such/page.jpg", *options],
