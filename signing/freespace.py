@@ -143,7 +143,8 @@ def least_ink_spot(page: InkMap, size: tuple[float, float], corner: str, *, band
     m = round(margin * k)
     tops = np.arange(sums.shape[0])[:, None]
     lefts = np.arange(sums.shape[1])[None, :]
-    allowed = (tops >= min(m, sums.shape[0] - 1)) & (tops <= max(int(band * height) - h, 0))
+    allowed = np.ones(sums.shape, dtype=bool)
+    allowed &= (tops >= min(m, sums.shape[0] - 1)) & (tops <= max(int(band * height) - h, 0))
     allowed &= (lefts >= min(m, sums.shape[1] - 1)) & (lefts + w <= max(width - m, w))
     right = corner.endswith("right")
     distance = tops + ((width - lefts - w) if right else lefts)
