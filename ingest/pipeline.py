@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.files import write_atomically
 from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
 from ingest.certification_register import RegisterLine
@@ -67,15 +67,6 @@ class OcrSummary:
     text: str
     fields: dict[str, list[str]]
     issues: list[PageIssue]
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    temporary = target.with_suffix(target.suffix + ".part")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(target)
 
 
 def select_pages(job: DocumentJob) -> list[PageImage]:
@@ -140,8 +131,8 @@ def run_ocr(
         ],
         "sidecar": sidecar(results),
     }
-    _write_atomically(_summary_path(job), json.dumps(summary, ensure_ascii=False).encode())
-    _write_atomically(job.folder / "ocr.pdf", assemble_pdf(results, info))
+    write_atomically(_summary_path(job), json.dumps(summary, ensure_ascii=False).encode())
+    write_atomically(job.folder / "ocr.pdf", assemble_pdf(results, info))
     return load_summary(job)
 
 
@@ -162,8 +153,8 @@ def run_signing(
     data = signer.sign(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
     if certify is not None:
         data, line = certify(data)
-        _write_atomically(job.folder / "certification.json", json.dumps(dataclasses.asdict(line), default=str).encode())
-    _write_atomically(signed, data)
+        write_atomically(job.folder / "certification.json", json.dumps(dataclasses.asdict(line), default=str).encode())
+    write_atomically(signed, data)
     return signed
 
 

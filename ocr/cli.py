@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+
+from core.files import write_atomically
 
 if TYPE_CHECKING:
     from ocr.models import OcrResult
@@ -26,9 +27,7 @@ EXIT_RESCAN = 3
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    write_atomically(path, data)
 
 
 def report(result: OcrResult, inputs: list[Path], output: Path) -> dict[str, Any]:

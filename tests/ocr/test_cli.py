@@ -78,4 +78,4 @@ def test_bad_input_exit_2_names_file_and_reason(cases: dict[str, Case], tmp_path
     assert result.exit_code == 2
     assert str(bad) in result.output and expected in result.output
     assert "Traceback" not in result.output
-    assert not out.exists() and list(tmp_path.glob("*.partial")) == []
+    assert not out.exists() and list(tmp_path.glob(".*.tmp")) == []
