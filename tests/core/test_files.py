@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from core.files import atomic_writer, write_atomically
+from core.settings import CoreSettings, data_secret
+from tests.support.concurrency import run_concurrently
 
 
 @pytest.fixture()
@@ -79,3 +81,19 @@ def test_two_writers_of_one_file_do_not_share_a_temporary(tmp_path: Path) -> Non
         assert len([p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]) == 2
     assert target.read_bytes() in (b"A" * 1000, b"B" * 10)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["font.ttf"]
+
+
+def test_a_secret_made_by_racing_processes_is_one_secret(tmp_path: Path) -> None:
+    """`data_secret` on first use from many threads at once: every caller reads the same full secret (with a
+    create-then-write file, a caller could read it empty)."""
+    settings = CoreSettings(data_dir=tmp_path)
+    read: list[bytes] = [b""] * 16
+    for round_ in range(5):
+
+        def first_use(index: int, name: str = f"secret-{round_}") -> None:
+            read[index] = data_secret(settings, name)
+
+        run_concurrently(len(read), first_use)
+        assert len(set(read)) == 1 and len(read[0]) == 32
+        assert _mode(tmp_path / "secrets" / f"secret-{round_}") == 0o600
+    assert not [p for p in (tmp_path / "secrets").iterdir() if p.name.startswith(".")]
