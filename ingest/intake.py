@@ -215,6 +215,7 @@ def accept_batch(
                 page_count=sum(len(doc.pages) for doc in documents),
                 staging_dir=str(staging),
                 documents=documents,
+                drop_blank=manifest.drop_blank,
             )
         )
     except BaseException:

@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +20,9 @@ from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, Signa
 from ingest.certification_register import RegisterLine
 from ingest.intake import read_file_list
 from ingest.issuing import certified_copy_document, register_copy
-from ocr.document import sidecar
-from ocr.fields import extract_fields
+from ocr.api import DocumentOptions, ocr_document
 from ocr.inputs import load_file
-from ocr.models import OcrOptions, PageImage, PageResult
-from ocr.page import process_page
-from ocr.pdf import assemble_pdf
+from ocr.models import OcrOptions, PageImage, PageProgress
 from signing.sign import DocumentSigner
 from signing.stamps import officer_stamp
 from vault.records import NewDocument
@@ -49,6 +45,7 @@ class DocumentJob:
     agency_code: str
     station_id: str
     submitted_by: str
+    drop_blank: bool = False  # the manifest's: blank pages (OCR verdict) are left out of the archived PDF
 
     @property
     def folder(self) -> Path:
@@ -95,25 +92,9 @@ def load_summary(job: DocumentJob) -> OcrSummary:
     return OcrSummary(data["page_count"], data["text"], data["fields"], issues)
 
 
-def run_ocr(
-    job: DocumentJob, options: OcrOptions, threads: int, progress: Callable[[int, int], None] | None = None
-) -> OcrSummary:
-    """Clean up and OCR the pages (several at once), assemble the PDF/A and its sidecar."""
-    if (job.folder / "ocr.pdf").exists() and _summary_path(job).exists():
-        return load_summary(job)
-    pages = select_pages(job)
-    done = 0
-
-    def one(numbered: tuple[int, PageImage]) -> PageResult:
-        return process_page(numbered[1], options, numbered[0])
-
-    results: list[PageResult] = []
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for result in pool.map(one, enumerate(pages, start=1)):
-            results.append(result)
-            done += 1
-            if progress:
-                progress(done, len(pages))
+def ocr_options(job: DocumentJob, page: OcrOptions, threads: int) -> DocumentOptions:
+    """The document's OCR options: its metadata, the manifest's `drop_blank`, pages in threads (a Celery
+    prefork child may not start a process pool of its own; Tesseract runs as a process anyway)."""
     info = DocumentInfo(
         title=job.name,
         dossier_code=job.dossier_code,
@@ -121,18 +102,30 @@ def run_ocr(
         owner_id=job.owner_id,
         digitised_at=now_vn(),
     )
-    text = "\f".join(result.text for result in results)
+    return DocumentOptions(page=page, info=info, drop_blank=job.drop_blank, workers=max(1, threads), pool="threads")
+
+
+def run_ocr(
+    job: DocumentJob, options: OcrOptions, threads: int, progress: Callable[[int, int], None] | None = None
+) -> OcrSummary:
+    """OCR the document's pages (`ocr.api.ocr_document`) unless done before; write the PDF/A and the summary."""
+    if (job.folder / "ocr.pdf").exists() and _summary_path(job).exists():
+        return load_summary(job)
+
+    def page_done(event: PageProgress) -> None:
+        if progress and event.done:
+            progress(event.done, event.total)
+
+    result = ocr_document(select_pages(job), ocr_options(job, options, threads), page_done)
     summary = {
-        "page_count": len(results),
-        "text": text,
-        "fields": extract_fields(text),
-        "issues": [
-            {"page": i.page, "verdict": i.verdict.value, "reason": i.reason} for r in results for i in r.issues()
-        ],
-        "sidecar": sidecar(results),
+        "page_count": result.page_count,
+        "text": result.text,
+        "fields": result.fields,
+        "issues": result.issues_json(),
+        "sidecar": result.sidecar,
     }
     write_atomically(_summary_path(job), json.dumps(summary, ensure_ascii=False).encode())
-    write_atomically(job.folder / "ocr.pdf", assemble_pdf(results, info))
+    write_atomically(job.folder / "ocr.pdf", result.pdf)
     return load_summary(job)
 
 
