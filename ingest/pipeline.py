@@ -17,9 +17,9 @@ from typing import Any
 from core.files import write_atomically
 from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
-from ingest.certification_register import RegisterLine
 from ingest.intake import read_file_list
-from ingest.issuing import certified_copy_document, register_copy
+from issuing.certification_register import RegisterLine
+from issuing.papers import certified_copy_document, register_copy
 from ocr.api import DocumentOptions, ocr_document
 from ocr.inputs import load_file
 from ocr.models import OcrOptions, PageImage, PageProgress

@@ -18,7 +18,7 @@ from api.routers.results import ISSUING_RESPONSES, read_pdf
 from api.schemas import DocumentOut, document_out
 from api.services import Services, services
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from ingest.issuing import issue_certified_copy
+from issuing.papers import issue_certified_copy
 from signing.errors import PdfInputError, SigningError
 
 router = APIRouter(prefix="/api/v1", tags=["certified copies"], responses=ISSUING_RESPONSES)

@@ -19,7 +19,7 @@ from api.routers.dossiers import visible_dossier
 from api.schemas import DocumentOut, document_out
 from api.services import Services, services
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from ingest.issuing import IssuedResult, ResultFields, ResultRefused, correct_result, issue_result, notify, result_event
+from issuing.papers import IssuedResult, ResultFields, ResultRefused, correct_result, issue_result, notify, result_event
 from signing.errors import PdfInputError, SigningError
 
 # Problems these routes add: 409 (state does not allow it), 413 (file too large), 503 (signing services down).
