@@ -166,25 +166,19 @@ def run_store(job: DocumentJob, vault: Any, verdict: str | None, sessions: Any =
     A certified copy is stored under its register number and the register line is completed (`sessions`).
     """
     summary = load_summary(job)
-    actor = intake_actor(job)
-    if job.kind is DocumentKind.CERTIFIED_COPY:
-        line = certification_line(job)
-        new = certified_copy_document(
-            vault.get_dossier(job.dossier_code), line, job.name, job.type_code, job.submitted_by
-        )
-        new = new.model_copy(
-            update={
-                "signature_verdict": verdict,
-                "ocr_text": summary.text,
-                "extracted_fields": summary.fields,
-                "page_count": summary.page_count,
-            }
-        )
-        record = vault.store_document(new, job.folder / "signed.pdf", actor, idempotency_key=job.idempotency_key)
-        register_copy(sessions, line, record.id)
-        return str(record.id)
-    record = vault.store_document(
-        NewDocument(
+    scanned: dict[str, Any] = {
+        "page_count": summary.page_count,
+        "signature_verdict": verdict,
+        "ocr_text": summary.text,
+        "extracted_fields": summary.fields,
+    }
+    line = certification_line(job) if job.kind is DocumentKind.CERTIFIED_COPY else None
+    if line is not None:
+        dossier = vault.get_dossier(job.dossier_code)
+        new = certified_copy_document(dossier, line, job.name, job.type_code, job.submitted_by)
+        new = new.model_copy(update=scanned)
+    else:
+        new = NewDocument(
             owner_id=job.owner_id,
             name=job.name,
             kind=job.kind,
@@ -195,13 +189,10 @@ def run_store(job: DocumentJob, vault: Any, verdict: str | None, sessions: Any =
             component_name=job.name,
             digitised_by=job.submitted_by,
             digitised_at=now_vn(),
-            page_count=summary.page_count,
-            signature_verdict=verdict,
-            ocr_text=summary.text,
-            extracted_fields=summary.fields,
-        ),
-        job.folder / "signed.pdf",
-        actor,
-        idempotency_key=job.idempotency_key,
-    )
+            **scanned,
+        )
+    signed = job.folder / "signed.pdf"
+    record = vault.store_document(new, signed, intake_actor(job), idempotency_key=job.idempotency_key)
+    if line is not None:
+        register_copy(sessions, line, record.id)
     return str(record.id)
