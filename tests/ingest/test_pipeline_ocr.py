@@ -1,6 +1,5 @@
-"""The pipeline's OCR and store steps on real scans (Tesseract), without Celery: the same text as `sohoa ocr`
-for the same pages, the manifest's `drop_blank` honoured from the upload to the vault record, and every
-document of a blank split named when it reaches the vault."""
+"""The pipeline's OCR and store steps on real scans, without Celery: the same text as `sohoa ocr` for the same
+pages, the manifest's `drop_blank` honoured from upload to vault record, every blank-split document named."""
 
 from __future__ import annotations
 
