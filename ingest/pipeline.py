@@ -19,7 +19,7 @@ from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
 from ingest.intake import read_file_list
 from issuing.certification_register import RegisterLine
-from issuing.papers import certified_copy_document, register_copy
+from issuing.certified import certified_copy_document, register_copy
 from ocr.api import DocumentOptions, ocr_document
 from ocr.inputs import load_file
 from ocr.models import OcrOptions, PageImage, PageProgress

@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, services
 from core.identifiers import InvalidIdentifier, validate_dossier_code
-from issuing.papers import has_valid_result
 from issuing.qr import PayloadError, decode_receipt
+from issuing.results import has_valid_result
 from issuing.settings import issuing_settings
 from vault.errors import NotFound
 
