@@ -1,4 +1,4 @@
-"""`sohoa serve` runs the API (and on the embedded default its worker too).
+"""`run_server` runs the app behind `sohoa serve` (and on the embedded default a worker too).
 
 `sohoa token` mints development JWTs.
 """
@@ -15,21 +15,22 @@ import typer
 from core.types import Role
 
 
-def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on (SOHOA_API_HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (SOHOA_API_PORT)")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Data folder (SOHOA_DATA_DIR)")] = None,
-    worker: Annotated[bool | None, typer.Option(help="Also start a pipeline worker (default: embedded only)")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, max=64, help="API processes (SOHOA_API_WORKERS)")] = None,
+def run_server(
+    factory: str,
+    host: str | None = None,
+    port: int | None = None,
+    data_dir: Path | None = None,
+    worker: bool | None = None,
+    workers: int | None = None,
 ) -> None:
-    """Run the HTTP API; on the embedded default a pipeline worker runs beside it."""
+    """Serve the app that `factory` ("module:function") builds; the composition root (`web.cli`) names it."""
     import os
 
     import uvicorn
+    from uvicorn.importer import import_from_string
 
     if data_dir is not None:
         os.environ["SOHOA_DATA_DIR"] = str(data_dir)
-    from api.app import create_app
     from api.settings import api_settings
     from ingest.settings import ingest_settings
 
@@ -43,7 +44,7 @@ def serve(
     try:
         processes = workers or settings.workers
         uvicorn.run(
-            "api.app:create_app" if processes > 1 else create_app(),
+            factory if processes > 1 else import_from_string(factory)(),
             factory=processes > 1,
             workers=processes,
             host=host or settings.host,
@@ -186,6 +187,6 @@ def upload(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(serve)
+    # `serve` is registered by the outermost layer that builds the app (`web.cli`: the API with its pages).
     app.command()(token)
     app.command()(upload)

@@ -20,7 +20,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-STAGE_CLI_MODULES = ("ocr.cli", "signing.cli", "vault.cli", "ingest.cli", "api.cli")
+STAGE_CLI_MODULES = ("ocr.cli", "signing.cli", "vault.cli", "ingest.cli", "api.cli", "web.cli")
 
 
 @app.callback()
