@@ -13,10 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from api.errors import status_of
 from api.problems import Problem
 from api.settings import api_settings
 from core.settings import core_settings, data_secret
 from vault import errors as vault_errors
+from web.i18n import LanguageParameter
 from web.render import page
 from web.session import SESSION_COOKIE, CsrfRefused, SignInRequired, WrongRole, session_actor
 from web.settings import WebSettings, web_settings
@@ -44,10 +46,13 @@ def _install_handlers(app: FastAPI) -> None:
             if not is_page(request):
                 response: Response = await original(request, exc)
                 return response
-            status = int(getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500)
+            if isinstance(exc, vault_errors.VaultError):
+                status = status_of(exc)
+            else:
+                status = int(getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500)
             if status == 404:
                 return _error_page(request, 404, "Trang không tồn tại hoặc bạn không có quyền xem.")
-            detail = getattr(exc, "detail", None) or str(exc)
+            detail = getattr(exc, "detail", None) or (str(exc) if status < 500 else "Có lỗi")
             return _error_page(request, status, str(detail))
 
         return handler
@@ -89,6 +94,7 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
         same_site="lax",
         https_only=secure,
     )
+    app.add_middleware(LanguageParameter)
     app.state.web_settings = settings
     app.state.session_actor = session_actor
     app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) not in _REPLACED]

@@ -4,8 +4,11 @@ and the signature badge with its Vietnamese summary, from the ETSI validation re
 
 from __future__ import annotations
 
+import json
 import subprocess
 import tempfile
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,18 +47,15 @@ def _when(value: Any) -> str:
     return value.strftime("%H:%M %d/%m/%Y") if value is not None else "—"
 
 
-def stored_badge(verdict: str | None) -> Badge:
-    level = STORED.get(verdict or "", "none")
-    return Badge(level, BADGE_LABELS[level], ADVICE[level])
-
-
 def report_badge(report: dict[str, Any]) -> Badge:
     """The badge from a validation report (as `GET .../validation` answers): the file's verdict, and whether the
     signer's chain ends at sohoa's development CA."""
     signatures = report.get("signatures") or []
     level = STORED.get(str(report.get("verdict")), "none") if signatures else "none"
-    chains = " ".join(" ".join(s.get("chain") or []) + " " + str(s.get("trust_anchor") or "") for s in signatures)
-    if level == "valid" and "DEVELOPMENT ONLY" in chains:
+    names = " ".join(f"{s.get('signer_subject')} {' '.join(s.get('chain') or [])}" for s in signatures)
+    sound = all(s.get("intact") and s.get("valid") for s in signatures)
+    # sohoa's development CA is trusted only where configured: a sound signature under it is "valid (development)".
+    if signatures and sound and level in ("valid", "indeterminate") and "DEVELOPMENT ONLY" in names:
         level = "valid_dev"
     badge = Badge(level, BADGE_LABELS[level], ADVICE[level])
     if signatures:
@@ -91,6 +91,19 @@ def _when_iso(sig: dict[str, Any]) -> str:
 def _changes(sig: dict[str, Any]) -> str:
     level = sig.get("modification_level") or "none"
     return "Không" if level in ("none", "lta_updates") else f"Có ({level})"
+
+
+def cached_report(core: CoreSettings, sha256: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The validation report of these bytes, computed at most once an hour (revocation and trust may change)."""
+    target = core.path("web", "reports", f"{sha256}.json")
+    if target.exists() and time.time() - target.stat().st_mtime < 3600:
+        cached: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
+        return cached
+    report = compute()
+    partial = target.with_suffix(".tmp")
+    partial.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    partial.replace(target)
+    return report
 
 
 def thumbnail_path(core: CoreSettings, sha256: str, page_number: int) -> Path:

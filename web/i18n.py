@@ -5,7 +5,10 @@ The language is `?lang=en|vi` (remembered in a cookie), Vietnamese by default.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 LANGUAGES = ("vi", "en")
 LANG_COOKIE = "sohoa_lang"
@@ -100,9 +103,33 @@ EN: dict[str, str] = {
 }
 
 
+def asked_language(request: Request) -> str | None:
+    """`?lang=` of this request (taken out of the query by `LanguageParameter`, so pages need not declare it)."""
+    asked = request.scope.get("state", {}).get("lang")
+    return asked if asked in LANGUAGES else None
+
+
 def language(request: Request) -> str:
-    chosen = request.query_params.get("lang") or request.cookies.get(LANG_COOKIE) or "vi"
+    chosen = asked_language(request) or request.cookies.get(LANG_COOKIE) or "vi"
     return chosen if chosen in LANGUAGES else "vi"
+
+
+class LanguageParameter:
+    """ASGI middleware: moves `lang` from a page's query string into the request state (the API refuses unknown
+    query parameters, and every page accepts this one)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and b"lang=" in scope.get("query_string", b""):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            kept = [(k, v) for k, v in pairs if k != "lang"]
+            if len(kept) < len(pairs) and not scope["path"].startswith("/api/"):
+                scope = dict(scope)
+                scope["state"] = {**scope.get("state", {}), "lang": dict(pairs)["lang"]}
+                scope["query_string"] = urlencode(kept).encode("latin-1")
+        await self.app(scope, receive, send)
 
 
 def translator(lang: str) -> object:

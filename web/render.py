@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from core.types import Role
-from web.i18n import LANG_COOKIE, language, translator
+from web.i18n import LANG_COOKIE, asked_language, language, translator
 from web.session import csrf_token, display_name, session_actor
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -58,6 +58,6 @@ def page(request: Request, template: str, context: dict[str, Any] | None = None,
     ctx.update(context or {})
     response = TEMPLATES.TemplateResponse(request, template, ctx, status_code=status)
     response.headers["Cache-Control"] = "no-store"
-    if request.query_params.get("lang") in ("vi", "en"):
+    if asked_language(request):
         response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", httponly=True)
     return response

@@ -34,9 +34,8 @@ def test_a_station_uploads_a_batch_and_sees_the_rescan_verdict(
     # Thumbnails are real PNGs of the signed pages.
     images = lan.page.locator(".thumbs img")
     assert images.count() >= 2
-    assert all(
-        lan.page.evaluate("img => img.complete && img.naturalWidth > 100", img) for img in images.element_handles()
-    )
+    loaded = "() => [...document.querySelectorAll('.thumbs img')].every(i => i.complete && i.naturalWidth > 100)"
+    lan.page.wait_for_function(loaded, timeout=120_000)
     receipt = lan.page.context.request.get(server.url + f"/api/v1/dossiers/{counter_run.dossier_code}/receipt")
     assert receipt.status == 200 and receipt.body()[:5] == b"%PDF-"
     lan.shot("04-quay-lo-xem-lai")

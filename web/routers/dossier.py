@@ -19,7 +19,7 @@ from api.services import Services
 from core.identifiers import InvalidIdentifier, validate_dossier_code
 from core.types import Actor, Role
 from vault.errors import NotFound
-from web.docview import render_thumbnail, report_badge, stored_badge, thumbnail_path
+from web.docview import cached_report, render_thumbnail, report_badge, thumbnail_path
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
 from web.session import check_csrf, require, state_purpose, stated_purpose
@@ -92,32 +92,24 @@ def _dossier(svc: Services, code: str, actor: Actor) -> tuple[Any, list[Any]]:
     return dossier, linked
 
 
+def _report(svc: Services, doc_id: str, sha256: str, actor: Actor) -> dict[str, Any]:
+    return cached_report(svc.core, sha256, lambda: get_validation(doc_id, actor, svc))
+
+
 @router.get("/ho-so/{code}")
 async def dossier_page(request: Request, code: str, actor: Reader) -> Response:
     reader = _with_purpose(request, actor, code)
     if reader is None:
         return page(request, "purpose.html", {"code": code, "error": None})
-    dossier, linked = await run_in_threadpool(_dossier, _svc(request), code, reader)
-    docs = [
-        {"link": link, "doc": link.document, "badge": stored_badge(link.document.signature_verdict)} for link in linked
-    ]
+    svc = _svc(request)
+    dossier, linked = await run_in_threadpool(_dossier, svc, code, reader)
+    docs = []
+    for link in linked:
+        doc = link.document
+        report = await run_in_threadpool(_report, svc, doc.id, doc.sha256, reader)
+        docs.append({"link": link, "doc": doc, "badge": report_badge(report)})
     context = {"dossier": dossier, "docs": docs, "kind_vi": KIND_VI, "purpose": reader.purpose}
     return page(request, "dossier.html", context)
-
-
-@router.get("/ho-so/{code}/tai-lieu/{doc_id}")
-async def document_page(request: Request, code: str, doc_id: str, actor: Reader) -> Response:
-    reader = _with_purpose(request, actor, code)
-    if reader is None:
-        return RedirectResponse(f"/ho-so/{code}", status_code=303)
-    svc = _svc(request)
-    record = await run_in_threadpool(svc.vault.get_document, doc_id, reader)
-    report = await run_in_threadpool(get_validation, doc_id, reader, svc)
-    return page(
-        request,
-        "document.html",
-        {"code": code, "doc": record, "badge": report_badge(report), "kind_vi": KIND_VI},
-    )
 
 
 @router.get("/ho-so/{code}/tai-lieu/{doc_id}.pdf")
@@ -154,3 +146,19 @@ def thumbnail(request: Request, code: str, doc_id: str, number: int, actor: Read
         with svc.vault.open_content(doc_id, reader) as content:
             render_thumbnail(content.read(), number, target)
     return FileResponse(target, media_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+# Declared last: `{doc_id}` would also match "<id>.pdf".
+@router.get("/ho-so/{code}/tai-lieu/{doc_id}")
+async def document_page(request: Request, code: str, doc_id: str, actor: Reader) -> Response:
+    reader = _with_purpose(request, actor, code)
+    if reader is None:
+        return RedirectResponse(f"/ho-so/{code}", status_code=303)
+    svc = _svc(request)
+    record = await run_in_threadpool(svc.vault.get_document, doc_id, reader)
+    report = await run_in_threadpool(_report, svc, doc_id, record.sha256, reader)
+    return page(
+        request,
+        "document.html",
+        {"code": code, "doc": record, "badge": report_badge(report), "kind_vi": KIND_VI},
+    )
