@@ -28,7 +28,7 @@ def test_a_station_uploads_a_batch_and_sees_the_rescan_verdict(
     status = lan.page.locator("#batch-status")
     assert status.get_attribute("data-status") == "needs_rescan", status.inner_text()
     reasons = lan.page.locator(".rescan-reason").all_inner_texts()
-    assert len(reasons) == 1 and "150 dpi" in reasons[0] and "300 dpi" in reasons[0], reasons
+    assert len(reasons) == 1 and "quét ở 150 dpi" in reasons[0] and "quét lại ở 300 dpi" in reasons[0], reasons
     assert lan.page.locator("li.rescan").count() == 1
     assert len(counter_run.document_ids) == 2
     # Thumbnails are real PNGs of the signed pages.

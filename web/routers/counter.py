@@ -16,6 +16,8 @@ from api.routers.batches import _visible_batch, upload_batch
 from api.services import Services
 from core.types import Actor, DocumentKind, Role
 from ingest.coversheet import make_cover_sheet, render_cover_sheet
+from web.i18n import language
+from web.reasons import reason_vi
 from web.render import page
 from web.session import check_csrf, require
 
@@ -87,9 +89,10 @@ async def upload(
 @router.get("/quay/lo/{batch_id}")
 async def batch_page(request: Request, batch_id: str, actor: Station) -> Response:
     view = await run_in_threadpool(_visible_batch, _svc(request), batch_id, actor)
+    lang = language(request)
     documents = []
     for doc in view.documents:
-        rescan = {item.page: item.reason for item in doc.rescan}
+        rescan = {item.page: reason_vi(item.reason) if lang == "vi" else item.reason for item in doc.rescan}
         pages = [{"number": n, "reason": rescan.get(n)} for n in range(1, doc.pages + 1)]
         documents.append({"doc": doc, "pages": pages, "rescan": bool(rescan)})
     return page(
