@@ -1,67 +1,16 @@
-"""`run_server` runs the app behind `sohoa serve` (and on the embedded default a worker too).
+"""`sohoa token` mints development JWTs; `sohoa upload` sends a scanned batch from a station.
 
-`sohoa token` mints development JWTs.
+`sohoa serve` (the API on the configured world) is in `runtime.cli`.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from core.types import Role
-
-
-def run_server(
-    factory: str,
-    host: str | None = None,
-    port: int | None = None,
-    data_dir: Path | None = None,
-    worker: bool | None = None,
-    workers: int | None = None,
-) -> None:
-    """Serve the app that `factory` ("module:function") builds; the composition root (`web.cli`) names it."""
-    import os
-
-    import uvicorn
-    from uvicorn.importer import import_from_string
-
-    if data_dir is not None:
-        os.environ["SOHOA_DATA_DIR"] = str(data_dir)
-    from api.settings import api_settings
-    from ingest.settings import ingest_settings
-
-    settings = api_settings()
-    start_worker = worker if worker is not None else settings.embedded_worker
-    if start_worker is None:
-        start_worker = ingest_settings().embedded_broker
-    worker_process = None
-    if start_worker:
-        worker_process = subprocess.Popen([sys.executable, "-m", "cli", "worker", "--beat"])
-    try:
-        processes = workers or settings.workers
-        uvicorn.run(
-            factory if processes > 1 else import_from_string(factory)(),
-            factory=processes > 1,
-            workers=processes,
-            host=host or settings.host,
-            port=port or settings.port,
-            log_level="info",
-            # Uvicorn's access log prints raw paths, which can hold an owner's personal ID
-            # (/portal/owners/{owner_id}/...): requests are counted per route template in /metrics instead.
-            access_log=False,
-        )
-    finally:
-        if worker_process is not None:
-            worker_process.terminate()  # warm shutdown: the running step finishes or is redelivered later
-            try:
-                worker_process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker_process.kill()
-                worker_process.wait(timeout=10)
 
 
 def token(
@@ -204,6 +153,5 @@ def upload(
 
 
 def register(app: typer.Typer) -> None:
-    # `serve` is registered by the outermost layer that builds the app (`web.cli`: the API with its pages).
     app.command()(token)
     app.command()(upload)

@@ -1,5 +1,6 @@
-"""Adds the web pages to the API's FastAPI app: the signed session cookie, static files, the offline `/docs`, HTML
-error pages for page addresses, and the cookie hook through which the API accepts a signed-in browser's GETs.
+"""Adds the web pages to the API's FastAPI app (`runtime.app.build_app` calls `install`): the signed session
+cookie, static files, the offline `/docs`, HTML error pages for page addresses, and the cookie hook through which
+the API accepts a signed-in browser's GETs.
 """
 
 from __future__ import annotations
@@ -103,10 +104,3 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
         app.include_router(module.router, include_in_schema=False)
     _install_handlers(app)
     return app
-
-
-def create_app() -> FastAPI:
-    """The API with the web pages: what `sohoa serve` runs."""
-    from api.app import create_app as create_api
-
-    return install(create_api())

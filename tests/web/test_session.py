@@ -15,13 +15,15 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.settings import ApiSettings
 from core.settings import CoreSettings
+from runtime.app import api_services
 from web.app import install
 from web.settings import WebSettings
 
 
 def _client(tmp_path: Path, api: ApiSettings) -> TestClient:
     core = CoreSettings(data_dir=tmp_path)
-    return TestClient(install(create_app(api, core), WebSettings()), base_url="http://testserver")
+    app = create_app(api, core, services=api_services(core))
+    return TestClient(install(app, WebSettings()), base_url="http://testserver")
 
 
 def _csrf(client: TestClient, path: str = "/dang-nhap") -> str:
