@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from core.identifiers import InvalidIdentifier, validate_dossier_code
-from ingest.qr import PayloadError, decode_receipt, find_qr_codes
+from issuing.qr import PayloadError, decode_receipt, find_qr_codes
 
 _STATUS_URL = re.compile(r"/tra-cuu/([^/?#]+)$")
 

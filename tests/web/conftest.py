@@ -15,7 +15,7 @@ import pytest
 
 from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
 from core.types import DocumentKind
-from ingest.coversheet import make_cover_sheet, render_cover_sheet
+from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from tests.support.stack import SohoaStack
 
 CHROMIUM = "/usr/bin/chromium"

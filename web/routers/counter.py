@@ -15,7 +15,7 @@ from api.problems import Problem
 from api.routers.batches import _visible_batch, upload_batch
 from api.services import Services
 from core.types import Actor, DocumentKind, Role
-from ingest.coversheet import make_cover_sheet, render_cover_sheet
+from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from web.i18n import language
 from web.reasons import reason_vi
 from web.render import page

@@ -12,7 +12,7 @@ from api.problems import Problem
 from api.routers.public import public_status
 from api.services import Services
 from core.identifiers import InvalidIdentifier, validate_dossier_code
-from ingest.qr import PayloadError, decode_receipt
+from issuing.qr import PayloadError, decode_receipt
 from web.render import page
 
 router = APIRouter()
