@@ -68,6 +68,7 @@ def _job(batch: Batch, row: Any) -> DocumentJob:
         agency_code=batch.agency_code,
         station_id=batch.station_id,
         submitted_by=batch.submitted_by,
+        drop_blank=batch.drop_blank,
     )
 
 

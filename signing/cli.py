@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from core.files import write_atomically
+
 if TYPE_CHECKING:
     from signing.identity import SigningIdentity
     from signing.report import ValidationReport
@@ -160,12 +162,9 @@ def sign_command(
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.tmp")
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        write_atomically(target, data)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise _fail(f"cannot write {target}: {exc.strerror}", EXIT_OTHER) from exc
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +17,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
+
+from core.files import write_atomically
 
 DEV_MARK = "DEVELOPMENT ONLY — NOT FOR LEGAL USE"
 ORGANISATION = "sohoa development (không có giá trị pháp lý)"
@@ -97,17 +98,11 @@ def _write_key(path: Path, key: rsa.RSAPrivateKey) -> None:
     data = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, path)
+    write_atomically(path, data)  # 0600: the key is a secret
 
 
 def _write_cert(path: Path, cert: x509.Certificate) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    os.replace(tmp, path)
+    write_atomically(path, cert.public_bytes(serialization.Encoding.PEM), mode=0o644)  # a certificate is public
 
 
 def _name(common_name: str, unit: str) -> x509.Name:
