@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.files import write_atomically
 from core.identifiers import redact
 from core.logging import get_logger
 from core.types import Actor
@@ -173,7 +174,7 @@ def write_file_list(staging: Path, files: list[Path], pages_per_file: tuple[int,
     entries = [
         {"file": str(path.relative_to(staging)), "pages": n} for path, n in zip(files, pages_per_file, strict=True)
     ]
-    (staging / FILE_LIST).write_text(json.dumps(entries))
+    write_atomically(staging / FILE_LIST, json.dumps(entries).encode())
 
 
 def read_file_list(staging: Path) -> list[StagedFile]:
@@ -232,6 +233,7 @@ def accept_batch(
                 page_count=sum(len(doc.pages) for doc in documents),
                 staging_dir=str(staging),
                 documents=documents,
+                drop_blank=manifest.drop_blank,
             )
         )
     except BaseException:

@@ -1,5 +1,5 @@
 """The API application on the configured world: its services (catalogue, vault, broker, issuer) built here and
-handed to `api.app.create_app`. `build_app` is the factory `sohoa serve` gives uvicorn.
+handed to `api.app.create_app`, with the web pages added. `build_app` is the factory `sohoa serve` gives uvicorn.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
 from runtime.pipeline import enqueue_document, issuer, ping_broker
 from vault.service import Vault
+from web.app import install as install_pages
 
 
 def api_services(
@@ -39,7 +40,8 @@ def api_services(
 
 
 def build_app() -> FastAPI:
-    """The configured app; a configuration that would trust development keys outside the embedded default is
-    refused (`api.tokens.InsecureConfiguration`) before any server is contacted."""
+    """The API with the web pages (`web.app.install`) on the configured world; a configuration that would trust
+    development keys outside the embedded default is refused (`api.tokens.InsecureConfiguration`) before any
+    server is contacted."""
     development_authentication(api_settings())
-    return create_app(services=api_services())
+    return install_pages(create_app(services=api_services()))
