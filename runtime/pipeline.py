@@ -36,7 +36,7 @@ def worker_context() -> pipeline_context.PipelineContext:
     """What the tasks need, on the configured catalogue, vault and signers."""
     sessions = catalogue()
     return pipeline_context.PipelineContext(
-        sessions=sessions, vault=vault(), officer_signer=officer_signer, issuer=issuer(sessions)
+        sessions=sessions, vault=vault, officer_signer=officer_signer, issuer=issuer(sessions)
     )
 
 
