@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.logging import get_logger
 from core.settings import core_settings
 from core.timezone import now_vn, to_vn
-from core.types import Actor, DocumentKind, DocumentStatus, Verdict
+from core.types import Actor, DocumentKind, Verdict
 from ingest.calendar import Appointment, ProcedureTable, WorkingCalendar, default_calendar, default_procedures
 from ingest.certification_register import RegisterLine, record_copy, take_number
 from ingest.issuing_settings import IssuingSettings, issuing_settings
@@ -31,6 +31,7 @@ from signing.stamps import agency_stamp, certified_copy_stamp
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from vault.records import DocumentRecord, DossierRecord, NewDocument
+from vault.service import Vault
 
 log = get_logger(__name__)
 
@@ -185,7 +186,7 @@ def _accepted_or_sealed(
 
 
 def issue_result(
-    vault: Any,
+    vault: Vault,
     dossier: DossierRecord,
     pdf: bytes,
     fields: ResultFields,
@@ -223,7 +224,7 @@ def issue_result(
 
 
 def correct_result(
-    vault: Any,
+    vault: Vault,
     record: DocumentRecord,
     agency_code: str,
     pdf: bytes,
@@ -326,7 +327,7 @@ def certified_copy_document(
 
 
 def issue_certified_copy(
-    vault: Any,
+    vault: Vault,
     sessions: sessionmaker[Session],
     dossier: DossierRecord,
     pdf: bytes,
@@ -352,8 +353,9 @@ def issue_certified_copy(
 
 # -- receipts ---------------------------------------------------------------------------------------------
 def dossier_receipt(
-    vault: Any,
+    vault: Vault,
     dossier: DossierRecord,
+    actor: Actor,
     *,
     calendar: WorkingCalendar | None = None,
     procedures: ProcedureTable | None = None,
@@ -365,7 +367,7 @@ def dossier_receipt(
     owner = vault.ensure_owner(dossier.owner_id)
     components = [
         ReceiptComponent(name=linked.component_name or linked.document.name)
-        for linked in vault.dossier_documents(dossier.code)
+        for linked in vault.dossier_documents(dossier.code, actor)
         if linked.document.kind in (DocumentKind.COMPONENT, DocumentKind.CITIZEN_UPLOAD)
     ]
     return build_receipt(
@@ -379,12 +381,4 @@ def dossier_receipt(
         calendar=calendar or default_calendar(),
         procedures=procedures or default_procedures(),
         issued_at=dossier.received_at,
-    )
-
-
-def has_valid_result(vault: Any, dossier_code: str) -> bool:
-    """True when a result of the dossier is stored and not cancelled (the dossier's completion state)."""
-    return any(
-        linked.document.kind is DocumentKind.RESULT and linked.document.status is DocumentStatus.VALID
-        for linked in vault.dossier_documents(dossier_code)
     )

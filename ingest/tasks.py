@@ -27,7 +27,7 @@ from ingest import batches, issuing, runtime, webhooks
 from ingest.celery_app import celery_app
 from ingest.certification_register import RegisterLine
 from ingest.models import Batch
-from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
+from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
 from ocr.models import OcrOptions
 from signing.errors import TimestampUnavailableError
@@ -195,7 +195,7 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
         name = settings.officer_name or signer.identity.subject
         certify = None
         if job.kind is DocumentKind.CERTIFIED_COPY:
-            dossier = runtime.vault().get_dossier(job.dossier_code)
+            dossier = runtime.vault().get_dossier(job.dossier_code, intake_actor(job))
 
             def certify(pdf: bytes) -> tuple[bytes, RegisterLine]:
                 return issuing.certify_with_number(runtime.catalogue(), dossier, pdf, job.submitted_by)
