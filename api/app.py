@@ -37,10 +37,10 @@ from core.settings import CoreSettings, core_settings
 
 def default_services(core: CoreSettings) -> Services:
     """Services on the configured catalogue, vault and broker (migrating the catalogue on first use)."""
-    from ingest import runtime
     from ingest.settings import ingest_settings
     from ingest.tasks import enqueue_document
     from ocr.settings import ocr_settings
+    from runtime import catalogue as runtime
 
     return Services(
         core=core,

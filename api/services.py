@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import CoreSettings
 from core.types import Actor, Role
-from ingest import batches, webhooks
-from ingest.issuing import IssuedCopy, issue_certified_copy
+from ingest import batches
 from ingest.manifest import Manifest
 from ingest.models import Batch
 from ingest.settings import IngestSettings
+from issuing import webhooks
+from issuing.papers import IssuedCopy, issue_certified_copy
 from ocr.settings import OcrSettings
 from vault.records import DossierRecord
 from vault.service import Vault

@@ -42,8 +42,8 @@ def longterm_run(limit: Annotated[int, typer.Option(min=1, help="Documents to pr
     """Run the long-term validation job once, now (the worker started with --beat runs it nightly)."""
     import json
 
-    from ingest import runtime
-    from ingest.longterm import run_longterm
+    from issuing.longterm import run_longterm
+    from runtime import catalogue as runtime
     from signing.settings import signing_settings
 
     report = run_longterm(runtime.catalogue(), runtime.vault(), signing_settings(), limit=limit)
@@ -54,9 +54,9 @@ def register(app: typer.Typer) -> None:
     app.command()(worker)
     app.add_typer(longterm_app, name="longterm")
     try:
-        paperwork = importlib.import_module("ingest.cli_paperwork")
+        paperwork = importlib.import_module("issuing.cli")
     except ModuleNotFoundError as exc:
-        if exc.name != "ingest.cli_paperwork":
+        if exc.name != "issuing.cli":
             raise
     else:
         paperwork.register(app)

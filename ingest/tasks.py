@@ -23,13 +23,15 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from core.identifiers import redact
 from core.logging import get_logger
 from core.types import RESCAN_VERDICTS, DocumentKind
-from ingest import batches, issuing, runtime, webhooks
+from ingest import batches
 from ingest.celery_app import celery_app
-from ingest.certification_register import RegisterLine
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
+from issuing import papers, webhooks
+from issuing.certification_register import RegisterLine
 from ocr.models import OcrOptions
+from runtime import catalogue as runtime
 from signing.errors import TimestampUnavailableError
 from signing.settings import signing_settings
 from vault.errors import StoreUnavailable
@@ -198,7 +200,7 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
             dossier = runtime.vault().get_dossier(job.dossier_code, intake_actor(job))
 
             def certify(pdf: bytes) -> tuple[bytes, RegisterLine]:
-                return issuing.certify_with_number(runtime.catalogue(), dossier, pdf, job.submitted_by)
+                return papers.certify_with_number(runtime.catalogue(), dossier, pdf, job.submitted_by)
 
         with runtime.signer_lock():
             run_signing(job, signer, signing_settings().level_for(job.kind), name, certify)
@@ -278,7 +280,7 @@ def deliver_webhook(self: Task, delivery_id: str) -> None:
 @celery_app.task(name="sohoa.longterm", acks_late=True)
 def longterm() -> dict[str, int]:
     """The daily long-term validation run (beat schedule in `ingest.celery_app`)."""
-    from ingest.longterm import run_longterm
+    from issuing.longterm import run_longterm
     from signing.settings import signing_settings
 
     report = run_longterm(runtime.catalogue(), runtime.vault(), signing_settings())

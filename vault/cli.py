@@ -30,8 +30,8 @@ def fsck(
     ] = None,
 ) -> None:
     """Check that every catalogued object exists and verifies; repair crashed writes with --repair."""
+    from runtime.catalogue import open_vault
     from vault.errors import VaultError
-    from vault.factory import open_vault
 
     try:
         report = open_vault().fsck(repair=repair, grace_seconds=grace, verify_hashes=not quick)
@@ -66,8 +66,8 @@ def legal_hold(
 ) -> None:
     """Set or lift the legal hold on every version of a document (recorded in the access log)."""
     from core.types import Actor, Role
+    from runtime.catalogue import open_vault
     from vault.errors import VaultError
-    from vault.factory import open_vault
 
     try:
         open_vault().set_legal_hold(doc_id, set_hold, Actor(subject=subject, role=Role.ADMIN))

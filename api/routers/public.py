@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, Svc
 from core.identifiers import InvalidIdentifier, validate_dossier_code
-from ingest.issuing_settings import issuing_settings
-from ingest.qr import PayloadError, decode_receipt
+from issuing.qr import PayloadError, decode_receipt
+from issuing.settings import issuing_settings
 from vault.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEM_RESPONSES)

@@ -19,7 +19,7 @@ from api.schemas import DocumentOut, document_out
 from api.services import Svc
 from api.views import ISSUING_RESPONSES, read_pdf
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from ingest.issuing import IssuedResult, ResultFields, ResultRefused, correct_result, issue_result, notify, result_event
+from issuing.papers import IssuedResult, ResultFields, ResultRefused, correct_result, issue_result, notify, result_event
 from signing.errors import PdfInputError, SigningError
 
 router = APIRouter(prefix="/api/v1", tags=["results"], responses=ISSUING_RESPONSES)

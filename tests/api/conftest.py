@@ -23,10 +23,10 @@ from api.settings import ApiSettings
 from api.tokens import mint_development_token
 from core.settings import core_settings
 from core.types import Role, SignatureLevel
-from ingest import issuing
-from ingest.issuing_settings import issuing_settings
-from ingest.paperwork_settings import paperwork_settings
-from ingest.pdfdraw import MM, PdfDocument
+from issuing import papers
+from issuing.paperwork_settings import paperwork_settings
+from issuing.pdfdraw import MM, PdfDocument
+from issuing.settings import issuing_settings
 from signing.identity import load_pkcs12
 from signing.settings import SigningSettings, signing_settings
 from signing.sign import DocumentSigner
@@ -43,9 +43,9 @@ def _clear_caches() -> None:
     signing_settings.cache_clear()
     issuing_settings.cache_clear()
     paperwork_settings.cache_clear()
-    if issuing.agency_signer.cache_info().currsize:
-        issuing.agency_signer().close()
-    issuing.agency_signer.cache_clear()
+    if papers.agency_signer.cache_info().currsize:
+        papers.agency_signer().close()
+    papers.agency_signer.cache_clear()
 
 
 @pytest.fixture(scope="session")

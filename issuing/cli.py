@@ -38,8 +38,8 @@ def coversheet(
     ] = DocumentKind.COMPONENT,
 ) -> None:
     """Write an A4 cover sheet PDF whose QR code names the dossier, the document type and name."""
-    from ingest.coversheet import make_cover_sheet, render_cover_sheet
-    from ingest.pdfdraw import FontNotFound
+    from issuing.coversheet import make_cover_sheet, render_cover_sheet
+    from issuing.pdfdraw import FontNotFound
 
     try:
         sheet = make_cover_sheet(dossier, type_code, name, kind)

@@ -12,10 +12,10 @@ from typing import Literal
 
 from core.identifiers import validate_dossier_code, validate_procedure_code
 from core.timezone import now_vn, to_vn
-from ingest.calendar import Appointment, ProcedureTable, ProcessingTime, WorkingCalendar
-from ingest.paperwork_settings import paperwork_settings
-from ingest.pdfdraw import MM, PageCanvas, PdfDocument
-from ingest.qr import RECEIPT_PAPER_NAME, ReceiptPayload, encode_receipt, mask_owner_id
+from issuing.calendar import Appointment, ProcedureTable, ProcessingTime, WorkingCalendar
+from issuing.paperwork_settings import paperwork_settings
+from issuing.pdfdraw import MM, PageCanvas, PdfDocument
+from issuing.qr import RECEIPT_PAPER_NAME, ReceiptPayload, encode_receipt, mask_owner_id
 
 QR_SIZE_MM = 35
 BOTTOM_MM = 22

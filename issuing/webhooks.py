@@ -22,7 +22,7 @@ from pydantic import BaseModel
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from ingest.models import IngestBase
+from issuing.models import IssuingBase
 from vault.models import utcnow
 
 EVENTS = frozenset(
@@ -30,7 +30,7 @@ EVENTS = frozenset(
 )
 
 
-class Webhook(IngestBase):
+class Webhook(IssuingBase):
     __tablename__ = "ingest_webhooks"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -43,7 +43,7 @@ class Webhook(IngestBase):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class Delivery(IngestBase):
+class Delivery(IssuingBase):
     __tablename__ = "ingest_webhook_deliveries"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -180,8 +180,8 @@ def deliver(session: Session, delivery_id: str, *, timeout: float, max_attempts:
 
 def notify(event: str, agency_code: str, payload: dict[str, Any]) -> None:
     """Record deliveries of `event` to the agency's webhooks and enqueue them (each retried until accepted)."""
-    from ingest import runtime
     from ingest.tasks import deliver_webhook
+    from runtime import catalogue as runtime
 
     with runtime.catalogue().begin() as session:
         ids = plan_deliveries(session, event, agency_code, payload)

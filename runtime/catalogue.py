@@ -14,9 +14,12 @@ from ingest.db import migrate, sessions
 from ingest.settings import IngestSettings, ingest_settings
 from signing.identity import SigningIdentity, configured_identity
 from signing.sign import DocumentSigner
+from vault.db import make_engine, session_factory
+from vault.db import migrate as migrate_vault
 from vault.service import Vault
 from vault.settings import VaultSettings, vault_settings
 from vault.store import make_store
+from vault.writes import WriteHooks
 
 _signer_lock = threading.Lock()
 
@@ -32,6 +35,14 @@ def catalogue() -> sessionmaker[Session]:
 def build_vault(settings: VaultSettings | None = None) -> Vault:
     settings = settings or vault_settings()
     return Vault(catalogue(), make_store(settings), settings)
+
+
+def open_vault(settings: VaultSettings | None = None, *, hooks: WriteHooks | None = None) -> Vault:
+    """A Vault on its own engine: the vault's catalogue migrated, the object store chosen (vault commands)."""
+    settings = settings or vault_settings()
+    url = settings.resolved_database_url()
+    migrate_vault(url)
+    return Vault(session_factory(make_engine(url)), make_store(settings), settings, hooks=hooks)
 
 
 @lru_cache(maxsize=1)

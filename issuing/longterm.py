@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from core.logging import get_logger
 from core.types import Actor, DocumentKind, Role, SignatureLevel
-from ingest.models import IngestBase
+from issuing.models import IssuingBase
 from signing.errors import SigningError
 from signing.longterm import renew_archive_timestamp, upgrade_to_lta
 from signing.settings import SigningSettings
@@ -27,7 +27,7 @@ SYSTEM = Actor("sohoa-longterm", Role.ADMIN, purpose="lưu trữ dài hạn ch�
 RETRY_LATER = dt.timedelta(hours=1)  # revocation data or the TSA not available yet
 
 
-class LongTermState(IngestBase):
+class LongTermState(IssuingBase):
     __tablename__ = "ingest_longterm"
 
     document_id: Mapped[str] = mapped_column(String(32), primary_key=True)

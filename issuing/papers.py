@@ -19,10 +19,10 @@ from core.logging import get_logger
 from core.settings import core_settings
 from core.timezone import now_vn, to_vn
 from core.types import Actor, DocumentKind, Verdict
-from ingest.calendar import Appointment, ProcedureTable, WorkingCalendar, default_calendar, default_procedures
-from ingest.certification_register import RegisterLine, record_copy, take_number
-from ingest.issuing_settings import IssuingSettings, issuing_settings
-from ingest.receipt import Receipt, ReceiptComponent, build_receipt
+from issuing.calendar import Appointment, ProcedureTable, WorkingCalendar, default_calendar, default_procedures
+from issuing.certification_register import RegisterLine, record_copy, take_number
+from issuing.receipt import Receipt, ReceiptComponent, build_receipt
+from issuing.settings import IssuingSettings, issuing_settings
 from signing.identity import SigningIdentity, configured_identity
 from signing.report import ValidationReport
 from signing.settings import signing_settings
@@ -262,7 +262,7 @@ def result_event(record: DocumentRecord) -> dict[str, Any]:
 
 def notify(event: str, agency_code: str, payload: dict[str, Any]) -> None:
     """Tell the agency's one-stop system (webhooks); a failure to enqueue is logged, the stored paper stays."""
-    from ingest import webhooks
+    from issuing import webhooks
 
     if event not in webhooks.EVENTS:
         log.info("webhook event not offered", webhook_event=event)

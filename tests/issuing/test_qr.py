@@ -12,7 +12,7 @@ import qrcode
 
 from core.timezone import VN_TZ
 from core.types import DocumentKind
-from ingest.qr import (
+from issuing.qr import (
     CoverSheetPayload,
     PayloadError,
     ReceiptPayload,
@@ -24,7 +24,7 @@ from ingest.qr import (
     find_qr_codes,
     mask_owner_id,
 )
-from tests.ingest.paperwork_support import blank_page
+from tests.issuing.paperwork_support import blank_page
 
 RECEIPT = ReceiptPayload(
     dossier_code="000.00.00.H30-260306-0007",

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.timezone import VN_TZ
-from ingest.calendar import (
+from issuing.calendar import (
     CalendarError,
     ProcessingTime,
     UnknownProcedure,
@@ -20,7 +20,7 @@ from ingest.calendar import (
     parse_sessions,
     round_to_minute,
 )
-from ingest.paperwork_settings import DATA_DIR
+from issuing.paperwork_settings import DATA_DIR
 
 CALENDAR_FILE = DATA_DIR / "calendar_vn.toml"
 HOURS_8 = ProcessingTime(8, "hours")

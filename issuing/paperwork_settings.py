@@ -1,6 +1,6 @@
 """Settings of the papers sohoa issues (`SOHOA_PAPERWORK_*`): working calendar, procedure table, receipts.
 
-With no configuration the calendar and procedure tables shipped in `ingest/data/` are used.
+With no configuration the calendar and procedure tables shipped in `issuing/data/` are used.
 """
 
 from __future__ import annotations

@@ -12,10 +12,10 @@ import typer
 from typer.testing import CliRunner
 
 from core.types import DocumentKind
-from ingest import cli_paperwork
-from ingest.coversheet import make_cover_sheet, render_cover_sheet
-from ingest.qr import CoverSheetPayload, decode_cover_sheet, find_cover_sheet, find_qr_codes
-from tests.ingest.paperwork_support import pdf_text, qpdf_check, render_pages, scan_like
+from issuing import cli as cli_paperwork
+from issuing.coversheet import make_cover_sheet, render_cover_sheet
+from issuing.qr import CoverSheetPayload, decode_cover_sheet, find_cover_sheet, find_qr_codes
+from tests.issuing.paperwork_support import pdf_text, qpdf_check, render_pages, scan_like
 
 DOSSIER = "000.00.00.H30-261122-0001"
 NAME = "Giấy chứng nhận quyền sử dụng đất (bản sao có chứng thực)"

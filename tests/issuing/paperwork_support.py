@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from ingest.pdfdraw import MM, PdfDocument
+from issuing.pdfdraw import MM, PdfDocument
 
 
 def render_pages(pdf: bytes, dpi: int, *, grey: bool = True) -> list[NDArray[np.uint8]]:

@@ -21,7 +21,7 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 from core.settings import core_settings
-from ingest.paperwork_settings import paperwork_settings
+from issuing.paperwork_settings import paperwork_settings
 from signing.fonts import prepared_font
 
 A4 = (595.276, 841.89)  # points (210 x 297 mm)

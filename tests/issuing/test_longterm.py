@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.types import Actor, DocumentKind, Role, SignatureLevel, Verdict
 from ingest.db import migrate, sessions
-from ingest.longterm import run_longterm
+from issuing.longterm import run_longterm
 from signing.identity import load_pkcs12
 from signing.settings import SigningSettings
 from signing.sign import DocumentSigner

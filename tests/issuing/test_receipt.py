@@ -10,11 +10,11 @@ import pytest
 
 from core.identifiers import InvalidIdentifier
 from core.timezone import VN_TZ
-from ingest.calendar import UnknownProcedure, load_calendar, load_procedures
-from ingest.paperwork_settings import DATA_DIR
-from ingest.qr import RECEIPT_PAPER_NAME, decode_receipt, find_qr_codes
-from ingest.receipt import Receipt, ReceiptComponent, build_receipt, render_receipt
-from tests.ingest.paperwork_support import pdf_text, qpdf_check, render_pages, scan_like
+from issuing.calendar import UnknownProcedure, load_calendar, load_procedures
+from issuing.paperwork_settings import DATA_DIR
+from issuing.qr import RECEIPT_PAPER_NAME, decode_receipt, find_qr_codes
+from issuing.receipt import Receipt, ReceiptComponent, build_receipt, render_receipt
+from tests.issuing.paperwork_support import pdf_text, qpdf_check, render_pages, scan_like
 
 ISSUED = dt.datetime(2026, 3, 6, 16, 52, 7, tzinfo=VN_TZ)
 COMPONENTS = [

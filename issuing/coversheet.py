@@ -9,8 +9,8 @@ import re
 
 from core.identifiers import validate_dossier_code
 from core.types import DocumentKind
-from ingest.pdfdraw import MM, PdfDocument
-from ingest.qr import CoverSheetPayload, encode_cover_sheet
+from issuing.pdfdraw import MM, PdfDocument
+from issuing.qr import CoverSheetPayload, encode_cover_sheet
 
 QR_SIZE_MM = 70  # large, so that the code is found on a page downscaled to ~100 dpi
 MAX_NAME_LENGTH = 200

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest import webhooks
 from ingest.db import migrate, sessions
+from issuing import webhooks
 from tests.support.receiver import Receiver
 
 AGENCY = "000.00.00.H30"

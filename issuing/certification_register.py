@@ -12,11 +12,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from core.timezone import to_vn
-from ingest.models import IngestBase
+from issuing.models import IssuingBase
 from vault.models import utcnow
 
 
-class CertificationSequence(IngestBase):
+class CertificationSequence(IssuingBase):
     """The last number taken in an agency's register for one year."""
 
     __tablename__ = "ingest_certification_sequences"
@@ -26,7 +26,7 @@ class CertificationSequence(IngestBase):
     last_value: Mapped[int] = mapped_column(Integer)
 
 
-class Certification(IngestBase):
+class Certification(IssuingBase):
     """One line of the register: the number, who certified what for which dossier, and the stored copy.
 
     `document_id` stays empty when signing or storing failed after the number was taken (a void line).

@@ -16,7 +16,7 @@ from typing import Literal
 
 from core.identifiers import InvalidIdentifier, validate_procedure_code
 from core.timezone import VN_TZ, to_vn
-from ingest.paperwork_settings import paperwork_settings
+from issuing.paperwork_settings import paperwork_settings
 
 MAX_DAYS_SEARCHED = 3 * 366  # no working session within this many days: the calendar is wrong
 
@@ -220,7 +220,7 @@ def _dates(entries: object, table: str, path: Path) -> dict[dt.date, str]:
 def load_calendar(
     path: Path, *, sessions: str | None = None, missing_year: Literal["error", "weekends_only"] = "error"
 ) -> WorkingCalendar:
-    """Read a calendar TOML file (see `ingest/data/calendar_vn.toml`); `sessions` overrides its sessions."""
+    """Read a calendar TOML file (see `issuing/data/calendar_vn.toml`); `sessions` overrides its sessions."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -261,7 +261,7 @@ class ProcedureTable:
 
 
 def load_procedures(path: Path) -> ProcedureTable:
-    """Read a procedure table TOML file (see `ingest/data/procedures.toml`)."""
+    """Read a procedure table TOML file (see `issuing/data/procedures.toml`)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
