@@ -17,11 +17,12 @@ from vault.audit import Link, record_access
 from vault.base import VaultBase
 from vault.codes import new_dossier_code
 from vault.convert import document_record, dossier_record, effective_status, owner_record
-from vault.errors import Conflict, InvalidInput, NotFound, ReuseRefused
+from vault.errors import Conflict, Forbidden, InvalidInput, NotFound, ReuseRefused
 from vault.models import Document, Dossier, DossierDocument, Owner, utcnow
 from vault.owners import owner_row
 from vault.records import DossierRecord, DossierState, LinkedDocument, OwnerRecord
 
+WRITERS = (Role.STATION, Role.HANDLER)
 UNUSABLE = (
     DocumentStatus.EXPIRED,
     DocumentStatus.REVOKED,
@@ -118,11 +119,14 @@ class OwnersAndDossiers(VaultBase):
         agency_code: str,
         procedure_code: str,
         owner_id: str,
+        actor: Actor,
         code: str | None = None,
         owner_name: str | None = None,
-        actor: Actor | None = None,
     ) -> DossierRecord:
-        """The dossier `code` if it exists (same agency), else a new one; the owner's name is recorded."""
+        """The dossier `code` if it exists (same agency and owner), else a new one; the owner's name is recorded.
+        Only the agency's stations and handlers, and admins, open its dossiers (Forbidden otherwise)."""
+        if not (actor.role is Role.ADMIN or (actor.role in WRITERS and actor.agency_code == agency_code)):
+            raise Forbidden("only the agency's stations and handlers open its dossiers")
         self.ensure_owner(owner_id, owner_name)
         if code is not None:
             with self.sessions() as session:
