@@ -21,7 +21,6 @@ from vault.errors import NotFound
 from vault.models import Document, Dossier, DossierDocument, Grant, Owner
 
 PORTAL = "portal"
-SYSTEM = Actor("sohoa", Role.ADMIN, purpose="xử lý hồ sơ")  # the pipeline's own reads, on behalf of no person
 
 Rule = Literal["all", "owner", "agency", "portal", "none"]
 
