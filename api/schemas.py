@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from vault.records import DocumentRecord, PublicDocument
+from vault.records import DocumentRecord, DossierRecord, PublicDocument
 
 
 class DocumentOut(PublicDocument):
@@ -34,13 +34,9 @@ class DossierDocumentOut(BaseModel):
     document: DocumentOut
 
 
-class DossierOut(BaseModel):
-    code: str
-    agency_code: str
-    procedure_code: str
-    owner_id: str
-    received_at: dt.datetime
-    status: str
+class DossierOut(DossierRecord):
+    """A dossier's record (`vault.records.DossierRecord`) and its documents."""
+
     documents: list[DossierDocumentOut]
 
 
