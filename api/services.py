@@ -20,7 +20,8 @@ from ingest.manifest import Manifest
 from ingest.models import Batch
 from ingest.settings import IngestSettings
 from issuing import webhooks
-from issuing.papers import IssuedCopy, issue_certified_copy
+from issuing.agency import Issuer
+from issuing.certified import IssuedCopy, issue_certified_copy
 from ocr.settings import OcrSettings
 from vault.records import DossierRecord
 from vault.service import Vault
@@ -34,6 +35,8 @@ class Services:
     sessions: sessionmaker[Session]
     vault: Vault
     enqueue_document: Callable[[str, int, int], None]
+    issuer: Issuer  # the agency's signer and the webhook notifier
+    ping_broker: Callable[[], None]  # raises when the broker cannot be reached (readiness)
     event_poll_seconds: float = 0.5
 
     @property
@@ -102,7 +105,7 @@ class Services:
     ) -> IssuedCopy:
         """A certified copy numbered in the agency's register, signed and stored in the owner's vault."""
         return issue_certified_copy(
-            self.vault, self.sessions, dossier, pdf, name=name, type_code=type_code, actor=actor
+            self.vault, self.sessions, dossier, pdf, name=name, type_code=type_code, actor=actor, issuer=self.issuer
         )
 
 

@@ -20,7 +20,7 @@ from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
 from ingest.intake import read_file_list
 from issuing.certification_register import RegisterLine
-from issuing.papers import certified_copy_document, register_copy
+from issuing.certified import certified_copy_document, register_copy
 from ocr.document import sidecar
 from ocr.fields import extract_fields
 from ocr.inputs import load_file

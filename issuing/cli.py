@@ -1,6 +1,6 @@
 """`sohoa coversheet`: print a QR cover sheet that the scan splitter recognises.
 
-Registered by `ingest.cli`; heavy imports stay inside the command so that `sohoa --help` is quick.
+Registered by `cli.main`; heavy imports stay inside the command so that `sohoa --help` is quick.
 """
 
 from __future__ import annotations

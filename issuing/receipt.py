@@ -12,10 +12,21 @@ from typing import Literal
 
 from core.identifiers import validate_dossier_code, validate_procedure_code
 from core.timezone import now_vn, to_vn
-from issuing.calendar import Appointment, ProcedureTable, ProcessingTime, WorkingCalendar
+from core.types import Actor, DocumentKind
+from issuing.calendar import (
+    Appointment,
+    ProcedureTable,
+    ProcessingTime,
+    WorkingCalendar,
+    default_calendar,
+    default_procedures,
+)
 from issuing.paperwork_settings import paperwork_settings
 from issuing.pdfdraw import MM, PageCanvas, PdfDocument
 from issuing.qr import RECEIPT_PAPER_NAME, ReceiptPayload, encode_receipt, mask_owner_id
+from issuing.settings import IssuingSettings, issuing_settings
+from vault.records import DossierRecord
+from vault.service import Vault
 
 QR_SIZE_MM = 35
 BOTTOM_MM = 22
@@ -237,3 +248,35 @@ def render_receipt(
         9,
     )
     return doc.to_bytes()
+
+
+def dossier_receipt(
+    vault: Vault,
+    dossier: DossierRecord,
+    actor: Actor,
+    *,
+    calendar: WorkingCalendar | None = None,
+    procedures: ProcedureTable | None = None,
+    settings: IssuingSettings | None = None,
+) -> tuple[Receipt, Appointment]:
+    """The receipt of a dossier as the counter issued it: issued at reception, components handed in so far,
+    processing time from the procedure table and appointment from the working calendar."""
+    settings = settings or issuing_settings()
+    owner = vault.ensure_owner(dossier.owner_id)
+    components = [
+        ReceiptComponent(name=linked.component_name or linked.document.name)
+        for linked in vault.dossier_documents(dossier.code, actor)
+        if linked.document.kind in (DocumentKind.COMPONENT, DocumentKind.CITIZEN_UPLOAD)
+    ]
+    return build_receipt(
+        agency_name=settings.agency_name(dossier.agency_code),
+        dossier_code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        owner_name=owner.display_name or "",
+        owner_id=dossier.owner_id,
+        components=components,
+        received_at=dossier.received_at,
+        calendar=calendar or default_calendar(),
+        procedures=procedures or default_procedures(),
+        issued_at=dossier.received_at,
+    )

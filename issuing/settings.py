@@ -10,19 +10,20 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from signing.config import SignerConfig
+
 SAMPLE_SEAL = Path(__file__).resolve().parent.parent / "signing" / "data" / "sample_seal.png"
 
 
 class IssuingSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SOHOA_ISSUING_", extra="ignore")
+    # `agency` is read from SOHOA_ISSUING_AGENCY_P12, ..._P12_PASSWORD_FILE, ..._PKCS11_LIB, ..._PKCS11_TOKEN,
+    # ..._PKCS11_KEY, ..._PKCS11_PIN_FILE (the delimiter splits a variable's name once, after the field's name).
+    model_config = SettingsConfigDict(
+        env_prefix="SOHOA_ISSUING_", extra="ignore", env_nested_delimiter="_", env_nested_max_split=1
+    )
 
     # The agency's signing identity (seals results, certifies copies); none set: sohoa's development identity.
-    agency_p12: Path | None = None
-    agency_p12_password_file: Path | None = None
-    agency_pkcs11_lib: Path | None = None
-    agency_pkcs11_token: str | None = None
-    agency_pkcs11_key: str | None = None
-    agency_pkcs11_pin_file: Path | None = None
+    agency: SignerConfig = Field(default_factory=SignerConfig)
     # The red seal drawn at actual size beside the agency stamp; default: the shipped SAMPLE (no legal value).
     seal_png: Path | None = None
     # An unsigned result (or one whose signatures fail): refuse it (false) or seal it with the agency identity.

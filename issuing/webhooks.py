@@ -14,17 +14,20 @@ import hmac
 import json
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from pydantic import BaseModel
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from core.logging import get_logger
 from issuing.models import IssuingBase
 from vault.models import utcnow
 
+log = get_logger("sohoa.webhooks")
 EVENTS = frozenset(
     {"batch.finished", "document.stored", "rescan.requested", "result.stored", "result.cancelled", "result.corrected"}
 )
@@ -178,12 +181,23 @@ def deliver(session: Session, delivery_id: str, *, timeout: float, max_attempts:
     return Attempt(delivered=False, final=False, error=error)
 
 
-def notify(event: str, agency_code: str, payload: dict[str, Any]) -> None:
-    """Record deliveries of `event` to the agency's webhooks and enqueue them (each retried until accepted)."""
-    from ingest.tasks import deliver_webhook
-    from runtime import catalogue as runtime
+@dataclass(frozen=True)
+class Notifier:
+    """Tells an agency's one-stop system of an event: records one delivery per subscribed webhook, then hands each
+    delivery's id to `enqueue` (the composition root passes the delivery task's `delay`, each retried until
+    accepted). An event not offered is skipped; a failure is logged, never raised: what was stored stays."""
 
-    with runtime.catalogue().begin() as session:
-        ids = plan_deliveries(session, event, agency_code, payload)
-    for delivery_id in ids:
-        deliver_webhook.delay(delivery_id)
+    sessions: sessionmaker[Session]
+    enqueue: Callable[[str], None]
+
+    def __call__(self, event: str, agency_code: str, payload: dict[str, Any]) -> None:
+        if event not in EVENTS:
+            log.info("webhook event not offered", webhook_event=event)
+            return
+        try:
+            with self.sessions.begin() as session:
+                ids = plan_deliveries(session, event, agency_code, payload)
+            for delivery_id in ids:
+                self.enqueue(delivery_id)
+        except Exception as exc:  # the delivery rows or the broker: the delivery can be replayed
+            log.error("webhook enqueue failed", webhook_event=event, error=type(exc).__name__)

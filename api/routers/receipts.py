@@ -18,9 +18,8 @@ from api.services import Services, Svc
 from api.views import ISSUING_RESPONSES
 from core.types import Actor
 from issuing.calendar import Appointment, CalendarError, UnknownProcedure
-from issuing.papers import dossier_receipt
 from issuing.qr import PayloadError, decode_receipt, encode_receipt
-from issuing.receipt import Receipt, receipt_payload, render_receipt
+from issuing.receipt import Receipt, dossier_receipt, receipt_payload, render_receipt
 from vault.records import DossierRecord
 
 router = APIRouter(prefix="/api/v1", tags=["receipts"], responses=ISSUING_RESPONSES)

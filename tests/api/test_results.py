@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from core.types import Actor, Role, Verdict
 from issuing import webhooks
-from issuing.papers import ResultFields
+from issuing.results import ResultFields
 from issuing.settings import issuing_settings
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf

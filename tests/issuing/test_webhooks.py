@@ -87,3 +87,29 @@ def test_registration_refuses_unknown_events_and_urls(db: sessionmaker[Session])
         assert not webhooks.deactivate(session, hook.id, "000.00.99.H30")  # another agency's handler
         assert webhooks.deactivate(session, hook.id, AGENCY)
         assert webhooks.list_for(session, AGENCY) == []
+
+
+def test_the_notifier_records_deliveries_and_hands_them_to_enqueue(db: sessionmaker[Session]) -> None:
+    hook = _register(db, "https://one-stop.example.vn/hooks", ["result.stored"])
+    sent: list[str] = []
+    notify = webhooks.Notifier(db, sent.append)
+    notify("result.stored", AGENCY, {"document_id": "d1"})
+    notify("result.stored", "000.00.99.H30", {"document_id": "d2"})  # no webhook of that agency
+    notify("result.exploded", AGENCY, {})  # not an event offered: skipped
+    with db() as session:
+        deliveries = session.query(webhooks.Delivery).all()
+    assert [(d.id, d.webhook_id, d.event, d.payload) for d in deliveries] == [
+        (sent[0], hook.id, "result.stored", {"document_id": "d1"})
+    ]
+    assert len(sent) == 1
+
+
+def test_a_notifier_that_cannot_enqueue_logs_and_does_not_raise(db: sessionmaker[Session]) -> None:
+    _register(db, "https://one-stop.example.vn/hooks", ["batch.finished"])
+
+    def broker_down(delivery_id: str) -> None:
+        raise ConnectionError("broker down")
+
+    webhooks.Notifier(db, broker_down)("batch.finished", AGENCY, {"batch_id": "b1"})
+    with db() as session:  # the delivery is recorded: it can be replayed
+        assert session.query(webhooks.Delivery).filter_by(status="pending").count() == 1

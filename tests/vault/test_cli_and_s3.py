@@ -42,7 +42,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def _app() -> typer.Typer:
     app = typer.Typer()
-    register(app)
+    register(app, open_vault)
     return app
 
 

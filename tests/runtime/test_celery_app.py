@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from core.settings import core_settings
-from ingest.broker import EmbeddedTransport
-from ingest.celery_app import make_celery
 from ingest.settings import ingest_settings
+from runtime.broker import EmbeddedTransport
+from runtime.celery_app import make_celery
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ from celery import Celery
 from celery.schedules import crontab
 
 from core.settings import core_settings
-from ingest.broker import broker_transport, broker_url
 from ingest.settings import ingest_settings
+from runtime.broker import broker_transport, broker_url
 
 
 def make_celery() -> Celery:
