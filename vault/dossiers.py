@@ -31,9 +31,14 @@ UNUSABLE = (
 )
 
 
+def dossier_by_code(session: Session, code: str) -> Dossier | None:
+    """The dossier of this code, whoever asks (callers authorise)."""
+    return session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+
+
 def _visible(session: Session, code: str, actor: Actor) -> Dossier:
     """The dossier if this actor may see it; NotFound otherwise (no existence oracle)."""
-    dossier = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+    dossier = dossier_by_code(session, code)
     if dossier is None or not dossier_visible(actor, dossier.agency_code, dossier.owner.owner_id):
         raise NotFound(f"no dossier {code}")
     return dossier
@@ -130,7 +135,7 @@ class OwnersAndDossiers(VaultBase):
         self.ensure_owner(owner_id, owner_name)
         if code is not None:
             with self.sessions() as session:
-                found = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+                found = dossier_by_code(session, code)
                 if found is not None:
                     if found.agency_code != agency_code or found.owner.owner_id != owner_id:
                         raise Conflict(f"dossier {code} belongs to another agency or owner")
@@ -141,7 +146,7 @@ class OwnersAndDossiers(VaultBase):
             if code is None:
                 raise
             with self.reader() as session:  # created concurrently by another request
-                found = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+                found = dossier_by_code(session, code)
                 if found is None:
                     raise
                 return dossier_record(found)
@@ -154,7 +159,7 @@ class OwnersAndDossiers(VaultBase):
     def dossier_state(self, code: str) -> DossierState:
         """What anyone may know of a dossier without logging in: its state and whether a valid result is stored."""
         with self.reader() as session:
-            dossier = session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+            dossier = dossier_by_code(session, code)
             if dossier is None:
                 raise NotFound(f"no dossier {code}")
             results = session.scalars(
