@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from core.types import Actor, DocumentStatus
-from vault.access import granted_documents, owner_or_admin, readable_document, readable_ids
+from vault.access import granted_documents, owner_or_admin, readable_document
 from vault.audit import Link, record_access
 from vault.base import VaultBase
 from vault.convert import document_record, version_record
@@ -33,16 +33,6 @@ class DocumentReads(VaultBase):
         if log_read:  # committed before the record is returned, in a transaction shared with concurrent reads
             self.access_log.append([Link(actor, "view", doc_id)])
         return record
-
-    def record_reads(self, doc_ids: list[str], actor: Actor) -> None:
-        """Authorise and log the reads of documents whose records the caller fetched by another way (a dossier's
-        listing) before showing them; NotFound names the first the actor may not read."""
-        with self.reader() as session:
-            readable = readable_ids(session, doc_ids, actor)
-        for doc_id in doc_ids:
-            if doc_id not in readable:
-                raise NotFound(f"no document {doc_id}")
-        self.access_log.append([Link(actor, "view", doc_id) for doc_id in doc_ids])
 
     def document_versions(self, doc_id: str, actor: Actor) -> list[VersionRecord]:
         """Every stored version of a document the actor may read, oldest first."""
