@@ -6,6 +6,9 @@ They are `async` because they only compute: a synchronous dependency would cost 
 A request's purpose (`X-Purpose` header or `purpose` query parameter) is attached to the Actor for the access
 log and the grant it must match: percent-encoded UTF-8 or raw UTF-8 in the header, NFC-normalised; a control
 character (CR, LF, NUL...) or bytes that are not UTF-8 are refused with a 400 naming where they came from.
+Without a bearer token, a browser's safe (GET/HEAD) request may be authenticated by the web
+pages' signed session cookie: `app.state.session_actor(request)` (installed by the `web` package, if any) turns it
+into the same Actor; state-changing API calls always need a bearer token, so a cookie cannot be used for CSRF.
 """
 
 from __future__ import annotations
@@ -32,7 +35,18 @@ async def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _session_actor(request: Request) -> Actor | None:
+    hook: Callable[[Request], Actor | None] | None = getattr(request.app.state, "session_actor", None)
+    if hook is None or request.method not in SAFE_METHODS:
+        return None
+    return hook(request)
+
+
 async def current_actor(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     verifier: Annotated[TokenVerifier, Depends(_verifier)],
     x_purpose: Annotated[str | None, Header(max_length=500)] = None,
@@ -40,6 +54,10 @@ async def current_actor(
 ) -> Actor:
     """The authenticated caller, or a 401 problem with the reason."""
     if credentials is None:
+        from_session = _session_actor(request)
+        if from_session is not None:
+            stated_here = _stated_purpose(x_purpose, purpose)
+            return dataclasses.replace(from_session, purpose=stated_here or from_session.purpose)
         raise Problem(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     try:
         if verifier.fetches_keys:  # a JWKS look-up may go over the network: off the event loop
@@ -48,8 +66,13 @@ async def current_actor(
             actor = verifier.verify(credentials.credentials)
     except TokenError as exc:
         raise Problem(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
+    return dataclasses.replace(actor, purpose=_stated_purpose(x_purpose, purpose))
+
+
+def _stated_purpose(x_purpose: str | None, purpose: str | None) -> str | None:
+    """The purpose the request states (the header first), checked and normalised; None when it states none."""
     stated = _header_purpose(x_purpose) if x_purpose else _checked(purpose or "", "the purpose parameter")
-    return dataclasses.replace(actor, purpose=stated.strip() or None)
+    return stated.strip() or None
 
 
 def _header_purpose(raw: str) -> str:
