@@ -21,7 +21,6 @@ from issuing.calendar import (
     default_calendar,
     default_procedures,
 )
-from issuing.paperwork_settings import paperwork_settings
 from issuing.pdfdraw import MM, PageCanvas, PdfDocument
 from issuing.qr import RECEIPT_PAPER_NAME, ReceiptPayload, encode_receipt, mask_owner_id
 from issuing.settings import IssuingSettings, issuing_settings
@@ -68,7 +67,7 @@ def receipt_payload(
     issuing_system: str | None = None,
 ) -> ReceiptPayload:
     """The QR payload of a receipt (settings give the owner-id form and the issuing system by default)."""
-    settings = paperwork_settings()
+    settings = issuing_settings()
     form = owner_id_on_paper or settings.owner_id_on_paper
     return ReceiptPayload(
         dossier_code=validate_dossier_code(receipt.dossier_code),

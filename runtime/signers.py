@@ -9,7 +9,7 @@ from functools import lru_cache
 from core.settings import core_settings
 from ingest.settings import ingest_settings
 from issuing.settings import issuing_settings
-from signing.devca import officer_dev_identity
+from signing.identity import officer_dev_identity
 from signing.sign import DocumentSigner
 
 

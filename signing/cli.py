@@ -109,7 +109,7 @@ def _identity(
     role = "agency" if stamp is StampChoice.AGENCY else "officer"
     typer.echo("warning: no key given: signing with the DEVELOPMENT identity (no legal value)", err=True)
     if role == "officer" and name:
-        from signing.devca import officer_dev_identity
+        from signing.identity import officer_dev_identity
 
         return officer_dev_identity(core_settings().data_dir, f"cli:{name}", name)  # the officer's own
     return development_identity(core_settings().data_dir, role)
@@ -182,6 +182,7 @@ def verify_command(
 ) -> None:
     """Validate every signature; exit code 0 only when every signature is TOTAL-PASSED."""
     from signing.errors import SigningError
+    from signing.summary import report_json
     from signing.trust import TrustSettings
     from signing.validate import validate_pdf
 
@@ -195,7 +196,7 @@ def verify_command(
     except SigningError as exc:
         raise _fail(str(exc), _exit_code(exc)) from exc
     if as_json:
-        typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:
         _print_report(report)
     if not report.passed:
@@ -204,7 +205,9 @@ def verify_command(
 
 def _print_report(report: ValidationReport) -> None:
     """The Vietnamese summary first (who, when, issuer, level, changes, next step), then the ETSI details."""
-    for line in report.summary.lines():
+    from signing.summary import summarise
+
+    for line in summarise(report).lines():
         typer.echo(line)
     typer.echo("")
     typer.echo("Chi tiết kỹ thuật (ETSI EN 319 102-1):")

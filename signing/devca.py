@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -21,9 +20,6 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 from core.files import write_atomically
-
-if TYPE_CHECKING:
-    from signing.identity import SigningIdentity
 
 DEV_MARK = "DEVELOPMENT ONLY — NOT FOR LEGAL USE"
 ORGANISATION = "sohoa development (không có giá trị pháp lý)"
@@ -231,26 +227,4 @@ def _unit_cert(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
-    )
-
-
-def officer_dev_identity(data_dir: Path, sub: str, name: str | None = None) -> SigningIdentity:
-    """The officer's own development signing identity (see `officer_dev_material`), key loaded once per call."""
-    from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
-
-    from signing.identity import CachedKeySigner, SigningIdentity
-
-    material = officer_dev_material(data_dir, sub, name)
-    cert = load_cert_from_pemder(str(material.cert_pem))
-    ca = load_cert_from_pemder(str(material.ca_pem))
-    key = load_private_key_from_pemder(str(material.key_pem), passphrase=None)
-    signer = CachedKeySigner(signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([ca]))
-    return SigningIdentity(
-        signer=signer,
-        certificate=cert,
-        chain=(ca,),
-        display_name=str(cert.subject.native.get("common_name", sub)),
-        source="development",
-        is_development=True,
     )

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field
 
 from core.types import SignatureLevel, Verdict
-from signing.summary import SignatureSummary, summarise
 
 
 class TimestampInfo(BaseModel):
@@ -81,17 +80,6 @@ class ValidationReport(BaseModel):
     @property
     def passed(self) -> bool:
         return self.verdict is Verdict.TOTAL_PASSED
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def summary(self) -> SignatureSummary:
-        """The report in Vietnamese for the person at the counter: badge, who, when, what to do next."""
-        return summary_vi(self)
-
-
-def summary_vi(report: ValidationReport) -> SignatureSummary:
-    """The Vietnamese summary of `report` (badge kind valid / valid_development / indeterminate / invalid)."""
-    return summarise(report)
 
 
 def file_verdict(verdicts: list[tuple[Verdict, str | None]]) -> tuple[Verdict, str | None]:

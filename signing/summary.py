@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -226,3 +226,8 @@ def summarise(report: ValidationReport) -> SignatureSummary:
         archive_timestamps=[_archive(ts) for ts in report.document_timestamps],
         next_step=next_step,
     )
+
+
+def report_json(report: ValidationReport) -> dict[str, Any]:
+    """The report as `verify --json` and the validation API answer it: the ETSI details and the Vietnamese summary."""
+    return {**report.model_dump(mode="json"), "summary": summarise(report).model_dump(mode="json")}

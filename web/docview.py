@@ -106,8 +106,26 @@ def cached_report(core: CoreSettings, sha256: str, compute: Callable[[], dict[st
     return report
 
 
-def thumbnail_path(core: CoreSettings, sha256: str, page_number: int) -> Path:
-    return core.path("web", "thumbs", sha256[:2], f"{sha256}-{page_number}.png")
+def thumbnail_path(core: CoreSettings, sha256: str, page_number: int, width: int) -> Path:
+    return core.path("web", "thumbs", sha256[:2], f"{sha256}-{page_number}-{width}.png")
+
+
+FIELD_LABELS = {
+    "personal_ids": "Số định danh cá nhân",
+    "tax_codes": "Mã số thuế",
+    "dossier_codes": "Mã hồ sơ",
+    "dates": "Ngày tháng",
+    "document_numbers": "Số, ký hiệu",
+}
+
+
+def field_rows(record: Any) -> list[tuple[str, str]]:
+    """The extracted fields as (Vietnamese label, one value) rows, a list field giving one row per value."""
+    rows = []
+    for name, value in (record.extracted_fields or {}).items():
+        values = value if isinstance(value, list) else [value]
+        rows += [(FIELD_LABELS.get(name, name), str(v)) for v in values if v not in (None, "")]
+    return rows
 
 
 def render_thumbnail(pdf: bytes, page_number: int, target: Path, width: int = 240) -> None:

@@ -15,11 +15,12 @@ import pytest
 
 from bench.signing_sample import sample_pdf
 from core.types import SignatureLevel, Verdict
-from signing.devca import DEV_MARK, officer_dev_identity, officer_dev_material
+from signing.devca import DEV_MARK, officer_dev_material
+from signing.identity import officer_dev_identity
 from signing.settings import SigningSettings, signing_settings
 from signing.sign import DocumentSigner
 from signing.stamps import officer_stamp
-from signing.summary import BadgeKind
+from signing.summary import BadgeKind, summarise
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.signing.pdfsig import pdfsig_intact
@@ -86,7 +87,7 @@ def test_development_signature_is_valid_development(data: Path, tmp_path: Path) 
     path = _sign(data, "officer-an", "Nguyễn Văn An", tmp_path)
     report = validate_pdf(path.read_bytes())
     assert report.verdict is Verdict.TOTAL_PASSED
-    summary = report.summary
+    summary = summarise(report)
     assert summary.badge is BadgeKind.VALID_DEVELOPMENT
     assert summary.label == "Hợp lệ — chứng thư phát triển, không có giá trị pháp lý"
     [sig] = summary.signatures
@@ -106,7 +107,7 @@ def test_untrusted_chain_gives_a_verdict_not_a_traceback(
     assert report.verdict is Verdict.INDETERMINATE and report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
     assert not [r for r in caplog.records if r.exc_info], "no traceback in the logs"
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING and "path" in r.getMessage().lower()]
-    summary = report.summary
+    summary = summarise(report)
     assert summary.badge is BadgeKind.INDETERMINATE
     assert "SOHOA_SIGNING_TRUST_DIR" in summary.next_step
     assert str(tmp_path) not in json.dumps(report.model_dump(mode="json"), ensure_ascii=False)
@@ -120,6 +121,6 @@ def test_a_level_below_the_requested_one_is_on_the_document(data: Path, tmp_path
     assert sig.pades_level is SignatureLevel.B_B
     assert sig.stamp_text is not None and "Mức ký B-B, thấp hơn B-T yêu cầu" in sig.stamp_text
     assert sig.reason == "Ký ở mức B-B thay vì B-T: chưa có dấu thời gian"
-    below = report.summary.signatures[0].below_requested_level
+    below = summarise(report).signatures[0].below_requested_level
     assert below is not None and "B-B" in below and "B-T" in below
     assert pdfsig_intact(path) == [True]

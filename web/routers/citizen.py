@@ -32,7 +32,14 @@ KIND_VI = {
     "certified_copy": "Bản sao chứng thực",
     "citizen_upload": "Công dân nộp",
 }
-ACTION_VI = {"read": "Đọc", "write": "Lưu", "grant": "Cấp quyền", "revoke": "Thu hồi quyền"}
+ACTION_VI = {
+    "read": "Đọc",
+    "view": "Xem",
+    "write": "Lưu",
+    "store": "Lưu vào kho",
+    "grant": "Cấp quyền",
+    "revoke": "Thu hồi quyền",
+}
 
 
 def _svc(request: Request) -> Services:
@@ -70,6 +77,7 @@ def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str 
             "kinds": KIND_VI,
             "message": message,
             "action_vi": ACTION_VI,
+            "vn": VN,
             "default_expiry": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
         },
         status=status,

@@ -13,9 +13,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.problems import Problem
 from api.routers.batches import _visible_batch, upload_batch
+from api.routers.documents import get_validation
 from api.services import Services
 from core.types import Actor, DocumentKind, Role
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
+from web.docview import Badge, cached_report, report_badge
 from web.i18n import language
 from web.reasons import reason_vi
 from web.render import page
@@ -90,11 +92,13 @@ async def upload(
 async def batch_page(request: Request, batch_id: str, actor: Station) -> Response:
     view = await run_in_threadpool(_visible_batch, _svc(request), batch_id, actor)
     lang = language(request)
+    svc = _svc(request)
     documents = []
     for doc in view.documents:
+        badge = await run_in_threadpool(_badge, svc, doc.id, actor) if doc.id else None
         rescan = {item.page: reason_vi(item.reason) if lang == "vi" else item.reason for item in doc.rescan}
         pages = [{"number": n, "reason": rescan.get(n)} for n in range(1, doc.pages + 1)]
-        documents.append({"doc": doc, "pages": pages, "rescan": bool(rescan)})
+        documents.append({"doc": doc, "pages": pages, "rescan": bool(rescan), "badge": badge})
     return page(
         request,
         "batch.html",
@@ -106,6 +110,11 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
             "finished": view.status in ("done", "needs_rescan", "failed"),
         },
     )
+
+
+def _badge(svc: Services, doc_id: str, actor: Actor) -> Badge:
+    record = svc.vault.get_document(doc_id, actor, log_read=False)
+    return report_badge(cached_report(svc.core, record.sha256, lambda: get_validation(doc_id, actor, svc)))
 
 
 @router.post("/quay/to-bia")

@@ -8,18 +8,20 @@ from __future__ import annotations
 import dataclasses
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from api.problems import Problem
 from api.routers.documents import content_response, get_validation
 from api.routers.dossiers import check_visible
+from api.routers.public import STATE_LABELS
 from api.services import Services
 from core.identifiers import InvalidIdentifier, validate_dossier_code
 from core.types import Actor, Role
+from issuing.results import has_valid_result
 from vault.errors import NotFound
-from web.docview import cached_report, render_thumbnail, report_badge, thumbnail_path
+from web.docview import cached_report, field_rows, render_thumbnail, report_badge, thumbnail_path
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
 from web.session import check_csrf, require, state_purpose, stated_purpose
@@ -108,7 +110,9 @@ async def dossier_page(request: Request, code: str, actor: Reader) -> Response:
         doc = link.document
         report = await run_in_threadpool(_report, svc, doc.id, doc.sha256, reader)
         docs.append({"link": link, "doc": doc, "badge": report_badge(report)})
-    context = {"dossier": dossier, "docs": docs, "kind_vi": KIND_VI, "purpose": reader.purpose}
+    state = "completed" if has_valid_result(svc.vault, dossier.code) else str(dossier.status)
+    context = {"dossier": dossier, "docs": docs, "kind_vi": KIND_VI, "purpose": reader.purpose, "state": state}
+    context["state_vi"] = STATE_LABELS.get(state, state)
     return page(request, "dossier.html", context)
 
 
@@ -133,7 +137,14 @@ def document_pdf(
 
 
 @router.get("/ho-so/{code}/tai-lieu/{doc_id}/trang/{number}.png")
-def thumbnail(request: Request, code: str, doc_id: str, number: int, actor: Reader) -> Response:
+def thumbnail(
+    request: Request,
+    code: str,
+    doc_id: str,
+    number: int,
+    actor: Reader,
+    w: Annotated[int, Query(ge=100, le=1400)] = 240,
+) -> Response:
     reader = _with_purpose(request, actor, code)
     if reader is None:
         raise Problem(404, "no such page")
@@ -141,10 +152,10 @@ def thumbnail(request: Request, code: str, doc_id: str, number: int, actor: Read
     record = svc.vault.get_document(doc_id, reader, log_read=False)  # authorised (404 otherwise)
     if not 1 <= number <= (record.page_count or 1):
         raise Problem(404, "no such page")
-    target = thumbnail_path(svc.core, record.sha256, number)
+    target = thumbnail_path(svc.core, record.sha256, number, w)
     if not target.exists():
         with svc.vault.open_content(doc_id, reader) as content:
-            render_thumbnail(content.read(), number, target)
+            render_thumbnail(content.read(), number, target, w)
     return FileResponse(target, media_type="image/png", headers={"Cache-Control": "private, no-store"})
 
 
@@ -160,5 +171,5 @@ async def document_page(request: Request, code: str, doc_id: str, actor: Reader)
     return page(
         request,
         "document.html",
-        {"code": code, "doc": record, "badge": report_badge(report), "kind_vi": KIND_VI},
+        {"code": code, "doc": record, "badge": report_badge(report), "kind_vi": KIND_VI, "fields": field_rows(record)},
     )
