@@ -17,6 +17,7 @@ from ocr.engine import OcrEngine, RawWord
 SCALE = 2.0
 MAX_LINES = 24
 LOW_CONFIDENCE = 80.0
+MAX_LINE_INCHES = 0.3  # lines taller than twice this (or twice the usual line) are not text lines worth it
 
 
 def _doubtful(line: list[RawWord]) -> bool:
@@ -33,7 +34,9 @@ def reread_lines(
 ) -> list[RawWord]:
     """`words` with doubtful lines replaced by their second reading where it is more confident."""
     lines = [list(g) for _, g in groupby(words, key=lambda w: w.line)]
-    picked = [n for n, line in enumerate(lines) if _doubtful(line)][:MAX_LINES]
+    heights = sorted(line[0].line_box[3] for line in lines)
+    usual = min(heights[len(heights) // 2] if heights else 0, dpi * MAX_LINE_INCHES)
+    picked = [n for n, line in enumerate(lines) if line[0].line_box[3] <= 2 * usual and _doubtful(line)][:MAX_LINES]
     if not picked:
         return words
     height, width = grey.shape[:2]
