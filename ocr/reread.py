@@ -16,6 +16,7 @@ from ocr.engine import OcrEngine, RawWord
 
 SCALE = 2.0
 MAX_LINES = 24
+MAX_STRIP_INCHES = 20.0
 LOW_CONFIDENCE = 80.0
 MAX_LINE_INCHES = 0.3  # lines taller than twice this (or twice the usual line) are not text lines worth it
 
@@ -43,8 +44,11 @@ def reread_lines(
     slots: list[tuple[int, int, int, int]] = []  # strip top, strip bottom, crop left, crop top (full image)
     crops = []
     y = 0
-    for n in picked:
+    for count, n in enumerate(picked):
         left, top, w, h = lines[n][0].line_box
+        if y + (h * 5 / 3) * SCALE > MAX_STRIP_INCHES * dpi * SCALE:  # Tesseract refuses very tall images
+            picked = picked[:count]
+            break
         pad = max(4, h // 3)
         x0, y0 = max(0, left - pad), max(0, top - pad)
         x1, y1 = min(width, left + w + pad), min(height, top + h + pad)
@@ -52,6 +56,8 @@ def reread_lines(
         crops.append(crop)
         slots.append((y, y + crop.shape[0], x0, y0))
         y += crop.shape[0] + round(h * SCALE)
+    if not crops:
+        return words
     strip = np.full((y, max(c.shape[1] for c in crops)), 255, np.uint8)
     for crop, (top, bottom, _, _) in zip(crops, slots, strict=True):
         strip[top:bottom, : crop.shape[1]] = crop
