@@ -3,7 +3,9 @@
 They are `async` because they only compute: a synchronous dependency would cost a thread-pool hop per request.
 
 A request's purpose (`X-Purpose` header or `purpose` query parameter) is attached to the Actor
-for the access log.
+for the access log. Without a bearer token, a browser's safe (GET/HEAD) request may be authenticated by the web
+pages' signed session cookie: `app.state.session_actor(request)` (installed by the `web` package, if any) turns it
+into the same Actor; state-changing API calls always need a bearer token, so a cookie cannot be used for CSRF.
 """
 
 from __future__ import annotations
@@ -29,7 +31,18 @@ async def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _session_actor(request: Request) -> Actor | None:
+    hook: Callable[[Request], Actor | None] | None = getattr(request.app.state, "session_actor", None)
+    if hook is None or request.method not in SAFE_METHODS:
+        return None
+    return hook(request)
+
+
 async def current_actor(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     verifier: Annotated[TokenVerifier, Depends(_verifier)],
     x_purpose: Annotated[str | None, Header(max_length=500)] = None,
@@ -37,6 +50,10 @@ async def current_actor(
 ) -> Actor:
     """The authenticated caller, or a 401 problem with the reason."""
     if credentials is None:
+        from_session = _session_actor(request)
+        if from_session is not None:
+            stated_here = (unquote(x_purpose) if x_purpose else purpose or "").strip() or None
+            return dataclasses.replace(from_session, purpose=stated_here or from_session.purpose)
         raise Problem(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     try:
         if verifier.fetches_keys:  # a JWKS look-up may go over the network: off the event loop

@@ -141,9 +141,10 @@ def get_fields(document_id: str, actor: Reader, svc: Svc) -> FieldsOut:
     summary="Validate the document's signatures now (ETSI EN 319 102-1 verdicts)",
 )
 def get_validation(document_id: str, actor: Reader, svc: Svc) -> dict[str, Any]:
+    from signing.summary import report_json
     from signing.validate import validate_pdf
 
     with svc.vault.open_content(document_id, actor) as content:
         data = content.read()
-    result: dict[str, Any] = validate_pdf(data).model_dump(mode="json")  # CPU-bound: runs in the threadpool
+    result = report_json(validate_pdf(data))  # CPU-bound: runs in the threadpool
     return {"id": document_id, **result}

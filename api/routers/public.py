@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, services
 from core.identifiers import InvalidIdentifier, validate_dossier_code
-from ingest.issuing import has_valid_result
-from ingest.issuing_settings import issuing_settings
-from ingest.qr import PayloadError, decode_receipt
+from issuing.qr import PayloadError, decode_receipt
+from issuing.results import has_valid_result
+from issuing.settings import issuing_settings
 from vault.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEM_RESPONSES)
@@ -61,13 +61,13 @@ def status_by_qr(svc: Svc, qr: Annotated[str, Query(min_length=8, max_length=200
 
 def status_url(request: Request, code: str) -> str:
     base = issuing_settings().public_base_url or str(request.base_url)
-    return f"{base.rstrip('/')}/api/v1/public/dossiers/{code}/status"
+    return f"{base.rstrip('/')}/tra-cuu/{code}"
 
 
 @router.get(
     "/dossiers/{code}/qr",
     responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
-    summary="A QR code (ISO/IEC 18004) holding the URL of the dossier's public status",
+    summary="A QR code (ISO/IEC 18004) holding the URL of the dossier's public status page (`/tra-cuu/{code}`)",
 )
 def status_qr(
     code: str,

@@ -13,9 +13,9 @@ import pytest
 from pydantic import ValidationError
 
 from core.types import Actor, Role, Verdict
-from ingest import webhooks
-from ingest.issuing import ResultFields
-from ingest.issuing_settings import issuing_settings
+from issuing import webhooks
+from issuing.results import ResultFields
+from issuing.settings import issuing_settings
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.conftest import OWNER_ID, Api, first_page_text, in_top_right_of_page_one, sample_pdf
@@ -113,7 +113,15 @@ def test_unsigned_result_is_sealed_when_allowed(
     stored = tmp_path / "sealed.pdf"
     stored.write_bytes(content)
     assert pdfsig_intact(stored) == [True]
-    assert "Thời gian ký" in first_page_text(content)  # the agency stamp's text
+    checked = api_app.client.get(
+        f"/api/v1/documents/{body['document']['id']}/validation", headers=api_app.headers(Role.HANDLER, agency_code)
+    ).json()
+    assert checked["verdict"] == "TOTAL-PASSED" and checked["signatures"][0]["pades_level"] == "B-LTA"
+    summary = checked["summary"]  # Vietnamese, beside the ETSI codes
+    assert summary["badge"] == "valid" and summary["label"] == "Hợp lệ" and summary["next_step"]
+    assert summary["signatures"][0]["level"] == "PAdES B-LTA (lưu trữ dài hạn)"
+    stamp = report.signatures[0].stamp_text  # the agency stamp's words: in the field, not in the page's text
+    assert stamp is not None and "Thời gian ký" in stamp and "Thời gian ký" not in first_page_text(content)
     assert in_top_right_of_page_one(content)
 
 
