@@ -30,18 +30,19 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     image = decode_page(page)
     dpi = float(min(page.dpi))
     grey = ocr_grey(image)
-    small, scale = reduce(grey, dpi, ANALYSIS_DPI)
-    box = dark_border_box(small, scale, grey.shape[:2])
-    cropped = box != (0, 0, grey.shape[1], grey.shape[0])
-    if cropped:
-        image, grey = crop(image, box), crop(grey, box)
-        small, scale = reduce(grey, dpi, ANALYSIS_DPI)
     corners = paper_corners(grey, dpi) if page.mode != "1" else None
-    if corners is not None:  # a sheet on a desk or a scanner lid: cut out, perspective undone
+    if corners is not None:  # a sheet on a desk or a dark scanner lid: cut out, perspective undone
         image = cut_out(image, corners)
         grey = ocr_grey(image)
+        xs, ys = corners[:, 0], corners[:, 1]
+        box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
+    small, scale = reduce(grey, dpi, ANALYSIS_DPI)
+    if corners is None:
+        box = dark_border_box(small, scale, grey.shape[:2])
+    cropped = corners is not None or box != (0, 0, grey.shape[1], grey.shape[0])
+    if corners is None and cropped:
+        image, grey = crop(image, box), crop(grey, box)
         small, scale = reduce(grey, dpi, ANALYSIS_DPI)
-        cropped = True
     mask = ink_mask(small)
     ink_fraction = float(mask.mean())
     exposure = exposure_verdicts(small, mask, options)

@@ -16,7 +16,9 @@ from ocr.engine import OcrEngine, RawWord
 
 SCALE = 2.0
 MAX_LINES = 24
+MAX_STRIP_INCHES = 20.0
 LOW_CONFIDENCE = 80.0
+MAX_LINE_INCHES = 0.3  # lines taller than twice this (or twice the usual line) are not text lines worth it
 
 
 def _doubtful(line: list[RawWord]) -> bool:
@@ -33,15 +35,20 @@ def reread_lines(
 ) -> list[RawWord]:
     """`words` with doubtful lines replaced by their second reading where it is more confident."""
     lines = [list(g) for _, g in groupby(words, key=lambda w: w.line)]
-    picked = [n for n, line in enumerate(lines) if _doubtful(line)][:MAX_LINES]
+    heights = sorted(line[0].line_box[3] for line in lines)
+    usual = min(heights[len(heights) // 2] if heights else 0, dpi * MAX_LINE_INCHES)
+    picked = [n for n, line in enumerate(lines) if line[0].line_box[3] <= 2 * usual and _doubtful(line)][:MAX_LINES]
     if not picked:
         return words
     height, width = grey.shape[:2]
     slots: list[tuple[int, int, int, int]] = []  # strip top, strip bottom, crop left, crop top (full image)
     crops = []
     y = 0
-    for n in picked:
+    for count, n in enumerate(picked):
         left, top, w, h = lines[n][0].line_box
+        if y + (h * 5 / 3) * SCALE > MAX_STRIP_INCHES * dpi * SCALE:  # Tesseract refuses very tall images
+            picked = picked[:count]
+            break
         pad = max(4, h // 3)
         x0, y0 = max(0, left - pad), max(0, top - pad)
         x1, y1 = min(width, left + w + pad), min(height, top + h + pad)
@@ -49,6 +56,8 @@ def reread_lines(
         crops.append(crop)
         slots.append((y, y + crop.shape[0], x0, y0))
         y += crop.shape[0] + round(h * SCALE)
+    if not crops:
+        return words
     strip = np.full((y, max(c.shape[1] for c in crops)), 255, np.uint8)
     for crop, (top, bottom, _, _) in zip(crops, slots, strict=True):
         strip[top:bottom, : crop.shape[1]] = crop
