@@ -6,6 +6,7 @@ this one holds only what all of them need. With no configuration sohoa runs from
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from functools import lru_cache
@@ -13,6 +14,8 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.files import write_atomically
 
 
 def _default_data_dir() -> Path:
@@ -45,7 +48,6 @@ def data_secret(settings: CoreSettings, name: str, nbytes: int = 32) -> bytes:
     """A random secret kept in `<data dir>/secrets/<name>` (mode 0600), created on first use."""
     target = settings.path("secrets", name)
     if not target.exists():
-        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(nbytes))
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs is kept
+            write_atomically(target, secrets.token_bytes(nbytes), replace=False)
     return target.read_bytes()
