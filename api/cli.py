@@ -31,8 +31,10 @@ def serve(
         os.environ["SOHOA_DATA_DIR"] = str(data_dir)
     from api.app import create_app
     from api.settings import api_settings
+    from ingest.cli import _preflight
     from ingest.settings import ingest_settings
 
+    _preflight()
     settings = api_settings()
     start_worker = worker if worker is not None else settings.embedded_worker
     if start_worker is None:

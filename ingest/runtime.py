@@ -10,7 +10,7 @@ from functools import lru_cache
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import core_settings
-from ingest.db import migrate, sessions
+from ingest.db import prepare_catalogue, sessions
 from ingest.settings import IngestSettings, ingest_settings
 from signing.identity import SigningIdentity, configured_identity
 from signing.sign import DocumentSigner
@@ -23,10 +23,20 @@ _signer_lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def catalogue() -> sessionmaker[Session]:
-    """Session factory on the catalogue database, migrated to the newest schema on first use."""
+    """Session factory on the catalogue database, migrated (or checked) on first use (`SOHOA_AUTO_MIGRATE`)."""
     url = vault_settings().resolved_database_url()
-    migrate(url)
+    prepare_catalogue(url, auto_migrate=core_settings().migrate_on_start)
     return sessions(url)
+
+
+def preflight() -> None:
+    """What a process needs before it serves, checked at its start so that it stops with one clear line:
+    the operator's keys (`SettingsError`) and a current catalogue (`SchemaOutOfDate`)."""
+    settings = vault_settings()
+    settings.partition_key()
+    if settings.s3_endpoint and settings.s3_sse == "ssec":
+        settings.sse_customer_key()
+    prepare_catalogue(settings.resolved_database_url(), auto_migrate=core_settings().migrate_on_start)
 
 
 def build_vault(settings: VaultSettings | None = None) -> Vault:
