@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SecretsSettingsSource, SettingsConfigDict
 
 # Settings of other stages that leave the embedded default: any of them set means servers shared by hosts.
 SERVER_SETTINGS = ("SOHOA_VAULT_DATABASE_URL", "SOHOA_VAULT_S3_ENDPOINT", "SOHOA_INGEST_BROKER_URL")
@@ -28,12 +28,32 @@ class SettingsError(RuntimeError):
     """A setting is missing or unusable; the message names it and says what to do. Stops the start."""
 
 
+class SohoaSettings(BaseSettings):
+    """Settings read from `SOHOA_*` variables and, when `SOHOA_SECRETS_DIR` names a folder (Docker's and
+    Kubernetes' `/run/secrets`), from files there named like the variables (`sohoa_vault_s3_secret_key`);
+    a variable wins over a file. Credentials then never sit in the environment."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        folder = os.environ.get("SOHOA_SECRETS_DIR")
+        if folder:
+            file_secret_settings = SecretsSettingsSource(settings_cls, secrets_dir=folder)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings
+
+
 def _default_data_dir() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "sohoa"
 
 
-class CoreSettings(BaseSettings):
+class CoreSettings(SohoaSettings):
     """`SOHOA_DATA_DIR` (data folder), `SOHOA_LOG_FORMAT` (console|json), `SOHOA_LOG_LEVEL`,
     `SOHOA_AUTO_MIGRATE`, `SOHOA_OWNER_KEY_FILE`."""
 

@@ -29,6 +29,7 @@ def worker(
             f"--concurrency={concurrency or settings.worker_concurrency}",
             f"--queues={queues}",
             f"--loglevel={loglevel}",
+            f"--hostname={settings.worker_name}",
             "--without-gossip",
             "--without-mingle",
             *(["--beat"] if beat else []),

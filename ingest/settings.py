@@ -9,14 +9,17 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from core.settings import SohoaSettings
 
 
-class IngestSettings(BaseSettings):
+class IngestSettings(SohoaSettings):
     model_config = SettingsConfigDict(env_prefix="SOHOA_INGEST_", extra="ignore")
 
     broker_url: str | None = None  # redis://127.0.0.1:6379/0, amqp://guest:guest@127.0.0.1:5672//, ...
     worker_concurrency: int = 2
+    worker_name: str = "celery@%h"  # the worker's node name (%h: host name); its health check pings it
     # The embedded broker is polled (kombu's default is once a second, and a document's chain makes three hops).
     embedded_broker_polling_seconds: float = 0.1
     # Task time limits: a base plus a per-page allowance (OCR costs ~3 CPU s per 300-dpi page).

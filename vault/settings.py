@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from core.settings import core_settings, operator_secret
+from core.settings import SohoaSettings, core_settings, operator_secret
 
 # Years kept, by document kind or by document type code (a type code entry wins over its kind's entry);
 # None means permanent. Readings of the Archives Law and Circular 01/2023 noted in docs/vault.md.
@@ -24,7 +24,7 @@ DEFAULT_RETENTION: dict[str, int | None] = {
 }
 
 
-class VaultSettings(BaseSettings):
+class VaultSettings(SohoaSettings):
     """`SOHOA_VAULT_S3_ENDPOINT` (host:port) switches to S3; `SOHOA_VAULT_DATABASE_URL` to PostgreSQL."""
 
     model_config = SettingsConfigDict(env_prefix="SOHOA_VAULT_", extra="ignore")
