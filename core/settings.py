@@ -49,6 +49,7 @@ class SohoaSettings(BaseSettings):
 
 
 def _default_data_dir() -> Path:
+    """$XDG_DATA_HOME/sohoa, or ~/.local/share/sohoa"""
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "sohoa"
 
@@ -71,6 +72,11 @@ class CoreSettings(SohoaSettings):
         None,
         description="File (mode 0600) holding the owner partition key (32 random bytes), the same on every host; "
         "required outside the embedded default",
+    )
+    secrets_dir: Path | None = Field(
+        None,
+        description="Folder of files named like settings (sohoa_vault_s3_secret_key), each holding that "
+        "setting's value: Docker's and Kubernetes' /run/secrets; a variable wins over a file",
     )
     # Read here as well as by their own stages, so that every stage agrees on what the embedded default is.
     vault_database_url: str | None = Field(None, validation_alias=AliasChoices("SOHOA_VAULT_DATABASE_URL"))
