@@ -48,7 +48,9 @@ lint: setup
 bench: bench-ocr bench-signing bench-vault bench-api bench-pipeline
 
 bench-ocr: setup
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --extra bench --python $(PYTHON)
 	$(BIN)/python -m bench.ocr_bench
+	$(BIN)/python -m bench.ocr_check --split check
 bench-signing: setup services
 	$(BIN)/python -m bench.signing_bench
 bench-vault: setup services

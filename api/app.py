@@ -35,23 +35,6 @@ from api.tokens import TokenVerifier
 from core.settings import CoreSettings, core_settings
 
 
-def default_services(core: CoreSettings) -> Services:
-    """Services on the configured catalogue, vault and broker (migrating the catalogue on first use)."""
-    from ingest import runtime
-    from ingest.settings import ingest_settings
-    from ingest.tasks import enqueue_document
-    from ocr.settings import ocr_settings
-
-    return Services(
-        core=core,
-        ingest=ingest_settings(),
-        ocr=ocr_settings(),
-        sessions=runtime.catalogue(),
-        vault=runtime.vault(),
-        enqueue_document=enqueue_document,
-    )
-
-
 def _readiness_checks(svc: Services) -> dict[str, health.ReadinessCheck]:
     def database() -> None:
         with svc.sessions() as session:
@@ -60,13 +43,7 @@ def _readiness_checks(svc: Services) -> dict[str, health.ReadinessCheck]:
     def object_store() -> None:
         svc.vault.store.exists("readiness-probe")
 
-    def broker() -> None:
-        from ingest.celery_app import celery_app
-
-        with celery_app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=3)
-
-    return {"database": database, "object_store": object_store, "broker": broker}
+    return {"database": database, "object_store": object_store, "broker": svc.ping_broker}
 
 
 @asynccontextmanager
@@ -77,9 +54,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
-def create_app(
-    api: ApiSettings | None = None, core: CoreSettings | None = None, services: Services | None = None
-) -> FastAPI:
+def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None, *, services: Services) -> FastAPI:
+    """The API on the services it is handed (the composition root, `runtime.app`, builds them from settings)."""
     api = api or api_settings()
     core = core or core_settings()
     app = FastAPI(
@@ -92,7 +68,7 @@ def create_app(
             "citizens' personal data vault and the national public service portal."
         ),
     )
-    svc = services or default_services(core)
+    svc = services
     app.state.api_settings = api
     app.state.core_settings = core
     app.state.token_verifier = TokenVerifier(api, core)

@@ -1,68 +1,16 @@
-"""`sohoa serve` runs the API (and on the embedded default its worker too).
+"""`sohoa token` mints development JWTs; `sohoa upload` sends a scanned batch from a station.
 
-`sohoa token` mints development JWTs.
+`sohoa serve` (the API on the configured world) is in `runtime.cli`.
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from core.types import Role
-
-
-def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on (SOHOA_API_HOST)")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (SOHOA_API_PORT)")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Data folder (SOHOA_DATA_DIR)")] = None,
-    worker: Annotated[bool | None, typer.Option(help="Also start a pipeline worker (default: embedded only)")] = None,
-    workers: Annotated[int | None, typer.Option(min=1, max=64, help="API processes (SOHOA_API_WORKERS)")] = None,
-) -> None:
-    """Run the HTTP API; on the embedded default a pipeline worker runs beside it."""
-    import os
-
-    import uvicorn
-
-    if data_dir is not None:
-        os.environ["SOHOA_DATA_DIR"] = str(data_dir)
-    from api.app import create_app
-    from api.settings import api_settings
-    from ingest.cli import _preflight
-    from ingest.settings import ingest_settings
-
-    _preflight()
-    settings = api_settings()
-    start_worker = worker if worker is not None else settings.embedded_worker
-    if start_worker is None:
-        start_worker = ingest_settings().embedded_broker
-    worker_process = None
-    if start_worker:
-        worker_process = subprocess.Popen([sys.executable, "-m", "cli", "worker", "--beat"])
-    try:
-        processes = workers or settings.workers
-        uvicorn.run(
-            "api.app:create_app" if processes > 1 else create_app(),
-            factory=processes > 1,
-            workers=processes,
-            host=host or settings.host,
-            port=port or settings.port,
-            log_level="info",
-            # Uvicorn's access log prints raw paths, which can hold an owner's personal ID
-            # (/portal/owners/{owner_id}/...): requests are counted per route template in /metrics instead.
-            access_log=False,
-        )
-    finally:
-        if worker_process is not None:
-            worker_process.terminate()  # warm shutdown: the running step finishes or is redelivered later
-            try:
-                worker_process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker_process.kill()
-                worker_process.wait(timeout=10)
 
 
 def token(
@@ -188,6 +136,5 @@ def upload(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(serve)
     app.command()(token)
     app.command()(upload)

@@ -18,6 +18,7 @@ from ingest import batches
 from ingest.manifest import Manifest
 from ingest.models import Batch
 from ingest.settings import IngestSettings
+from issuing.agency import Issuer
 from ocr.settings import OcrSettings
 
 
@@ -29,6 +30,8 @@ class Services:
     sessions: sessionmaker[Session]
     vault: Any
     enqueue_document: Callable[[str, int, int], None]
+    issuer: Issuer  # the agency's signer and the webhook notifier
+    ping_broker: Callable[[], None]  # raises when the broker cannot be reached (readiness)
     event_poll_seconds: float = 0.5
 
     @property

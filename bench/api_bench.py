@@ -200,7 +200,7 @@ def _prepare(data_dir: Path, owners: int, documents: int, blobs: int) -> dict[st
     os.environ["SOHOA_DATA_DIR"] = str(data_dir)
     from bench.vault_bench import generate
     from core.types import Actor, Role
-    from ingest import runtime
+    from runtime import catalogue as runtime
     from vault.records import NewDocument
 
     sessions = runtime.catalogue()
@@ -221,7 +221,7 @@ def _prepare(data_dir: Path, owners: int, documents: int, blobs: int) -> dict[st
 
 def _store_mb_per_s(data_dir: Path, blob_ids: list[str], rounds: int) -> float:
     from core.types import Actor, Role
-    from ingest import runtime
+    from runtime import catalogue as runtime
 
     vault = runtime.vault()
     admin = Actor("bench", Role.ADMIN, purpose="bench")

@@ -55,6 +55,8 @@ def ensure_ocrmypdf() -> Path:
         subprocess.run([str(OCRMYPDF_VENV / "bin" / "pip"), "install", "-q", "ocrmypdf"], check=True)
     if shutil.which("unpaper") is None:
         sys.exit("OCRmyPDF --clean needs unpaper: apt-get install unpaper")
+    if shutil.which("gs") is None:  # OCRmyPDF 17 refuses --output-type pdfa without it, even when unused
+        sys.exit("OCRmyPDF --output-type pdfa needs Ghostscript: apt-get install ghostscript")
     return exe
 
 

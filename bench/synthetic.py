@@ -81,10 +81,11 @@ def normalise_text(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def seed_paragraphs(seeds_dir: Path = SEEDS_DIR) -> list[str]:
-    """The seed regulations as paragraphs of plain text (markdown emphasis removed), in file order."""
+def seed_paragraphs(seeds_dir: Path = SEEDS_DIR, names: Sequence[str] | None = None) -> list[str]:
+    """The seed regulations (all, or the files `names`) as paragraphs of plain text (markdown emphasis removed)."""
     paragraphs: list[str] = []
-    for path in sorted(seeds_dir.glob("*.txt")):
+    paths = sorted(seeds_dir.glob("*.txt")) if names is None else [seeds_dir / name for name in names]
+    for path in paths:
         for raw in path.read_text(encoding="utf-8").splitlines():
             line = normalise_text(re.sub(r"[*_#`|>]+", "", raw))
             if len(line) >= 20 and "�" not in line:
@@ -243,10 +244,11 @@ def make_page(
     width_mm: float = 210.0,
     height_mm: float = 297.0,
     header: bool = True,
+    paragraphs: Sequence[str] | None = None,
 ) -> SyntheticPage:
-    """One page: text chosen from the seeds by (seed, index), rendered, then degraded as given."""
+    """One page: text chosen from the seeds (or `paragraphs`) by (seed, index), rendered, then degraded as given."""
     rng = np.random.default_rng([seed, index])
-    paragraphs = seed_paragraphs()
+    paragraphs = seed_paragraphs() if paragraphs is None else paragraphs
     start = int(rng.integers(0, len(paragraphs) - 40))
     chosen = paragraphs[start : start + 40]
     if degradation.blank:
@@ -259,7 +261,13 @@ def make_page(
 
 
 def generate_pages(
-    count: int, *, seed: int = 0, dpi: int = 300, blank_every: int = 10, max_skew: float = 4.0
+    count: int,
+    *,
+    seed: int = 0,
+    dpi: int = 300,
+    blank_every: int = 10,
+    max_skew: float = 4.0,
+    paragraphs: Sequence[str] | None = None,
 ) -> list[SyntheticPage]:
     """`count` A4 pages with random degradations (every `blank_every`-th page blank), deterministic from seed."""
     rng = np.random.default_rng(seed)
@@ -268,7 +276,7 @@ def generate_pages(
         degradation = random_degradation(rng, max_skew=max_skew)
         if blank_every and index % blank_every == blank_every - 1:
             degradation = Degradation(noise=6, jpeg_quality=75, blank=True)
-        pages.append(make_page(index, degradation, seed=seed, dpi=dpi))
+        pages.append(make_page(index, degradation, seed=seed, dpi=dpi, paragraphs=paragraphs))
     return pages
 
 

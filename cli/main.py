@@ -1,17 +1,22 @@
 """Entry point of the `sohoa` console script.
 
-Each stage registers its own commands (`ocr.cli`, `signing.cli`, `vault.cli`, `api.cli`); heavy imports stay
-inside the command functions so that `sohoa --help` is quick.
+Each stage registers its own commands (`<stage>/cli.py` with `register(app)`), imported here statically so the
+import contracts see them; heavy imports stay inside the command functions so that `sohoa --help` is quick.
 """
 
 from __future__ import annotations
 
-import importlib
-
 import typer
 
+from api import cli as api_cli
 from core.logging import configure_logging
 from core.settings import core_settings
+from issuing import cli as issuing_cli
+from ocr import cli as ocr_cli
+from runtime import cli as runtime_cli
+from runtime import deploy_cli
+from signing import cli as signing_cli
+from vault import cli as vault_cli
 
 app = typer.Typer(
     name="sohoa",
@@ -20,8 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-STAGE_CLI_MODULES = ("ocr.cli", "signing.cli", "vault.cli", "ingest.cli", "api.cli")
-
 
 @app.callback()
 def _setup() -> None:
@@ -29,18 +32,13 @@ def _setup() -> None:
     configure_logging(settings.log_level, settings.log_format)
 
 
-def _register_stages() -> None:
-    for module_name in STAGE_CLI_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue  # that stage has no commands yet
-            raise
-        module.register(app)
-
-
-_register_stages()
+ocr_cli.register(app)
+signing_cli.register(app)
+vault_cli.register(app, runtime_cli.open_vault)
+issuing_cli.register(app)
+runtime_cli.register(app)
+deploy_cli.register(app)
+api_cli.register(app)
 
 
 def main() -> None:

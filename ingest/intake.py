@@ -19,7 +19,6 @@ from core.logging import get_logger
 from core.types import Actor
 from ingest import batches
 from ingest.manifest import Manifest, SplitRule
-from ingest.qr import PayloadError, find_cover_sheet
 from ingest.settings import IngestSettings
 from ingest.sniff import PAGE_TYPES, sniff_file
 from ingest.split import (
@@ -30,6 +29,7 @@ from ingest.split import (
     split_by_cover_sheets,
     split_by_manifest,
 )
+from issuing.qr import PayloadError, find_cover_sheet
 from ocr.errors import UnusableInput
 from ocr.inputs import decode_page, load_file
 from ocr.models import PageImage

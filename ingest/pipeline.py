@@ -18,9 +18,9 @@ from typing import Any
 
 from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
-from ingest.certification_register import RegisterLine
 from ingest.intake import read_file_list
-from ingest.issuing import certified_copy_document, register_copy
+from issuing.certification_register import RegisterLine
+from issuing.certified import certified_copy_document, register_copy
 from ocr.document import sidecar
 from ocr.fields import extract_fields
 from ocr.inputs import load_file

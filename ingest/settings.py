@@ -1,21 +1,26 @@
 """Pipeline and upload settings (`SOHOA_INGEST_*`): broker, worker concurrency, time and size limits.
 
-With no broker configured the pipeline uses the embedded broker (`ingest.broker`), a SQLite file in the data folder:
+With no broker configured the pipeline uses the embedded broker (`runtime.broker`), a SQLite file in the data folder:
 no server to install, and the same task code runs as on Redis or RabbitMQ.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from core.settings import SohoaSettings
+from signing.config import SignerConfig
 
 
 class IngestSettings(SohoaSettings):
-    model_config = SettingsConfigDict(env_prefix="SOHOA_INGEST_", extra="ignore")
+    # `officer` is read from SOHOA_INGEST_OFFICER_P12, ..._P12_PASSWORD_FILE, ..._PKCS11_LIB, ..._PKCS11_TOKEN,
+    # ..._PKCS11_KEY, ..._PKCS11_PIN_FILE (the delimiter splits a variable's name once, after the field's name).
+    model_config = SettingsConfigDict(
+        env_prefix="SOHOA_INGEST_", extra="ignore", env_nested_delimiter="_", env_nested_max_split=1
+    )
 
     broker_url: str | None = None  # redis://127.0.0.1:6379/0, amqp://guest:guest@127.0.0.1:5672//, ...
     worker_concurrency: int = 2
@@ -40,12 +45,7 @@ class IngestSettings(SohoaSettings):
     webhook_max_attempts: int = 10
     page_threads: int = 2  # pages of one document OCR'd in parallel inside a task (Tesseract runs as a process)
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
-    officer_p12: Path | None = None
-    officer_p12_password_file: Path | None = None
-    officer_pkcs11_lib: Path | None = None
-    officer_pkcs11_token: str | None = None
-    officer_pkcs11_key: str | None = None
-    officer_pkcs11_pin_file: Path | None = None
+    officer: SignerConfig = Field(default_factory=SignerConfig)
     officer_name: str | None = None  # name shown in the stamp; default: the certificate's common name
 
     @property

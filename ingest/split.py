@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from core.types import DocumentKind
-from ingest.qr import CoverSheetPayload, PayloadError, find_cover_sheets
+from issuing.qr import CoverSheetPayload, PayloadError, find_cover_sheets
 
 _RANGE = re.compile(r"^(\d+)(?:-(\d+))?$")
 

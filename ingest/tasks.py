@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from celery import Task, chain
+from celery import Task, chain, shared_task
 from celery.exceptions import Ignore, MaxRetriesExceededError, SoftTimeLimitExceeded
 from celery.signals import worker_ready
 from sqlalchemy.exc import OperationalError
@@ -23,12 +23,15 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from core.identifiers import redact
 from core.logging import get_logger
 from core.types import RESCAN_VERDICTS, DocumentKind
-from ingest import batches, issuing, runtime, webhooks
-from ingest.celery_app import celery_app
-from ingest.certification_register import RegisterLine
+from ingest import batches
+from ingest.context import context
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
+from issuing import webhooks
+from issuing.certification_register import RegisterLine
+from issuing.certified import certify_with_number
+from issuing.longterm import run_longterm
 from ocr.models import OcrOptions
 from signing.errors import TimestampUnavailableError
 from signing.settings import signing_settings
@@ -73,7 +76,7 @@ def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> I
     """Hold the document's lease for one step; yields None when the document is already finished."""
     now = dt.datetime.now(dt.UTC)
     owner = task.request.id or "eager"
-    with runtime.catalogue().begin() as session:
+    with context().sessions.begin() as session:
         row = batches.load_document(session, batch_id, index)
         if row.status in (batches.DocState.DONE, batches.DocState.FAILED):
             yield None
@@ -94,7 +97,7 @@ def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> I
             lease_until=now + dt.timedelta(seconds=seconds),
         )
     yield job
-    with runtime.catalogue().begin() as session:
+    with context().sessions.begin() as session:
         row = batches.load_document(session, batch_id, index)
         if row.lease_owner == owner:
             row.lease_owner, row.lease_until = None, None
@@ -103,11 +106,11 @@ def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> I
 def announce(event: str, batch_id: str, data: dict[str, Any]) -> None:
     """Notify the agency's webhooks; a failure to enqueue is logged, never fails the document."""
     try:
-        with runtime.catalogue()() as session:
+        with context().sessions() as session:
             batch = session.get(Batch, batch_id)
             assert batch is not None
             agency, dossier = batch.agency_code, batch.dossier_code
-        webhooks.notify(event, agency, {"batch_id": batch_id, "dossier_code": dossier, **data})
+        context().issuer.notify(event, agency, {"batch_id": batch_id, "dossier_code": dossier, **data})
     except Exception as exc:  # the delivery rows or the broker: the pipeline goes on
         log.warning("webhook notification not sent", event=event, batch=batch_id, error=type(exc).__name__)
 
@@ -118,7 +121,7 @@ def finished(batch_id: str, status: batches.BatchState | None) -> None:
 
 
 def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
-    with runtime.catalogue().begin() as session:
+    with context().sessions.begin() as session:
         status = batches.update_document(
             session,
             batch_id,
@@ -162,13 +165,13 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
 
 def _page_progress(batch_id: str, index: int) -> Any:
     def report(done: int, total: int) -> None:
-        with runtime.catalogue().begin() as session:
+        with context().sessions.begin() as session:
             batches.record_page(session, batch_id, index, done, total)
 
     return report
 
 
-@celery_app.task(bind=True, name="sohoa.ocr", acks_late=True)
+@shared_task(bind=True, name="sohoa.ocr", acks_late=True)
 def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     """Clean up and OCR the document's pages (in parallel), assemble its PDF/A; record rescan requests."""
 
@@ -177,7 +180,7 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
             job, OcrOptions.from_settings(), ingest_settings().page_threads, _page_progress(batch_id, index)
         )
         rescan = [{"page": i.page, "reason": i.reason} for i in summary.issues if i.verdict in RESCAN_VERDICTS]
-        with runtime.catalogue().begin() as session:
+        with context().sessions.begin() as session:
             batches.update_document(session, batch_id, index, rescan=rescan)
         if rescan:
             announce("rescan.requested", batch_id, {"index": index, "name": job.name, "rescan": rescan})
@@ -185,28 +188,28 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     _step(self, batch_id, index, "ocr", seconds, work)
 
 
-@celery_app.task(bind=True, name="sohoa.sign", acks_late=True)
+@shared_task(bind=True, name="sohoa.sign", acks_late=True)
 def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     """Sign the PDF/A as the digitising officer at the level set for the document's kind."""
 
     def work(job: DocumentJob) -> None:
-        settings = ingest_settings()
-        signer = runtime.officer_signer()
+        settings, ctx = ingest_settings(), context()
+        signer = ctx.officer_signer()
         name = settings.officer_name or signer.identity.subject
         certify = None
         if job.kind is DocumentKind.CERTIFIED_COPY:
-            dossier = runtime.vault().get_dossier(job.dossier_code)
+            dossier = ctx.vault.get_dossier(job.dossier_code)
 
             def certify(pdf: bytes) -> tuple[bytes, RegisterLine]:
-                return issuing.certify_with_number(runtime.catalogue(), dossier, pdf, job.submitted_by)
+                return certify_with_number(ctx.sessions, dossier, pdf, job.submitted_by, ctx.issuer.agency_signer())
 
-        with runtime.signer_lock():
+        with ctx.signer_lock:
             run_signing(job, signer, signing_settings().level_for(job.kind), name, certify)
 
     _step(self, batch_id, index, "sign", seconds, work)
 
 
-@celery_app.task(bind=True, name="sohoa.store", acks_late=True)
+@shared_task(bind=True, name="sohoa.store", acks_late=True)
 def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     """Validate the signature, store the signed PDF in the owner's vault and link it to the dossier."""
 
@@ -215,8 +218,8 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
         report = validate_pdf((job.folder / "signed.pdf").read_bytes())
         verdict = str(report.verdict)
-        document_id = run_store(job, runtime.vault(), verdict, runtime.catalogue())
-        with runtime.catalogue().begin() as session:
+        document_id = run_store(job, context().vault, verdict, context().sessions)
+        with context().sessions.begin() as session:
             status = batches.update_document(
                 session,
                 batch_id,
@@ -251,7 +254,7 @@ def _resume_unfinished(**_: Any) -> None:
     """On the embedded broker unacknowledged tasks die with their worker: re-send unfinished documents."""
     if not ingest_settings().embedded_broker:
         return
-    with runtime.catalogue()() as session:
+    with context().sessions() as session:
         pending = [
             (batch_id, index, len(batches.load_document(session, batch_id, index).pages))
             for batch_id, index in batches.unfinished_documents(session)
@@ -260,11 +263,11 @@ def _resume_unfinished(**_: Any) -> None:
         enqueue_document(batch_id, index, pages)
 
 
-@celery_app.task(bind=True, name="sohoa.webhook", acks_late=True, max_retries=None)
+@shared_task(bind=True, name="sohoa.webhook", acks_late=True, max_retries=None)
 def deliver_webhook(self: Task, delivery_id: str) -> None:
     """POST one webhook delivery; retried with back-off (2 s, 4 s, … up to 10 min) until accepted or given up."""
     settings = ingest_settings()
-    with runtime.catalogue().begin() as session:
+    with context().sessions.begin() as session:
         attempt = webhooks.deliver(
             session,
             delivery_id,
@@ -275,19 +278,17 @@ def deliver_webhook(self: Task, delivery_id: str) -> None:
         raise self.retry(countdown=min(2 ** (self.request.retries + 1), 600))
 
 
-@celery_app.task(name="sohoa.longterm", acks_late=True)
+@shared_task(name="sohoa.longterm", acks_late=True)
 def longterm() -> dict[str, int]:
-    """The daily long-term validation run (beat schedule in `ingest.celery_app`)."""
-    from ingest.longterm import run_longterm
-    from signing.settings import signing_settings
-
-    report = run_longterm(runtime.catalogue(), runtime.vault(), signing_settings())
+    """The daily long-term validation run (beat schedule in `runtime.celery_app`)."""
+    ctx = context()
+    report = run_longterm(ctx.sessions, ctx.vault, signing_settings())
     counts = {"enrolled": report.enrolled, "upgraded": len(report.upgraded), "renewed": len(report.renewed)}
     log.info("long-term run", postponed=len(report.postponed), **counts)
     return counts
 
 
-@celery_app.task(name="sohoa.ping")
+@shared_task(name="sohoa.ping")
 def ping() -> str:
     """A no-op task used by readiness checks and tests to prove a worker consumes the broker."""
     return "pong"

@@ -5,7 +5,8 @@ Heavy imports stay inside the commands; errors exit non-zero with one clear line
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +21,7 @@ def _fail(message: str, code: int = 2) -> None:
 
 @vault_app.command("fsck")
 def fsck(
+    ctx: typer.Context,
     repair: Annotated[bool, typer.Option("--repair", help="Complete or roll back crashed writes")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
     quick: Annotated[
@@ -32,11 +34,10 @@ def fsck(
     """Check that every catalogued object exists and verifies; repair crashed writes with --repair."""
     from core.settings import SettingsError
     from vault.errors import VaultError
-    from vault.factory import open_vault
     from vault.schema import SchemaOutOfDate
 
     try:
-        report = open_vault().fsck(repair=repair, grace_seconds=grace, verify_hashes=not quick)
+        report = ctx.obj().fsck(repair=repair, grace_seconds=grace, verify_hashes=not quick)
     except (VaultError, SettingsError, SchemaOutOfDate) as exc:
         _fail(str(exc))
         return
@@ -62,6 +63,7 @@ def fsck(
 
 @vault_app.command("legal-hold")
 def legal_hold(
+    ctx: typer.Context,
     doc_id: Annotated[str, typer.Argument(help="Document id")],
     set_hold: Annotated[bool, typer.Option("--set/--clear", help="Set or lift the legal hold")] = True,
     subject: Annotated[str, typer.Option(help="Administrator recorded in the access log")] = "cli-admin",
@@ -70,11 +72,10 @@ def legal_hold(
     from core.settings import SettingsError
     from core.types import Actor, Role
     from vault.errors import VaultError
-    from vault.factory import open_vault
     from vault.schema import SchemaOutOfDate
 
     try:
-        open_vault().set_legal_hold(doc_id, set_hold, Actor(subject=subject, role=Role.ADMIN))
+        ctx.obj().set_legal_hold(doc_id, set_hold, Actor(subject=subject, role=Role.ADMIN))
     except (VaultError, SettingsError, SchemaOutOfDate) as exc:
         _fail(str(exc))
     typer.echo(f"legal hold {'set' if set_hold else 'lifted'} on {doc_id}")
@@ -116,6 +117,12 @@ def verify() -> None:
     typer.echo("access log chain intact")
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, open_vault: Callable[[], Any]) -> None:
+    """`open_vault` builds the vault a command acts on; the composition root (`runtime.cli`) hands it."""
+
+    @vault_app.callback()
+    def _hand_over(ctx: typer.Context) -> None:
+        ctx.obj = open_vault
+
     app.add_typer(vault_app, name="vault")
     app.add_typer(audit_app, name="audit")

@@ -18,7 +18,7 @@ from api.routers.results import ISSUING_RESPONSES, read_pdf
 from api.schemas import DocumentOut, document_out
 from api.services import Services, services
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from ingest.issuing import issue_certified_copy
+from issuing.certified import issue_certified_copy
 from signing.errors import PdfInputError, SigningError
 
 router = APIRouter(prefix="/api/v1", tags=["certified copies"], responses=ISSUING_RESPONSES)
@@ -77,7 +77,15 @@ async def certify(
         name, type_code = name or stored_name, type_code or stored_type
     try:
         issued = await run_in_threadpool(
-            issue_certified_copy, svc.vault, svc.sessions, dossier, pdf, name=name, type_code=type_code, actor=actor
+            issue_certified_copy,
+            svc.vault,
+            svc.sessions,
+            dossier,
+            pdf,
+            name=name,
+            type_code=type_code,
+            actor=actor,
+            issuer=svc.issuer,
         )
     except PdfInputError as exc:
         raise Problem(422, str(exc)) from exc

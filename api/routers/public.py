@@ -14,9 +14,9 @@ from pydantic import BaseModel, Field
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, services
 from core.identifiers import InvalidIdentifier, validate_dossier_code
-from ingest.issuing import has_valid_result
-from ingest.issuing_settings import issuing_settings
-from ingest.qr import PayloadError, decode_receipt
+from issuing.qr import PayloadError, decode_receipt
+from issuing.results import has_valid_result
+from issuing.settings import issuing_settings
 from vault.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEM_RESPONSES)

@@ -18,10 +18,10 @@ from api.routers.dossiers import visible_dossier
 from api.routers.results import ISSUING_RESPONSES
 from api.services import Services, services
 from core.types import Actor
-from ingest.calendar import Appointment, CalendarError, UnknownProcedure
-from ingest.issuing import dossier_receipt, has_valid_result
-from ingest.qr import PayloadError, decode_receipt, encode_receipt
-from ingest.receipt import Receipt, receipt_payload, render_receipt
+from issuing.calendar import Appointment, CalendarError, UnknownProcedure
+from issuing.qr import PayloadError, decode_receipt, encode_receipt
+from issuing.receipt import Receipt, dossier_receipt, receipt_payload, render_receipt
+from issuing.results import has_valid_result
 from vault.records import DossierRecord
 
 router = APIRouter(prefix="/api/v1", tags=["receipts"], responses=ISSUING_RESPONSES)

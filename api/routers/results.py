@@ -19,7 +19,7 @@ from api.routers.dossiers import visible_dossier
 from api.schemas import DocumentOut, document_out
 from api.services import Services, services
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from ingest.issuing import IssuedResult, ResultFields, ResultRefused, correct_result, issue_result, notify, result_event
+from issuing.results import IssuedResult, ResultFields, ResultRefused, correct_result, issue_result, result_event
 from signing.errors import PdfInputError, SigningError
 
 # Problems these routes add: 409 (state does not allow it), 413 (file too large), 503 (signing services down).
@@ -113,7 +113,7 @@ async def post_result(
     pdf = await read_pdf(file, svc)
     return await _issued(
         f"/api/v1/dossiers/{code}/results",
-        lambda: issue_result(svc.vault, dossier, pdf, fields, actor, idempotency_key=idempotency_key),
+        lambda: issue_result(svc.vault, dossier, pdf, fields, actor, svc.issuer, idempotency_key=idempotency_key),
     )
 
 
@@ -154,7 +154,7 @@ async def post_correction(
     pdf = await read_pdf(file, svc)
     return await _issued(
         f"/api/v1/documents/{document_id}/correction",
-        lambda: correct_result(svc.vault, record, dossier.agency_code, pdf, actor),
+        lambda: correct_result(svc.vault, record, dossier.agency_code, pdf, actor, svc.issuer),
     )
 
 
@@ -171,5 +171,5 @@ def cancel(document_id: str, body: CancelIn, actor: Handler, svc: Svc) -> Docume
         raise Problem(409, "the document is already cancelled")
     updated = svc.vault.set_status(document_id, DocumentStatus.CANCELLED, body.reason, actor)
     if updated.kind is DocumentKind.RESULT and updated.issuing_agency_code:
-        notify("result.cancelled", updated.issuing_agency_code, result_event(updated))
+        svc.issuer.notify("result.cancelled", updated.issuing_agency_code, result_event(updated))
     return document_out(updated)

@@ -13,7 +13,7 @@ from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, services
 from core.types import Actor, Role
-from ingest import webhooks
+from issuing import webhooks
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], responses=PROBLEM_RESPONSES)
 

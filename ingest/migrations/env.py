@@ -1,6 +1,9 @@
-"""Alembic environment of the pipeline's tables (own history, version table `alembic_version_ingest`).
+"""Alembic environment of the pipeline's and the issuing tables (one history, version table
+`alembic_version_ingest`, which existing databases already carry).
 
-Called through `ingest.db.migrate(url)` after the vault's migrations; no alembic.ini is needed.
+Called through `ingest.db.migrate(url)` after the vault's migrations; no alembic.ini is needed. The chain
+created the issuing tables (certification registers, webhooks, long-term state) while they lived in `ingest`;
+they moved to `issuing` with their own declarative base, and the chain keeps upgrading both metadatas.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ from __future__ import annotations
 from alembic import context
 
 from ingest.models import IngestBase
+from issuing.models import IssuingBase
 from vault.db import make_engine
 
 config = context.config
@@ -19,7 +23,7 @@ def run_migrations_online() -> None:
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=IngestBase.metadata,
+            target_metadata=[IngestBase.metadata, IssuingBase.metadata],
             version_table="alembic_version_ingest",
             render_as_batch=url.startswith("sqlite"),
         )

@@ -23,10 +23,11 @@ from api.settings import ApiSettings
 from api.tokens import mint_development_token
 from core.settings import core_settings
 from core.types import Role, SignatureLevel
-from ingest import issuing
-from ingest.issuing_settings import issuing_settings
-from ingest.paperwork_settings import paperwork_settings
-from ingest.pdfdraw import MM, PdfDocument
+from issuing.paperwork_settings import paperwork_settings
+from issuing.pdfdraw import MM, PdfDocument
+from issuing.settings import issuing_settings
+from runtime import signers
+from runtime.app import api_services
 from signing.identity import load_pkcs12
 from signing.settings import SigningSettings, signing_settings
 from signing.sign import DocumentSigner
@@ -43,9 +44,9 @@ def _clear_caches() -> None:
     signing_settings.cache_clear()
     issuing_settings.cache_clear()
     paperwork_settings.cache_clear()
-    if issuing.agency_signer.cache_info().currsize:
-        issuing.agency_signer().close()
-    issuing.agency_signer.cache_clear()
+    if signers.agency_signer.cache_info().currsize:
+        signers.agency_signer().close()
+    signers.agency_signer.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +123,7 @@ class Api:
 @pytest.fixture(scope="session")
 def api_app(issuing_env: None) -> Api:
     api = ApiSettings()
-    return Api(client=TestClient(create_app(api, core_settings())), api=api)
+    return Api(client=TestClient(create_app(api, core_settings(), services=api_services())), api=api)
 
 
 def sample_pdf(title: str, body: str = "Nội dung kết quả giải quyết thủ tục hành chính.") -> bytes:

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from core.timezone import now_vn
-from ingest.qr import ReceiptPayload, encode_receipt
+from issuing.qr import ReceiptPayload, encode_receipt
 from tests.api.world import PROCEDURE, World
 
 

@@ -20,6 +20,7 @@ from api.settings import ApiSettings
 from api.tokens import TokenError, TokenVerifier, mint_development_token
 from core.settings import CoreSettings
 from core.types import Actor, Role
+from runtime.app import api_services
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def core(tmp_path: Path) -> CoreSettings:
 
 
 def _client(api: ApiSettings, core: CoreSettings) -> TestClient:
-    app = create_app(api, core)
+    app = create_app(api, core, services=api_services(core))
 
     @app.get("/probe/me")
     def me(actor: Actor = Depends(current_actor)) -> dict[str, str | None]:

@@ -12,7 +12,7 @@ import pytest
 
 from core.timezone import VN_TZ
 from core.types import Actor, Role, Verdict
-from ingest.certification_register import Certification, take_number
+from issuing.certification_register import Certification, take_number
 from signing.stamps import CERTIFIED_COPY_TITLE
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf

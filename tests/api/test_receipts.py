@@ -15,7 +15,7 @@ import pytest
 
 from core.timezone import VN_TZ
 from core.types import Role
-from ingest.qr import RECEIPT_PAPER_NAME, decode_receipt
+from issuing.qr import RECEIPT_PAPER_NAME, decode_receipt
 from tests.api.conftest import AGENCY_NAME, OWNER_ID, Api, first_page_text
 
 EIGHT_HOURS = "1.000001.000.00.00.H30"  # the shipped example procedure of 8 working hours

@@ -13,9 +13,9 @@ import pytest
 from pydantic import ValidationError
 
 from core.types import Actor, Role, Verdict
-from ingest import webhooks
-from ingest.issuing import ResultFields
-from ingest.issuing_settings import issuing_settings
+from issuing import webhooks
+from issuing.results import ResultFields
+from issuing.settings import issuing_settings
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.conftest import OWNER_ID, Api, first_page_text, in_top_right_of_page_one, sample_pdf

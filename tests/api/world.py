@@ -32,9 +32,7 @@ def private_app(folder: Path) -> FastAPI:
     """The real app on its own catalogue (SQLite) and local vault under `folder`, so test modules never meet."""
     from api.app import create_app
     from ingest.db import migrate, sessions
-    from ingest.settings import ingest_settings
-    from ingest.tasks import enqueue_document
-    from ocr.settings import ocr_settings
+    from runtime.app import api_services
     from vault.service import Vault
     from vault.settings import vault_settings
     from vault.store import LocalStore
@@ -43,14 +41,8 @@ def private_app(folder: Path) -> FastAPI:
     url = f"sqlite:///{folder / 'catalogue.sqlite3'}"
     migrate(url)
     factory = sessions(url)
-    services = Services(
-        core=core_settings(),
-        ingest=ingest_settings(),
-        ocr=ocr_settings(),
-        sessions=factory,
-        vault=Vault(factory, LocalStore(folder / "objects"), vault_settings()),
-        enqueue_document=enqueue_document,
-    )
+    vault = Vault(factory, LocalStore(folder / "objects"), vault_settings())
+    services = api_services(core_settings(), factory, vault)
     return create_app(services=services)
 
 

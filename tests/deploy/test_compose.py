@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from ingest.celery_app import celery_app
+from runtime.celery_app import celery_app
 from tests.support.settings_table import all_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +66,7 @@ def test_each_process_is_checked_by_its_own_health_check() -> None:
     assert "/readyz" in _healthcheck("api")
     worker = _healthcheck("worker")
     assert "inspect ping" in worker and "--destination celery@$$HOSTNAME" in worker and "http" not in worker
-    assert "-A ingest.celery_app:celery_app" in worker
+    assert "-A runtime.celery_app:celery_app" in worker
     assert _healthcheck("postgres") == "pg_isready -U sohoa -d sohoa"
     assert _healthcheck("redis") == "redis-cli ping"
     assert "/minio/health/live" in _healthcheck("minio") and "200" in _healthcheck("minio")

@@ -15,7 +15,7 @@ import redis
 
 from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
 from core.types import DocumentKind
-from ingest.coversheet import make_cover_sheet, render_cover_sheet
+from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from tests.support.pki import RunningPki, start_pki
 from tests.support.s3server import SeaweedServer, endpoint_from_env
 

@@ -10,9 +10,7 @@ import qrcode
 from numpy.typing import NDArray
 
 from core.types import DocumentKind
-from ingest.coversheet import make_cover_sheet, render_cover_sheet
 from ingest.manifest import ManifestDocument
-from ingest.qr import CoverSheetPayload
 from ingest.split import (
     SplitDocument,
     SplitError,
@@ -23,7 +21,9 @@ from ingest.split import (
     split_by_manifest,
     split_pages_by_qr,
 )
-from tests.ingest.paperwork_support import blank_page, render_pages, scan_like, text_pages
+from issuing.coversheet import make_cover_sheet, render_cover_sheet
+from issuing.qr import CoverSheetPayload
+from tests.issuing.paperwork_support import blank_page, render_pages, scan_like, text_pages
 
 DOSSIER = "000.00.00.H30-261122-0001"
 

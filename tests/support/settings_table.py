@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import AliasChoices
+from pydantic import AliasChoices, BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
@@ -74,6 +74,8 @@ def _type(info: FieldInfo) -> str:
 def _default(info: FieldInfo) -> str:
     if info.default_factory is not None:
         factory = info.default_factory
+        if inspect.isclass(factory) and issubclass(factory, BaseModel):
+            return "(see the variables below)"
         doc = inspect.getdoc(factory)
         return doc.splitlines()[0] if doc else repr(factory())  # type: ignore[call-arg]
     if info.default is PydanticUndefined:
@@ -95,6 +97,19 @@ def all_settings() -> list[Setting]:
             env = f"{prefix}{name}".upper()
             description = info.description or _comment(cls, name)
             owner = f"{cls.__module__}.{cls.__name__}"
+            model = info.annotation
+            delimiter = cls.model_config.get("env_nested_delimiter")
+            if inspect.isclass(model) and issubclass(model, BaseModel) and delimiter:
+                # A nested model: one variable per field of it (or the whole of it as JSON in the first).
+                summary = (inspect.getdoc(model) or "").split("\n\n")[0].replace("\n", " ")
+                description = f"{description} {summary} As JSON, or the variables {env}{delimiter}*.".strip()
+                instance = info.get_default(call_default_factory=True)
+                for sub, sub_info in model.model_fields.items():
+                    sub_env = f"{env}{delimiter}{sub}".upper()
+                    sub_text = sub_info.description or _comment(model, sub) or f"`{sub}` of {env}"
+                    value = getattr(instance, sub)
+                    default = "(none)" if value is None else repr(value)
+                    rows.setdefault(sub_env, Setting(sub_env, _type(sub_info), default, sub_text, owner))
             rows.setdefault(env, Setting(env, _type(info), _default(info), description, owner))
     return sorted(rows.values(), key=lambda row: row.env)
 

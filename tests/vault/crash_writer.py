@@ -10,7 +10,7 @@ import sys
 import time
 
 from core.types import Actor, Role
-from vault.factory import open_vault
+from runtime.catalogue import open_vault
 from vault.records import NewDocument
 from vault.writes import WriteHooks
 

@@ -43,7 +43,7 @@ def _head_held(vault: Vault) -> Iterator[None]:
         yield
 
 
-def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+def _wait_until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"

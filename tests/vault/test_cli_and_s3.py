@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 from core.settings import core_settings
 from core.types import Actor, Role
+from runtime.catalogue import open_vault
 from tests.support.s3server import S3Endpoint, SeaweedServer, endpoint_from_env
 from tests.vault.conftest import AGENCY, PERSON, PROCEDURE, build_vault, make_s3_store
 from vault.cli import register
 from vault.errors import ObjectLocked
-from vault.factory import open_vault
 from vault.records import NewDocument
 from vault.settings import vault_settings
 
@@ -49,7 +49,7 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def _app() -> typer.Typer:
     app = typer.Typer()
-    register(app)
+    register(app, open_vault)
     return app
 
 

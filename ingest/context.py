@@ -1,0 +1,52 @@
+"""What the pipeline's Celery tasks are handed: the catalogue, the vault, the officer's signer, the issuer (agency
+signer and webhook notifier). The composition root (`runtime`) installs it when a worker starts; tasks never build it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from issuing.agency import Issuer
+from signing.sign import DocumentSigner
+from vault.service import Vault
+
+
+@dataclass(frozen=True)
+class PipelineContext:
+    sessions: sessionmaker[Session]  # the catalogue (migrated)
+    vault: Vault
+    officer_signer: Callable[[], DocumentSigner]  # built once per process, on first use
+    issuer: Issuer
+    # A DocumentSigner runs its own event loop: one officer signature at a time per process.
+    signer_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class NotConfigured(RuntimeError):
+    """A task ran in a process where the composition root installed no context."""
+
+
+_factory: Callable[[], PipelineContext] | None = None
+_context: PipelineContext | None = None
+_lock = threading.Lock()
+
+
+def configure(factory: Callable[[], PipelineContext]) -> None:
+    """Install how this process (and the worker processes it forks) builds the context, on a task's first use."""
+    global _factory, _context
+    with _lock:
+        _factory, _context = factory, None
+
+
+def context() -> PipelineContext:
+    """The installed context, built on first use in this process."""
+    global _context
+    with _lock:
+        if _context is None:
+            if _factory is None:
+                raise NotConfigured("the pipeline's context is not installed: workers start with `sohoa worker`")
+            _context = _factory()
+        return _context

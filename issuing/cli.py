@@ -1,0 +1,62 @@
+"""`sohoa coversheet`: print a QR cover sheet that the scan splitter recognises.
+
+Registered by `cli.main`; heavy imports stay inside the command so that `sohoa --help` is quick.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from core.types import DocumentKind
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write to a temporary file beside `target`, then rename: never a half-written sheet."""
+    target = target.expanduser()
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def coversheet(
+    dossier: Annotated[str, typer.Option("--dossier", help="Dossier code, <agency code>-YYMMDD-XXXX")],
+    type_code: Annotated[str, typer.Option("--type", help="Document type code, e.g. GKS")],
+    name: Annotated[str, typer.Option("--name", help="Document name in Vietnamese, e.g. 'Giấy khai sinh'")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PDF file to write")],
+    kind: Annotated[
+        DocumentKind, typer.Option("--kind", help="What the document is in the dossier")
+    ] = DocumentKind.COMPONENT,
+) -> None:
+    """Write an A4 cover sheet PDF whose QR code names the dossier, the document type and name."""
+    from issuing.coversheet import make_cover_sheet, render_cover_sheet
+    from issuing.pdfdraw import FontNotFound
+
+    try:
+        sheet = make_cover_sheet(dossier, type_code, name, kind)
+        pdf = render_cover_sheet(sheet)
+    except (ValueError, FontNotFound) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not output.parent.expanduser().is_dir():
+        typer.echo(f"error: folder {output.parent} does not exist", err=True)
+        raise typer.Exit(2)
+    try:
+        _write_atomically(output, pdf)
+    except OSError as exc:
+        typer.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"cover sheet written to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(coversheet)

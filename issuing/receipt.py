@@ -1,0 +1,280 @@
+"""The receipt and appointment slip [Giấy tiếp nhận hồ sơ và hẹn trả kết quả] as a one-page Vietnamese PDF.
+
+Laid out after form 01 of Circular 01/2018/TT-VPCP, with the QR code of Circular 01/2023 top-left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from core.identifiers import validate_dossier_code, validate_procedure_code
+from core.timezone import now_vn, to_vn
+from core.types import DocumentKind
+from issuing.calendar import (
+    Appointment,
+    ProcedureTable,
+    ProcessingTime,
+    WorkingCalendar,
+    default_calendar,
+    default_procedures,
+)
+from issuing.paperwork_settings import paperwork_settings
+from issuing.pdfdraw import MM, PageCanvas, PdfDocument
+from issuing.qr import RECEIPT_PAPER_NAME, ReceiptPayload, encode_receipt, mask_owner_id
+from issuing.settings import IssuingSettings, issuing_settings
+from vault.records import DossierRecord
+
+QR_SIZE_MM = 35
+BOTTOM_MM = 22
+
+
+@dataclass(frozen=True)
+class ReceiptComponent:
+    """One paper received: its name and, optionally, its form (bản chính, bản sao...) and count."""
+
+    name: str
+    form: str = ""
+    quantity: int = 1
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Everything printed on a receipt. Times are aware datetimes (shown in Vietnam time)."""
+
+    agency_name: str
+    dossier_code: str
+    procedure_code: str
+    procedure_name: str
+    owner_name: str
+    owner_id: str
+    components: Sequence[ReceiptComponent]
+    received_at: dt.datetime
+    appointment_at: dt.datetime
+    processing_time: ProcessingTime | None = None
+    parent_agency: str = ""  # e.g. "UBND TỈNH QUẢNG TRỊ", printed above the agency name
+    place: str = ""  # e.g. "Quảng Trị", for "Quảng Trị, ngày ... tháng ... năm ..."
+    officer_name: str = ""
+    result_delivery: str = ""  # where the result is handed over, e.g. "Bộ phận Một cửa" or "qua bưu chính"
+    issued_at: dt.datetime | None = None  # default: now
+
+
+def receipt_payload(
+    receipt: Receipt,
+    *,
+    owner_id_on_paper: Literal["masked", "clear"] | None = None,
+    issuing_system: str | None = None,
+) -> ReceiptPayload:
+    """The QR payload of a receipt (settings give the owner-id form and the issuing system by default)."""
+    settings = paperwork_settings()
+    form = owner_id_on_paper or settings.owner_id_on_paper
+    return ReceiptPayload(
+        dossier_code=validate_dossier_code(receipt.dossier_code),
+        procedure_code=validate_procedure_code(receipt.procedure_code),
+        owner_id=mask_owner_id(receipt.owner_id) if form == "masked" else receipt.owner_id,
+        issued_at=to_vn(receipt.issued_at or now_vn()).replace(microsecond=0),
+        appointment_at=to_vn(receipt.appointment_at),
+        paper_name=RECEIPT_PAPER_NAME,
+        issuing_system=issuing_system or settings.issuing_system,
+    )
+
+
+def build_receipt(
+    *,
+    agency_name: str,
+    dossier_code: str,
+    procedure_code: str,
+    owner_name: str,
+    owner_id: str,
+    components: Sequence[ReceiptComponent],
+    received_at: dt.datetime,
+    calendar: WorkingCalendar,
+    procedures: ProcedureTable,
+    parent_agency: str = "",
+    place: str = "",
+    officer_name: str = "",
+    result_delivery: str = "",
+    issued_at: dt.datetime | None = None,
+) -> tuple[Receipt, Appointment]:
+    """A receipt whose processing time comes from the procedure table and appointment from the calendar."""
+    procedure = procedures.get(procedure_code)
+    appointment = calendar.appointment(received_at, procedure.processing_time)
+    receipt = Receipt(
+        agency_name=agency_name,
+        dossier_code=dossier_code,
+        procedure_code=procedure_code,
+        procedure_name=procedure.name,
+        owner_name=owner_name,
+        owner_id=owner_id,
+        components=tuple(components),
+        received_at=appointment.received_at,
+        appointment_at=appointment.appointment_at,
+        processing_time=procedure.processing_time,
+        parent_agency=parent_agency,
+        place=place,
+        officer_name=officer_name,
+        result_delivery=result_delivery,
+        issued_at=issued_at,
+    )
+    return receipt, appointment
+
+
+def _when(moment: dt.datetime) -> str:
+    moment = to_vn(moment)
+    return f"{moment:%H} giờ {moment:%M} phút, ngày {moment:%d/%m/%Y}"
+
+
+@dataclass
+class _Flow:
+    """Lines written downwards, a new page when the bottom margin is reached."""
+
+    doc: PdfDocument
+    page: PageCanvas
+    y: float
+    left: float = 20 * MM
+    right: float = 190 * MM
+
+    def need(self, height: float) -> None:
+        if self.y - height < BOTTOM_MM * MM:
+            self.page = self.doc.new_page()
+            self.y = self.page.height - 20 * MM
+
+    def para(self, text: str, size: float = 12, font: str = "serif", indent: float = 0) -> None:
+        lines = self.page.wrap(text, self.right - self.left - indent, font, size)  # type: ignore[arg-type]
+        for number, line in enumerate(lines):
+            self.need(size * 1.4)
+            hang = indent + (6 * MM if number else 0)
+            self.page.text(self.left + hang, self.y, line, font, size)  # type: ignore[arg-type]
+            self.y -= size * 1.4
+
+    def labelled(self, label: str, value: str, size: float = 12) -> None:
+        """'label value', the label in bold, the value wrapped after it (below it if the label is long)."""
+        width = self.right - self.left
+        label_width = self.page.text_width(label + " ", "serif-bold", size)
+        if label_width > width / 2 and label_width + self.page.text_width(value, "serif", size) > width:
+            self.para(label, size, "serif-bold")
+            self.para(value, size, "serif", indent=6 * MM)
+            return
+        self.need(size * 1.4)
+        self.page.text(self.left, self.y, label, "serif-bold", size)
+        lines = self.page.wrap(value, self.right - self.left - label_width, "serif", size) or [""]
+        for number, line in enumerate(lines):
+            if number:
+                self.need(size * 1.4)
+            self.page.text(self.left + label_width, self.y, line, "serif", size)
+            self.y -= size * 1.4
+
+
+def _header(page: PageCanvas, receipt: Receipt, payload: ReceiptPayload) -> float:
+    top = page.height - 15 * MM
+    page.qr(15 * MM, top, QR_SIZE_MM * MM, encode_receipt(payload), "M")
+    agency_centre, agency_width = 83 * MM, 66 * MM
+    y = top - 4 * MM
+    if receipt.parent_agency:
+        for line in page.wrap(receipt.parent_agency.upper(), agency_width, "serif", 11):
+            page.text(agency_centre, y, line, "serif", 11, "center")
+            y -= 14
+    for line in page.wrap(receipt.agency_name.upper(), agency_width, "serif-bold", 11):
+        page.text(agency_centre, y, line, "serif-bold", 11, "center")
+        y -= 14
+    page.line(agency_centre - 15 * MM, y + 7, agency_centre + 15 * MM, y + 7)
+    motto_centre = 155 * MM
+    page.text(motto_centre, top - 4 * MM, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "serif-bold", 11, "center")
+    page.text(motto_centre, top - 4 * MM - 15, "Độc lập - Tự do - Hạnh phúc", "serif-bold", 12, "center")
+    page.line(motto_centre - 24 * MM, top - 4 * MM - 20, motto_centre + 24 * MM, top - 4 * MM - 20)
+    issued = payload.issued_at
+    place = f"{receipt.place}, " if receipt.place else ""
+    dated = f"{place}ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}"
+    page.text(motto_centre, top - 4 * MM - 40, dated, "serif-italic", 12, "center")
+    return min(y, top - QR_SIZE_MM * MM) - 12 * MM
+
+
+def render_receipt(
+    receipt: Receipt,
+    *,
+    owner_id_on_paper: Literal["masked", "clear"] | None = None,
+    issuing_system: str | None = None,
+) -> bytes:
+    """The receipt as PDF bytes: QR top-left, agency and national motto, the dossier, the papers received,
+    the times received and of the appointment, and the signature blocks. Raises ValueError on bad codes."""
+    payload = receipt_payload(receipt, owner_id_on_paper=owner_id_on_paper, issuing_system=issuing_system)
+    doc = PdfDocument(title=f"{RECEIPT_PAPER_NAME} — {receipt.dossier_code}", author=receipt.agency_name)
+    first = doc.new_page()
+    flow = _Flow(doc, first, _header(first, receipt, payload))
+    centre = first.width / 2
+    first.text(centre, flow.y, RECEIPT_PAPER_NAME.upper(), "serif-bold", 14, "center")
+    first.text(centre, flow.y - 18, f"Mã hồ sơ: {receipt.dossier_code}", "serif-bold", 12, "center")
+    flow.y -= 18 + 12 * MM
+
+    flow.labelled(f"{receipt.agency_name} tiếp nhận hồ sơ của:", receipt.owner_name)
+    flow.labelled("Số định danh / mã số thuế:", payload.owner_id)
+    procedure = f"{receipt.procedure_name} (mã thủ tục {receipt.procedure_code})"
+    flow.labelled("Nội dung yêu cầu giải quyết:", procedure)
+    flow.y -= 4
+    flow.para("1. Thành phần hồ sơ nộp gồm:", font="serif-bold")
+    for number, component in enumerate(receipt.components, start=1):
+        details = ", ".join(
+            part
+            for part in (component.form, f"số lượng: {component.quantity:02d}" if component.quantity else "")
+            if part
+        )
+        flow.para(f"{number}. {component.name}" + (f" ({details})" if details else ""), indent=6 * MM)
+    flow.labelled("2. Số lượng hồ sơ:", "01 (bộ)")
+    if receipt.processing_time is not None:
+        flow.labelled("3. Thời gian giải quyết hồ sơ theo quy định:", receipt.processing_time.label_vi())
+    flow.labelled("4. Thời gian nhận hồ sơ:", _when(receipt.received_at))
+    flow.labelled("5. Thời gian trả kết quả giải quyết hồ sơ:", _when(receipt.appointment_at))
+    if receipt.result_delivery:
+        flow.labelled("6. Đăng ký nhận kết quả tại:", receipt.result_delivery)
+
+    flow.y -= 6 * MM
+    flow.need(40 * MM)
+    page = flow.page
+    for x, title in ((55 * MM, "NGƯỜI NỘP HỒ SƠ"), (150 * MM, "NGƯỜI TIẾP NHẬN HỒ SƠ")):
+        page.text(x, flow.y, title, "serif-bold", 12, "center")
+        page.text(x, flow.y - 15, "(Ký và ghi rõ họ tên)", "serif-italic", 11, "center")
+    page.text(55 * MM, flow.y - 30 * MM, receipt.owner_name, "serif-bold", 12, "center")
+    if receipt.officer_name:
+        page.text(150 * MM, flow.y - 30 * MM, receipt.officer_name, "serif-bold", 12, "center")
+    page.text(
+        20 * MM,
+        14 * MM,
+        f"Mã QR: tra cứu tình trạng hồ sơ theo mã hồ sơ. Cấp bởi hệ thống {payload.issuing_system} "
+        f"lúc {payload.issued_at:%H:%M:%S %d/%m/%Y}.",
+        "serif-italic",
+        9,
+    )
+    return doc.to_bytes()
+
+
+def dossier_receipt(
+    vault: Any,
+    dossier: DossierRecord,
+    *,
+    calendar: WorkingCalendar | None = None,
+    procedures: ProcedureTable | None = None,
+    settings: IssuingSettings | None = None,
+) -> tuple[Receipt, Appointment]:
+    """The receipt of a dossier as the counter issued it: issued at reception, components handed in so far,
+    processing time from the procedure table and appointment from the working calendar."""
+    settings = settings or issuing_settings()
+    owner = vault.ensure_owner(dossier.owner_id)
+    components = [
+        ReceiptComponent(name=linked.component_name or linked.document.name)
+        for linked in vault.dossier_documents(dossier.code)
+        if linked.document.kind in (DocumentKind.COMPONENT, DocumentKind.CITIZEN_UPLOAD)
+    ]
+    return build_receipt(
+        agency_name=settings.agency_name(dossier.agency_code),
+        dossier_code=dossier.code,
+        procedure_code=dossier.procedure_code,
+        owner_name=owner.display_name or "",
+        owner_id=dossier.owner_id,
+        components=components,
+        received_at=dossier.received_at,
+        calendar=calendar or default_calendar(),
+        procedures=procedures or default_procedures(),
+        issued_at=dossier.received_at,
+    )

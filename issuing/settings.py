@@ -1,0 +1,50 @@
+"""Settings of what the agency issues (`SOHOA_ISSUING_*`): the agency's signing identity and seal, whether sohoa
+may seal an unsigned result itself, agency names, whose signatures count as the agency's, certification numbers.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from signing.config import SignerConfig
+
+SAMPLE_SEAL = Path(__file__).resolve().parent.parent / "signing" / "data" / "sample_seal.png"
+
+
+class IssuingSettings(BaseSettings):
+    # `agency` is read from SOHOA_ISSUING_AGENCY_P12, ..._P12_PASSWORD_FILE, ..._PKCS11_LIB, ..._PKCS11_TOKEN,
+    # ..._PKCS11_KEY, ..._PKCS11_PIN_FILE (the delimiter splits a variable's name once, after the field's name).
+    model_config = SettingsConfigDict(
+        env_prefix="SOHOA_ISSUING_", extra="ignore", env_nested_delimiter="_", env_nested_max_split=1
+    )
+
+    # The agency's signing identity (seals results, certifies copies); none set: sohoa's development identity.
+    agency: SignerConfig = Field(default_factory=SignerConfig)
+    # The red seal drawn at actual size beside the agency stamp; default: the shipped SAMPLE (no legal value).
+    seal_png: Path | None = None
+    # An unsigned result (or one whose signatures fail): refuse it (false) or seal it with the agency identity.
+    seal_unsigned_results: bool = False
+    # Agency code -> name printed on stamps and receipts (default: the code itself).
+    agency_names: dict[str, str] = Field(default_factory=dict)
+    # Agency code -> substrings of which one must occur in the subject of a result's passing signature.
+    # An agency not listed: any trusted, passing signature counts as the competent agency's.
+    agency_signer_subjects: dict[str, list[str]] = Field(default_factory=dict)
+    # The certification number printed on a certified copy: {number} in the agency's yearly register, {year}.
+    certification_number_format: str = "{number}/{year}/SCBS-ĐT"
+    # Absolute base URL of the public status page encoded in public QR codes; default: the request's own URL.
+    public_base_url: str | None = None
+
+    def agency_name(self, agency_code: str) -> str:
+        return self.agency_names.get(agency_code, agency_code)
+
+    def resolved_seal_png(self) -> Path:
+        return self.seal_png or SAMPLE_SEAL
+
+
+@lru_cache(maxsize=1)
+def issuing_settings() -> IssuingSettings:
+    return IssuingSettings()

@@ -1,0 +1,40 @@
+"""The API application on the configured world: its services (catalogue, vault, broker, issuer) built here and
+handed to `api.app.create_app`. `build_app` is the factory `sohoa serve` gives uvicorn.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.services import Services
+from core.settings import CoreSettings, core_settings
+from ingest.settings import ingest_settings
+from ocr.settings import ocr_settings
+from runtime.catalogue import catalogue
+from runtime.catalogue import vault as configured_vault
+from runtime.pipeline import enqueue_document, issuer, ping_broker
+from vault.service import Vault
+
+
+def api_services(
+    core: CoreSettings | None = None, sessions: sessionmaker[Session] | None = None, vault: Vault | None = None
+) -> Services:
+    """Services on the configured catalogue, vault and broker (the catalogue migrated on first use); tests hand
+    their own catalogue and vault."""
+    sessions = sessions or catalogue()
+    return Services(
+        core=core or core_settings(),
+        ingest=ingest_settings(),
+        ocr=ocr_settings(),
+        sessions=sessions,
+        vault=vault or configured_vault(),
+        enqueue_document=enqueue_document,
+        issuer=issuer(sessions),
+        ping_broker=ping_broker,
+    )
+
+
+def build_app() -> FastAPI:
+    return create_app(services=api_services())

@@ -1,0 +1,43 @@
+"""The one Celery app of sohoa: broker from settings, late acknowledgement, no result backend.
+
+Document and batch state live in the vault's catalogue, not in Celery results, so any broker will do.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.schedules import crontab
+
+from core.settings import core_settings
+from ingest.settings import ingest_settings
+from runtime.broker import broker_transport, broker_url
+
+
+def make_celery() -> Celery:
+    settings = ingest_settings()
+    url = broker_url(settings)
+    app = Celery("sohoa", broker=url, include=["ingest.tasks"])
+    # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
+    transport_options = (
+        {"visibility_timeout": settings.visibility_timeout_seconds} if url.startswith(("redis", "rediss")) else {}
+    )
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        task_ignore_result=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_transport=broker_transport(settings),
+        broker_transport_options=transport_options,
+        worker_hijack_root_logger=False,
+        timezone="Asia/Ho_Chi_Minh",
+        # B-T → B-LTA upgrades and archive timestamp renewals, at night (a worker started with --beat runs it).
+        beat_schedule={"long-term-validation": {"task": "sohoa.longterm", "schedule": crontab(hour=1, minute=30)}},
+        beat_schedule_filename=str(core_settings().path("broker", "celerybeat-schedule")),
+    )
+    return app
+
+
+celery_app = make_celery()

@@ -1,0 +1,125 @@
+"""Commands that run sohoa on the configured world: `sohoa serve` (the API, and on the embedded default a worker),
+`sohoa worker` (a pipeline worker) and `sohoa longterm run`. Heavy imports stay inside the commands.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from vault.service import Vault
+
+
+def open_vault() -> Vault:
+    """The vault the vault commands act on (built when such a command runs, not for `sohoa --help`)."""
+    from runtime.catalogue import open_vault as build
+
+    return build()
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (SOHOA_API_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (SOHOA_API_PORT)")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data folder (SOHOA_DATA_DIR)")] = None,
+    worker: Annotated[bool | None, typer.Option(help="Also start a pipeline worker (default: embedded only)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help="API processes (SOHOA_API_WORKERS)")] = None,
+) -> None:
+    """Run the HTTP API; on the embedded default a pipeline worker runs beside it."""
+    import os
+
+    import uvicorn
+
+    if data_dir is not None:
+        os.environ["SOHOA_DATA_DIR"] = str(data_dir)
+    from api.settings import api_settings
+    from ingest.settings import ingest_settings
+    from runtime.app import build_app
+    from runtime.deploy_cli import preflight_or_exit
+
+    preflight_or_exit()
+    settings = api_settings()
+    start_worker = worker if worker is not None else settings.embedded_worker
+    if start_worker is None:
+        start_worker = ingest_settings().embedded_broker
+    worker_process = None
+    if start_worker:
+        worker_process = subprocess.Popen([sys.executable, "-m", "cli", "worker", "--beat"])
+    try:
+        processes = workers or settings.workers
+        uvicorn.run(
+            "runtime.app:build_app" if processes > 1 else build_app(),
+            factory=processes > 1,
+            workers=processes,
+            host=host or settings.host,
+            port=port or settings.port,
+            log_level="info",
+            # Uvicorn's access log prints raw paths, which can hold an owner's personal ID
+            # (/portal/owners/{owner_id}/...): requests are counted per route template in /metrics instead.
+            access_log=False,
+        )
+    finally:
+        if worker_process is not None:
+            worker_process.terminate()  # warm shutdown: the running step finishes or is redelivered later
+            try:
+                worker_process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                worker_process.kill()
+                worker_process.wait(timeout=10)
+
+
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Worker processes (SOHOA_INGEST_WORKER_CONCURRENCY)")] = None,
+    queues: Annotated[str, typer.Option(help="Comma-separated queues to consume")] = "celery",
+    loglevel: Annotated[str, typer.Option(help="Celery log level")] = "INFO",
+    beat: Annotated[
+        bool, typer.Option(help="Also run the scheduler (nightly long-term validation); one per site")
+    ] = False,
+) -> None:
+    """Start a pipeline worker on the configured broker (embedded SQLite broker by default)."""
+    from ingest.settings import ingest_settings
+    from runtime.celery_app import celery_app
+    from runtime.deploy_cli import preflight_or_exit
+    from runtime.pipeline import install
+
+    preflight_or_exit()
+    install()  # the tasks' context (catalogue, vault, signers, notifier), built on first use in each process
+    settings = ingest_settings()
+    celery_app.worker_main(
+        [
+            "worker",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--queues={queues}",
+            f"--loglevel={loglevel}",
+            f"--hostname={settings.worker_name}",
+            "--without-gossip",
+            "--without-mingle",
+            *(["--beat"] if beat else []),
+        ]
+    )
+
+
+longterm_app = typer.Typer(help="Long-term validation: B-T → B-LTA upgrades and archive timestamp renewals.")
+
+
+@longterm_app.command("run")
+def longterm_run(limit: Annotated[int, typer.Option(min=1, help="Documents to process at most")] = 500) -> None:
+    """Run the long-term validation job once, now (the worker started with --beat runs it nightly)."""
+    import json
+
+    from issuing.longterm import run_longterm
+    from runtime.catalogue import catalogue, vault
+    from signing.settings import signing_settings
+
+    report = run_longterm(catalogue(), vault(), signing_settings(), limit=limit)
+    typer.echo(json.dumps(report.__dict__, ensure_ascii=False))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(worker)
+    app.add_typer(longterm_app, name="longterm")

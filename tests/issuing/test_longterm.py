@@ -1,0 +1,80 @@
+"""The long-term job on a real PKI: a citizen's B-T upload becomes B-LTA (a new version) once revocation data is
+available, is left alone on the next run, and gets a new archive timestamp when its last one is due."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.types import Actor, DocumentKind, Role, SignatureLevel, Verdict
+from ingest.db import migrate, sessions
+from issuing.longterm import run_longterm
+from signing.identity import load_pkcs12
+from signing.settings import SigningSettings
+from signing.sign import DocumentSigner
+from signing.trust import TrustSettings
+from signing.validate import validate_pdf
+from tests.api.world import tiny_pdf
+from tests.support.pki import RunningPki, start_pki
+from vault.records import NewDocument
+from vault.service import Vault
+from vault.settings import VaultSettings
+from vault.store import LocalStore
+
+OWNER = "045190001234"
+ADMIN = Actor("root", Role.ADMIN, purpose="kiểm tra")
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
+    running = start_pki(tmp_path_factory.mktemp("longterm-pki"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[sessionmaker[Session], Vault]:
+    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
+    migrate(url)
+    factory = sessions(url)
+    return factory, Vault(factory, LocalStore(tmp_path / "objects"), VaultSettings())
+
+
+def _versions(vault: Vault, doc_id: str) -> int:
+    return len(vault.document_versions(doc_id, ADMIN))
+
+
+def test_bt_is_upgraded_to_lta_then_renewed_when_due(
+    pki: RunningPki, setup: tuple[sessionmaker[Session], Vault]
+) -> None:
+    factory, vault = setup
+    settings = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir)
+    identity = load_pkcs12(pki.identity("officer").p12, pki.password)
+    with DocumentSigner(identity, settings) as signer:
+        signed = signer.sign(tiny_pdf("đơn đề nghị"), level=SignatureLevel.B_T)
+    record = vault.store_document(
+        NewDocument(owner_id=OWNER, name="Đơn đề nghị", kind=DocumentKind.CITIZEN_UPLOAD),
+        signed,
+        Actor(OWNER, Role.CITIZEN, owner_id=OWNER),
+    )
+    first = run_longterm(factory, vault, settings)
+    assert (first.enrolled, first.upgraded, first.postponed) == (1, [record.id], [])
+    with vault.open_content(record.id, ADMIN) as content:
+        upgraded = content.read()
+    report = validate_pdf(upgraded, TrustSettings(anchors=(pki.root_cert,)))
+    assert report.verdict is Verdict.TOTAL_PASSED and len(report.document_timestamps) == 1
+    assert _versions(vault, record.id) == 2  # the B-T version stays readable under retention
+    again = run_longterm(factory, vault, settings)
+    assert (again.enrolled, again.upgraded, again.renewed) == (0, [], [])
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
+    due = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir, archive_renewal_margin_days=100_000)
+    renewal = run_longterm(factory, vault, due, now=later)
+    assert renewal.renewed == [record.id]
+    with vault.open_content(record.id, ADMIN) as content:
+        renewed = validate_pdf(content.read(), TrustSettings(anchors=(pki.root_cert,)))
+    assert renewed.verdict is Verdict.TOTAL_PASSED and len(renewed.document_timestamps) == 2
+    assert _versions(vault, record.id) == 3

@@ -1,0 +1,58 @@
+"""The Celery app's broker: the embedded broker carries messages through a SQLite file and is polled often
+enough for a document's three hops; Redis redelivers only after the longest task could have finished."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.settings import core_settings
+from ingest.settings import ingest_settings
+from runtime.broker import EmbeddedTransport
+from runtime.celery_app import make_celery
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SOHOA_INGEST_BROKER_URL", raising=False)
+    core_settings.cache_clear()
+    ingest_settings.cache_clear()
+    yield
+    core_settings.cache_clear()
+    ingest_settings.cache_clear()
+
+
+def test_the_embedded_broker_carries_a_message_through_its_sqlite_file(tmp_path: Path) -> None:
+    app = make_celery()
+    with app.connection_for_write() as connection:
+        assert isinstance(connection.transport, EmbeddedTransport)
+        assert connection.transport.polling_interval == 0.1
+        queue = connection.SimpleQueue("sohoa-test")
+        queue.put({"batch": "b1", "index": 2})
+        message = queue.get(timeout=5)
+        assert message.payload == {"batch": "b1", "index": 2}
+        message.ack()
+        queue.close()
+    assert (tmp_path / "broker" / "broker.sqlite").stat().st_size > 0
+
+
+def test_the_polling_interval_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_INGEST_EMBEDDED_BROKER_POLLING_SECONDS", "0.5")
+    with make_celery().connection_for_read() as connection:
+        assert connection.transport.polling_interval == 0.5
+
+
+def test_redis_redelivers_after_the_visibility_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_INGEST_BROKER_URL", "redis://127.0.0.1:6379/8")
+    monkeypatch.setenv("SOHOA_INGEST_VISIBILITY_TIMEOUT_SECONDS", "7200")
+    app = make_celery()
+    assert app.conf.broker_url == "redis://127.0.0.1:6379/8"
+    assert app.conf.broker_transport_options == {"visibility_timeout": 7200}
+
+
+def test_rabbitmq_needs_no_transport_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_INGEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+    assert make_celery().conf.broker_transport_options == {}

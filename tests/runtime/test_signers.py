@@ -1,0 +1,100 @@
+"""One signer configuration type: the officer's and the agency's keys are read from the same variables as before
+into a `SignerConfig`, which loads a PKCS#12 file or the development identity; the composition root builds the
+process's signers from it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509 import load_pem_x509_certificate
+
+from core.settings import core_settings
+from ingest.settings import IngestSettings, ingest_settings
+from issuing.settings import IssuingSettings
+from runtime import signers
+from signing.config import SignerConfig
+from signing.devca import ensure_dev_material
+
+
+def _p12_from_development_key(folder: Path) -> tuple[Path, Path]:
+    """A PKCS#12 file (and its password file) holding the development officer's key and certificate."""
+    material = ensure_dev_material(folder / "data", "officer")
+    key = serialization.load_pem_private_key(material.key_pem.read_bytes(), password=None)
+    cert = load_pem_x509_certificate(material.cert_pem.read_bytes())
+    ca = load_pem_x509_certificate(material.ca_pem.read_bytes())
+    p12 = folder / "officer.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"officer",
+            key,
+            cert,
+            [ca],
+            serialization.BestAvailableEncryption(b"mat-khau"),  # type: ignore[arg-type]
+        )
+    )
+    password = folder / "officer-password.txt"
+    password.write_text("mat-khau\n", encoding="utf-8")
+    return p12, password
+
+
+def test_the_old_variable_names_fill_one_config_per_signer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_INGEST_OFFICER_P12", "/secrets/officer.p12")
+    monkeypatch.setenv("SOHOA_INGEST_OFFICER_P12_PASSWORD_FILE", "/secrets/officer.txt")
+    monkeypatch.setenv("SOHOA_INGEST_OFFICER_NAME", "Nguyễn Thị Hồng Nhung")
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_PKCS11_LIB", "/usr/lib/softhsm/libsofthsm2.so")
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_PKCS11_TOKEN", "sohoa")
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_PKCS11_KEY", "agency")
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_PKCS11_PIN_FILE", "/secrets/pin.txt")
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", '{"000.00.00.H30": "Ủy ban nhân dân tỉnh Quảng Trị"}')
+    ingest, issuing = IngestSettings(), IssuingSettings()
+    assert ingest.officer == SignerConfig(
+        p12=Path("/secrets/officer.p12"), p12_password_file=Path("/secrets/officer.txt")
+    )
+    assert ingest.officer.source == "pkcs12"
+    assert ingest.officer_name == "Nguyễn Thị Hồng Nhung"
+    assert issuing.agency == SignerConfig(
+        pkcs11_lib=Path("/usr/lib/softhsm/libsofthsm2.so"),
+        pkcs11_token="sohoa",
+        pkcs11_key="agency",
+        pkcs11_pin_file=Path("/secrets/pin.txt"),
+    )
+    assert issuing.agency.source == "pkcs11"
+    assert issuing.agency_name("000.00.00.H30") == "Ủy ban nhân dân tỉnh Quảng Trị"
+
+
+def test_nothing_set_is_the_development_identity_and_a_p12_is_loaded(tmp_path: Path) -> None:
+    assert SignerConfig().source == "development"
+    development = SignerConfig().identity("officer", tmp_path / "data")
+    assert development.is_development
+    p12, password = _p12_from_development_key(tmp_path)
+    loaded = SignerConfig(p12=p12, p12_password_file=password).identity("officer", tmp_path / "data")
+    assert (loaded.source, loaded.is_development) == ("pkcs12", False)
+    assert loaded.subject == development.subject
+
+
+@pytest.fixture
+def fresh_signers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "data"))
+    caches = (core_settings, ingest_settings, signers.officer_signer)
+    for cache in caches:
+        cache.cache_clear()
+    yield
+    if signers.officer_signer.cache_info().currsize:
+        signers.officer_signer().close()
+    for cache in caches:
+        cache.cache_clear()
+
+
+def test_the_root_builds_the_officer_signer_once_from_its_config(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fresh_signers: None
+) -> None:
+    p12, password = _p12_from_development_key(tmp_path)
+    monkeypatch.setenv("SOHOA_INGEST_OFFICER_P12", str(p12))
+    monkeypatch.setenv("SOHOA_INGEST_OFFICER_P12_PASSWORD_FILE", str(password))
+    signer = signers.officer_signer()
+    assert signer.identity.source == "pkcs12"
+    assert signers.officer_signer() is signer
