@@ -150,6 +150,20 @@ def data_secret(settings: CoreSettings, name: str, nbytes: int = 32) -> bytes:
     return read_secret_file(target, f"<data dir>/secrets/{name}", nbytes)
 
 
+def install_data_secret(settings: CoreSettings, name: str, value: bytes) -> None:
+    """Put a key restored from a backup into `<data dir>/secrets/<name>`; refuse to replace a different one."""
+    folder = settings.data_dir / "secrets"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target = folder / name
+    if target.exists():
+        if target.read_bytes() != value:
+            raise SettingsError(f"<data dir>/secrets/{name} exists and holds another key than the backup's")
+        return
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(value)
+
+
 def operator_secret(
     settings: CoreSettings, configured: Path | None, *, setting: str, name: str, what: str, nbytes: int = 32
 ) -> bytes:
