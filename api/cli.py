@@ -48,14 +48,18 @@ def _print_outcome(state: dict[str, object]) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("#", "document", "status", "signature", "rescan")
+    table = Table("#", "name", "status", "signature", "rescan", title="documents")
+    table.add_column("document id", overflow="fold", no_wrap=True, min_width=32)
     documents = state.get("documents") or []
     assert isinstance(documents, list)
     for doc in documents:
         rescan = "; ".join(f"p.{item['page']}: {item['reason']}" for item in doc["rescan"])
         status = doc["status"] if not doc.get("error") else f"{doc['status']}: {doc['error']}"
-        table.add_row(str(doc["index"] + 1), doc["id"] or "-", status, doc["signature"] or "-", rescan or "-")
-    Console().print(table)
+        table.add_row(
+            str(doc["index"] + 1), doc["name"], status, doc["signature"] or "-", rescan or "-", doc["id"] or "-"
+        )
+    # Never cut an id: a pipe or a narrow terminal still gets the whole table (wider than 80 columns if need be).
+    Console(width=max(Console().width, 160)).print(table)
     typer.echo(f"batch {state['batch_id']}: {state['status']} (dossier {state['dossier_code']})")
     return {"done": 0, "needs_rescan": 3}.get(str(state["status"]), 1)
 
@@ -75,10 +79,14 @@ def upload(
 ) -> None:
     """Upload a scanned batch, follow it, print each document; exit 3 when a page needs a rescan."""
     import json
+    import logging
 
     from rich.progress import Progress
 
-    from api.client import ApiError, StationClient
+    from api.client import ApiError, Event, StationClient, Unreachable
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # no "HTTP Request:" line per call through the bar
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
 
     if not token:
         typer.echo(
@@ -117,16 +125,25 @@ def upload(
         typer.echo(f"batch {accepted['batch_id']} accepted for dossier {accepted['dossier_code']}")
         if not wait:
             return
+        start = client.batch(accepted["batch_id"])
+        pages = {int(d["index"]): int(d["pages"]) for d in start["documents"]}
+        done = {index: 0 for index in pages}
         with Progress(transient=True) as progress:
-            bar = progress.add_task("processing", total=None)
+            bar = progress.add_task("pages", total=sum(pages.values()) or None)
 
-            def update(state: dict[str, object]) -> None:
-                docs = state.get("documents") or []
-                assert isinstance(docs, list)
-                finished = sum(1 for d in docs if d["status"] in ("done", "failed"))
-                progress.update(bar, total=len(docs), completed=finished, description=str(state["status"]))
+            def update(event: Event) -> None:
+                index = int(event.data.get("index", -1))
+                if event.kind == "page" and index in done:
+                    done[index] = max(done[index], int(event.data["done"]))
+                elif event.kind == "document" and event.data.get("status") in ("done", "failed") and index in done:
+                    done[index] = pages[index]
+                step = event.data.get("step") or event.data.get("status") or ""
+                progress.update(bar, completed=sum(done.values()), description=f"pages ({step})")
 
-            final = client.wait(accepted["batch_id"], update)
+            final = client.follow(accepted["batch_id"], update)
+    except Unreachable as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     except (ApiError, OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

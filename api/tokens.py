@@ -6,9 +6,9 @@ Development tokens exist only on the embedded default: they are signed with an E
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
-import os
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.settings import ApiSettings
+from core.files import write_atomically
 from core.settings import CoreSettings
 from core.types import Actor, Role
 
@@ -36,9 +37,8 @@ def _development_private_key(core: CoreSettings) -> Ed25519PrivateKey:
         pem = Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs is kept
+            write_atomically(path, pem, replace=False)
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     assert isinstance(key, Ed25519PrivateKey)
     return key

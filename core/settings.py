@@ -20,6 +20,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SecretsSettingsSource, SettingsConfigDict
 
+from core.files import write_atomically
+
 # Settings of other stages that leave the embedded default: any of them set means servers shared by hosts.
 SERVER_SETTINGS = ("SOHOA_VAULT_DATABASE_URL", "SOHOA_VAULT_S3_ENDPOINT", "SOHOA_INGEST_BROKER_URL")
 
@@ -135,18 +137,8 @@ def data_secret(settings: CoreSettings, name: str, nbytes: int = 32) -> bytes:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     target = folder / name
     if not target.exists():
-        # Written aside and linked in place: a concurrent first use sees either no file or the whole key.
-        temporary = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(secrets.token_bytes(nbytes))
-                handle.flush()
-                os.fsync(handle.fileno())
-            with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
-                os.link(temporary, target)
-        finally:
-            temporary.unlink()
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs is kept
+            write_atomically(target, secrets.token_bytes(nbytes), replace=False)
     return read_secret_file(target, f"<data dir>/secrets/{name}", nbytes)
 
 
@@ -159,9 +151,7 @@ def install_data_secret(settings: CoreSettings, name: str, value: bytes) -> None
         if target.read_bytes() != value:
             raise SettingsError(f"<data dir>/secrets/{name} exists and holds another key than the backup's")
         return
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(value)
+    write_atomically(target, value, replace=False)
 
 
 def operator_secret(

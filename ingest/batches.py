@@ -53,6 +53,7 @@ class NewBatch:
     page_count: int
     staging_dir: str
     documents: list[PlannedDocument] = field(default_factory=list)
+    drop_blank: bool = False
 
 
 class RescanRequest(BaseModel):
@@ -101,6 +102,7 @@ def create_batch(session: Session, new: NewBatch) -> None:
             submitted_by=new.submitted_by,
             page_count=new.page_count,
             staging_dir=new.staging_dir,
+            drop_blank=new.drop_blank,
         )
     )
     for index, planned in enumerate(new.documents):

@@ -23,6 +23,12 @@ class PipelineContext:
     issuer: Issuer
     # A DocumentSigner runs its own event loop: one officer signature at a time per process.
     signer_lock: threading.Lock = field(default_factory=threading.Lock)
+    # the signer of one officer account by (sub, name): their own development certificate on the embedded default
+    officer_signer_for: Callable[[str], DocumentSigner] | None = None
+
+    def signer_of(self, sub: str) -> DocumentSigner:
+        """The officer's own signer when the composition root offers one, else the process's officer signer."""
+        return self.officer_signer_for(sub) if self.officer_signer_for is not None else self.officer_signer()
 
 
 class NotConfigured(RuntimeError):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.files import write_atomically
 from core.identifiers import redact
 from core.logging import get_logger
 from core.types import Actor
@@ -155,7 +156,7 @@ def write_file_list(staging: Path, files: list[Path], pages_per_file: tuple[int,
     entries = [
         {"file": str(path.relative_to(staging)), "pages": n} for path, n in zip(files, pages_per_file, strict=True)
     ]
-    (staging / FILE_LIST).write_text(json.dumps(entries))
+    write_atomically(staging / FILE_LIST, json.dumps(entries).encode())
 
 
 def read_file_list(staging: Path) -> list[StagedFile]:
@@ -214,6 +215,7 @@ def accept_batch(
                 page_count=sum(len(doc.pages) for doc in documents),
                 staging_dir=str(staging),
                 documents=documents,
+                drop_blank=manifest.drop_blank,
             )
         )
     except BaseException:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from vault.models import UTCDateTime, utcnow
@@ -33,6 +33,7 @@ class Batch(IngestBase):
     submitted_by: Mapped[str] = mapped_column(String(255))
     page_count: Mapped[int] = mapped_column(Integer)
     staging_dir: Mapped[str] = mapped_column(Text)
+    drop_blank: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # the manifest's
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None] = mapped_column()
 

@@ -9,27 +9,24 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from core.files import write_atomically
 from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
 from ingest.intake import read_file_list
 from issuing.certification_register import RegisterLine
 from issuing.certified import certified_copy_document, register_copy
-from ocr.document import sidecar
-from ocr.fields import extract_fields
+from ocr.api import DocumentOptions, ocr_document
 from ocr.inputs import load_file
-from ocr.models import OcrOptions, PageImage, PageResult
-from ocr.page import process_page
-from ocr.pdf import assemble_pdf
+from ocr.models import OcrOptions, PageImage, PageProgress
 from signing.sign import DocumentSigner
 from signing.stamps import officer_stamp
 from vault.records import NewDocument
+from vault.service import Vault
 
 
 @dataclass(frozen=True)
@@ -49,6 +46,7 @@ class DocumentJob:
     agency_code: str
     station_id: str
     submitted_by: str
+    drop_blank: bool = False  # the manifest's: blank pages (OCR verdict) are left out of the archived PDF
 
     @property
     def folder(self) -> Path:
@@ -67,15 +65,6 @@ class OcrSummary:
     text: str
     fields: dict[str, list[str]]
     issues: list[PageIssue]
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    temporary = target.with_suffix(target.suffix + ".part")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(target)
 
 
 def select_pages(job: DocumentJob) -> list[PageImage]:
@@ -104,25 +93,9 @@ def load_summary(job: DocumentJob) -> OcrSummary:
     return OcrSummary(data["page_count"], data["text"], data["fields"], issues)
 
 
-def run_ocr(
-    job: DocumentJob, options: OcrOptions, threads: int, progress: Callable[[int, int], None] | None = None
-) -> OcrSummary:
-    """Clean up and OCR the pages (several at once), assemble the PDF/A and its sidecar."""
-    if (job.folder / "ocr.pdf").exists() and _summary_path(job).exists():
-        return load_summary(job)
-    pages = select_pages(job)
-    done = 0
-
-    def one(numbered: tuple[int, PageImage]) -> PageResult:
-        return process_page(numbered[1], options, numbered[0])
-
-    results: list[PageResult] = []
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        for result in pool.map(one, enumerate(pages, start=1)):
-            results.append(result)
-            done += 1
-            if progress:
-                progress(done, len(pages))
+def ocr_options(job: DocumentJob, page: OcrOptions, threads: int) -> DocumentOptions:
+    """The document's OCR options: its metadata, the manifest's `drop_blank`, pages in threads (a Celery
+    prefork child may not start a process pool of its own; Tesseract runs as a process anyway)."""
     info = DocumentInfo(
         title=job.name,
         dossier_code=job.dossier_code,
@@ -130,18 +103,30 @@ def run_ocr(
         owner_id=job.owner_id,
         digitised_at=now_vn(),
     )
-    text = "\f".join(result.text for result in results)
+    return DocumentOptions(page=page, info=info, drop_blank=job.drop_blank, workers=max(1, threads), pool="threads")
+
+
+def run_ocr(
+    job: DocumentJob, options: OcrOptions, threads: int, progress: Callable[[int, int], None] | None = None
+) -> OcrSummary:
+    """OCR the document's pages (`ocr.api.ocr_document`) unless done before; write the PDF/A and the summary."""
+    if (job.folder / "ocr.pdf").exists() and _summary_path(job).exists():
+        return load_summary(job)
+
+    def page_done(event: PageProgress) -> None:
+        if progress and event.done:
+            progress(event.done, event.total)
+
+    result = ocr_document(select_pages(job), ocr_options(job, options, threads), page_done)
     summary = {
-        "page_count": len(results),
-        "text": text,
-        "fields": extract_fields(text),
-        "issues": [
-            {"page": i.page, "verdict": i.verdict.value, "reason": i.reason} for r in results for i in r.issues()
-        ],
-        "sidecar": sidecar(results),
+        "page_count": result.page_count,
+        "text": result.text,
+        "fields": result.fields,
+        "issues": result.issues_json(),
+        "sidecar": result.sidecar,
     }
-    _write_atomically(_summary_path(job), json.dumps(summary, ensure_ascii=False).encode())
-    _write_atomically(job.folder / "ocr.pdf", assemble_pdf(results, info))
+    write_atomically(_summary_path(job), json.dumps(summary, ensure_ascii=False).encode())
+    write_atomically(job.folder / "ocr.pdf", result.pdf)
     return load_summary(job)
 
 
@@ -151,6 +136,8 @@ def run_signing(
     level: SignatureLevel,
     officer_name: str,
     certify: Callable[[bytes], tuple[bytes, RegisterLine]] | None = None,
+    *,
+    unit: str | None = None,
 ) -> Path:
     """Sign the PDF/A as the digitising officer (visible stamp top-left of page 1: name and scan time); a
     certified copy is then certified by the agency (`certify`: register number, text block top-right)."""
@@ -158,12 +145,12 @@ def run_signing(
     if signed.exists():
         return signed
     pdf = (job.folder / "ocr.pdf").read_bytes()
-    stamp = officer_stamp(officer_name, now_vn())
+    stamp = officer_stamp(officer_name, now_vn(), unit=unit)
     data = signer.sign(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
     if certify is not None:
         data, line = certify(data)
-        _write_atomically(job.folder / "certification.json", json.dumps(dataclasses.asdict(line), default=str).encode())
-    _write_atomically(signed, data)
+        write_atomically(job.folder / "certification.json", json.dumps(dataclasses.asdict(line), default=str).encode())
+    write_atomically(signed, data)
     return signed
 
 
@@ -176,31 +163,25 @@ def intake_actor(job: DocumentJob) -> Actor:
     return Actor(subject=job.submitted_by, role=Role.STATION, agency_code=job.agency_code, purpose="số hóa")
 
 
-def run_store(job: DocumentJob, vault: Any, verdict: str | None, sessions: Any = None) -> str:
+def run_store(job: DocumentJob, vault: Vault, verdict: str | None, sessions: Any = None) -> str:
     """Store the signed PDF in the owner's vault and link it to the dossier; returns the document id.
 
     A certified copy is stored under its register number and the register line is completed (`sessions`).
     """
     summary = load_summary(job)
-    actor = intake_actor(job)
-    if job.kind is DocumentKind.CERTIFIED_COPY:
-        line = certification_line(job)
-        new = certified_copy_document(
-            vault.get_dossier(job.dossier_code), line, job.name, job.type_code, job.submitted_by
-        )
-        new = new.model_copy(
-            update={
-                "signature_verdict": verdict,
-                "ocr_text": summary.text,
-                "extracted_fields": summary.fields,
-                "page_count": summary.page_count,
-            }
-        )
-        record = vault.store_document(new, job.folder / "signed.pdf", actor, idempotency_key=job.idempotency_key)
-        register_copy(sessions, line, record.id)
-        return str(record.id)
-    record = vault.store_document(
-        NewDocument(
+    scanned: dict[str, Any] = {
+        "page_count": summary.page_count,
+        "signature_verdict": verdict,
+        "ocr_text": summary.text,
+        "extracted_fields": summary.fields,
+    }
+    line = certification_line(job) if job.kind is DocumentKind.CERTIFIED_COPY else None
+    if line is not None:
+        dossier = vault.get_dossier(job.dossier_code, intake_actor(job))
+        new = certified_copy_document(dossier, line, job.name, job.type_code, job.submitted_by)
+        new = new.model_copy(update=scanned)
+    else:
+        new = NewDocument(
             owner_id=job.owner_id,
             name=job.name,
             kind=job.kind,
@@ -211,13 +192,10 @@ def run_store(job: DocumentJob, vault: Any, verdict: str | None, sessions: Any =
             component_name=job.name,
             digitised_by=job.submitted_by,
             digitised_at=now_vn(),
-            page_count=summary.page_count,
-            signature_verdict=verdict,
-            ocr_text=summary.text,
-            extracted_fields=summary.fields,
-        ),
-        job.folder / "signed.pdf",
-        actor,
-        idempotency_key=job.idempotency_key,
-    )
+            **scanned,
+        )
+    signed = job.folder / "signed.pdf"
+    record = vault.store_document(new, signed, intake_actor(job), idempotency_key=job.idempotency_key)
+    if line is not None:
+        register_copy(sessions, line, record.id)
     return str(record.id)

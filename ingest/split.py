@@ -46,13 +46,23 @@ class DescribedDocument(Protocol):
 
 @dataclass(frozen=True)
 class SplitDocument:
-    """One document of a batch: its pages (0-based batch indices, in order) and what it is."""
+    """One document of a batch: its pages (0-based batch indices, in order) and what it is; it always has a
+    name (the vault stores no document without one)."""
 
     pages: tuple[int, ...]
     type_code: str | None
     name: str
     kind: DocumentKind = DocumentKind.COMPONENT
     dossier_code: str | None = None  # from a cover sheet; None when the batch's own dossier applies
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValueError("every document of a split needs a name")
+
+
+def untitled(position: int) -> str:
+    """The name of a document that no cover sheet or manifest entry names: its 1-based place in the batch."""
+    return f"Tài liệu {position}"
 
 
 @dataclass(frozen=True)
@@ -132,7 +142,7 @@ def split_by_cover_sheets(
     """Documents from per-page cover sheet findings (None for an ordinary page); the sheets are left out.
 
     Pages before the first sheet are an error by default (a sheet was forgotten or mis-fed: the station is
-    told which pages), or with `leading="untyped"` a document without type or name. A sheet followed by no
+    told which pages), or with `leading="untyped"` a document without type, named "Tài liệu 1". A sheet followed by no
     page, and, when `dossier_code` is given, a sheet of another dossier, are errors.
     """
     if not sheets:
@@ -157,7 +167,7 @@ def split_by_cover_sheets(
     if leading_pages:
         if leading == "error":
             raise SplitError(f"page(s) {_page_list(leading_pages)} come before the first cover sheet")
-        documents.append(SplitDocument(tuple(leading_pages), None, ""))
+        documents.append(SplitDocument(tuple(leading_pages), None, untitled(1)))
     for sheet_page, sheet, pages in segments:
         if not pages:
             index = len(documents)
@@ -190,7 +200,8 @@ def split_pages_by_qr(
 def split_by_blank(is_blank: Sequence[bool], documents: Sequence[DescribedDocument] | None = None) -> SplitResult:
     """Documents between blank separator pages; a run of blank pages is one separator, and blank pages at
     the start or end are dropped too. With `documents` (the manifest's list, page ranges ignored) the n-th
-    document found takes the n-th entry's type, name and kind, and the counts must match; else untyped.
+    document found takes the n-th entry's type, name and kind, and the counts must match; else untyped and
+    named by place ("Tài liệu 1", "Tài liệu 2", …).
     """
     groups: list[list[int]] = []
     left_out: list[int] = []
@@ -212,7 +223,7 @@ def split_by_blank(is_blank: Sequence[bool], documents: Sequence[DescribedDocume
     result = [
         SplitDocument(tuple(group), documents[i].type_code, documents[i].name, documents[i].kind)
         if documents is not None
-        else SplitDocument(tuple(group), None, "")
+        else SplitDocument(tuple(group), None, untitled(i + 1))
         for i, group in enumerate(groups)
     ]
     return SplitResult(tuple(result), tuple(left_out))

@@ -5,27 +5,13 @@ Registered by `cli.main`; heavy imports stay inside the command so that `sohoa -
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from core.files import write_atomically
 from core.types import DocumentKind
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write to a temporary file beside `target`, then rename: never a half-written sheet."""
-    target = target.expanduser()
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
 
 
 def coversheet(
@@ -51,7 +37,7 @@ def coversheet(
         typer.echo(f"error: folder {output.parent} does not exist", err=True)
         raise typer.Exit(2)
     try:
-        _write_atomically(output, pdf)
+        write_atomically(output.expanduser(), pdf)  # never a half-written sheet
     except OSError as exc:
         typer.echo(f"error: cannot write {output}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None

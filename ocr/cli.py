@@ -1,23 +1,24 @@
 """`sohoa ocr`: scanned pages of one document in, a searchable PDF/A out, with a report and a text sidecar.
 
-Exit 0 when done, 2 on unusable input (the message names the file and the reason), 3 when the PDF was made but
-some pages need a rescan (listed in the report), 1 when processing itself failed (OCR engine missing or
-crashed, or an unexpected error).
+Exit 0 when done, 2 on unusable input (the message names the file and the reason) or when `--drop-blank` leaves
+no page, 3 when the PDF was made but some pages need a rescan (listed in the report), 1 when processing itself
+failed (OCR engine missing or crashed, or an unexpected error).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from core.files import write_atomically
+
 if TYPE_CHECKING:
-    from ocr.models import OcrResult
+    from ocr.models import DocumentOcr
 
 EXIT_ENGINE = 1
 EXIT_UNUSABLE = 2
@@ -26,12 +27,10 @@ EXIT_RESCAN = 3
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    write_atomically(path, data)
 
 
-def report(result: OcrResult, inputs: list[Path], output: Path) -> dict[str, Any]:
+def report(result: DocumentOcr, inputs: list[Path], output: Path) -> dict[str, Any]:
     """The JSON report: pages, verdicts with reasons, rescan list, extracted fields, cleanup done per page."""
     from core.types import RESCAN_VERDICTS
 
@@ -41,7 +40,7 @@ def report(result: OcrResult, inputs: list[Path], output: Path) -> dict[str, Any
         "page_count": result.page_count,
         "needs_rescan": result.needs_rescan,
         "rescan_pages": sorted({i.page for i in result.issues if i.verdict in RESCAN_VERDICTS}),
-        "issues": [{"page": i.page, "verdict": str(i.verdict), "reason": i.reason} for i in result.issues],
+        "issues": result.issues_json(),
         "pages": [
             {
                 "page": r.number,
@@ -78,13 +77,18 @@ def _run(
 
     from core.logging import get_logger
     from core.types import DocumentInfo
-    from ocr.document import ocr_document
+    from ocr.api import DocumentOptions, ocr_document
     from ocr.engine import EngineFailed
-    from ocr.errors import UnusableInput
+    from ocr.errors import NothingToArchive, UnusableInput
+    from ocr.inputs import load_pages
     from ocr.models import OcrOptions, PageProgress
 
-    options = OcrOptions.from_settings(lang=lang)
-    info = DocumentInfo(title=title or output.stem)
+    options = DocumentOptions(
+        page=OcrOptions.from_settings(lang=lang),
+        info=DocumentInfo(title=title or output.stem),
+        drop_blank=drop_blank,
+        workers=jobs,
+    )
     show = sys.stderr.isatty()
     columns = (TextColumn("OCR"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=Console(stderr=True), disable=not show, transient=True) as bar:
@@ -94,9 +98,12 @@ def _run(
             bar.update(task, completed=event.done, total=event.total)
 
         try:
-            result = ocr_document(inputs, info, options, progress=progress, jobs=jobs, drop_blank=drop_blank)
+            result = ocr_document(load_pages(inputs), options, progress)
         except UnusableInput as exc:
             typer.echo(f"sohoa ocr: unusable input {exc.path}: {exc.reason}", err=True)
+            return EXIT_UNUSABLE
+        except NothingToArchive as exc:
+            typer.echo(f"sohoa ocr: nothing written: {exc}", err=True)
             return EXIT_UNUSABLE
         except EngineFailed as exc:
             typer.echo(f"sohoa ocr: {exc}", err=True)

@@ -33,9 +33,13 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[RawWord]: ...
+    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int, psm: int = 3) -> list[RawWord]: ...
 
     def upside_down(self, grey: np.ndarray, dpi: float, timeout: int) -> bool | None: ...
+
+
+# Cleaned pages are black on white: looking for white-on-black text costs time (measured in docs/ocr.md).
+TESSERACT_PARAMETERS = os.environ.get("SOHOA_OCR_TESSERACT_PARAMETERS", "-c tessedit_do_invert=0")
 
 
 class EngineFailed(RuntimeError):
@@ -56,14 +60,15 @@ class TesseractEngine:
     def __init__(self) -> None:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[RawWord]:
+    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int, psm: int = 3) -> list[RawWord]:
+        """Words of a cleaned page; `psm` is Tesseract's page segmentation mode (3 automatic, 6 one block)."""
         with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as folder:
             path = _write_image(grey, folder)
             try:
                 data = pytesseract.image_to_data(
                     path,
                     lang=lang,
-                    config=f"--psm 3 --dpi {round(dpi)}",
+                    config=f"--psm {psm} --dpi {round(dpi)} {TESSERACT_PARAMETERS}",
                     output_type=pytesseract.Output.DICT,
                     timeout=timeout,
                 )

@@ -18,3 +18,7 @@ class UnusableInput(Exception):
 
     def __reduce__(self) -> tuple[type[UnusableInput], tuple[Path, str]]:
         return (UnusableInput, (self.path, self.reason))
+
+
+class NothingToArchive(Exception):
+    """No page is left to put in the PDF: the document has none, or every page is blank and blanks are dropped."""

@@ -150,8 +150,9 @@ class PageProgress:
 
 
 @dataclass
-class OcrResult:
-    """A document: the PDF/A bytes, its text, the JSON-able sidecar, issues, extracted fields, page count."""
+class DocumentOcr:
+    """A document: the PDF/A bytes, its text, the JSON-able sidecar, issues, extracted fields, page count (pages
+    in the PDF), and every page's result (dropped pages included)."""
 
     pdf: bytes
     text: str
@@ -166,3 +167,6 @@ class OcrResult:
         from core.types import RESCAN_VERDICTS
 
         return any(issue.verdict in RESCAN_VERDICTS for issue in self.issues)
+
+    def issues_json(self) -> list[dict[str, Any]]:
+        return [{"page": i.page, "verdict": str(i.verdict), "reason": i.reason} for i in self.issues]

@@ -1,5 +1,5 @@
 """The API application on the configured world: its services (catalogue, vault, broker, issuer) built here and
-handed to `api.app.create_app`. `build_app` is the factory `sohoa serve` gives uvicorn.
+handed to `api.app.create_app`, with the web pages added. `build_app` is the factory `sohoa serve` gives uvicorn.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
 from runtime.pipeline import enqueue_document, issuer, ping_broker
 from vault.service import Vault
+from web.app import install as install_pages
 
 
 def api_services(
@@ -37,4 +38,5 @@ def api_services(
 
 
 def build_app() -> FastAPI:
-    return create_app(services=api_services())
+    """The API with the web pages (`web.app.install`) on the configured world."""
+    return install_pages(create_app(services=api_services()))

@@ -5,7 +5,7 @@ set -euo pipefail
 
 runtime=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd
          fonts-liberation2 fonts-dejavu-core qpdf poppler-utils libgl1 libglib2.0-0)
-testing=(softhsm2 redis-server postgresql rabbitmq-server unpaper ghostscript wrk)
+testing=(softhsm2 redis-server postgresql rabbitmq-server unpaper ghostscript wrk chromium)
 
 want=("${runtime[@]}")
 [[ "${1:-}" == "--test" ]] && want+=("${testing[@]}")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import tempfile
 from pathlib import Path
+
+from core.files import atomic_writer
 
 # Latin letters, Vietnamese letters (ơ ư đ and the Latin Extended Additional block) and common punctuation.
 _RANGES = (
@@ -57,11 +57,5 @@ def _build(source: Path, target: Path) -> None:
     if font["head"].unitsPerEm != TARGET_UPM:
         scale_upem(font, TARGET_UPM)
     # write atomically: a concurrent first run must never see half a font
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".ttf.tmp")
-    os.close(fd)
-    try:
-        font.save(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_writer(target) as handle:
+        font.save(handle)

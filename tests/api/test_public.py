@@ -60,7 +60,7 @@ def test_status_qr_png_and_svg(api_app: Api, agency_code: str) -> None:
     assert png.status_code == 200 and png.headers["content-type"] == "image/png"
     image = cv2.imdecode(np.frombuffer(png.content, np.uint8), cv2.IMREAD_GRAYSCALE)
     text, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecode(image)
-    assert text == f"http://testserver/api/v1/public/dossiers/{dossier.code}/status"
+    assert text == f"http://testserver/tra-cuu/{dossier.code}"
     svg = api_app.client.get(f"/api/v1/public/dossiers/{dossier.code}/qr", params={"format": "svg"})
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     assert b"<svg" in svg.content

@@ -152,7 +152,7 @@ def test_pages_before_the_first_sheet_are_refused_or_kept_untyped(
     with pytest.raises(SplitError, match=r"page\(s\) 1, 2 come before the first cover sheet"):
         split_pages_by_qr(pages)
     result = split_pages_by_qr(pages, leading="untyped")
-    assert result.documents[0] == SplitDocument((0, 1), None, "")
+    assert result.documents[0] == SplitDocument((0, 1), None, "Tài liệu 1")
     assert result.documents[1].pages == (3,) and result.documents[1].type_code == "GKS"
     assert result.left_out == (2,)
 
@@ -177,7 +177,9 @@ def test_a_sheet_of_another_dossier_is_refused() -> None:
 def test_no_sheet_at_all_is_refused_or_one_untyped_document() -> None:
     with pytest.raises(SplitError, match="no cover sheet found"):
         split_by_cover_sheets([None, None])
-    assert split_by_cover_sheets([None, None], leading="untyped").documents == (SplitDocument((0, 1), None, ""),)
+    assert split_by_cover_sheets([None, None], leading="untyped").documents == (
+        SplitDocument((0, 1), None, "Tài liệu 1"),
+    )
 
 
 # --- blank separators --------------------------------------------------------------------------------------
@@ -188,6 +190,13 @@ def test_blank_runs_separate_documents_and_are_left_out() -> None:
     assert [doc.pages for doc in result.documents] == [(1, 2), (5,), (7,)]
     assert result.left_out == (0, 3, 4, 6, 8)
     assert all(doc.type_code is None for doc in result.documents)
+    # Nothing names them: each is named by its place, or the vault would refuse it at the store step.
+    assert [doc.name for doc in result.documents] == ["Tài liệu 1", "Tài liệu 2", "Tài liệu 3"]
+
+
+def test_no_split_gives_a_document_without_a_name() -> None:
+    with pytest.raises(ValueError, match="needs a name"):
+        SplitDocument((0,), None, " ")
 
 
 def test_blank_split_takes_names_from_the_manifest_in_order() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from bench.synthetic import Degradation, SyntheticPage, make_page
-from ocr.document import run_pages
+from ocr.api import run_pages
 from ocr.inputs import load_pages
 from ocr.models import OcrOptions, PageResult
 

@@ -69,6 +69,14 @@ def test_drop_blank_leaves_the_blank_page_out(cases: dict[str, Case], tmp_path: 
         assert len(pdf.pages) == 1
 
 
+def test_drop_blank_on_blank_pages_only_exit_2_and_nothing_written(cases: dict[str, Case], tmp_path: Path) -> None:
+    out = tmp_path / "doc.pdf"
+    result = sohoa(*["ocr", str(cases["blank"].path), "-o", str(out), "--drop-blank"])
+    assert result.exit_code == 2, result.output
+    assert "all 1 page(s) are blank" in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
 @pytest.mark.parametrize("name", sorted(BAD_INPUTS))
 def test_bad_input_exit_2_names_file_and_reason(cases: dict[str, Case], tmp_path: Path, name: str) -> None:
     build, expected = BAD_INPUTS[name]
@@ -78,4 +86,4 @@ def test_bad_input_exit_2_names_file_and_reason(cases: dict[str, Case], tmp_path
     assert result.exit_code == 2
     assert str(bad) in result.output and expected in result.output
     assert "Traceback" not in result.output
-    assert not out.exists() and list(tmp_path.glob("*.partial")) == []
+    assert not out.exists() and list(tmp_path.glob(".*.tmp")) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,13 @@ from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("core", "ocr", "signing", "vault", "ingest", "issuing", "runtime", "api", "cli")
+# The product packages, as the build finds them (pyproject.toml), so a new package's settings join the table.
+PACKAGES = [
+    name.removesuffix("*")
+    for name in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"][
+        "include"
+    ]
+]
 DOC = ROOT / "docs" / "deploy.md"
 BEGIN, END = "<!-- settings-table:begin -->", "<!-- settings-table:end -->"
 

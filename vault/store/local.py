@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import secrets
 import time
@@ -16,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from core.files import atomic_writer, fsync_dir, write_atomically
 from vault.errors import InvalidInput, ObjectLocked, ObjectMissing
 from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
 from vault.store.source import prepared
@@ -23,14 +23,6 @@ from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _VERSION = re.compile(r"^\d{19}[0-9a-f]{8}$")
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _new_version_id() -> str:
@@ -68,13 +60,7 @@ class LocalStore:
         return loaded
 
     def _write_meta(self, meta_path: Path, meta: dict[str, Any]) -> None:
-        tmp = meta_path.with_name(f".tmp-{secrets.token_hex(8)}.json")
-        with tmp.open("w") as handle:
-            json.dump(meta, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, meta_path)
-        _fsync_dir(meta_path.parent)
+        write_atomically(meta_path, json.dumps(meta).encode())
 
     # -- contract ----------------------------------------------------------------------------------------
     def put(
@@ -94,29 +80,19 @@ class LocalStore:
         folder.mkdir(parents=True, exist_ok=True)
         version_id = _new_version_id()
         data_path, meta_path = self._paths(key, version_id)
-        tmp = folder / f".tmp-{secrets.token_hex(8)}.data"
-        with prepared(source, size) as src:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    while chunk := src.stream.read(CHUNK):
-                        handle.write(chunk)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.chmod(tmp, 0o444)
-                meta = {
-                    "sha256": src.sha256,
-                    "size": src.size,
-                    "retain_until": retain_until.isoformat() if retain_until else None,
-                    "legal_hold": legal_hold,
-                    "created": dt.datetime.now(dt.UTC).isoformat(),
-                }
-                self._write_meta(meta_path, meta)
-                os.link(tmp, data_path)  # fails if the name exists: a version is never replaced
-            finally:
-                tmp.unlink(missing_ok=True)
-            _fsync_dir(folder)
-            return StoredObject(key, version_id, src.sha256, src.size)
+        # Linked in place, never replaced (FileExistsError if the name is taken); read-only for the service.
+        with prepared(source, size) as src, atomic_writer(data_path, mode=0o400, replace=False) as handle:
+            while chunk := src.stream.read(CHUNK):
+                handle.write(chunk)
+            meta = {
+                "sha256": src.sha256,
+                "size": src.size,
+                "retain_until": retain_until.isoformat() if retain_until else None,
+                "legal_hold": legal_hold,
+                "created": dt.datetime.now(dt.UTC).isoformat(),
+            }
+            self._write_meta(meta_path, meta)  # before the data's name appears: a version is never half-described
+        return StoredObject(key, version_id, src.sha256, src.size)
 
     def open(
         self, key: str, version_id: str, expected_sha256: str, byte_range: ByteRange | None = None
@@ -144,7 +120,7 @@ class LocalStore:
         data_path, meta_path = self._paths(key, version_id)
         data_path.unlink()
         meta_path.unlink()
-        _fsync_dir(data_path.parent)
+        fsync_dir(data_path.parent)
 
     def set_legal_hold(self, key: str, version_id: str, on: bool) -> None:
         meta = self._meta(key, version_id)

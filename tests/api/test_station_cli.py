@@ -1,0 +1,87 @@
+"""The station's command line as a new user meets it: exit 2 with one line when the server is unreachable, a
+hint when the token comes from another data folder, server-sent events parsed page by page, full ids and names.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.cli import _print_outcome
+from api.client import ApiError, _raise_for_problem, parse_events
+from tests.support.pki import free_port
+
+
+def test_an_unreachable_server_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    page = tmp_path / "page.jpg"
+    page.write_bytes(b"\xff\xd8\xff")
+    port = free_port()
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "cli", "upload", str(page), "--owner", "045190001234"),
+            *("--agency", "000.00.00.H30", "--procedure", "1.011442.000.00.00.H30"),
+            *("--server", f"http://127.0.0.1:{port}", "--token", "x"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "data")},
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: cannot reach the sohoa server"), done.stderr
+
+
+def test_a_token_from_another_data_folder_gets_a_hint() -> None:
+    response = httpx.Response(
+        401, json={"detail": "invalid bearer token: Signature verification failed"}, request=httpx.Request("GET", "/")
+    )
+    with pytest.raises(ApiError, match="data folder it was minted from"):
+        _raise_for_problem(response)
+
+
+def test_server_sent_events_are_parsed_with_ids_kinds_and_data() -> None:
+    stream = [
+        ": keep-alive",
+        "",
+        "id: 7",
+        "event: page",
+        'data: {"kind": "page", "index": 0, "done": 1, "total": 3}',
+        "",
+        "id: 8",
+        "event: batch",
+        'data: {"kind": "batch", "status": "done"}',
+        "",
+    ]
+    events = list(parse_events(iter(stream)))
+    assert [(e.id, e.kind) for e in events] == [(7, "page"), (8, "batch")]
+    assert events[0].data["done"] == 1 and events[1].data["status"] == "done"
+
+
+def test_the_result_table_shows_full_ids_and_names(capsys: pytest.CaptureFixture[str]) -> None:
+    doc_id = "0123456789abcdef0123456789abcdef"
+    state = {
+        "batch_id": "b" * 32,
+        "status": "needs_rescan",
+        "dossier_code": "000.00.00.H30-261130-0042",
+        "documents": [
+            {
+                "index": 0,
+                "id": doc_id,
+                "name": "Giấy khai sinh",
+                "status": "done",
+                "signature": "TOTAL-PASSED",
+                "rescan": [{"page": 1, "reason": "scanned at 150 dpi"}],
+                "error": None,
+            }
+        ],
+    }
+    assert _print_outcome(state) == 3
+    out = capsys.readouterr().out
+    assert doc_id in out and "Giấy khai sinh" in out

@@ -1,0 +1,168 @@
+"""Fixtures of the browser tests: a real `sohoa serve` on the embedded default in a private data folder, Debian's
+Chromium driven by Playwright, a screenshot of every page, axe-core (vendored) on every page, and a batch that
+a station uploads through the counter page (two documents split by QR cover sheets, the second scanned at 150 dpi).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
+from core.types import DocumentKind
+from issuing.coversheet import make_cover_sheet, render_cover_sheet
+from tests.support.stack import SohoaStack
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AGENCY = "000.00.00.H30"
+PROCEDURE = "1.011442.000.00.00.H30"
+OWNER = "045190001234"
+OTHER_OWNER = "001200009876"
+DOSSIER = "000.00.00.H30-261130-0042"
+NEW_DOSSIER = "000.00.00.H30-261130-0043"
+DOCUMENTS = (("GKS", "Giấy khai sinh", 300), ("CCCD", "Căn cước công dân", 150))
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SohoaStack]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (scripts/install-system.sh --test)")
+    stack = SohoaStack(tmp_path_factory.mktemp("web") / "data", {})
+    stack.data_dir.mkdir()
+    stack.start_server(embedded_worker=True, timeout=120)
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="session")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("screenshots")
+    print(f"\nscreenshots: {folder}")
+    return folder
+
+
+@dataclass
+class Person:
+    """One browser context (cookies of its own), signed in as one person."""
+
+    page: Any
+    base: str
+    shots: Path
+
+    def go(self, path: str) -> Any:
+        return self.page.goto(self.base + path)
+
+    def shot(self, name: str) -> Path:
+        target = self.shots / f"{name}.png"
+        self.page.screenshot(path=str(target), full_page=True)
+        print(f"screenshot: {target}")
+        return target
+
+    def check_accessibility(self) -> None:
+        """axe-core finds no serious or critical violation on the page as it is now."""
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, f"{self.page.url}: {bad}"
+
+
+def open_person(
+    browser: Any,
+    server: SohoaStack,
+    shots: Path,
+    *,
+    role: str | None,
+    name: str = "",
+    agency: str = "",
+    owner: str = "",
+    phone: bool = False,
+) -> Person:
+    viewport = {"width": 375, "height": 740} if phone else {"width": 1280, "height": 900}
+    context = browser.new_context(viewport=viewport, accept_downloads=True, locale="vi-VN")
+    person = Person(context.new_page(), server.url, shots)
+    if role:
+        person.go("/dang-nhap")
+        person.page.select_option("#role", role)
+        person.page.fill("#name", name)
+        person.page.fill("#agency", agency)
+        person.page.fill("#owner", owner)
+        person.page.click("form[action='/dang-nhap/phat-trien'] button[type=submit]")
+        person.page.wait_for_url(server.url + "/")
+    return person
+
+
+def _cover_page(folder: Path, index: int, type_code: str, name: str) -> Path:
+    pdf = folder / f"sheet-{index}.pdf"
+    pdf.write_bytes(render_cover_sheet(make_cover_sheet(DOSSIER, type_code, name, DocumentKind.COMPONENT)))
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", pdf, folder / f"sheet-{index}"], check=True)
+    pdf.unlink()
+    return folder / f"sheet-{index}.png"
+
+
+@pytest.fixture(scope="session")
+def scans(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Cover sheet + one short page, twice; the second page at 150 dpi (a rescan verdict)."""
+    folder = tmp_path_factory.mktemp("scans")
+    paragraphs = seed_paragraphs()
+    files: list[Path] = []
+    for index, (type_code, name, dpi) in enumerate(DOCUMENTS):
+        files.append(_cover_page(folder, index, type_code, name))
+        image, _truth = render_page(paragraphs[index * 3 : index * 3 + 1], height_mm=90.0, header=index == 0, dpi=dpi)
+        page = folder / f"page-{index}.jpg"
+        page.write_bytes(encode_jpeg(image, dpi))
+        files.append(page)
+    return files
+
+
+@dataclass(frozen=True)
+class CounterRun:
+    batch_url: str
+    dossier_code: str
+    document_ids: list[str]
+
+
+@pytest.fixture(scope="session")
+def counter_run(browser: Any, server: SohoaStack, shots: Path, scans: list[Path]) -> CounterRun:
+    """Chị Lan at the counter: signs in, uploads the batch from the counter page and watches it finish."""
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    lan.go("/quay")
+    lan.shot("01-quay")
+    lan.check_accessibility()
+    lan.page.set_input_files("#files", [str(p) for p in scans])
+    lan.page.fill("#owner", OWNER)
+    lan.page.fill("#owner_name", "Trần Thị Hoa")
+    lan.page.fill("#procedure", PROCEDURE)
+    lan.page.fill("#dossier", DOSSIER)
+    lan.page.check("input[name=split][value=qr]")
+    lan.page.click("#upload-form button[type=submit]")
+    lan.page.wait_for_url("**/quay/lo/*")
+    lan.shot("02-quay-lo-dang-xu-ly")
+    lan.page.wait_for_selector("#live[data-finished=true]", timeout=600_000)
+    lan.page.wait_for_load_state("networkidle")
+    lan.shot("03-quay-lo-xong")
+    ids = [i for i in lan.page.locator(".doc").evaluate_all("els => els.map(e => e.dataset.documentId)") if i]
+    run = CounterRun(lan.page.url, DOSSIER, ids)
+    lan.page.context.close()
+    return run

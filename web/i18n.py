@@ -1,0 +1,139 @@
+"""A small message catalogue: pages are written in Vietnamese; English is looked up here by the Vietnamese text.
+
+The language is `?lang=en|vi` (remembered in a cookie), Vietnamese by default.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+LANGUAGES = ("vi", "en")
+LANG_COOKIE = "sohoa_lang"
+
+EN: dict[str, str] = {
+    "Số hóa hồ sơ": "Dossier digitisation",
+    "Chuyển sang nội dung chính": "Skip to main content",
+    "Đăng nhập": "Sign in",
+    "Đăng xuất": "Sign out",
+    "Trang chủ": "Home",
+    "Tài liệu API": "API documentation",
+    "Tra cứu hồ sơ": "Look up a dossier",
+    "Quầy tiếp nhận": "Counter",
+    "Hồ sơ": "Dossier",
+    "Kho dữ liệu của tôi": "My vault",
+    "Thống kê": "Indicators",
+    "Ngôn ngữ": "Language",
+    "Vai trò": "Role",
+    "Mã cơ quan": "Agency code",
+    "Họ và tên": "Full name",
+    "Số định danh cá nhân (công dân)": "Personal ID number (citizens)",
+    "Đăng nhập phát triển": "Development sign-in",
+    "Chỉ dùng khi thử nghiệm: chọn vai trò, cơ quan và tên.": "For test installs only: pick a role, agency and name.",
+    "Đăng nhập qua cổng xác thực tập trung của tỉnh": "Sign in with the province's single sign-on",
+    "Cán bộ một cửa": "Counter officer",
+    "Cán bộ xử lý": "Case handler",
+    "Công dân": "Citizen",
+    "Quản trị / lãnh đạo": "Manager / administrator",
+    "Cổng dịch vụ công": "Public service portal",
+    "Xin chào": "Hello",
+    "Mã hồ sơ": "Dossier code",
+    "Tra cứu": "Look up",
+    "Tình trạng": "Status",
+    "Không tìm thấy hồ sơ với mã này.": "No dossier with this code.",
+    "Trang này chỉ hiển thị mã và tình trạng hồ sơ.": "This page shows the dossier's code and state only.",
+    "Tải lên lô hồ sơ": "Upload a batch",
+    "Tệp trang quét (ảnh, PDF) hoặc một tệp zip": "Scanned page files (images, PDF) or one zip",
+    "Kéo thả tệp vào đây hoặc chọn tệp": "Drop files here or choose files",
+    "Số định danh chủ hồ sơ": "Owner's personal ID",
+    "Mã thủ tục": "Procedure code",
+    "Mã hồ sơ (để trống: hồ sơ mới)": "Dossier code (empty: a new one)",
+    "Cách tách tài liệu": "How to split documents",
+    "Tờ bìa có mã QR": "QR cover sheets",
+    "Trang trắng phân cách": "Blank separator pages",
+    "Tải lên": "Upload",
+    "Tiến độ": "Progress",
+    "trang": "pages",
+    "Tài liệu": "Document",
+    "Loại": "Kind",
+    "Chữ ký": "Signature",
+    "Cần quét lại": "Needs a rescan",
+    "Thay trang": "Replace page",
+    "In tờ bìa": "Print cover sheet",
+    "In giấy tiếp nhận": "Print receipt",
+    "Tên giấy tờ": "Paper name",
+    "Mã loại giấy tờ": "Document type code",
+    "Mục đích đọc hồ sơ": "Purpose of reading",
+    "Xác nhận mục đích": "Confirm purpose",
+    "Mở hồ sơ": "Open dossier",
+    "hoặc tải ảnh mã QR trên giấy tiếp nhận": "or upload a photo of the receipt's QR code",
+    "Ảnh mã QR": "QR photo",
+    "Nội dung nhận dạng (OCR)": "Recognised text (OCR)",
+    "Trường thông tin": "Fields",
+    "Sao chép": "Copy",
+    "Tải xuống": "Download",
+    "Xem": "View",
+    "Giấy tờ của tôi": "My papers",
+    "Hồ sơ của tôi": "My dossiers",
+    "Quyền truy cập đã cấp": "Access I granted",
+    "Ai đã đọc giấy tờ của tôi": "Who read my papers",
+    "Cấp quyền": "Grant",
+    "Thu hồi": "Revoke",
+    "Mục đích": "Purpose",
+    "Hết hạn": "Expires",
+    "Đối tượng được cấp": "Grantee",
+    "Tìm kiếm": "Search",
+    "Lọc": "Filter",
+    "Dùng lại trong hồ sơ": "Reuse in a dossier",
+    "Đơn vị": "Unit",
+    "Tháng": "Month",
+    "Tỷ lệ số hóa": "Digitisation rate",
+    "Tỷ lệ trả kết quả điện tử": "Electronic results rate",
+    "Tỷ lệ tái sử dụng": "Reuse rate",
+    "Tải CSV": "Download CSV",
+    "Hồ sơ tiếp nhận": "Dossiers received",
+    "Định nghĩa": "Definition",
+    "Không có": "None",
+    "Trang không tồn tại hoặc bạn không có quyền xem.": "This page does not exist or you may not see it.",
+    "Trang này dành cho vai trò khác.": "This page is for another role.",
+    "Phiên làm việc đã hết hạn, vui lòng thử lại.": "The session expired; please try again.",
+    "Có lỗi": "Something went wrong",
+}
+
+
+def asked_language(request: Request) -> str | None:
+    """`?lang=` of this request (taken out of the query by `LanguageParameter`, so pages need not declare it)."""
+    asked = request.scope.get("state", {}).get("lang")
+    return asked if asked in LANGUAGES else None
+
+
+def language(request: Request) -> str:
+    chosen = asked_language(request) or request.cookies.get(LANG_COOKIE) or "vi"
+    return chosen if chosen in LANGUAGES else "vi"
+
+
+class LanguageParameter:
+    """ASGI middleware: moves `lang` from a page's query string into the request state (the API refuses unknown
+    query parameters, and every page accepts this one)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and b"lang=" in scope.get("query_string", b""):
+            pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            kept = [(k, v) for k, v in pairs if k != "lang"]
+            if len(kept) < len(pairs) and not scope["path"].startswith("/api/"):
+                scope = dict(scope)
+                scope["state"] = {**scope.get("state", {}), "lang": dict(pairs)["lang"]}
+                scope["query_string"] = urlencode(kept).encode("latin-1")
+        await self.app(scope, receive, send)
+
+
+def translator(lang: str) -> object:
+    def t(text: str) -> str:
+        return EN.get(text, text) if lang == "en" else text
+
+    return t

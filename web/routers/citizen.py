@@ -1,0 +1,156 @@
+"""`/kho`, the citizen's vault: my documents (filter, search, view), my dossiers and their state, reuse a
+document in an application, grants (give per purpose until a date, see, revoke), and who read my documents.
+Every action goes through the API's citizen routes, so the owner is always the signed-in person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+
+from api.problems import Problem
+from api.routers import me
+from api.routers.public import public_status
+from api.services import Services
+from api.views import content_response
+from core.text import fold
+from core.types import Actor, DocumentKind, Role
+from web.render import page
+from web.session import check_csrf, require
+
+router = APIRouter()
+Citizen = Annotated[Actor, Depends(require(Role.CITIZEN))]
+VN = dt.timezone(dt.timedelta(hours=7))
+KIND_VI = {
+    "component": "Thành phần hồ sơ",
+    "result": "Kết quả giải quyết",
+    "certified_copy": "Bản sao chứng thực",
+    "citizen_upload": "Công dân nộp",
+}
+ACTION_VI = {
+    "read": "Đọc",
+    "view": "Xem",
+    "write": "Lưu",
+    "store": "Lưu vào kho",
+    "grant": "Cấp quyền",
+    "revoke": "Thu hồi quyền",
+}
+
+
+def _svc(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str | None, status: int) -> Response:
+    svc = _svc(request)
+    chosen = DocumentKind(kind) if kind in {k.value for k in DocumentKind} else None
+    documents = me.my_documents(actor, svc, None, chosen, None, 0, 200).items
+    if q.strip():
+        wanted = fold(q.strip())
+        documents = [d for d in documents if wanted in fold(f"{d.name} {d.type_code or ''} {d.number_symbol or ''}")]
+    codes = sorted({d.source_dossier_code for d in documents if d.source_dossier_code}, reverse=True)
+    dossiers = []
+    for code in codes:
+        try:
+            dossiers.append(public_status(svc, code))
+        except Problem:
+            continue
+    grants = me.my_grants(actor, svc)
+    log = me.my_access_log(actor, svc, 0, 100)
+    readers = [entry for entry in log if entry.subject != actor.subject or entry.role != "citizen"]
+    return page(
+        request,
+        "vault.html",
+        {
+            "documents": documents,
+            "dossiers": dossiers,
+            "grants": grants,
+            "log": readers,
+            "q": q,
+            "kind": kind,
+            "kinds": KIND_VI,
+            "message": message,
+            "action_vi": ACTION_VI,
+            "vn": VN,
+            "default_expiry": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        },
+        status=status,
+    )
+
+
+@router.get("/kho")
+async def vault(
+    request: Request,
+    actor: Citizen,
+    q: Annotated[str, Query(max_length=100)] = "",
+    kind: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    return await run_in_threadpool(_vault_page, request, actor, q, kind, None, 200)
+
+
+@router.post("/kho/cap-quyen")
+def grant(
+    request: Request,
+    actor: Citizen,
+    csrf: Annotated[str, Form()],
+    grantee_kind: Annotated[str, Form(max_length=10)],
+    purpose: Annotated[str, Form(max_length=500)],
+    expires: Annotated[str, Form(max_length=10)],
+    grantee: Annotated[str, Form(max_length=35)] = "",
+    document_id: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        until = dt.datetime.combine(dt.date.fromisoformat(expires), dt.time(23, 59), VN)
+        body = me.GrantIn(
+            grantee_kind=grantee_kind,
+            grantee=grantee.strip() or "portal",
+            document_id=document_id or None,
+            purpose=purpose.strip(),
+            expires_at=until,
+        )
+    except (ValueError, ValidationError) as exc:
+        return _vault_page(request, actor, "", "", f"Không cấp được quyền: {exc}", 422)
+    try:
+        me.create_grant(body, actor, _svc(request))
+    except Problem as exc:
+        return _vault_page(request, actor, "", "", f"Không cấp được quyền: {exc.detail}", exc.status)
+    return RedirectResponse("/kho#grants", status_code=303)
+
+
+@router.post("/kho/thu-hoi/{grant_id}")
+def revoke(request: Request, grant_id: int, actor: Citizen, csrf: Annotated[str, Form()]) -> Response:
+    check_csrf(request, csrf)
+    me.revoke_grant(grant_id, actor, _svc(request))
+    return RedirectResponse("/kho#grants", status_code=303)
+
+
+@router.post("/kho/dung-lai")
+def reuse(
+    request: Request,
+    actor: Citizen,
+    csrf: Annotated[str, Form()],
+    dossier: Annotated[str, Form(max_length=40)],
+    document_id: Annotated[str, Form(max_length=32)],
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        me.attach(dossier.strip(), me.Attachment(document_id=document_id), actor, _svc(request))
+    except Problem as exc:
+        return _vault_page(request, actor, "", "", f"Không dùng lại được: {exc.detail}", exc.status)
+    return _vault_page(request, actor, "", "", f"Đã đính kèm vào hồ sơ {dossier.strip()}.", 200)
+
+
+@router.get("/kho/tai-lieu/{doc_id}.pdf")
+def document_pdf(
+    request: Request, doc_id: str, actor: Citizen, range_: Annotated[str | None, Header(alias="Range")] = None
+) -> Response:
+    svc = _svc(request)
+    record = svc.vault.get_document(doc_id, actor, log_read=False)
+    return content_response(svc.vault, record, actor, range_)

@@ -1,0 +1,138 @@
+"""`/quay`, the counter: upload a batch (files or a zip, owner, dossier, split rule), follow it live (the API's
+server-sent events), see each page's thumbnail and verdict, print cover sheets and the receipt.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
+
+from api.problems import Problem
+from api.routers.batches import _visible_batch, upload_batch
+from api.routers.documents import get_validation
+from api.services import Services
+from core.types import Actor, DocumentKind, Role
+from issuing.coversheet import make_cover_sheet, render_cover_sheet
+from web.docview import Badge, cached_report, report_badge
+from web.i18n import language
+from web.reasons import reason_vi
+from web.render import page
+from web.session import check_csrf, require
+
+router = APIRouter()
+Station = Annotated[Actor, Depends(require(Role.STATION))]
+
+VERDICT_VI = {"TOTAL-PASSED": "Hợp lệ", "INDETERMINATE": "Chưa xác định", "TOTAL-FAILED": "Không hợp lệ"}
+STATUS_VI = {
+    "queued": "Đang chờ",
+    "running": "Đang xử lý",
+    "done": "Hoàn thành",
+    "needs_rescan": "Cần quét lại",
+    "failed": "Lỗi",
+}
+
+
+def _svc(request: Request) -> Services:
+    svc: Services = request.app.state.services
+    return svc
+
+
+def _form(request: Request, actor: Actor, error: str | None = None, status: int = 200, **values: str) -> Response:
+    return page(request, "counter.html", {"error": error, "values": values, "agency": actor.agency_code}, status)
+
+
+@router.get("/quay")
+def counter(request: Request, actor: Station) -> Response:
+    return _form(request, actor)
+
+
+@router.post("/quay")
+async def upload(
+    request: Request,
+    actor: Station,
+    csrf: Annotated[str, Form()],
+    files: Annotated[list[UploadFile], File()],
+    owner: Annotated[str, Form(max_length=20)] = "",
+    owner_name: Annotated[str, Form(max_length=300)] = "",
+    procedure: Annotated[str, Form(max_length=40)] = "",
+    dossier: Annotated[str, Form(max_length=40)] = "",
+    split: Annotated[str, Form(max_length=10)] = "qr",
+) -> Response:
+    check_csrf(request, csrf)
+    values = {"owner_name": owner_name, "procedure": procedure, "dossier": dossier, "split": split}
+    one_zip = len(files) == 1 and (files[0].filename or "").lower().endswith(".zip") and not owner.strip()
+    manifest = None
+    if not one_zip:
+        if not (owner.strip() and procedure.strip()):
+            return _form(request, actor, "Cần số định danh chủ hồ sơ và mã thủ tục.", 422, **values)
+        manifest = json.dumps(
+            {
+                "station_id": "web",
+                "agency_code": actor.agency_code,
+                "procedure_code": procedure.strip(),
+                "dossier_code": dossier.strip() or None,
+                "owner_id": owner.strip(),
+                "owner_name": owner_name.strip() or None,
+                "split": split if split in ("qr", "blank") else "qr",
+            },
+            ensure_ascii=False,
+        )
+    try:
+        accepted = await upload_batch(files=files, actor=actor, svc=_svc(request), manifest=manifest)
+    except Problem as exc:
+        return _form(request, actor, str(exc.detail), exc.status, **values)
+    return RedirectResponse(f"/quay/lo/{accepted.batch_id}", status_code=303)
+
+
+@router.get("/quay/lo/{batch_id}")
+async def batch_page(request: Request, batch_id: str, actor: Station) -> Response:
+    view = await run_in_threadpool(_visible_batch, _svc(request), batch_id, actor)
+    lang = language(request)
+    svc = _svc(request)
+    documents = []
+    for doc in view.documents:
+        badge = await run_in_threadpool(_badge, svc, doc.id, actor) if doc.id else None
+        rescan = {item.page: reason_vi(item.reason) if lang == "vi" else item.reason for item in doc.rescan}
+        pages = [{"number": n, "reason": rescan.get(n)} for n in range(1, doc.pages + 1)]
+        documents.append({"doc": doc, "pages": pages, "rescan": bool(rescan), "badge": badge})
+    return page(
+        request,
+        "batch.html",
+        {
+            "batch": view,
+            "documents": documents,
+            "status_vi": STATUS_VI,
+            "verdict_vi": VERDICT_VI,
+            "finished": view.status in ("done", "needs_rescan", "failed"),
+        },
+    )
+
+
+def _badge(svc: Services, doc_id: str, actor: Actor) -> Badge:
+    record = svc.vault.get_document(doc_id, actor, log_read=False)
+    return report_badge(cached_report(svc.core, record.sha256, lambda: get_validation(doc_id, actor, svc)))
+
+
+@router.post("/quay/to-bia")
+def cover_sheet(
+    request: Request,
+    actor: Station,
+    csrf: Annotated[str, Form()],
+    dossier: Annotated[str, Form(max_length=40)],
+    type_code: Annotated[str, Form(max_length=50)],
+    name: Annotated[str, Form(max_length=200)],
+) -> Response:
+    check_csrf(request, csrf)
+    try:
+        sheet = make_cover_sheet(dossier.strip(), type_code, name, DocumentKind.COMPONENT)
+    except ValueError as exc:
+        return _form(request, actor, str(exc), 422)
+    return Response(
+        render_cover_sheet(sheet),
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="to-bia.pdf"', "Cache-Control": "no-store"},
+    )

@@ -1,0 +1,30 @@
+"""Web settings (`SOHOA_WEB_*`): the session cookie and the province's single sign-on (OpenID Connect client).
+
+The issuer is the one the API trusts (`SOHOA_API_OIDC_DISCOVERY_URL`) unless `SOHOA_WEB_OIDC_DISCOVERY_URL` is set.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WebSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SOHOA_WEB_", extra="ignore")
+
+    # Signs the session cookie; default: a random secret kept in the data folder (secrets/web-session.key).
+    session_secret: str | None = None
+    session_hours: float = 8.0
+    # Secure cookie: None = when the API runs with production keys (behind https), False on the embedded default.
+    cookie_secure: bool | None = None
+    # OpenID Connect authorization-code flow with PKCE (authlib); the redirect URI is <base>/dang-nhap/oidc.
+    oidc_discovery_url: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scope: str = "openid profile"
+
+
+@lru_cache(maxsize=1)
+def web_settings() -> WebSettings:
+    return WebSettings()

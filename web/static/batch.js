@@ -1,0 +1,33 @@
+// Live progress of a batch from the API's server-sent events (the session cookie authenticates the GET):
+// pages advance each document's bar, documents update their state; when the batch ends the page reloads
+// to show thumbnails, verdicts and rescan reasons rendered by the server.
+(function () {
+  var live = document.getElementById("live");
+  if (!live || live.dataset.finished === "true" || !window.EventSource) return;
+  var source = new EventSource("/api/v1/batches/" + encodeURIComponent(live.dataset.batch) + "/events");
+  source.addEventListener("page", function (e) {
+    var data = JSON.parse(e.data);
+    var bar = document.getElementById("progress-" + data.index);
+    if (bar) { bar.max = data.total; bar.value = data.done; }
+  });
+  source.addEventListener("document", function (e) {
+    var data = JSON.parse(e.data);
+    var section = document.getElementById("doc-" + data.index);
+    if (!section) return;
+    var status = section.querySelector(".doc-status");
+    if (status) { status.textContent = data.status + (data.step ? " (" + data.step + ")" : ""); status.dataset.status = data.status; }
+    if (data.status === "done" || data.status === "failed") {
+      var bar = document.getElementById("progress-" + data.index);
+      if (bar) bar.value = bar.max;
+    }
+  });
+  source.addEventListener("batch", function (e) {
+    var data = JSON.parse(e.data);
+    var status = document.getElementById("batch-status");
+    if (status) { status.textContent = data.status; status.dataset.status = data.status; }
+    if (["done", "needs_rescan", "failed"].indexOf(data.status) >= 0) {
+      source.close();
+      window.location.reload();
+    }
+  });
+})();
