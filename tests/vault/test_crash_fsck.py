@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.settings import core_settings, data_secret
 from core.types import Actor, Role
 from tests.support.s3server import S3Endpoint
 from tests.vault.conftest import AGENCY, PERSON, PROCEDURE, catalogue_url
@@ -33,7 +34,16 @@ CITIZEN = Actor("citizen-1", Role.CITIZEN, owner_id=PERSON)
 def _settings(
     request: pytest.FixtureRequest, store_kind: str, db_url: str, tmp_path: Path
 ) -> tuple[VaultSettings, dict[str, str]]:
-    env = {"SOHOA_VAULT_DATABASE_URL": db_url, "SOHOA_VAULT_OBJECTS_DIR": str(tmp_path / "objects")}
+    # The writer runs outside the embedded default: it reads this process's keys from the files they live in.
+    core = core_settings()
+    data_secret(core, "vault-partition-key")
+    data_secret(core, "vault-sse-c-key")
+    env = {
+        "SOHOA_VAULT_DATABASE_URL": db_url,
+        "SOHOA_VAULT_OBJECTS_DIR": str(tmp_path / "objects"),
+        "SOHOA_OWNER_KEY_FILE": str(core.data_dir / "secrets" / "vault-partition-key"),
+        "SOHOA_VAULT_SSE_KEY_FILE": str(core.data_dir / "secrets" / "vault-sse-c-key"),
+    }
     if store_kind == "s3":
         endpoint: S3Endpoint = request.getfixturevalue("s3_endpoint")
         env |= {
