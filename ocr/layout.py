@@ -89,3 +89,20 @@ def reading_order(words: Sequence[RawWord]) -> list[RawWord]:
                 number += 1
         i = j
     return out
+
+
+MARK_CONFIDENCE = 70.0
+STRAY_LINE_CONFIDENCE = 35.0
+
+
+def drop_marks(words: Sequence[RawWord]) -> list[RawWord]:
+    """Words that are pen strokes, signatures or specks read as text: no letter or digit at a confidence below
+    70, and short lines (up to 3 words) whose mean confidence is below 35."""
+    kept = [w for w in words if any(c.isalnum() for c in w.text) or w.conf >= MARK_CONFIDENCE]
+    out: list[RawWord] = []
+    for _, group in groupby(kept, key=lambda w: w.line):
+        line = list(group)
+        if len(line) <= 3 and sum(w.conf for w in line) / len(line) < STRAY_LINE_CONFIDENCE:
+            continue
+        out.extend(line)
+    return out
