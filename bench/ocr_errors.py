@@ -90,7 +90,10 @@ def classify(truth: str, output: str) -> ErrorKinds:
         placed.append((best, n, line))
     reordered = " ".join(line for _, _, line in sorted(placed))
     kept_in_order = " ".join(line for _, _, line in sorted(placed, key=lambda p: p[1]))
-    kinds.order = max(0, Levenshtein.distance(reference, kept_in_order) - Levenshtein.distance(reference, reordered))
+    in_order, reordering = Levenshtein.distance(reference, kept_in_order), Levenshtein.distance(reference, reordered)
+    kinds.order = max(0, in_order - reordering)
+    if reordering > in_order:  # the line matching misplaced something: classify the output as it came
+        reordered = kept_in_order
     for op in Levenshtein.editops(reference, reordered):
         if op.tag == "replace":
             a, b = reference[op.src_pos], reordered[op.dest_pos]

@@ -18,11 +18,19 @@ from vault.service import Vault
 @dataclass(frozen=True)
 class PipelineContext:
     sessions: sessionmaker[Session]  # the catalogue (migrated)
-    vault: Vault
-    officer_signer: Callable[[], DocumentSigner]  # built once per process, on first use
+    # Built once per process when a step first needs them: the vault (its object store may be down while a
+    # document's OCR goes on) and the officer's signer (its key loaded once).
+    vault: Callable[[], Vault]
+    officer_signer: Callable[[], DocumentSigner]
     issuer: Issuer
     # A DocumentSigner runs its own event loop: one officer signature at a time per process.
     signer_lock: threading.Lock = field(default_factory=threading.Lock)
+    # the signer of one officer account by (sub, name): their own development certificate on the embedded default
+    officer_signer_for: Callable[[str], DocumentSigner] | None = None
+
+    def signer_of(self, sub: str) -> DocumentSigner:
+        """The officer's own signer when the composition root offers one, else the process's officer signer."""
+        return self.officer_signer_for(sub) if self.officer_signer_for is not None else self.officer_signer()
 
 
 class NotConfigured(RuntimeError):

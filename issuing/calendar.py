@@ -16,7 +16,7 @@ from typing import Literal
 
 from core.identifiers import InvalidIdentifier, validate_procedure_code
 from core.timezone import VN_TZ, to_vn
-from issuing.paperwork_settings import paperwork_settings
+from issuing.settings import issuing_settings
 
 MAX_DAYS_SEARCHED = 3 * 366  # no working session within this many days: the calendar is wrong
 
@@ -288,9 +288,9 @@ def load_procedures(path: Path) -> ProcedureTable:
 
 def default_calendar() -> WorkingCalendar:
     """The calendar named by the settings (the shipped Vietnam table by default)."""
-    settings = paperwork_settings()
+    settings = issuing_settings()
     return load_calendar(settings.calendar_file, sessions=settings.sessions, missing_year=settings.missing_year)
 
 
 def default_procedures() -> ProcedureTable:
-    return load_procedures(paperwork_settings().procedures_file)
+    return load_procedures(issuing_settings().procedures_file)

@@ -21,7 +21,7 @@ from pyhanko.pdf_utils.font.opentype import GlyphAccumulator
 from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
 
 from core.settings import core_settings
-from issuing.paperwork_settings import paperwork_settings
+from issuing.settings import issuing_settings
 from signing.fonts import prepared_font
 
 A4 = (595.276, 841.89)  # points (210 x 297 mm)
@@ -105,7 +105,7 @@ class PdfDocument:
 
     def engine(self, name: FontName) -> GlyphAccumulator:
         if name not in self._fonts:
-            folder = self.font_dir or paperwork_settings().font_dir
+            folder = self.font_dir or issuing_settings().font_dir
             program = io.BytesIO(font_program(font_path(name, folder)))
             self._fonts[name] = GlyphAccumulator(self._writer, program, font_size=10, bcp47_lang_code="vi")
         return self._fonts[name]

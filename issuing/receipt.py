@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from core.identifiers import validate_dossier_code, validate_procedure_code
 from core.timezone import now_vn, to_vn
-from core.types import DocumentKind
+from core.types import Actor, DocumentKind
 from issuing.calendar import (
     Appointment,
     ProcedureTable,
@@ -21,11 +21,11 @@ from issuing.calendar import (
     default_calendar,
     default_procedures,
 )
-from issuing.paperwork_settings import paperwork_settings
 from issuing.pdfdraw import MM, PageCanvas, PdfDocument
 from issuing.qr import RECEIPT_PAPER_NAME, ReceiptPayload, encode_receipt, mask_owner_id
 from issuing.settings import IssuingSettings, issuing_settings
 from vault.records import DossierRecord
+from vault.service import Vault
 
 QR_SIZE_MM = 35
 BOTTOM_MM = 22
@@ -68,7 +68,7 @@ def receipt_payload(
     issuing_system: str | None = None,
 ) -> ReceiptPayload:
     """The QR payload of a receipt (settings give the owner-id form and the issuing system by default)."""
-    settings = paperwork_settings()
+    settings = issuing_settings()
     form = owner_id_on_paper or settings.owner_id_on_paper
     return ReceiptPayload(
         dossier_code=validate_dossier_code(receipt.dossier_code),
@@ -250,8 +250,9 @@ def render_receipt(
 
 
 def dossier_receipt(
-    vault: Any,
+    vault: Vault,
     dossier: DossierRecord,
+    actor: Actor,
     *,
     calendar: WorkingCalendar | None = None,
     procedures: ProcedureTable | None = None,
@@ -263,7 +264,7 @@ def dossier_receipt(
     owner = vault.ensure_owner(dossier.owner_id)
     components = [
         ReceiptComponent(name=linked.component_name or linked.document.name)
-        for linked in vault.dossier_documents(dossier.code)
+        for linked in vault.dossier_documents(dossier.code, actor)
         if linked.document.kind in (DocumentKind.COMPONENT, DocumentKind.CITIZEN_UPLOAD)
     ]
     return build_receipt(

@@ -70,8 +70,13 @@ def _processed(pages: Sequence[PageImage], options: OcrOptions, workers: int, po
         futures: list[Future[PageResult]] = [
             executor.submit(process_page, page, options, number) for number, page in enumerate(pages, start=1)
         ]
-        for future in as_completed(futures):
-            yield future.result()
+        try:
+            for future in as_completed(futures):
+                yield future.result()
+        except BaseException:  # a failed page or a time limit: pages not started yet are not started at all
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def run_pages(

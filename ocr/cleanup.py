@@ -28,11 +28,15 @@ class Orientation:
 
 
 def ocr_grey(image: np.ndarray) -> np.ndarray:
-    """Greyscale for OCR: the brightest channel, so that red stamps and coloured marks fade while black text stays."""
+    """Greyscale for OCR with coloured ink removed: the brightest channel plus the colour's saturation (brightest
+    minus darkest channel), so a red seal or a blue pen stroke turns white while black text, even printed under
+    the seal (multiplied inks stay dark in every channel), stays black."""
     if image.ndim == 2:
         return image
     red, green, blue = cv2.split(image)
-    return cv2.max(cv2.max(red, green), blue)
+    brightest = cv2.max(cv2.max(red, green), blue)
+    darkest = cv2.min(cv2.min(red, green), blue)
+    return cv2.add(brightest, cv2.subtract(brightest, darkest))  # saturating: coloured ink goes to 255
 
 
 def reduce(grey: np.ndarray, dpi: float, target: float) -> tuple[np.ndarray, float]:

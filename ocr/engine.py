@@ -38,6 +38,10 @@ class OcrEngine(Protocol):
     def upside_down(self, grey: np.ndarray, dpi: float, timeout: int) -> bool | None: ...
 
 
+# Cleaned pages are black on white: looking for white-on-black text costs time (measured in docs/ocr.md).
+TESSERACT_PARAMETERS = os.environ.get("SOHOA_OCR_TESSERACT_PARAMETERS", "-c tessedit_do_invert=0")
+
+
 class EngineFailed(RuntimeError):
     """The engine could not process a page (crashed, timed out, or is not installed)."""
 
@@ -63,7 +67,7 @@ class TesseractEngine:
                 data = pytesseract.image_to_data(
                     path,
                     lang=lang,
-                    config=f"--psm 3 --dpi {round(dpi)}",
+                    config=f"--psm 3 --dpi {round(dpi)} {TESSERACT_PARAMETERS}",
                     output_type=pytesseract.Output.DICT,
                     timeout=timeout,
                 )

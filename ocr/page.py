@@ -13,9 +13,10 @@ from ocr.archive import encode_archival
 from ocr.cleanup import ANALYSIS_DPI, Orientation, dark_border_box, flatten, ink_mask, ocr_grey, reduce
 from ocr.engine import OcrEngine, get_engine
 from ocr.inputs import decode_page
-from ocr.layout import reading_order
+from ocr.layout import drop_marks, reading_order
 from ocr.models import Cleanup, OcrOptions, PageImage, PageResult, Word
 from ocr.orientation import apply_orientation, as_bilevel, crop, find_orientation, paper_colour
+from ocr.paper import cut_out, even_light, fit_to_paper, paper_corners, uneven
 from ocr.quality import blank_verdict, exposure_verdicts, readability_verdicts, resolution_verdicts
 
 
@@ -25,10 +26,17 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     image = decode_page(page)
     dpi = float(min(page.dpi))
     grey = ocr_grey(image)
+    corners = paper_corners(grey, dpi) if page.mode != "1" else None
+    if corners is not None:  # a sheet on a desk or a dark scanner lid: cut out, perspective undone
+        image = cut_out(image, corners)
+        grey = ocr_grey(image)
+        xs, ys = corners[:, 0], corners[:, 1]
+        box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
     small, scale = reduce(grey, dpi, ANALYSIS_DPI)
-    box = dark_border_box(small, scale, grey.shape[:2])
-    cropped = box != (0, 0, grey.shape[1], grey.shape[0])
-    if cropped:
+    if corners is None:
+        box = dark_border_box(small, scale, grey.shape[:2])
+    cropped = corners is not None or box != (0, 0, grey.shape[1], grey.shape[0])
+    if corners is None and cropped:
         image, grey = crop(image, box), crop(grey, box)
         small, scale = reduce(grey, dpi, ANALYSIS_DPI)
     mask = ink_mask(small)
@@ -53,6 +61,7 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     if page.mode == "1":
         image = as_bilevel(image)
     changed = cropped or (orientation is not None and (orientation.rotation or abs(orientation.skew) >= 0.05))
+    changed = changed or image.shape[:2] != (page.height, page.width)
     sideways = orientation is not None and orientation.rotation in (90, 270)
     dpi_out = (page.dpi[1], page.dpi[0]) if sideways else page.dpi
     archival = encode_archival(image, page, dpi_out, options.jpeg_quality, untouched=not changed)
@@ -93,8 +102,13 @@ def _recognise(
 ) -> _Reading:
     """Turn and level the page, flatten a grey copy, one engine call, words in reading order."""
     levelled = apply_orientation(image, orientation, fill)
-    raw = engine.recognise(flatten(ocr_grey(levelled), dpi), dpi, options.lang, options.tesseract_timeout)
-    words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in reading_order(raw)]
+    turned = image.shape[:2] if orientation.rotation in (0, 180) else image.shape[1::-1]
+    levelled = fit_to_paper(levelled, (turned[1], turned[0]), orientation.skew, dpi, fill)
+    if levelled.ndim == 3 and uneven(levelled, dpi):  # the archived colour page evened out too
+        levelled = even_light(levelled, dpi)
+    flat = flatten(ocr_grey(levelled), dpi)
+    raw = engine.recognise(flat, dpi, options.lang, options.tesseract_timeout)
+    words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in reading_order(drop_marks(raw))]
     mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in words if w.conf >= 0], options)
     return _Reading(levelled, words, mean_conf, unreadable)
 

@@ -14,9 +14,10 @@ from runtime.broker import broker_transport, broker_url
 
 
 def make_celery() -> Celery:
+    """A Celery app on the configured broker; it becomes the tasks' app only through `install_app`."""
     settings = ingest_settings()
     url = broker_url(settings)
-    app = Celery("sohoa", broker=url, include=["ingest.tasks"])
+    app = Celery("sohoa", broker=url, include=["ingest.tasks"], set_as_current=False)
     # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
     transport_options = (
         {"visibility_timeout": settings.visibility_timeout_seconds} if url.startswith(("redis", "rediss")) else {}
@@ -40,4 +41,12 @@ def make_celery() -> Celery:
     return app
 
 
-celery_app = make_celery()
+def install_app(app: Celery) -> Celery:
+    """Make `app` the one the tasks of `ingest.tasks` (shared tasks) bind to, in every thread of the process: the
+    API sends chains from request threads, where a thread's own current app would fall back to Celery's default."""
+    app.set_default()
+    app.set_current()
+    return app
+
+
+celery_app = install_app(make_celery())

@@ -12,7 +12,7 @@ from issuing.agency import Issuer
 from issuing.webhooks import Notifier
 from runtime.catalogue import catalogue, vault
 from runtime.celery_app import celery_app  # the app the tasks bind to: made before anything is sent
-from runtime.signers import agency_signer, officer_signer
+from runtime.signers import agency_signer, officer_signer, officer_signer_for
 
 __all__ = ["enqueue_document", "install", "issuer", "notifier", "ping_broker", "worker_context"]
 
@@ -36,7 +36,11 @@ def worker_context() -> pipeline_context.PipelineContext:
     """What the tasks need, on the configured catalogue, vault and signers."""
     sessions = catalogue()
     return pipeline_context.PipelineContext(
-        sessions=sessions, vault=vault(), officer_signer=officer_signer, issuer=issuer(sessions)
+        sessions=sessions,
+        vault=vault,
+        officer_signer=officer_signer,
+        issuer=issuer(sessions),
+        officer_signer_for=officer_signer_for,
     )
 
 

@@ -91,6 +91,7 @@ def _identity(
     key: str | None,
     pin_file: Path | None,
     stamp: StampChoice | None,
+    name: str | None = None,
 ) -> SigningIdentity:
     from core.settings import core_settings
     from signing.identity import development_identity, load_pkcs11, load_pkcs12
@@ -107,6 +108,10 @@ def _identity(
         return load_pkcs11(pkcs11_lib, token, key, _secret("SOHOA_PKCS11_PIN", pin_file, "token PIN"))
     role = "agency" if stamp is StampChoice.AGENCY else "officer"
     typer.echo("warning: no key given: signing with the DEVELOPMENT identity (no legal value)", err=True)
+    if role == "officer" and name:
+        from signing.identity import officer_dev_identity
+
+        return officer_dev_identity(core_settings().data_dir, f"cli:{name}", name)  # the officer's own
     return development_identity(core_settings().data_dir, role)
 
 
@@ -122,6 +127,7 @@ def sign_command(
     pin_file: Annotated[Path | None, typer.Option(help="file holding the token PIN")] = None,
     stamp: Annotated[StampChoice | None, typer.Option(help="visible stamp on page 1")] = None,
     name: Annotated[str | None, typer.Option(help="name on the stamp (default: certificate name)")] = None,
+    unit: Annotated[str | None, typer.Option(help="unit shown on the officer stamp")] = None,
     seal: Annotated[Path | None, typer.Option(help="seal PNG for --stamp agency (default: sample)")] = None,
     reason: Annotated[str | None, typer.Option(help="reason recorded in the signature")] = None,
     tsa: Annotated[str | None, typer.Option(help="RFC 3161 time-stamping authority URL")] = None,
@@ -144,11 +150,11 @@ def sign_command(
     settings = signing_settings()
     chosen = SignatureLevel(level.value) if level else settings.level_for(DocumentKind.COMPONENT)
     try:
-        identity = _identity(p12, p12_password_file, pkcs11_lib, token, key, pin_file, stamp)
+        identity = _identity(p12, p12_password_file, pkcs11_lib, token, key, pin_file, stamp, name)
         shown = name or identity.display_name
         spec = None
         if stamp is StampChoice.OFFICER:
-            spec = officer_stamp(shown, dt.datetime.now(dt.UTC))
+            spec = officer_stamp(shown, dt.datetime.now(dt.UTC), unit=unit)
         elif stamp is StampChoice.AGENCY:
             spec = agency_stamp(shown, seal or SAMPLE_SEAL)
         with DocumentSigner(identity, settings, tsa_url=tsa, trust=TrustSettings(anchors=tuple(trust or ()))) as signer:
@@ -176,6 +182,7 @@ def verify_command(
 ) -> None:
     """Validate every signature; exit code 0 only when every signature is TOTAL-PASSED."""
     from signing.errors import SigningError
+    from signing.summary import report_json
     from signing.trust import TrustSettings
     from signing.validate import validate_pdf
 
@@ -189,7 +196,7 @@ def verify_command(
     except SigningError as exc:
         raise _fail(str(exc), _exit_code(exc)) from exc
     if as_json:
-        typer.echo(json.dumps(report.model_dump(mode="json"), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     else:
         _print_report(report)
     if not report.passed:
@@ -197,6 +204,13 @@ def verify_command(
 
 
 def _print_report(report: ValidationReport) -> None:
+    """The Vietnamese summary first (who, when, issuer, level, changes, next step), then the ETSI details."""
+    from signing.summary import summarise
+
+    for line in summarise(report).lines():
+        typer.echo(line)
+    typer.echo("")
+    typer.echo("Chi tiết kỹ thuật (ETSI EN 319 102-1):")
     for sig in report.signatures:
         verdict = sig.verdict.value + (f" / {sig.sub_indication}" if sig.sub_indication else "")
         typer.echo(f"signature {sig.field_name}: {verdict}")

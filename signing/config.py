@@ -5,11 +5,12 @@ a PKCS#12 file, or sohoa's development identity.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from signing.identity import SigningIdentity, configured_identity
+if TYPE_CHECKING:  # loading keys needs pyHanko: imported when a key is loaded, not when settings are read
+    from signing.identity import SigningIdentity
 
 SignerSource = Literal["pkcs11", "pkcs12", "development"]
 
@@ -39,6 +40,8 @@ class SignerConfig(BaseModel):
 
     def identity(self, role: str, data_dir: Path) -> SigningIdentity:
         """Load the configured key and certificates; the development identity of `role` when none is set."""
+        from signing.identity import configured_identity
+
         return configured_identity(
             role=role,
             data_dir=data_dir,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -39,6 +40,41 @@ class DevMaterial:
 
 def dev_folder(data_dir: Path) -> Path:
     return data_dir / "signing" / "dev"
+
+
+def officer_dev_material(data_dir: Path, sub: str, name: str | None = None) -> DevMaterial:
+    """Create (first use) or reuse the development certificate of one officer account: subject CN = the officer's
+    name (else the account's `sub`), O and OU marking it as development; cached in `<data dir>/signing/dev/
+    officers/` under a hash of `sub`, issued again when the name changes or the certificate nears expiry."""
+    if not sub.strip():
+        raise ValueError("an officer's development certificate needs the account's sub")
+    common_name = (name or sub).strip()[:64]  # X.520 ub-common-name
+    folder = dev_folder(data_dir)
+    officers = folder / "officers"
+    officers.mkdir(parents=True, exist_ok=True)
+    stem = hashlib.sha256(sub.encode()).hexdigest()[:24]
+    with _locked(folder / ".lock"):
+        ca_key, ca_cert = _ensure_ca(folder)
+        material = DevMaterial(
+            key_pem=officers / f"{stem}.key.pem", cert_pem=officers / f"{stem}.pem", ca_pem=folder / "ca.pem"
+        )
+        fresh = (
+            _usable(material.cert_pem)
+            and material.key_pem.exists()
+            and _issued_by(material.cert_pem, ca_cert)
+            and _common_name(material.cert_pem) == common_name
+        )
+        if not fresh:
+            key = _new_key()
+            _write_key(material.key_pem, key)
+            _write_cert(material.cert_pem, _unit_cert(common_name, key, ca_key, ca_cert, subject_cn=common_name))
+        return material
+
+
+def _common_name(cert_path: Path) -> str:
+    cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    values = cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(values[0].value) if values else ""
 
 
 def ensure_dev_material(data_dir: Path, role: str) -> DevMaterial:
@@ -157,12 +193,17 @@ def _ensure_ca(folder: Path) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
 
 
 def _unit_cert(
-    role: str, key: rsa.RSAPrivateKey, ca_key: rsa.RSAPrivateKey, ca_cert: x509.Certificate
+    role: str,
+    key: rsa.RSAPrivateKey,
+    ca_key: rsa.RSAPrivateKey,
+    ca_cert: x509.Certificate,
+    *,
+    subject_cn: str | None = None,
 ) -> x509.Certificate:
     now = _now()
     return (
         x509.CertificateBuilder()
-        .subject_name(_name(f"{DEV_MARK} ({role})", DEV_MARK))
+        .subject_name(_name(subject_cn or f"{DEV_MARK} ({role})", DEV_MARK))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())

@@ -20,6 +20,7 @@ from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.signers import SimpleSigner
 from pyhanko.sign.signers.pdf_cms import Signer
 
+from signing.devca import DevMaterial, ensure_dev_material, officer_dev_material
 from signing.errors import (
     CertificateExpiredError,
     CertificateNotYetValidError,
@@ -146,12 +147,18 @@ def load_pkcs11(
 
 def development_identity(data_dir: Path, role: str) -> SigningIdentity:
     """sohoa's development identity for `role` ("officer" | "agency"), created on first run."""
+    return _development_signer(ensure_dev_material(data_dir, role))
+
+
+def officer_dev_identity(data_dir: Path, sub: str, name: str | None = None) -> SigningIdentity:
+    """The officer's own development signing identity (subject CN = their name), issued on first use."""
+    return _development_signer(officer_dev_material(data_dir, sub, name))
+
+
+def _development_signer(material: DevMaterial) -> SigningIdentity:
     from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-    from signing.devca import ensure_dev_material
-
-    material = ensure_dev_material(data_dir, role)
     cert = load_cert_from_pemder(str(material.cert_pem))
     ca = load_cert_from_pemder(str(material.ca_pem))
     key = load_private_key_from_pemder(str(material.key_pem), passphrase=None)

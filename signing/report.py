@@ -28,6 +28,11 @@ class SignatureReport(BaseModel):
     field_name: str
     signer_subject: str
     signer_name: str
+    signer_organisation: str | None = None
+    issuer_name: str | None = Field(None, description="common name of the CA that issued the signer's certificate")
+    development: bool = Field(False, description="a sohoa development certificate: no legal value")
+    reason: str | None = Field(None, description="the signature's /Reason")
+    stamp_text: str | None = Field(None, description="what the visible stamp says (the field's /TU), if any")
     signing_time: dt.datetime | None = Field(None, description="time claimed by the signer (Vietnam time)")
     timestamp: TimestampInfo | None = None
     best_signature_time: dt.datetime | None = None

@@ -31,13 +31,21 @@ def _default_levels() -> dict[DocumentKind, SignatureLevel]:
 
 
 class StampPlacement(BaseModel):
-    """Where a stamp goes: 1-based page (negative counts from the end), corner and size in points."""
+    """Where a stamp goes: 1-based page (negative counts from the end), corner, and how blank paper is found.
+
+    A top corner's stamp goes on the blank spot of the page's top `band` nearest that corner, `gap` points clear
+    of any ink and `margin` points from the edges (found on a render of the page); `width` is where its text
+    lines wrap. `height` is unused (a stamp is as tall as its text); `find_space=false` puts it in the corner.
+    """
 
     page: int = 1
     corner: str = "top-left"  # top-left | top-right | bottom-left | bottom-right
-    margin: float = 28.0  # 1 cm from the page edges
+    margin: float = 14.0  # 5 mm from the page edges
     width: float = 190.0
     height: float = 60.0
+    band: float = 0.3  # fraction of the page height searched from the top
+    gap: float = 4.0  # clearance from text, seals and lines
+    find_space: bool = True
 
 
 class SigningSettings(BaseSettings):
@@ -49,7 +57,8 @@ class SigningSettings(BaseSettings):
     tsa_url: str | None = None
     tsa_timeout: float = 10.0
     trust_dir: Path | None = None  # folder of PEM/DER trust anchors; default <data dir>/signing/trust
-    trust_development_ca: bool = False  # also trust sohoa's own development CA (never in production)
+    # trust sohoa's own development CA: unset = when the data folder has one (embedded default); false in production
+    trust_development_ca: bool | None = None
     network_timeout: float = 10.0  # seconds per OCSP/CRL/certificate request
     network_retries: int = 2  # extra attempts after a failed request (TSA, OCSP, CRL)
     retry_backoff: float = 0.5  # seconds, doubled after each failed attempt

@@ -18,11 +18,13 @@ from core.logging import get_logger
 from core.types import SignatureLevel
 from signing.errors import RevocationUnknownError, SigningError, TimestampUnavailableError
 from signing.fonts import prepared_font
+from signing.glyphs import outline_font
 from signing.identity import SigningIdentity, check_not_revoked, check_validity_period
 from signing.network import NetworkPolicy, fetcher_backend, new_session, timestamper
 from signing.pdfio import open_incremental_writer, page_box
+from signing.placement import Placed, place_stamp
 from signing.settings import SigningSettings, signing_settings
-from signing.stamps import StampSpec, field_box, stamp_style
+from signing.stamps import StampSpec, stamp_style
 from signing.trust import TrustSettings, signing_validation_context, trust_anchors
 
 log = get_logger(__name__)
@@ -38,6 +40,8 @@ class SignOutcome:
     level: SignatureLevel
     field_name: str
     warnings: tuple[str, ...] = field(default=())
+    requested_level: SignatureLevel | None = None
+    stamp: Placed | None = None  # the visible stamp's form and rectangle, when there is one
 
 
 class DocumentSigner:
@@ -134,31 +138,42 @@ class DocumentSigner:
         await self._ensure_network()
         await self._ensure_not_revoked()
         warnings: list[str] = []
+        requested = level
         if level in TIMESTAMPED and not self.tsa_url:
             if not self.allow_bb_fallback:
                 raise TimestampUnavailableError(f"level {level} needs a time-stamping authority: set a TSA URL")
             warnings.append(f"no TSA configured: signed at B-B instead of {level}")
             level = SignatureLevel.B_B
         try:
-            signed, name = await self._sign_at(writer, level, stamp, reason, field_name)
+            args = _below(requested, level, stamp, reason)
+            signed, name, placed = await self._sign_at(pdf, writer, level, *args, field_name)
         except TimestampUnavailableError as exc:
             if not self.allow_bb_fallback:
                 raise
             warnings.append(f"{exc}; signed at B-B instead of {level}")
             level = SignatureLevel.B_B
-            signed, name = await self._sign_at(open_incremental_writer(pdf), level, stamp, reason, field_name)
+            args = _below(requested, level, stamp, reason)
+            signed, name, placed = await self._sign_at(pdf, open_incremental_writer(pdf), level, *args, field_name)
         for warning in warnings:
             log.warning("signing_fallback", detail=warning)
-        return SignOutcome(pdf=signed, level=level, field_name=name, warnings=tuple(warnings))
+        return SignOutcome(
+            pdf=signed,
+            level=level,
+            field_name=name,
+            warnings=tuple(warnings),
+            requested_level=requested,
+            stamp=placed,
+        )
 
     async def _sign_at(
         self,
+        pdf: bytes,
         writer: Any,
         level: SignatureLevel,
         stamp: StampSpec | None,
         reason: str | None,
         field_name: str | None,
-    ) -> tuple[bytes, str]:
+    ) -> tuple[bytes, str, Placed | None]:
         from pyhanko.sign import fields, signers
         from pyhanko.sign.general import SigningError as PyhankoSigningError
         from pyhanko.sign.timestamps.common_utils import TimestampRequestError
@@ -179,17 +194,22 @@ class DocumentSigner:
             use_pades_lta=level is SignatureLevel.B_LTA,
             validation_context=self._validation_context() if level in TIMESTAMPED[1:] else None,
         )
+        page = _page_index(stamp, writer)
+        font = outline_font(self.font_path())
+        placed = place_stamp(stamp, font, pdf, page, page_box(writer, page)) if stamp else None
         spec = fields.SigFieldSpec(
             sig_field_name=name,
-            on_page=_page_index(stamp),
-            box=field_box(stamp, page_box(writer, _page_index(stamp))) if stamp else None,
+            on_page=page,
+            box=placed.box if placed else None,
             field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, [name]),
+            # what the stamp says, readable by machines and screen readers (/TU), outside the text layer
+            readable_field_name="\n".join(placed.layout.spec.lines) if placed else None,
         )
         pdf_signer = signers.PdfSigner(
             meta,
             signer=self.identity.signer,
             timestamper=self._stamper if level in TIMESTAMPED else None,
-            stamp_style=stamp_style(stamp, self.font_path()) if stamp else None,
+            stamp_style=stamp_style(placed.layout, font) if placed else None,
             new_field_spec=spec,
         )
         out = BytesIO()
@@ -203,7 +223,7 @@ class DocumentSigner:
             if isinstance(exc.__cause__, TimestampRequestError):
                 raise TimestampUnavailableError(f"time-stamping authority {self.tsa_url} unreachable") from exc
             raise SigningError(f"signing failed: {exc}") from exc
-        return out.getvalue(), name
+        return out.getvalue(), name, placed
 
     async def _ensure_network(self) -> None:
         if self._session is None:
@@ -237,11 +257,32 @@ def _self_signed(identity: SigningIdentity) -> list[Any]:
     return [c for c in identity.chain if c.self_signed]
 
 
-def _page_index(stamp: StampSpec | None) -> int:
+def _page_index(stamp: StampSpec | None, writer: Any) -> int:
+    """0-based page of the stamp (a negative setting counts from the end)."""
     if stamp is None:
         return 0
     page = stamp.placement.page
-    return page - 1 if page > 0 else page
+    if page > 0:
+        return page - 1
+    return int(writer.root["/Pages"]["/Count"]) + page
+
+
+LEVEL_NOTE = "Mức ký {level}, thấp hơn {requested} yêu cầu"
+LEVEL_REASON = "ký ở mức {level} thay vì {requested}: chưa có dấu thời gian"
+
+
+def _below(
+    requested: SignatureLevel, level: SignatureLevel, stamp: StampSpec | None, reason: str | None
+) -> tuple[StampSpec | None, str | None]:
+    """Stamp and reason saying, on the document itself, that it was signed below the requested level."""
+    if level == requested:
+        return stamp, reason
+    note = LEVEL_REASON.format(level=level, requested=requested)
+    if stamp is not None:
+        stamp = stamp.with_note(
+            LEVEL_NOTE.format(level=level, requested=requested), (f"Mức ký {level}, thấp hơn", f"{requested} yêu cầu")
+        )
+    return stamp, f"{reason} ({note})" if reason else note[0].upper() + note[1:]
 
 
 def _default_field_name(stamp: StampSpec | None, writer: Any) -> str:

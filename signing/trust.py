@@ -1,6 +1,6 @@
 """Trust anchors and validation contexts: which roots sohoa trusts and how it fetches revocation data.
 
-Anchors come from the configured PEM/DER folder, explicit files (`--trust`) and optionally the development CA.
+Anchors come from the configured PEM/DER folder, explicit files (`--trust`) and the development CA where it is used.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def load_cert_files(paths: Iterable[Path]) -> list[x509.Certificate]:
         try:
             certs.extend(load_certs_from_pemder([str(path)]))
         except (OSError, ValueError) as exc:
-            raise SigningError(f"cannot read trust anchor {path}: {exc}") from exc
+            # the file's name only: error details reach API answers and must not show server paths
+            raise SigningError(f"cannot read trust anchor {path.name}: {type(exc).__name__}") from exc
     return certs
 
 
@@ -61,10 +62,20 @@ def trust_anchors(trust: TrustSettings, settings: SigningSettings | None = None)
     files = list(trust.anchors)
     if trust.use_configured:
         files.extend(anchor_files(settings.resolved_trust_dir()))
-        dev_ca = settings.data_dir() / "dev" / "ca.pem"
-        if settings.trust_development_ca and dev_ca.exists():
+        dev_ca = development_ca(settings)
+        if dev_ca is not None:
             files.append(dev_ca)
     return _unique([*load_cert_files(files), *trust.extra_certs])
+
+
+def development_ca(settings: SigningSettings) -> Path | None:
+    """sohoa's own development CA when it is trusted: always if `trust_development_ca` is true; by default (unset)
+    when this data folder holds one, i.e. the deployment signs with development identities (embedded default).
+    Its signatures are reported as valid development signatures with no legal value, never as plain valid."""
+    dev_ca = settings.data_dir() / "dev" / "ca.pem"
+    if settings.trust_development_ca is False or not dev_ca.exists():
+        return None
+    return dev_ca
 
 
 def _unique(certs: Iterable[x509.Certificate]) -> list[x509.Certificate]:

@@ -8,10 +8,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import logging
 from typing import Any
 
 from core.timezone import to_vn
 from core.types import SignatureLevel, Verdict
+from signing.devca import DEV_MARK
 from signing.errors import PdfBrokenError
 from signing.network import fetcher_backend, new_session
 from signing.pdfio import open_reader
@@ -24,6 +26,31 @@ from signing.report import (
 )
 from signing.settings import SigningSettings, signing_settings
 from signing.trust import TrustSettings, trust_anchors, validation_spec
+
+
+class _ExpectedFailures(logging.Filter):
+    """pyHanko logs an untrusted chain or a failed check as a warning with a traceback, for every signature of
+    every stored document; the report carries the verdict, so such records become one-line debug messages."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from pyhanko.sign.general import SigningError as PyhankoError
+        from pyhanko.sign.validation.errors import SignatureValidationError
+        from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, ValidationError
+
+        error = record.exc_info[1] if record.exc_info else None
+        expected = (PathBuildingError, PathValidationError, ValidationError, SignatureValidationError, PyhankoError)
+        if isinstance(error, expected):
+            record.msg = f"{record.getMessage()}: {type(error).__name__}"
+            record.args = None
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+_FILTER = _ExpectedFailures()
+for _name in ("generic_cms", "status", "ades", "pdf_embedded"):
+    logging.getLogger(f"pyhanko.sign.validation.{_name}").addFilter(_FILTER)
+
 
 CHANGE_TEXT = {
     "none": "no change after signing",
@@ -210,10 +237,17 @@ async def _signature(sig: Any, spec: Any, reader: Any, timestamps: list[Document
         message = f"signed after its certificate was revoked on {revoked_at:%Y-%m-%d %H:%M:%S%z}"
     docmdp = sig.docmdp_level
     intact = bool(status.intact) if status is not None else False
+    subject = sig.signer_cert.subject.human_friendly
+    reason, stamp_text = sig.sig_object.get("/Reason"), sig.sig_field.get("/TU")
     return SignatureReport(
         field_name=str(sig.field_name),
-        signer_subject=sig.signer_cert.subject.human_friendly,
+        signer_subject=subject,
         signer_name=str(sig.signer_cert.subject.native.get("common_name", "")),
+        signer_organisation=_organisation(sig.signer_cert),
+        issuer_name=str(sig.signer_cert.issuer.native.get("common_name", "")) or None,
+        development=DEV_MARK in subject or any(DEV_MARK in name for name in chain),
+        reason=str(reason) if reason is not None else None,
+        stamp_text=str(stamp_text) if stamp_text is not None else None,
         signing_time=_when(sig.self_reported_timestamp),
         timestamp=_timestamp_info(getattr(status, "timestamp_validity", None)),
         best_signature_time=_when(getattr(result, "best_signature_time", None)),
@@ -298,6 +332,13 @@ async def _ades_process(sig: Any, pdf_spec: Any, reader: Any, level: SignatureLe
         extra_status_kwargs=sig.summarise_integrity_info(),
         status_cls=PdfSignatureStatus,
     )
+
+
+def _organisation(cert: Any) -> str | None:
+    org = cert.subject.native.get("organization_name")
+    if isinstance(org, list):
+        org = ", ".join(org)
+    return str(org) if org else None
 
 
 def _is_certification(sig: Any) -> bool:

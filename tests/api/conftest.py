@@ -23,7 +23,6 @@ from api.settings import ApiSettings
 from api.tokens import mint_development_token
 from core.settings import core_settings
 from core.types import Role, SignatureLevel
-from issuing.paperwork_settings import paperwork_settings
 from issuing.pdfdraw import MM, PdfDocument
 from issuing.settings import issuing_settings
 from runtime import signers
@@ -43,7 +42,6 @@ _agency_numbers = itertools.count(40)
 def _clear_caches() -> None:
     signing_settings.cache_clear()
     issuing_settings.cache_clear()
-    paperwork_settings.cache_clear()
     if signers.agency_signer.cache_info().currsize:
         signers.agency_signer().close()
     signers.agency_signer.cache_clear()

@@ -104,7 +104,7 @@ def _s3_store(stack: SohoaStack) -> S3Store:
         env["SOHOA_VAULT_S3_SECRET_KEY"],
         env["SOHOA_VAULT_S3_BUCKET"],
         sse="ssec",
-        sse_key=(stack.data_dir / "secrets" / "vault-sse-c-key").read_bytes(),
+        sse_key=Path(stack.keys()["SOHOA_VAULT_SSE_KEY_FILE"]).read_bytes(),
     )
 
 
@@ -378,7 +378,9 @@ def test_a_scanned_result_and_a_certified_copy_through_the_batch_path(
         text = subprocess.run(
             ["pdftotext", "-f", "1", "-l", "1", copy_pdf, "-"], capture_output=True, text=True, check=True
         ).stdout
-        assert "Bản sao điện tử chứng thực từ bản chính" in text and "SCBS-ĐT" in text
+        stamp = report.signatures[-1].stamp_text or ""  # the copy block's words: in its field, not the page text
+        assert "Bản sao điện tử chứng thực từ bản chính" in stamp and "SCBS-ĐT" in stamp
+        assert "Bản sao điện tử chứng thực" not in " ".join(text.split())
     finally:
         issuing.stop()
 
@@ -444,6 +446,15 @@ def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: Runn
         objects = list((embedded.data_dir / "vault" / "objects").rglob("*.data"))
         assert len(objects) == 3
         assert all(obj.read_bytes().startswith(b"%PDF-") for obj in objects)
+        # the uploading officer's own development certificate, trusted by the embedded default: valid, no tracebacks
+        dev_ca = TrustSettings(anchors=(embedded.data_dir / "signing" / "dev" / "ca.pem",), use_configured=False)
+        for obj in objects:
+            [sig] = validate_pdf(obj.read_bytes(), dev_ca).signatures
+            assert sig.signer_name == "QT-01" and sig.development and sig.verdict == "TOTAL-PASSED", sig
+        with _catalogue(embedded) as db:
+            assert [row[0] for row in db.execute("select signature_verdict from documents")] == ["TOTAL-PASSED"] * 3
+        server_log = embedded.log_tail("server", lines=100_000)
+        assert "PathBuildingError" not in server_log and "Traceback" not in server_log
         options = command[4 + len(scan_set.files) :]  # after `python -m cli upload PAGES...`
         missing = subprocess.run(
             [*command[:4], "/no/such/page.jpg", *options],

@@ -20,7 +20,7 @@ from issuing.calendar import (
     parse_sessions,
     round_to_minute,
 )
-from issuing.paperwork_settings import DATA_DIR
+from issuing.settings import DATA_DIR
 
 CALENDAR_FILE = DATA_DIR / "calendar_vn.toml"
 HOURS_8 = ProcessingTime(8, "hours")

@@ -11,9 +11,9 @@ import pytest
 from core.identifiers import InvalidIdentifier
 from core.timezone import VN_TZ
 from issuing.calendar import UnknownProcedure, load_calendar, load_procedures
-from issuing.paperwork_settings import DATA_DIR
 from issuing.qr import RECEIPT_PAPER_NAME, decode_receipt, find_qr_codes
 from issuing.receipt import Receipt, ReceiptComponent, build_receipt, render_receipt
+from issuing.settings import DATA_DIR
 from tests.issuing.paperwork_support import pdf_text, qpdf_check, render_pages, scan_like
 
 ISSUED = dt.datetime(2026, 3, 6, 16, 52, 7, tzinfo=VN_TZ)

@@ -4,15 +4,17 @@ sidecar, fields and the PDF together; processes or threads give the same documen
 from __future__ import annotations
 
 import io
+import time
 
 import pikepdf
 import pytest
 
 from core.types import DocumentInfo
 from ocr.api import DocumentOptions, ocr_document
+from ocr.engine import EngineFailed
 from ocr.errors import NothingToArchive
 from ocr.inputs import load_pages
-from ocr.models import PageProgress
+from ocr.models import OcrOptions, PageImage, PageProgress, PageResult
 from tests.ocr.scans import Case
 
 pytestmark = pytest.mark.slow
@@ -59,3 +61,21 @@ def test_a_document_of_blank_pages_only_is_refused_when_blanks_are_dropped(cases
     assert kept.page_count == 2 and _pages(kept.pdf) == 2
     with pytest.raises(NothingToArchive, match="no page"):
         ocr_document([], DocumentOptions())
+
+
+def test_a_failed_page_stops_the_pages_not_started(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page that fails (or a task's time limit) does not wait for the rest of the document to be OCR'd."""
+    started: list[int] = []
+
+    def process_page(page: PageImage, options: OcrOptions, number: int) -> PageResult:
+        started.append(number)
+        if number == 1:
+            raise EngineFailed("tesseract crashed")
+        time.sleep(0.5)
+        raise AssertionError("only page 1 is expected to finish")
+
+    monkeypatch.setattr("ocr.api.process_page", process_page)
+    page = PageImage("scan.jpg", 1, b"", "jpeg", 10, 10, "L", (300.0, 300.0))
+    with pytest.raises(EngineFailed):
+        ocr_document([page] * 8, DocumentOptions(page=OcrOptions(), workers=2, pool="threads"))
+    assert 1 in started and max(started) <= 3

@@ -3,6 +3,7 @@ enough for a document's three hops; Redis redelivers only after the longest task
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,3 +57,18 @@ def test_redis_redelivers_after_the_visibility_timeout(monkeypatch: pytest.Monke
 def test_rabbitmq_needs_no_transport_options(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOHOA_INGEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
     assert make_celery().conf.broker_transport_options == {}
+
+
+def test_tasks_sent_from_any_thread_go_to_the_installed_app() -> None:
+    """The API sends a document's chain from a request thread: the shared tasks must bind to sohoa's app there
+    too (Celery's fallback app would talk to amqp://localhost), and a second app made later changes nothing."""
+    from ingest.tasks import ocr_step
+    from runtime.celery_app import celery_app
+
+    make_celery()  # e.g. a test's own app: not installed
+    seen: list[object] = []
+    thread = threading.Thread(target=lambda: seen.append(ocr_step.si("b", 0, 60).app))
+    thread.start()
+    thread.join()
+    assert seen == [celery_app]
+    assert ocr_step.app is celery_app

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from bench.signing_sample import sample_pdf
 from cli.main import app
+from tests.signing.pdfsig import pdfsig_intact
 from tests.support.pki import RunningPki
 
 runner = CliRunner()
@@ -47,6 +48,19 @@ def test_sign_and_verify(env: Path, pki: RunningPki, monkeypatch: pytest.MonkeyP
     report = json.loads(verified.output)
     assert report["verdict"] == "TOTAL-PASSED"
     assert report["signatures"][0]["pades_level"] == "B-LTA"
+    summary = report["summary"]  # the Vietnamese summary beside the ETSI codes
+    assert summary["badge"] == "valid" and summary["label"] == "Hợp lệ"
+    [sig] = summary["signatures"]
+    assert sig["signer"] == pki.identity("officer").common_name and sig["issuer"]
+    assert sig["level"] == "PAdES B-LTA (lưu trữ dài hạn)" and sig["timestamp"]
+    assert sig["changed_after_signing"] is False
+    assert sig["signed_at_source"] == "theo dấu thời gian"
+    assert pdfsig_intact(out) == [True]
+
+    plain = runner.invoke(app, ["verify", str(out)])
+    assert plain.exit_code == 0
+    for words in ("Hợp lệ", "Người ký:", "Tổ chức cấp chứng thư:", "Dấu thời gian:", "Việc cần làm:", "TOTAL-PASSED"):
+        assert words in plain.output
 
     tampered = env / "tampered.pdf"
     data = out.read_bytes()
@@ -55,6 +69,8 @@ def test_sign_and_verify(env: Path, pki: RunningPki, monkeypatch: pytest.MonkeyP
     failed = runner.invoke(app, ["verify", str(tampered)])
     assert failed.exit_code == 1
     assert "TOTAL-FAILED" in failed.output
+    assert "Không hợp lệ" in failed.output and "Dữ liệu đã ký bị sửa đổi sau khi ký." in failed.output
+    assert pdfsig_intact(tampered) == [False]
 
 
 def test_password_file_and_wrong_password(env: Path, pki: RunningPki) -> None:
