@@ -39,7 +39,9 @@ def serve(
     from api.settings import api_settings
     from ingest.settings import ingest_settings
     from runtime.app import build_app
+    from runtime.deploy_cli import preflight_or_exit
 
+    preflight_or_exit()
     settings = api_settings()
     start_worker = worker if worker is not None else settings.embedded_worker
     if start_worker is None:
@@ -81,8 +83,10 @@ def worker(
     """Start a pipeline worker on the configured broker (embedded SQLite broker by default)."""
     from ingest.settings import ingest_settings
     from runtime.celery_app import celery_app
+    from runtime.deploy_cli import preflight_or_exit
     from runtime.pipeline import install
 
+    preflight_or_exit()
     install()  # the tasks' context (catalogue, vault, signers, notifier), built on first use in each process
     settings = ingest_settings()
     celery_app.worker_main(
@@ -91,6 +95,7 @@ def worker(
             f"--concurrency={concurrency or settings.worker_concurrency}",
             f"--queues={queues}",
             f"--loglevel={loglevel}",
+            f"--hostname={settings.worker_name}",
             "--without-gossip",
             "--without-mingle",
             *(["--beat"] if beat else []),

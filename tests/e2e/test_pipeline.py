@@ -104,7 +104,7 @@ def _s3_store(stack: SohoaStack) -> S3Store:
         env["SOHOA_VAULT_S3_SECRET_KEY"],
         env["SOHOA_VAULT_S3_BUCKET"],
         sse="ssec",
-        sse_key=(stack.data_dir / "secrets" / "vault-sse-c-key").read_bytes(),
+        sse_key=Path(stack.keys()["SOHOA_VAULT_SSE_KEY_FILE"]).read_bytes(),
     )
 
 

@@ -5,6 +5,7 @@ configured by environment variables only (broker, S3 server, PKI), with developm
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -37,6 +38,7 @@ class SohoaStack:
 
     def _environment(self) -> dict[str, str]:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+        environment.update(self.keys())
         environment.update(self.env)
         environment["SOHOA_DATA_DIR"] = str(self.data_dir)
         environment["SOHOA_API_PORT"] = str(self.port)
@@ -47,7 +49,16 @@ class SohoaStack:
         handle = os.open(self.data_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         return handle
 
+    def keys(self) -> dict[str, str]:
+        """The settings naming this installation's key files (beside its data folder, as an operator keeps them)."""
+        return operator_keys(self.data_dir.parent / f"{self.data_dir.name}-keys")
+
+    def migrate(self) -> None:
+        """`sohoa migrate`, as the deployment's one-shot job runs it before the API and the workers start."""
+        subprocess.run([sys.executable, "-m", "cli", "migrate"], env=self._environment(), check=True, timeout=300)
+
     def start_server(self, *, embedded_worker: bool = False, timeout: float = 60.0) -> None:
+        self.migrate()
         command = [sys.executable, "-m", "cli", "serve", "--worker" if embedded_worker else "--no-worker"]
         log = self._log("server")
         self.server = subprocess.Popen(command, env=self._environment(), stdout=log, stderr=log, start_new_session=True)
@@ -103,6 +114,19 @@ class SohoaStack:
         if self.server is not None:
             _stop_group(self.server)  # the server and, on the embedded default, the worker it started
         self.server = None
+
+
+def operator_keys(folder: Path) -> dict[str, str]:
+    """The owner partition key and SSE-C key files (mode 0600) that an operator gives every host, made once."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    settings = {}
+    for setting, name in (("SOHOA_OWNER_KEY_FILE", "owner.key"), ("SOHOA_VAULT_SSE_KEY_FILE", "vault-sse.key")):
+        path = folder / name
+        if not path.exists():
+            path.write_bytes(secrets.token_bytes(32))
+            path.chmod(0o600)
+        settings[setting] = str(path)
+    return settings
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:
