@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -30,8 +33,6 @@ def serve(
     workers: Annotated[int | None, typer.Option(min=1, max=64, help="API processes (SOHOA_API_WORKERS)")] = None,
 ) -> None:
     """Run the HTTP API; on the embedded default a pipeline worker runs beside it."""
-    import os
-
     import uvicorn
 
     if data_dir is not None:
@@ -54,7 +55,11 @@ def serve(
         start_worker = ingest_settings().embedded_broker
     worker_process = None
     if start_worker:
-        worker_process = subprocess.Popen([sys.executable, "-m", "cli", "worker", "--beat"])
+        # Its own process group, so that a stop reaches its pool and beat children too.
+        worker_process = subprocess.Popen([sys.executable, "-m", "cli", "worker", "--beat"], process_group=0)
+    # Uvicorn re-raises the SIGTERM it captured once it has shut down; with the default action that would end this
+    # process before the `finally` below stops the worker. An exception instead runs it.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         processes = workers or settings.workers
         uvicorn.run(
@@ -70,12 +75,32 @@ def serve(
         )
     finally:
         if worker_process is not None:
-            worker_process.terminate()  # warm shutdown: the running step finishes or is redelivered later
+            stop_worker_group(worker_process, grace_seconds=20)
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def stop_worker_group(process: subprocess.Popen[bytes], *, grace_seconds: float) -> None:
+    """Warm shutdown of a worker and its children: SIGTERM to its group (the running step finishes, or is
+    delivered again later: tasks are acknowledged late), then SIGKILL to whatever is left after the grace period."""
+    for sig, wait in ((signal.SIGTERM, grace_seconds), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+        except subprocess.TimeoutExpired:
+            continue
+        deadline = time.monotonic() + wait  # the leader is gone; its children may still be finishing
+        while time.monotonic() < deadline:
             try:
-                worker_process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                worker_process.kill()
-                worker_process.wait(timeout=10)
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 def worker(
