@@ -1,7 +1,8 @@
 """Celery tasks of the pipeline: per document a chain OCR → sign → store, each step idempotent.
 
-A step claims its document with a lease (the task id, until its time limit), so a duplicate delivery
-stays idle while the first runs; a task redelivered after its worker died takes its own lease over.
+A step claims its document with a lease (the task id, host and process, until its time limit), so a duplicate
+delivery waits while the first runs; a task redelivered after its worker died takes its own lease over, and so
+does any task meeting a lease whose process is gone on this host (a worker killed, its tasks re-sent).
 Transient faults (object store, TSA, database, network) are retried with back-off; any other fault marks
 that document failed with the reason and stops its chain, while the batch's other documents go on.
 """
@@ -25,6 +26,7 @@ from core.logging import get_logger
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches
 from ingest.context import context
+from ingest.lease import holder_is_dead, lease_owner, same_task
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
@@ -51,7 +53,11 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 
 
 class Busy(Exception):
-    """Another live task holds this document's lease."""
+    """Another live task holds this document's lease (until `until`)."""
+
+    def __init__(self, message: str, until: dt.datetime) -> None:
+        super().__init__(message)
+        self.until = until
 
 
 def _job(batch: Batch, row: Any) -> DocumentJob:
@@ -77,14 +83,19 @@ def _job(batch: Batch, row: Any) -> DocumentJob:
 def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> Iterator[DocumentJob | None]:
     """Hold the document's lease for one step; yields None when the document is already finished."""
     now = dt.datetime.now(dt.UTC)
-    owner = task.request.id or "eager"
+    task_id = task.request.id or "eager"
+    owner = lease_owner(task_id)
     with context().sessions.begin() as session:
         row = batches.load_document(session, batch_id, index)
         if row.status in (batches.DocState.DONE, batches.DocState.FAILED):
             yield None
             return
-        if row.lease_until and row.lease_until > now and row.lease_owner not in (None, owner):
-            raise Busy(f"held by {row.lease_owner} until {row.lease_until:%H:%M:%S}")
+        until = row.lease_until
+        if until is not None and until > now and not same_task(row.lease_owner, task_id):
+            if row.lease_owner is not None and holder_is_dead(row.lease_owner):
+                log.info("lease of a dead worker taken over", batch=batch_id, index=index, step=step)
+            else:
+                raise Busy(f"held by {row.lease_owner} until {until:%H:%M:%S}", until)
         batch = session.get(Batch, batch_id)
         assert batch is not None
         job = _job(batch, row)
@@ -148,7 +159,10 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
     except Ignore:
         raise
     except Busy as exc:
-        raise task.retry(exc=exc, countdown=30, max_retries=None) from exc
+        # Wait for the holder, however long its lease runs (it is bounded by the step's time limit): never give up.
+        remaining = (exc.until - dt.datetime.now(dt.UTC)).total_seconds()
+        countdown = int(min(max(remaining, 1.0), 30.0))
+        raise task.retry(exc=exc, countdown=countdown, max_retries=task.request.retries + 1) from exc
     except SoftTimeLimitExceeded:
         mark_failed(batch_id, index, step, f"timed out after {seconds} s (limit scales with the page count)")
         raise Ignore() from None
