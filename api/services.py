@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.files import private_folder
 from core.settings import CoreSettings
 from core.types import Actor, Role
 from ingest import batches
@@ -41,9 +42,7 @@ class Services:
 
     @property
     def staging_root(self) -> Path:
-        root = self.core.data_dir / "ingest" / "batches"
-        root.mkdir(parents=True, exist_ok=True)
-        return root
+        return private_folder(self.core.data_dir / "ingest" / "batches", exist_ok=True)
 
     # -- batches --------------------------------------------------------------------------------------
     def open_dossier(self, manifest: Manifest, actor: Actor) -> str:

@@ -58,3 +58,22 @@ def write_atomically(target: Path, data: bytes, *, mode: int = PRIVATE, replace:
     """Write `data` as `target` in one step (see `atomic_writer`)."""
     with atomic_writer(target, mode=mode, replace=replace) as handle:
         handle.write(data)
+
+
+PRIVATE_DIR = 0o700
+
+
+def private_folder(folder: Path, *, exist_ok: bool = False) -> Path:
+    """Make `folder` (and missing parents) readable by this user only, whatever the umask."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=exist_ok)
+    for created in (folder, *missing):
+        os.chmod(created, PRIVATE_DIR)
+    return folder
+
+
+def open_new_private(target: Path) -> BinaryIO:
+    """A new file (never an existing one) opened for writing, mode 0600 whatever the umask."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE)
+    os.fchmod(fd, PRIVATE)
+    return os.fdopen(fd, "wb")

@@ -51,7 +51,7 @@ class DocumentJob:
     @property
     def folder(self) -> Path:
         folder = self.staging / f"doc-{self.index:03d}"
-        folder.mkdir(exist_ok=True)
+        folder.mkdir(mode=0o700, exist_ok=True)
         return folder
 
     @property

@@ -26,6 +26,7 @@ from core.logging import get_logger
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches
 from ingest.context import context
+from ingest.intake import discard
 from ingest.lease import holder_is_dead, lease_owner, same_task
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
@@ -129,7 +130,13 @@ def announce(event: str, batch_id: str, data: dict[str, Any]) -> None:
 
 
 def finished(batch_id: str, status: batches.BatchState | None) -> None:
+    """The batch ended (every document in the vault or failed with its reason): its staging folder goes."""
     if status is not None:
+        with context().sessions() as session:
+            batch = session.get(Batch, batch_id)
+            staging = Path(batch.staging_dir) if batch is not None else None
+        if staging is not None:
+            discard(staging)
         announce("batch.finished", batch_id, {"status": status.value})
 
 

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from core.files import open_new_private
 from ingest.sniff import sniff_bytes
 
 CHUNK = 1024 * 1024
@@ -93,7 +94,7 @@ def _extract(bundle: zipfile.ZipFile, target: Path, limits: ZipLimits) -> list[P
     written: list[Path] = []
     for info in entries:
         out = target / info.filename
-        with bundle.open(info) as source, out.open("xb") as sink:
+        with bundle.open(info) as source, open_new_private(out) as sink:
             entry_bytes = 0
             while chunk := source.read(CHUNK):
                 if entry_bytes == 0 and sniff_bytes(chunk) == "application/zip":

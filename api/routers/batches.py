@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, services
+from core.files import open_new_private, private_folder
 from core.types import Actor, Role
 from ingest import batches
 from ingest.intake import BatchRefused, accept_batch, discard, new_batch_id
@@ -47,7 +48,7 @@ def _problem_from_refusal(exc: BatchRefused) -> Problem:
 async def _save_upload(upload: UploadFile, target: Path, limit: int, budget: list[int]) -> Path:
     """Copy one spooled upload into the staging folder, enforcing the per-file and whole-batch limits."""
     written = 0
-    with target.open("xb") as sink:
+    with open_new_private(target) as sink:
         while chunk := await upload.read(CHUNK):
             written += len(chunk)
             budget[0] -= len(chunk)
@@ -77,7 +78,7 @@ async def _stage(
 ) -> tuple[Manifest, list[Path]]:
     limits = svc.ingest
     pages_dir = staging / "pages"
-    pages_dir.mkdir(parents=True)
+    private_folder(pages_dir)
     budget = [limits.max_upload_bytes]
     saved = []
     for number, upload in enumerate(uploads, start=1):
@@ -89,7 +90,7 @@ async def _stage(
                 422, "send a `manifest` part with the files, or one zip holding manifest.json", "manifest"
             )
         unpacked = staging / "zip"
-        unpacked.mkdir()
+        private_folder(unpacked)
         zip_limits = ZipLimits(
             max_entries=limits.max_pages + 1,
             max_total_bytes=limits.max_upload_bytes,

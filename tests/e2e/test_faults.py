@@ -5,6 +5,7 @@ document in the vault, none lost, none duplicated, nothing left `running`.
 from __future__ import annotations
 
 import sqlite3
+import stat
 import time
 from pathlib import Path
 
@@ -29,6 +30,16 @@ def _manifest() -> dict[str, object]:
     }
 
 
+def _assert_private(staging: Path) -> None:
+    """Staging holds scans and OCR text: folders 0700, files 0600, readable by this user only."""
+    assert staging.is_dir()
+    for path in [staging, staging.parent, *staging.rglob("*")]:
+        if path.is_dir():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o700, path
+        elif path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+
+
 def test_a_worker_killed_during_ocr_and_restarted_once_finishes_all_three_documents(
     tmp_path: Path, scan_set: ScanSet
 ) -> None:
@@ -47,6 +58,8 @@ def test_a_worker_killed_during_ocr_and_restarted_once_finishes_all_three_docume
             if any(d["status"] == "running" for d in documents):
                 break
             time.sleep(0.2)
+        staging = embedded.data_dir / "ingest" / "batches" / accepted["batch_id"]
+        _assert_private(staging)
         embedded.kill_worker(worker)
         assert client.batch(accepted["batch_id"])["status"] in ("running", "queued")
         restarted = time.monotonic()
@@ -59,5 +72,6 @@ def test_a_worker_killed_during_ocr_and_restarted_once_finishes_all_three_docume
             assert db.execute("select count(*) from documents").fetchone() == (3,)
             assert db.execute("select count(*) from ingest_batch_documents where status='running'").fetchone() == (0,)
         assert len(list((embedded.data_dir / "vault" / "objects").rglob("*.data"))) == 3
+        assert not staging.exists()  # every document in the vault: no personal data left outside it
     finally:
         embedded.stop()
