@@ -5,6 +5,7 @@ readiness checks (database, object store, broker).
 from __future__ import annotations
 
 import gc
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -35,7 +36,7 @@ from api.tokens import TokenVerifier
 from core.settings import CoreSettings, core_settings
 
 
-def _readiness_checks(svc: Services) -> dict[str, health.ReadinessCheck]:
+def _readiness_checks(svc: Services, api: ApiSettings) -> dict[str, health.ReadinessCheck]:
     def database() -> None:
         with svc.sessions() as session:
             session.execute(text("select 1"))
@@ -43,7 +44,15 @@ def _readiness_checks(svc: Services) -> dict[str, health.ReadinessCheck]:
     def object_store() -> None:
         svc.vault.store.exists("readiness-probe")
 
-    return {"database": database, "object_store": object_store, "broker": svc.ping_broker}
+    def disk() -> None:  # intake stages uploads in the data folder: not ready when it is nearly full
+        folder = svc.core.data_dir
+        while not folder.exists() and folder != folder.parent:  # not made yet: the disk it will be made on
+            folder = folder.parent
+        free = shutil.disk_usage(folder).free
+        if free < api.min_free_disk_bytes:
+            raise OSError(f"{free} bytes free in the data folder, below {api.min_free_disk_bytes}")
+
+    return {"database": database, "object_store": object_store, "broker": svc.ping_broker, "disk": disk}
 
 
 @asynccontextmanager
@@ -74,7 +83,7 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
     app.state.core_settings = core
     app.state.token_verifier = verifier
     app.state.services = svc
-    app.state.readiness_checks = _readiness_checks(svc)
+    app.state.readiness_checks = _readiness_checks(svc, api)
     install_problem_handlers(app)
     install_vault_handlers(app)
     app.add_middleware(RequestMetrics)

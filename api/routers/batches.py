@@ -7,6 +7,7 @@ folder with size limits; the intake checks everything before anything is stored.
 from __future__ import annotations
 
 import asyncio
+import errno
 import json
 import re
 from collections.abc import AsyncIterator
@@ -146,6 +147,11 @@ async def upload_batch(
     except BatchRefused as exc:
         discard(staging)
         raise _problem_from_refusal(exc) from exc
+    except OSError as exc:
+        discard(staging)
+        if exc.errno == errno.ENOSPC:
+            raise Problem(507, "no space left to stage the batch; send it again later") from exc
+        raise
     except BaseException:
         discard(staging)
         raise
