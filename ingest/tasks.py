@@ -171,7 +171,7 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
         countdown = int(min(max(remaining, 1.0), 30.0))
         raise task.retry(exc=exc, countdown=countdown, max_retries=task.request.retries + 1) from exc
     except SoftTimeLimitExceeded:
-        mark_failed(batch_id, index, step, f"timed out after {seconds} s (limit scales with the page count)")
+        _fail_or_keep(task, batch_id, index, step, f"timed out after {seconds} s (limit scales with the page count)")
         raise Ignore() from None
     except TRANSIENT as exc:
         settings = ingest_settings()
@@ -179,11 +179,21 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
         try:
             raise task.retry(exc=exc, countdown=countdown, max_retries=settings.max_retries) from exc
         except MaxRetriesExceededError:
-            mark_failed(batch_id, index, step, f"gave up after {settings.max_retries} retries: {exc}")
+            _fail_or_keep(task, batch_id, index, step, f"gave up after {settings.max_retries} retries: {exc}")
             raise Ignore() from exc
     except Exception as exc:
-        mark_failed(batch_id, index, step, f"{type(exc).__name__}: {exc}")
+        _fail_or_keep(task, batch_id, index, step, f"{type(exc).__name__}: {exc}")
         raise Ignore() from exc
+
+
+def _fail_or_keep(task: Task, batch_id: str, index: int, step: str, reason: str) -> None:
+    """Mark the document failed; when even that write fails (a full disk under the catalogue, the database
+    away), keep the task for a later retry rather than leave the document `running` for good."""
+    try:
+        mark_failed(batch_id, index, step, reason)
+    except Exception as exc:
+        log.warning("document could not be marked failed; retried later", batch=batch_id, index=index, step=step)
+        raise task.retry(exc=exc, countdown=60, max_retries=task.request.retries + 1) from exc
 
 
 def _page_progress(batch_id: str, index: int) -> Any:
