@@ -23,6 +23,7 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
 from core.identifiers import redact
 from core.logging import get_logger
+from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches
 from ingest.context import context
@@ -31,6 +32,7 @@ from ingest.lease import holder_is_dead, lease_owner, same_task
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
+from ingest.sweep import sweep_staging
 from issuing import webhooks
 from issuing.certification_register import RegisterLine
 from issuing.certified import certify_with_number
@@ -285,7 +287,15 @@ def enqueue_document(batch_id: str, index: int, pages: int) -> None:
 
 @worker_ready.connect
 def _resume_unfinished(**_: Any) -> None:
-    """On the embedded broker unacknowledged tasks die with their worker: re-send unfinished documents."""
+    """Sweep abandoned staging; on the embedded broker unacknowledged tasks die with their worker: re-send
+    unfinished documents."""
+    try:
+        root = core_settings().data_dir / "ingest" / "batches"
+        swept = sweep_staging(root, context().sessions, ingest_settings().staging_sweep_after_seconds)
+        if swept:
+            log.info("abandoned staging swept", folders=len(swept))
+    except Exception as exc:  # a sweep never stops a worker from starting
+        log.warning("staging sweep failed", error=type(exc).__name__)
     if not ingest_settings().embedded_broker:
         return
     with context().sessions() as session:

@@ -1,0 +1,37 @@
+"""Abandoned staging (the API killed during intake: a folder with no batch row) is swept once it is old enough;
+a recent folder (an upload still arriving) and a running batch's folder stay.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from ingest import batches
+from ingest.db import migrate, sessions
+from ingest.sweep import abandoned_staging, sweep_staging
+
+
+def test_abandoned_staging_is_swept_and_live_staging_stays(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
+    migrate(url)
+    factory = sessions(url)
+    root = tmp_path / "batches"
+    orphan, fresh, running = root / "a", root / "b", root / "c"
+    for folder in (orphan, fresh, running):
+        (folder / "pages").mkdir(parents=True)
+        (folder / "pages" / "0001.jpg").write_bytes(b"scan")
+    old = time.time() - 7200
+    for folder in (orphan, running):
+        os.utime(folder, (old, old))
+    with factory.begin() as session:
+        batches.create_batch(
+            session,
+            batches.NewBatch(
+                "c", "QT-01", "000.00.00.H30", "1.011442.000.00.00.H30", "D-1", "045190001234", "QT-01", 1, str(running)
+            ),
+        )
+    assert abandoned_staging(root, factory, 3600) == [orphan]
+    assert sweep_staging(root, factory, 3600) == [orphan]
+    assert not orphan.exists() and fresh.exists() and running.exists()
