@@ -46,6 +46,7 @@ class DocumentJob:
     agency_code: str
     station_id: str
     submitted_by: str
+    submitter_name: str | None = None  # the token's `name`: the officer's development certificate carries it
     drop_blank: bool = False  # the manifest's: blank pages (OCR verdict) are left out of the archived PDF
 
     @property

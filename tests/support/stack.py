@@ -114,7 +114,9 @@ class SohoaStack:
         path = self.data_dir / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
-    def token(self, role: Role, subject: str, *, agency: str | None = None, owner: str | None = None) -> str:
+    def token(
+        self, role: Role, subject: str, *, agency: str | None = None, owner: str | None = None, name: str | None = None
+    ) -> str:
         return sign_token(
             self.issuer_key,
             ApiSettings(),
@@ -122,6 +124,7 @@ class SohoaStack:
             subject=subject,
             agency_code=agency,
             owner_id=owner,
+            name=name,
         )
 
     def stop(self) -> None:
