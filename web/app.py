@@ -85,13 +85,16 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
     settings = settings or web_settings()
     api = getattr(app.state, "api_settings", None) or api_settings()
     core = getattr(app.state, "core_settings", None) or core_settings()
-    secret = settings.session_secret or operator_secret(
-        core,
-        settings.session_key_file,
-        setting="SOHOA_WEB_SESSION_KEY_FILE",
-        name="web-session.key",
-        what="the key that signs web sessions",
-    ).hex()
+    secret = (
+        settings.session_secret
+        or operator_secret(
+            core,
+            settings.session_key_file,
+            setting="SOHOA_WEB_SESSION_KEY_FILE",
+            name="web-session.key",
+            what="the key that signs web sessions",
+        ).hex()
+    )
     secure = settings.cookie_secure if settings.cookie_secure is not None else not api.development_keys
     app.add_middleware(
         SessionMiddleware,
