@@ -80,3 +80,16 @@ def test_the_web_session_actor_carries_the_signed_in_name() -> None:
     sign_in(request, Actor(subject="QT-01", role=Role.STATION, agency_code=AGENCY, name=LAN), LAN, 60)
     actor = session_actor(request)
     assert actor is not None and actor.name == LAN and actor.subject == "QT-01"
+
+
+def test_sohoa_token_name_sets_the_name_claim(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import jwt
+
+    command = [sys.executable, "-m", "cli", "token", "--role", "station", "--sub", "QT-01", "--agency", AGENCY]
+    env = {**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "data")}
+    minted = subprocess.run([*command, "--name", LAN], env=env, capture_output=True, text=True, check=True)
+    assert jwt.decode(minted.stdout.strip(), options={"verify_signature": False})["name"] == LAN
