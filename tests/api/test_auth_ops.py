@@ -26,6 +26,7 @@ from api.tokens import InsecureConfiguration, TokenError, TokenVerifier, mint_de
 from core.settings import CoreSettings
 from core.types import Actor, Role
 from runtime.app import api_services
+from tests.support.stack import operator_keys
 
 
 @pytest.fixture
@@ -214,6 +215,8 @@ def test_the_cli_refuses_development_tokens_and_serving_outside_the_embedded_def
     )
     assert token.returncode == 2 and token.stdout == b""
     assert b"embedded default" in token.stderr
+    # The operator's key files are there and the schema is migrated: what's missing is a token key source.
+    env.update(operator_keys(tmp_path / "keys"), SOHOA_AUTO_MIGRATE="true")
     serve = subprocess.run(
         [sys.executable, "-m", "cli", "serve", "--no-worker"], env=env, capture_output=True, timeout=120
     )
