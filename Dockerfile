@@ -1,5 +1,8 @@
-# sohoa: one image for the API (`sohoa serve`) and the pipeline workers (`sohoa worker`).
-FROM python:3.11-slim-bookworm AS base
+# sohoa: one image for every process of compose.yaml: `sohoa migrate` (one-shot), `sohoa serve` (the API),
+# `sohoa worker` (the pipeline) and `sohoa beat` (its nightly scheduler). Each service declares its own
+# health check in compose.yaml (the API's /readyz, a worker's `celery inspect ping`); the image has none, so
+# that no process inherits another's.
+FROM python:3.11.10-slim-bookworm
 
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -16,22 +19,19 @@ ENV PATH=/opt/sohoa/bin:$PATH \
     SOHOA_LOG_FORMAT=json
 
 WORKDIR /app
+# The locked dependencies first (uv.lock, hashes checked; a layer that changes only with the lock) ...
 COPY pyproject.toml uv.lock README.md ./
-COPY core core
-COPY cli cli
-COPY ingest ingest
-COPY ocr ocr
-COPY signing signing
-COPY vault vault
-COPY api api
-# The locked dependencies only (uv.lock, hashes checked), then the project itself.
 RUN pip install --no-cache-dir uv==0.13.9 \
- && UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-editable --no-cache --python /usr/local/bin/python3 \
+ && UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-install-project --no-cache \
+      --python /usr/local/bin/python3
+# ... then the project itself: every package of the repository (.dockerignore keeps tests, docs and secrets out).
+COPY . .
+RUN UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-editable --no-cache \
+      --python /usr/local/bin/python3 \
  && useradd --system --uid 10001 --home /var/lib/sohoa sohoa \
- && mkdir -p /var/lib/sohoa && chown sohoa /var/lib/sohoa
+ && mkdir -p /var/lib/sohoa && chown sohoa /var/lib/sohoa && chmod 700 /var/lib/sohoa
 
-USER sohoa
+USER 10001
 VOLUME /var/lib/sohoa
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)" || exit 1
-CMD ["sohoa", "serve", "--port", "8000"]
+CMD ["sohoa", "serve", "--port", "8000", "--no-worker"]

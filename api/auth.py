@@ -1,9 +1,12 @@
-"""FastAPI dependencies for authentication and roles: `current_actor`, `require_roles(...)`.
+"""FastAPI dependencies for authentication, roles and purpose: `current_actor`, `require_roles(...)`, and
+`Purposeful`, the one dependency of routes that read personal documents.
 
 They are `async` because they only compute: a synchronous dependency would cost a thread-pool hop per request.
 
-A request's purpose (`X-Purpose` header or `purpose` query parameter) is attached to the Actor
-for the access log. Without a bearer token, a browser's safe (GET/HEAD) request may be authenticated by the web
+A request's purpose (`X-Purpose` header or `purpose` query parameter) is attached to the Actor for the access
+log and the grant it must match: percent-encoded UTF-8 or raw UTF-8 in the header, NFC-normalised; a control
+character (CR, LF, NUL...) or bytes that are not UTF-8 are refused with a 400 naming where they came from.
+Without a bearer token, a browser's safe (GET/HEAD) request may be authenticated by the web
 pages' signed session cookie: `app.state.session_actor(request)` (installed by the `web` package, if any) turns it
 into the same Actor; state-changing API calls always need a bearer token, so a cookie cannot be used for CSRF.
 """
@@ -11,6 +14,7 @@ into the same Actor; state-changing API calls always need a bearer token, so a c
 from __future__ import annotations
 
 import dataclasses
+import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 from urllib.parse import unquote
@@ -52,7 +56,7 @@ async def current_actor(
     if credentials is None:
         from_session = _session_actor(request)
         if from_session is not None:
-            stated_here = (unquote(x_purpose) if x_purpose else purpose or "").strip() or None
+            stated_here = _stated_purpose(x_purpose, purpose)
             return dataclasses.replace(from_session, purpose=stated_here or from_session.purpose)
         raise Problem(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
     try:
@@ -62,9 +66,35 @@ async def current_actor(
             actor = verifier.verify(credentials.credentials)
     except TokenError as exc:
         raise Problem(401, str(exc), headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}) from exc
-    # Header values are ASCII: a Vietnamese purpose arrives percent-encoded (UTF-8) in X-Purpose.
-    stated = (unquote(x_purpose) if x_purpose else purpose or "").strip() or None
-    return dataclasses.replace(actor, purpose=stated)
+    return dataclasses.replace(actor, purpose=_stated_purpose(x_purpose, purpose))
+
+
+def _stated_purpose(x_purpose: str | None, purpose: str | None) -> str | None:
+    """The purpose the request states (the header first), checked and normalised; None when it states none."""
+    stated = _header_purpose(x_purpose) if x_purpose else _checked(purpose or "", "the purpose parameter")
+    return stated.strip() or None
+
+
+def _header_purpose(raw: str) -> str:
+    """X-Purpose as text: header bytes arrive as latin-1, so raw UTF-8 is decoded again; then percent-decoded."""
+    where = "the X-Purpose header"
+    if not raw.isascii():
+        try:
+            raw = raw.encode("latin-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            raise Problem(400, f"{where} is not UTF-8: send the purpose percent-encoded (UTF-8)") from None
+    try:
+        text = unquote(raw, errors="strict")
+    except UnicodeDecodeError:
+        raise Problem(400, f"{where}: its percent-encoded bytes are not UTF-8") from None
+    return _checked(text, where)
+
+
+def _checked(text: str, where: str) -> str:
+    """The purpose in NFC (as grants store it); a 400 when it holds a control character (CR, LF, NUL, ...)."""
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        raise Problem(400, f"{where} holds a control character (CR, LF, NUL, ...), which a purpose may not")
+    return unicodedata.normalize("NFC", text)
 
 
 def require_roles(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
@@ -79,7 +109,12 @@ def require_roles(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
     return _check
 
 
-def require_purpose(actor: Actor) -> None:
-    """Handlers and the portal must state why they read personal documents (Decree 13/2023)."""
+async def purpose_stated(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    """Any authenticated caller; handlers and the portal must state why they read personal documents
+    (Decree 13/2023), or get a 400."""
     if actor.role in (Role.HANDLER, Role.PORTAL) and not actor.purpose:
         raise Problem(400, "state the purpose of this read in the X-Purpose header or the purpose parameter")
+    return actor
+
+
+Purposeful = Annotated[Actor, Depends(purpose_stated)]

@@ -7,38 +7,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from core.types import DocumentKind, DocumentStatus, Verdict
-from vault.records import DocumentRecord
+from vault.records import DocumentRecord, DossierRecord, PublicDocument
 
 
-class DocumentOut(BaseModel):
-    id: str
+class DocumentOut(PublicDocument):
+    """The public contract of a document: `PublicDocument` (the record without its OCR text and fields) and its URI."""
+
     uri: str  # stable: issuing agency, document type and id; resolvable with GET
-    owner_id: str
-    name: str
-    kind: DocumentKind
-    type_code: str | None
-    number_symbol: str | None
-    issuing_agency_code: str | None
-    issue_date: dt.date | None
-    valid_until: dt.date | None
-    permanent: bool
-    validity_scope: str | None
-    result_code: str | None
-    source_dossier_code: str | None
-    procedure_code: str | None
-    digitised_by: str | None
-    digitised_at: dt.datetime | None
-    page_count: int | None
-    size: int
-    sha256: str
-    signature_verdict: Verdict | None
-    status: DocumentStatus
-    status_reason: str | None
-    current_version: int
-    supersedes_id: str | None
-    superseded_by_id: str | None
-    created_at: dt.datetime
 
 
 def stable_path(record: DocumentRecord) -> str:
@@ -48,7 +23,7 @@ def stable_path(record: DocumentRecord) -> str:
 
 
 def document_out(record: DocumentRecord) -> DocumentOut:
-    data: dict[str, Any] = record.model_dump(exclude={"ocr_text", "extracted_fields"})
+    data: dict[str, Any] = record.model_dump(include=set(PublicDocument.model_fields))
     return DocumentOut(uri=stable_path(record), **data)
 
 
@@ -59,13 +34,9 @@ class DossierDocumentOut(BaseModel):
     document: DocumentOut
 
 
-class DossierOut(BaseModel):
-    code: str
-    agency_code: str
-    procedure_code: str
-    owner_id: str
-    received_at: dt.datetime
-    status: str
+class DossierOut(DossierRecord):
+    """A dossier's record (`vault.records.DossierRecord`) and its documents."""
+
     documents: list[DossierDocumentOut]
 
 

@@ -1,5 +1,6 @@
-"""The services a request needs (vault, catalogue sessions, pipeline), built once per app and handed to routes
-through the `services` dependency, so tests can build an app on a private data folder.
+"""The services a request needs (the vault door, the batch and webhook catalogue, the pipeline), built once per
+app and handed to routes through the `services` dependency (`Svc`), so tests can build an app on a private data
+folder. Routers call these methods and the vault; they never open catalogue sessions themselves.
 """
 
 from __future__ import annotations
@@ -7,19 +8,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import CoreSettings
-from core.types import Actor
+from core.types import Actor, Role
 from ingest import batches
 from ingest.manifest import Manifest
 from ingest.models import Batch
 from ingest.settings import IngestSettings
+from issuing import webhooks
 from issuing.agency import Issuer
+from issuing.certified import IssuedCopy, issue_certified_copy
 from ocr.settings import OcrSettings
+from vault.records import DossierRecord
+from vault.service import Vault
 
 
 @dataclass
@@ -28,7 +33,7 @@ class Services:
     ingest: IngestSettings
     ocr: OcrSettings
     sessions: sessionmaker[Session]
-    vault: Any
+    vault: Vault
     enqueue_document: Callable[[str, int, int], None]
     issuer: Issuer  # the agency's signer and the webhook notifier
     ping_broker: Callable[[], None]  # raises when the broker cannot be reached (readiness)
@@ -40,6 +45,7 @@ class Services:
         root.mkdir(parents=True, exist_ok=True)
         return root
 
+    # -- batches --------------------------------------------------------------------------------------
     def open_dossier(self, manifest: Manifest, actor: Actor) -> str:
         """The manifest's dossier (created if new) or a newly numbered one for the station's agency."""
         dossier = self.vault.open_dossier(
@@ -60,15 +66,52 @@ class Services:
         with self.sessions.begin() as session:
             batches.delete_batch(session, batch_id)
 
-    def batch_agency(self, session: Session, batch_id: str) -> str | None:
-        batch = session.get(Batch, batch_id)
-        return batch.agency_code if batch else None
+    def visible_batch(self, batch_id: str, actor: Actor) -> batches.BatchView | None:
+        """The batch's status and documents for its agency's staff and admins; None for anyone else."""
+        with self.sessions() as session:
+            view = batches.view_batch(session, batch_id)
+            batch = session.get(Batch, batch_id)
+        agency = batch.agency_code if batch else None
+        if view is None or not (actor.role is Role.ADMIN or (agency and agency == actor.agency_code)):
+            return None
+        return view
 
-    def batch_finished(self, session: Session, batch_id: str) -> bool:
-        batch = session.get(Batch, batch_id)
-        return batch is not None and batch.finished_at is not None
+    def batch_events(self, batch_id: str, after: int) -> tuple[list[batches.BatchEventView], bool]:
+        """The batch's events after the given id, and whether the batch has finished."""
+        with self.sessions() as session:
+            events = batches.events_after(session, batch_id, after)
+            batch = session.get(Batch, batch_id)
+            return events, batch is not None and batch.finished_at is not None
+
+    # -- webhooks -------------------------------------------------------------------------------------
+    def register_webhook(self, agency_code: str, url: str, events: list[str], actor: Actor) -> webhooks.WebhookCreated:
+        """A new webhook of the agency; ValueError when the URL or events are refused."""
+        with self.sessions.begin() as session:
+            return webhooks.register(session, agency_code, url, events, actor.subject)
+
+    def list_webhooks(self, agency_code: str | None) -> list[webhooks.WebhookOut]:
+        """The active webhooks of an agency (of every agency with None)."""
+        with self.sessions() as session:
+            return webhooks.list_for(session, agency_code)
+
+    def delete_webhook(self, webhook_id: str, agency_code: str | None) -> bool:
+        """Stop a webhook of the agency (of any agency with None); False when there is none."""
+        with self.sessions.begin() as session:
+            return webhooks.deactivate(session, webhook_id, agency_code)
+
+    # -- issuing --------------------------------------------------------------------------------------
+    def certify_copy(
+        self, dossier: DossierRecord, pdf: bytes, *, name: str, type_code: str | None, actor: Actor
+    ) -> IssuedCopy:
+        """A certified copy numbered in the agency's register, signed and stored in the owner's vault."""
+        return issue_certified_copy(
+            self.vault, self.sessions, dossier, pdf, name=name, type_code=type_code, actor=actor, issuer=self.issuer
+        )
 
 
 async def services(request: Request) -> Services:
     svc: Services = request.app.state.services
     return svc
+
+
+Svc = Annotated[Services, Depends(services)]

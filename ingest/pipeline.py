@@ -26,6 +26,7 @@ from ocr.models import OcrOptions, PageImage, PageProgress
 from signing.sign import DocumentSigner
 from signing.stamps import officer_stamp
 from vault.records import NewDocument
+from vault.service import Vault
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ def intake_actor(job: DocumentJob) -> Actor:
     return Actor(subject=job.submitted_by, role=Role.STATION, agency_code=job.agency_code, purpose="số hóa")
 
 
-def run_store(job: DocumentJob, vault: Any, verdict: str | None, sessions: Any = None) -> str:
+def run_store(job: DocumentJob, vault: Vault, verdict: str | None, sessions: Any = None) -> str:
     """Store the signed PDF in the owner's vault and link it to the dossier; returns the document id.
 
     A certified copy is stored under its register number and the register line is completed (`sessions`).
@@ -176,7 +177,7 @@ def run_store(job: DocumentJob, vault: Any, verdict: str | None, sessions: Any =
     }
     line = certification_line(job) if job.kind is DocumentKind.CERTIFIED_COPY else None
     if line is not None:
-        dossier = vault.get_dossier(job.dossier_code)
+        dossier = vault.get_dossier(job.dossier_code, intake_actor(job))
         new = certified_copy_document(dossier, line, job.name, job.type_code, job.submitted_by)
         new = new.model_copy(update=scanned)
     else:

@@ -9,12 +9,13 @@ from __future__ import annotations
 from functools import lru_cache
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from core.settings import SohoaSettings
 from signing.config import SignerConfig
 
 
-class IngestSettings(BaseSettings):
+class IngestSettings(SohoaSettings):
     # `officer` is read from SOHOA_INGEST_OFFICER_P12, ..._P12_PASSWORD_FILE, ..._PKCS11_LIB, ..._PKCS11_TOKEN,
     # ..._PKCS11_KEY, ..._PKCS11_PIN_FILE (the delimiter splits a variable's name once, after the field's name).
     model_config = SettingsConfigDict(
@@ -23,6 +24,7 @@ class IngestSettings(BaseSettings):
 
     broker_url: str | None = None  # redis://127.0.0.1:6379/0, amqp://guest:guest@127.0.0.1:5672//, ...
     worker_concurrency: int = 2
+    worker_name: str = "celery@%h"  # the worker's node name (%h: host name); its health check pings it
     # The embedded broker is polled (kombu's default is once a second, and a document's chain makes three hops).
     embedded_broker_polling_seconds: float = 0.1
     # Task time limits: a base plus a per-page allowance (OCR costs ~3 CPU s per 300-dpi page).
@@ -41,6 +43,7 @@ class IngestSettings(BaseSettings):
     visibility_timeout_seconds: int = 3600
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
+    # SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS (networks webhooks may reach besides public ones): issuing.egress.
     page_threads: int = 2  # pages of one document OCR'd in parallel inside a task (Tesseract runs as a process)
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
     officer: SignerConfig = Field(default_factory=SignerConfig)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +19,7 @@ from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from vault.records import DocumentRecord, DossierRecord, NewDocument
+from vault.service import Vault
 
 log = get_logger(__name__)
 
@@ -85,7 +85,7 @@ def certified_copy_document(
 
 
 def issue_certified_copy(
-    vault: Any,
+    vault: Vault,
     sessions: sessionmaker[Session],
     dossier: DossierRecord,
     pdf: bytes,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
@@ -21,6 +20,7 @@ from signing.errors import SigningError
 from signing.longterm import renew_archive_timestamp, upgrade_to_lta
 from signing.settings import SigningSettings
 from vault.models import Document
+from vault.service import Vault
 
 log = get_logger("sohoa.longterm")
 SYSTEM = Actor("sohoa-longterm", Role.ADMIN, purpose="lưu trữ dài hạn chữ ký số")
@@ -58,13 +58,13 @@ def enrol(session: Session, settings: SigningSettings, now: dt.datetime) -> int:
     return len(rows)
 
 
-def _read(vault: Any, doc_id: str) -> bytes:
+def _read(vault: Vault, doc_id: str) -> bytes:
     with vault.open_content(doc_id, SYSTEM) as content:
         data: bytes = content.read()
     return data
 
 
-def _process(vault: Any, state: LongTermState, settings: SigningSettings, now: dt.datetime) -> str | None:
+def _process(vault: Vault, state: LongTermState, settings: SigningSettings, now: dt.datetime) -> str | None:
     """Upgrade or renew one document; the change made ("upgraded", "renewed") or None. Updates `state`."""
     pdf = _read(vault, state.document_id)
     change = None
@@ -97,7 +97,7 @@ def _claim(sessions: sessionmaker[Session], doc_id: str, moment: dt.datetime) ->
 
 def run_longterm(
     sessions: sessionmaker[Session],
-    vault: Any,
+    vault: Vault,
     settings: SigningSettings,
     *,
     limit: int = 500,

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from core.identifiers import validate_dossier_code, validate_procedure_code
 from core.timezone import now_vn, to_vn
-from core.types import DocumentKind
+from core.types import Actor, DocumentKind
 from issuing.calendar import (
     Appointment,
     ProcedureTable,
@@ -25,6 +25,7 @@ from issuing.pdfdraw import MM, PageCanvas, PdfDocument
 from issuing.qr import RECEIPT_PAPER_NAME, ReceiptPayload, encode_receipt, mask_owner_id
 from issuing.settings import IssuingSettings, issuing_settings
 from vault.records import DossierRecord
+from vault.service import Vault
 
 QR_SIZE_MM = 35
 BOTTOM_MM = 22
@@ -249,8 +250,9 @@ def render_receipt(
 
 
 def dossier_receipt(
-    vault: Any,
+    vault: Vault,
     dossier: DossierRecord,
+    actor: Actor,
     *,
     calendar: WorkingCalendar | None = None,
     procedures: ProcedureTable | None = None,
@@ -262,7 +264,7 @@ def dossier_receipt(
     owner = vault.ensure_owner(dossier.owner_id)
     components = [
         ReceiptComponent(name=linked.component_name or linked.document.name)
-        for linked in vault.dossier_documents(dossier.code)
+        for linked in vault.dossier_documents(dossier.code, actor)
         if linked.document.kind in (DocumentKind.COMPONENT, DocumentKind.CITIZEN_UPLOAD)
     ]
     return build_receipt(

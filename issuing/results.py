@@ -13,13 +13,14 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.timezone import to_vn
-from core.types import Actor, DocumentKind, DocumentStatus, Verdict
+from core.types import Actor, DocumentKind, Verdict
 from issuing.agency import Issuer, seal_result
 from issuing.settings import IssuingSettings, issuing_settings
 from signing.report import ValidationReport
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from vault.records import DocumentRecord, DossierRecord, NewDocument
+from vault.service import Vault
 
 
 class ResultRefused(Exception):
@@ -120,7 +121,7 @@ def _accepted_or_sealed(
 
 
 def issue_result(
-    vault: Any,
+    vault: Vault,
     dossier: DossierRecord,
     pdf: bytes,
     fields: ResultFields,
@@ -159,7 +160,7 @@ def issue_result(
 
 
 def correct_result(
-    vault: Any,
+    vault: Vault,
     record: DocumentRecord,
     agency_code: str,
     pdf: bytes,
@@ -194,11 +195,3 @@ def result_event(record: DocumentRecord) -> dict[str, Any]:
         "version": record.current_version,
         "sha256": record.sha256,
     }
-
-
-def has_valid_result(vault: Any, dossier_code: str) -> bool:
-    """True when a result of the dossier is stored and not cancelled (the dossier's completion state)."""
-    return any(
-        linked.document.kind is DocumentKind.RESULT and linked.document.status is DocumentStatus.VALID
-        for linked in vault.dossier_documents(dossier_code)
-    )

@@ -8,9 +8,10 @@ from functools import lru_cache
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.db import migrate, sessions
+from core.settings import core_settings
+from ingest.db import prepare_catalogue, sessions
 from vault.db import make_engine, session_factory
-from vault.db import migrate as migrate_vault
+from vault.schema import VAULT_CHAIN, prepare
 from vault.service import Vault
 from vault.settings import VaultSettings, vault_settings
 from vault.store import make_store
@@ -19,10 +20,20 @@ from vault.writes import WriteHooks
 
 @lru_cache(maxsize=1)
 def catalogue() -> sessionmaker[Session]:
-    """Session factory on the catalogue database, migrated to the newest schema on first use."""
+    """Session factory on the catalogue database, migrated (or checked) on first use (`SOHOA_AUTO_MIGRATE`)."""
     url = vault_settings().resolved_database_url()
-    migrate(url)
+    prepare_catalogue(url, auto_migrate=core_settings().migrate_on_start)
     return sessions(url)
+
+
+def preflight() -> None:
+    """What a process needs before it serves, checked at its start so that it stops with one clear line:
+    the operator's keys (`SettingsError`) and a current catalogue (`SchemaOutOfDate`)."""
+    settings = vault_settings()
+    settings.partition_key()
+    if settings.s3_endpoint and settings.s3_sse == "ssec":
+        settings.sse_customer_key()
+    prepare_catalogue(settings.resolved_database_url(), auto_migrate=core_settings().migrate_on_start)
 
 
 def build_vault(settings: VaultSettings | None = None) -> Vault:
@@ -36,8 +47,9 @@ def vault() -> Vault:
 
 
 def open_vault(settings: VaultSettings | None = None, *, hooks: WriteHooks | None = None) -> Vault:
-    """A Vault on its own engine: the vault's catalogue migrated, the object store chosen (vault commands)."""
+    """A Vault on its own engine: the vault's catalogue migrated (or checked), the object store chosen (vault
+    commands)."""
     settings = settings or vault_settings()
     url = settings.resolved_database_url()
-    migrate_vault(url)
+    prepare(url, [VAULT_CHAIN], auto_migrate=core_settings().migrate_on_start)
     return Vault(session_factory(make_engine(url)), make_store(settings), settings, hooks=hooks)

@@ -37,10 +37,18 @@ def serve(
     if data_dir is not None:
         os.environ["SOHOA_DATA_DIR"] = str(data_dir)
     from api.settings import api_settings
+    from api.tokens import InsecureConfiguration, development_authentication
     from ingest.settings import ingest_settings
     from runtime.app import build_app
+    from runtime.deploy_cli import preflight_or_exit
 
+    preflight_or_exit()
     settings = api_settings()
+    try:
+        development_authentication(settings)
+    except InsecureConfiguration as exc:
+        typer.echo(f"error: refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
     start_worker = worker if worker is not None else settings.embedded_worker
     if start_worker is None:
         start_worker = ingest_settings().embedded_broker
@@ -81,8 +89,10 @@ def worker(
     """Start a pipeline worker on the configured broker (embedded SQLite broker by default)."""
     from ingest.settings import ingest_settings
     from runtime.celery_app import celery_app
+    from runtime.deploy_cli import preflight_or_exit
     from runtime.pipeline import install
 
+    preflight_or_exit()
     install()  # the tasks' context (catalogue, vault, signers, notifier), built on first use in each process
     settings = ingest_settings()
     celery_app.worker_main(
@@ -91,6 +101,7 @@ def worker(
             f"--concurrency={concurrency or settings.worker_concurrency}",
             f"--queues={queues}",
             f"--loglevel={loglevel}",
+            f"--hostname={settings.worker_name}",
             "--without-gossip",
             "--without-mingle",
             *(["--beat"] if beat else []),

@@ -231,3 +231,6 @@ def summarise(report: ValidationReport) -> SignatureSummary:
 def report_json(report: ValidationReport) -> dict[str, Any]:
     """The report as `verify --json` and the validation API answer it: the ETSI details and the Vietnamese summary."""
     return {**report.model_dump(mode="json"), "summary": summarise(report).model_dump(mode="json")}
+
+
+summary_vi = summarise  # the name web pages were promised: `summary_vi(report) -> SignatureSummary`

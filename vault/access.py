@@ -1,7 +1,8 @@
-"""Who may read which document: the owner, an agency whose dossier holds it, a grantee, admins.
+"""Who may see what: a dossier (its agency's staff, its owner, admins) and a document (the owner, an agency whose
+dossier holds it, a grantee, admins). Each rule is written here once.
 
 Consent (Decree 13/2023) is explicit: an active, unrevoked grant to that agency (or the portal), for exactly
-the stated purpose, naming the document or its type. Silence is not consent. The rule is written once, as SQL
+the stated purpose, naming the document or its type. Silence is not consent. The document rule is written as SQL
 conditions on `Document`, so a read fetches and authorises its documents in one prepared statement.
 """
 
@@ -16,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, or
 from sqlalchemy.orm import Session
 
 from core.types import Actor, Role
+from vault.errors import NotFound
 from vault.models import Document, Dossier, DossierDocument, Grant, Owner
 
 PORTAL = "portal"
@@ -30,6 +32,20 @@ def grantee_of(actor: Actor) -> str | None:
     if actor.role in (Role.STATION, Role.HANDLER):
         return actor.agency_code
     return None
+
+
+def dossier_visible(actor: Actor, agency_code: str, owner_id: str) -> bool:
+    """A dossier is seen by its agency's stations and handlers, its owner and admins; by nobody else."""
+    if actor.role is Role.ADMIN:
+        return True
+    if actor.role is Role.CITIZEN:
+        return actor.owner_id is not None and actor.owner_id == owner_id
+    return actor.role in (Role.STATION, Role.HANDLER) and actor.agency_code == agency_code
+
+
+def owner_or_admin(actor: Actor, owner_id: str) -> bool:
+    """Only the owner (a citizen whose token names them) or an admin lists a vault, its grants or its log."""
+    return actor.role is Role.ADMIN or (actor.role is Role.CITIZEN and actor.owner_id == owner_id)
 
 
 def _granted() -> ColumnElement[bool]:
@@ -88,6 +104,14 @@ def _readable_statement(rule: Rule, ids_only: bool) -> Select[Any]:
 
 
 @functools.cache
+def _granted_to_statement() -> Select[Any]:
+    owner = select(Owner.id).where(Owner.owner_id == bindparam("owner_id")).scalar_subquery()
+    return (
+        select(Document).where(Document.owner_pk == owner, _granted()).order_by(Document.created_at.desc(), Document.id)
+    )
+
+
+@functools.cache
 def _granted_statement() -> Select[str]:
     return select(Document.id).where(Document.id == bindparam("doc_id"), _granted())
 
@@ -112,6 +136,24 @@ def _readable(session: Session, doc_ids: Sequence[str], actor: Actor, *, ids_onl
 def readable_documents(session: Session, doc_ids: Sequence[str], actor: Actor) -> list[Document]:
     """Those of the documents that exist and this actor may read (any order), in one query."""
     return _readable(session, doc_ids, actor, ids_only=False)
+
+
+def readable_document(session: Session, doc_id: str, actor: Actor) -> Document:
+    """The document, fetched and authorised in one statement; NotFound when absent or not readable."""
+    found = readable_documents(session, [doc_id], actor)
+    if not found:
+        raise NotFound(f"no document {doc_id}")
+    return found[0]
+
+
+def granted_documents(session: Session, owner_id: str, actor: Actor) -> list[Document]:
+    """The owner's documents an active grant to this actor's agency (or the portal) covers for its purpose,
+    newest first, in one query."""
+    grantee = grantee_of(actor)
+    if grantee is None or not actor.purpose:
+        return []
+    parameters = {**_parameters(actor), "owner_id": owner_id, "grantee": grantee}
+    return list(session.scalars(_granted_to_statement(), parameters))
 
 
 def readable_ids(session: Session, doc_ids: Sequence[str], actor: Actor) -> set[str]:

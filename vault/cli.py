@@ -32,11 +32,13 @@ def fsck(
     ] = None,
 ) -> None:
     """Check that every catalogued object exists and verifies; repair crashed writes with --repair."""
+    from core.settings import SettingsError
     from vault.errors import VaultError
+    from vault.schema import SchemaOutOfDate
 
     try:
         report = ctx.obj().fsck(repair=repair, grace_seconds=grace, verify_hashes=not quick)
-    except VaultError as exc:
+    except (VaultError, SettingsError, SchemaOutOfDate) as exc:
         _fail(str(exc))
         return
     if as_json:
@@ -67,12 +69,14 @@ def legal_hold(
     subject: Annotated[str, typer.Option(help="Administrator recorded in the access log")] = "cli-admin",
 ) -> None:
     """Set or lift the legal hold on every version of a document (recorded in the access log)."""
+    from core.settings import SettingsError
     from core.types import Actor, Role
     from vault.errors import VaultError
+    from vault.schema import SchemaOutOfDate
 
     try:
         ctx.obj().set_legal_hold(doc_id, set_hold, Actor(subject=subject, role=Role.ADMIN))
-    except VaultError as exc:
+    except (VaultError, SettingsError, SchemaOutOfDate) as exc:
         _fail(str(exc))
     typer.echo(f"legal hold {'set' if set_hold else 'lifted'} on {doc_id}")
 
@@ -93,12 +97,17 @@ def migrate() -> None:
 @audit_app.command("verify")
 def verify() -> None:
     """Walk the access log's hash chain; exit 1 naming the first offending row when it is broken."""
+    from core.settings import core_settings
     from vault.audit import verify_chain
-    from vault.db import make_engine, migrate, session_factory
+    from vault.db import make_engine, session_factory
+    from vault.schema import VAULT_CHAIN, SchemaOutOfDate, prepare
     from vault.settings import vault_settings
 
     url = vault_settings().resolved_database_url()
-    migrate(url)
+    try:
+        prepare(url, [VAULT_CHAIN], auto_migrate=core_settings().migrate_on_start)
+    except SchemaOutOfDate as exc:
+        _fail(str(exc))
     with session_factory(make_engine(url))() as session:
         bad = verify_chain(session)
     if bad:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from core.timezone import now_vn
-from core.types import DocumentKind, DocumentStatus, Verdict
+from core.types import DocumentStatus
 from vault.models import Document, DocumentVersion, Dossier, Grant, Owner
 from vault.records import DocumentRecord, DossierRecord, GrantRecord, OwnerRecord, VersionRecord
 
@@ -24,36 +24,21 @@ def owner_record(owner: Owner) -> OwnerRecord:
     return OwnerRecord(owner_id=owner.owner_id, kind=owner.kind, display_name=owner.display_name)
 
 
+_DERIVED = frozenset({"owner_id", "status", "extracted_fields"})
+_COPIED = tuple(name for name in DocumentRecord.model_fields if name not in _DERIVED)
+
+
 def document_record(document: Document) -> DocumentRecord:
-    return DocumentRecord(
-        id=document.id,
-        owner_id=document.owner.owner_id,
-        name=document.name,
-        kind=DocumentKind(document.kind),
-        type_code=document.type_code,
-        number_symbol=document.number_symbol,
-        issuing_agency_code=document.issuing_agency_code,
-        issue_date=document.issue_date,
-        valid_until=document.valid_until,
-        permanent=document.permanent,
-        validity_scope=document.validity_scope,
-        result_code=document.result_code,
-        source_dossier_code=document.source_dossier_code,
-        procedure_code=document.procedure_code,
-        digitised_by=document.digitised_by,
-        digitised_at=document.digitised_at,
-        page_count=document.page_count,
-        size=document.size,
-        sha256=document.sha256,
-        signature_verdict=Verdict(document.signature_verdict) if document.signature_verdict else None,
-        ocr_text=document.ocr_text,
-        extracted_fields=dict(document.extracted_fields or {}),
-        status=effective_status(document),
-        status_reason=document.status_reason,
-        current_version=document.current_version,
-        supersedes_id=document.supersedes_id,
-        superseded_by_id=document.superseded_by_id,
-        created_at=document.created_at,
+    """Every field of `DocumentRecord` read from the row of the same name, but the owner, the effective status
+    and the fields OCR extracted (never None)."""
+    values = {name: getattr(document, name) for name in _COPIED}
+    return DocumentRecord.model_validate(
+        {
+            **values,
+            "owner_id": document.owner.owner_id,
+            "status": effective_status(document),
+            "extracted_fields": dict(document.extracted_fields or {}),
+        }
     )
 
 

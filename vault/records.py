@@ -1,7 +1,7 @@
 """Plain records the vault takes and returns (pydantic models), never ORM objects.
 
 `NewDocument` is what the pipeline hands in; `DocumentRecord`, `DossierRecord`, `GrantRecord`, `FsckReport`
-are what callers get back.
+are what callers get back. A document's catalogue fields are written once, in `DocumentFields`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.types import DocumentKind, DocumentStatus, Verdict
 
 
-class NewDocument(BaseModel):
-    """A document to store in its owner's vault, with the catalogue fields the issue lists."""
+class DocumentFields(BaseModel):
+    """A document's catalogue fields, given when it is stored and returned when it is read.
 
-    model_config = ConfigDict(extra="forbid")
+    Defined once: `NewDocument` and `DocumentRecord` extend it, the catalogue row is written from it
+    (`vault.writes`) and read back into it (`vault.convert`), and the API's `DocumentOut` derives from
+    `PublicDocument`. A new field goes here, in `vault/models.py` and in a migration (docs/vault.md)."""
 
-    owner_id: str
     name: str = Field(min_length=1, max_length=500)
     kind: DocumentKind = DocumentKind.COMPONENT
     type_code: str | None = None
@@ -29,14 +30,22 @@ class NewDocument(BaseModel):
     valid_until: dt.date | None = None
     permanent: bool = False
     validity_scope: str | None = None
+    result_code: str | None = None  # generated `<dossier code>-KQ<n>` for results when not given
     source_dossier_code: str | None = None
     procedure_code: str | None = None
-    component_name: str | None = None
-    result_code: str | None = None  # generated `<dossier code>-KQ<n>` for results when not given
     digitised_by: str | None = None
     digitised_at: dt.datetime | None = None
     page_count: int | None = Field(default=None, ge=0)
     signature_verdict: Verdict | None = None
+
+
+class NewDocument(DocumentFields):
+    """A document to store in its owner's vault, with the catalogue fields the issue lists."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner_id: str
+    component_name: str | None = None
     ocr_text: str | None = None
     extracted_fields: dict[str, Any] = Field(default_factory=dict)
     supersedes: str | None = None  # id of a document this one replaces (marked superseded)
@@ -49,35 +58,26 @@ class OwnerRecord(BaseModel):
     display_name: str | None
 
 
-class DocumentRecord(BaseModel):
+class PublicDocument(DocumentFields):
+    """What every reader of a document may see of its record: the catalogue fields and its state, no OCR."""
+
     id: str
     owner_id: str
-    name: str
-    kind: DocumentKind
-    type_code: str | None
-    number_symbol: str | None
-    issuing_agency_code: str | None
-    issue_date: dt.date | None
-    valid_until: dt.date | None
-    permanent: bool
-    validity_scope: str | None
-    result_code: str | None
-    source_dossier_code: str | None
-    procedure_code: str | None
-    digitised_by: str | None
-    digitised_at: dt.datetime | None
-    page_count: int | None
     size: int
     sha256: str
-    signature_verdict: Verdict | None
-    ocr_text: str | None
-    extracted_fields: dict[str, Any]
     status: DocumentStatus  # effective: a valid paper past its validity reads as expired
     status_reason: str | None
     current_version: int
     supersedes_id: str | None
     superseded_by_id: str | None
     created_at: dt.datetime
+
+
+class DocumentRecord(PublicDocument):
+    """The whole record, with what OCR read; the API serves the text and fields at their own routes."""
+
+    ocr_text: str | None
+    extracted_fields: dict[str, Any]
 
 
 class VersionRecord(BaseModel):
@@ -106,6 +106,14 @@ class LinkedDocument(BaseModel):
     component_name: str | None
     reused: bool
     attached_at: dt.datetime
+
+
+class DossierState(BaseModel):
+    """What anyone may know of a dossier without logging in: its code, its state, whether a valid result is stored."""
+
+    code: str
+    status: str
+    completed: bool
 
 
 class GrantRecord(BaseModel):

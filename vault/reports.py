@@ -1,7 +1,7 @@
-"""Read-only reports over the catalogue: the papers an owner granted to a grantee, an owner's access log, and
-the digitisation indicators of Decision 766/QĐ-TTg (digitisation, electronic results, reuse; 80% scoring).
+"""Read-only reports over the catalogue: an owner's access log, and the digitisation indicators of Decision
+766/QĐ-TTg (digitisation, electronic results, reuse; 80% scoring).
 
-Each takes an open session; the API authorises the caller first.
+Each takes an open session; the `Vault` door (`vault.grants`, `vault.upkeep`) authorises the caller first.
 """
 
 from __future__ import annotations
@@ -9,38 +9,14 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel
-from sqlalchemy import and_, distinct, exists, func, or_, select
+from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from core.timezone import VN_TZ
-from vault.convert import document_record
-from vault.models import AccessLog, Document, Dossier, DossierDocument, Grant, Owner
-from vault.records import DocumentRecord
+from vault.models import AccessLog, Document, Dossier, DossierDocument, Owner
 
 FULL_MARKS_RATE = 0.8  # full marks at 80% or more, otherwise score = rate x max / 80%
 DEFAULT_MAX_SCORE = 10.0
-
-
-def granted_documents(
-    session: Session, owner_id: str, grantee: str, purpose: str, now: dt.datetime | None = None
-) -> list[DocumentRecord]:
-    """The owner's documents covered by an active grant to `grantee` for exactly `purpose` (by id or type)."""
-    moment = now or dt.datetime.now(dt.UTC)
-    active = and_(
-        Grant.owner_pk == Document.owner_pk,
-        Grant.grantee == grantee,
-        Grant.purpose == purpose,
-        Grant.revoked_at.is_(None),
-        Grant.valid_until > moment,
-        or_(Grant.document_id == Document.id, and_(Grant.document_id.is_(None), Grant.type_code == Document.type_code)),
-    )
-    query = (
-        select(Document)
-        .join(Owner, Owner.id == Document.owner_pk)
-        .where(Owner.owner_id == owner_id, exists().where(active))
-        .order_by(Document.created_at.desc(), Document.id)
-    )
-    return [document_record(d) for d in session.execute(query).scalars()]
 
 
 class AccessEntry(BaseModel):

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from core.settings import core_settings, data_secret
+from core.settings import SohoaSettings, core_settings, operator_secret
 
 # Years kept, by document kind or by document type code (a type code entry wins over its kind's entry);
 # None means permanent. Readings of the Archives Law and Circular 01/2023 noted in docs/vault.md.
@@ -24,7 +24,7 @@ DEFAULT_RETENTION: dict[str, int | None] = {
 }
 
 
-class VaultSettings(BaseSettings):
+class VaultSettings(SohoaSettings):
     """`SOHOA_VAULT_S3_ENDPOINT` (host:port) switches to S3; `SOHOA_VAULT_DATABASE_URL` to PostgreSQL."""
 
     model_config = SettingsConfigDict(env_prefix="SOHOA_VAULT_", extra="ignore")
@@ -37,6 +37,7 @@ class VaultSettings(BaseSettings):
     s3_region: str | None = None
     # ssec: SSE-C with a key kept in the data dir; s3: SSE-S3 (MinIO with KMS); none: the endpoint's default.
     s3_sse: Literal["ssec", "s3", "none"] = "ssec"
+    sse_key_file: Path | None = None  # the SSE-C key (32 bytes, mode 0600); required outside the embedded default
     database_url: str | None = None
     objects_dir: Path | None = None
     retention_years: dict[str, int | None] = Field(default_factory=lambda: dict(DEFAULT_RETENTION))
@@ -55,12 +56,25 @@ class VaultSettings(BaseSettings):
         return target
 
     def partition_key(self) -> bytes:
-        """Secret of the keyed hash that replaces owner ids in object keys."""
-        return data_secret(core_settings(), "vault-partition-key")
+        """Secret of the keyed hash that replaces owner ids in object keys (`SOHOA_OWNER_KEY_FILE`)."""
+        core = core_settings()
+        return operator_secret(
+            core,
+            core.owner_key_file,
+            setting="SOHOA_OWNER_KEY_FILE",
+            name="vault-partition-key",
+            what="the owner partition key",
+        )
 
     def sse_customer_key(self) -> bytes:
-        """The 256-bit SSE-C key, kept in the data dir (back it up with the catalogue)."""
-        return data_secret(core_settings(), "vault-sse-c-key", 32)
+        """The 256-bit SSE-C key (`SOHOA_VAULT_SSE_KEY_FILE`; back it up apart from the objects)."""
+        return operator_secret(
+            core_settings(),
+            self.sse_key_file,
+            setting="SOHOA_VAULT_SSE_KEY_FILE",
+            name="vault-sse-c-key",
+            what="the SSE-C encryption key of the objects",
+        )
 
 
 @lru_cache(maxsize=1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from core.types import Actor, DocumentKind, Role
 from vault.audit import record_access
 from vault.codes import next_result_code
 from vault.models import Document, DocumentVersion, Dossier, DossierDocument, Owner, PendingWrite, utcnow
-from vault.records import NewDocument
+from vault.records import DocumentFields, NewDocument
 from vault.store.base import StoredObject
 
 
@@ -75,6 +76,12 @@ def complete_write(session: Session, pending: PendingWrite, version_id: str) -> 
     return document
 
 
+def catalogue_values(new: NewDocument) -> dict[str, Any]:
+    """The catalogue columns of `DocumentFields` as the row stores them (enumerations by their value)."""
+    values = new.model_dump(include=set(DocumentFields.model_fields))
+    return {name: value.value if isinstance(value, Enum) else value for name, value in values.items()}
+
+
 def _create_document(session: Session, pending: PendingWrite, payload: dict[str, Any]) -> Document:
     new = NewDocument.model_validate(payload["new"])
     owner = session.execute(select(Owner).where(Owner.owner_id == new.owner_id)).scalar_one()
@@ -82,28 +89,13 @@ def _create_document(session: Session, pending: PendingWrite, payload: dict[str,
     if new.kind is DocumentKind.RESULT and not result_code and new.source_dossier_code:
         result_code = next_result_code(session, new.source_dossier_code)
     document = Document(
+        **{**catalogue_values(new), "result_code": result_code},
         id=payload["doc_id"],
         owner_pk=owner.id,
-        type_code=new.type_code,
-        name=new.name,
-        number_symbol=new.number_symbol,
-        issuing_agency_code=new.issuing_agency_code,
-        issue_date=new.issue_date,
-        valid_until=new.valid_until,
-        permanent=new.permanent,
-        validity_scope=new.validity_scope,
-        kind=str(new.kind),
-        result_code=result_code,
-        source_dossier_code=new.source_dossier_code,
-        procedure_code=new.procedure_code,
-        digitised_by=new.digitised_by,
-        digitised_at=new.digitised_at,
-        page_count=new.page_count,
-        size=pending.size,
-        sha256=pending.sha256,
-        signature_verdict=str(new.signature_verdict) if new.signature_verdict else None,
         ocr_text=new.ocr_text,
         extracted_fields=new.extracted_fields,
+        size=pending.size,
+        sha256=pending.sha256,
         status="valid",
         current_version=1,
         supersedes_id=new.supersedes,

@@ -152,10 +152,8 @@ async def upload_batch(
 
 
 def _visible_batch(svc: Services, batch_id: str, actor: Actor) -> batches.BatchView:
-    with svc.sessions() as session:
-        view = batches.view_batch(session, batch_id)
-        agency = svc.batch_agency(session, batch_id)
-    if view is None or not (actor.role is Role.ADMIN or (agency and agency == actor.agency_code)):
+    view = svc.visible_batch(batch_id, actor)
+    if view is None:
         raise Problem(404, "no such batch")
     return view
 
@@ -189,16 +187,10 @@ async def batch_events(
 ) -> StreamingResponse:
     await run_in_threadpool(_visible_batch, svc, batch_id, actor)
 
-    def fetch(after: int) -> tuple[list[batches.BatchEventView], bool]:
-        with svc.sessions() as session:
-            events = batches.events_after(session, batch_id, after)
-            finished = svc.batch_finished(session, batch_id)
-        return events, finished
-
     async def stream() -> AsyncIterator[str]:
         after = last_event_id
         while not await request.is_disconnected():
-            events, finished = await run_in_threadpool(fetch, after)
+            events, finished = await run_in_threadpool(svc.batch_events, batch_id, after)
             for event in events:
                 after = event.id
                 yield _sse(event)

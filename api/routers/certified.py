@@ -13,18 +13,15 @@ from pydantic import BaseModel
 
 from api.auth import require_roles
 from api.problems import Problem
-from api.routers.dossiers import visible_dossier
-from api.routers.results import ISSUING_RESPONSES, read_pdf
 from api.schemas import DocumentOut, document_out
-from api.services import Services, services
+from api.services import Services, Svc
+from api.views import ISSUING_RESPONSES, read_pdf
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from issuing.certified import issue_certified_copy
 from signing.errors import PdfInputError, SigningError
 
 router = APIRouter(prefix="/api/v1", tags=["certified copies"], responses=ISSUING_RESPONSES)
 
 Officer = Annotated[Actor, Depends(require_roles(Role.STATION, Role.HANDLER))]
-Svc = Annotated[Services, Depends(services)]
 TYPE_CODE = r"^[A-Za-z0-9._-]{1,50}$"
 
 
@@ -62,7 +59,7 @@ async def certify(
     name: Annotated[str | None, Form(min_length=1, max_length=500, description="The paper's name")] = None,
     type_code: Annotated[str | None, Form(pattern=TYPE_CODE)] = None,
 ) -> CertifiedCopyOut:
-    dossier = visible_dossier(svc, code, actor)
+    dossier = svc.vault.get_dossier(code, actor)
     if actor.agency_code != dossier.agency_code:
         raise Problem(404, "no such dossier")
     if (file is None) == (document_id is None):
@@ -70,22 +67,14 @@ async def certify(
     if file is not None:
         if not name:
             raise Problem(422, "name: the paper's name is required with a scanned file")
-        pdf = await read_pdf(file, svc)
+        pdf = await read_pdf(file, svc.ingest.max_file_bytes)
     else:
         assert document_id is not None
         pdf, stored_name, stored_type = await run_in_threadpool(_source_pdf, svc, document_id, dossier.owner_id, actor)
         name, type_code = name or stored_name, type_code or stored_type
     try:
         issued = await run_in_threadpool(
-            issue_certified_copy,
-            svc.vault,
-            svc.sessions,
-            dossier,
-            pdf,
-            name=name,
-            type_code=type_code,
-            actor=actor,
-            issuer=svc.issuer,
+            lambda: svc.certify_copy(dossier, pdf, name=str(name), type_code=type_code, actor=actor)
         )
     except PdfInputError as exc:
         raise Problem(422, str(exc)) from exc

@@ -13,16 +13,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import DocumentOut, DossierDocumentOut, document_out
-from api.services import Services, services
+from api.services import Svc
 from core.types import Actor, DocumentKind, DocumentStatus, Role
 from vault.access import PORTAL
 from vault.records import DocumentFilters, GrantRecord, Page
-from vault.reports import AccessEntry, owner_access_log
+from vault.reports import AccessEntry
 
 router = APIRouter(prefix="/api/v1/me", tags=["citizens"], responses=PROBLEM_RESPONSES)
 
 Citizen = Annotated[Actor, Depends(require_roles(Role.CITIZEN))]
-Svc = Annotated[Services, Depends(services)]
 
 
 class DocumentPage(BaseModel):
@@ -43,9 +42,8 @@ def my_documents(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DocumentPage:
     assert actor.owner_id is not None
-    records = svc.vault.list_owner_documents(
-        actor.owner_id, DocumentFilters(status=status, kind=kind, type_code=type_code), Page(offset=offset, limit=limit)
-    )
+    filters = DocumentFilters(status=status, kind=kind, type_code=type_code)
+    records = svc.vault.list_owner_documents(actor.owner_id, actor, filters, Page(offset=offset, limit=limit))
     return DocumentPage(
         items=[document_out(r) for r in records],
         offset=offset,
@@ -163,5 +161,4 @@ def my_access_log(
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[AccessEntry]:
     assert actor.owner_id is not None
-    with svc.sessions() as session:
-        return owner_access_log(session, actor.owner_id, limit=limit, offset=offset)
+    return svc.vault.owner_access_log(actor.owner_id, actor, limit=limit, offset=offset)

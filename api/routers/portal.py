@@ -11,25 +11,20 @@ from fastapi import APIRouter, Depends, Header
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import require_purpose, require_roles
+from api.auth import Purposeful, require_roles
 from api.problems import PROBLEM_RESPONSES
-from api.routers.documents import PDF_RESPONSES, content_response
-from api.services import Services, services
-from core.types import Actor, Role
-from vault.access import PORTAL
+from api.services import Svc
+from api.views import PDF_RESPONSES, content_response
+from core.types import Role
 from vault.records import DocumentRecord
-from vault.reports import granted_documents
 
-router = APIRouter(prefix="/api/v1/portal", tags=["portal"], responses=PROBLEM_RESPONSES)
-
-
-async def portal_actor(actor: Annotated[Actor, Depends(require_roles(Role.PORTAL))]) -> Actor:
-    require_purpose(actor)
-    return actor
-
-
-Portal = Annotated[Actor, Depends(portal_actor)]
-Svc = Annotated[Services, Depends(services)]
+# The role is checked first (403), then the purpose (400), as on every route that reads personal documents.
+router = APIRouter(
+    prefix="/api/v1/portal",
+    tags=["portal"],
+    responses=PROBLEM_RESPONSES,
+    dependencies=[Depends(require_roles(Role.PORTAL))],
+)
 
 
 class PortalDocument(BaseModel):
@@ -62,17 +57,9 @@ def portal_document(record: DocumentRecord) -> PortalDocument:
     )
 
 
-def _granted(svc: Services, owner_id: str, actor: Actor) -> list[DocumentRecord]:
-    assert actor.purpose is not None
-    with svc.sessions() as session:
-        return granted_documents(session, owner_id, PORTAL, actor.purpose)
-
-
 @router.get("/owners/{owner_id}/documents", response_model=list[PortalDocument], summary="An owner's granted papers")
-def owner_documents(owner_id: str, actor: Portal, svc: Svc) -> list[PortalDocument]:
-    records = _granted(svc, owner_id, actor)
-    for record in records:  # each listed paper is a recorded read
-        svc.vault.get_document(record.id, actor)
+def owner_documents(owner_id: str, actor: Purposeful, svc: Svc) -> list[PortalDocument]:
+    records = svc.vault.granted_documents(owner_id, actor)  # one query; each listed paper a recorded read
     return [portal_document(r) for r in records]
 
 
@@ -83,10 +70,10 @@ def owner_documents(owner_id: str, actor: Portal, svc: Svc) -> list[PortalDocume
     summary="A granted paper's signed PDF",
 )
 def document_content(
-    document_id: str, actor: Portal, svc: Svc, range_: Annotated[str | None, Header(alias="Range")] = None
+    document_id: str, actor: Purposeful, svc: Svc, range_: Annotated[str | None, Header(alias="Range")] = None
 ) -> StreamingResponse:
     record = svc.vault.get_document(document_id, actor, log_read=False)
-    return content_response(svc, record, actor, range_)
+    return content_response(svc.vault, record, actor, range_)
 
 
 class LookupItem(BaseModel):
@@ -142,12 +129,9 @@ def _matches(record: DocumentRecord, items: list[LookupItem]) -> bool:
     response_model_by_alias=True,
     summary="Look-up shaped like the national vault's (owner, requester, channel, results → papers and files)",
 )
-def lookup(body: LookupRequest, actor: Portal, svc: Svc) -> LookupResponse:
+def lookup(body: LookupRequest, actor: Purposeful, svc: Svc) -> LookupResponse:
     papers = []
-    for record in _granted(svc, body.owner_id, actor):
-        if not _matches(record, body.items):
-            continue
-        svc.vault.get_document(record.id, actor)
+    for record in svc.vault.granted_documents(body.owner_id, actor, lambda r: _matches(r, body.items)):
         name = f"{record.result_code or record.id}.pdf"
         papers.append(
             LookupPaper(

@@ -7,21 +7,19 @@ from __future__ import annotations
 import io
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.problems import PROBLEM_RESPONSES, Problem
-from api.services import Services, services
+from api.services import Services, Svc
 from core.identifiers import InvalidIdentifier, validate_dossier_code
 from issuing.qr import PayloadError, decode_receipt
-from issuing.results import has_valid_result
 from issuing.settings import issuing_settings
 from vault.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEM_RESPONSES)
 
-Svc = Annotated[Services, Depends(services)]
 STATE_LABELS = {"completed": "Đã có kết quả", "received": "Đang giải quyết"}
 
 
@@ -36,13 +34,13 @@ class PublicStatus(BaseModel):
 
 def public_status(svc: Services, code: str) -> PublicStatus:
     try:
-        code = validate_dossier_code(code)
-        dossier = svc.vault.get_dossier(code)
+        dossier = svc.vault.dossier_state(validate_dossier_code(code))
     except (InvalidIdentifier, NotFound):
         raise Problem(404, "no such dossier") from None
-    completed = has_valid_result(svc.vault, dossier.code)
-    state = "completed" if completed else str(dossier.status)
-    return PublicStatus(code=dossier.code, state=state, state_vi=STATE_LABELS.get(state, state), completed=completed)
+    state = "completed" if dossier.completed else dossier.status
+    return PublicStatus(
+        code=dossier.code, state=state, state_vi=STATE_LABELS.get(state, state), completed=dossier.completed
+    )
 
 
 @router.get("/dossiers/{code}/status", response_model=PublicStatus, summary="A dossier's completion state")

@@ -7,27 +7,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from api.auth import current_actor, require_purpose
+from api.auth import Purposeful
 from api.problems import Problem
-from api.routers.dossiers import visible_dossier
-from api.routers.results import ISSUING_RESPONSES
-from api.services import Services, services
+from api.services import Services, Svc
+from api.views import ISSUING_RESPONSES
 from core.types import Actor
 from issuing.calendar import Appointment, CalendarError, UnknownProcedure
 from issuing.qr import PayloadError, decode_receipt, encode_receipt
 from issuing.receipt import Receipt, dossier_receipt, receipt_payload, render_receipt
-from issuing.results import has_valid_result
 from vault.records import DossierRecord
 
 router = APIRouter(prefix="/api/v1", tags=["receipts"], responses=ISSUING_RESPONSES)
-
-Reader = Annotated[Actor, Depends(current_actor)]
-Svc = Annotated[Services, Depends(services)]
 
 
 class ReceiptOut(BaseModel):
@@ -55,9 +50,9 @@ class LookupOut(BaseModel):
     appointment_at: dt.datetime | None
 
 
-def _receipt(svc: Services, dossier: DossierRecord) -> tuple[Receipt, Appointment]:
+def _receipt(svc: Services, dossier: DossierRecord, actor: Actor) -> tuple[Receipt, Appointment]:
     try:
-        return dossier_receipt(svc.vault, dossier)
+        return dossier_receipt(svc.vault, dossier, actor)
     except UnknownProcedure as exc:
         raise Problem(409, f"{exc.args[0]}: add it to the procedure table to issue receipts") from exc
     except CalendarError as exc:
@@ -70,11 +65,10 @@ def _receipt(svc: Services, dossier: DossierRecord) -> tuple[Receipt, Appointmen
     summary="The receipt and appointment slip (PDF, QR top-left), or its data with format=json",
 )
 async def get_receipt(
-    code: str, actor: Reader, svc: Svc, format_: Annotated[Literal["pdf", "json"], Query(alias="format")] = "pdf"
+    code: str, actor: Purposeful, svc: Svc, format_: Annotated[Literal["pdf", "json"], Query(alias="format")] = "pdf"
 ) -> Response:
-    require_purpose(actor)
-    dossier = visible_dossier(svc, code, actor)
-    receipt, appointment = await run_in_threadpool(_receipt, svc, dossier)
+    dossier = await run_in_threadpool(svc.vault.get_dossier, code, actor)
+    receipt, appointment = await run_in_threadpool(_receipt, svc, dossier, actor)
     if format_ == "json":
         out = ReceiptOut(
             dossier_code=receipt.dossier_code,
@@ -104,14 +98,13 @@ async def get_receipt(
     response_model=LookupOut,
     summary="Handlers' look-up by the QR payload of a receipt (the dossier must be visible to the caller)",
 )
-def lookup(body: LookupIn, actor: Reader, svc: Svc) -> LookupOut:
-    require_purpose(actor)
+def lookup(body: LookupIn, actor: Purposeful, svc: Svc) -> LookupOut:
     try:
         payload = decode_receipt(body.qr)
     except PayloadError as exc:
         raise Problem(422, f"not a sohoa receipt code: {exc}") from exc
-    dossier = visible_dossier(svc, payload.dossier_code, actor)
-    completed = has_valid_result(svc.vault, dossier.code)
+    dossier = svc.vault.get_dossier(payload.dossier_code, actor)
+    completed = svc.vault.dossier_state(dossier.code).completed
     return LookupOut(
         dossier_code=dossier.code,
         procedure_code=dossier.procedure_code,

@@ -14,23 +14,17 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import require_roles
-from api.problems import PROBLEM_MEDIA_TYPE, PROBLEM_RESPONSES, Problem
-from api.routers.dossiers import visible_dossier
+from api.problems import PROBLEM_MEDIA_TYPE, Problem
 from api.schemas import DocumentOut, document_out
-from api.services import Services, services
+from api.services import Svc
+from api.views import ISSUING_RESPONSES, read_pdf
 from core.types import Actor, DocumentKind, DocumentStatus, Role
 from issuing.results import IssuedResult, ResultFields, ResultRefused, correct_result, issue_result, result_event
 from signing.errors import PdfInputError, SigningError
 
-# Problems these routes add: 409 (state does not allow it), 413 (file too large), 503 (signing services down).
-ISSUING_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **PROBLEM_RESPONSES,
-    **{code: PROBLEM_RESPONSES[404] for code in (409, 413, 503)},
-}
 router = APIRouter(prefix="/api/v1", tags=["results"], responses=ISSUING_RESPONSES)
 
 Handler = Annotated[Actor, Depends(require_roles(Role.HANDLER, Role.ADMIN))]
-Svc = Annotated[Services, Depends(services)]
 METADATA_HELP = "JSON: type_code, name, number_symbol, issued_at, valid_until or permanent, scope"
 ISSUED_KINDS = (DocumentKind.RESULT, DocumentKind.CERTIFIED_COPY)
 
@@ -55,16 +49,6 @@ def refused_response(path: str, exc: ResultRefused) -> JSONResponse:
         "report": exc.report.model_dump(mode="json") if exc.report else None,
     }
     return JSONResponse(body, status_code=422, media_type=PROBLEM_MEDIA_TYPE)
-
-
-async def read_pdf(upload: UploadFile, svc: Services) -> bytes:
-    """The uploaded PDF, within the size limit; a clear 413/422 otherwise."""
-    data = await upload.read(svc.ingest.max_file_bytes + 1)
-    if len(data) > svc.ingest.max_file_bytes:
-        raise Problem(413, f"the file is larger than {svc.ingest.max_file_bytes} bytes")
-    if not data.startswith(b"%PDF-"):
-        raise Problem(422, "the file is not a PDF")
-    return data
 
 
 def parse_fields(metadata: str) -> ResultFields:
@@ -105,12 +89,12 @@ async def post_result(
     metadata: Annotated[str | None, Form(description=METADATA_HELP)] = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
 ) -> ResultOut | JSONResponse:
-    dossier = visible_dossier(svc, code, actor)  # before the body: a foreign dossier is a 404 whatever is sent
+    dossier = svc.vault.get_dossier(code, actor)  # before the body: a foreign dossier is a 404 whatever is sent
     _agency_handler(actor, dossier.agency_code)
     if file is None or metadata is None:
         raise Problem(422, "send the result PDF as `file` and its `metadata` (multipart/form-data)")
     fields = parse_fields(metadata)
-    pdf = await read_pdf(file, svc)
+    pdf = await read_pdf(file, svc.ingest.max_file_bytes)
     return await _issued(
         f"/api/v1/dossiers/{code}/results",
         lambda: issue_result(svc.vault, dossier, pdf, fields, actor, svc.issuer, idempotency_key=idempotency_key),
@@ -147,11 +131,11 @@ async def post_correction(
         raise Problem(409, "only a dossier's result is corrected this way")
     if record.status is not DocumentStatus.VALID:
         raise Problem(409, f"the result is {record.status}: store a new result instead")
-    dossier = visible_dossier(svc, record.source_dossier_code, actor)
+    dossier = svc.vault.get_dossier(record.source_dossier_code, actor)
     _agency_handler(actor, dossier.agency_code)
     if file is None:
         raise Problem(422, "send the corrected result PDF as `file` (multipart/form-data)")
-    pdf = await read_pdf(file, svc)
+    pdf = await read_pdf(file, svc.ingest.max_file_bytes)
     return await _issued(
         f"/api/v1/documents/{document_id}/correction",
         lambda: correct_result(svc.vault, record, dossier.agency_code, pdf, actor, svc.issuer),

@@ -12,9 +12,9 @@ from fastapi.responses import Response
 
 from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
-from api.services import Services, services
+from api.services import Svc
 from core.types import Actor, Role
-from vault.reports import DigitisationStats, digitisation_stats
+from vault.reports import DigitisationStats
 
 router = APIRouter(prefix="/api/v1/stats", tags=["statistics"], responses=PROBLEM_RESPONSES)
 
@@ -59,21 +59,16 @@ def _csv(stats: DigitisationStats) -> str:
 )
 def digitisation(
     actor: Annotated[Actor, Depends(require_roles(Role.ADMIN, Role.HANDLER, Role.PORTAL))],
-    svc: Annotated[Services, Depends(services)],
+    svc: Svc,
     agency: Annotated[str | None, Query(max_length=35)] = None,
     from_: Annotated[str | None, Query(alias="from", pattern=DATE, description="YYYY-MM-DD, inclusive")] = None,
     to: Annotated[str | None, Query(pattern=DATE, description="YYYY-MM-DD, inclusive")] = None,
     format_: Annotated[Literal["json", "csv"], Query(alias="format")] = "json",
 ) -> Response | DigitisationStats:
-    if actor.role is Role.HANDLER:
-        if agency not in (None, actor.agency_code):
-            raise Problem(403, "a handler reads the statistics of its own agency")
-        agency = actor.agency_code
     start, end = _date(from_, "from"), _date(to, "to")
     if start and end and start > end:
         raise Problem(422, "`from` is after `to`")
-    with svc.sessions() as session:
-        stats = digitisation_stats(session, agency, start, end)
+    stats = svc.vault.digitisation_stats(actor, agency, start, end)
     if format_ == "csv":
         return Response(_csv(stats), media_type="text/csv; charset=utf-8")
     return stats

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
-from api.services import Services, services
+from api.services import Svc
 from core.types import Actor, Role
 from issuing import webhooks
 
@@ -21,7 +21,6 @@ Event = Literal[
     "batch.finished", "document.stored", "rescan.requested", "result.stored", "result.cancelled", "result.corrected"
 ]
 Manager = Annotated[Actor, Depends(require_roles(Role.HANDLER, Role.ADMIN))]
-Svc = Annotated[Services, Depends(services)]
 
 
 class WebhookIn(BaseModel):
@@ -53,21 +52,18 @@ def _agency(actor: Actor, requested: str | None) -> str:
 def register_webhook(body: WebhookIn, actor: Manager, svc: Svc) -> webhooks.WebhookCreated:
     agency = _agency(actor, body.agency_code)
     try:
-        with svc.sessions.begin() as session:
-            return webhooks.register(session, agency, body.url, list(body.events), actor.subject)
+        return svc.register_webhook(agency, body.url, list(body.events), actor)
     except ValueError as exc:
         raise Problem(422, str(exc)) from exc
 
 
 @router.get("", response_model=list[webhooks.WebhookOut], summary="The agency's active webhooks")
 def list_webhooks(actor: Manager, svc: Svc) -> list[webhooks.WebhookOut]:
-    with svc.sessions() as session:
-        return webhooks.list_for(session, None if actor.role is Role.ADMIN else actor.agency_code)
+    return svc.list_webhooks(None if actor.role is Role.ADMIN else actor.agency_code)
 
 
 @router.delete("/{webhook_id}", status_code=204, summary="Stop a webhook")
 def delete_webhook(webhook_id: str, actor: Manager, svc: Svc) -> Response:
-    with svc.sessions.begin() as session:
-        if not webhooks.deactivate(session, webhook_id, None if actor.role is Role.ADMIN else actor.agency_code):
-            raise Problem(404, "no such webhook")
+    if not svc.delete_webhook(webhook_id, None if actor.role is Role.ADMIN else actor.agency_code):
+        raise Problem(404, "no such webhook")
     return Response(status_code=204)

@@ -21,7 +21,6 @@ from signing.validate import validate_pdf
 from tests.api.conftest import OWNER_ID, Api, first_page_text, in_top_right_of_page_one, sample_pdf
 from tests.signing.pdfsig import pdfsig_intact
 from vault.errors import ReuseRefused
-from vault.reports import digitisation_stats
 
 META = {
     "type_code": "GPXD",
@@ -65,8 +64,7 @@ def test_signed_results_are_numbered_and_counted(
     codes = {d["document"]["result_code"] for d in listed.json()["documents"]}
     assert codes == {f"{dossier.code}-KQ1", f"{dossier.code}-KQ2"}
     other = api_app.dossier(agency_code)
-    with api_app.services.sessions() as session:
-        stats = digitisation_stats(session, agency_code, None, None)
+    stats = api_app.services.vault.digitisation_stats(api_app_actor(agency_code), agency_code, None, None)
     assert (stats.electronic_results.numerator, stats.electronic_results.denominator) == (1, 2), other.code
 
 
@@ -78,7 +76,8 @@ def test_unsigned_result_is_refused_with_the_report(api_app: Api, agency_code: s
     assert response.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
     assert "no signature" in body["detail"]
     assert body["report"]["verdict"] == "INDETERMINATE" and body["report"]["signatures"] == []
-    assert api_app.services.vault.dossier_documents(dossier.code) == []  # nothing half-written
+    handler = api_app_actor(agency_code)
+    assert api_app.services.vault.dossier_documents(dossier.code, handler) == []  # nothing half-written
     bad = post_result(api_app, dossier.code, agency_code, b"%PDF-1.7 nothing", {**META, "permanent": False})
     assert bad.status_code == 422 and "valid_until" in bad.json()["detail"]  # type: ignore[attr-defined]
 

@@ -29,8 +29,8 @@ def _headers(role: Role, purpose: str = "giải quyết hồ sơ", **claims: str
 def test_a_result_reused_in_a_new_dossier(tmp_path: Path) -> None:
     app = private_app(tmp_path)
     vault = app.state.services.vault
-    dossier_a = vault.open_dossier(AGENCY_A, PROCEDURE, OWNER).code
-    dossier_b = vault.open_dossier(AGENCY_B, PROCEDURE, OWNER).code
+    dossier_a = vault.open_dossier(AGENCY_A, PROCEDURE, OWNER, Actor("cb-a", Role.HANDLER, agency_code=AGENCY_A)).code
+    dossier_b = vault.open_dossier(AGENCY_B, PROCEDURE, OWNER, Actor("cb-b", Role.HANDLER, agency_code=AGENCY_B)).code
     handler_a = Actor("cb-a", Role.HANDLER, agency_code=AGENCY_A)
     result = vault.store_document(
         NewDocument(
@@ -109,7 +109,7 @@ def test_a_result_reused_in_a_new_dossier(tmp_path: Path) -> None:
 def test_content_ranges_and_digest(tmp_path: Path) -> None:
     app = private_app(tmp_path)
     vault = app.state.services.vault
-    dossier = vault.open_dossier(AGENCY_A, PROCEDURE, OWNER).code
+    dossier = vault.open_dossier(AGENCY_A, PROCEDURE, OWNER, Actor("cb-a", Role.HANDLER, agency_code=AGENCY_A)).code
     data = tiny_pdf("range")
     record = vault.store_document(
         NewDocument(owner_id=OWNER, name="Tờ khai", source_dossier_code=dossier),

@@ -89,7 +89,7 @@ def pg_vault(tmp_path: Path) -> Iterator[Vault]:
 
 def test_search_on_postgresql(pg_vault: Vault) -> None:
     station = Actor("QT-01", Role.STATION, agency_code=AGENCY_X)
-    dossier = pg_vault.open_dossier(AGENCY_X, PROCEDURE, OWNER_A).code
+    dossier = pg_vault.open_dossier(AGENCY_X, PROCEDURE, OWNER_A, station).code
     ids = []
     for name, body in (("Quyết định cấp phép", "Quyết định về việc cấp giấy phép xây dựng"), ("Sổ đỏ", "đất ở")):
         record = pg_vault.store_document(

@@ -88,9 +88,9 @@ def _store(svc: Services, name: str, owner: str, dossier: str, agency: str, type
 def build_world(svc: Services) -> World:
     world = World()
     vault = svc.vault
-    world.dossiers["DX"] = vault.open_dossier(AGENCY_X, PROCEDURE, OWNER_A, owner_name="Nguyễn Văn A").code
-    world.dossiers["DX2"] = vault.open_dossier(AGENCY_X, PROCEDURE, OWNER_A).code
-    world.dossiers["DY"] = vault.open_dossier(AGENCY_Y, PROCEDURE, OWNER_B, owner_name="Trần Thị B").code
+    world.dossiers["DX"] = vault.open_dossier(AGENCY_X, PROCEDURE, OWNER_A, ADMIN, owner_name="Nguyễn Văn A").code
+    world.dossiers["DX2"] = vault.open_dossier(AGENCY_X, PROCEDURE, OWNER_A, ADMIN).code
+    world.dossiers["DY"] = vault.open_dossier(AGENCY_Y, PROCEDURE, OWNER_B, ADMIN, owner_name="Trần Thị B").code
     world.documents["a1"] = _store(svc, "Giấy khai sinh", OWNER_A, world.dossiers["DX"], AGENCY_X, "GKS")
     world.documents["b1"] = _store(svc, "Sổ hộ khẩu", OWNER_B, world.dossiers["DY"], AGENCY_Y, "SHK")
     for name, type_code in (("bg", "GRANTED"), ("br", "REVOKED"), ("be", "EXPIRED")):

@@ -43,9 +43,21 @@ with token.open(user_pin=os.environ["AGENT_PIN"]) as session:
 def token(pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> softhsm.SoftHsmToken:
     if not softhsm.available():
         pytest.fail("SoftHSM2 is required (apt-get install softhsm2)")
-    created = softhsm.init_token(tmp_path_factory.mktemp("softhsm-split"), label="officer-usb-token")
-    officer = pki.identity("officer")
-    softhsm.import_identity(created, officer.key_pem, officer.cert_pem, label="officer", object_id="01")
+    # the token lives in its own SoftHSM folder, used only by the agent processes: this process may already have
+    # loaded SoftHSM with another module's folder (PKCS#11 libraries initialise once per process)
+    before = os.environ.get("SOFTHSM2_CONF")
+    try:
+        created = softhsm.init_token(tmp_path_factory.mktemp("softhsm-split"), label="officer-usb-token")
+        key = pki.identity("officer").key_pem
+        args = ["--import", str(key), "--token", created.label, "--label", "officer", "--id", "01"]
+        subprocess.run(
+            ["softhsm2-util", *args, "--pin", created.pin], check=True, capture_output=True, env=os.environ.copy()
+        )
+    finally:
+        if before is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = before
     return created
 
 

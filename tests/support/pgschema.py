@@ -13,15 +13,17 @@ from vault.db import migrate
 
 
 @contextmanager
-def private_schema(server_url: str, prefix: str) -> Iterator[str]:
-    """Yield a catalogue URL whose search path is a new schema `<prefix>_<random>` on `server_url`."""
+def private_schema(server_url: str, prefix: str, *, migrated: bool = True) -> Iterator[str]:
+    """Yield a catalogue URL whose search path is a new schema `<prefix>_<random>` on `server_url`
+    (migrated to the newest vault schema, or left empty)."""
     schema = f"{prefix}_{secrets.token_hex(6)}"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     try:
         url = f"{server_url}?options=-csearch_path%3D{schema}"
-        migrate(url)
+        if migrated:
+            migrate(url)
         yield url
     finally:
         with admin.connect() as conn:

@@ -1,10 +1,13 @@
 """A running sohoa for end-to-end tests: `sohoa serve` and `sohoa worker` as real processes on loopback,
-configured by environment variables only (broker, S3 server, PKI), with development tokens for each role.
+configured by environment variables only (broker, S3 server, PKI), with tokens for each role signed by a test
+issuer whose public key the server is given (`SOHOA_API_JWT_PUBLIC_KEY_FILE`): outside the embedded default the
+server refuses development tokens.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -13,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.settings import ApiSettings
-from api.tokens import mint_development_token
-from core.settings import CoreSettings
+from api.tokens import sign_token
 from core.types import Role
 from tests.support.pki import free_port
 
@@ -30,6 +34,19 @@ class SohoaStack:
     port: int = field(default_factory=free_port)
     server: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    issuer_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+
+    @property
+    def issuer_public_key_file(self) -> Path:
+        """The test issuer's public key, written next to the data folder (not inside: no development key)."""
+        path = self.data_dir.parent / "test-issuer-public.pem"
+        if not path.exists():
+            path.write_bytes(
+                self.issuer_key.public_key().public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
+        return path
 
     @property
     def url(self) -> str:
@@ -37,8 +54,10 @@ class SohoaStack:
 
     def _environment(self) -> dict[str, str]:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+        environment.update(self.keys())
         environment.update(self.env)
         environment["SOHOA_DATA_DIR"] = str(self.data_dir)
+        environment.setdefault("SOHOA_API_JWT_PUBLIC_KEY_FILE", str(self.issuer_public_key_file))
         environment["SOHOA_API_PORT"] = str(self.port)
         environment["OMP_THREAD_LIMIT"] = "1"
         return environment
@@ -47,7 +66,16 @@ class SohoaStack:
         handle = os.open(self.data_dir / f"{name}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         return handle
 
+    def keys(self) -> dict[str, str]:
+        """The settings naming this installation's key files (beside its data folder, as an operator keeps them)."""
+        return operator_keys(self.data_dir.parent / f"{self.data_dir.name}-keys")
+
+    def migrate(self) -> None:
+        """`sohoa migrate`, as the deployment's one-shot job runs it before the API and the workers start."""
+        subprocess.run([sys.executable, "-m", "cli", "migrate"], env=self._environment(), check=True, timeout=300)
+
     def start_server(self, *, embedded_worker: bool = False, timeout: float = 60.0) -> None:
+        self.migrate()
         command = [sys.executable, "-m", "cli", "serve", "--worker" if embedded_worker else "--no-worker"]
         log = self._log("server")
         self.server = subprocess.Popen(command, env=self._environment(), stdout=log, stderr=log, start_new_session=True)
@@ -87,9 +115,9 @@ class SohoaStack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def token(self, role: Role, subject: str, *, agency: str | None = None, owner: str | None = None) -> str:
-        return mint_development_token(
+        return sign_token(
+            self.issuer_key,
             ApiSettings(),
-            CoreSettings(data_dir=self.data_dir),
             role=role,
             subject=subject,
             agency_code=agency,
@@ -103,6 +131,19 @@ class SohoaStack:
         if self.server is not None:
             _stop_group(self.server)  # the server and, on the embedded default, the worker it started
         self.server = None
+
+
+def operator_keys(folder: Path) -> dict[str, str]:
+    """The owner partition key and SSE-C key files (mode 0600) that an operator gives every host, made once."""
+    folder.mkdir(mode=0o700, exist_ok=True)
+    settings = {}
+    for setting, name in (("SOHOA_OWNER_KEY_FILE", "owner.key"), ("SOHOA_VAULT_SSE_KEY_FILE", "vault-sse.key")):
+        path = folder / name
+        if not path.exists():
+            path.write_bytes(secrets.token_bytes(32))
+            path.chmod(0o600)
+        settings[setting] = str(path)
+    return settings
 
 
 def _stop_group(process: subprocess.Popen[bytes]) -> None:

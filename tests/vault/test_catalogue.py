@@ -83,7 +83,7 @@ def test_store_read_and_the_access_log(vault: Vault) -> None:
         assert content.read() == PDF
     with vault.open_content(doc_id, CITIZEN, byte_range=(0, 7)) as head:
         assert head.read() == b"%PDF-1.7"
-    linked = vault.dossier_documents(code)
+    linked = vault.dossier_documents(code, ADMIN)
     assert [(d.document.id, d.reused) for d in linked] == [(doc_id, False)]
     with vault.sessions() as session:
         rows = session.execute(select(AccessLog).order_by(AccessLog.seq)).scalars().all()
@@ -101,7 +101,7 @@ def test_idempotency_key_never_stores_a_second_copy(vault: Vault) -> None:
     first = vault.store_document(new, PDF, STATION, idempotency_key="batch-1:0")
     again = vault.store_document(new, PDF, STATION, idempotency_key="batch-1:0")
     assert first.id == again.id
-    assert len(vault.list_owner_documents(PERSON)) == 1
+    assert len(vault.list_owner_documents(PERSON, CITIZEN)) == 1
 
 
 def test_foreign_documents_are_not_found(vault: Vault) -> None:
@@ -152,7 +152,7 @@ def test_reuse_links_never_copies_and_records_an_event(vault: Vault) -> None:
         objects_before = session.execute(select(func.count()).select_from(DocumentVersion)).scalar_one()
     linked = vault.attach(new_dossier.code, doc_id, "Bản sao giấy khai sinh", CITIZEN)
     assert linked.reused and linked.document.id == doc_id
-    docs = vault.dossier_documents(new_dossier.code)
+    docs = vault.dossier_documents(new_dossier.code, ADMIN)
     assert [(d.document.id, d.component_name, d.reused) for d in docs] == [(doc_id, "Bản sao giấy khai sinh", True)]
     with vault.sessions() as session:
         assert session.execute(select(func.count()).select_from(DocumentVersion)).scalar_one() == objects_before
@@ -218,21 +218,24 @@ def test_listing_an_owners_vault(vault: Vault) -> None:
         store(vault, type_code="GKS")
     store(vault, type_code="CCCD")
     store(vault, owner=OTHER_PERSON)
-    assert len(vault.list_owner_documents(PERSON)) == 4
-    assert len(vault.list_owner_documents(PERSON, DocumentFilters(type_code="GKS"))) == 3
-    assert vault.list_owner_documents("079200000001") == []
-    assert len(vault.list_owner_documents(PERSON, actor=CITIZEN)) == 4
+    assert len(vault.list_owner_documents(PERSON, ADMIN)) == 4
+    assert len(vault.list_owner_documents(PERSON, ADMIN, DocumentFilters(type_code="GKS"))) == 3
+    assert vault.list_owner_documents("079200000001", ADMIN) == []
+    assert len(vault.list_owner_documents(PERSON, CITIZEN)) == 4
     with pytest.raises(Forbidden):
-        vault.list_owner_documents(PERSON, actor=OTHER_CITIZEN)
+        vault.list_owner_documents(PERSON, OTHER_CITIZEN)
+    with pytest.raises(Forbidden):
+        vault.list_owner_documents(PERSON, HANDLER)  # not even the agency holding its dossiers
     with pytest.raises(InvalidInput):
-        vault.list_owner_documents("12345")
+        vault.list_owner_documents("12345", ADMIN)
     code, _ = store(vault)
-    assert len(vault.dossier_documents(code, actor=HANDLER)) == 1
+    assert len(vault.dossier_documents(code, HANDLER)) == 1
     with pytest.raises(NotFound):
-        vault.dossier_documents(code, actor=OTHER_HANDLER)
+        vault.dossier_documents(code, OTHER_HANDLER)
     with vault.sessions() as session:
         listed = session.execute(select(AccessLog).where(AccessLog.action == "list")).scalars().all()
-    assert {(r.subject, r.dossier_code) for r in listed} == {("citizen-1", None), ("handler-1", code)}
+    expected = {("admin-1", None), ("citizen-1", None), ("handler-1", code)}
+    assert {(r.subject, r.dossier_code) for r in listed} == expected
 
 
 def test_the_audit_chain_detects_an_edited_and_a_deleted_row(vault: Vault) -> None:
@@ -266,7 +269,7 @@ def test_only_writers_store(vault: Vault) -> None:
         vault.store_document(new.model_copy(update={"source_dossier_code": f"{AGENCY}-250101-0009"}), PDF, STATION)
     with vault.sessions() as session:
         assert session.execute(select(func.count()).select_from(PendingWrite)).scalar_one() == 0
-    assert len(vault.list_owner_documents(PERSON)) == 1  # only the citizen's upload
+    assert len(vault.list_owner_documents(PERSON, CITIZEN)) == 1  # only the citizen's upload
 
 
 def test_concurrent_new_versions_get_distinct_numbers(vault: Vault) -> None:

@@ -14,6 +14,7 @@ import typer
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from core.settings import core_settings
 from core.types import Actor, Role
 from runtime.catalogue import open_vault
 from tests.support.s3server import S3Endpoint, SeaweedServer, endpoint_from_env
@@ -35,9 +36,15 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("SOHOA_VAULT_OBJECTS_DIR", str(tmp_path / "objects"))
     for name in ("SOHOA_VAULT_S3_ENDPOINT",):
         monkeypatch.delenv(name, raising=False)
+    owner_key = tmp_path / "owner.key"  # a database URL is set: the operator names the owner key
+    owner_key.write_bytes(os.urandom(32))
+    owner_key.chmod(0o600)
+    monkeypatch.setenv("SOHOA_OWNER_KEY_FILE", str(owner_key))
     vault_settings.cache_clear()
+    core_settings.cache_clear()
     yield tmp_path
     vault_settings.cache_clear()
+    core_settings.cache_clear()
 
 
 def _app() -> typer.Typer:

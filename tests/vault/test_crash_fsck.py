@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from core.settings import core_settings, data_secret
 from core.types import Actor, Role
 from tests.support.s3server import S3Endpoint
 from tests.vault.conftest import AGENCY, PERSON, PROCEDURE, catalogue_url
@@ -33,7 +34,16 @@ CITIZEN = Actor("citizen-1", Role.CITIZEN, owner_id=PERSON)
 def _settings(
     request: pytest.FixtureRequest, store_kind: str, db_url: str, tmp_path: Path
 ) -> tuple[VaultSettings, dict[str, str]]:
-    env = {"SOHOA_VAULT_DATABASE_URL": db_url, "SOHOA_VAULT_OBJECTS_DIR": str(tmp_path / "objects")}
+    # The writer runs outside the embedded default: it reads this process's keys from the files they live in.
+    core = core_settings()
+    data_secret(core, "vault-partition-key")
+    data_secret(core, "vault-sse-c-key")
+    env = {
+        "SOHOA_VAULT_DATABASE_URL": db_url,
+        "SOHOA_VAULT_OBJECTS_DIR": str(tmp_path / "objects"),
+        "SOHOA_OWNER_KEY_FILE": str(core.data_dir / "secrets" / "vault-partition-key"),
+        "SOHOA_VAULT_SSE_KEY_FILE": str(core.data_dir / "secrets" / "vault-sse-c-key"),
+    }
     if store_kind == "s3":
         endpoint: S3Endpoint = request.getfixturevalue("s3_endpoint")
         env |= {
@@ -79,16 +89,16 @@ def test_killed_after_put_is_rolled_forward_by_fsck(crash_setup: tuple[Vault, di
     vault, env = crash_setup
     dossier = vault.create_dossier(AGENCY, PROCEDURE, PERSON)
     _run_until("after_put", env, dossier.code)
-    assert vault.list_owner_documents(PERSON) == []  # nothing dangling is visible
-    assert vault.dossier_documents(dossier.code) == []
+    assert vault.list_owner_documents(PERSON, CITIZEN) == []  # nothing dangling is visible
+    assert vault.dossier_documents(dossier.code, CITIZEN) == []
     fresh = vault.fsck(repair=True)  # default grace: a write in progress is left alone
     assert len(fresh.pending_writes) == 1 and not fresh.completed_writes
     report = vault.fsck(repair=True, grace_seconds=0)
     assert len(report.completed_writes) == 1 and not report.orphan_objects
-    [document] = vault.list_owner_documents(PERSON)
+    [document] = vault.list_owner_documents(PERSON, CITIZEN)
     with vault.open_content(document.id, CITIZEN) as content:
         assert content.read().startswith(b"%PDF-1.7 crash test")
-    assert [d.document.id for d in vault.dossier_documents(dossier.code)] == [document.id]
+    assert [d.document.id for d in vault.dossier_documents(dossier.code, CITIZEN)] == [document.id]
     assert vault.fsck(repair=True, grace_seconds=0).clean  # safe to run again
     assert vault.verify_audit_chain() == []
 
@@ -103,7 +113,7 @@ def test_a_redelivered_write_recovers_the_crashed_one(crash_setup: tuple[Vault, 
     station = Actor("station-1", Role.STATION, agency_code=AGENCY)
     new = NewDocument(owner_id=PERSON, name="Giấy khai sinh", source_dossier_code=dossier.code)
     again = vault.store_document(new, b"%PDF-1.7 crash test\n%%EOF\n", station, idempotency_key="batch-9:0")
-    assert [d.id for d in vault.list_owner_documents(PERSON)] == [again.id]
+    assert [d.id for d in vault.list_owner_documents(PERSON, CITIZEN)] == [again.id]
     assert vault.fsck(repair=False, grace_seconds=0).clean
 
 
@@ -116,7 +126,7 @@ def test_killed_before_put_is_rolled_back_by_fsck(crash_setup: tuple[Vault, dict
     assert len(report.rolled_back_writes) == 1
     with vault.sessions() as session:
         assert session.execute(select(PendingWrite)).first() is None
-    assert vault.list_owner_documents(PERSON) == []
+    assert vault.list_owner_documents(PERSON, CITIZEN) == []
     assert vault.fsck(repair=False).clean
 
 

@@ -15,9 +15,9 @@ from pydantic import ValidationError
 
 from api.problems import Problem
 from api.routers import me
-from api.routers.documents import content_response
 from api.routers.public import public_status
 from api.services import Services
+from api.views import content_response
 from core.text import fold
 from core.types import Actor, DocumentKind, Role
 from web.render import page
@@ -153,4 +153,4 @@ def document_pdf(
 ) -> Response:
     svc = _svc(request)
     record = svc.vault.get_document(doc_id, actor, log_read=False)
-    return content_response(svc, record, actor, range_)
+    return content_response(svc.vault, record, actor, range_)

@@ -13,13 +13,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
 from api.problems import Problem
-from api.routers.documents import content_response, get_validation
-from api.routers.dossiers import check_visible
+from api.routers.documents import get_validation
 from api.routers.public import STATE_LABELS
 from api.services import Services
+from api.views import content_response
 from core.identifiers import InvalidIdentifier, validate_dossier_code
 from core.types import Actor, Role
-from issuing.results import has_valid_result
 from vault.errors import NotFound
 from web.docview import cached_report, field_rows, render_thumbnail, report_badge, thumbnail_path
 from web.qrphoto import dossier_code_from_photo
@@ -85,13 +84,10 @@ def state(
 
 
 def _dossier(svc: Services, code: str, actor: Actor) -> tuple[Any, list[Any]]:
-    try:
-        found, linked = svc.vault.dossier_and_documents(code)
+    try:  # who may see the dossier, and each document's read authorised and logged: the vault's rules
+        return svc.vault.dossier_and_documents(code, actor)
     except NotFound:
         raise Problem(404, "no such dossier") from None
-    dossier = check_visible(found, actor)
-    svc.vault.record_reads([link.document.id for link in linked], actor)  # each authorised and logged
-    return dossier, linked
 
 
 def _report(svc: Services, doc_id: str, sha256: str, actor: Actor) -> dict[str, Any]:
@@ -110,7 +106,7 @@ async def dossier_page(request: Request, code: str, actor: Reader) -> Response:
         doc = link.document
         report = await run_in_threadpool(_report, svc, doc.id, doc.sha256, reader)
         docs.append({"link": link, "doc": doc, "badge": report_badge(report)})
-    state = "completed" if has_valid_result(svc.vault, dossier.code) else str(dossier.status)
+    state = "completed" if svc.vault.dossier_state(dossier.code).completed else str(dossier.status)
     context = {"dossier": dossier, "docs": docs, "kind_vi": KIND_VI, "purpose": reader.purpose, "state": state}
     context["state_vi"] = STATE_LABELS.get(state, state)
     return page(request, "dossier.html", context)
@@ -130,7 +126,7 @@ def document_pdf(
         raise Problem(404, "no such document")
     svc = _svc(request)
     record = svc.vault.get_document(doc_id, reader, log_read=False)
-    response = content_response(svc, record, reader, range_)
+    response = content_response(svc.vault, record, reader, range_)
     if download:
         response.headers["Content-Disposition"] = f'attachment; filename="{record.result_code or record.id}.pdf"'
     return response

@@ -17,8 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("ingest_batches") as batch:
-        batch.add_column(sa.Column("drop_blank", sa.Boolean, nullable=False, server_default=sa.false()))
+    # A plain ADD COLUMN (its default fills the existing rows): batch mode would rebuild the table on SQLite,
+    # and dropping the old copy fails there while batch documents and events point at its rows.
+    op.add_column("ingest_batches", sa.Column("drop_blank", sa.Boolean, nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:

@@ -1,0 +1,93 @@
+"""Response pieces several routers share: a document's signed PDF as a streamed response (HTTP Range,
+`Repr-Digest`) with its OpenAPI description, the issuing routes' problem responses, and the uploaded-PDF reader.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import UploadFile
+from fastapi.responses import StreamingResponse
+
+from api.problems import PROBLEM_RESPONSES, Problem
+from core.types import Actor
+from vault.records import DocumentRecord
+from vault.service import Vault
+from vault.store.base import ByteRange
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+PDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "The signed PDF/A"},
+    206: {"content": {"application/pdf": {}}, "description": "A byte range of it"},
+    416: PROBLEM_RESPONSES[404],
+}
+
+# Problems the issuing routes add: 409 (state does not allow it), 413 (file too large), 503 (signing services down).
+ISSUING_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    **{code: PROBLEM_RESPONSES[404] for code in (409, 413, 503)},
+}
+
+
+def parse_range(header: str | None, size: int) -> ByteRange | None:
+    """One `bytes=a-b`, `bytes=a-` or `bytes=-n` range; 416 when it cannot be satisfied."""
+    if not header:
+        return None
+    match = _RANGE.fullmatch(header.strip())
+    if not match or match.groups() == ("", ""):
+        raise Problem(
+            416, "only one byte range of the form bytes=a-b is supported", headers={"Content-Range": f"bytes */{size}"}
+        )
+    first, last = match.groups()
+    if first == "":
+        start, end = max(size - int(last), 0), size - 1
+    else:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    if size == 0 or start >= size or start > end:
+        raise Problem(416, "the range is outside the document", headers={"Content-Range": f"bytes */{size}"})
+    return (start, end)
+
+
+def repr_digest(sha256_hex: str) -> str:
+    """RFC 9530 `Repr-Digest` of the whole representation."""
+    return f"sha-256=:{base64.b64encode(bytes.fromhex(sha256_hex)).decode()}:"
+
+
+def content_response(vault: Vault, record: DocumentRecord, actor: Actor, range_header: str | None) -> StreamingResponse:
+    """The document's verified bytes (or the asked range), streamed; the read is authorised and logged by the vault."""
+    byte_range = parse_range(range_header, record.size)
+    content = vault.open_content(record.id, actor, byte_range)
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield from content
+        finally:
+            content.close()
+
+    headers = {
+        "Accept-Ranges": "bytes",
+        "Repr-Digest": repr_digest(record.sha256),
+        "Content-Length": str(content.length),
+        "Content-Disposition": f'inline; filename="{record.result_code or record.id}.pdf"',
+        "Cache-Control": "private, no-store",
+        "ETag": f'"{record.sha256}"',
+    }
+    status = 200
+    if byte_range is not None:
+        status = 206
+        headers["Content-Range"] = f"bytes {content.start}-{content.end}/{content.total_size}"
+    return StreamingResponse(body(), status_code=status, media_type="application/pdf", headers=headers)
+
+
+async def read_pdf(upload: UploadFile, max_bytes: int) -> bytes:
+    """The uploaded PDF, within the size limit; a clear 413/422 otherwise."""
+    data = await upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise Problem(413, f"the file is larger than {max_bytes} bytes")
+    if not data.startswith(b"%PDF-"):
+        raise Problem(422, "the file is not a PDF")
+    return data

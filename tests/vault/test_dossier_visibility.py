@@ -1,0 +1,65 @@
+"""Who may see and open a dossier, one rule for every door method (SQLite and PostgreSQL): its agency's stations
+and handlers, its owner and admins see it; nobody else learns it exists. Its public state needs no actor.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core.types import Actor, DocumentKind, DocumentStatus, Role
+from tests.vault.conftest import AGENCY, OTHER_AGENCY, OTHER_PERSON, PERSON, PROCEDURE
+from vault.errors import Forbidden, NotFound
+from vault.records import NewDocument
+from vault.service import Vault
+
+STATION = Actor("station-1", Role.STATION, agency_code=AGENCY)
+HANDLER = Actor("handler-1", Role.HANDLER, agency_code=AGENCY, purpose="giải quyết hồ sơ")
+SEEING = {
+    "station": STATION,
+    "handler": HANDLER,
+    "owner": Actor("citizen-1", Role.CITIZEN, owner_id=PERSON),
+    "admin": Actor("admin-1", Role.ADMIN),
+}
+BLIND = {
+    "other agency's handler": Actor("handler-9", Role.HANDLER, agency_code=OTHER_AGENCY, purpose="giải quyết hồ sơ"),
+    "other agency's station": Actor("station-9", Role.STATION, agency_code=OTHER_AGENCY),
+    "another citizen": Actor("citizen-2", Role.CITIZEN, owner_id=OTHER_PERSON),
+    "a citizen without owner": Actor("citizen-3", Role.CITIZEN),
+    "the portal": Actor("portal", Role.PORTAL, purpose="liên thông"),
+    "a handler without agency": Actor("handler-0", Role.HANDLER, purpose="giải quyết hồ sơ"),
+}
+PDF = b"%PDF-1.7 visibility\n%%EOF\n"
+
+
+def test_the_same_rule_answers_every_dossier_read(vault: Vault) -> None:
+    code = vault.open_dossier(AGENCY, PROCEDURE, PERSON, STATION).code
+    for name, actor in SEEING.items():
+        assert vault.get_dossier(code, actor).code == code, name
+        assert vault.dossier_documents(code, actor) == [], name
+        assert vault.dossier_and_documents(code, actor)[0].code == code, name
+    for actor in BLIND.values():
+        for read in (vault.get_dossier, vault.dossier_documents, vault.dossier_and_documents):
+            with pytest.raises(NotFound):
+                read(code, actor)
+            with pytest.raises(NotFound):  # a missing dossier answers the same: no existence oracle
+                read(f"{AGENCY}-200101-9999", actor)
+
+
+def test_only_the_agencys_staff_and_admins_open_its_dossiers(vault: Vault) -> None:
+    code = vault.open_dossier(AGENCY, PROCEDURE, PERSON, HANDLER).code
+    assert vault.open_dossier(AGENCY, PROCEDURE, PERSON, STATION, code=code).code == code  # the same one again
+    for actor in (BLIND["other agency's station"], SEEING["owner"], BLIND["the portal"]):
+        with pytest.raises(Forbidden):
+            vault.open_dossier(AGENCY, PROCEDURE, PERSON, actor)
+
+
+def test_the_public_state_says_completed_once_a_valid_result_is_stored(vault: Vault) -> None:
+    code = vault.open_dossier(AGENCY, PROCEDURE, PERSON, STATION).code
+    assert vault.dossier_state(code).model_dump() == {"code": code, "status": "received", "completed": False}
+    new = NewDocument(owner_id=PERSON, name="Kết quả", kind=DocumentKind.RESULT, source_dossier_code=code)
+    result = vault.store_document(new, PDF, HANDLER)
+    assert vault.dossier_state(code).completed
+    vault.set_status(result.id, DocumentStatus.CANCELLED, "nhầm", HANDLER)
+    assert not vault.dossier_state(code).completed
+    with pytest.raises(NotFound):
+        vault.dossier_state(f"{AGENCY}-200101-9999")

@@ -1,0 +1,33 @@
+"""What every part of the vault door shares: the catalogue sessions (writer and reader), the object store, the
+settings, the write hooks and the group-committed access log.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from vault.audit import GroupCommitLog
+from vault.db import reader_factory
+from vault.settings import VaultSettings
+from vault.store.base import ObjectStore
+from vault.writes import WriteHooks
+
+
+class VaultBase:
+    """The state behind the door; the parts (`vault.dossiers`, `vault.documents`, ...) add the methods."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        store: ObjectStore,
+        settings: VaultSettings,
+        *,
+        hooks: WriteHooks | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.reader = reader_factory(sessions)
+        self.store = store
+        self.settings = settings
+        self.hooks = hooks or WriteHooks()
+        self.access_log = GroupCommitLog(sessions)
+        self._partition_key = settings.partition_key()

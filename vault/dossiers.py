@@ -1,0 +1,232 @@
+"""The door's owners and dossiers: owners created on first use, dossiers opened and numbered, a dossier and its
+documents for those who may see it, its public state, and the reuse of a vault paper in a dossier.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError as DBIntegrityError
+from sqlalchemy.orm import Session
+
+from core.identifiers import InvalidIdentifier, validate_agency_code, validate_dossier_code, validate_procedure_code
+from core.types import Actor, DocumentKind, DocumentStatus, Role
+from vault.access import document_granted, dossier_visible, readable_ids
+from vault.audit import Link, record_access
+from vault.base import VaultBase
+from vault.codes import new_dossier_code
+from vault.convert import document_record, dossier_record, effective_status, owner_record
+from vault.errors import Conflict, Forbidden, InvalidInput, NotFound, ReuseRefused
+from vault.models import Document, Dossier, DossierDocument, Owner, utcnow
+from vault.owners import owner_row
+from vault.records import DossierRecord, DossierState, LinkedDocument, OwnerRecord
+
+WRITERS = (Role.STATION, Role.HANDLER)
+UNUSABLE = (
+    DocumentStatus.EXPIRED,
+    DocumentStatus.REVOKED,
+    DocumentStatus.CANCELLED,
+    DocumentStatus.SUPERSEDED,
+)
+
+
+def dossier_by_code(session: Session, code: str) -> Dossier | None:
+    """The dossier of this code, whoever asks (callers authorise)."""
+    return session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+
+
+def _visible(session: Session, code: str, actor: Actor) -> Dossier:
+    """The dossier if this actor may see it; NotFound otherwise (no existence oracle)."""
+    dossier = dossier_by_code(session, code)
+    if dossier is None or not dossier_visible(actor, dossier.agency_code, dossier.owner.owner_id):
+        raise NotFound(f"no dossier {code}")
+    return dossier
+
+
+def _linked(session: Session, dossier: Dossier) -> list[LinkedDocument]:
+    rows = session.execute(
+        select(DossierDocument, Document)
+        .join(Document, Document.id == DossierDocument.document_id)
+        .where(DossierDocument.dossier_id == dossier.id)
+        .order_by(DossierDocument.id)
+    ).all()
+    return [
+        LinkedDocument(
+            document=document_record(document),
+            component_name=link.component_name,
+            reused=link.reused,
+            attached_at=link.attached_at,
+        )
+        for link, document in rows
+    ]
+
+
+class OwnersAndDossiers(VaultBase):
+    """Owners, dossiers and reuse, behind the `Vault` door."""
+
+    def _owner(self, session: Session, owner_id: str, display_name: str | None = None) -> Owner:
+        return owner_row(session, owner_id, self._partition_key, display_name)
+
+    def ensure_owner(self, owner_id: str, display_name: str | None = None) -> OwnerRecord:
+        """The owner's record, created on first use (personal ID or tax code validated as in SPEC)."""
+        for attempt in range(2):
+            try:
+                with self.sessions.begin() as session:
+                    return owner_record(self._owner(session, owner_id, display_name))
+            except DBIntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def create_dossier(
+        self,
+        agency_code: str,
+        procedure_code: str,
+        owner_id: str,
+        code: str | None = None,
+        received_at: dt.datetime | None = None,
+    ) -> DossierRecord:
+        """Register a dossier; its code `<agency>-YYMMDD-XXXX` is generated when not supplied."""
+        try:
+            validate_agency_code(agency_code)
+            validate_procedure_code(procedure_code)
+            if code is not None:
+                validate_dossier_code(code)
+        except InvalidIdentifier as exc:
+            raise InvalidInput(str(exc)) from exc
+        moment = received_at or utcnow()
+        if moment.tzinfo is None:
+            raise InvalidInput("received_at must be timezone-aware")
+        self.ensure_owner(owner_id)
+        for _ in range(20):
+            try:
+                with self.sessions.begin() as session:
+                    owner = self._owner(session, owner_id)
+                    dossier = Dossier(
+                        code=code or new_dossier_code(session, agency_code, moment),
+                        agency_code=agency_code,
+                        procedure_code=procedure_code,
+                        owner_pk=owner.id,
+                        received_at=moment,
+                        status="received",
+                    )
+                    session.add(dossier)
+                    session.flush()
+                    return dossier_record(dossier)
+            except DBIntegrityError as exc:
+                if code is not None:
+                    raise Conflict(f"dossier code {code} is already taken") from exc
+        raise Conflict("could not allocate a dossier code (sequence taken by supplied codes)")
+
+    def open_dossier(
+        self,
+        agency_code: str,
+        procedure_code: str,
+        owner_id: str,
+        actor: Actor,
+        code: str | None = None,
+        owner_name: str | None = None,
+    ) -> DossierRecord:
+        """The dossier `code` if it exists (same agency and owner), else a new one; the owner's name is recorded.
+        Only the agency's stations and handlers, and admins, open its dossiers (Forbidden otherwise)."""
+        if not (actor.role is Role.ADMIN or (actor.role in WRITERS and actor.agency_code == agency_code)):
+            raise Forbidden("only the agency's stations and handlers open its dossiers")
+        self.ensure_owner(owner_id, owner_name)
+        if code is not None:
+            with self.sessions() as session:
+                found = dossier_by_code(session, code)
+                if found is not None:
+                    if found.agency_code != agency_code or found.owner.owner_id != owner_id:
+                        raise Conflict(f"dossier {code} belongs to another agency or owner")
+                    return dossier_record(found)
+        try:
+            return self.create_dossier(agency_code, procedure_code, owner_id, code=code)
+        except Conflict:
+            if code is None:
+                raise
+            with self.reader() as session:  # created concurrently by another request
+                found = dossier_by_code(session, code)
+                if found is None:
+                    raise
+                return dossier_record(found)
+
+    def get_dossier(self, code: str, actor: Actor) -> DossierRecord:
+        """The dossier if the actor may see it (its agency's staff, its owner, admins); NotFound otherwise."""
+        with self.reader() as session:
+            return dossier_record(_visible(session, code, actor))
+
+    def dossier_state(self, code: str) -> DossierState:
+        """What anyone may know of a dossier without logging in: its state and whether a valid result is stored."""
+        with self.reader() as session:
+            dossier = dossier_by_code(session, code)
+            if dossier is None:
+                raise NotFound(f"no dossier {code}")
+            results = session.scalars(
+                select(Document)
+                .join(DossierDocument, DossierDocument.document_id == Document.id)
+                .where(DossierDocument.dossier_id == dossier.id, Document.kind == str(DocumentKind.RESULT))
+            )
+            completed = any(effective_status(result) is DocumentStatus.VALID for result in results)
+            return DossierState(code=dossier.code, status=dossier.status, completed=completed)
+
+    def dossier_documents(self, code: str, actor: Actor) -> list[LinkedDocument]:
+        """The documents of a dossier the actor may see, with the component each fills and whether it was reused;
+        the look-up is recorded. NotFound for anyone else."""
+        with self.sessions.begin() as session:
+            dossier = _visible(session, code, actor)
+            record_access(session, actor, "list", dossier_code=code)
+            return _linked(session, dossier)
+
+    def dossier_and_documents(self, code: str, actor: Actor) -> tuple[DossierRecord, list[LinkedDocument]]:
+        """A dossier the actor may see and its documents, each read authorised and logged; NotFound names the
+        dossier, or the first document the actor may not read."""
+        with self.reader() as session:
+            dossier = _visible(session, code, actor)
+            linked = _linked(session, dossier)
+            ids = [link.document.id for link in linked]
+            readable = readable_ids(session, ids, actor)
+            record = dossier_record(dossier)
+        for doc_id in ids:
+            if doc_id not in readable:
+                raise NotFound(f"no document {doc_id}")
+        self.access_log.append([Link(actor, "view", doc_id) for doc_id in ids])
+        return record, linked
+
+    def attach(self, dossier_code: str, doc_id: str, component_name: str, actor: Actor) -> LinkedDocument:
+        """Reuse a vault paper in a new dossier: a link (never a copy) and a reuse event in the access log.
+
+        Refused when the paper is expired, revoked, cancelled or superseded, or when the dossier's applicant
+        is neither its owner nor covered by the owner's grant to the dossier's agency for the actor's purpose.
+        """
+        with self.sessions.begin() as session:
+            dossier = _visible(session, dossier_code, actor)
+            document = session.get(Document, doc_id)
+            if document is None:
+                raise NotFound(f"no document {doc_id}")
+            own = document.owner_pk == dossier.owner_pk
+            granted = document_granted(session, document.id, dossier.agency_code, actor.purpose)
+            if not (own or granted or actor.role is Role.ADMIN):
+                raise NotFound(f"no document {doc_id}")
+            status = effective_status(document)
+            if status in UNUSABLE:
+                raise ReuseRefused(f"document {doc_id} is {status} and cannot be reused")
+            link = DossierDocument(
+                dossier_id=dossier.id,
+                document_id=doc_id,
+                component_name=component_name,
+                reused=True,
+                attached_by=actor.subject,
+            )
+            session.add(link)
+            try:
+                session.flush()
+            except DBIntegrityError as exc:
+                raise Conflict("the document is already attached to this dossier") from exc
+            record_access(session, actor, "reuse", document_id=doc_id, dossier_code=dossier_code)
+            return LinkedDocument(
+                document=document_record(document),
+                component_name=component_name,
+                reused=True,
+                attached_at=link.attached_at,
+            )

@@ -1,0 +1,46 @@
+"""The door's upkeep and reports: the access log's hash chain, the store-catalogue check (fsck) and the
+digitisation indicators of Decision 766.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core.types import Actor, Role
+from vault.audit import verify_chain
+from vault.base import VaultBase
+from vault.errors import Forbidden
+from vault.fsck import run_fsck
+from vault.records import FsckReport
+from vault.reports import DigitisationStats, digitisation_stats
+
+
+class Upkeep(VaultBase):
+    """Integrity checks and indicators, behind the `Vault` door."""
+
+    def verify_audit_chain(self) -> list[int]:
+        """Ids of access-log rows that break the hash chain ([] when intact; 0 means rows cut off the end)."""
+        with self.reader() as session:
+            return verify_chain(session)
+
+    def fsck(
+        self, repair: bool = False, grace_seconds: float | None = None, *, verify_hashes: bool = True
+    ) -> FsckReport:
+        """Check store and catalogue agree (see `vault.fsck`); safe to run any time.
+
+        `verify_hashes=False` only checks that each version exists (no full read of every object)."""
+        grace = self.settings.fsck_grace_seconds if grace_seconds is None else grace_seconds
+        return run_fsck(self.sessions, self.store, repair=repair, grace_seconds=grace, verify_hashes=verify_hashes)
+
+    def digitisation_stats(
+        self, actor: Actor, agency_code: str | None, date_from: dt.date | None, date_to: dt.date | None
+    ) -> DigitisationStats:
+        """Decision 766 indicators for admins, the portal, and handlers (of their own agency, the default)."""
+        if actor.role is Role.HANDLER:
+            if agency_code not in (None, actor.agency_code):
+                raise Forbidden("a handler reads the statistics of its own agency")
+            agency_code = actor.agency_code
+        elif actor.role not in (Role.ADMIN, Role.PORTAL):
+            raise Forbidden("the statistics are for administrators, handlers and the portal")
+        with self.reader() as session:
+            return digitisation_stats(session, agency_code, date_from, date_to)
