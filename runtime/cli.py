@@ -42,13 +42,13 @@ def serve(
     from runtime.app import build_app
     from runtime.deploy_cli import preflight_or_exit
 
+    preflight_or_exit()
     settings = api_settings()
-    try:  # configuration only, before any server is contacted
+    try:
         development_authentication(settings)
     except InsecureConfiguration as exc:
         typer.echo(f"error: refusing to start: {exc}", err=True)
         raise typer.Exit(2) from exc
-    preflight_or_exit()
     start_worker = worker if worker is not None else settings.embedded_worker
     if start_worker is None:
         start_worker = ingest_settings().embedded_broker
