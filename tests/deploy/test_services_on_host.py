@@ -80,6 +80,7 @@ def _secret_files(folder: Path, endpoint: S3Endpoint) -> None:
     password = secrets.token_hex(8).encode()
     files = {
         "owner.key": secrets.token_bytes(32),
+        "web-session.key": secrets.token_bytes(32),
         "sohoa_vault_s3_secret_key": endpoint.secret_key.encode(),
         "pgpass": b"127.0.0.1:5432:*:postgres:unused-with-trust-auth\n",
         "officer.p12.password": password,
