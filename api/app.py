@@ -68,10 +68,11 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
             "citizens' personal data vault and the national public service portal."
         ),
     )
+    verifier = TokenVerifier(api, core)  # first: a configuration that trusts no key source does not start
     svc = services
     app.state.api_settings = api
     app.state.core_settings = core
-    app.state.token_verifier = TokenVerifier(api, core)
+    app.state.token_verifier = verifier
     app.state.services = svc
     app.state.readiness_checks = _readiness_checks(svc)
     install_problem_handlers(app)

@@ -1,7 +1,9 @@
 """Bearer JWT verification (PyJWT; PEM key, JWKS or OIDC discovery) and development token minting.
 
-Development tokens exist only on the embedded default: they are signed with an Ed25519 key kept in
-`<data dir>/secrets/jwt-dev-ed25519.pem`, which the server uses to verify them.
+Development tokens exist only on the embedded default (no broker, no catalogue database, no S3 endpoint
+configured): they are signed with an Ed25519 key kept in `<data dir>/secrets/jwt-dev-ed25519.pem`, which the
+server uses to verify them. Any other deployment without a token key source is refused at start
+(`InsecureConfiguration`), and `sohoa token` refuses to mint there: a data folder is not a trust anchor.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.settings import ApiSettings
 from core.files import write_atomically
+from core.identifiers import InvalidIdentifier, validate_agency_code, validate_owner_id
 from core.settings import CoreSettings
 from core.types import Actor, Role
 
@@ -29,6 +32,34 @@ DEV_KEY_NAME = "jwt-dev-ed25519.pem"
 
 class TokenError(Exception):
     """A bearer token is missing, malformed, expired, not yet valid, or not for this service."""
+
+
+class InsecureConfiguration(RuntimeError):
+    """The configuration would trust development keys outside the embedded default: the server does not start."""
+
+
+def embedded_default() -> bool:
+    """True when the deployment is the embedded default: no broker, catalogue database or S3 endpoint set."""
+    from ingest.settings import ingest_settings
+    from vault.settings import vault_settings
+
+    vault = vault_settings()
+    return ingest_settings().embedded_broker and not vault.database_url and not vault.s3_endpoint
+
+
+def development_authentication(api: ApiSettings, embedded: bool | None = None) -> bool:
+    """Whether development tokens are the authentication: only with no key source, on the embedded default.
+
+    Raises InsecureConfiguration for a deployment with servers configured but no token key source."""
+    if not api.development_keys:
+        return False
+    if embedded if embedded is not None else embedded_default():
+        return True
+    raise InsecureConfiguration(
+        "no token verifier is configured (SOHOA_API_JWT_PUBLIC_KEY_FILE, SOHOA_API_JWT_JWKS_URL or "
+        "SOHOA_API_OIDC_DISCOVERY_URL) while a broker, catalogue database or S3 endpoint is set: development "
+        "tokens are accepted only on the embedded default; configure the single sign-on's keys"
+    )
 
 
 def _development_private_key(core: CoreSettings) -> Ed25519PrivateKey:
@@ -54,9 +85,37 @@ def mint_development_token(
     owner_id: str | None = None,
     lifetime: dt.timedelta = dt.timedelta(hours=8),
 ) -> str:
-    """A signed JWT the embedded default accepts; refused when production keys are configured."""
-    if not api.development_keys:
+    """A signed JWT the embedded default accepts; refused when production keys are configured or the
+    deployment is not the embedded default."""
+    try:
+        development = development_authentication(api)
+    except InsecureConfiguration as exc:
+        raise TokenError(f"development tokens are only minted on the embedded default: {exc}") from exc
+    if not development:
         raise TokenError("development tokens are only minted on the embedded default (no JWT keys configured)")
+    return sign_token(
+        _development_private_key(core),
+        api,
+        role=role,
+        subject=subject,
+        agency_code=agency_code,
+        owner_id=owner_id,
+        lifetime=lifetime,
+    )
+
+
+def sign_token(
+    key: Any,
+    api: ApiSettings,
+    *,
+    role: Role,
+    subject: str,
+    agency_code: str | None = None,
+    owner_id: str | None = None,
+    lifetime: dt.timedelta = dt.timedelta(hours=8),
+    algorithm: str = "EdDSA",
+) -> str:
+    """A JWT with sohoa's claims signed with `key` (the development key, or a test issuer's)."""
     now = dt.datetime.now(dt.UTC)
     claims: dict[str, Any] = {
         "iss": api.jwt_issuer,
@@ -71,15 +130,19 @@ def mint_development_token(
         claims["agency"] = agency_code
     if owner_id:
         claims["owner"] = owner_id
-    return jwt.encode(claims, _development_private_key(core), algorithm="EdDSA")
+    return jwt.encode(claims, key, algorithm=algorithm)
 
 
 @dataclass
 class TokenVerifier:
-    """Verifies signature, `iss`, `aud`, `exp` and `nbf`, then turns the claims into an `Actor`."""
+    """Verifies signature, `iss`, `aud`, `exp` and `nbf`, then turns the claims into an `Actor`.
+
+    Built at start: raises InsecureConfiguration when no key source is set outside the embedded default
+    (`embedded` None: read from the settings)."""
 
     api: ApiSettings
     core: CoreSettings
+    embedded: bool | None = None
 
     @cached_property
     def _jwks_client(self) -> jwt.PyJWKClient | None:
@@ -96,7 +159,7 @@ class TokenVerifier:
     def _static_key(self) -> Any:
         if self.api.jwt_public_key_file:
             return serialization.load_pem_public_key(self.api.jwt_public_key_file.read_bytes())
-        if self.api.development_keys:
+        if self._development:
             return _development_private_key(self.core).public_key()
         return None
 
@@ -123,6 +186,7 @@ class TokenVerifier:
         return actor
 
     def __post_init__(self) -> None:
+        self._development = development_authentication(self.api, self.embedded)
         self._verified = functools.lru_cache(maxsize=4096)(self._verify_signature)
 
     def _verify_signature(self, token: str) -> tuple[Actor, float, float]:
@@ -152,4 +216,9 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
         raise TokenError(f"a {role.value} token must carry an `agency` claim")
     if role is Role.CITIZEN and not owner:
         raise TokenError("a citizen token must carry an `owner` claim")
+    try:  # the same ASCII, canonical identifiers as everywhere: a look-alike claim opens no other vault
+        agency = None if agency is None else validate_agency_code(agency)
+        owner = None if owner is None else validate_owner_id(owner)
+    except InvalidIdentifier as exc:
+        raise TokenError(f"token claim is not a valid identifier: {exc}") from exc
     return Actor(subject=str(claims["sub"]), role=role, agency_code=agency, owner_id=owner)

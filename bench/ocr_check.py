@@ -215,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
             rows += [omp, floor]
         ratios += verdicts(corpus, sohoa, omp, floor)
         print(table([r for r in rows if r["corpus"] == corpus]), flush=True)
+        summary = {"split": args.split, "pages": args.pages, "jobs": args.jobs, "rows": rows, "ratios": ratios}
+        (args.out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")  # after each corpus
     print(f"\nsplit {args.split}, {args.pages} pages per corpus, {args.jobs} jobs, results in {args.out}\n")
     print(table(rows))
     print()

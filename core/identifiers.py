@@ -2,6 +2,8 @@
 
 Rules from docs/SPEC.md (Decree 137/2015 for the 12-digit personal ID, QCVN 102:2016 for agency codes,
 Circular 01/2018/TT-VPCP for dossier codes). Tax codes are checked by python-stdnum's `stdnum.vn.mst`.
+Every identifier is ASCII: full-width or Arabic-Indic digits ("０４５…", "٠٤٥…") are refused, never normalised,
+so that no look-alike opens a second owner, vault or dossier.
 """
 
 from __future__ import annotations
@@ -86,12 +88,26 @@ PROVINCE_CODES = frozenset(
 )
 
 AGENCY_CODE_RE = re.compile(r"^[A-Z0-9]{1,4}(\.[A-Z0-9]{1,4}){0,7}$")
-PROCEDURE_CODE_RE = re.compile(r"^\d\.\d{6}(\.[A-Z0-9]{1,4}){0,6}$")
-DOSSIER_CODE_RE = re.compile(r"^(?P<agency>[A-Z0-9.]{1,35})-(?P<date>\d{6})-(?P<seq>\d{4})$")
+PROCEDURE_CODE_RE = re.compile(r"^[0-9]\.[0-9]{6}(\.[A-Z0-9]{1,4}){0,6}$")
+DOSSIER_CODE_RE = re.compile(r"^(?P<agency>[A-Z0-9.]{1,35})-(?P<date>[0-9]{6})-(?P<seq>[0-9]{4})$")
+PERSONAL_ID_RE = re.compile(r"[0-9]{12}")
+TAX_CODE_RE = re.compile(r"[0-9]{10}(-?[0-9]{3})?")
+MAX_IDENTIFIER_LENGTH = 64
 
 
 class InvalidIdentifier(ValueError):
     """An identifier does not follow its rule; the message says which part and why."""
+
+
+def _ascii(value: object, what: str) -> str:
+    """The value if it is a short ASCII string; identifiers never take other scripts' digits or letters."""
+    if not isinstance(value, str):
+        raise InvalidIdentifier(f"{what} must be text")
+    if len(value) > MAX_IDENTIFIER_LENGTH:
+        raise InvalidIdentifier(f"{what} is longer than {MAX_IDENTIFIER_LENGTH} characters")
+    if not value.isascii():
+        raise InvalidIdentifier(f"{what} must be written with ASCII digits and letters only")
+    return value
 
 
 def validate_personal_id(value: str, *, today: dt.date | None = None) -> str:
@@ -99,7 +115,7 @@ def validate_personal_id(value: str, *, today: dt.date | None = None) -> str:
 
     Checks: 12 digits; a known province code; century/gender digit whose birth year is not in the future.
     """
-    if not re.fullmatch(r"\d{12}", value):
+    if not PERSONAL_ID_RE.fullmatch(_ascii(value, "personal ID")):
         raise InvalidIdentifier("personal ID must be exactly 12 digits")
     if value[:3] not in PROVINCE_CODES:
         raise InvalidIdentifier("personal ID has an unknown province code in its first 3 digits")
@@ -111,7 +127,12 @@ def validate_personal_id(value: str, *, today: dt.date | None = None) -> str:
 
 
 def validate_tax_code(value: str) -> str:
-    """Return the tax code in its canonical form (10 digits, or NNNNNNNNNN-NNN), else raise."""
+    """Return the tax code in its canonical form (10 digits, or NNNNNNNNNN-NNN), else raise.
+
+    Only 10 or 13 ASCII digits (the branch suffix with or without its dash) are taken: stdnum's own
+    normalisation (spaces, dots, full-width digits) would let look-alikes of one code through."""
+    if not TAX_CODE_RE.fullmatch(_ascii(value, "tax code")):
+        raise InvalidIdentifier("tax code must be 10 digits, or 13 as NNNNNNNNNN-NNN")
     try:
         compact = mst.validate(value)
     except StdnumError as exc:
@@ -121,27 +142,32 @@ def validate_tax_code(value: str) -> str:
 
 def owner_kind(owner_id: str) -> str:
     """'person' for a valid personal ID, 'organisation' for a valid tax code; raise otherwise."""
-    if re.fullmatch(r"\d{12}", owner_id):
+    if PERSONAL_ID_RE.fullmatch(_ascii(owner_id, "owner ID")):
         validate_personal_id(owner_id)
         return "person"
     validate_tax_code(owner_id)
     return "organisation"
 
 
+def validate_owner_id(value: str) -> str:
+    """An owner identifier in its one canonical form: a personal ID, or a tax code (NNNNNNNNNN[-NNN])."""
+    return value if owner_kind(value) == "person" else validate_tax_code(value)
+
+
 def validate_agency_code(value: str) -> str:
-    if len(value) > 35 or not AGENCY_CODE_RE.fullmatch(value):
+    if len(_ascii(value, "agency code")) > 35 or not AGENCY_CODE_RE.fullmatch(value):
         raise InvalidIdentifier("agency code must be up to 35 characters of A-Z, 0-9 and '.' (QCVN 102:2016)")
     return value
 
 
 def validate_procedure_code(value: str) -> str:
-    if not PROCEDURE_CODE_RE.fullmatch(value):
+    if not PROCEDURE_CODE_RE.fullmatch(_ascii(value, "procedure code")):
         raise InvalidIdentifier("procedure code must look like 1.011442.000.00.00.H30")
     return value
 
 
 def validate_dossier_code(value: str) -> str:
-    match = DOSSIER_CODE_RE.fullmatch(value)
+    match = DOSSIER_CODE_RE.fullmatch(_ascii(value, "dossier code"))
     if not match:
         raise InvalidIdentifier("dossier code must be <agency code>-YYMMDD-XXXX")
     validate_agency_code(match["agency"])

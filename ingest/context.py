@@ -18,8 +18,10 @@ from vault.service import Vault
 @dataclass(frozen=True)
 class PipelineContext:
     sessions: sessionmaker[Session]  # the catalogue (migrated)
-    vault: Vault
-    officer_signer: Callable[[], DocumentSigner]  # built once per process, on first use
+    # Built once per process when a step first needs them: the vault (its object store may be down while a
+    # document's OCR goes on) and the officer's signer (its key loaded once).
+    vault: Callable[[], Vault]
+    officer_signer: Callable[[], DocumentSigner]
     issuer: Issuer
     # A DocumentSigner runs its own event loop: one officer signature at a time per process.
     signer_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from core.files import write_atomically
 from core.identifiers import redact
 from core.logging import get_logger
@@ -30,10 +32,9 @@ from ingest.split import (
     split_by_cover_sheets,
     split_by_manifest,
 )
-from issuing.qr import PayloadError, find_cover_sheet
+from issuing.qr import CoverSheetPayload, PayloadError, find_cover_sheet
 from ocr.errors import UnusableInput
-from ocr.inputs import decode_page, load_file
-from ocr.models import PageImage
+from ocr.inputs import decode_page, load_file, probe_file
 from ocr.settings import OcrSettings
 
 log = get_logger("sohoa.intake")
@@ -69,40 +70,57 @@ def new_batch_id() -> str:
     return uuid.uuid4().hex
 
 
-def _iter_pages(files: list[Path], ocr: OcrSettings) -> Iterator[PageImage]:
-    """Every page of every file in order, one file in memory at a time."""
-    for path in files:
-        kind = sniff_file(path)
-        if kind not in PAGE_TYPES:
-            raise BatchRefused(415, f"{path.name}: not a JPEG, PNG, TIFF or PDF scan (checked by content)", "files")
-        try:
-            yield from load_file(path, ocr)
-        except UnusableInput as exc:
-            raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
+def _probe(path: Path, ocr: OcrSettings) -> list[tuple[int, int]]:
+    """The sizes of a file's pages from headers and bounded data (no pixel decoded), or a refusal."""
+    if sniff_file(path) not in PAGE_TYPES:
+        raise BatchRefused(415, f"{path.name}: not a JPEG, PNG, TIFF or PDF scan (checked by content)", "files")
+    try:
+        return probe_file(path, ocr)
+    except UnusableInput as exc:
+        raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
+
+
+def _decoded(path: Path, ocr: OcrSettings) -> Iterator[np.ndarray]:
+    """Pixels of a file's pages, for the splits that look at them (QR cover sheets, blank separators).
+
+    This is the one place the API process decodes pages; sizes were bounded by `_probe` first. Moving this into
+    a worker task is written down in docs/security.md."""
+    try:
+        for page in load_file(path, ocr):
+            yield decode_page(page)
+    except UnusableInput as exc:
+        raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
 
 
 def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, ocr: OcrSettings) -> Survey:
-    """Read every page once (bounded memory), enforce the limits, and split the batch into documents."""
-    cover_sheets = []
-    blanks = []
+    """Count and bound every page from its file's headers, enforce the limits, and split the batch into
+    documents; pixels are decoded only for a QR or blank split, one page at a time."""
+    cover_sheets: list[CoverSheetPayload | None] = []
+    blanks: list[bool] = []
     count = 0
-    per_file = dict.fromkeys(map(str, files), 0)
-    for page in _iter_pages(files, ocr):
-        count += 1
-        per_file[page.source] += 1
-        if count > limits.max_pages:
-            raise BatchRefused(413, f"the batch has more than {limits.max_pages} pages", "files")
-        if page.width * page.height > limits.max_pixels_per_page:
-            raise BatchRefused(413, f"{Path(page.source).name}: a page of {page.width}×{page.height} pixels", "files")
-        if manifest.split is SplitRule.QR:
-            try:
-                cover_sheets.append(find_cover_sheet(decode_page(page), strict=True))
-            except PayloadError as exc:
-                raise BatchRefused(
-                    422, f"page {count}: a sohoa cover sheet that cannot be read ({exc})", "files"
-                ) from exc
-        elif manifest.split is SplitRule.BLANK:
-            blanks.append(is_blank_page(decode_page(page)))
+    per_file: list[int] = []
+    for path in files:
+        sizes = _probe(path, ocr)
+        for width, height in sizes:
+            count += 1
+            if count > limits.max_pages:
+                raise BatchRefused(413, f"the batch has more than {limits.max_pages} pages", "files")
+            if width * height > limits.max_pixels_per_page:
+                raise BatchRefused(413, f"{path.name}: a page of {width}×{height} pixels", "files")
+        per_file.append(len(sizes))
+        if manifest.split is SplitRule.MANIFEST:
+            continue
+        for pixels in _decoded(path, ocr):
+            if manifest.split is SplitRule.QR:
+                number = len(cover_sheets) + 1
+                try:
+                    cover_sheets.append(find_cover_sheet(pixels, strict=True))
+                except PayloadError as exc:
+                    raise BatchRefused(
+                        422, f"page {number}: a sohoa cover sheet that cannot be read ({exc})", "files"
+                    ) from exc
+            else:
+                blanks.append(is_blank_page(pixels))
     if count == 0:
         raise BatchRefused(422, "the batch holds no pages", "files")
     try:
@@ -115,7 +133,7 @@ def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, 
     except SplitError as exc:
         field = "documents" if exc.document_index is None else f"documents.{exc.document_index}.pages"
         raise BatchRefused(422, str(exc), field) from exc
-    return Survey(split, tuple(per_file[str(path)] for path in files))
+    return Survey(split, tuple(per_file))
 
 
 def _dossier_from_cover_sheets(manifest: Manifest, result: SplitResult) -> Manifest:

@@ -15,7 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from core import identifiers as ids
 from core.types import DocumentKind
 
-PAGE_RANGES_RE = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
+# Page numbers are ASCII digits, at most 6 of them (a batch holds at most a few thousand pages): a number of
+# thousands of digits would otherwise reach int() in the splitter.
+PAGE_NUMBER = r"[0-9]{1,6}"
+PAGE_RANGES_RE = re.compile(rf" *{PAGE_NUMBER}( *- *{PAGE_NUMBER})?( *, *{PAGE_NUMBER}( *- *{PAGE_NUMBER})?)* *")
+MAX_PAGE_RANGES_LENGTH = 2000
 
 
 class SplitRule(StrEnum):
@@ -29,14 +33,16 @@ class ManifestDocument(BaseModel):
 
     type_code: Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9._-]+$")]
     name: Annotated[str, Field(min_length=1, max_length=500)]
-    pages: Annotated[str | None, Field(default=None, examples=["1-2", "3,5-7"])] = None
+    pages: Annotated[str | None, Field(default=None, max_length=MAX_PAGE_RANGES_LENGTH, examples=["1-2", "3,5-7"])] = (
+        None
+    )
     kind: DocumentKind = DocumentKind.COMPONENT
 
     @field_validator("pages")
     @classmethod
     def _ranges(cls, value: str | None) -> str | None:
         if value is not None and not PAGE_RANGES_RE.fullmatch(value):
-            raise ValueError("pages must be page numbers and ranges such as '1-2' or '3,5-7'")
+            raise ValueError("pages must be page numbers (up to 6 ASCII digits) and ranges such as '1-2' or '3,5-7'")
         return value
 
 
@@ -87,8 +93,7 @@ class Manifest(BaseModel):
     @field_validator("owner_id")
     @classmethod
     def _owner(cls, value: str) -> str:
-        ids.owner_kind(value)
-        return value
+        return ids.validate_owner_id(value)
 
     @model_validator(mode="after")
     def _documents_fit_the_split(self) -> Self:

@@ -43,6 +43,7 @@ class IngestSettings(SohoaSettings):
     visibility_timeout_seconds: int = 3600
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
+    # SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS (networks webhooks may reach besides public ones): issuing.egress.
     page_threads: int = 2  # pages of one document OCR'd in parallel inside a task (Tesseract runs as a process)
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
     officer: SignerConfig = Field(default_factory=SignerConfig)

@@ -201,7 +201,7 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
         unit = issuing_settings().agency_name(job.agency_code)
         certify = None
         if job.kind is DocumentKind.CERTIFIED_COPY:
-            dossier = ctx.vault.get_dossier(job.dossier_code, intake_actor(job))
+            dossier = ctx.vault().get_dossier(job.dossier_code, intake_actor(job))
 
             def certify(pdf: bytes) -> tuple[bytes, RegisterLine]:
                 return certify_with_number(ctx.sessions, dossier, pdf, job.submitted_by, ctx.issuer.agency_signer())
@@ -221,7 +221,7 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
         report = validate_pdf((job.folder / "signed.pdf").read_bytes())
         verdict = str(report.verdict)
-        document_id = run_store(job, context().vault, verdict, context().sessions)
+        document_id = run_store(job, context().vault(), verdict, context().sessions)
         with context().sessions.begin() as session:
             status = batches.update_document(
                 session,
@@ -285,7 +285,7 @@ def deliver_webhook(self: Task, delivery_id: str) -> None:
 def longterm() -> dict[str, int]:
     """The daily long-term validation run (beat schedule in `runtime.celery_app`)."""
     ctx = context()
-    report = run_longterm(ctx.sessions, ctx.vault, signing_settings())
+    report = run_longterm(ctx.sessions, ctx.vault(), signing_settings())
     counts = {"enrolled": report.enrolled, "upgraded": len(report.upgraded), "renewed": len(report.renewed)}
     log.info("long-term run", postponed=len(report.postponed), **counts)
     return counts

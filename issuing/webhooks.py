@@ -24,6 +24,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from core.logging import get_logger
+from issuing import egress
 from issuing.models import IssuingBase
 from vault.models import utcnow
 
@@ -53,7 +54,7 @@ class Delivery(IssuingBase):
     webhook_id: Mapped[str] = mapped_column(ForeignKey("ingest_webhooks.id"), index=True)
     event: Mapped[str] = mapped_column(String(40))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|delivered|failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|delivered|failed|cancelled
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -90,6 +91,7 @@ def register(session: Session, agency_code: str, url: str, events: list[str], cr
         raise ValueError(f"unknown events {unknown}; choose from {sorted(EVENTS)}")
     if not url.startswith(("https://", "http://")):
         raise ValueError("a webhook URL starts with https:// (or http:// on an internal network)")
+    egress.check_url(url, _allowed_networks())  # RefusedTarget is a ValueError: a 422
     hook = Webhook(
         id=uuid.uuid4().hex,
         agency_code=agency_code,
@@ -104,6 +106,10 @@ def register(session: Session, agency_code: str, url: str, events: list[str], cr
     return WebhookCreated(**_out(hook).model_dump(), secret=hook.secret)
 
 
+def _allowed_networks() -> tuple[egress.Network, ...]:
+    return egress.allowed_networks(egress.egress_settings().allowed_networks)
+
+
 def list_for(session: Session, agency_code: str | None) -> list[WebhookOut]:
     query = select(Webhook).where(Webhook.active.is_(True)).order_by(Webhook.created_at)
     if agency_code is not None:
@@ -116,6 +122,9 @@ def deactivate(session: Session, webhook_id: str, agency_code: str | None) -> bo
     if hook is None or not hook.active or (agency_code is not None and hook.agency_code != agency_code):
         return False
     hook.active = False
+    pending = select(Delivery).where(Delivery.webhook_id == hook.id, Delivery.status == "pending")
+    for delivery in session.scalars(pending):
+        delivery.status, delivery.last_error = "cancelled", "the webhook was deleted"
     return True
 
 
@@ -151,7 +160,9 @@ def deliver(session: Session, delivery_id: str, *, timeout: float, max_attempts:
     if delivery is None or delivery.status != "pending":
         return Attempt(delivered=delivery is not None and delivery.status == "delivered", final=True)
     hook = session.get(Webhook, delivery.webhook_id)
-    assert hook is not None
+    if hook is None or not hook.active:  # deleted since: its deliveries stop
+        delivery.status, delivery.last_error = "cancelled", "the webhook was deleted"
+        return Attempt(delivered=False, final=True, error=delivery.last_error)
     body = json.dumps(
         {"id": delivery.id, "event": delivery.event, "created_at": delivery.created_at.isoformat(), **delivery.payload},
         ensure_ascii=False,
@@ -166,9 +177,12 @@ def deliver(session: Session, delivery_id: str, *, timeout: float, max_attempts:
         "X-Sohoa-Signature": signature(hook.secret, timestamp, body),
     }
     delivery.attempts += 1
-    try:
-        response = httpx.post(hook.url, content=body, headers=headers, timeout=timeout, follow_redirects=False)
+    try:  # the address is checked again now: a name may have been re-pointed since registration
+        response = egress.post(hook.url, content=body, headers=headers, timeout=timeout, allowed=_allowed_networks())
         error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+    except egress.RefusedTarget as exc:
+        delivery.status, delivery.last_error = "failed", str(exc)[:500]
+        return Attempt(delivered=False, final=True, error=delivery.last_error)
     except httpx.HTTPError as exc:
         error = f"{type(exc).__name__}: {exc}"[:500]
     if error is None:

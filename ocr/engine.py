@@ -33,7 +33,7 @@ class OcrEngine(Protocol):
 
     name: str
 
-    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int, psm: int = 3) -> list[RawWord]: ...
+    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[RawWord]: ...
 
     def upside_down(self, grey: np.ndarray, dpi: float, timeout: int) -> bool | None: ...
 
@@ -60,15 +60,14 @@ class TesseractEngine:
     def __init__(self) -> None:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int, psm: int = 3) -> list[RawWord]:
-        """Words of a cleaned page; `psm` is Tesseract's page segmentation mode (3 automatic, 6 one block)."""
+    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[RawWord]:
         with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as folder:
             path = _write_image(grey, folder)
             try:
                 data = pytesseract.image_to_data(
                     path,
                     lang=lang,
-                    config=f"--psm {psm} --dpi {round(dpi)} {TESSERACT_PARAMETERS}",
+                    config=f"--psm 3 --dpi {round(dpi)} {TESSERACT_PARAMETERS}",
                     output_type=pytesseract.Output.DICT,
                     timeout=timeout,
                 )

@@ -13,7 +13,7 @@ from itertools import groupby, pairwise
 
 from ocr.engine import RawWord
 
-GAP_IN_LINE_HEIGHTS = 2.5
+GAP_IN_LINE_HEIGHTS = 1.2
 
 
 def _segments(line: list[RawWord]) -> list[list[RawWord]]:
@@ -26,6 +26,20 @@ def _segments(line: list[RawWord]) -> list[list[RawWord]]:
             segments.append([])
         segments[-1].append(word)
     return segments
+
+
+def _gap(segments: list[list[RawWord]]) -> tuple[float, float]:
+    """The gutter between a line's two segments: right edge of the first, left edge of the second."""
+    return float(max(w.box[0] + w.box[2] for w in segments[0])), float(segments[1][0].box[0])
+
+
+def _left(segment: list[RawWord], high: float) -> bool:
+    return max(w.box[0] + w.box[2] for w in segment) <= high
+
+
+def _one_side(segment: list[RawWord], low: float, high: float) -> bool:
+    """Whether a single segment keeps to one side of the gutter (low, high) of a two-column run."""
+    return _left(segment, high) or segment[0].box[0] >= low
 
 
 def _column(segment: list[RawWord], splits: list[float]) -> int:
@@ -55,11 +69,16 @@ def reading_order(words: Sequence[RawWord]) -> list[RawWord]:
                 number += 1
             i += 1
             continue
-        j = i
-        while j < len(split) and len(split[j]) == 2:
+        low, high = _gap(split[i])
+        j = i + 1
+        while j < len(split):  # the run goes on while lines keep to the gutter, or lie on one side of it
+            segments = split[j]
+            if len(segments) == 2 and max(low, _gap(segments)[0]) < min(high, _gap(segments)[1]):
+                low, high = max(low, _gap(segments)[0]), min(high, _gap(segments)[1])
+            elif not (len(segments) == 1 and _one_side(segments[0], low, high)):
+                break
             j += 1
-        first = split[i]
-        splits = [((a[-1].box[0] + a[-1].box[2]) + b[0].box[0]) / 2 for a, b in pairwise(first)]
+        splits = [(low + high) / 2]
         columns: dict[int, list[list[RawWord]]] = {}
         for segments in split[i:j]:
             for segment in segments:
@@ -69,4 +88,21 @@ def reading_order(words: Sequence[RawWord]) -> list[RawWord]:
                 out.extend(_renumber(segment, number))
                 number += 1
         i = j
+    return out
+
+
+MARK_CONFIDENCE = 70.0
+STRAY_LINE_CONFIDENCE = 35.0
+
+
+def drop_marks(words: Sequence[RawWord]) -> list[RawWord]:
+    """Words that are pen strokes, signatures or specks read as text: no letter or digit at a confidence below
+    70, and short lines (up to 3 words) whose mean confidence is below 35."""
+    kept = [w for w in words if any(c.isalnum() for c in w.text) or w.conf >= MARK_CONFIDENCE]
+    out: list[RawWord] = []
+    for _, group in groupby(kept, key=lambda w: w.line):
+        line = list(group)
+        if len(line) <= 3 and sum(w.conf for w in line) / len(line) < STRAY_LINE_CONFIDENCE:
+            continue
+        out.extend(line)
     return out

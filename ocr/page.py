@@ -4,7 +4,6 @@ flatten for OCR, one engine call, archival image; returns a picklable `PageResul
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -14,14 +13,11 @@ from ocr.archive import encode_archival
 from ocr.cleanup import ANALYSIS_DPI, Orientation, dark_border_box, flatten, ink_mask, ocr_grey, reduce
 from ocr.engine import OcrEngine, get_engine
 from ocr.inputs import decode_page
-from ocr.layout import reading_order
+from ocr.layout import drop_marks, reading_order
 from ocr.models import Cleanup, OcrOptions, PageImage, PageResult, Word
 from ocr.orientation import apply_orientation, as_bilevel, crop, find_orientation, paper_colour
 from ocr.paper import cut_out, even_light, fit_to_paper, paper_corners, uneven
 from ocr.quality import blank_verdict, exposure_verdicts, readability_verdicts, resolution_verdicts
-from ocr.reread import reread_lines
-
-REREAD = os.environ.get("SOHOA_OCR_REREAD", "1") == "1"
 
 
 def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageResult:
@@ -112,9 +108,7 @@ def _recognise(
         levelled = even_light(levelled, dpi)
     flat = flatten(ocr_grey(levelled), dpi)
     raw = engine.recognise(flat, dpi, options.lang, options.tesseract_timeout)
-    if REREAD:
-        raw = reread_lines(flat, raw, engine, dpi, options.lang, options.tesseract_timeout)
-    words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in reading_order(raw)]
+    words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in reading_order(drop_marks(raw))]
     mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in words if w.conf >= 0], options)
     return _Reading(levelled, words, mean_conf, unreadable)
 

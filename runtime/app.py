@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.services import Services
+from api.settings import api_settings
+from api.tokens import development_authentication
 from core.settings import CoreSettings, core_settings
 from ingest.settings import ingest_settings
 from ocr.settings import ocr_settings
@@ -38,5 +40,8 @@ def api_services(
 
 
 def build_app() -> FastAPI:
-    """The API with the web pages (`web.app.install`) on the configured world."""
+    """The API with the web pages (`web.app.install`) on the configured world; a configuration that would trust
+    development keys outside the embedded default is refused (`api.tokens.InsecureConfiguration`) before any
+    server is contacted."""
+    development_authentication(api_settings())
     return install_pages(create_app(services=api_services()))

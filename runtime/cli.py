@@ -37,12 +37,18 @@ def serve(
     if data_dir is not None:
         os.environ["SOHOA_DATA_DIR"] = str(data_dir)
     from api.settings import api_settings
+    from api.tokens import InsecureConfiguration, development_authentication
     from ingest.settings import ingest_settings
     from runtime.app import build_app
     from runtime.deploy_cli import preflight_or_exit
 
     preflight_or_exit()
     settings = api_settings()
+    try:
+        development_authentication(settings)
+    except InsecureConfiguration as exc:
+        typer.echo(f"error: refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
     start_worker = worker if worker is not None else settings.embedded_worker
     if start_worker is None:
         start_worker = ingest_settings().embedded_broker

@@ -37,7 +37,7 @@ def worker_context() -> pipeline_context.PipelineContext:
     sessions = catalogue()
     return pipeline_context.PipelineContext(
         sessions=sessions,
-        vault=vault(),
+        vault=vault,
         officer_signer=officer_signer,
         issuer=issuer(sessions),
         officer_signer_for=officer_signer_for,

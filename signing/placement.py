@@ -52,14 +52,19 @@ def place_stamp(spec: StampSpec, font: OutlineFont, pdf: bytes, page_index: int,
     if page is None:
         rect = corner_box((forms[0].width, forms[0].height), where.corner, where.margin, page_box)
         return Placed(forms[0], _box(rect, forms[0]), on_blank=False)
+    sizes = [(f.width, f.height) for f in forms]
     found = find_spot(
         page,
-        [(f.width, f.height) for f in forms],
+        sizes,
         where.corner,
         band=where.band,
         margin=where.margin,
         gap=where.gap,
     )
+    if found is None:  # nothing fits in the top band: blank paper anywhere on the page, nearest the corner
+        found = find_spot(page, sizes, where.corner, band=1.0, margin=where.margin, gap=where.gap)
+        if found is not None:
+            log.info("stamp_below_top_band", kind=spec.kind.value)
     if found is not None:
         index, rect = found
         return Placed(forms[index], _box(rect, forms[index]), on_blank=True)

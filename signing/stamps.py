@@ -27,7 +27,7 @@ PAD_X = 3.0
 PAD_Y = 2.0
 LEADING = 1.18  # line pitch in font sizes
 MIN_FONT_SIZE = 8.0  # readable at 100% scale
-SMALL_IMAGE = 0.6  # a seal may shrink to this (after the text reached its minimum size)
+SMALL_IMAGES = (0.6, 0.4, 0.3)  # a seal may shrink to these (after the text reached its minimum size)
 
 
 class StampKind(StrEnum):
@@ -204,7 +204,7 @@ def layout(
 
 def layouts(spec: StampSpec, font: OutlineFont) -> list[StampLayout]:
     """The forms to try, best first: full size wide, then compact, shrinking step by step to 8 pt text; a
-    seal last shrinks further (to 60%) with the text at 8 pt."""
+    seal last shrinks further (to 60%, 40%, 30%) with the text at 8 pt."""
     smallest = min(1.0, MIN_FONT_SIZE / spec.font_size)
     scales = [1.0]
     while scales[-1] - 0.1 > smallest + 1e-9:
@@ -214,7 +214,7 @@ def layouts(spec: StampSpec, font: OutlineFont) -> list[StampLayout]:
     forms = [spec.lines] + ([spec.compact] if spec.compact and spec.compact != spec.lines else [])
     out = [layout(spec, font, lines, scale) for scale in scales for lines in forms]
     if spec.image is not None:
-        out += [layout(spec, font, lines, smallest, SMALL_IMAGE * smallest) for lines in forms]
+        out += [layout(spec, font, lines, smallest, k * smallest) for k in SMALL_IMAGES for lines in forms]
     return out
 
 

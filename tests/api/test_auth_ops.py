@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,8 +20,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import current_actor, require_roles
+from api.services import Services
 from api.settings import ApiSettings
-from api.tokens import TokenError, TokenVerifier, mint_development_token
+from api.tokens import InsecureConfiguration, TokenError, TokenVerifier, mint_development_token, sign_token
 from core.settings import CoreSettings
 from core.types import Actor, Role
 from runtime.app import api_services
@@ -26,6 +31,19 @@ from runtime.app import api_services
 @pytest.fixture
 def core(tmp_path: Path) -> CoreSettings:
     return CoreSettings(data_dir=tmp_path / "data")
+
+
+def _private_services(core: CoreSettings) -> Services:
+    """Services on a catalogue and vault of the test's own (never the configured servers)."""
+    from ingest.db import migrate, sessions
+    from vault.service import Vault
+    from vault.settings import VaultSettings
+    from vault.store import LocalStore
+
+    url = f"sqlite:///{core.path('catalogue.sqlite3')}"
+    migrate(url)
+    factory = sessions(url)
+    return api_services(core, factory, Vault(factory, LocalStore(core.path("objects")), VaultSettings()))
 
 
 def _client(api: ApiSettings, core: CoreSettings) -> TestClient:
@@ -128,3 +146,93 @@ def test_missing_token_and_operations_endpoints(core: CoreSettings) -> None:
     assert "sohoa_http_requests_total" in client.get("/metrics").text
     missing = client.get("/no/such/route")
     assert missing.status_code == 404 and missing.json()["instance"] == "/no/such/route"
+
+
+SERVERS = {
+    "broker": ("SOHOA_INGEST_BROKER_URL", "redis://127.0.0.1:6379/5"),
+    "database": ("SOHOA_VAULT_DATABASE_URL", "postgresql+psycopg://127.0.0.1/test"),
+    "s3": ("SOHOA_VAULT_S3_ENDPOINT", "127.0.0.1:9000"),
+}
+
+
+@pytest.fixture
+def production_like(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A server configured (broker, catalogue database or S3) and no JWT settings; caches cleared around."""
+    from ingest.settings import ingest_settings
+    from vault.settings import vault_settings
+
+    name, value = SERVERS[request.param]
+    monkeypatch.setenv(name, value)
+    ingest_settings.cache_clear()
+    vault_settings.cache_clear()
+    yield name
+    monkeypatch.delenv(name)
+    ingest_settings.cache_clear()
+    vault_settings.cache_clear()
+
+
+@pytest.mark.parametrize("production_like", list(SERVERS), indirect=True)
+def test_development_keys_outside_the_embedded_default_refuse_to_start(
+    production_like: str, core: CoreSettings
+) -> None:
+    """Issue #13 item 11: a broker (or database, or S3) without JWT settings trusted the data folder's key."""
+    from runtime.app import build_app
+
+    with pytest.raises(InsecureConfiguration, match="no token verifier is configured"):
+        build_app()  # `sohoa serve`'s factory: refused before any server is contacted
+    with pytest.raises(InsecureConfiguration, match="no token verifier is configured"):
+        create_app(ApiSettings(), core, services=_private_services(core))
+    with pytest.raises(TokenError, match="embedded default"):
+        mint_development_token(ApiSettings(), core, role=Role.ADMIN, subject="x")
+    # With the single sign-on's key configured the same deployment starts.
+    key = generate_private_key(SECP256R1())
+    pem = core.path("sso-public.pem")
+    pem.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    verifier = TokenVerifier(ApiSettings(jwt_public_key_file=pem), core)
+    token = sign_token(key, ApiSettings(), role=Role.ADMIN, subject="root", algorithm="ES256")
+    assert verifier.verify(token).subject == "root"
+
+
+def test_the_cli_refuses_development_tokens_and_serving_outside_the_embedded_default(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env["SOHOA_DATA_DIR"] = str(tmp_path / "data")
+    embedded = subprocess.run(
+        [sys.executable, "-m", "cli", "token", "--role", "admin", "--sub", "root"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert embedded.returncode == 0 and embedded.stdout.count(b".") == 2  # a JWT on the embedded default
+    env["SOHOA_INGEST_BROKER_URL"] = "redis://127.0.0.1:6379/5"
+    token = subprocess.run(
+        [sys.executable, "-m", "cli", "token", "--role", "admin", "--sub", "root"],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert token.returncode == 2 and token.stdout == b""
+    assert b"embedded default" in token.stderr
+    serve = subprocess.run(
+        [sys.executable, "-m", "cli", "serve", "--no-worker"], env=env, capture_output=True, timeout=120
+    )
+    assert serve.returncode == 2
+    assert b"refusing to start" in serve.stderr and b"Traceback" not in serve.stderr
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"role": "citizen", "owner": "０４５１９０００１２３４"},
+        {"role": "citizen", "owner": "٠٤٥١٩٠٠٠١٢٣٤"},
+        {"role": "citizen", "owner": "0314 409 058"},
+        {"role": "station", "agency": "000.00.00.Ｈ30"},
+    ],
+)
+def test_look_alike_identifiers_in_token_claims_are_refused(claims: dict[str, str]) -> None:
+    """Issue #13 item 5, the token side: a look-alike owner claim would read another, empty vault."""
+    from api.tokens import actor_from_claims
+
+    with pytest.raises(TokenError, match="not a valid identifier"):
+        actor_from_claims({"sub": "x", **claims})

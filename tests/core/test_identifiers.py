@@ -48,3 +48,36 @@ def test_partition_is_keyed_and_redaction_masks_ids() -> None:
     assert ids.redact("chủ sở hữu 045190001234, hồ sơ 000.00.00.H30-261122-0007") == (
         "chủ sở hữu [ID], hồ sơ 000.00.00.H30-261122-0007"
     )
+
+
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("table", [FULL_WIDTH, ARABIC_INDIC], ids=["full-width", "arabic-indic"])
+def test_identifiers_take_ascii_digits_only(table: dict[int, str]) -> None:
+    """Issue #13 item 5: a look-alike written in another script's digits is refused, never normalised."""
+    for check, value in [
+        (ids.validate_personal_id, "045190001234"),
+        (ids.owner_kind, "045190001234"),
+        (ids.validate_owner_id, "045190001234"),
+        (ids.validate_tax_code, "0314409058"),
+        (ids.owner_kind, "0314409058"),
+        (ids.validate_procedure_code, "1.011442.000.00.00.H30"),
+        (ids.validate_dossier_code, "000.00.00.H30-261122-0007"),
+        (ids.validate_agency_code, "000.00.00.H30"),
+    ]:
+        assert check(value)  # the ASCII original is fine
+        with pytest.raises(ids.InvalidIdentifier, match="ASCII"):
+            check(value.translate(table))
+
+
+@pytest.mark.parametrize("value", ["0314 409 058", "0314.409.058", " 0314409058", "0314409058-0-02", "0" * 5000])
+def test_tax_codes_have_one_written_form(value: str) -> None:
+    with pytest.raises(ids.InvalidIdentifier):
+        ids.validate_tax_code(value)
+
+
+def test_owner_ids_come_back_canonical() -> None:
+    assert ids.validate_owner_id("0314409058002") == "0314409058-002"
+    assert ids.validate_owner_id("045190001234") == "045190001234"

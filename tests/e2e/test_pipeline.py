@@ -63,6 +63,7 @@ def _stack_env(tmp: Path, pki: RunningPki, broker: str | None, seaweed: SeaweedS
         "SOHOA_INGEST_VISIBILITY_TIMEOUT_SECONDS": "20",
         "SOHOA_INGEST_RETRY_BACKOFF_MAX_SECONDS": "8",
         "SOHOA_INGEST_MAX_RETRIES": "12",
+        "SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.1/32"]',  # the test receiver listens on loopback
     }
     if broker:
         env["SOHOA_INGEST_BROKER_URL"] = broker

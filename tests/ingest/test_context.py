@@ -35,9 +35,10 @@ def test_the_installed_factory_is_built_once_on_first_use(tmp_path: Path) -> Non
     built: list[context.PipelineContext] = []
 
     def build() -> context.PipelineContext:
+        vault = Vault(factory, LocalStore(tmp_path / "objects"), VaultSettings())
         made = context.PipelineContext(
             sessions=factory,
-            vault=Vault(factory, LocalStore(tmp_path / "objects"), VaultSettings()),
+            vault=lambda: vault,
             officer_signer=lambda: pytest.fail("no signature in this test"),
             issuer=Issuer(agency_signer=lambda: pytest.fail("no seal in this test"), notify=lambda *_: None),
         )

@@ -66,3 +66,19 @@ def test_split_rules_and_documents() -> None:
     assert result.documents is not None and result.documents[0].kind is DocumentKind.RESULT
     organisation = Manifest.model_validate({**GOOD, "owner_id": "0314409058-002"})
     assert organisation.owner_id == "0314409058-002"
+
+
+@pytest.mark.parametrize("pages", ["1" * 5000, "1-" + "9" * 5000, "1234567", "١-٢", "１", ",".join(["1"] * 1500)])
+def test_page_ranges_are_bounded_and_ascii(pages: str) -> None:
+    """Issue #13 item 4: 5,000 digits in a range reached int() and ended in a 500; now a 422 on the field."""
+    document = {"type_code": "GKS", "name": "Giấy khai sinh", "pages": pages}
+    with pytest.raises(ValidationError) as caught:
+        Manifest.model_validate({**GOOD, "documents": [document]})
+    assert _field_of(caught.value) == "documents.0.pages"
+
+
+@pytest.mark.parametrize("owner", ["０４５１９０００１２３４", "٠٤٥١٩٠٠٠١٢٣٤", "0314 409 058"])
+def test_look_alike_owner_ids_are_refused(owner: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Manifest.model_validate({**GOOD, "owner_id": owner})
+    assert _field_of(caught.value) == "owner_id"

@@ -72,3 +72,38 @@ def test_sniffing_ignores_names() -> None:
     assert sniff_bytes(b"%PDF-1.7\n") == "application/pdf"
     assert sniff_bytes(b"II*\x00\x08") == "image/tiff"
     assert sniff_bytes(b"hello, I am a .jpg") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        (".", "not a file name"),
+        ("..", "parent path|not a file name"),
+        (" ", "not a file name"),
+        ("a" * 300 + ".jpg", "longer than 120"),
+        ("Giấy khai sinh " * 20 + ".jpg", "longer than 120"),
+        ("p1\n.jpg", "control characters"),
+        ("./p1.jpg", "folder|not a file name"),
+    ],
+)
+def test_entry_names_that_are_no_plain_file_name_are_refused(tmp_path: Path, name: str, reason: str) -> None:
+    """Issue #13 item 1: `.` and a 300-character name ended in a 500; now each is an UnsafeArchive."""
+    archive = tmp_path / "names.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.writestr("manifest.json", b"{}")
+        bundle.writestr(zipfile.ZipInfo(name), JPEG_HEAD)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(UnsafeArchive, match=reason):
+        extract_zip(archive, out, ZipLimits())
+
+
+def test_damaged_entry_data_is_an_unsafe_archive(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "crc.zip", {"p1.jpg": JPEG_HEAD * 100})
+    data = bytearray(archive.read_bytes())
+    data[40] ^= 0xFF  # inside the first entry's compressed data
+    archive.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(UnsafeArchive):
+        extract_zip(archive, out, ZipLimits())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.db import migrate, sessions
-from issuing import webhooks
+from issuing import egress, webhooks
 from tests.support.receiver import Receiver
 
 AGENCY = "000.00.00.H30"
@@ -26,10 +27,15 @@ def db(tmp_path: Path) -> sessionmaker[Session]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
+    """A loopback receiver, allowed by explicit setting (webhooks reach public addresses only otherwise)."""
+    monkeypatch.setenv("SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
+    egress.egress_settings.cache_clear()
     running = Receiver().start()
     yield running
     running.stop()
+    monkeypatch.delenv("SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS", raising=False)
+    egress.egress_settings.cache_clear()
 
 
 def _register(db: sessionmaker[Session], url: str, events: list[str]) -> webhooks.WebhookCreated:
@@ -87,6 +93,77 @@ def test_registration_refuses_unknown_events_and_urls(db: sessionmaker[Session])
         assert not webhooks.deactivate(session, hook.id, "000.00.99.H30")  # another agency's handler
         assert webhooks.deactivate(session, hook.id, AGENCY)
         assert webhooks.list_for(session, AGENCY) == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/hooks",
+        "http://localhost/hooks",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.5/hooks",
+        "http://192.168.1.1/hooks",
+        "http://172.16.0.1/hooks",
+        "http://100.64.0.1/hooks",
+        "http://0.0.0.0/hooks",
+        "http://[::1]/hooks",
+        "http://[::ffff:127.0.0.1]/hooks",
+        "http://[64:ff9b::7f00:1]/hooks",
+        "http://[fd00::1]/hooks",
+        "http://0x7f000001/hooks",
+        "http://2130706433/hooks",
+        "http://0177.0.0.1/hooks",
+        "http://127.1/hooks",
+        "http://0xa9.0xfe.0xa9.0xfe/hooks",
+        "http://user:pw@one-stop.example.vn/hooks",
+    ],
+)
+def test_registration_refuses_internal_addresses(db: sessionmaker[Session], url: str) -> None:
+    """Issue #13 item 13: loopback, link-local, private and hex/decimal-encoded addresses were accepted (SSRF)."""
+    with pytest.raises(egress.RefusedTarget):
+        _register(db, url, ["batch.finished"])
+    with db() as session:
+        assert webhooks.list_for(session, AGENCY) == []
+
+
+def test_delivery_rechecks_the_address(
+    db: sessionmaker[Session], receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Registered while allowed, then the allowance is gone (as a name re-pointed at loopback would be):
+    the delivery is refused at request time, never sent, and not retried."""
+    _register(db, receiver.url, ["batch.finished"])
+    with db.begin() as session:
+        (delivery_id,) = webhooks.plan_deliveries(session, "batch.finished", AGENCY, {"batch_id": "b1"})
+    monkeypatch.delenv("SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS")
+    egress.egress_settings.cache_clear()
+    attempt = _deliver(db, delivery_id)
+    assert attempt.final and not attempt.delivered and "public addresses only" in (attempt.error or "")
+    assert receiver.received == []
+
+
+def test_a_deleted_webhook_stops_its_deliveries(db: sessionmaker[Session], receiver: Receiver) -> None:
+    """Issue #13 item 13: a deleted webhook kept retrying its deliveries."""
+    hook = _register(db, receiver.url, ["batch.finished"])
+    with db.begin() as session:
+        (delivery_id,) = webhooks.plan_deliveries(session, "batch.finished", AGENCY, {"batch_id": "b1"})
+    receiver.statuses = [503]
+    assert not _deliver(db, delivery_id).final  # failed once, would be retried
+    with db.begin() as session:
+        assert webhooks.deactivate(session, hook.id, AGENCY)
+    attempt = _deliver(db, delivery_id)
+    assert attempt.final and not attempt.delivered
+    assert len(receiver.received) == 1  # the retry after deletion sent nothing
+    with db() as session:
+        assert session.get(webhooks.Delivery, delivery_id).status == "cancelled"  # type: ignore[union-attr]
+
+
+def test_the_address_policy() -> None:
+    allowed = egress.allowed_networks(["10.20.0.0/16"])
+    assert egress.address_allowed(ipaddress.ip_address("8.8.8.8"))
+    assert egress.address_allowed(ipaddress.ip_address("10.20.3.4"), allowed)
+    assert not egress.address_allowed(ipaddress.ip_address("10.21.3.4"), allowed)
+    assert not egress.address_allowed(ipaddress.ip_address("224.0.0.1"))
+    assert not egress.address_allowed(ipaddress.ip_address("2002:7f00:1::"))  # 6to4 of 127.0.0.1
 
 
 def test_the_notifier_records_deliveries_and_hands_them_to_enqueue(db: sessionmaker[Session]) -> None:

@@ -166,3 +166,27 @@ def test_certified_copy_block_on_a_letterhead(agency: DocumentSigner, tmp_path: 
     assert (rect[0] + rect[2]) / 2 > 595 / 2
     assert not re.search(r"chứng thực|7/2026", page_text(_write(tmp_path, "copy.pdf", outcome.pdf)))
     _agree(tmp_path / "copy.pdf", trust)
+
+
+def test_a_full_top_band_sends_the_seal_to_blank_paper_below(
+    agency: DocumentSigner, tmp_path: Path, trust: TrustSettings
+) -> None:
+    """No blank spot in the top band (a scan full of text to 40% of the page): the seal goes on blank paper
+    lower down, nearest the top-right corner, never over the text."""
+    from PIL import ImageDraw
+
+    image = letterhead_image()
+    draw = ImageDraw.Draw(image)
+    for y in range(0, int(image.height * 0.4), 14):  # dense lines of "text" across the whole width
+        draw.rectangle((0, y, image.width, y + 8), fill=20)
+    draw.rectangle((0, int(image.height * 0.4), image.width, image.height), fill=250)
+    unsigned = image_pdf(image)
+    outcome = agency.sign_with_outcome(
+        unsigned, level=SignatureLevel.B_B, stamp=agency_stamp("Ủy ban nhân dân xã Hải Lăng", SAMPLE_SEAL, at=SCAN)
+    )
+    assert outcome.stamp is not None and outcome.stamp.on_blank
+    rect = _rect(outcome.pdf, outcome.field_name)
+    assert rect[3] <= 842 * 0.6, "below the text"
+    before = render(_write(tmp_path, "unsigned.pdf", unsigned))
+    assert int((before[_pixels(rect, 100)] < INK).sum()) == 0
+    _agree(_write(tmp_path, "sealed.pdf", outcome.pdf), trust)

@@ -1,5 +1,7 @@
 """A running sohoa for end-to-end tests: `sohoa serve` and `sohoa worker` as real processes on loopback,
-configured by environment variables only (broker, S3 server, PKI), with development tokens for each role.
+configured by environment variables only (broker, S3 server, PKI), with tokens for each role signed by a test
+issuer whose public key the server is given (`SOHOA_API_JWT_PUBLIC_KEY_FILE`): outside the embedded default the
+server refuses development tokens.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from api.settings import ApiSettings
-from api.tokens import mint_development_token
-from core.settings import CoreSettings
+from api.tokens import sign_token
 from core.types import Role
 from tests.support.pki import free_port
 
@@ -31,6 +34,19 @@ class SohoaStack:
     port: int = field(default_factory=free_port)
     server: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    issuer_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+
+    @property
+    def issuer_public_key_file(self) -> Path:
+        """The test issuer's public key, written next to the data folder (not inside: no development key)."""
+        path = self.data_dir.parent / "test-issuer-public.pem"
+        if not path.exists():
+            path.write_bytes(
+                self.issuer_key.public_key().public_bytes(
+                    serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+                )
+            )
+        return path
 
     @property
     def url(self) -> str:
@@ -41,6 +57,7 @@ class SohoaStack:
         environment.update(self.keys())
         environment.update(self.env)
         environment["SOHOA_DATA_DIR"] = str(self.data_dir)
+        environment.setdefault("SOHOA_API_JWT_PUBLIC_KEY_FILE", str(self.issuer_public_key_file))
         environment["SOHOA_API_PORT"] = str(self.port)
         environment["OMP_THREAD_LIMIT"] = "1"
         return environment
@@ -98,9 +115,9 @@ class SohoaStack:
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
     def token(self, role: Role, subject: str, *, agency: str | None = None, owner: str | None = None) -> str:
-        return mint_development_token(
+        return sign_token(
+            self.issuer_key,
             ApiSettings(),
-            CoreSettings(data_dir=self.data_dir),
             role=role,
             subject=subject,
             agency_code=agency,

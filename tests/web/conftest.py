@@ -25,7 +25,6 @@ PROCEDURE = "1.011442.000.00.00.H30"
 OWNER = "045190001234"
 OTHER_OWNER = "001200009876"
 DOSSIER = "000.00.00.H30-261130-0042"
-NEW_DOSSIER = "000.00.00.H30-261130-0043"
 DOCUMENTS = (("GKS", "Giấy khai sinh", 300), ("CCCD", "Căn cước công dân", 150))
 
 pytestmark = pytest.mark.slow

@@ -15,10 +15,9 @@ import numpy as np
 import qrcode
 from PIL import Image
 
-from api.client import StationClient
 from core.types import Role
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, NEW_DOSSIER, OTHER_OWNER, OWNER, PROCEDURE, CounterRun, open_person
+from tests.web.conftest import AGENCY, OTHER_OWNER, OWNER, CounterRun, open_person
 
 
 def test_a_station_uploads_a_batch_and_sees_the_rescan_verdict(
@@ -102,29 +101,9 @@ def test_a_handler_opens_the_dossier_from_a_photo_of_the_receipt_qr(
     assert "Lê Văn Minh" in log and AGENCY in log and "Giải quyết hồ sơ khai sinh" in log, log
 
 
-def _second_application(server: SohoaStack, scans: list[Path]) -> str:
-    """Her new application at the counter: a one-page batch for a new dossier (through the station's API)."""
-    client = StationClient(server.url, server.token(Role.STATION, "QT-01", agency=AGENCY))
-    try:
-        manifest = {
-            "station_id": "QT-01",
-            "agency_code": AGENCY,
-            "procedure_code": PROCEDURE,
-            "dossier_code": NEW_DOSSIER,
-            "owner_id": OWNER,
-            "split": "blank",
-        }
-        accepted = client.upload([scans[1]], manifest)
-        assert client.follow(accepted["batch_id"])["status"] == "done"
-    finally:
-        client.close()
-    return NEW_DOSSIER
-
-
-def test_a_citizen_reuses_grants_and_revokes_and_another_citizen_is_kept_out(
-    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path, scans: list[Path]
+def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
 ) -> None:
-    new_dossier = _second_application(server, scans)
     hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
     response = hoa.go("/kho")
     assert response.headers["cache-control"] == "no-store"
@@ -132,14 +111,6 @@ def test_a_citizen_reuses_grants_and_revokes_and_another_citizen_is_kept_out(
     assert "Giấy khai sinh" in documents and "Căn cước công dân" in documents
     assert counter_run.dossier_code in hoa.page.locator("#dossiers").inner_text()
     hoa.shot("20-kho")
-    hoa.check_accessibility()
-    # Reuse: her birth certificate from the first dossier goes into the new application as a link.
-    hoa.page.select_option("#reuse-doc", counter_run.document_ids[0])
-    hoa.page.fill("#reuse-dossier", new_dossier)
-    hoa.page.click("form[action='/kho/dung-lai'] button[type=submit]")
-    assert f"Đã đính kèm vào hồ sơ {new_dossier}" in hoa.page.locator("#message").inner_text()
-    assert new_dossier in hoa.page.locator("#dossiers").inner_text()
-    hoa.shot("20b-kho-dung-lai")
     hoa.check_accessibility()
     hoa.page.check("input[name=grantee_kind][value=portal]")
     hoa.page.fill("#purpose", "Đăng ký khai sinh trực tuyến")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.problems import Problem
@@ -130,10 +130,21 @@ async def single_sign_on(request: Request, next: str | None = None) -> Response:
 
 
 @router.get("/dang-nhap/oidc", name="oidc_callback")
-async def oidc_callback(request: Request) -> Response:
-    """The single sign-on's answer: the access token is verified exactly as the API verifies bearer tokens."""
+async def oidc_callback(
+    request: Request,
+    code: Annotated[str | None, Query(max_length=4096)] = None,
+    state: Annotated[str | None, Query(max_length=1024)] = None,
+    error: Annotated[str | None, Query(max_length=200)] = None,
+    error_description: Annotated[str | None, Query(max_length=1000)] = None,
+    iss: Annotated[str | None, Query(max_length=500)] = None,
+    session_state: Annotated[str | None, Query(max_length=500)] = None,
+) -> Response:
+    """The single sign-on's answer (the parameters of RFC 6749 §4.1.2 and RFC 9207, read by authlib from the
+    request): the access token is verified exactly as the API verifies bearer tokens."""
     from authlib.integrations.starlette_client import OAuthError
 
+    if error:
+        raise Problem(401, f"đăng nhập không thành công: {error} {error_description or ''}".strip())
     try:
         token = await _oauth(request).authorize_access_token(request)
         verifier: TokenVerifier = request.app.state.token_verifier
