@@ -85,7 +85,6 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
     settings = settings or web_settings()
     api = getattr(app.state, "api_settings", None) or api_settings()
     core = getattr(app.state, "core_settings", None) or core_settings()
-    # Every API host signs with the same key, so a session started on one is good on the others.
     secret = (
         settings.session_secret
         or operator_secret(
