@@ -8,10 +8,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from core.settings import SohoaSettings
 
 
-class WebSettings(BaseSettings):
+class WebSettings(SohoaSettings):
     model_config = SettingsConfigDict(env_prefix="SOHOA_WEB_", extra="ignore")
 
     # Signs the session cookie. Outside the embedded default the operator names a 32-byte key file (the same on

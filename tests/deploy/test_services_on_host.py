@@ -155,7 +155,8 @@ class Host:
         if argv[0] == "python":
             argv[0] = sys.executable
         argv = [arg.replace("127.0.0.1:8000", f"127.0.0.1:{self.api_port}") for arg in argv]
-        timeout = int(str(SERVICES[service]["healthcheck"]["timeout"]).removesuffix("s"))
+        # Compose's timeout, tripled: on this shared 2-core machine starting the check's Python alone can take it.
+        timeout = 3 * int(str(SERVICES[service]["healthcheck"]["timeout"]).removesuffix("s"))
         try:
             return subprocess.run(argv, env=self.environment(service), capture_output=True, timeout=timeout).returncode
         except subprocess.TimeoutExpired:
@@ -174,7 +175,7 @@ class Host:
             process.wait(timeout=10)
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

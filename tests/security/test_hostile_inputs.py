@@ -61,7 +61,9 @@ class Stack:
         return mint_development_token(ApiSettings(), self.core, role=role, subject=f"{role.value}-1", **claims)
 
     def headers(self, role: Role = Role.STATION, **claims: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role, **claims)}"}
+        """A bearer token, and for a handler a stated purpose (so that the input itself is what is judged)."""
+        purpose = {"X-Purpose": "kiem-tra"} if role is Role.HANDLER else {}
+        return {"Authorization": f"Bearer {self.token(role, **claims)}", **purpose}
 
     def stored(self) -> dict[str, int]:
         """Everything a refused request must not leave behind."""
