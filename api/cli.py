@@ -19,6 +19,7 @@ def token(
     agency: Annotated[str | None, typer.Option(help="Agency code (stations and handlers)")] = None,
     owner: Annotated[str | None, typer.Option(help="Owner id (citizens)")] = None,
     hours: Annotated[float, typer.Option(help="Lifetime in hours")] = 8.0,
+    name: Annotated[str | None, typer.Option(help="Display name (`name` claim): an officer's certificate CN")] = None,
 ) -> None:
     """Print a development bearer token that the embedded default accepts."""
     import datetime as dt
@@ -36,6 +37,7 @@ def token(
             agency_code=agency,
             owner_id=owner,
             lifetime=dt.timedelta(hours=hours),
+            name=name,
         )
     except TokenError as exc:
         typer.echo(f"error: {exc}", err=True)

@@ -39,4 +39,5 @@ def install_vault_handlers(app: FastAPI) -> None:
             log.error("vault failure", kind=type(exc).__name__, path=request.url.path)
         detail = str(exc) if status < 500 else f"{type(exc).__name__}: the stored document cannot be served now"
         headers = {"Retry-After": "30"} if status == 503 else None
-        return problem_response(request, status, detail, headers=headers)
+        errors = [{"field": exc.field, "message": detail}] if exc.field and status < 500 else None
+        return problem_response(request, status, detail, headers=headers, errors=errors)

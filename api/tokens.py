@@ -84,6 +84,7 @@ def mint_development_token(
     agency_code: str | None = None,
     owner_id: str | None = None,
     lifetime: dt.timedelta = dt.timedelta(hours=8),
+    name: str | None = None,
 ) -> str:
     """A signed JWT the embedded default accepts; refused when production keys are configured or the
     deployment is not the embedded default."""
@@ -101,6 +102,7 @@ def mint_development_token(
         agency_code=agency_code,
         owner_id=owner_id,
         lifetime=lifetime,
+        name=name,
     )
 
 
@@ -114,6 +116,7 @@ def sign_token(
     owner_id: str | None = None,
     lifetime: dt.timedelta = dt.timedelta(hours=8),
     algorithm: str = "EdDSA",
+    name: str | None = None,
 ) -> str:
     """A JWT with sohoa's claims signed with `key` (the development key, or a test issuer's)."""
     now = dt.datetime.now(dt.UTC)
@@ -130,6 +133,8 @@ def sign_token(
         claims["agency"] = agency_code
     if owner_id:
         claims["owner"] = owner_id
+    if name:
+        claims["name"] = name
     return jwt.encode(claims, key, algorithm=algorithm)
 
 
@@ -221,4 +226,6 @@ def actor_from_claims(claims: dict[str, Any]) -> Actor:
         owner = None if owner is None else validate_owner_id(owner)
     except InvalidIdentifier as exc:
         raise TokenError(f"token claim is not a valid identifier: {exc}") from exc
-    return Actor(subject=str(claims["sub"]), role=role, agency_code=agency, owner_id=owner)
+    claimed_name = claims.get("name")
+    name = (claimed_name.strip()[:255] or None) if isinstance(claimed_name, str) else None
+    return Actor(subject=str(claims["sub"]), role=role, agency_code=agency, owner_id=owner, name=name)

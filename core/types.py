@@ -95,7 +95,8 @@ class Actor:
     """An authenticated caller, as the API hands it to the vault for every authorised read or write.
 
     `agency_code` is set for stations and handlers, `owner_id` for citizens (their personal ID or tax code),
-    `purpose` is the stated purpose of a read (required from handlers and the portal).
+    `purpose` is the stated purpose of a read (required from handlers and the portal), `name` the person's display
+    name (the token's `name` claim; officers' development certificates carry it). Never log it with an owner ID.
     """
 
     subject: str
@@ -103,3 +104,4 @@ class Actor:
     agency_code: str | None = None
     owner_id: str | None = None
     purpose: str | None = None
+    name: str | None = field(default=None, repr=False)  # not in reprs: never logged beside an owner ID

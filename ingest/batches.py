@@ -54,6 +54,7 @@ class NewBatch:
     staging_dir: str
     documents: list[PlannedDocument] = field(default_factory=list)
     drop_blank: bool = False
+    submitter_name: str | None = None
 
 
 class RescanRequest(BaseModel):
@@ -100,6 +101,7 @@ def create_batch(session: Session, new: NewBatch) -> None:
             dossier_code=new.dossier_code,
             owner_id=new.owner_id,
             submitted_by=new.submitted_by,
+            submitter_name=new.submitter_name,
             page_count=new.page_count,
             staging_dir=new.staging_dir,
             drop_blank=new.drop_blank,

@@ -26,11 +26,13 @@ class PipelineContext:
     # A DocumentSigner runs its own event loop: one officer signature at a time per process.
     signer_lock: threading.Lock = field(default_factory=threading.Lock)
     # the signer of one officer account by (sub, name): their own development certificate on the embedded default
-    officer_signer_for: Callable[[str], DocumentSigner] | None = None
+    officer_signer_for: Callable[[str, str | None], DocumentSigner] | None = None
 
-    def signer_of(self, sub: str) -> DocumentSigner:
+    def signer_of(self, sub: str, name: str | None = None) -> DocumentSigner:
         """The officer's own signer when the composition root offers one, else the process's officer signer."""
-        return self.officer_signer_for(sub) if self.officer_signer_for is not None else self.officer_signer()
+        if self.officer_signer_for is not None:
+            return self.officer_signer_for(sub, name)
+        return self.officer_signer()
 
 
 class NotConfigured(RuntimeError):

@@ -230,6 +230,7 @@ def accept_batch(
                 dossier_code=dossier_code,
                 owner_id=manifest.owner_id,
                 submitted_by=actor.subject,
+                submitter_name=actor.name,
                 page_count=sum(len(doc.pages) for doc in documents),
                 staging_dir=str(staging),
                 documents=documents,

@@ -31,6 +31,7 @@ class Batch(IngestBase):
     dossier_code: Mapped[str] = mapped_column(String(50), index=True)
     owner_id: Mapped[str] = mapped_column(String(16))
     submitted_by: Mapped[str] = mapped_column(String(255))
+    submitter_name: Mapped[str | None] = mapped_column(String(255))  # the token's `name`: the officer's cert CN
     page_count: Mapped[int] = mapped_column(Integer)
     staging_dir: Mapped[str] = mapped_column(Text)
     drop_blank: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # the manifest's

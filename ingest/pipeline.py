@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ class DocumentJob:
     agency_code: str
     station_id: str
     submitted_by: str
+    submitter_name: str | None = field(default=None, repr=False)  # the token's `name`: the officer's cert CN
     drop_blank: bool = False  # the manifest's: blank pages (OCR verdict) are left out of the archived PDF
 
     @property

@@ -78,6 +78,7 @@ def _job(batch: Batch, row: Any) -> DocumentJob:
         agency_code=batch.agency_code,
         station_id=batch.station_id,
         submitted_by=batch.submitted_by,
+        submitter_name=batch.submitter_name,
         drop_blank=batch.drop_blank,
     )
 
@@ -229,7 +230,7 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
     def work(job: DocumentJob) -> None:
         settings, ctx = ingest_settings(), context()
-        signer = ctx.signer_of(job.submitted_by)  # TODO(lead): pass the token's `name` claim once batches keep it
+        signer = ctx.signer_of(job.submitted_by, job.submitter_name)
         name = settings.officer_name or signer.identity.display_name
         unit = issuing_settings().agency_name(job.agency_code)
         certify = None

@@ -78,6 +78,8 @@ def reading_order(words: Sequence[RawWord]) -> list[RawWord]:
             elif not (len(segments) == 1 and _one_side(segments[0], low, high)):
                 break
             j += 1
+        while j - 1 > i and len(split[j - 1]) == 1 and _left(split[j - 1][0], high):
+            j -= 1  # left-side lines at the end of a run are the text after it (a short line, a new paragraph)
         splits = [(low + high) / 2]
         columns: dict[int, list[list[RawWord]]] = {}
         for segments in split[i:j]:

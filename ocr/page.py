@@ -19,6 +19,8 @@ from ocr.orientation import apply_orientation, as_bilevel, crop, find_orientatio
 from ocr.paper import cut_out, even_light, fit_to_paper, paper_corners, uneven
 from ocr.quality import blank_verdict, exposure_verdicts, readability_verdicts, resolution_verdicts
 
+RESCAN_WORD_CONFIDENCE = 60.0
+
 
 def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageResult:
     """Clean up and recognise one page; `number` is its 1-based place in the document."""
@@ -57,6 +59,8 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
             other = _recognise(image, flipped, fill, dpi, engine, options)
             read, orientation = (other, flipped) if other.mean_conf > read.mean_conf else (read, orientation)
         image, words, mean_conf = read.image, read.words, read.mean_conf
+        if read.unreadable:  # a page to rescan: only its confident words go into the text (no invented text)
+            words = [w for w in words if w.conf >= RESCAN_WORD_CONFIDENCE]
         verdicts += read.unreadable
     if page.mode == "1":
         image = as_bilevel(image)

@@ -1,19 +1,21 @@
 """Dossier codes `<agency code>-YYMMDD-XXXX` and result codes `<dossier code>-KQ<n>`, unique when concurrent.
 
-The daily sequence is one atomic `INSERT .. ON CONFLICT DO UPDATE .. RETURNING` on both SQLite and PostgreSQL.
+The daily sequence is one atomic `INSERT .. ON CONFLICT DO UPDATE .. RETURNING` on both SQLite and PostgreSQL; it
+then skips the numbers stations already took with supplied codes (cover sheets), inside the same transaction: the
+counter row stays locked until the transaction ends, so concurrent openings read each other's committed codes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.identifiers import format_dossier_code
+from core.identifiers import DOSSIER_CODE_RE, format_dossier_code
 from core.timezone import VN_TZ
-from vault.models import Document, DossierSequence
+from vault.models import Document, Dossier, DossierSequence
 
 
 def next_sequence(session: Session, agency_code: str, day: dt.date) -> int:
@@ -24,7 +26,28 @@ def next_sequence(session: Session, agency_code: str, day: dt.date) -> int:
     stmt = stmt.on_conflict_do_update(
         index_elements=["agency_code", "day"], set_={"last_value": DossierSequence.last_value + 1}
     ).returning(DossierSequence.last_value)
-    return int(session.execute(stmt).scalar_one())
+    taken = int(session.execute(stmt).scalar_one())
+    highest = _highest_supplied(session, agency_code, day)
+    if highest >= taken:  # a supplied code took this number: skip past every number already in use that day
+        taken = highest + 1
+        session.execute(
+            update(DossierSequence)
+            .where(DossierSequence.agency_code == agency_code, DossierSequence.day == key)
+            .values(last_value=taken)
+        )
+    return taken
+
+
+def _highest_supplied(session: Session, agency_code: str, day: dt.date) -> int:
+    """The highest sequence number of the agency's dossier codes of that day (0 when none)."""
+    prefix = f"{agency_code}-{day:%y%m%d}-"
+    code = session.execute(
+        select(func.max(Dossier.code)).where(
+            Dossier.agency_code == agency_code, Dossier.code.startswith(prefix, autoescape=True)
+        )
+    ).scalar_one()
+    match = DOSSIER_CODE_RE.fullmatch(code) if code else None
+    return int(match["seq"]) if match else 0
 
 
 def receipt_day(received_at: dt.datetime) -> dt.date:

@@ -10,12 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from core.identifiers import InvalidIdentifier, validate_agency_code, validate_dossier_code, validate_procedure_code
+from core.identifiers import (
+    DOSSIER_CODE_RE,
+    InvalidIdentifier,
+    validate_agency_code,
+    validate_dossier_code,
+    validate_procedure_code,
+)
 from core.types import Actor, DocumentKind, DocumentStatus, Role
 from vault.access import document_granted, dossier_visible, readable_ids
 from vault.audit import Link, record_access
 from vault.base import VaultBase
-from vault.codes import new_dossier_code
+from vault.codes import new_dossier_code, receipt_day
 from vault.convert import document_record, dossier_record, effective_status, owner_record
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound, ReuseRefused
 from vault.models import Document, Dossier, DossierDocument, Owner, utcnow
@@ -34,6 +40,24 @@ UNUSABLE = (
 def dossier_by_code(session: Session, code: str) -> Dossier | None:
     """The dossier of this code, whoever asks (callers authorise)."""
     return session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+
+
+def check_supplied_code(code: str, agency_code: str, received_at: dt.datetime) -> str:
+    """A supplied dossier code: well formed, of the receiving agency, dated no later than the receipt day and today
+    (Vietnam time). InvalidInput naming `dossier_code` otherwise: no station takes another agency's or a future
+    number."""
+    try:
+        validate_dossier_code(code)
+    except InvalidIdentifier as exc:
+        raise InvalidInput(str(exc), field="dossier_code") from exc
+    match = DOSSIER_CODE_RE.fullmatch(code)
+    assert match is not None
+    if match["agency"] != agency_code:
+        raise InvalidInput(f"dossier code {code} does not carry the agency code {agency_code}", field="dossier_code")
+    latest = min(receipt_day(received_at), receipt_day(utcnow()))
+    if dt.datetime.strptime(match["date"], "%y%m%d").date() > latest:
+        raise InvalidInput(f"dossier code {code} is dated after {latest:%d/%m/%Y} (Vietnam time)", field="dossier_code")
+    return code
 
 
 def _visible(session: Session, code: str, actor: Actor) -> Dossier:
@@ -86,23 +110,25 @@ class OwnersAndDossiers(VaultBase):
         owner_id: str,
         code: str | None = None,
         received_at: dt.datetime | None = None,
+        owner_name: str | None = None,
     ) -> DossierRecord:
-        """Register a dossier; its code `<agency>-YYMMDD-XXXX` is generated when not supplied."""
+        """Register a dossier; its code `<agency>-YYMMDD-XXXX` is generated when not supplied (a supplied one must
+        carry the agency's code and a date not in the future). The owner's name is recorded if none is yet."""
         try:
             validate_agency_code(agency_code)
             validate_procedure_code(procedure_code)
-            if code is not None:
-                validate_dossier_code(code)
         except InvalidIdentifier as exc:
             raise InvalidInput(str(exc)) from exc
         moment = received_at or utcnow()
         if moment.tzinfo is None:
             raise InvalidInput("received_at must be timezone-aware")
+        if code is not None:
+            check_supplied_code(code, agency_code, moment)
         self.ensure_owner(owner_id)
         for _ in range(20):
             try:
                 with self.sessions.begin() as session:
-                    owner = self._owner(session, owner_id)
+                    owner = self._owner(session, owner_id, owner_name)
                     dossier = Dossier(
                         code=code or new_dossier_code(session, agency_code, moment),
                         agency_code=agency_code,
@@ -116,7 +142,7 @@ class OwnersAndDossiers(VaultBase):
                     return dossier_record(dossier)
             except DBIntegrityError as exc:
                 if code is not None:
-                    raise Conflict(f"dossier code {code} is already taken") from exc
+                    raise Conflict(f"dossier code {code} is already taken", field="dossier_code") from exc
         raise Conflict("could not allocate a dossier code (sequence taken by supplied codes)")
 
     def open_dossier(
@@ -128,28 +154,44 @@ class OwnersAndDossiers(VaultBase):
         code: str | None = None,
         owner_name: str | None = None,
     ) -> DossierRecord:
-        """The dossier `code` if it exists (same agency and owner), else a new one; the owner's name is recorded.
+        """The dossier `code` if it exists (same agency and owner), else a new one; the owner's name is recorded when
+        none is yet (a later name does not replace it). A refused request changes nothing.
         Only the agency's stations and handlers, and admins, open its dossiers (Forbidden otherwise)."""
         if not (actor.role is Role.ADMIN or (actor.role in WRITERS and actor.agency_code == agency_code)):
             raise Forbidden("only the agency's stations and handlers open its dossiers")
-        self.ensure_owner(owner_id, owner_name)
         if code is not None:
-            with self.sessions() as session:
+            check_supplied_code(code, agency_code, utcnow())
+            with self.sessions.begin() as session:
                 found = dossier_by_code(session, code)
                 if found is not None:
                     if found.agency_code != agency_code or found.owner.owner_id != owner_id:
-                        raise Conflict(f"dossier {code} belongs to another agency or owner")
+                        raise Conflict(f"dossier {code} belongs to another agency or owner", field="dossier_code")
+                    self._owner(session, owner_id, owner_name)
                     return dossier_record(found)
         try:
-            return self.create_dossier(agency_code, procedure_code, owner_id, code=code)
+            return self.create_dossier(agency_code, procedure_code, owner_id, code=code, owner_name=owner_name)
         except Conflict:
             if code is None:
                 raise
-            with self.reader() as session:  # created concurrently by another request
+            with self.reader() as session:  # created concurrently by another request: the same one, or refused
                 found = dossier_by_code(session, code)
-                if found is None:
+                if found is None or found.agency_code != agency_code or found.owner.owner_id != owner_id:
                     raise
                 return dossier_record(found)
+
+    def rename_owner(self, owner_id: str, display_name: str, actor: Actor) -> OwnerRecord:
+        """Change an owner's recorded display name: the explicit correction a later batch never makes. Handlers and
+        admins only; InvalidInput on an empty name, NotFound for an unknown owner."""
+        if actor.role not in (Role.ADMIN, Role.HANDLER):
+            raise Forbidden("only handlers and admins correct an owner's name")
+        if not display_name.strip():
+            raise InvalidInput("the display name is empty", field="owner_name")
+        with self.sessions.begin() as session:
+            owner = session.execute(select(Owner).where(Owner.owner_id == owner_id)).scalar_one_or_none()
+            if owner is None:
+                raise NotFound("no such owner")
+            owner.display_name = display_name.strip()
+            return owner_record(owner)
 
     def get_dossier(self, code: str, actor: Actor) -> DossierRecord:
         """The dossier if the actor may see it (its agency's staff, its owner, admins); NotFound otherwise."""

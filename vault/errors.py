@@ -7,7 +7,11 @@ from __future__ import annotations
 
 
 class VaultError(Exception):
-    """Base of every vault error."""
+    """Base of every vault error; `field` names the input at fault when one is (the API lists it in the problem)."""
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class NotFound(VaultError):

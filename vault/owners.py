@@ -26,7 +26,8 @@ def check_owner_id(owner_id: str) -> str:
 
 
 def owner_row(session: Session, owner_id: str, partition_key: bytes, display_name: str | None = None) -> Owner:
-    """The owner's row, created when new; a given display name replaces the recorded one."""
+    """The owner's row, created when new; a given display name is recorded only when none is (the first name stays:
+    an officer's typo in a later batch does not rename a citizen; `Vault.rename_owner` changes it explicitly)."""
     owner = session.execute(select(Owner).where(Owner.owner_id == owner_id)).scalar_one_or_none()
     if owner is None:
         owner_id = check_owner_id(owner_id)
@@ -40,6 +41,6 @@ def owner_row(session: Session, owner_id: str, partition_key: bytes, display_nam
         )
         session.add(owner)
         session.flush()
-    elif display_name and owner.display_name != display_name:
+    elif display_name and not owner.display_name:
         owner.display_name = display_name
     return owner

@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from api.errors import status_of
 from api.problems import Problem
 from api.settings import api_settings
-from core.settings import core_settings, data_secret
+from core.settings import core_settings, operator_secret
 from vault import errors as vault_errors
 from web.i18n import LanguageParameter
 from web.render import page
@@ -85,7 +85,16 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
     settings = settings or web_settings()
     api = getattr(app.state, "api_settings", None) or api_settings()
     core = getattr(app.state, "core_settings", None) or core_settings()
-    secret = settings.session_secret or data_secret(core, "web-session.key").hex()
+    secret = (
+        settings.session_secret
+        or operator_secret(
+            core,
+            settings.session_key_file,
+            setting="SOHOA_WEB_SESSION_KEY_FILE",
+            name="web-session.key",
+            what="the key that signs web sessions",
+        ).hex()
+    )
     secure = settings.cookie_secure if settings.cookie_secure is not None else not api.development_keys
     app.add_middleware(
         SessionMiddleware,

@@ -14,83 +14,43 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import CoreSettings
+from signing.summary import SignatureSummary
 
-BADGE_LABELS = {
-    "valid": "Hợp lệ",
-    "valid_dev": "Hợp lệ (chứng thư thử nghiệm)",
-    "indeterminate": "Chưa xác định",
-    "invalid": "Không hợp lệ",
-    "none": "Chưa ký",
-}
-STORED = {"TOTAL-PASSED": "valid", "INDETERMINATE": "indeterminate", "TOTAL-FAILED": "invalid"}
-ADVICE = {
-    "valid": "Có thể sử dụng tài liệu này.",
-    "valid_dev": "Chữ ký đúng nhưng chứng thư chỉ dùng để thử nghiệm: không có giá trị pháp lý.",
-    "indeterminate": (
-        "Chưa đủ thông tin để kết luận (chuỗi chứng thư, thu hồi hoặc dấu thời gian): "
-        "kiểm tra lại sau hoặc đối chiếu bản giấy."
-    ),
-    "invalid": "Không sử dụng: tài liệu đã bị thay đổi sau khi ký hoặc chữ ký sai. Yêu cầu cung cấp lại bản gốc.",
-    "none": "Tài liệu chưa có chữ ký số.",
-}
+NO_SIGNATURE = ("Chưa ký", "Tài liệu chưa có chữ ký số.")
 
 
 @dataclass
 class Badge:
+    """What the pages show of `signing.summary.SignatureSummary`: `level` is its badge kind (valid,
+    valid_development, indeterminate, invalid), or "none" when the document carries no signature."""
+
     level: str
     label: str
     advice: str
     facts: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _when(value: Any) -> str:
-    return value.strftime("%H:%M %d/%m/%Y") if value is not None else "—"
-
-
 def report_badge(report: dict[str, Any]) -> Badge:
-    """The badge from a validation report (as `GET .../validation` answers): the file's verdict, and whether the
-    signer's chain ends at sohoa's development CA."""
-    signatures = report.get("signatures") or []
-    level = STORED.get(str(report.get("verdict")), "none") if signatures else "none"
-    names = " ".join(f"{s.get('signer_subject')} {' '.join(s.get('chain') or [])}" for s in signatures)
-    sound = all(s.get("intact") and s.get("valid") for s in signatures)
-    # sohoa's development CA is trusted only where configured: a sound signature under it is "valid (development)".
-    if signatures and sound and level in ("valid", "indeterminate") and "DEVELOPMENT ONLY" in names:
-        level = "valid_dev"
-    badge = Badge(level, BADGE_LABELS[level], ADVICE[level])
-    if signatures:
-        first = signatures[0]
-        badge.label += f" — ký bởi {first.get('signer_name') or first.get('signer_subject')}, {_when_iso(first)}"
-    for sig in signatures:
-        stamp = sig.get("timestamp") or {}
-        chain = sig.get("chain") or []
+    """The badge from a validation report as `GET .../validation` answers it, from its Vietnamese `summary`."""
+    summary = SignatureSummary.model_validate(report["summary"])
+    if not summary.signatures:
+        return Badge("none", *NO_SIGNATURE)
+    first = summary.signatures[0]
+    label = f"{summary.label} — ký bởi {first.signer}, {first.signed_at or '—'}"
+    badge = Badge(summary.badge.value, label, f"{summary.headline.rstrip('.')}. {summary.next_step}")
+    for sig in summary.signatures:
         badge.facts += [
-            ("Người ký", str(sig.get("signer_name") or sig.get("signer_subject"))),
-            ("Thời điểm ký", _when_iso(sig)),
-            ("Tổ chức cấp chứng thư", chain[1] if len(chain) > 1 else str(sig.get("trust_anchor") or "—")),
-            ("Mức chữ ký", str(sig.get("pades_level") or "—")),
-            ("Dấu thời gian", f"{stamp.get('tsa') or '—'} ({_iso(stamp.get('time'))})" if stamp else "Không có"),
-            ("Thay đổi sau khi ký", _changes(sig)),
-            ("Kết luận", f"{sig.get('verdict')} {sig.get('sub_indication') or ''}".strip()),
+            ("Người ký", sig.signer + (f" ({sig.organisation})" if sig.organisation else "")),
+            ("Thời điểm ký", f"{sig.signed_at} ({sig.signed_at_source})" if sig.signed_at else "—"),
+            ("Tổ chức cấp chứng thư", sig.issuer or "—"),
+            ("Mức chữ ký", sig.level or "—"),
+            ("Dấu thời gian", sig.timestamp or "Không có"),
+            ("Thay đổi sau khi ký", sig.changes),
+            ("Kết luận", sig.label + (f": {sig.problem}" if sig.problem else "")),
         ]
+        if sig.below_requested_level:
+            badge.facts.append(("Lưu ý", sig.below_requested_level))
     return badge
-
-
-def _iso(value: Any) -> str:
-    import datetime as dt
-
-    if not value:
-        return "—"
-    return _when(dt.datetime.fromisoformat(str(value)))
-
-
-def _when_iso(sig: dict[str, Any]) -> str:
-    return _iso(sig.get("best_signature_time") or sig.get("signing_time"))
-
-
-def _changes(sig: dict[str, Any]) -> str:
-    level = sig.get("modification_level") or "none"
-    return "Không" if level in ("none", "lta_updates") else f"Có ({level})"
 
 
 def cached_report(core: CoreSettings, sha256: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -98,7 +58,8 @@ def cached_report(core: CoreSettings, sha256: str, compute: Callable[[], dict[st
     target = core.path("web", "reports", f"{sha256}.json")
     if target.exists() and time.time() - target.stat().st_mtime < 3600:
         cached: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
-        return cached
+        if "summary" in cached:  # a report cached before the API answered a summary is computed again
+            return cached
     report = compute()
     partial = target.with_suffix(".tmp")
     partial.write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")

@@ -63,7 +63,13 @@ def session_actor(request: Request) -> Actor | None:
     data = _session(request).get("actor")
     if not isinstance(data, dict) or float(data.get("exp", 0)) < time.time():
         return None
-    return Actor(subject=str(data["sub"]), role=Role(data["role"]), agency_code=data["agency"], owner_id=data["owner"])
+    return Actor(
+        subject=str(data["sub"]),
+        role=Role(data["role"]),
+        agency_code=data["agency"],
+        owner_id=data["owner"],
+        name=str(data["name"]) if data.get("name") else None,
+    )
 
 
 def display_name(request: Request) -> str | None:

@@ -6,14 +6,19 @@ The issuer is the one the API trusts (`SOHOA_API_OIDC_DISCOVERY_URL`) unless `SO
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from core.settings import SohoaSettings
 
 
-class WebSettings(BaseSettings):
+class WebSettings(SohoaSettings):
     model_config = SettingsConfigDict(env_prefix="SOHOA_WEB_", extra="ignore")
 
-    # Signs the session cookie; default: a random secret kept in the data folder (secrets/web-session.key).
+    # Signs the session cookie. Outside the embedded default the operator names a 32-byte key file (the same on
+    # every API host); the embedded default keeps a random one in the data folder (secrets/web-session.key).
+    session_key_file: Path | None = None
     session_secret: str | None = None
     session_hours: float = 8.0
     # Secure cookie: None = when the API runs with production keys (behind https), False on the embedded default.

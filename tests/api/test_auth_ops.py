@@ -26,6 +26,7 @@ from api.tokens import InsecureConfiguration, TokenError, TokenVerifier, mint_de
 from core.settings import CoreSettings
 from core.types import Actor, Role
 from runtime.app import api_services
+from tests.support.stack import operator_keys
 
 
 @pytest.fixture
@@ -206,6 +207,12 @@ def test_the_cli_refuses_development_tokens_and_serving_outside_the_embedded_def
     )
     assert embedded.returncode == 0 and embedded.stdout.count(b".") == 2  # a JWT on the embedded default
     env["SOHOA_INGEST_BROKER_URL"] = "redis://127.0.0.1:6379/5"
+    for name in ("SOHOA_OWNER_KEY_FILE", "SOHOA_VAULT_SSE_KEY_FILE"):  # outside the embedded default: given
+        key = tmp_path / name.lower()
+        key.write_bytes(os.urandom(32))
+        key.chmod(0o600)
+        env[name] = str(key)
+    env["SOHOA_AUTO_MIGRATE"] = "true"  # the deploy preflight passes: the refusal seen is the token one
     token = subprocess.run(
         [sys.executable, "-m", "cli", "token", "--role", "admin", "--sub", "root"],
         env=env,
@@ -214,6 +221,8 @@ def test_the_cli_refuses_development_tokens_and_serving_outside_the_embedded_def
     )
     assert token.returncode == 2 and token.stdout == b""
     assert b"embedded default" in token.stderr
+    # The operator's key files are there and the schema is migrated: what's missing is a token key source.
+    env.update(operator_keys(tmp_path / "keys"), SOHOA_AUTO_MIGRATE="true")
     serve = subprocess.run(
         [sys.executable, "-m", "cli", "serve", "--no-worker"], env=env, capture_output=True, timeout=120
     )

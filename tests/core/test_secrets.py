@@ -128,3 +128,19 @@ def test_processes_stop_with_one_line_naming_the_setting(tmp_path: Path) -> None
     loose = key_file(tmp_path / "owner.key", 0o644)
     done = _sohoa("worker", env=env | {"SOHOA_OWNER_KEY_FILE": str(loose)})
     assert done.returncode == 2 and "open to other local users" in done.stderr, done.stderr
+
+
+def test_web_sessions_are_signed_with_the_operators_key_outside_the_embedded_default(
+    host: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from fastapi import FastAPI
+
+    from web.app import install
+    from web.settings import WebSettings
+
+    monkeypatch.setenv("SOHOA_INGEST_BROKER_URL", "redis://somewhere:6379/0")
+    core_settings.cache_clear()
+    with pytest.raises(SettingsError, match="SOHOA_WEB_SESSION_KEY_FILE is not set"):
+        install(FastAPI(), WebSettings())
+    install(FastAPI(), WebSettings(session_key_file=key_file(tmp_path / "web-session.key")))
+    assert not (host / "secrets").exists()

@@ -80,6 +80,7 @@ def _secret_files(folder: Path, endpoint: S3Endpoint) -> None:
     password = secrets.token_hex(8).encode()
     files = {
         "owner.key": secrets.token_bytes(32),
+        "web-session.key": secrets.token_bytes(32),
         "sohoa_vault_s3_secret_key": endpoint.secret_key.encode(),
         "pgpass": b"127.0.0.1:5432:*:postgres:unused-with-trust-auth\n",
         "officer.p12.password": password,
@@ -154,7 +155,8 @@ class Host:
         if argv[0] == "python":
             argv[0] = sys.executable
         argv = [arg.replace("127.0.0.1:8000", f"127.0.0.1:{self.api_port}") for arg in argv]
-        timeout = int(str(SERVICES[service]["healthcheck"]["timeout"]).removesuffix("s"))
+        # Compose's timeout, tripled: on this shared 2-core machine starting the check's Python alone can take it.
+        timeout = 3 * int(str(SERVICES[service]["healthcheck"]["timeout"]).removesuffix("s"))
         try:
             return subprocess.run(argv, env=self.environment(service), capture_output=True, timeout=timeout).returncode
         except subprocess.TimeoutExpired:
@@ -173,7 +175,7 @@ class Host:
             process.wait(timeout=10)
 
 
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 120.0) -> None:
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

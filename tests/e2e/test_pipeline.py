@@ -413,7 +413,7 @@ def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: Runn
     embedded.data_dir.mkdir()
     embedded.start_server(embedded_worker=True)
     try:
-        token = embedded.token(Role.STATION, "QT-01", agency=AGENCY)
+        token = embedded.token(Role.STATION, "QT-01", agency=AGENCY, name="Nguyễn Thị Lan")
         command = [
             sys.executable,
             "-m",
@@ -447,11 +447,12 @@ def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: Runn
         objects = list((embedded.data_dir / "vault" / "objects").rglob("*.data"))
         assert len(objects) == 3
         assert all(obj.read_bytes().startswith(b"%PDF-") for obj in objects)
-        # the uploading officer's own development certificate, trusted by the embedded default: valid, no tracebacks
+        # the uploading officer's own development certificate under their name (the token's `name` claim), trusted
+        # by the embedded default: valid, no tracebacks
         dev_ca = TrustSettings(anchors=(embedded.data_dir / "signing" / "dev" / "ca.pem",), use_configured=False)
         for obj in objects:
             [sig] = validate_pdf(obj.read_bytes(), dev_ca).signatures
-            assert sig.signer_name == "QT-01" and sig.development and sig.verdict == "TOTAL-PASSED", sig
+            assert sig.signer_name == "Nguyễn Thị Lan" and sig.development and sig.verdict == "TOTAL-PASSED", sig
         with _catalogue(embedded) as db:
             assert [row[0] for row in db.execute("select signature_verdict from documents")] == ["TOTAL-PASSED"] * 3
         server_log = embedded.log_tail("server", lines=100_000)

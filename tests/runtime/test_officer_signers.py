@@ -38,6 +38,15 @@ def test_each_officer_signs_with_their_own_development_certificate(fresh: None) 
         binh.close()
 
 
+def test_the_development_certificate_carries_the_officers_name(fresh: None) -> None:
+    lan = signers.officer_signer_for("QT-03", "Nguyễn Thị Lan")
+    try:
+        assert lan.identity.display_name == "Nguyễn Thị Lan"
+        assert lan.identity.certificate.subject.native["common_name"] == "Nguyễn Thị Lan"
+    finally:
+        lan.close()
+
+
 def test_a_configured_key_is_shared_by_every_officer(
     fresh: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

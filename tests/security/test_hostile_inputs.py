@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
 import io
 import json
 import re
@@ -29,6 +30,7 @@ from api.services import Services
 from api.settings import ApiSettings
 from api.tokens import mint_development_token, sign_token
 from core.settings import CoreSettings
+from core.timezone import VN_TZ
 from core.types import Role
 from ingest.db import migrate, sessions
 from ingest.models import Batch
@@ -39,6 +41,7 @@ from tests.security import hostile
 from vault.models import Dossier, Owner
 
 AGENCY = "000.00.00.H30"
+OTHER_AGENCY = "000.00.15.H38"
 OWNER = "045190001234"
 PROCEDURE = "1.011442.000.00.00.H30"
 ANY_ID = re.compile(r"(?<!\d)\d{12}(?!\d)")  # \d: ASCII, full-width and Arabic-Indic digits alike
@@ -58,7 +61,9 @@ class Stack:
         return mint_development_token(ApiSettings(), self.core, role=role, subject=f"{role.value}-1", **claims)
 
     def headers(self, role: Role = Role.STATION, **claims: Any) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token(role, **claims)}"}
+        """A bearer token, and for a handler a stated purpose (so that the input itself is what is judged)."""
+        purpose = {"X-Purpose": "kiem-tra"} if role is Role.HANDLER else {}
+        return {"Authorization": f"Bearer {self.token(role, **claims)}", **purpose}
 
     def stored(self) -> dict[str, int]:
         """Everything a refused request must not leave behind."""
@@ -199,6 +204,13 @@ def hook(url: str) -> Call:
 
 
 GET_BATCH = "/api/v1/batches/" + "0" * 32
+
+
+def vn_day(days_ahead: int) -> str:
+    """YYMMDD of today plus `days_ahead` in Vietnam time (a dossier code's date)."""
+    return f"{dt.datetime.now(VN_TZ).date() + dt.timedelta(days=days_ahead):%y%m%d}"
+
+
 FULL_WIDTH_OWNER = OWNER.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
 ARABIC_OWNER = OWNER.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
 
@@ -281,6 +293,16 @@ CASES: list[tuple[str, Callable[[Stack], Call], tuple[int, ...]]] = [
     (
         "manifest-dossier-impossible-date",
         lambda s: page_upload("p.jpg", hostile.jpeg(), manifest(dossier_code=f"{AGENCY}-261399-0001")),
+        (422,),
+    ),
+    (
+        "manifest-dossier-other-agency",
+        lambda s: page_upload("p.jpg", hostile.jpeg(), manifest(dossier_code=f"{OTHER_AGENCY}-{vn_day(0)}-0001")),
+        (422,),
+    ),
+    (
+        "manifest-dossier-future-date",
+        lambda s: page_upload("p.jpg", hostile.jpeg(), manifest(dossier_code=f"{AGENCY}-{vn_day(1)}-0001")),
         (422,),
     ),
     (
@@ -404,3 +426,42 @@ def test_the_table_has_at_least_40_cases_and_docs_list_them_all() -> None:
     table = (Path(__file__).parents[2] / "docs" / "security.md").read_text(encoding="utf-8")
     missing = [case for case in ids if f"`{case}`" not in table]
     assert not missing, f"docs/security.md lacks the rows {missing}"
+
+
+def _send(stack: Stack, call: Call) -> Any:
+    return stack.client.request(call.method, call.path, headers=stack.headers(), **call.kwargs)
+
+
+@pytest.mark.parametrize("code", [f"{OTHER_AGENCY}-{vn_day(0)}-0002", f"{AGENCY}-{vn_day(1)}-0002"])
+def test_a_foreign_or_future_dossier_code_is_refused_naming_the_field(stack: Stack, code: str) -> None:
+    response = _send(stack, page_upload("p.jpg", hostile.jpeg(), manifest(dossier_code=code)))
+    assert response.status_code == 422, response.text
+    assert [error["field"] for error in response.json()["errors"]] == ["dossier_code"]
+    with stack.services.sessions() as session:
+        assert session.scalar(select(Dossier).where(Dossier.code == code)) is None
+
+
+def test_a_refused_batch_leaves_the_owner_and_the_dossier_alone(stack: Stack) -> None:
+    code = f"{AGENCY}-{vn_day(0)}-0100"
+    first = _send(stack, page_upload("p.jpg", hostile.jpeg(), manifest(dossier_code=code, owner_name="Lê Thị Lan")))
+    assert first.status_code == 202, first.text
+    other = manifest(dossier_code=code, owner_id="079195000123", owner_name="Kẻ Mạo Danh")
+    before = stack.stored()
+    refused = _send(stack, page_upload("p.jpg", hostile.jpeg(), other))
+    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "dossier_code"
+    again = _send(stack, page_upload("p.jpg", hostile.jpeg(), manifest(dossier_code=code, owner_name="Lê Thị Lân")))
+    assert again.status_code == 202  # the same owner's later batch, with a typo in the name
+    with stack.services.sessions() as session:
+        assert session.scalar(select(Owner.display_name).where(Owner.owner_id == OWNER)) == "Lê Thị Lan"
+    after = stack.stored()
+    assert after["Owner"] == before["Owner"] and after["Dossier"] == before["Dossier"]
+
+
+def test_automatic_codes_keep_working_after_a_cover_sheet_took_the_next_number(stack: Stack) -> None:
+    automatic = _send(stack, page_upload("p.jpg", hostile.jpeg(), manifest()))
+    assert automatic.status_code == 202, automatic.text
+    taken = int(automatic.json()["dossier_code"][-4:])
+    supplied = f"{AGENCY}-{vn_day(0)}-{taken + 1:04d}"
+    assert _send(stack, page_upload("p.jpg", hostile.jpeg(), manifest(dossier_code=supplied))).status_code == 202
+    codes = [_send(stack, page_upload("p.jpg", hostile.jpeg(), manifest())).json()["dossier_code"] for _ in range(3)]
+    assert [int(code[-4:]) for code in codes] == [taken + 2, taken + 3, taken + 4]

@@ -35,6 +35,8 @@ class SohoaStack:
     server: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     issuer_key: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+    # The embedded default's development sign-in (web pages): no token key source, so development tokens are it.
+    development_sign_in: bool = False
 
     @property
     def issuer_public_key_file(self) -> Path:
@@ -57,7 +59,8 @@ class SohoaStack:
         environment.update(self.keys())
         environment.update(self.env)
         environment["SOHOA_DATA_DIR"] = str(self.data_dir)
-        environment.setdefault("SOHOA_API_JWT_PUBLIC_KEY_FILE", str(self.issuer_public_key_file))
+        if not self.development_sign_in:
+            environment.setdefault("SOHOA_API_JWT_PUBLIC_KEY_FILE", str(self.issuer_public_key_file))
         environment["SOHOA_API_PORT"] = str(self.port)
         environment["OMP_THREAD_LIMIT"] = "1"
         return environment
@@ -114,7 +117,15 @@ class SohoaStack:
         path = self.data_dir / f"{name}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
 
-    def token(self, role: Role, subject: str, *, agency: str | None = None, owner: str | None = None) -> str:
+    def token(
+        self, role: Role, subject: str, *, agency: str | None = None, owner: str | None = None, name: str | None = None
+    ) -> str:
+        if self.development_sign_in:  # minted from the installation's own development key, as `sohoa token` does
+            command = [sys.executable, "-m", "cli", "token", "--role", role.value, "--sub", subject]
+            command += [*(["--agency", agency] if agency else []), *(["--owner", owner] if owner else [])]
+            command += ["--name", name] if name else []
+            minted = subprocess.run(command, env=self._environment(), capture_output=True, text=True, check=True)
+            return minted.stdout.strip()
         return sign_token(
             self.issuer_key,
             ApiSettings(),
@@ -122,6 +133,7 @@ class SohoaStack:
             subject=subject,
             agency_code=agency,
             owner_id=owner,
+            name=name,
         )
 
     def stop(self) -> None:

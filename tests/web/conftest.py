@@ -33,8 +33,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SohoaStack]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (scripts/install-system.sh --test)")
-    stack = SohoaStack(tmp_path_factory.mktemp("web") / "data", {})
+        pytest.fail("Debian's chromium is not installed (scripts/install-system.sh --test)")
+    stack = SohoaStack(tmp_path_factory.mktemp("web") / "data", {}, development_sign_in=True)
     stack.data_dir.mkdir()
     stack.start_server(embedded_worker=True, timeout=120)
     yield stack

@@ -115,6 +115,7 @@ def development_sign_in(
         role=chosen,
         agency_code=agency_code if chosen is not Role.CITIZEN else None,
         owner_id=owner_id if chosen is Role.CITIZEN else None,
+        name=name.strip(),
     )
     sign_in(request, actor, name.strip(), _web(request).session_hours * 3600)
     return RedirectResponse(_safe_next(next), status_code=303)
