@@ -286,15 +286,22 @@ def enqueue_document(batch_id: str, index: int, pages: int) -> None:
     ).apply_async()
 
 
+@shared_task(name="sohoa.sweep_staging")
+def sweep_abandoned_staging() -> int:
+    """Remove staging folders no running batch owns (hourly by the beat, and at worker start)."""
+    root = core_settings().data_dir / "ingest" / "batches"
+    swept = sweep_staging(root, context().sessions, ingest_settings().staging_sweep_after_seconds)
+    if swept:
+        log.info("abandoned staging swept", folders=len(swept))
+    return len(swept)
+
+
 @worker_ready.connect
 def _resume_unfinished(**_: Any) -> None:
     """Sweep abandoned staging; on the embedded broker unacknowledged tasks die with their worker: re-send
     unfinished documents."""
     try:
-        root = core_settings().data_dir / "ingest" / "batches"
-        swept = sweep_staging(root, context().sessions, ingest_settings().staging_sweep_after_seconds)
-        if swept:
-            log.info("abandoned staging swept", folders=len(swept))
+        sweep_abandoned_staging()
     except Exception as exc:  # a sweep never stops a worker from starting
         log.warning("staging sweep failed", error=type(exc).__name__)
     if not ingest_settings().embedded_broker:

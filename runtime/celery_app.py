@@ -35,7 +35,11 @@ def make_celery() -> Celery:
         worker_hijack_root_logger=False,
         timezone="Asia/Ho_Chi_Minh",
         # B-T → B-LTA upgrades and archive timestamp renewals, at night (a worker started with --beat runs it).
-        beat_schedule={"long-term-validation": {"task": "sohoa.longterm", "schedule": crontab(hour=1, minute=30)}},
+        # Abandoned staging folders (the API killed during intake) are swept hourly as well as at worker start.
+        beat_schedule={
+            "long-term-validation": {"task": "sohoa.longterm", "schedule": crontab(hour=1, minute=30)},
+            "staging-sweep": {"task": "sohoa.sweep_staging", "schedule": crontab(minute=17)},
+        },
         beat_schedule_filename=str(core_settings().path("broker", "celerybeat-schedule")),
     )
     return app
