@@ -39,9 +39,12 @@ def serve(
         os.environ["SOHOA_DATA_DIR"] = str(data_dir)
     from api.settings import api_settings
     from api.tokens import InsecureConfiguration, development_authentication
+    from core.settings import SettingsError, core_settings
     from ingest.settings import ingest_settings
     from runtime.app import build_app
     from runtime.deploy_cli import preflight_or_exit
+    from web.app import session_key
+    from web.settings import web_settings
 
     preflight_or_exit()
     settings = api_settings()
@@ -49,6 +52,11 @@ def serve(
         development_authentication(settings)
     except InsecureConfiguration as exc:
         typer.echo(f"error: refusing to start: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    try:
+        session_key(web_settings(), core_settings())
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     start_worker = worker if worker is not None else settings.embedded_worker
     if start_worker is None:

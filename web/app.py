@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from api.errors import status_of
 from api.problems import Problem
 from api.settings import api_settings
-from core.settings import core_settings, operator_secret
+from core.settings import CoreSettings, core_settings, operator_secret
 from vault import errors as vault_errors
 from web.i18n import LanguageParameter
 from web.render import page
@@ -78,14 +78,10 @@ def _install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CsrfRefused, csrf_refused)
 
 
-def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
-    """Add the pages to an app built by `api.app.create_app` (the API never imports `web`)."""
-    from web.routers import auth, citizen, counter, dossier, home, public_status, stats
-
-    settings = settings or web_settings()
-    api = getattr(app.state, "api_settings", None) or api_settings()
-    core = getattr(app.state, "core_settings", None) or core_settings()
-    secret = (
+def session_key(settings: WebSettings, core: CoreSettings) -> str:
+    """The key that signs session cookies: the operator's file outside the embedded default (`SettingsError`
+    when it is missing), a random one kept in the data folder on the embedded default."""
+    return (
         settings.session_secret
         or operator_secret(
             core,
@@ -95,6 +91,16 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
             what="the key that signs web sessions",
         ).hex()
     )
+
+
+def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
+    """Add the pages to an app built by `api.app.create_app` (the API never imports `web`)."""
+    from web.routers import auth, citizen, counter, dossier, home, public_status, stats
+
+    settings = settings or web_settings()
+    api = getattr(app.state, "api_settings", None) or api_settings()
+    core = getattr(app.state, "core_settings", None) or core_settings()
+    secret = session_key(settings, core)
     secure = settings.cookie_secure if settings.cookie_secure is not None else not api.development_keys
     app.add_middleware(
         SessionMiddleware,

@@ -146,10 +146,14 @@ class SohoaStack:
 
 
 def operator_keys(folder: Path) -> dict[str, str]:
-    """The owner partition key and SSE-C key files (mode 0600) that an operator gives every host, made once."""
+    """The owner partition, SSE-C and web session key files (mode 0600) an operator gives every host, made once."""
     folder.mkdir(mode=0o700, exist_ok=True)
     settings = {}
-    for setting, name in (("SOHOA_OWNER_KEY_FILE", "owner.key"), ("SOHOA_VAULT_SSE_KEY_FILE", "vault-sse.key")):
+    for setting, name in (
+        ("SOHOA_OWNER_KEY_FILE", "owner.key"),
+        ("SOHOA_VAULT_SSE_KEY_FILE", "vault-sse.key"),
+        ("SOHOA_WEB_SESSION_KEY_FILE", "web-session.key"),
+    ):
         path = folder / name
         if not path.exists():
             path.write_bytes(secrets.token_bytes(32))
