@@ -4,6 +4,7 @@ process's signers from it."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +43,8 @@ def _p12_from_development_key(folder: Path) -> tuple[Path, Path]:
 
 
 def test_the_old_variable_names_fill_one_config_per_signer(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in [n for n in os.environ if n.startswith(("SOHOA_INGEST_OFFICER_", "SOHOA_ISSUING_AGENCY_"))]:
+        monkeypatch.delenv(name)  # a session fixture of other tests (tests/api) may have set the agency's key
     monkeypatch.setenv("SOHOA_INGEST_OFFICER_P12", "/secrets/officer.p12")
     monkeypatch.setenv("SOHOA_INGEST_OFFICER_P12_PASSWORD_FILE", "/secrets/officer.txt")
     monkeypatch.setenv("SOHOA_INGEST_OFFICER_NAME", "Nguyễn Thị Hồng Nhung")
