@@ -210,7 +210,10 @@ def test_each_service_becomes_healthy_with_the_compose_command_and_environment(h
 
         wait_until(healthy, service)
     readiness = httpx.get(f"http://127.0.0.1:{host.api_port}/readyz", timeout=10).json()
-    assert readiness == {"status": "ready", "checks": {"database": "ok", "object_store": "ok", "broker": "ok"}}
+    assert readiness == {
+        "status": "ready",
+        "checks": {"database": "ok", "object_store": "ok", "broker": "ok", "disk": "ok"},
+    }
     assert not (host.root / "sohoa-data" / "secrets").exists()  # the keys came from the operator's files
 
     # The checks can fail: a worker that is gone no longer answers its name, a stopped beat has no process.
