@@ -49,8 +49,8 @@ async def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     verifier: Annotated[TokenVerifier, Depends(_verifier)],
-    x_purpose: Annotated[str | None, Header(max_length=500)] = None,
-    purpose: Annotated[str | None, Query(max_length=500)] = None,
+    x_purpose: Annotated[str | None, Header(min_length=1, max_length=500)] = None,
+    purpose: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
 ) -> Actor:
     """The authenticated caller, or a 401 problem with the reason."""
     if credentials is None:

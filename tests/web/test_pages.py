@@ -86,7 +86,8 @@ def test_a_handler_opens_the_dossier_from_a_photo_of_the_receipt_qr(
     pages = "() => [...document.querySelectorAll('.pages img')].every(i => i.complete && i.naturalWidth >= 1000)"
     minh.page.wait_for_function(pages, timeout=120_000)
     minh.page.click("button[data-copy=ocr-text]")
-    assert minh.page.locator("button[data-copy=ocr-text]").get_attribute("data-copied") == "true"
+    # The clipboard answers asynchronously: wait for the button to say it copied.
+    minh.page.wait_for_selector("button[data-copy=ocr-text][data-copied=true]", timeout=15_000)
     pdf = minh.page.context.request.get(
         server.url + f"/ho-so/{counter_run.dossier_code}/tai-lieu/{counter_run.document_ids[0]}.pdf?download=true"
     )

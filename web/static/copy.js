@@ -6,11 +6,12 @@
       if (!source) return;
       var text = source.textContent;
       var done = function () { button.dataset.copied = "true"; button.setAttribute("aria-label", "Đã sao chép"); };
-      if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done); }
-      else {
+      var fallback = function () {
         var area = document.createElement("textarea"); area.value = text; document.body.appendChild(area);
         area.select(); document.execCommand("copy"); document.body.removeChild(area); done();
-      }
+      };
+      if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done, fallback); }
+      else { fallback(); }
     });
   });
 })();
