@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.settings import ApiSettings
 from api.tokens import sign_token
 from core.types import Role
+from runtime.cli import stop_worker_group
 from tests.support.pki import free_port
 
 
@@ -138,10 +139,12 @@ class SohoaStack:
 
     def stop(self) -> None:
         for worker in self.workers:
-            _stop_group(worker)
+            stop_worker_group(worker, grace_seconds=20)
         self.workers.clear()
         if self.server is not None:
-            _stop_group(self.server)  # the server and, on the embedded default, the worker it started
+            stop_worker_group(
+                self.server, grace_seconds=20
+            )  # the server and, on the embedded default, the worker it started
         self.server = None
 
 
@@ -160,20 +163,3 @@ def operator_keys(folder: Path) -> dict[str, str]:
             path.chmod(0o600)
         settings[setting] = str(path)
     return settings
-
-
-def _stop_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process's group, then SIGKILL whatever is left of it after 20 s."""
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            continue
-        try:  # the leader is gone; children of the group may still be finishing
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            return
