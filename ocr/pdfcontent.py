@@ -51,7 +51,7 @@ class PageContent:
 
     @property
     def kind(self) -> str:
-        """ "text", "drawing", "image" (image-only: a scan) or "empty"."""
+        """What the page carries: "text", "drawing", "image" (image-only: a scan) or "empty"."""
         if self.text:
             return "text"
         if self.drawing:
