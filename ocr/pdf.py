@@ -19,6 +19,7 @@ from PIL import ImageCms
 from core.types import DocumentInfo
 from ocr.glyphless import GLYPH_WIDTH, UNITS_PER_EM, cid_to_gid_map, glyphless_font, to_unicode_cmap
 from ocr.models import ArchivalImage, PageResult
+from ocr.shared import share_resources
 from ocr.textlayer import FONT_NAME, text_layer
 from ocr.xmp import xmp_packet
 
@@ -92,11 +93,15 @@ def _image(pdf: pikepdf.Pdf, image: ArchivalImage) -> Stream:
     return stream
 
 
-def _kept_page(pdf: pikepdf.Pdf, result: PageResult, sources: list[pikepdf.Pdf]) -> None:
-    """The page kept as received, copied over unchanged; its source stays open until the PDF is saved."""
+def _kept_page(
+    pdf: pikepdf.Pdf, result: PageResult, sources: list[pikepdf.Pdf], seen: dict[bytes, pikepdf.Object]
+) -> None:
+    """The page kept as received, copied over unchanged (fonts and images equal to ones already copied are
+    shared); its source stays open until the PDF is saved."""
     source = pikepdf.open(io.BytesIO(result.image.data))
     sources.append(source)
     pdf.pages.append(source.pages[0])
+    share_resources(pdf.pages[-1], seen)
 
 
 def _page(pdf: pikepdf.Pdf, result: PageResult, font: pikepdf.Object) -> None:
@@ -154,9 +159,10 @@ def _assemble(kept: list[PageResult], info: DocumentInfo, sources: list[pikepdf.
     title = info.title or (f"Hồ sơ {info.dossier_code}" if info.dossier_code else "Tài liệu số hóa")
     pdf = pikepdf.new()
     font = _font(pdf)
+    seen: dict[bytes, pikepdf.Object] = {}
     for result in kept:
         if result.kept:
-            _kept_page(pdf, result, sources)
+            _kept_page(pdf, result, sources, seen)
         else:
             _page(pdf, result, font)
     icc = Stream(pdf, srgb_profile())

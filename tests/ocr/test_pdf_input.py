@@ -69,6 +69,21 @@ def test_a_born_digital_page_keeps_its_text_exactly_and_is_not_rasterised(tmp_pa
     assert check.returncode == 0, check.stdout
 
 
+def test_fonts_shared_by_the_pages_of_a_born_digital_pdf_are_stored_once(tmp_path: Path) -> None:
+    data = pdfs.born_digital(pages=6)
+    source = _write(tmp_path, "six.pdf", data)
+    result = ocr_document(load_pages([source]), DocumentOptions(workers=1))
+    assert result.text.split("\f") == [BORN_DIGITAL_TEXT] * 6
+    with pikepdf.open(io.BytesIO(result.pdf)) as document:
+        fonts = {
+            (page.obj.Resources.Font[name].objgen)
+            for page in document.pages
+            for name in page.obj.Resources.Font.keys()  # noqa: SIM118
+        }
+    assert len(fonts) == 2  # serif and serif-bold, once each (each page travels alone until it is assembled)
+    assert len(result.pdf) < 1.3 * len(data)
+
+
 def test_a_mixed_pdf_keeps_page_one_and_ocrs_the_scanned_page_two(tmp_path: Path, scan_page: bytes) -> None:
     source = _write(tmp_path, "mixed.pdf", pdfs.merged(pdfs.born_digital(), scan_page))
     pages = load_pages([source])

@@ -20,12 +20,15 @@ BORN_DIGITAL_LINES = (
 )
 
 
-def born_digital(lines: tuple[str, ...] = BORN_DIGITAL_LINES, title: str = "Quyết định") -> bytes:
-    """A one-page A4 PDF with Vietnamese text in embedded Liberation fonts, one line per entry."""
+def born_digital(lines: tuple[str, ...] = BORN_DIGITAL_LINES, title: str = "Quyết định", pages: int = 1) -> bytes:
+    """An A4 PDF with Vietnamese text in embedded Liberation fonts (one subset shared by all pages), one line per
+    entry, the same lines on every page."""
     doc = PdfDocument(title=title, author="tests")
-    page = doc.new_page()
-    for number, line in enumerate(lines):
-        page.text(25 * MM, page.height - (30 + 10 * number) * MM, line, "serif-bold" if number == 0 else "serif", 12)
+    for _ in range(pages):
+        page = doc.new_page()
+        for number, line in enumerate(lines):
+            font = "serif-bold" if number == 0 else "serif"
+            page.text(25 * MM, page.height - (30 + 10 * number) * MM, line, font, 12)
     return doc.to_bytes()
 
 
