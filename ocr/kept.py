@@ -29,8 +29,9 @@ def rendering(page: PageImage, dpi: int = RENDER_DPI) -> PageImage:
     square_inches = (page.width / 72) * (page.height / 72)
     dpi = max(10, min(dpi, int(math.sqrt(ocr_settings().max_pixels / max(square_inches, 1e-6)))))
     png = render_png(page.data, dpi)
-    width, height = Image.open(io.BytesIO(png)).size
-    return PageImage(page.source, page.number_in_source, png, "png", width, height, "L", (float(dpi), float(dpi)))
+    image = Image.open(io.BytesIO(png))
+    mode = image.mode if image.mode in ("L", "RGB") else "RGB"
+    return PageImage(page.source, page.number_in_source, png, "png", *image.size, mode, (float(dpi), float(dpi)))
 
 
 def _pdfa_problems(data: bytes) -> tuple[str, ...]:

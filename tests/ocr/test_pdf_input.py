@@ -12,9 +12,12 @@ import pikepdf
 import pytest
 
 from bench.synthetic import Degradation, make_page
+from ingest.split import is_blank_page
+from issuing.coversheet import make_cover_sheet, render_cover_sheet
+from issuing.qr import find_cover_sheet
 from ocr.api import DocumentOptions, ocr_document
 from ocr.errors import UnusableInput
-from ocr.inputs import load_pages, probe_file
+from ocr.inputs import decode_page, load_file, load_pages, probe_file
 from tests.support import pdfs
 
 pytestmark = pytest.mark.slow
@@ -150,3 +153,13 @@ def test_a_content_stream_bomb_on_a_text_page_is_refused_before_parsing(tmp_path
         pdf.save(path)
     with pytest.raises(UnusableInput, match="inflates beyond"):
         probe_file(path)
+
+
+def test_kept_pages_are_rendered_for_the_qr_and_blank_splits(tmp_path: Path) -> None:
+    """A cover sheet sent as the PDF `sohoa coversheet` writes (vector QR code), a text page, an empty page."""
+    sheet = render_cover_sheet(make_cover_sheet("000.00.00.H30-261130-0001", "GKS", "Giấy khai sinh"))
+    source = _write(tmp_path, "batch.pdf", pdfs.merged(sheet, pdfs.born_digital(), pdfs.empty()))
+    pixels = [decode_page(page) for page in load_file(source)]
+    found = [find_cover_sheet(image) for image in pixels]
+    assert found[0] is not None and found[0].name == "Giấy khai sinh" and found[1:] == [None, None]
+    assert [is_blank_page(image) for image in pixels] == [False, False, True]
