@@ -27,8 +27,10 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     """Clean up and recognise one page; `number` is its 1-based place in the document. A PDF page kept as
     received goes through untouched: a drawing's rendering is OCR'd for its text only."""
     if page.fmt == "pdf":
-        drawing = process_page(rendering(page), options, number) if page.mode == "drawing" else None
-        return kept_result(page, number, drawing)
+        if page.mode != "drawing":
+            return kept_result(page, number)
+        rendered = rendering(page)
+        return kept_result(page, number, process_page(rendered, options, number), rendered)
     engine = get_engine(options.engine)
     image = decode_page(page)
     dpi = float(min(page.dpi))

@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pikepdf
@@ -93,15 +94,38 @@ def _image(pdf: pikepdf.Pdf, image: ArchivalImage) -> Stream:
     return stream
 
 
-def _kept_page(
-    pdf: pikepdf.Pdf, result: PageResult, sources: list[pikepdf.Pdf], seen: dict[bytes, pikepdf.Object]
-) -> None:
+def _graft(pdf: pikepdf.Pdf, page: pikepdf.Page, result: PageResult, font: pikepdf.Object) -> None:
+    """OCR words of a drawing as an invisible text layer over it (as OCRmyPDF grafts one): the page's own content
+    wrapped in q/Q so that its graphics state cannot move the layer, then the layer in the glyphless font."""
+    resources = page.obj.get("/Resources")
+    if not isinstance(resources, Dictionary):
+        resources = page.obj.Resources = Dictionary()
+    fonts = resources.get("/Font")
+    if not isinstance(fonts, Dictionary):
+        fonts = resources.Font = Dictionary()
+    if FONT_NAME in fonts:
+        return  # the name is taken by the page's own font: no layer rather than a wrong one
+    fonts[FONT_NAME] = font
+    layer = text_layer(result.words, result.image.height, result.image.dpi)
+    page.contents_add(Stream(pdf, b"q\n"), prepend=True)
+    page.contents_add(Stream(pdf, b"\nQ\n" + layer))
+
+
+def _kept_page(pdf: pikepdf.Pdf, result: PageResult, font: pikepdf.Object, state: _KeptState) -> None:
     """The page kept as received, copied over unchanged (fonts and images equal to ones already copied are
-    shared); its source stays open until the PDF is saved."""
+    shared; a drawing's OCR grafted on it); its source stays open until the PDF is saved."""
     source = pikepdf.open(io.BytesIO(result.image.data))
-    sources.append(source)
+    state.sources.append(source)
     pdf.pages.append(source.pages[0])
-    share_resources(pdf.pages[-1], seen)
+    share_resources(pdf.pages[-1], state.seen)
+    if result.words:
+        _graft(pdf, pdf.pages[-1], result, font)
+
+
+@dataclass
+class _KeptState:
+    sources: list[pikepdf.Pdf] = field(default_factory=list)
+    seen: dict[bytes, pikepdf.Object] = field(default_factory=dict)
 
 
 def _page(pdf: pikepdf.Pdf, result: PageResult, font: pikepdf.Object) -> None:
@@ -145,24 +169,23 @@ def assemble_pdf(results: Sequence[PageResult], info: DocumentInfo) -> bytes:
     kept = [r for r in results if not r.dropped]
     if not kept:
         raise ValueError("no pages to put in the PDF")
-    sources: list[pikepdf.Pdf] = []
+    state = _KeptState()
     try:
-        return _assemble(kept, info, sources)
+        return _assemble(kept, info, state)
     finally:
-        for source in sources:
+        for source in state.sources:
             source.close()
 
 
-def _assemble(kept: list[PageResult], info: DocumentInfo, sources: list[pikepdf.Pdf]) -> bytes:
+def _assemble(kept: list[PageResult], info: DocumentInfo, state: _KeptState) -> bytes:
     when = info.digitised_at or dt.datetime.now(dt.UTC)
     when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
     title = info.title or (f"Hồ sơ {info.dossier_code}" if info.dossier_code else "Tài liệu số hóa")
     pdf = pikepdf.new()
     font = _font(pdf)
-    seen: dict[bytes, pikepdf.Object] = {}
     for result in kept:
         if result.kept:
-            _kept_page(pdf, result, sources, seen)
+            _kept_page(pdf, result, font, state)
         else:
             _page(pdf, result, font)
     icc = Stream(pdf, srgb_profile())

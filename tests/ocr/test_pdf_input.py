@@ -113,6 +113,23 @@ def test_a_drawing_is_kept_as_drawn(tmp_path: Path) -> None:
     assert _claims_pdfa(result.pdf)
 
 
+def test_text_turned_into_outlines_is_ocrd_and_grafted_as_an_invisible_layer(tmp_path: Path) -> None:
+    """As OCRmyPDF grafts its layer: the drawing stays as drawn, OCR words are laid over it where they are."""
+    source = _write(tmp_path, "outlined.pdf", pdfs.outlined(pdfs.born_digital()))
+    (page,) = load_pages([source])
+    assert (page.fmt, page.mode) == ("pdf", "drawing")
+    result = ocr_document([page], DocumentOptions(workers=1))
+    assert result.text == BORN_DIGITAL_TEXT  # a clean rendering reads back exactly
+    assert _pdftotext(result.pdf, tmp_path, 1) == BORN_DIGITAL_TEXT
+    assert _xobjects(result.pdf, 0) == [] and _claims_pdfa(result.pdf)
+    boxes = subprocess.run(
+        ["pdftotext", "-bbox", str(_write(tmp_path, "grafted.pdf", result.pdf)), "-"], capture_output=True, check=True
+    ).stdout.decode()
+    first = boxes.split("<word ", 1)[1]
+    x_min, y_min = (float(first.split(f'{key}="', 1)[1].split('"', 1)[0]) for key in ("xMin", "yMin"))
+    assert abs(x_min - 25 * 72 / 25.4) < 3 and abs(y_min - 74.3) < 3  # where the line is printed, within 1 mm
+
+
 def test_a_font_that_is_not_embedded_leaves_out_the_pdfa_claim(tmp_path: Path) -> None:
     source = _write(tmp_path, "letter.pdf", pdfs.merged(pdfs.born_digital(), pdfs.unembedded_font()))
     result = ocr_document(load_pages([source]), DocumentOptions(workers=1))

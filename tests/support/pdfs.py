@@ -5,6 +5,9 @@ scanned page (a JPEG on a page), a drawing without text, an empty page, active c
 from __future__ import annotations
 
 import io
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pikepdf
 
@@ -103,3 +106,14 @@ def merged(*parts: bytes) -> bytes:
         finally:
             for source in sources:
                 source.close()
+
+
+def outlined(data: bytes) -> bytes:
+    """`data` with its text turned into vector outlines (Ghostscript's pdfwrite, `-dNoOutputFonts`): it still
+    reads as text to a person, but holds no text operator, only paths."""
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        (folder / "in.pdf").write_bytes(data)
+        command = ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-dNoOutputFonts", "-sDEVICE=pdfwrite"]
+        subprocess.run([*command, "-sOutputFile=out.pdf", "in.pdf"], cwd=folder, check=True, timeout=120)
+        return (folder / "out.pdf").read_bytes()
