@@ -1,4 +1,4 @@
-"""Commands of the vault: `sohoa vault fsck|legal-hold|migrate` and `sohoa audit verify`.
+"""Commands of the vault: `sohoa vault fsck|legal-hold|migrate` (`sohoa audit` is in `runtime.audit_cli`).
 
 Heavy imports stay inside the commands; errors exit non-zero with one clear line, no traceback.
 """
@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import typer
 
 vault_app = typer.Typer(help="The personal data vault: consistency checks, legal holds, migrations.")
-audit_app = typer.Typer(help="The hash-chained access log of the vault.")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -94,29 +93,6 @@ def migrate() -> None:
     typer.echo("catalogue is up to date")
 
 
-@audit_app.command("verify")
-def verify() -> None:
-    """Walk the access log's hash chain; exit 1 naming the first offending row when it is broken."""
-    from core.settings import core_settings
-    from vault.audit import verify_chain
-    from vault.db import make_engine, session_factory
-    from vault.schema import VAULT_CHAIN, SchemaOutOfDate, prepare
-    from vault.settings import vault_settings
-
-    url = vault_settings().resolved_database_url()
-    try:
-        prepare(url, [VAULT_CHAIN], auto_migrate=core_settings().migrate_on_start)
-    except SchemaOutOfDate as exc:
-        _fail(str(exc))
-    with session_factory(make_engine(url))() as session:
-        bad = verify_chain(session)
-    if bad:
-        where = "rows removed from the end" if bad[0] == 0 else f"row {bad[0]}"
-        typer.echo(f"access log chain BROKEN at {where}; offending rows: {', '.join(map(str, bad))}", err=True)
-        raise typer.Exit(1)
-    typer.echo("access log chain intact")
-
-
 def register(app: typer.Typer, open_vault: Callable[[], Any]) -> None:
     """`open_vault` builds the vault a command acts on; the composition root (`runtime.cli`) hands it."""
 
@@ -125,4 +101,3 @@ def register(app: typer.Typer, open_vault: Callable[[], Any]) -> None:
         ctx.obj = open_vault
 
     app.add_typer(vault_app, name="vault")
-    app.add_typer(audit_app, name="audit")

@@ -7,7 +7,16 @@ from __future__ import annotations
 import datetime as dt
 
 from core.types import Actor, Role
-from vault.audit import verify_chain
+from vault.anchors import (
+    ChainHead,
+    StoredCheckpoint,
+    chain_head,
+    hash_at,
+    last_row,
+    store_checkpoint,
+    stored_checkpoints,
+)
+from vault.audit import GENESIS, verify_chain
 from vault.base import VaultBase
 from vault.errors import Forbidden
 from vault.fsck import run_fsck
@@ -18,10 +27,34 @@ from vault.reports import DigitisationStats, digitisation_stats
 class Upkeep(VaultBase):
     """Integrity checks and indicators, behind the `Vault` door."""
 
-    def verify_audit_chain(self) -> list[int]:
-        """Ids of access-log rows that break the hash chain ([] when intact; 0 means rows cut off the end)."""
+    def verify_audit_chain(self, since: ChainHead | None = None) -> list[int]:
+        """Ids of access-log rows that break the hash chain ([] when intact; 0 means rows cut off the end);
+        `since`: walk only after that link (one a verified checkpoint vouches for)."""
         with self.reader() as session:
-            return verify_chain(session)
+            return verify_chain(session, since=(since.seq, since.hash) if since else (0, GENESIS))
+
+    def audit_chain_head(self) -> ChainHead:
+        """The access log's head as its appenders keep it."""
+        with self.reader() as session:
+            return chain_head(session)
+
+    def audit_chain_end(self) -> ChainHead:
+        """The last row actually in the access log."""
+        with self.reader() as session:
+            return last_row(session)
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        """The stored hash of access-log row `seq` (None: no such row)."""
+        with self.reader() as session:
+            return hash_at(session, seq)
+
+    def store_audit_checkpoint(self, key: str, blob: bytes) -> str:
+        """Write a checkpoint object once under permanent retention (`vault.anchors`); its version id."""
+        return store_checkpoint(self.store, key, blob)
+
+    def audit_checkpoints(self) -> list[StoredCheckpoint]:
+        """Every stored version of every checkpoint object, in chain order."""
+        return stored_checkpoints(self.store)
 
     def fsck(
         self, repair: bool = False, grace_seconds: float | None = None, *, verify_hashes: bool = True
