@@ -146,7 +146,11 @@ def take_checkpoint(vault: Vault, signer: DocumentSigner, anchors: list[x509.Cer
     """Sign and store the chain's head, after checking the chain from the last valid checkpoint on; None when
     the head has not moved since that checkpoint. `ChainBroken` (nothing stored) when the chain fails."""
     head = vault.audit_chain_head()
-    since = latest_valid(check_stored(vault, anchors))
+    checked = check_stored(vault, anchors)
+    departed = [c.mismatch for c in checked if c.mismatch]
+    if departed:  # a rewrite the chain walk cannot see: never anchor it (a forged object alone does not block)
+        raise ChainBroken(departed[0])
+    since = latest_valid(checked)
     if since is not None and since.seq == head.seq and since.hash == head.hash:
         return None
     bad = vault.verify_audit_chain(since.head if since else None)

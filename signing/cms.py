@@ -75,20 +75,35 @@ def parse_signed_data(blob: bytes) -> tuple[cms.SignedData, bytes]:
 
 
 def verify_encapsulated(blob: bytes, anchors: Iterable[x509.Certificate]) -> CmsVerdict:
-    """Validate a signed payload: signature intact, signer's chain to one of `anchors` (revocation checked
-    when declared, soft-fail: a checkpoint verified years later may find no OCSP responder), timestamp token."""
+    """Validate a signed payload: signature intact, signer's chain to one of `anchors`, timestamp token and its
+    authority's chain. Offline: no revocation data is fetched (soft-fail), since a checkpoint is verified years
+    later, when the signer's OCSP responder may be gone; the trusted timestamp says when it was signed."""
     signed, payload = parse_signed_data(blob)
     return asyncio.run(_verify(signed, payload, list(anchors)))
 
 
 async def _verify(signed: cms.SignedData, payload: bytes, anchors: list[x509.Certificate]) -> CmsVerdict:
-    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from cryptography.hazmat.primitives import hashes
+    from pyhanko.sign.general import extract_signer_info, get_pyca_cryptography_hash
+    from pyhanko.sign.validation.errors import SignatureValidationError
+    from pyhanko.sign.validation.generic_cms import async_validate_cms_signature, collect_timing_info
+    from pyhanko.sign.validation.status import StandardCMSSignatureStatus
     from pyhanko_certvalidator import ValidationContext
+
+    def digest(algorithm: str) -> bytes:
+        h = hashes.Hash(get_pyca_cryptography_hash(algorithm))
+        h.update(payload)
+        return h.finalize()
 
     certs = [choice.chosen for choice in signed["certificates"] or [] if choice.name == "certificate"]
     context = ValidationContext(trust_roots=anchors, other_certs=certs, revocation_mode="soft-fail")
     try:
-        status = await async_validate_detached_cms(payload, signed, signer_validation_context=context)
+        timing = await collect_timing_info(extract_signer_info(signed), context, digest)
+        status = await async_validate_cms_signature(
+            signed, status_cls=StandardCMSSignatureStatus, validation_context=context, status_kwargs=timing
+        )
+    except SignatureValidationError as exc:
+        raise NotSignedData(f"the signature cannot be validated: {exc.failure_message}") from exc
     except (ValueError, TypeError, KeyError) as exc:
         raise NotSignedData(f"the signature cannot be read: {type(exc).__name__}") from exc
     problems = []

@@ -71,14 +71,27 @@ def store_checkpoint(store: ObjectStore, key: str, blob: bytes) -> str:
     return store.put(key, blob, retain_until=PERMANENT_UNTIL).version_id
 
 
+def latest_checkpoint(store: ObjectStore) -> StoredCheckpoint | None:
+    """The checkpoint of the highest row (its first version: the one the vault wrote), None before the first."""
+    keys = {obj.key for obj in store.iter_objects(CHECKPOINT_PREFIX)}
+    if not keys:
+        return None
+    key = max(keys)
+    first = store.versions(key)[-1]
+    return _read(store, key, first.version_id)
+
+
+def _read(store: ObjectStore, key: str, version_id: str) -> StoredCheckpoint:
+    with store.open(key, version_id, store.digest(key, version_id)) as content:
+        return StoredCheckpoint(key, version_id, content.read())
+
+
 def stored_checkpoints(store: ObjectStore) -> list[StoredCheckpoint]:
     """Every version of every checkpoint object, in key order (oldest version first within a key)."""
     found = []
     for obj in sorted(store.iter_objects(CHECKPOINT_PREFIX), key=lambda o: (o.key, o.version_id)):
         try:
-            expected = store.digest(obj.key, obj.version_id)
-            with store.open(obj.key, obj.version_id, expected) as content:
-                found.append(StoredCheckpoint(obj.key, obj.version_id, content.read()))
+            found.append(_read(store, obj.key, obj.version_id))
         except ObjectMissing:
             continue
     return found

@@ -13,12 +13,13 @@ from vault.anchors import (
     chain_head,
     hash_at,
     last_row,
+    latest_checkpoint,
     store_checkpoint,
     stored_checkpoints,
 )
 from vault.audit import GENESIS, verify_chain
 from vault.base import VaultBase
-from vault.errors import Forbidden
+from vault.errors import Forbidden, NotFound
 from vault.fsck import run_fsck
 from vault.records import FsckReport
 from vault.reports import DigitisationStats, digitisation_stats
@@ -51,6 +52,14 @@ class Upkeep(VaultBase):
     def store_audit_checkpoint(self, key: str, blob: bytes) -> str:
         """Write a checkpoint object once under permanent retention (`vault.anchors`); its version id."""
         return store_checkpoint(self.store, key, blob)
+
+    def latest_audit_checkpoint(self) -> StoredCheckpoint:
+        """The newest checkpoint, for anyone to keep a copy of (it holds no personal data); `NotFound` before
+        the first one."""
+        found = latest_checkpoint(self.store)
+        if found is None:
+            raise NotFound("no checkpoint of the access log yet")
+        return found
 
     def audit_checkpoints(self) -> list[StoredCheckpoint]:
         """Every stored version of every checkpoint object, in chain order."""
