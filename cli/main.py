@@ -34,7 +34,7 @@ def _setup() -> None:
 
 ocr_cli.register(app)
 signing_cli.register(app)
-vault_cli.register(app, runtime_cli.open_vault)
+vault_cli.register(app, runtime_cli.open_vault, runtime_cli.staging_check)
 issuing_cli.register(app)
 runtime_cli.register(app)
 audit_cli.register(app)

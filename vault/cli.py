@@ -6,7 +6,7 @@ Heavy imports stay inside the commands; errors exit non-zero with one clear line
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
 
@@ -30,16 +30,21 @@ def fsck(
         float | None, typer.Option(help="Seconds before an unfinished write counts as crashed (default 600)")
     ] = None,
 ) -> None:
-    """Check that every catalogued object exists and verifies; repair crashed writes with --repair."""
+    """Check that every catalogued object exists and verifies, and that no batch staging was abandoned; repair
+    crashed writes and sweep abandoned staging with --repair."""
     from core.settings import SettingsError
     from vault.errors import VaultError
     from vault.schema import SchemaOutOfDate
 
+    open_vault, staging = ctx.obj
     try:
-        report = ctx.obj().fsck(repair=repair, grace_seconds=grace, verify_hashes=not quick)
+        report = open_vault().fsck(repair=repair, grace_seconds=grace, verify_hashes=not quick)
+        found = staging(grace, repair)
     except (VaultError, SettingsError, SchemaOutOfDate) as exc:
         _fail(str(exc))
         return
+    report.swept_staging = found.swept
+    report.abandoned_staging = [name for name in found.abandoned if name not in found.swept]
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
@@ -52,6 +57,8 @@ def fsck(
             ("hash mismatches (document ids)", report.hash_mismatches),
             ("orphan objects", report.orphan_objects),
             ("deleted orphans", report.deleted_orphans),
+            ("abandoned staging (batch ids)", report.abandoned_staging),
+            ("swept staging (batch ids)", report.swept_staging),
         ):
             if items:
                 typer.echo(f"{label}: {len(items)}: {', '.join(items)}")
@@ -74,7 +81,7 @@ def legal_hold(
     from vault.schema import SchemaOutOfDate
 
     try:
-        ctx.obj().set_legal_hold(doc_id, set_hold, Actor(subject=subject, role=Role.ADMIN))
+        ctx.obj[0]().set_legal_hold(doc_id, set_hold, Actor(subject=subject, role=Role.ADMIN))
     except (VaultError, SettingsError, SchemaOutOfDate) as exc:
         _fail(str(exc))
     typer.echo(f"legal hold {'set' if set_hold else 'lifted'} on {doc_id}")
@@ -93,11 +100,23 @@ def migrate() -> None:
     typer.echo("catalogue is up to date")
 
 
-def register(app: typer.Typer, open_vault: Callable[[], Any]) -> None:
-    """`open_vault` builds the vault a command acts on; the composition root (`runtime.cli`) hands it."""
+class StagingFound(Protocol):
+    """What the staging check found: abandoned staging (names) and, with --repair, what it removed."""
+
+    abandoned: list[str]
+    swept: list[str]
+
+
+# (grace seconds or None for the configured age, repair) -> what was found; staging belongs to `ingest`
+StagingCheck = Callable[[float | None, bool], StagingFound]
+
+
+def register(app: typer.Typer, open_vault: Callable[[], Any], staging: StagingCheck) -> None:
+    """`open_vault` builds the vault a command acts on, `staging` finds (and with --repair sweeps) abandoned
+    batch staging for `fsck`; the composition root (`runtime.cli`) hands both."""
 
     @vault_app.callback()
     def _hand_over(ctx: typer.Context) -> None:
-        ctx.obj = open_vault
+        ctx.obj = (open_vault, staging)
 
     app.add_typer(vault_app, name="vault")
