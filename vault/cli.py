@@ -103,8 +103,11 @@ def migrate() -> None:
 class StagingFound(Protocol):
     """What the staging check found: abandoned staging (names) and, with --repair, what it removed."""
 
-    abandoned: list[str]
-    swept: list[str]
+    @property
+    def abandoned(self) -> list[str]: ...
+
+    @property
+    def swept(self) -> list[str]: ...
 
 
 # (grace seconds or None for the configured age, repair) -> what was found; staging belongs to `ingest`
