@@ -136,21 +136,26 @@ def _check_one(stored: StoredCheckpoint, vault: Vault, anchors: list[x509.Certif
     return check_checkpoint(stored.data, f"{stored.key}@{stored.version_id}", vault, anchors)
 
 
-def latest_valid(checked: list[Checked]) -> Checkpoint | None:
-    """The highest checkpoint that is signed by a trusted identity and still matches the chain."""
-    good = [c.checkpoint for c in checked if c.holds and c.checkpoint is not None]
-    return max(good, key=lambda c: (c.seq, c.at), default=None)
+def _newest_holding(vault: Vault, anchors: list[x509.Certificate]) -> Checkpoint | None:
+    """The newest checkpoint whose signature is valid, which must still match the chain: a rewrite or cut
+    anywhere before it changes its row's hash (every later hash is recomputed), so this one comparison finds
+    what the chain walk cannot see. `ChainBroken` then: never anchor a rewrite. Refused (forged, planted)
+    objects are passed over, so that one cannot stop the checkpoints; `sohoa audit verify` reports them."""
+    for stored in vault.audit_checkpoints(newest_first=True):
+        checked = _check_one(stored, vault, anchors)
+        if checked.refused is not None or checked.checkpoint is None:
+            continue
+        if checked.mismatch is not None:
+            raise ChainBroken(checked.mismatch)
+        return checked.checkpoint
+    return None
 
 
 def take_checkpoint(vault: Vault, signer: DocumentSigner, anchors: list[x509.Certificate]) -> Taken | None:
     """Sign and store the chain's head, after checking the chain from the last valid checkpoint on; None when
     the head has not moved since that checkpoint. `ChainBroken` (nothing stored) when the chain fails."""
     head = vault.audit_chain_head()
-    checked = check_stored(vault, anchors)
-    departed = [c.mismatch for c in checked if c.mismatch]
-    if departed:  # a rewrite the chain walk cannot see: never anchor it (a forged object alone does not block)
-        raise ChainBroken(departed[0])
-    since = latest_valid(checked)
+    since = _newest_holding(vault, anchors)
     if since is not None and since.seq == head.seq and since.hash == head.hash:
         return None
     bad = vault.verify_audit_chain(since.head if since else None)

@@ -7,6 +7,7 @@ The vault stores and lists the checkpoint objects; what is inside them (a signed
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -86,12 +87,12 @@ def _read(store: ObjectStore, key: str, version_id: str) -> StoredCheckpoint:
         return StoredCheckpoint(key, version_id, content.read())
 
 
-def stored_checkpoints(store: ObjectStore) -> list[StoredCheckpoint]:
-    """Every version of every checkpoint object, in key order (oldest version first within a key)."""
-    found = []
-    for obj in sorted(store.iter_objects(CHECKPOINT_PREFIX), key=lambda o: (o.key, o.version_id)):
+def stored_checkpoints(store: ObjectStore, *, newest_first: bool = False) -> Iterator[StoredCheckpoint]:
+    """Every version of every checkpoint object, in key order (oldest version first within a key), read one at
+    a time as the caller goes on."""
+    versions = sorted(store.iter_objects(CHECKPOINT_PREFIX), key=lambda o: (o.key, o.version_id))
+    for obj in reversed(versions) if newest_first else versions:
         try:
-            found.append(_read(store, obj.key, obj.version_id))
+            yield _read(store, obj.key, obj.version_id)
         except ObjectMissing:
             continue
-    return found

@@ -5,6 +5,7 @@ digitisation indicators of Decision 766.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from core.types import Actor, Role
 from vault.anchors import (
@@ -61,9 +62,9 @@ class Upkeep(VaultBase):
             raise NotFound("no checkpoint of the access log yet")
         return found
 
-    def audit_checkpoints(self) -> list[StoredCheckpoint]:
-        """Every stored version of every checkpoint object, in chain order."""
-        return stored_checkpoints(self.store)
+    def audit_checkpoints(self, *, newest_first: bool = False) -> Iterator[StoredCheckpoint]:
+        """Every stored version of every checkpoint object, in chain order (or newest first), read lazily."""
+        return stored_checkpoints(self.store, newest_first=newest_first)
 
     def fsck(
         self, repair: bool = False, grace_seconds: float | None = None, *, verify_hashes: bool = True
