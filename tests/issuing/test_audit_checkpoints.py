@@ -192,3 +192,37 @@ def test_a_checkpoint_object_cannot_be_overwritten_on_either_store(
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def test_the_scheduled_task_takes_a_checkpoint_when_the_log_moved(
+    signer: DocumentSigner, pki: RunningPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sohoa.audit_checkpoint`, as the worker's beat runs it every SOHOA_VAULT_AUDIT_CHECKPOINT_MINUTES."""
+    from ingest import context as pipeline_context
+    from ingest.tasks import audit_checkpoint
+    from issuing.agency import Issuer
+    from runtime.celery_app import celery_app
+    from signing.settings import signing_settings
+
+    assert celery_app.conf.beat_schedule["audit-checkpoint"]["task"] == "sohoa.audit_checkpoint"
+    monkeypatch.setenv("SOHOA_SIGNING_TRUST_DIR", str(pki.trust_dir))  # the trust the worker is configured with
+    signing_settings.cache_clear()
+    with catalogue_url("sqlite", tmp_path) as url:
+        vault = build_vault(url, LocalStore(tmp_path / "objects"))
+        context = pipeline_context.PipelineContext(
+            sessions=vault.sessions,
+            vault=lambda: vault,
+            officer_signer=lambda: signer,
+            issuer=Issuer(agency_signer=lambda: signer, notify=lambda *_: None),
+        )
+        monkeypatch.setattr(pipeline_context, "_factory", lambda: context)
+        monkeypatch.setattr(pipeline_context, "_context", None)
+        try:
+            _log_some_reads(vault)
+            assert audit_checkpoint() == vault.audit_chain_head().seq
+            assert audit_checkpoint() is None  # nothing logged since
+            _log_some_reads(vault, reads=1)
+            assert audit_checkpoint() == vault.audit_chain_head().seq
+            assert [c.holds for c in check_stored(vault, anchors=load_cert_files([pki.root_cert]))] == [True, True]
+        finally:
+            signing_settings.cache_clear()
