@@ -103,16 +103,17 @@ def _report(bad: list[int], checked: list[Checked], *, quiet: bool) -> None:
         raise typer.Exit(1)
     if quiet:
         return
-    typer.echo("access log chain intact")
+    typer.echo("Nhật ký truy cập nguyên vẹn / access log chain intact")
     held = [c for c in checked if c.checkpoint is not None and c.verdict is not None]
     if not held:
-        typer.echo("no checkpoint yet (sohoa audit checkpoint)")
+        typer.echo("chưa có điểm neo / no checkpoint yet (sohoa audit checkpoint)")
         return
     last = max(held, key=lambda c: c.checkpoint.seq if c.checkpoint else -1)
     assert last.checkpoint is not None and last.verdict is not None
     stamp = "timestamped" if last.verdict.timestamp_trusted else "NOT timestamped"
     typer.echo(
-        f"{len(held)} checkpoint(s) hold; latest: row {last.checkpoint.seq}, signed by {last.verdict.signer}, {stamp}"
+        f"{len(held)} điểm neo khớp / {len(held)} checkpoint(s) hold; latest: row {last.checkpoint.seq},"
+        f" signed by {last.verdict.signer}, {stamp}"
     )
 
 
@@ -128,7 +129,11 @@ def checkpoint_now(trust: TrustOption = None) -> None:
     vault = _open()
     anchors = _anchors(trust)
     try:
-        taken = take_checkpoint(vault, agency_signer(), anchors)
+        signer = agency_signer()
+        try:
+            taken = take_checkpoint(vault, signer, anchors)
+        finally:
+            signer.close()  # its HTTP session and token session, before this process ends
     except ChainBroken as exc:
         _fail(str(exc), code=1)
         return
@@ -136,11 +141,13 @@ def checkpoint_now(trust: TrustOption = None) -> None:
         _fail(str(exc))
         return
     if taken is None:
-        typer.echo("nothing new since the last checkpoint")
+        typer.echo("không có gì mới từ điểm neo trước / nothing new since the last checkpoint")
         return
     for warning in taken.warnings:
-        typer.echo(f"warning: checkpoint not timestamped: {warning}", err=True)
-    typer.echo(f"checkpoint of row {taken.checkpoint.seq} stored as {taken.key}")
+        typer.echo(
+            f"cảnh báo: điểm neo không có dấu thời gian / warning: checkpoint not timestamped: {warning}", err=True
+        )
+    typer.echo(f"đã lưu điểm neo / checkpoint of row {taken.checkpoint.seq} stored as {taken.key}")
 
 
 def register(app: typer.Typer) -> None:
