@@ -5,6 +5,7 @@ folder. Routers call these methods and the vault; they never open catalogue sess
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.files import private_folder
 from core.settings import CoreSettings
+from core.timezone import VN_TZ
 from core.types import Actor, Role
 from ingest import batches
 from ingest.manifest import Manifest
@@ -83,6 +85,12 @@ class Services:
             return events, batch is not None and batch.finished_at is not None
 
     # -- webhooks -------------------------------------------------------------------------------------
+    def failed_dossiers(self, since: dt.date | None) -> frozenset[str]:
+        """Dossiers whose latest batch (since that day) has a failed document: never counted as digitised."""
+        start = dt.datetime.combine(since, dt.time(), VN_TZ) if since else None
+        with self.sessions() as session:
+            return batches.failed_dossier_codes(session, start)
+
     def register_webhook(self, agency_code: str, url: str, events: list[str], actor: Actor) -> webhooks.WebhookCreated:
         """A new webhook of the agency; ValueError when the URL or events are refused."""
         with self.sessions.begin() as session:

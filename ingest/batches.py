@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from ingest.models import Batch, BatchDocument, BatchEvent
@@ -227,3 +227,21 @@ def unfinished_documents(session: Session) -> list[tuple[str, int]]:
         )
     ).all()
     return [(batch_id, index) for batch_id, index in rows]
+
+
+def failed_dossier_codes(session: Session, since: dt.datetime | None = None) -> frozenset[str]:
+    """Dossiers whose latest scan batch (created since `since`) has a failed document: a component that never
+    reached the vault, so the dossier is not counted as digitised (docs/vault.md, "Indicators") until a new batch
+    of the same dossier ends without failures."""
+    latest = select(Batch.dossier_code, func.max(Batch.created_at).label("at")).group_by(Batch.dossier_code)
+    if since is not None:
+        latest = latest.where(Batch.created_at >= since)
+    newest = latest.subquery()
+    query = (
+        select(Batch.dossier_code)
+        .join(newest, (newest.c.dossier_code == Batch.dossier_code) & (newest.c.at == Batch.created_at))
+        .join(BatchDocument, BatchDocument.batch_id == Batch.id)
+        .where(BatchDocument.status == DocState.FAILED)
+        .distinct()
+    )
+    return frozenset(session.scalars(query))

@@ -24,6 +24,7 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from core.identifiers import redact
 from core.logging import get_logger
 from core.settings import core_settings
+from core.timezone import VN_TZ, now_vn
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches
 from ingest.context import context
@@ -39,6 +40,7 @@ from issuing.certified import certify_with_number
 from issuing.checkpoints import ChainBroken, take_checkpoint
 from issuing.longterm import run_longterm
 from issuing.settings import issuing_settings
+from issuing.stats_report import month_bounds, previous_month, publish_month
 from ocr.models import OcrOptions
 from signing.errors import TimestampUnavailableError
 from signing.settings import signing_settings
@@ -356,6 +358,21 @@ def audit_checkpoint() -> int | None:
         return None
     log.info("audit checkpoint stored", seq=taken.checkpoint.seq, timestamped=not taken.warnings)
     return taken.checkpoint.seq
+
+
+@shared_task(name="sohoa.stats_report", acks_late=True)
+def stats_report(month: str | None = None) -> list[str]:
+    """Publish the Decision 766 report of `month` (default: last month, Vietnam time) in the vault, sealed and
+    signed (beat schedule in `runtime.celery_app`); the files written ([] when the month was already published)."""
+    ctx = context()
+    month = month or previous_month(now_vn().date())
+    start, _end = month_bounds(month)
+    with ctx.sessions() as session:
+        failed = batches.failed_dossier_codes(session, dt.datetime.combine(start, dt.time(), VN_TZ))
+    name = issuing_settings().report_agency_name
+    published = publish_month(ctx.vault(), ctx.issuer.agency_signer(), month, failed, name)
+    log.info("stats report published", month=month, files=len(published.stored))
+    return list(published.stored)
 
 
 @shared_task(name="sohoa.ping")

@@ -50,3 +50,9 @@ def certify_scan(pdf: bytes, agency_name: str, number: str, when: dt.datetime, s
     certification number and time top-right of page 1 (Liberation Serif 10 pt, black). For the batch path too."""
     stamp = certified_copy_stamp(agency_name, number, at=when)
     return _sign(signer, pdf, DocumentKind.CERTIFIED_COPY, stamp=stamp, reason=CERTIFY_REASON)
+
+
+def seal_report(pdf: bytes, agency_name: str, signer: DocumentSigner, reason: str) -> bytes:
+    """Sign a report the agency publishes (Decision 766 indicators) with its seal, as a result is sealed."""
+    stamp = agency_stamp(agency_name, issuing_settings().resolved_seal_png(), at=now_vn())
+    return _sign(signer, pdf, DocumentKind.RESULT, stamp=stamp, reason=reason)

@@ -49,6 +49,8 @@ class IssuingSettings(BaseSettings):
     agency_signer_subjects: dict[str, list[str]] = Field(default_factory=dict)
     # The certification number printed on a certified copy: {number} in the agency's yearly register, {year}.
     certification_number_format: str = "{number}/{year}/SCBS-ĐT"
+    # The agency named on the monthly Decision 766 report and sealing it (its signing identity is `agency`).
+    report_agency_name: str = "Trung tâm Phục vụ hành chính công"
     # Absolute base URL of the public status page encoded in public QR codes; default: the request's own URL.
     public_base_url: str | None = None
 

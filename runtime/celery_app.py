@@ -47,6 +47,8 @@ def make_celery() -> Celery:
                 "task": "sohoa.audit_checkpoint",
                 "schedule": dt.timedelta(minutes=vault_settings().audit_checkpoint_minutes),
             },
+            # Last month's Decision 766 indicators, sealed and stored for the portal (docs/vault.md, "Indicators").
+            "stats-report": {"task": "sohoa.stats_report", "schedule": crontab(day_of_month=1, hour=2, minute=15)},
         },
         beat_schedule_filename=str(core_settings().path("broker", "celerybeat-schedule")),
     )

@@ -22,8 +22,11 @@ from vault.audit import GENESIS, verify_chain
 from vault.base import VaultBase
 from vault.errors import Forbidden, NotFound
 from vault.fsck import run_fsck
+from vault.indicators import DigitisationStats, digitisation_stats, rollup
 from vault.records import FsckReport
-from vault.reports import DigitisationStats, digitisation_stats
+from vault.stats_store import StoredReport, report_months, store_report, stored_reports
+
+STATS_READERS = (Role.ADMIN, Role.PORTAL, Role.HANDLER)
 
 
 class Upkeep(VaultBase):
@@ -76,14 +79,54 @@ class Upkeep(VaultBase):
         return run_fsck(self.sessions, self.store, repair=repair, grace_seconds=grace, verify_hashes=verify_hashes)
 
     def digitisation_stats(
-        self, actor: Actor, agency_code: str | None, date_from: dt.date | None, date_to: dt.date | None
+        self,
+        actor: Actor,
+        agency_code: str | None,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        failed_codes: frozenset[str] = frozenset(),
     ) -> DigitisationStats:
-        """Decision 766 indicators for admins, the portal, and handlers (of their own agency, the default)."""
-        if actor.role is Role.HANDLER:
-            if agency_code not in (None, actor.agency_code):
-                raise Forbidden("a handler reads the statistics of its own agency")
-            agency_code = actor.agency_code
-        elif actor.role not in (Role.ADMIN, Role.PORTAL):
-            raise Forbidden("the statistics are for administrators, handlers and the portal")
+        """Decision 766 indicators for admins, the portal, and handlers (of their own agency, the default);
+        `failed_codes`: dossiers whose scan batch failed (ingest knows them), never counted as digitised."""
+        agency_code = _stats_scope(actor, agency_code)
         with self.reader() as session:
-            return digitisation_stats(session, agency_code, date_from, date_to)
+            return digitisation_stats(session, agency_code, date_from, date_to, failed_codes)
+
+    def indicator_rollup(
+        self,
+        actor: Actor,
+        level: str,
+        under: str | None,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        failed_codes: frozenset[str] = frozenset(),
+    ) -> list[DigitisationStats]:
+        """The indicators per unit at `level` (province, district, commune) under `under` (a handler: its own
+        agency's units only)."""
+        under = _stats_scope(actor, under)
+        with self.reader() as session:
+            return rollup(session, level, under, date_from, date_to, failed_codes)
+
+    def store_stats_report(self, month: str, name: str, blob: bytes) -> str:
+        """Write one file of the month's indicator report once, under permanent retention; its version id."""
+        return store_report(self.store, month, name, blob)
+
+    def stats_report_months(self, actor: Actor) -> list[str]:
+        _stats_scope(actor, None)
+        return report_months(self.store)
+
+    def stats_report(self, actor: Actor, month: str) -> list[StoredReport]:
+        """The stored files of the month's report (no personal data in them: aggregate figures only)."""
+        _stats_scope(actor, None)
+        return stored_reports(self.store, month)
+
+
+def _stats_scope(actor: Actor, agency_code: str | None) -> str | None:
+    """The agency whose figures the actor may read: a handler its own, admins and the portal any."""
+    if actor.role is Role.HANDLER:
+        if agency_code not in (None, actor.agency_code):
+            raise Forbidden("a handler reads the statistics of its own agency")
+        return actor.agency_code
+    if actor.role not in STATS_READERS:
+        raise Forbidden("the statistics are for administrators, handlers and the portal")
+    return agency_code

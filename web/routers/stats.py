@@ -4,42 +4,26 @@ each rate with its definition, and the same figures as CSV (`/thong-ke.csv`).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from api.routers.stats import digitisation
+from api.routers.stats import digitisation, rollup
 from api.services import Services
 from core.identifiers import InvalidIdentifier, validate_agency_code
 from core.types import Actor, Role
-from vault.reports import DigitisationStats
+from issuing.stats_csv import csv_text
+from vault.indicators import DEFINITIONS, DigitisationStats
 from web.render import page
 from web.session import require
 
 router = APIRouter()
 Manager = Annotated[Actor, Depends(require(Role.HANDLER))]
-INDICATORS = (
-    (
-        "digitisation",
-        "Tỷ lệ số hóa",
-        "Số hồ sơ có thành phần được số hóa và có kết quả điện tử / số hồ sơ tiếp nhận trong tháng.",
-    ),
-    (
-        "electronic_results",
-        "Tỷ lệ trả kết quả điện tử",
-        "Số hồ sơ có kết quả giải quyết điện tử / số hồ sơ tiếp nhận trong tháng.",
-    ),
-    (
-        "reuse",
-        "Tỷ lệ tái sử dụng",
-        "Số hồ sơ có ít nhất một thành phần lấy lại từ kho dữ liệu / số hồ sơ tiếp nhận trong tháng.",
-    ),
-)
+INDICATORS = tuple((name, label, definition) for name, (label, definition) in DEFINITIONS.items())
+LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
 
 def _months(count: int, today: dt.date) -> list[tuple[dt.date, dt.date]]:
@@ -63,6 +47,15 @@ def _figures(request: Request, actor: Actor, agency: str | None, months: int) ->
     return figures
 
 
+def _rollup(request: Request, actor: Actor, unit: str | None, level: str) -> list[DigitisationStats]:
+    """This month's indicators per unit at `level` under the chosen unit."""
+    svc: Services = request.app.state.services
+    start, end = _months(1, dt.date.today())[0]
+    figures = rollup(actor, svc, level, unit, start.isoformat(), end.isoformat(), "json")  # type: ignore[arg-type]
+    assert isinstance(figures, list)
+    return figures
+
+
 def _unit(actor: Actor, agency: str | None) -> str | None:
     if actor.role is Role.HANDLER:
         return actor.agency_code
@@ -78,14 +71,13 @@ async def indicators(
     actor: Manager,
     agency: Annotated[str | None, Query(max_length=35)] = None,
     months: Annotated[int, Query(ge=1, le=24)] = 6,
+    level: Annotated[Literal["province", "district", "commune"], Query()] = "district",
 ) -> Response:
     unit = _unit(actor, agency)
     figures = await run_in_threadpool(_figures, request, actor, unit, months)
-    return page(
-        request,
-        "stats.html",
-        {"figures": figures, "indicators": INDICATORS, "unit": unit, "months": months, "chart": _chart(figures)},
-    )
+    units = await run_in_threadpool(_rollup, request, actor, unit, level)
+    context = {"figures": figures, "indicators": INDICATORS, "unit": unit, "months": months, "chart": _chart(figures)}
+    return page(request, "stats.html", context | {"units": units, "level": level, "levels": LEVEL_LABELS})
 
 
 @router.get("/thong-ke.csv")
@@ -97,23 +89,8 @@ async def indicators_csv(
 ) -> Response:
     unit = _unit(actor, agency)
     figures = await run_in_threadpool(_figures, request, actor, unit, months)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(
-        ["don_vi", "thang", "ho_so_tiep_nhan", "chi_tieu", "tu_so", "mau_so", "ty_le", "diem", "diem_toi_da"]
-    )
-    for stats in figures:
-        month = stats.date_from.strftime("%Y-%m") if stats.date_from else ""
-        for name, _label, _definition in INDICATORS:
-            value = getattr(stats, name)
-            writer.writerow(
-                [
-                    *(unit or "tat-ca", month, stats.dossiers_received, name),
-                    *(value.numerator, value.denominator, f"{value.rate:.4f}", value.score, stats.max_score),
-                ]
-            )
     return Response(
-        "\ufeff" + buffer.getvalue(),
+        csv_text(figures),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="chi-tieu-766.csv"', "Cache-Control": "no-store"},
     )
