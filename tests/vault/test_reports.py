@@ -6,9 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+from sqlalchemy import update
+
 from core.types import Actor, DocumentKind, Role
 from tests.vault.conftest import AGENCY, OTHER_AGENCY, OTHER_PERSON, PERSON, PROCEDURE
 from vault.access import PORTAL
+from vault.errors import Forbidden
+from vault.indicators import level_of, unit_at
+from vault.models import Dossier
 from vault.records import NewDocument
 from vault.service import Vault
 
@@ -67,3 +73,58 @@ def test_indicators_count_digitised_electronic_results_and_reuse(vault: Vault) -
     assert stats.electronic_results.score == round(0.5 * stats.max_score / 0.8, 2)
     assert stats.reuse.numerator == 1
     assert none.dossiers_received == 0 and none.reuse.rate == 0.0
+    why = {n.reason: n.dossiers for n in stats.digitisation.not_counted}
+    assert why == {"no_component": 2, "no_result": 2}  # 1: result only; 2: reuse of a component, no result; 3: empty
+    assert stats.digitisation.definition.startswith("Số hồ sơ có thành phần hồ sơ được số hóa")
+
+
+def _set_state(vault: Vault, code: str, state: str) -> None:
+    with vault.sessions.begin() as session:
+        session.execute(update(Dossier).where(Dossier.code == code).values(status=state))
+
+
+def test_a_failed_batch_or_a_refusal_explains_why_a_dossier_does_not_count(vault: Vault) -> None:
+    codes = [vault.create_dossier(AGENCY, PROCEDURE, PERSON).code for _ in range(4)]
+    for code in codes:  # every dossier has a scanned component and an electronic result
+        _doc(vault, PERSON, code)
+        _doc(vault, PERSON, code, DocumentKind.RESULT)
+    assert vault.digitisation_stats(ADMIN, AGENCY, None, None).digitisation.numerator == 4
+    _set_state(vault, codes[3], "withdrawn")
+    stats = vault.digitisation_stats(ADMIN, AGENCY, None, None, failed_codes=frozenset({codes[0]}))
+    assert stats.dossiers_received == 4 and stats.by_state == {"received": 3, "withdrawn": 1}
+    assert (stats.digitisation.numerator, stats.digitisation.denominator) == (2, 3)
+    why = {n.reason: n.dossiers for n in stats.digitisation.not_counted}
+    assert why == {"batch_failed": 1, "no_result_due": 1}
+    assert (stats.electronic_results.numerator, stats.electronic_results.denominator) == (3, 3)
+    assert stats.reuse.denominator == 4  # reuse counts every dossier received
+
+
+def test_rollup_by_the_agency_code_levels(vault: Vault) -> None:
+    units = {"000.05.12.H30": 2, "000.06.12.H30": 1, "000.00.13.H30": 1, "000.00.00.H38": 1}
+    for agency, count in units.items():
+        for _ in range(count):
+            vault.create_dossier(agency, PROCEDURE, PERSON)
+    province = vault.indicator_rollup(ADMIN, "province", None, None, None)
+    assert [(s.agency_code, s.dossiers_received) for s in province] == [("000.00.00.H30", 4), ("000.00.00.H38", 1)]
+    district = vault.indicator_rollup(ADMIN, "district", "000.00.00.H30", None, None)
+    assert [(s.agency_code, s.dossiers_received) for s in district] == [("000.00.12.H30", 3), ("000.00.13.H30", 1)]
+    communes = vault.indicator_rollup(ADMIN, "commune", "000.00.12.H30", None, None)
+    assert [(s.agency_code, s.dossiers_received, s.level) for s in communes] == [
+        ("000.05.12.H30", 2, "commune"),
+        ("000.06.12.H30", 1, "commune"),
+    ]
+    handler = Actor("cb", Role.HANDLER, agency_code="000.00.12.H30")
+    assert [s.agency_code for s in vault.indicator_rollup(handler, "commune", None, None, None)] == [
+        "000.05.12.H30",
+        "000.06.12.H30",
+    ]
+    with pytest.raises(Forbidden):
+        vault.indicator_rollup(handler, "district", "000.00.00.H30", None, None)
+
+
+def test_unit_codes_per_level() -> None:
+    assert unit_at("000.05.12.H30", "province") == "000.00.00.H30"
+    assert unit_at("000.05.12.H30", "district") == "000.00.12.H30"
+    assert unit_at("001.05.12.H30", "commune") == "000.05.12.H30"
+    assert unit_at("G01", "province") == "G01"
+    assert [level_of(c) for c in ("000.00.00.H30", "000.00.12.H30", "000.05.12.H30", "001.05.12.H30")] == [1, 2, 3, 4]
