@@ -96,6 +96,9 @@ def render_pdf(month: str, figures: list[DigitisationStats], agency_name: str) -
                 page, y = doc.new_page(), page.height - 20 * MM
             y = page.paragraph(left, y, text, width, font, 10.5, indent=8 * MM)  # type: ignore[arg-type]
         y -= 6
+    if y < 45 * MM:
+        page, y = doc.new_page(), page.height - 20 * MM
+    y = page.paragraph(left, y - 4, "Định nghĩa các chỉ tiêu", width, "serif-bold", 11)
     for name in INDICATOR_NAMES:
         label, definition = getattr(figures[0], name).label, getattr(figures[0], name).definition
         if y < 35 * MM:

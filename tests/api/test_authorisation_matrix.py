@@ -165,6 +165,20 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/stats/digitisation"): Rule(
         lambda w, s: Call("/api/v1/stats/digitisation"), roles("admin", "handler", "portal")
     ),
+    ("GET", "/api/v1/stats/rollup"): Rule(
+        lambda w, s: Call("/api/v1/stats/rollup?level=district"), roles("admin", "handler", "portal")
+    ),
+    ("GET", "/api/v1/stats/reports"): Rule(
+        lambda w, s: Call("/api/v1/stats/reports"), roles("admin", "handler", "portal")
+    ),
+    ("GET", "/api/v1/stats/reports/{month}"): Rule(  # none published in this world: 404 once authorised
+        lambda w, s: Call("/api/v1/stats/reports/2026-01"), roles("admin", "handler", "portal"), ok=(404,)
+    ),
+    ("GET", "/api/v1/stats/reports/{month}/{name}"): Rule(
+        lambda w, s: Call("/api/v1/stats/reports/2026-01/chi-tieu-766-2026-01.pdf"),
+        roles("admin", "handler", "portal"),
+        ok=(404,),
+    ),
     ("POST", "/api/v1/webhooks"): Rule(
         lambda w, s: Call(
             "/api/v1/webhooks",
