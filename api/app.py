@@ -18,6 +18,7 @@ from api.problems import install_problem_handlers, reject_unknown_query
 from api.routers import (
     batches,
     certified,
+    counter,
     documents,
     dossiers,
     health,
@@ -101,6 +102,7 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
         certified,
         public,
         search,
+        counter,
     )
     for module in routers:
         app.include_router(module.router)

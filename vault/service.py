@@ -12,9 +12,10 @@ from __future__ import annotations
 from vault.documents import DocumentWrites
 from vault.dossiers import OwnersAndDossiers
 from vault.grants import GrantsAndLog
+from vault.presence import Presence
 from vault.reads import DocumentReads
 from vault.upkeep import Upkeep
 
 
-class Vault(OwnersAndDossiers, DocumentWrites, DocumentReads, GrantsAndLog, Upkeep):
+class Vault(OwnersAndDossiers, DocumentWrites, DocumentReads, GrantsAndLog, Upkeep, Presence):
     """Each owner's papers and results: kept write-once in the object store, catalogued, reusable."""

@@ -100,6 +100,12 @@ EN: dict[str, str] = {
     "Hồ sơ tiếp nhận": "Dossiers received",
     "Định nghĩa": "Definition",
     "Không tính": "Not counted",
+    "Trước khi quét: giấy tờ đã có trong kho": "Before scanning: papers already in the vault",
+    "Mã loại giấy tờ của thủ tục, cách nhau bởi dấu phẩy": "The procedure's document type codes, comma-separated",
+    "Kiểm tra kho": "Check the vault",
+    "đã có trong kho, không cần scan lại": "already in the vault, don't rescan",
+    "chưa có trong kho, cần scan": "not in the vault: scan it",
+    "Cần ít nhất một mã loại giấy tờ của thủ tục.": "Give at least one document type code of the procedure.",
     "lô quét có tài liệu bị lỗi, thành phần chưa vào kho": "its scan batch has a failed document, not in the vault",
     "chưa có thành phần hồ sơ được số hóa": "no component digitised",
     "chưa có kết quả giải quyết điện tử (chỉ tiêu số hóa đòi hỏi cả kết quả điện tử)": (

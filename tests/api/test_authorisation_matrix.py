@@ -165,6 +165,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/stats/digitisation"): Rule(
         lambda w, s: Call("/api/v1/stats/digitisation"), roles("admin", "handler", "portal")
     ),
+    ("POST", "/api/v1/counter/papers-on-file"): Rule(
+        lambda w, s: Call("/api/v1/counter/papers-on-file", {"owner_id": _owner(s), "type_codes": ["GKS"]}),
+        roles("admin", "station", "handler"),
+    ),
     ("GET", "/api/v1/stats/rollup"): Rule(
         lambda w, s: Call("/api/v1/stats/rollup?level=district"), roles("admin", "handler", "portal")
     ),

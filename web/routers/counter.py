@@ -10,9 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from api.problems import Problem
 from api.routers.batches import _visible_batch, upload_batch
+from api.routers.counter import PapersQuery
+from api.routers.counter import papers_on_file as on_file
 from api.routers.documents import get_validation
 from api.services import Services
 from core.types import Actor, DocumentKind, Role
@@ -115,6 +118,31 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
 def _badge(svc: Services, doc_id: str, actor: Actor) -> Badge:
     record = svc.vault.get_document(doc_id, actor, log_read=False)
     return report_badge(cached_report(svc.core, record.sha256, lambda: get_validation(doc_id, actor, svc)))
+
+
+@router.post("/quay/kiem-tra-kho")
+def papers_on_file(
+    request: Request,
+    actor: Station,
+    csrf: Annotated[str, Form()],
+    owner: Annotated[str, Form(max_length=20)],
+    procedure: Annotated[str, Form(max_length=40)] = "",
+    types: Annotated[str, Form(max_length=600)] = "",
+) -> Response:
+    """Before scanning: which of the procedure's papers the citizen's vault already holds with legal value."""
+    check_csrf(request, csrf)
+    codes = [c.strip() for c in types.replace(";", ",").split(",") if c.strip()]
+    values = {"procedure": procedure, "types": types}
+    if not codes:
+        return _form(request, actor, "Cần ít nhất một mã loại giấy tờ của thủ tục.", 422, **values)
+    query = {"owner_id": owner, "procedure_code": procedure.strip() or None, "type_codes": codes}
+    try:
+        answer = on_file(PapersQuery.model_validate(query), actor, actor, _svc(request))
+    except (Problem, ValidationError) as exc:
+        reason = str(exc.detail) if isinstance(exc, Problem) else "Mã loại giấy tờ không hợp lệ."
+        return _form(request, actor, reason, 422, **values)
+    context = {"error": None, "values": values, "agency": actor.agency_code, "papers": answer.papers}
+    return page(request, "counter.html", context)
 
 
 @router.post("/quay/to-bia")

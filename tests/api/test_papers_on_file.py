@@ -1,0 +1,76 @@
+"""Before scanning (issue #18): the counter asks which of a procedure's papers the citizen's vault already holds
+with legal value; an expired, revoked or citizen-uploaded paper does not count, and every paper named is logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi.testclient import TestClient
+
+from api.settings import ApiSettings
+from api.tokens import mint_development_token
+from core.settings import core_settings
+from core.types import Actor, DocumentKind, DocumentStatus, Role
+from tests.api.world import PROCEDURE, private_app, tiny_pdf
+from vault.records import NewDocument
+
+OWNER = "079195000123"
+AGENCY = "000.00.31.H30"
+
+
+def _headers(role: Role, **claims: str) -> dict[str, str]:
+    token = mint_development_token(ApiSettings(), core_settings(), role=role, subject=f"{role}-1", **claims)  # type: ignore[arg-type]
+    return {"Authorization": f"Bearer {token}", "X-Purpose": quote("tiếp nhận hồ sơ")}
+
+
+def test_the_counter_learns_which_papers_need_no_new_scan(tmp_path: Path) -> None:
+    app = private_app(tmp_path)
+    vault = app.state.services.vault
+    station = Actor("st", Role.STATION, agency_code=AGENCY)
+    code = vault.create_dossier(AGENCY, PROCEDURE, OWNER).code
+
+    def store(type_code: str, kind: DocumentKind = DocumentKind.COMPONENT, **kw: object) -> str:
+        new = NewDocument(owner_id=OWNER, name=f"Giấy {type_code}", kind=kind, type_code=type_code, **kw)  # type: ignore[arg-type]
+        actor = Actor(OWNER, Role.CITIZEN, owner_id=OWNER) if kind is DocumentKind.CITIZEN_UPLOAD else station
+        return vault.store_document(
+            new.model_copy(update={"source_dossier_code": code} if actor is station else {}), tiny_pdf(type_code), actor
+        ).id
+
+    birth = store("GKS")
+    store("CCCD", valid_until=dt.date(2020, 1, 1))  # expired
+    revoked = store("SHK")
+    vault.set_status(revoked, DocumentStatus.REVOKED, "thu hồi", Actor("root", Role.ADMIN))
+    store("DKKH", DocumentKind.CITIZEN_UPLOAD)  # the citizen's own upload: no legal value
+    body = {"owner_id": OWNER, "procedure_code": PROCEDURE, "type_codes": ["GKS", "CCCD", "SHK", "DKKH", "GKS"]}
+    with TestClient(app) as client:
+        answer = client.post(
+            "/api/v1/counter/papers-on-file", json=body, headers=_headers(Role.STATION, agency_code=AGENCY)
+        )
+        assert answer.status_code == 200, answer.text
+        papers = answer.json()["papers"]
+        assert [(p["type_code"], p["on_file"]) for p in papers] == [
+            ("GKS", True),
+            ("CCCD", False),
+            ("SHK", False),
+            ("DKKH", False),
+        ]
+        assert papers[0]["document_id"] == birth and papers[0]["hint"] == "đã có trong kho, không cần scan lại"
+        assert papers[1]["hint"] == "chưa có trong kho, cần scan"
+        citizen = _headers(Role.CITIZEN, owner_id=OWNER)
+        log = client.get("/api/v1/me/access-log", headers=citizen).json()
+        assert any(e["document_id"] == birth and e["action"] == "view" and e["subject"] == "station-1" for e in log)
+        assert client.post("/api/v1/counter/papers-on-file", json=body, headers=citizen).status_code == 403
+        bad = client.post(
+            "/api/v1/counter/papers-on-file",
+            json=body | {"owner_id": "123"},
+            headers=_headers(Role.STATION, agency_code=AGENCY),
+        )
+        assert bad.status_code == 422 and OWNER not in bad.text
+        empty = client.post(
+            "/api/v1/counter/papers-on-file",
+            json=body | {"type_codes": []},
+            headers=_headers(Role.STATION, agency_code=AGENCY),
+        )
+        assert empty.status_code == 422

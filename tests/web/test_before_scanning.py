@@ -1,0 +1,33 @@
+"""Before scanning (issue #18): at /quay the officer checks which of the procedure's papers the citizen's vault
+already holds with legal value, and sees "đã có trong kho, không cần scan lại" beside each one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tests.support.stack import SohoaStack
+from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, open_person
+
+
+def test_the_counter_sees_which_papers_are_already_in_the_vault(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    lan.go("/quay")
+    lan.page.fill("#of-owner", OWNER)
+    lan.page.fill("#of-procedure", PROCEDURE)
+    lan.page.fill("#of-types", "GKS, CCCD, SHK")
+    lan.page.click("#onfile-form button[type=submit]")
+    items = lan.page.locator("#onfile li").all_inner_texts()
+    assert len(items) == 3, items
+    assert items[0].startswith("GKS — Giấy khai sinh: đã có trong kho, không cần scan lại")
+    assert items[0].rstrip().endswith(f"({counter_run.document_ids[0]})")
+    assert "đã có trong kho, không cần scan lại" in items[1]
+    assert items[2] == "SHK: chưa có trong kho, cần scan"
+    lan.shot("40-quay-da-co-trong-kho")
+    lan.check_accessibility()
+    lan.page.fill("#of-owner", "12345")
+    lan.page.fill("#of-types", "GKS")
+    lan.page.click("#onfile-form button[type=submit]")
+    assert lan.page.locator("#error").is_visible()
