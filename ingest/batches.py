@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ingest.models import Batch, BatchDocument, BatchEvent
@@ -172,6 +172,15 @@ def update_document(session: Session, batch_id: str, index: int, **changes: Any)
             session.add(BatchEvent(batch_id=batch_id, kind="batch", data={"status": status.value}))
             return status
     return None
+
+
+def renew_lease(session: Session, batch_id: str, index: int, owner: str, until: dt.datetime) -> None:
+    """Extend the lease while `owner` still holds it (a step's heartbeat); records no event."""
+    session.execute(
+        update(BatchDocument)
+        .where(BatchDocument.batch_id == batch_id, BatchDocument.index == index, BatchDocument.lease_owner == owner)
+        .values(lease_until=until)
+    )
 
 
 def record_page(session: Session, batch_id: str, index: int, done: int, total: int) -> None:

@@ -41,6 +41,9 @@ class IngestSettings(SohoaSettings):
     max_zip_ratio: float = 50.0
     # Redis redelivers a task whose worker died after this many seconds; a lease keeps duplicates idle.
     visibility_timeout_seconds: int = 3600
+    # A step's lease on its document lasts this long and is renewed every third of it while the step runs: a
+    # worker that died on another host (no pid to check) gives its documents up this long after its last beat.
+    lease_seconds: int = 60
     # A staging folder with no running batch, untouched this long, is swept (at worker start).
     staging_sweep_after_seconds: int = 6 * 3600
     webhook_timeout_seconds: float = 10.0

@@ -1,8 +1,9 @@
 """Celery tasks of the pipeline: per document a chain OCR → sign → store, each step idempotent.
 
-A step claims its document with a lease (the task id, host and process, until its time limit), so a duplicate
-delivery waits while the first runs; a task redelivered after its worker died takes its own lease over, and so
-does any task meeting a lease whose process is gone on this host (a worker killed, its tasks re-sent).
+A step claims its document with a lease (the task id, host and process), renewed by a heartbeat while it runs, so a
+duplicate delivery waits while the first runs; a task redelivered after its worker died takes its own lease over,
+and so does any task meeting a lease whose process is gone on this host (a worker killed, its tasks re-sent) or
+whose heartbeat stopped for `SOHOA_INGEST_LEASE_SECONDS` (a worker on another host died).
 Transient faults (object store, TSA, database, network) are retried with back-off; any other fault marks
 that document failed with the reason and stops its chain, while the batch's other documents go on.
 """
@@ -28,7 +29,7 @@ from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches
 from ingest.context import context
 from ingest.intake import discard
-from ingest.lease import holder_is_dead, lease_owner, same_task
+from ingest.lease import Heartbeat, holder_is_dead, lease_owner, same_task
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
@@ -84,9 +85,10 @@ def _job(batch: Batch, row: Any) -> DocumentJob:
 
 
 @contextmanager
-def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> Iterator[DocumentJob | None]:
-    """Hold the document's lease for one step; yields None when the document is already finished."""
+def claimed(task: Task, batch_id: str, index: int, step: str) -> Iterator[DocumentJob | None]:
+    """Hold the document's lease for one step (renewed while it runs); yields None when the document is finished."""
     now = dt.datetime.now(dt.UTC)
+    lease = ingest_settings().lease_seconds
     task_id = task.request.id or "eager"
     owner = lease_owner(task_id)
     with context().sessions.begin() as session:
@@ -111,9 +113,15 @@ def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> I
             step=step,
             attempts=row.attempts + 1,
             lease_owner=owner,
-            lease_until=now + dt.timedelta(seconds=seconds),
+            lease_until=now + dt.timedelta(seconds=lease),
         )
-    yield job
+
+    def renew() -> None:
+        with context().sessions.begin() as session:
+            batches.renew_lease(session, batch_id, index, owner, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=lease))
+
+    with Heartbeat(renew, lease / 3):
+        yield job
     with context().sessions.begin() as session:
         row = batches.load_document(session, batch_id, index)
         if row.lease_owner == owner:
@@ -162,7 +170,7 @@ def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
 def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: Any) -> None:
     """Run one step under its lease, sorting faults into retry, busy, timeout and permanent failure."""
     try:
-        with claimed(task, batch_id, index, step, seconds) as job:
+        with claimed(task, batch_id, index, step) as job:
             if job is None:
                 raise Ignore()
             work(job)
@@ -298,21 +306,31 @@ def sweep_abandoned_staging() -> int:
 
 @worker_ready.connect
 def _resume_unfinished(**_: Any) -> None:
-    """Sweep abandoned staging; on the embedded broker unacknowledged tasks die with their worker: re-send
-    unfinished documents."""
+    """Sweep abandoned staging, then re-send the documents a dead worker left: on the embedded broker every
+    unfinished one (its unacknowledged tasks died with the worker); on Redis or RabbitMQ those a step of a dead
+    process holds (gone from this host, or its heartbeat stopped), rather than wait for the broker's redelivery."""
     try:
         sweep_abandoned_staging()
     except Exception as exc:  # a sweep never stops a worker from starting
         log.warning("staging sweep failed", error=type(exc).__name__)
-    if not ingest_settings().embedded_broker:
-        return
+    embedded = ingest_settings().embedded_broker
+    now = dt.datetime.now(dt.UTC)
     with context().sessions() as session:
-        pending = [
-            (batch_id, index, len(batches.load_document(session, batch_id, index).pages))
-            for batch_id, index in batches.unfinished_documents(session)
+        rows = [
+            batches.load_document(session, batch_id, index) for batch_id, index in batches.unfinished_documents(session)
         ]
+        pending = [(row.batch_id, row.index, len(row.pages)) for row in rows if embedded or _abandoned(row, now)]
     for batch_id, index, pages in pending:
         enqueue_document(batch_id, index, pages)
+    if pending:
+        log.info("unfinished documents sent again", documents=len(pending))
+
+
+def _abandoned(row: Any, now: dt.datetime) -> bool:
+    """A step holds the document but its holder is dead: its process is gone from this host, or its lease lapsed."""
+    if row.status != batches.DocState.RUNNING or row.lease_owner is None or row.lease_until is None:
+        return False
+    return bool(row.lease_until <= now or holder_is_dead(row.lease_owner))
 
 
 @shared_task(bind=True, name="sohoa.webhook", acks_late=True, max_retries=None)
