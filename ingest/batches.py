@@ -153,7 +153,11 @@ def load_document(session: Session, batch_id: str, index: int) -> BatchDocument:
 
 def update_document(session: Session, batch_id: str, index: int, **changes: Any) -> BatchState | None:
     """Change one document's row and record a document event; when this change finishes the batch, record a
-    batch event and return the batch's final status (None otherwise)."""
+    batch event and return the batch's final status (None otherwise).
+
+    The batch's row is locked first: two documents finishing at once in two transactions must not each see the
+    other still running (on PostgreSQL neither would then finish the batch; SQLite serialises writers anyway)."""
+    session.get(Batch, batch_id, with_for_update=True, populate_existing=True)
     row = load_document(session, batch_id, index)
     for name, value in changes.items():
         setattr(row, name, value)

@@ -8,6 +8,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,9 +67,10 @@ class RedisServer:
 
 @dataclass
 class PostgresCluster:
-    """A PostgreSQL 15 cluster of our own, run as the `postgres` user (initdb refuses root), trust auth."""
+    """A PostgreSQL 15 cluster of our own, run as the `postgres` user (initdb refuses root), trust auth. Its
+    folder is a new one under the system's temporary folder (pytest's are 0700 root: `postgres` cannot enter)."""
 
-    root: Path
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sohoa-pg-")))
     port: int = field(default_factory=free_port)
 
     @property
@@ -102,6 +104,12 @@ class PostgresCluster:
         self.stop()
         time.sleep(down_seconds)
         self.start()
+
+    def remove(self) -> None:
+        """Stop the cluster if it runs and delete its folder."""
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
         self._as_postgres(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
