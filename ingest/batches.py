@@ -5,6 +5,7 @@ record the progress events that the API streams to stations.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -185,6 +186,37 @@ def renew_lease(session: Session, batch_id: str, index: int, owner: str, until: 
         .where(BatchDocument.batch_id == batch_id, BatchDocument.index == index, BatchDocument.lease_owner == owner)
         .values(lease_until=until)
     )
+
+
+def abandoned_documents(
+    session: Session, now: dt.datetime, holder_is_dead: Callable[[str], bool]
+) -> list[tuple[str, int, int, str]]:
+    """(batch id, index, page count, lease owner) of each running document whose step's holder is dead: its
+    lease lapsed (no heartbeat) or `holder_is_dead` says its process is gone."""
+    rows = session.scalars(
+        select(BatchDocument).where(
+            BatchDocument.status == DocState.RUNNING,
+            BatchDocument.lease_owner.is_not(None),
+            BatchDocument.lease_until.is_not(None),
+        )
+    ).all()
+    return [
+        (row.batch_id, row.index, len(row.pages), row.lease_owner)
+        for row in rows
+        if row.lease_owner is not None
+        and row.lease_until is not None
+        and (row.lease_until <= now or holder_is_dead(row.lease_owner))
+    ]
+
+
+def release_lease(session: Session, batch_id: str, index: int, owner: str) -> bool:
+    """Clear a dead holder's lease (the document is being sent again); False when `owner` no longer holds it."""
+    result = session.execute(
+        update(BatchDocument)
+        .where(BatchDocument.batch_id == batch_id, BatchDocument.index == index, BatchDocument.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def record_page(session: Session, batch_id: str, index: int, done: int, total: int) -> None:

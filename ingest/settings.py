@@ -32,6 +32,9 @@ class IngestSettings(SohoaSettings):
     time_limit_per_page_seconds: int = 30
     step_time_limit_seconds: int = 180  # signing (TSA, OCSP, CRL round trips) and storing one document
     max_retries: int = 5
+    # An unreachable TSA or OCSP responder: the signing step is retried (every `retry_backoff_max_seconds`) this
+    # much longer before the document fails, rather than signed below its level (docs/pipeline.md, faults).
+    trust_service_wait_seconds: int = 3600
     retry_backoff_max_seconds: int = 60
     # Upload limits.
     max_upload_bytes: int = 2 * 1024**3

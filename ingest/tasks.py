@@ -11,6 +11,7 @@ that document failed with the reason and stops its chain, while the batch's othe
 from __future__ import annotations
 
 import datetime as dt
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +41,7 @@ from issuing.certified import certify_with_number
 from issuing.longterm import run_longterm
 from issuing.settings import issuing_settings
 from ocr.models import OcrOptions
-from signing.errors import TimestampUnavailableError
+from signing.errors import RevocationUnknownError, TimestampUnavailableError
 from signing.settings import signing_settings
 from vault.errors import StoreUnavailable
 
@@ -49,11 +50,15 @@ log = get_logger("sohoa.pipeline")
 TRANSIENT: tuple[type[BaseException], ...] = (
     StoreUnavailable,
     TimestampUnavailableError,
+    RevocationUnknownError,
     OperationalError,
     ConnectionError,
     TimeoutError,
     Urllib3HTTPError,
 )
+
+# The trust services signing needs (TSA, OCSP responder or CRL): the document waits for them far longer.
+TRUST_SERVICES: tuple[type[BaseException], ...] = (TimestampUnavailableError, RevocationUnknownError)
 
 
 class Busy(Exception):
@@ -187,14 +192,24 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
     except TRANSIENT as exc:
         settings = ingest_settings()
         countdown = min(2 ** (task.request.retries + 1), settings.retry_backoff_max_seconds)
+        limit = settings.max_retries
+        if isinstance(exc, TRUST_SERVICES):  # documents wait for the TSA/OCSP rather than sign below their level
+            limit += settings.trust_service_wait_seconds // max(settings.retry_backoff_max_seconds, 1)
         try:
-            raise task.retry(exc=exc, countdown=countdown, max_retries=settings.max_retries) from exc
+            raise task.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
         except MaxRetriesExceededError:
-            _fail_or_keep(task, batch_id, index, step, f"gave up after {settings.max_retries} retries: {exc}")
+            _fail_or_keep(task, batch_id, index, step, f"gave up after {limit} retries: {exc}")
             raise Ignore() from exc
     except Exception as exc:
-        _fail_or_keep(task, batch_id, index, step, f"{type(exc).__name__}: {exc}")
+        _fail_or_keep(task, batch_id, index, step, _reason(exc))
         raise Ignore() from exc
+
+
+def _reason(exc: Exception) -> str:
+    """What a document's failure says: a full disk in words (never the server's file path), else the error."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "disk full: no space left in the staging folder (free space, then send the batch again)"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _fail_or_keep(task: Task, batch_id: str, index: int, step: str, reason: str) -> None:
@@ -307,30 +322,41 @@ def sweep_abandoned_staging() -> int:
 @worker_ready.connect
 def _resume_unfinished(**_: Any) -> None:
     """Sweep abandoned staging, then re-send the documents a dead worker left: on the embedded broker every
-    unfinished one (its unacknowledged tasks died with the worker); on Redis or RabbitMQ those a step of a dead
-    process holds (gone from this host, or its heartbeat stopped), rather than wait for the broker's redelivery."""
+    unfinished one (its unacknowledged tasks died with the worker), on Redis or RabbitMQ the abandoned ones."""
     try:
         sweep_abandoned_staging()
     except Exception as exc:  # a sweep never stops a worker from starting
         log.warning("staging sweep failed", error=type(exc).__name__)
-    embedded = ingest_settings().embedded_broker
-    now = dt.datetime.now(dt.UTC)
+    if ingest_settings().embedded_broker:
+        with context().sessions() as session:
+            pending = [
+                (batch_id, index, len(batches.load_document(session, batch_id, index).pages))
+                for batch_id, index in batches.unfinished_documents(session)
+            ]
+        for batch_id, index, pages in pending:
+            enqueue_document(batch_id, index, pages)
+    else:
+        resume_abandoned()
+
+
+@shared_task(name="sohoa.resume_abandoned")
+def resume_abandoned() -> int:
+    """Re-send the documents whose step's holder died: its process gone from this host, or its heartbeat stopped
+    (a worker lost on another host). Run at worker start and by the beat every lease period, so the broker's
+    redelivery (the visibility timeout, an hour) is not waited for. The dead lease is cleared as the document is
+    sent again, so a document is re-sent once, not at every run while its new task waits in the queue."""
+    sent = 0
     with context().sessions() as session:
-        rows = [
-            batches.load_document(session, batch_id, index) for batch_id, index in batches.unfinished_documents(session)
-        ]
-        pending = [(row.batch_id, row.index, len(row.pages)) for row in rows if embedded or _abandoned(row, now)]
-    for batch_id, index, pages in pending:
+        abandoned = batches.abandoned_documents(session, dt.datetime.now(dt.UTC), holder_is_dead)
+    for batch_id, index, pages, owner in abandoned:
+        with context().sessions.begin() as session:
+            if not batches.release_lease(session, batch_id, index, owner):
+                continue  # renewed or taken meanwhile: alive after all
         enqueue_document(batch_id, index, pages)
-    if pending:
-        log.info("unfinished documents sent again", documents=len(pending))
-
-
-def _abandoned(row: Any, now: dt.datetime) -> bool:
-    """A step holds the document but its holder is dead: its process is gone from this host, or its lease lapsed."""
-    if row.status != batches.DocState.RUNNING or row.lease_owner is None or row.lease_until is None:
-        return False
-    return bool(row.lease_until <= now or holder_is_dead(row.lease_owner))
+        sent += 1
+    if sent:
+        log.info("abandoned documents sent again", documents=sent)
+    return sent
 
 
 @shared_task(bind=True, name="sohoa.webhook", acks_late=True, max_retries=None)

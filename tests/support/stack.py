@@ -96,11 +96,13 @@ class SohoaStack:
             time.sleep(0.2)
         raise RuntimeError(f"sohoa serve did not answer in {timeout} s: {self.log_tail('server')}")
 
-    def start_worker(self, concurrency: int = 2, *, hostname: str | None = None) -> subprocess.Popen[bytes]:
-        """`sohoa worker`; with `hostname`, in a UTS namespace of its own under that host name (root only), as a
-        worker on another machine sharing the same catalogue, broker and staging would be."""
+    def start_worker(
+        self, concurrency: int = 2, *, hostname: str | None = None, beat: bool = False
+    ) -> subprocess.Popen[bytes]:
+        """`sohoa worker` (with `beat`, `--beat`); with `hostname`, in a UTS namespace of its own under that host
+        name (root only), as a worker on another machine sharing the catalogue, broker and staging would be."""
         log = self._log("worker")
-        command = [sys.executable, "-m", "cli", "worker", f"--concurrency={concurrency}"]
+        command = [sys.executable, "-m", "cli", "worker", f"--concurrency={concurrency}", *(["--beat"] if beat else [])]
         if hostname is not None:
             command = ["unshare", "--uts", "sh", "-c", f'hostname "{hostname}" && exec "$@"', "sh", *command]
         worker = subprocess.Popen(

@@ -149,22 +149,51 @@ class FaultRun:
         assert audit.returncode == 0 and "intact" in audit.stdout, (audit.stdout, audit.stderr)
 
 
+@dataclass
+class FaultWorld:
+    """The shared servers a fault run is built on (session-wide), and the test's own folder."""
+
+    tmp_path: Path
+    pki: RunningPki
+    seaweed: SeaweedServer
+    redis_server: RedisServer
+    pg_cluster: PostgresCluster
+    scan_set: ScanSet
+
+    def run(
+        self, extra_env: dict[str, str] | None = None, before_start: Callable[[Path], None] | None = None
+    ) -> FaultRun:
+        """A fresh installation (its own catalogue database, an emptied broker, its own bucket), server started;
+        `before_start` is handed the data folder first (e.g. to mount a small disk in it)."""
+        if self.redis_server.process is None:  # a test that stopped it failed before starting it again
+            self.redis_server.start()
+        redis.Redis.from_url(self.redis_server.url).flushall()
+        name = "faults_" + re.sub(r"[^a-z0-9]", "_", self.tmp_path.name.lower())[-40:]
+        catalogue = self.pg_cluster.create_database(name)
+        env = fault_env(self.tmp_path, self.pki, self.redis_server.url, catalogue, self.seaweed)
+        stack = SohoaStack(self.tmp_path / "data", {**env, **(extra_env or {})})
+        stack.data_dir.mkdir()
+        if before_start is not None:
+            before_start(stack.data_dir)
+        stack.start_server()
+        return FaultRun(stack, catalogue, self.scan_set)
+
+
 @pytest.fixture
-def fault_run(
+def fault_world(
     tmp_path: Path,
     pki: RunningPki,
     seaweed: SeaweedServer,
     redis_server: RedisServer,
     pg_cluster: PostgresCluster,
     scan_set: ScanSet,
-) -> Iterator[FaultRun]:
-    """A fresh installation: its own catalogue database, an emptied broker, its own bucket; server started."""
-    if redis_server.process is None:  # a test that stopped it failed before starting it again
-        redis_server.start()
-    redis.Redis.from_url(redis_server.url).flushall()
-    catalogue = pg_cluster.create_database("faults_" + re.sub(r"[^a-z0-9]", "_", tmp_path.name.lower())[-40:])
-    stack = SohoaStack(tmp_path / "data", fault_env(tmp_path, pki, redis_server.url, catalogue, seaweed))
-    stack.data_dir.mkdir()
-    stack.start_server()
-    yield FaultRun(stack, catalogue, scan_set)
-    stack.stop()
+) -> FaultWorld:
+    return FaultWorld(tmp_path, pki, seaweed, redis_server, pg_cluster, scan_set)
+
+
+@pytest.fixture
+def fault_run(fault_world: FaultWorld) -> Iterator[FaultRun]:
+    """The installation with the default fault settings."""
+    run = fault_world.run()
+    yield run
+    run.stack.stop()

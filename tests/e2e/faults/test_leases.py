@@ -1,0 +1,48 @@
+"""A worker on another host dies while it holds a document: no process id can be checked from here, so its lease
+ends when its heartbeat stops; the beat of a worker on a second host sends the document again within a bounded
+time, without waiting for the broker's redelivery (the visibility timeout, an hour).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from tests.e2e.faults.conftest import FaultWorld
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(os.geteuid() != 0, reason="a worker under another host name needs a UTS namespace (root)"),
+]
+
+LEASE_SECONDS = 15
+
+
+def test_a_dead_worker_on_another_host_gives_its_documents_up_after_its_lease(fault_world: FaultWorld) -> None:
+    run = fault_world.run(
+        {"SOHOA_INGEST_LEASE_SECONDS": str(LEASE_SECONDS), "SOHOA_INGEST_VISIBILITY_TIMEOUT_SECONDS": "3600"}
+    )
+    try:
+        first = run.stack.start_worker(concurrency=2, hostname="sohoa-host-a")
+        batch_id = run.upload()
+        deadline = time.monotonic() + 300
+        held = "select count(*) from ingest_batch_documents where lease_owner like '%@sohoa-host-a:%'"
+        while run.count(held) == 0:
+            assert time.monotonic() < deadline, run.stack.log_tail("worker")
+            time.sleep(0.1)
+        run.stack.start_worker(concurrency=2, hostname="sohoa-host-b", beat=True)
+        run.stack.kill_worker(first)
+        killed = time.monotonic()
+        final = run.finish(batch_id)
+        recovered = time.monotonic() - killed
+        print(
+            f"worker on another host killed: batch {final['status']} {recovered:.1f} s later (lease {LEASE_SECONDS} s)"
+        )
+        assert final["status"] == "done", (final, run.stack.log_tail("worker", 80))
+        run.assert_intact(final)
+        assert "abandoned documents sent again" in run.stack.log_tail("worker", 100_000)
+        assert recovered < 240  # lease + one beat period + the documents' work, far below the visibility timeout
+    finally:
+        run.stack.stop()
