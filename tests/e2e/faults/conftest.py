@@ -175,7 +175,11 @@ class FaultWorld:
         stack.data_dir.mkdir()
         if before_start is not None:
             before_start(stack.data_dir)
-        stack.start_server()
+        try:
+            stack.start_server(timeout=180)  # the shared 2-core machine can be slow to start it
+        except BaseException:
+            stack.stop()
+            raise
         return FaultRun(stack, catalogue, self.scan_set)
 
 

@@ -30,11 +30,13 @@ THRESHOLD = 16 * 1024**2
 def small_disk(fault_world: FaultWorld) -> Iterator[tuple[FaultRun, Tmpfs]]:
     """The installation with `<data>/ingest` (staging) on a 48 MiB tmpfs; not ready below 16 MiB free."""
     disk = Tmpfs(fault_world.tmp_path / "data" / "ingest", 48 * 1024**2)
-    run = fault_world.run({"SOHOA_API_MIN_FREE_DISK_BYTES": str(THRESHOLD)}, before_start=lambda _: disk.mount())
     try:
-        yield run, disk
+        run = fault_world.run({"SOHOA_API_MIN_FREE_DISK_BYTES": str(THRESHOLD)}, before_start=lambda _: disk.mount())
+        try:
+            yield run, disk
+        finally:
+            run.stack.stop()
     finally:
-        run.stack.stop()
         disk.unmount()
 
 
