@@ -6,11 +6,12 @@ batch completes once the service is back: every document once in the vault, sign
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import pytest
 
 from core.types import Verdict
-from tests.e2e.faults.conftest import FaultRun
+from tests.e2e.faults.conftest import Document, FaultRun
 from tests.support.pki import RunningPki
 from tests.support.s3server import SeaweedServer
 from tests.support.servers import PostgresCluster, RedisServer
@@ -18,7 +19,7 @@ from tests.support.servers import PostgresCluster, RedisServer
 pytestmark = pytest.mark.slow
 
 
-def _running(step: str) -> object:
+def _running(step: str) -> Callable[[Document], bool]:
     return lambda d: d["status"] == "running" and d["step"] == step
 
 
