@@ -31,6 +31,7 @@ KIND_VI = {
     "result": "Kết quả giải quyết",
     "certified_copy": "Bản sao chứng thực",
     "citizen_upload": "Công dân nộp",
+    "notice": "Phiếu thông báo",
 }
 ACTION_VI = {
     "read": "Đọc",

@@ -33,6 +33,7 @@ KIND_VI = {
     "result": "Kết quả giải quyết",
     "certified_copy": "Bản sao chứng thực",
     "citizen_upload": "Công dân nộp",
+    "notice": "Phiếu thông báo",
 }
 
 
