@@ -18,7 +18,7 @@ from core.types import Actor, Role
 from vault.access import dossier_visible
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vault.models import Dossier, DossierEvent, utcnow
-from vault.records import DossierEventRecord
+from vault.records import DossierEventRecord, DossierRecord
 
 
 class State(StrEnum):
@@ -88,19 +88,31 @@ def dossier_for_update(session: Session, code: str, actor: Actor) -> Dossier:
     return dossier
 
 
+def _may(move: Move, agency_code: str, owner_id: str, actor: Actor) -> bool:
+    handler = actor.role is Role.ADMIN or (actor.role is Role.HANDLER and actor.agency_code == agency_code)
+    owner = actor.role is Role.CITIZEN and actor.owner_id == owner_id
+    return handler or (owner and move.owner_may)
+
+
 def check_move(dossier: Dossier, action: Action, actor: Actor) -> Move:
     """The move if this actor may make it from the dossier's state: Forbidden for the wrong role (the owner only
     withdraws; stations never move a dossier), Conflict (409) for a move the state does not allow."""
     move = MOVES.get(action)
     if move is None:
         raise InvalidInput(f"{action} is not a move a person makes", field="action")
-    handler = actor.role is Role.ADMIN or (actor.role is Role.HANDLER and actor.agency_code == dossier.agency_code)
-    owner = actor.role is Role.CITIZEN and actor.owner_id == dossier.owner.owner_id
-    if not (handler or (owner and move.owner_may)):
+    if not _may(move, dossier.agency_code, dossier.owner.owner_id, actor):
         raise Forbidden(f"only the agency's handlers may {action} a dossier")
     if dossier.status not in move.sources:
         raise Conflict(f"a dossier in state {dossier.status} cannot {action}", field="action")
     return move
+
+
+def allowed(dossier: DossierRecord, action: Action, actor: Actor) -> bool:
+    """Whether this actor may make this move now (what a page offers), by the same rule as `check_move`."""
+    move = MOVES.get(action)
+    if move is None or dossier.status not in move.sources:
+        return False
+    return _may(move, dossier.agency_code, dossier.owner_id, actor)
 
 
 def _event(

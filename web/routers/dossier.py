@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Uplo
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from api.dossier_views import STATE_LABELS
 from api.problems import Problem
 from api.routers.documents import get_validation
-from api.routers.public import STATE_LABELS
 from api.services import Services
 from api.views import content_response
 from core.identifiers import InvalidIdentifier, validate_dossier_code
