@@ -6,9 +6,12 @@ moves that need one, the move recorded (`Vault.transition`), and the agency's we
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from core.timezone import now_vn, to_vn
 from core.types import Actor, DocumentKind
@@ -217,6 +220,7 @@ def _issue_notice(
         issue_date=to_vn(issued).date(),
         source_dossier_code=dossier.code,
         procedure_code=dossier.procedure_code,
+        page_count=int(PdfFileReader(io.BytesIO(signed)).root["/Pages"]["/Count"]),
     )
     return vault.store_document(new, signed, actor).id
 
