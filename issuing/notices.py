@@ -71,8 +71,8 @@ def _body(flow: Flow, notice: Notice) -> None:
             flow.para(f"{number}. {item}", indent=6 * MM)
         flow.para(f"Lý do: {notice.reason}")
         flow.para(
-            "Thời hạn giải quyết được tính lại từ đầu kể từ khi nhận đủ hồ sơ (khoản 1 Điều 19 Nghị định "
-            "61/2018/NĐ-CP). Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, Ông/Bà liên hệ "
+            "Thời hạn giải quyết được tính lại từ đầu kể từ khi nhận đủ hồ sơ. "
+            "Trong quá trình hoàn thiện hồ sơ, nếu có vướng mắc, Ông/Bà liên hệ "
             f"{agency} để được hướng dẫn."
         )
     elif notice.kind == "refusal":
