@@ -19,7 +19,7 @@ from vault.convert import dossier_record
 from vault.dossiers import dossier_by_code
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vault.lifecycle import Action, Step, check_move, events_of, record_receipt, transition
-from vault.models import ConsentRequest, Dossier, Owner, utcnow
+from vault.models import ConsentRequest, Document, Dossier, Owner, utcnow
 from vault.owners import owner_row
 from vault.records import ConsentRecord, DossierEventRecord, DossierRecord, LinkedDocument
 from vault.reuse import WrongConsentCode, count_wrong_try, link_reused, new_consent, take_consent
@@ -27,12 +27,14 @@ from vault.reuse import WrongConsentCode, count_wrong_try, link_reused, new_cons
 STAFF = (Role.STATION, Role.HANDLER)
 
 
-def _consent_record(request: ConsentRequest, with_code: bool) -> ConsentRecord:
+def _consent_record(session: Session, request: ConsentRequest, with_code: bool) -> ConsentRecord:
+    names = dict(session.execute(select(Document.id, Document.name).where(Document.id.in_(request.document_ids))).all())
     return ConsentRecord(
         id=request.id,
         agency_code=request.agency_code,
         procedure_code=request.procedure_code,
         document_ids=list(request.document_ids),
+        document_names=[names.get(doc_id, "") for doc_id in request.document_ids],
         requested_by=request.requested_by,
         created_at=request.created_at,
         expires_at=request.expires_at,
@@ -92,7 +94,13 @@ class DossierLife(VaultBase):
             return [dossier_record(row) for row in session.scalars(query)]
 
     def request_consent(
-        self, owner_id: str, agency_code: str, procedure_code: str, doc_ids: Sequence[str], actor: Actor
+        self,
+        owner_id: str,
+        agency_code: str,
+        procedure_code: str,
+        doc_ids: Sequence[str],
+        actor: Actor,
+        type_codes: Sequence[str] = (),
     ) -> ConsentRecord:
         """The counter asks to reuse these papers of the citizen: a one-time code the citizen sees in their own
         account (`consent_requests`) and reads out. The agency's stations and handlers only."""
@@ -103,8 +111,8 @@ class DossierLife(VaultBase):
             owner = session.execute(select(Owner).where(Owner.owner_id == owner_id)).scalar_one_or_none()
             if owner is None:
                 raise NotFound("no document of this citizen")
-            request = new_consent(session, owner, agency_code, procedure_code, list(doc_ids), actor)
-            return _consent_record(request, with_code=False)
+            request = new_consent(session, owner, agency_code, procedure_code, list(doc_ids), actor, list(type_codes))
+            return _consent_record(session, request, with_code=False)
 
     def consent_requests(self, owner_id: str, actor: Actor) -> list[ConsentRecord]:
         """The owner's consent requests still open, newest first, with their codes (the owner alone)."""
@@ -118,7 +126,7 @@ class DossierLife(VaultBase):
                 .where(ConsentRequest.expires_at > utcnow())
                 .order_by(ConsentRequest.created_at.desc())
             )
-            return [_consent_record(row, with_code=True) for row in session.scalars(query)]
+            return [_consent_record(session, row, with_code=True) for row in session.scalars(query)]
 
     def open_with_documents(
         self,
@@ -172,6 +180,7 @@ class DossierLife(VaultBase):
                     request = None
                     if not citizen and consent is not None:
                         request = take_consent(session, consent[0], consent[1], owner, agency_code, doc_ids)
+                        documents = documents or [(doc_id, None) for doc_id in request.document_ids]
                         note += f"; công dân đồng ý tái sử dụng bằng mã một lần (yêu cầu {request.id[:8]})"
                     moment = utcnow()
                     dossier = Dossier(

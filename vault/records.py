@@ -126,6 +126,7 @@ class ConsentRecord(BaseModel):
     agency_code: str
     procedure_code: str
     document_ids: list[str]
+    document_names: list[str] = []
     requested_by: str
     created_at: dt.datetime
     expires_at: dt.datetime

@@ -17,7 +17,7 @@ from core.types import Actor, DocumentStatus, Role
 from vault.access import document_granted
 from vault.audit import record_access
 from vault.convert import document_record, effective_status
-from vault.errors import Conflict, Forbidden, InvalidInput, NotFound, ReuseRefused
+from vault.errors import Conflict, Forbidden, NotFound, ReuseRefused
 from vault.models import ConsentRequest, Document, Dossier, DossierDocument, Owner, utcnow
 from vault.records import LinkedDocument
 
@@ -77,12 +77,35 @@ def count_wrong_try(session: Session, request_id: str) -> None:
         request.attempts += 1
 
 
+def usable_of_types(session: Session, owner: Owner, type_codes: list[str]) -> list[str]:
+    """The owner's newest usable paper of each type (not a notice; not expired, revoked, cancelled, superseded)."""
+    chosen = []
+    for type_code in dict.fromkeys(type_codes):
+        query = (
+            select(Document)
+            .where(Document.owner_pk == owner.id, Document.type_code == type_code, Document.kind != "notice")
+            .order_by(Document.created_at.desc())
+        )
+        usable = next((d for d in session.scalars(query) if effective_status(d) not in UNUSABLE), None)
+        if usable is not None:
+            chosen.append(usable.id)
+    return chosen
+
+
 def new_consent(
-    session: Session, owner: Owner, agency_code: str, procedure_code: str, doc_ids: list[str], actor: Actor
+    session: Session,
+    owner: Owner,
+    agency_code: str,
+    procedure_code: str,
+    doc_ids: list[str],
+    actor: Actor,
+    type_codes: list[str] | None = None,
 ) -> ConsentRequest:
-    """A consent request for these papers of the owner, with its one-time code (shown to the owner alone)."""
+    """A consent request for these papers of the owner (or the newest usable paper of each type), with its one-time
+    code (shown to the owner alone). NotFound when the vault holds none of them."""
+    doc_ids = doc_ids or usable_of_types(session, owner, type_codes or [])
     if not doc_ids:
-        raise InvalidInput("name the vault papers to reuse", field="documents")
+        raise NotFound("the citizen's vault holds no usable paper of these types")
     found = set(session.scalars(select(Document.id).where(Document.id.in_(doc_ids), Document.owner_pk == owner.id)))
     missing = [doc_id for doc_id in doc_ids if doc_id not in found]
     if missing:

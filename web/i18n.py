@@ -128,6 +128,9 @@ EN: dict[str, str] = {
     "Nộp hồ sơ trực tuyến": "Apply online",
     "Nộp hồ sơ": "Apply",
     "Giấy tờ dùng lại": "Papers reused",
+    "Mở hồ sơ không cần quét": "Open a dossier without scanning",
+    "Mã loại giấy tờ dùng lại từ kho (cách nhau bởi dấu cách)": "Vault paper type codes to reuse",
+    "Xin công dân đồng ý": "Ask the citizen's consent",
 }
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Purposeful, require_roles
 from api.dossier_views import DossierEventOut, DossierStatus, dossier_status, event_out, known_procedure
@@ -105,11 +105,21 @@ class Reuse(BaseModel):
 
 
 class ConsentIn(BaseModel):
+    """The papers to reuse: by id, or by document type code (the newest usable paper of each type the citizen's
+    vault holds: "already in the vault, don't rescan")."""
+
     model_config = ConfigDict(extra="forbid")
 
     owner_id: Annotated[str, Field(min_length=9, max_length=16)]
     procedure_code: Annotated[str, Field(min_length=1, max_length=64)]
-    document_ids: Annotated[list[Annotated[str, Field(max_length=32)]], Field(min_length=1, max_length=30)]
+    document_ids: Annotated[list[Annotated[str, Field(max_length=32)]], Field(max_length=30)] = []
+    type_codes: Annotated[list[Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,50}$")]], Field(max_length=30)] = []
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ConsentIn:
+        if bool(self.document_ids) == bool(self.type_codes):
+            raise ValueError("name either document_ids or type_codes")
+        return self
 
 
 class ConsentGiven(BaseModel):
@@ -121,7 +131,8 @@ class ConsentGiven(BaseModel):
 
 class CounterOpenIn(BaseModel):
     """A dossier opened at the counter without scanning: the citizen, the procedure and the vault papers reused
-    (with the consent request and the code the citizen read from their own account)."""
+    (with the consent request and the code the citizen read from their own account; no `documents`: every paper
+    the request named)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -146,7 +157,9 @@ class OpenedOut(BaseModel):
 def request_consent(body: ConsentIn, actor: Counter, svc: Svc) -> ConsentRecord:
     assert actor.agency_code is not None
     known_procedure(body.procedure_code)
-    return svc.vault.request_consent(body.owner_id, actor.agency_code, body.procedure_code, body.document_ids, actor)
+    return svc.vault.request_consent(
+        body.owner_id, actor.agency_code, body.procedure_code, body.document_ids, actor, body.type_codes
+    )
 
 
 @router.post("", response_model=OpenedOut, status_code=201, summary="Open a dossier at the counter without scanning")

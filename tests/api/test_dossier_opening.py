@@ -117,10 +117,25 @@ def test_online_and_counter_openings(tmp_path: Path) -> None:
         events = client.get(f"/api/v1/dossiers/{counter_code}", headers=_headers(Role.HANDLER, agency_code=COUNTER))
         assert "mã một lần" in events.json()["events"][0]["note"]
 
+        by_type = {"owner_id": OWNER, "procedure_code": PROCEDURE}
+        none = client.post("/api/v1/dossiers/consent-requests", headers=station, json={**by_type, "type_codes": ["GC"]})
+        assert none.status_code == 404  # only an expired paper of that type: nothing to reuse
+        typed = client.post(
+            "/api/v1/dossiers/consent-requests", headers=station, json={**by_type, "type_codes": ["GKS", "GC", "ZZ"]}
+        )
+        assert typed.status_code == 201, typed.text
+        assert typed.json()["document_ids"] == [birth] and typed.json()["document_names"] == ["Giấy khai sinh"]
+        secret = client.get("/api/v1/me/consent-requests", headers=citizen).json()[0]["code"]
+        consent = {"request_id": typed.json()["id"], "code": secret}
+        whole = client.post("/api/v1/dossiers", headers=station, json={**by_type, "consent": consent})
+        assert whole.status_code == 201, whole.text
+        assert [d["document"]["id"] for d in whole.json()["documents"]] == [birth]  # every paper consented to
+
         log = client.get("/api/v1/me/access-log", headers=citizen).json()
         reuses = [(entry["document_id"], entry["dossier_code"]) for entry in log if entry["action"] == "reuse"]
-        assert sorted(reuses) == sorted([(birth, code), (card, counter_code)])
+        whole_code = whole.json()["life"]["code"]
+        assert sorted(reuses) == sorted([(birth, code), (card, counter_code), (birth, whole_code)])
         admin = Actor("root", Role.ADMIN)
-        for agency in (ONLINE, COUNTER):
+        for agency, count in ((ONLINE, 1), (COUNTER, 2)):
             stats = vault.digitisation_stats(admin, agency, None, None)
-            assert stats.reuse.numerator == 1 and stats.dossiers_received == 1
+            assert stats.reuse.numerator == count and stats.dossiers_received == count
