@@ -43,6 +43,8 @@ def link_reused(
     granted = document_granted(session, document.id, dossier.agency_code, actor.purpose)
     if not (own or granted or actor.role is Role.ADMIN):
         raise NotFound(f"no document {doc_id}")
+    if document.kind == "notice":
+        raise ReuseRefused(f"document {doc_id} is a notice of another dossier and cannot be reused")
     status = effective_status(document)
     if status in UNUSABLE:
         raise ReuseRefused(f"document {doc_id} is {status} and cannot be reused")

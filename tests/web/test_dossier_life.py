@@ -88,3 +88,37 @@ def test_a_dossier_applied_online_moves_through_its_life(
     assert row.locator(".state").inner_text() == "Đã trả kết quả"
     assert row.locator(".department").inner_text() == DEPARTMENT
     hoa.shot("54-kho-ho-so-cua-toi")
+
+
+def test_the_counter_opens_a_dossier_with_the_citizens_consent_code(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    lan.go("/quay")
+    lan.page.fill("#open-owner", OWNER)
+    lan.page.fill("#open-procedure", PROCEDURE)
+    lan.page.fill("#open-types", "GKS")
+    lan.page.click("#consent-form button[type=submit]")
+    assert "Giấy khai sinh" in lan.page.locator("#consent-sent").inner_text()
+    lan.shot("55-quay-xin-dong-y")
+    lan.check_accessibility()
+
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
+    hoa.go("/kho")
+    consent = hoa.page.locator("#consents .consent").first
+    assert AGENCY in consent.inner_text() and "Giấy khai sinh" in consent.inner_text()
+    code = consent.locator(".consent-code").inner_text()
+    hoa.shot("56-kho-ma-dong-y")
+    hoa.check_accessibility()
+
+    lan.page.fill("#consent-code", "000000" if code != "000000" else "111111")
+    lan.page.click("#open-form button[type=submit]")
+    assert "Mã đồng ý không đúng" in lan.page.locator("[role=alert]").inner_text()
+    lan.shot("57-quay-ma-sai")
+    lan.page.fill("#consent-code", code)  # the same request stays open for another try
+    lan.page.click("#open-form button[type=submit]")
+    lan.page.wait_for_url("**/ho-so/*")
+    assert "Giấy khai sinh" in lan.page.content() and "tái sử dụng từ kho" in lan.page.content()
+    assert "mã một lần" in lan.page.locator("#events").inner_text()
+    lan.shot("58-ho-so-mo-tai-quay")
+    lan.check_accessibility()

@@ -5,7 +5,7 @@ server-sent events), see each page's thumbnail and verdict, print cover sheets a
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -22,6 +22,7 @@ from core.types import Actor, DocumentKind, Role
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from vault.errors import Forbidden, InvalidInput, NotFound, ReuseRefused, VaultError
 from vault.records import ConsentRecord
+from vault.reuse import WrongConsentCode
 from web.docview import Badge, cached_report, report_badge
 from web.i18n import language
 from web.reasons import reason_vi
@@ -55,7 +56,7 @@ def _counter_page(
     actor: Actor,
     error: str | None,
     status: int,
-    consent: ConsentRecord | None,
+    consent: ConsentRecord | dict[str, Any] | None,
     values: dict[str, str],
 ) -> Response:
     context = {"error": error, "values": values, "agency": actor.agency_code, "consent": consent}
@@ -157,7 +158,8 @@ def cover_sheet(
 
 OPEN_VI: dict[type[VaultError], str] = {
     NotFound: "Kho của công dân không có giấy tờ hợp lệ thuộc các loại này.",
-    Forbidden: "Mã đồng ý không đúng, đã dùng hoặc đã hết hạn: đề nghị công dân xem lại mã trong tài khoản.",
+    WrongConsentCode: "Mã đồng ý không đúng: đề nghị công dân đọc lại mã trong tài khoản.",
+    Forbidden: "Yêu cầu đồng ý đã dùng, đã hết hạn hoặc nhập sai quá 5 lần: xin công dân đồng ý lại.",
     ReuseRefused: "Có giấy tờ đã hết hạn, bị thu hồi hoặc bị hủy, không dùng lại được.",
     InvalidInput: "Số định danh hoặc mã thủ tục không hợp lệ.",
 }
@@ -220,6 +222,9 @@ def open_without_scanning(
         opened = open_at_counter(body, actor, _svc(request))
     except ValidationError:
         return _form(request, actor, "Mã đồng ý gồm 6 chữ số; cần số định danh và mã thủ tục.", 422, **values)
+    except WrongConsentCode as exc:  # the same request stays open (five tries): ask the code again
+        message, status = _why(exc)
+        return _counter_page(request, actor, message, status, {"id": request_id, "document_names": []}, values)
     except (Problem, VaultError) as exc:
         message, status = _why(exc)
         return _form(request, actor, message, status, **values)
