@@ -14,7 +14,7 @@ from typing import Any
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from core.timezone import now_vn, to_vn
-from core.types import Actor, DocumentKind
+from core.types import Actor, DocumentKind, DocumentStatus
 from issuing.agency import Issuer, sign_notice
 from issuing.calendar import (
     CalendarError,
@@ -27,7 +27,7 @@ from issuing.calendar import (
 from issuing.notices import TITLES, TYPE_CODES, Notice, NoticeKind, render_notice
 from issuing.paper import Heading, when_vi
 from issuing.settings import issuing_settings
-from vault.errors import InvalidInput
+from vault.errors import InvalidInput, VaultError
 from vault.lifecycle import OPEN, Action, State, Step
 from vault.records import DossierEventRecord, DossierRecord, NewDocument
 from vault.service import Vault
@@ -248,7 +248,12 @@ def advance(
         missed = deadline_of(dossier, calendar, procedures)
         notice_id = _issue_notice(vault, dossier, kind, request, actor, issuer, procedures, missed)
     step = Step(request.department, _note(request), due, set_due, notice_id)
-    event = vault.transition(code, request.action, actor, step)
+    try:
+        event = vault.transition(code, request.action, actor, step)
+    except VaultError:  # moved by someone else meanwhile (a double click): the notice issued for nothing is void
+        if notice_id is not None:
+            vault.set_status(notice_id, DocumentStatus.CANCELLED, "Bước xử lý không được ghi nhận", actor)
+        raise
     issuer.notify(EVENT_OF[request.action], dossier.agency_code, event_payload(event))
     return Moved(event=event, notice_id=notice_id)
 
