@@ -186,6 +186,15 @@ def withdraw(request: Request, code: str, actor: Citizen, csrf: Annotated[str, F
     return RedirectResponse("/kho#dossiers-h", status_code=303)
 
 
+@router.get("/kho/diem-neo.p7m")
+def access_log_checkpoint(request: Request, actor: Citizen) -> Response:
+    """The newest signed checkpoint of the access log, the citizen's copy to keep (`docs/security.md`)."""
+    try:
+        return me.access_log_checkpoint(actor, _svc(request))
+    except NotFound:
+        return _vault_page(request, actor, "", "", "Chưa có điểm neo nào của nhật ký truy cập.", 404)
+
+
 @router.get("/kho/tai-lieu/{doc_id}.pdf")
 def document_pdf(
     request: Request, doc_id: str, actor: Citizen, range_: Annotated[str | None, Header(alias="Range")] = None
