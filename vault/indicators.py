@@ -45,6 +45,7 @@ REASONS = {
     "batch_failed": "lô quét có tài liệu bị lỗi, thành phần chưa vào kho",
     "no_component": "chưa có thành phần hồ sơ được số hóa",
     "no_result": "chưa có kết quả giải quyết điện tử (chỉ tiêu số hóa đòi hỏi cả kết quả điện tử)",
+    "no_electronic_result": "chưa có kết quả giải quyết điện tử",
     "no_reuse": "không có thành phần nào lấy lại từ kho",
     "no_result_due": "bị từ chối hoặc đã rút, không tính vào mẫu số",
 }
@@ -187,7 +188,7 @@ def summarise(
             sum(f.result for f in due),
             len(due),
             max_score,
-            Counter({"no_result": sum(not f.result for f in due)}) + not_due,
+            Counter({"no_electronic_result": sum(not f.result for f in due)}) + not_due,
         ),
         reuse=_indicator("reuse", len(rows) - unused, len(rows), max_score, Counter(no_reuse=unused)),
     )

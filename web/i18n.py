@@ -112,6 +112,7 @@ EN: dict[str, str] = {
         "no electronic result yet (digitisation also requires an electronic result)"
     ),
     "không có thành phần nào lấy lại từ kho": "no component reused from the vault",
+    "chưa có kết quả giải quyết điện tử": "no electronic result yet",
     "bị từ chối hoặc đã rút, không tính vào mẫu số": "refused or withdrawn, left out of the denominator",
     "Theo đơn vị": "By unit",
     "tháng này": "this month",
