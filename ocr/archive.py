@@ -49,11 +49,15 @@ def plain_paper(pixels: np.ndarray) -> np.ndarray:
     the JPEG noise around it were ≈40% of a page's bytes (docs/ocr.md)."""
     darkest = pixels if pixels.ndim == 2 else cv2.min(cv2.min(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
     level = float(np.percentile(darkest[::8, ::8], 95))
-    paper = darkest > level - PAPER_MARGIN
+    paper = darkest[::8, ::8] > level - PAPER_MARGIN
     if not paper.any():
         return pixels
+    colour = np.median(pixels[::8, ::8][paper], axis=0).astype(np.uint8)
+    mask = cv2.compare(darkest, level - PAPER_MARGIN, cv2.CMP_GT)  # OpenCV, not NumPy fancy indexing: 0.7 s/page
+    plain = np.empty_like(pixels)
+    plain[:] = colour
     out = pixels.copy()
-    out[paper] = np.median(pixels[::8, ::8][paper[::8, ::8]], axis=0).astype(np.uint8)
+    cv2.copyTo(plain, mask, out)
     return out
 
 

@@ -48,7 +48,9 @@ def reduce(grey: np.ndarray, dpi: float, target: float) -> tuple[np.ndarray, flo
 
 
 def paper_level(small: np.ndarray) -> float:
-    return float(np.percentile(small, 90))
+    """The 90th percentile of an 8-bit image, from its histogram (a full sort cost ≈0.1 s/page)."""
+    counts = np.cumsum(np.bincount(small.ravel(), minlength=256))
+    return float(np.searchsorted(counts, 0.9 * counts[-1]))
 
 
 def dark_border_box(small: np.ndarray, scale: float, full_size: tuple[int, int]) -> tuple[int, int, int, int]:
