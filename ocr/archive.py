@@ -34,13 +34,28 @@ def encode_archival(
     pixels = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     pixels = cv2.medianBlur(pixels, 3)  # sensor noise costs JPEG bytes and carries no content
     pixels = plain_paper(pixels)
+    budget = BYTES_PER_MEGAPIXEL * width * height / 1e6
+    encoded = _jpeg(pixels, quality)
+    for step in QUALITY_STEPS:  # a textured or streaked page over budget: a lower quality for this page only
+        if len(encoded) <= budget:
+            break
+        encoded = _jpeg(pixels, max(MIN_QUALITY, quality - step))
+    return ArchivalImage(encoded, "jpeg", width, height, colour, dpi)
+
+
+def _jpeg(pixels: np.ndarray, quality: int) -> bytes:
     ok, encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise RuntimeError("JPEG encoding of the page image failed")
-    return ArchivalImage(encoded.tobytes(), "jpeg", width, height, colour, dpi)
+    return encoded.tobytes()
 
 
 PAPER_MARGIN = 25
+# Per-page JPEG quality: a page whose JPEG at the set quality is over this budget (≈350 KB for A4 at 300 dpi) is
+# encoded again 15, then 25 levels lower (never below 40): paper texture, streaks and noise cost those bytes.
+BYTES_PER_MEGAPIXEL = 40_000
+QUALITY_STEPS = (15, 25)
+MIN_QUALITY = 40
 
 
 def plain_paper(pixels: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from ocr.cleanup import (
     ocr_grey,
     reduce,
 )
-from ocr.engine import OcrEngine, get_engine
+from ocr.engine import OcrEngine, RawWord, get_engine
 from ocr.inputs import decode_page
 from ocr.layout import drop_marks, reading_order
 from ocr.models import Cleanup, OcrOptions, PageImage, PageResult, Word
@@ -29,9 +29,10 @@ from ocr.paper import cut_out, even_light, fit_to_paper, paper_corners, uneven
 from ocr.quality import blank_verdict, exposure_verdicts, readability_verdicts, resolution_verdicts
 
 RESCAN_WORD_CONFIDENCE = 60.0
-# Dark pixels left on a despeckled page below which it is a blank sheet with streaks (tuning: a streaked blank
-# page 0.27%, streaked text pages 2.8%)
-SPECKLED_BLANK_INK = 0.005
+# Dark pixels left on a despeckled page below which nothing on it is sharp print (tuning: a streaked blank page
+# 0.27%, streaked text pages 2.8%)
+SPECKLED_EMPTY_INK = 0.005
+OCR_DPI = 300.0
 
 
 def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageResult:
@@ -67,9 +68,8 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
         fill = paper_colour(image, dpi)
         read = _recognise(image, orientation, fill, dpi, engine, options)
         if read.unreadable:  # speckle clouds (a dirty drum) may have misled orientation and OCR: despeckled again
-            read, orientation, blank = _despeckled(image, grey, dpi, fill, engine, options, (read, orientation))
-            verdicts += blank
-        if read.unreadable:  # maybe the page was turned the wrong way up: one more call on a page to rescan anyway
+            read, orientation = _despeckled(image, grey, dpi, fill, engine, options, (read, orientation))
+        if read.unreadable and read.words:  # maybe turned the wrong way up: one more call on a page to rescan anyway
             flipped = replace(orientation, rotation=(orientation.rotation + 180) % 360, method="low confidence")
             other = _recognise(image, flipped, fill, dpi, engine, options, speckled=read.speckled)
             read, orientation = (other, flipped) if other.mean_conf > read.mean_conf else (read, orientation)
@@ -127,12 +127,21 @@ def _recognise(
     levelled = fit_to_paper(levelled, (turned[1], turned[0]), orientation.skew, dpi, fill)
     if levelled.ndim == 3 and uneven(levelled, dpi):  # the archived colour page evened out too
         levelled = even_light(levelled, dpi)
-    flat = flatten(ocr_grey(levelled), dpi)
+    grey, scale = reduce(ocr_grey(levelled), dpi, OCR_DPI)
+    flat = flatten(grey, dpi * scale)
     flat = despeckle(flat) if speckled else flat
-    raw = engine.recognise(flat, dpi, options.lang, options.tesseract_timeout)
+    raw = _scaled(engine.recognise(flat, dpi * scale, options.lang, options.tesseract_timeout), 1 / scale)
     words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in reading_order(drop_marks(raw))]
     mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in words if w.conf >= 0], options)
     return _Reading(levelled, words, mean_conf, unreadable, speckled)
+
+
+def _scaled(words: list[RawWord], factor: float) -> list[RawWord]:
+    """Word and line boxes of a reduced copy in the full image's pixels."""
+    if factor == 1.0:
+        return words
+    grow = lambda box: tuple(round(v * factor) for v in box)  # noqa: E731
+    return [replace(w, box=grow(w.box), line_box=grow(w.line_box)) for w in words]
 
 
 def _despeckled(
@@ -143,19 +152,18 @@ def _despeckled(
     engine: OcrEngine,
     options: OcrOptions,
     first: tuple[_Reading, Orientation],
-) -> tuple[_Reading, Orientation, list[tuple[PageVerdict, str]]]:
-    """A page first read as unreadable, looked at again without its grey speckle: blank if no ink is left (a
-    dirty drum's streaks on an empty sheet), else oriented and read again; the better reading is kept."""
+) -> tuple[_Reading, Orientation]:
+    """A page first read as unreadable, looked at again without its grey speckle: when no near-black ink is left
+    (a dirty drum's streaks on an empty sheet, a page far out of focus) it stays unreadable with no text, else it
+    is oriented and read again and the better reading is kept."""
     clean = despeckle(flatten(grey, dpi))
     read, orientation = first
-    ink = float((clean[::2, ::2] < 128).mean())
-    if ink < SPECKLED_BLANK_INK:
-        reason = f"only speckle left after despeckling ({ink:.2%} ink)"
-        return replace(read, words=[], unreadable=[]), orientation, [(PageVerdict.BLANK, reason)]
+    if float((clean[::2, ::2] < 128).mean()) < SPECKLED_EMPTY_INK:  # no sharp dark ink: what was read is guessed
+        return replace(read, words=[]), orientation
     turned = find_orientation(clean, dpi, engine, options.tesseract_timeout)
     turned = replace(turned, method=f"{turned.method}, despeckled")
     other = _recognise(image, turned, fill, dpi, engine, options, speckled=True)
-    return (other, turned, []) if other.mean_conf > read.mean_conf else (read, orientation, [])
+    return (other, turned) if other.mean_conf > read.mean_conf else (read, orientation)
 
 
 def page_text(words: list[Word]) -> str:
