@@ -68,7 +68,8 @@ def plain_paper(pixels: np.ndarray) -> np.ndarray:
     if not paper.any():
         return pixels
     colour = np.median(pixels[::8, ::8][paper], axis=0).astype(np.uint8)
-    mask = cv2.compare(darkest, level - PAPER_MARGIN, cv2.CMP_GT)  # OpenCV, not NumPy fancy indexing: 0.7 s/page
+    # OpenCV, not NumPy boolean indexing (0.7 s/page)
+    _, mask = cv2.threshold(darkest, level - PAPER_MARGIN, 255, cv2.THRESH_BINARY)
     plain = np.empty_like(pixels)
     plain[:] = colour
     out = pixels.copy()
