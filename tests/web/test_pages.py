@@ -17,11 +17,11 @@ from PIL import Image
 
 from core.types import Role
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OTHER_OWNER, OWNER, CounterRun, open_person
+from tests.web.conftest import AGENCY, OTHER_OWNER, OWNER, CounterRun, Person, open_person
 
 
-def test_a_station_uploads_a_batch_and_sees_the_rescan_verdict(
-    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+def test_a_station_uploads_a_batch_sees_the_rescan_verdict_and_replaces_the_page(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path, rescanned_page: Path
 ) -> None:
     lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
     lan.page.goto(counter_run.batch_url)
@@ -39,6 +39,35 @@ def test_a_station_uploads_a_batch_and_sees_the_rescan_verdict(
     receipt = lan.page.context.request.get(server.url + f"/api/v1/dossiers/{counter_run.dossier_code}/receipt")
     assert receipt.status == 200 and receipt.body()[:5] == b"%PDF-"
     lan.shot("04-quay-lo-xem-lai")
+    lan.check_accessibility()
+    _replace_the_page(lan, counter_run, rescanned_page)
+
+
+def _replace_the_page(lan: Person, run: CounterRun, rescanned_page: Path) -> None:
+    """The officer sends the new scan of the page that needs a rescan: a new version of that document."""
+    bad = run.document_ids[1]
+    lan.page.set_input_files("#rescan-1-1", str(rescanned_page))
+    lan.page.click(f"form[action='/quay/tai-lieu/{bad}/trang/1'] button[type=submit]")
+    lan.page.wait_for_url(lambda url: "/quay/lo/" in url and url != run.batch_url)
+    assert lan.page.locator("#new-version-note").count() == 1
+    lan.shot("05-quay-thay-trang-dang-xu-ly")
+    lan.page.wait_for_selector("#live[data-finished=true]", timeout=600_000)
+    lan.page.wait_for_load_state("networkidle")
+    status = lan.page.locator("#batch-status")
+    assert status.get_attribute("data-status") == "done", lan.page.locator("#live").inner_text()
+    assert lan.page.locator(".rescan-reason").count() == 0
+    assert lan.page.locator(".doc").first.get_attribute("data-document-id") == bad  # the same document
+    lan.shot("06-quay-thay-trang-xong")
+    lan.check_accessibility()
+    # The vault kept the first version write-once; the new one is current and the dossier page says so.
+    versions = lan.page.context.request.get(lan.base + f"/api/v1/documents/{bad}/versions").json()
+    assert [v["number"] for v in versions] == [1, 2], versions
+    assert versions[0]["superseded_at"] and versions[1]["superseded_at"] is None
+    assert versions[0]["sha256"] != versions[1]["sha256"]
+    lan.go(f"/ho-so/{run.dossier_code}")
+    version = lan.page.locator(f"#doc-{bad} .version")
+    assert version.get_attribute("data-version") == "2" and "1 phiên bản trước" in version.inner_text()
+    lan.shot("07-ho-so-phien-ban-moi")
     lan.check_accessibility()
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from api.problems import Problem
 from api.routers.batches import _visible_batch, upload_batch
+from api.routers import versions
 from api.routers.documents import get_validation
 from api.services import Services
 from core.types import Actor, DocumentKind, Role
@@ -88,6 +89,24 @@ async def upload(
     return RedirectResponse(f"/quay/lo/{accepted.batch_id}", status_code=303)
 
 
+@router.post("/quay/tai-lieu/{doc_id}/trang/{number}")
+async def replace_page(
+    request: Request,
+    doc_id: str,
+    number: int,
+    actor: Station,
+    csrf: Annotated[str, Form()],
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """The new scan of a page that needs a rescan: the API's route makes the next version of the document."""
+    check_csrf(request, csrf)
+    try:
+        accepted = await versions.replace_page(doc_id, number, file, actor, _svc(request))
+    except Problem as exc:
+        return _form(request, actor, f"Không thay được trang {number}: {exc.detail}", exc.status)
+    return RedirectResponse(f"/quay/lo/{accepted.batch_id}", status_code=303)
+
+
 @router.get("/quay/lo/{batch_id}")
 async def batch_page(request: Request, batch_id: str, actor: Station) -> Response:
     view = await run_in_threadpool(_visible_batch, _svc(request), batch_id, actor)
@@ -108,6 +127,7 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
             "status_vi": STATUS_VI,
             "verdict_vi": VERDICT_VI,
             "finished": view.status in ("done", "needs_rescan", "failed"),
+            "replacing": any(doc.new_version_of for doc in view.documents),
         },
     )
 
