@@ -1,9 +1,13 @@
 """What the upload routes share: the answer to an accepted batch, a refusal as a problem, and copying one spooled
-upload into a staging folder within the per-file and whole-batch limits.
+upload into a staging folder within the per-file and whole-batch limits, and the staging folder removed whenever
+an upload is not accepted.
 """
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi import UploadFile
@@ -11,7 +15,7 @@ from pydantic import BaseModel
 
 from api.problems import Problem
 from core.files import open_new_private
-from ingest.intake import BatchRefused
+from ingest.intake import BatchRefused, discard
 
 CHUNK = 1024 * 1024
 
@@ -41,3 +45,21 @@ async def save_upload(upload: UploadFile, target: Path, limit: int, budget: list
     if written == 0:
         raise BatchRefused(422, f"{upload.filename}: the file is empty", "files")
     return target
+
+
+@contextmanager
+def staging_or_nothing(staging: Path, what: str) -> Iterator[None]:
+    """Whatever goes wrong inside, the staging folder goes: a refusal answers its problem, a full disk a 507."""
+    try:
+        yield
+    except BatchRefused as exc:
+        discard(staging)
+        raise problem_from_refusal(exc) from exc
+    except OSError as exc:
+        discard(staging)
+        if exc.errno == errno.ENOSPC:
+            raise Problem(507, f"no space left to stage the {what}; send it again later") from exc
+        raise
+    except BaseException:
+        discard(staging)
+        raise

@@ -7,7 +7,6 @@ folder with size limits; the intake checks everything before anything is stored.
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
 import re
 from collections.abc import AsyncIterator
@@ -22,11 +21,11 @@ from pydantic import ValidationError
 from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, services
-from api.uploads import BatchAccepted, problem_from_refusal, save_upload
+from api.uploads import BatchAccepted, save_upload, staging_or_nothing
 from core.files import private_folder
 from core.types import Actor, Role
 from ingest import batches
-from ingest.intake import BatchRefused, accept_batch, discard, new_batch_id
+from ingest.intake import BatchRefused, accept_batch, new_batch_id
 from ingest.manifest import Manifest
 from ingest.sniff import sniff_file
 from ingest.ziparchive import UnsafeArchive, ZipLimits, extract_zip
@@ -101,7 +100,7 @@ async def upload_batch(
 ) -> BatchAccepted:
     batch_id = new_batch_id()
     staging = svc.staging_root / batch_id
-    try:
+    with staging_or_nothing(staging, "batch"):
         parsed, paths = await _stage(svc, staging, manifest, files)
         accepted = await run_in_threadpool(
             accept_batch,
@@ -117,17 +116,6 @@ async def upload_batch(
             enqueue=svc.enqueue_document,
             forget=svc.forget_batch,
         )
-    except BatchRefused as exc:
-        discard(staging)
-        raise problem_from_refusal(exc) from exc
-    except OSError as exc:
-        discard(staging)
-        if exc.errno == errno.ENOSPC:
-            raise Problem(507, "no space left to stage the batch; send it again later") from exc
-        raise
-    except BaseException:
-        discard(staging)
-        raise
     return BatchAccepted(batch_id=accepted.batch_id, dossier_code=accepted.dossier_code)
 
 

@@ -5,7 +5,6 @@ old version write-once and makes the new one current. Progress is the batch's, a
 
 from __future__ import annotations
 
-import errno
 import shutil
 from typing import Annotated
 
@@ -13,12 +12,12 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import Purposeful, require_roles
-from api.problems import PROBLEM_RESPONSES, Problem
+from api.problems import PROBLEM_RESPONSES
 from api.services import Services, services
-from api.uploads import BatchAccepted, problem_from_refusal, save_upload
+from api.uploads import BatchAccepted, save_upload, staging_or_nothing
 from core.files import open_new_private, private_folder
 from core.types import Actor, Role
-from ingest.intake import AcceptedBatch, BatchRefused, discard, new_batch_id
+from ingest.intake import AcceptedBatch, new_batch_id
 from ingest.rescan import Replacement, accept_page_replacement
 from vault.records import VersionRecord
 
@@ -75,21 +74,10 @@ async def replace_page(
     replacement = await run_in_threadpool(_replacement, svc, document_id, page, actor)
     batch_id = new_batch_id()
     staging = svc.staging_root / batch_id
-    try:
+    with staging_or_nothing(staging, "page"):
         private_folder(staging / "pages")
         await save_upload(file, staging / "pages" / "0002-scan", svc.ingest.max_file_bytes, [svc.ingest.max_file_bytes])
         accepted = await run_in_threadpool(_stage_and_accept, svc, batch_id, replacement, actor)
-    except BatchRefused as exc:
-        discard(staging)
-        raise problem_from_refusal(exc) from exc
-    except OSError as exc:
-        discard(staging)
-        if exc.errno == errno.ENOSPC:
-            raise Problem(507, "no space left to stage the page; send it again later") from exc
-        raise
-    except BaseException:
-        discard(staging)
-        raise
     return BatchAccepted(batch_id=accepted.batch_id, dossier_code=accepted.dossier_code)
 
 

@@ -16,12 +16,11 @@ from pydantic import ValidationError
 from api.problems import Problem
 from api.routers import me
 from api.routers.public import public_status
-from api.services import Services
 from api.views import content_response
 from core.text import fold
 from core.types import Actor, DocumentKind, Role
 from web.render import page
-from web.session import check_csrf, require
+from web.session import CsrfChecked, require, services_of
 
 router = APIRouter()
 Citizen = Annotated[Actor, Depends(require(Role.CITIZEN))]
@@ -42,13 +41,8 @@ ACTION_VI = {
 }
 
 
-def _svc(request: Request) -> Services:
-    svc: Services = request.app.state.services
-    return svc
-
-
 def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str | None, status: int) -> Response:
-    svc = _svc(request)
+    svc = services_of(request)
     chosen = DocumentKind(kind) if kind in {k.value for k in DocumentKind} else None
     documents = me.my_documents(actor, svc, None, chosen, None, 0, 200).items
     if q.strip():
@@ -98,14 +92,13 @@ async def vault(
 def grant(
     request: Request,
     actor: Citizen,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     grantee_kind: Annotated[str, Form(max_length=10)],
     purpose: Annotated[str, Form(max_length=500)],
     expires: Annotated[str, Form(max_length=10)],
     grantee: Annotated[str, Form(max_length=35)] = "",
     document_id: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    check_csrf(request, csrf)
     try:
         until = dt.datetime.combine(dt.date.fromisoformat(expires), dt.time(23, 59), VN)
         body = me.GrantIn(
@@ -118,16 +111,15 @@ def grant(
     except (ValueError, ValidationError) as exc:
         return _vault_page(request, actor, "", "", f"Không cấp được quyền: {exc}", 422)
     try:
-        me.create_grant(body, actor, _svc(request))
+        me.create_grant(body, actor, services_of(request))
     except Problem as exc:
         return _vault_page(request, actor, "", "", f"Không cấp được quyền: {exc.detail}", exc.status)
     return RedirectResponse("/kho#grants", status_code=303)
 
 
 @router.post("/kho/thu-hoi/{grant_id}")
-def revoke(request: Request, grant_id: int, actor: Citizen, csrf: Annotated[str, Form()]) -> Response:
-    check_csrf(request, csrf)
-    me.revoke_grant(grant_id, actor, _svc(request))
+def revoke(request: Request, grant_id: int, actor: Citizen, _: CsrfChecked) -> Response:
+    me.revoke_grant(grant_id, actor, services_of(request))
     return RedirectResponse("/kho#grants", status_code=303)
 
 
@@ -135,13 +127,12 @@ def revoke(request: Request, grant_id: int, actor: Citizen, csrf: Annotated[str,
 def reuse(
     request: Request,
     actor: Citizen,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     dossier: Annotated[str, Form(max_length=40)],
     document_id: Annotated[str, Form(max_length=32)],
 ) -> Response:
-    check_csrf(request, csrf)
     try:
-        me.attach(dossier.strip(), me.Attachment(document_id=document_id), actor, _svc(request))
+        me.attach(dossier.strip(), me.Attachment(document_id=document_id), actor, services_of(request))
     except Problem as exc:
         return _vault_page(request, actor, "", "", f"Không dùng lại được: {exc.detail}", exc.status)
     return _vault_page(request, actor, "", "", f"Đã đính kèm vào hồ sơ {dossier.strip()}.", 200)
@@ -151,6 +142,6 @@ def reuse(
 def document_pdf(
     request: Request, doc_id: str, actor: Citizen, range_: Annotated[str | None, Header(alias="Range")] = None
 ) -> Response:
-    svc = _svc(request)
+    svc = services_of(request)
     record = svc.vault.get_document(doc_id, actor, log_read=False)
     return content_response(svc.vault, record, actor, range_)

@@ -12,8 +12,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from api.problems import Problem
-from api.routers.batches import _visible_batch, upload_batch
 from api.routers import versions
+from api.routers.batches import _visible_batch, upload_batch
 from api.routers.documents import get_validation
 from api.services import Services
 from core.types import Actor, DocumentKind, Role
@@ -22,7 +22,7 @@ from web.docview import Badge, cached_report, report_badge
 from web.i18n import language
 from web.reasons import reason_vi
 from web.render import page
-from web.session import check_csrf, require
+from web.session import CsrfChecked, require, services_of
 
 router = APIRouter()
 Station = Annotated[Actor, Depends(require(Role.STATION))]
@@ -35,11 +35,6 @@ STATUS_VI = {
     "needs_rescan": "Cần quét lại",
     "failed": "Lỗi",
 }
-
-
-def _svc(request: Request) -> Services:
-    svc: Services = request.app.state.services
-    return svc
 
 
 def _form(request: Request, actor: Actor, error: str | None = None, status: int = 200, **values: str) -> Response:
@@ -55,7 +50,7 @@ def counter(request: Request, actor: Station) -> Response:
 async def upload(
     request: Request,
     actor: Station,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     files: Annotated[list[UploadFile], File()],
     owner: Annotated[str, Form(max_length=20)] = "",
     owner_name: Annotated[str, Form(max_length=300)] = "",
@@ -63,7 +58,6 @@ async def upload(
     dossier: Annotated[str, Form(max_length=40)] = "",
     split: Annotated[str, Form(max_length=10)] = "qr",
 ) -> Response:
-    check_csrf(request, csrf)
     values = {"owner_name": owner_name, "procedure": procedure, "dossier": dossier, "split": split}
     one_zip = len(files) == 1 and (files[0].filename or "").lower().endswith(".zip") and not owner.strip()
     manifest = None
@@ -83,7 +77,7 @@ async def upload(
             ensure_ascii=False,
         )
     try:
-        accepted = await upload_batch(files=files, actor=actor, svc=_svc(request), manifest=manifest)
+        accepted = await upload_batch(files=files, actor=actor, svc=services_of(request), manifest=manifest)
     except Problem as exc:
         return _form(request, actor, str(exc.detail), exc.status, **values)
     return RedirectResponse(f"/quay/lo/{accepted.batch_id}", status_code=303)
@@ -95,13 +89,12 @@ async def replace_page(
     doc_id: str,
     number: int,
     actor: Station,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     file: Annotated[UploadFile, File()],
 ) -> Response:
     """The new scan of a page that needs a rescan: the API's route makes the next version of the document."""
-    check_csrf(request, csrf)
     try:
-        accepted = await versions.replace_page(doc_id, number, file, actor, _svc(request))
+        accepted = await versions.replace_page(doc_id, number, file, actor, services_of(request))
     except Problem as exc:
         return _form(request, actor, f"Không thay được trang {number}: {exc.detail}", exc.status)
     return RedirectResponse(f"/quay/lo/{accepted.batch_id}", status_code=303)
@@ -109,9 +102,9 @@ async def replace_page(
 
 @router.get("/quay/lo/{batch_id}")
 async def batch_page(request: Request, batch_id: str, actor: Station) -> Response:
-    view = await run_in_threadpool(_visible_batch, _svc(request), batch_id, actor)
+    view = await run_in_threadpool(_visible_batch, services_of(request), batch_id, actor)
     lang = language(request)
-    svc = _svc(request)
+    svc = services_of(request)
     documents = []
     for doc in view.documents:
         badge = await run_in_threadpool(_badge, svc, doc.id, actor) if doc.id else None
@@ -141,12 +134,11 @@ def _badge(svc: Services, doc_id: str, actor: Actor) -> Badge:
 def cover_sheet(
     request: Request,
     actor: Station,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     dossier: Annotated[str, Form(max_length=40)],
     type_code: Annotated[str, Form(max_length=50)],
     name: Annotated[str, Form(max_length=200)],
 ) -> Response:
-    check_csrf(request, csrf)
     try:
         sheet = make_cover_sheet(dossier.strip(), type_code, name, DocumentKind.COMPONENT)
     except ValueError as exc:

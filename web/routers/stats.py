@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -72,31 +73,38 @@ def _unit(actor: Actor, agency: str | None) -> str | None:
         return None
 
 
-@router.get("/thong-ke")
-async def indicators(
+@dataclass(frozen=True)
+class Report:
+    """The unit shown (an agency code, or None for all) and its indicators, one month a row, oldest first."""
+
+    unit: str | None
+    months: int
+    figures: list[DigitisationStats]
+
+
+async def _report(
     request: Request,
     actor: Manager,
     agency: Annotated[str | None, Query(max_length=35)] = None,
     months: Annotated[int, Query(ge=1, le=24)] = 6,
-) -> Response:
+) -> Report:
+    """What the page and its CSV both show, computed in one place (the API's `stats.digitisation` per month)."""
     unit = _unit(actor, agency)
-    figures = await run_in_threadpool(_figures, request, actor, unit, months)
-    return page(
-        request,
-        "stats.html",
-        {"figures": figures, "indicators": INDICATORS, "unit": unit, "months": months, "chart": _chart(figures)},
-    )
+    return Report(unit, months, await run_in_threadpool(_figures, request, actor, unit, months))
+
+
+Indicators = Annotated[Report, Depends(_report)]
+
+
+@router.get("/thong-ke")
+def indicators(request: Request, report: Indicators) -> Response:
+    context = {"figures": report.figures, "unit": report.unit, "months": report.months, "chart": _chart(report.figures)}
+    return page(request, "stats.html", {**context, "indicators": INDICATORS})
 
 
 @router.get("/thong-ke.csv")
-async def indicators_csv(
-    request: Request,
-    actor: Manager,
-    agency: Annotated[str | None, Query(max_length=35)] = None,
-    months: Annotated[int, Query(ge=1, le=24)] = 6,
-) -> Response:
-    unit = _unit(actor, agency)
-    figures = await run_in_threadpool(_figures, request, actor, unit, months)
+def indicators_csv(report: Indicators) -> Response:
+    unit, figures = report.unit, report.figures
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
