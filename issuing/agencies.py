@@ -17,7 +17,7 @@ def shipped_names() -> dict[str, str]:
 
 
 def agency_label(code: str | None) -> str:
-    """"Name (code)" for a known agency, the code alone otherwise, "—" for none."""
+    """The agency's name with its code in brackets when known, the code alone otherwise, "—" for none."""
     if not code:
         return "—"
     name = issuing_settings().agency_names.get(code) or shipped_names().get(code)
