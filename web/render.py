@@ -55,7 +55,7 @@ def page(request: Request, template: str, context: dict[str, Any] | None = None,
         "nav": NAV.get(actor.role, []) if actor else [],
         "csrf": csrf_token(request) if "session" in request.scope else "",
         "path": request.url.path,
-        "agency": agency_label,
+        "agency_label": agency_label,
     }
     ctx.update(context or {})
     response = TEMPLATES.TemplateResponse(request, template, ctx, status_code=status)

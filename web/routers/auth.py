@@ -15,7 +15,7 @@ from api.tokens import TokenError, TokenVerifier
 from core import identifiers as ids
 from core.types import Actor, Role
 from web.render import page
-from web.session import CsrfChecked, sign_in, sign_out
+from web.session import CsrfChecked, check_csrf, sign_in, sign_out
 from web.settings import WebSettings
 
 router = APIRouter()
@@ -85,7 +85,7 @@ def _role_labels() -> list[tuple[Role, str]]:
 @router.post("/dang-nhap/phat-trien")
 def development_sign_in(
     request: Request,
-    _: CsrfChecked,
+    csrf: Annotated[str, Form()],
     role: Annotated[str, Form()],
     name: Annotated[str, Form(min_length=1, max_length=120)],
     agency: Annotated[str, Form(max_length=35)] = "",
@@ -95,6 +95,7 @@ def development_sign_in(
     """The embedded default's sign-in; refused (404) wherever production token keys are configured."""
     if not _api(request).development_keys:
         raise Problem(404, "no development sign-in here")
+    check_csrf(request, csrf)  # after the 404: elsewhere the address does not exist at all
     try:
         chosen = Role(role)
         if chosen not in DEV_ROLES:
