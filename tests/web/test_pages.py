@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from PIL import Image
 
 from core.types import Role
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OTHER_OWNER, OWNER, CounterRun, Person, open_person
+from tests.web.conftest import AGENCY, OTHER_OWNER, OWNER, PROCEDURE, CounterRun, Person, open_person
 
 
 def test_a_station_uploads_a_batch_sees_the_rescan_verdict_and_replaces_the_page(
@@ -128,12 +129,36 @@ def test_a_handler_opens_the_dossier_from_a_photo_of_the_receipt_qr(
     hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
     hoa.go("/kho")
     log = hoa.page.locator("#access-log").inner_text()
-    assert "Lê Văn Minh" in log and AGENCY in log and "Giải quyết hồ sơ khai sinh" in log, log
+    assert "Lê Văn Minh" in log and "Giải quyết hồ sơ khai sinh" in log, log
+    assert f"UBND xã Mẫu (ví dụ) ({AGENCY})" in log, log  # the agency by its name (issuing/data/agencies.toml)
 
 
-def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
-    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+def _second_dossier(server: SohoaStack, page: Path) -> str:
+    """Her new application at the same agency: a one-page batch the station sends, a dossier numbered for it."""
+    token = server.token(Role.STATION, "QT-02", agency=AGENCY)
+    manifest = {
+        "station_id": "QT-02",
+        "agency_code": AGENCY,
+        "procedure_code": PROCEDURE,
+        "owner_id": OWNER,
+        "split": "manifest",
+        "documents": [{"type_code": "DON", "name": "Tờ khai", "pages": "1"}],
+    }
+    answer = httpx.post(
+        f"{server.url}/api/v1/batches",
+        data={"manifest": json.dumps(manifest)},
+        files={"files": (page.name, page.read_bytes(), "image/jpeg")},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+    )
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["dossier_code"])
+
+
+def test_a_citizen_reuses_grants_and_revokes_and_another_citizen_is_kept_out(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path, scans: list[Path]
 ) -> None:
+    new_code = _second_dossier(server, scans[1])
     hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
     response = hoa.go("/kho")
     assert response.headers["cache-control"] == "no-store"
@@ -142,6 +167,20 @@ def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
     assert counter_run.dossier_code in hoa.page.locator("#dossiers").inner_text()
     hoa.shot("20-kho")
     hoa.check_accessibility()
+    # She reuses her birth certificate in the new application: linked from her vault, not scanned again.
+    hoa.page.select_option("#reuse-doc", counter_run.document_ids[0])
+    hoa.page.fill("#reuse-dossier", new_code)
+    hoa.page.click("form[action='/kho/dung-lai'] button[type=submit]")
+    assert f"Đã đính kèm vào hồ sơ {new_code}" in hoa.page.locator("main").inner_text()
+    hoa.shot("20b-kho-dung-lai")
+    hoa.check_accessibility()
+    hoa.go(f"/ho-so/{new_code}")
+    reused = hoa.page.locator(f"#doc-{counter_run.document_ids[0]}")
+    assert "Giấy khai sinh" in reused.inner_text() and "tái sử dụng từ kho" in reused.inner_text()
+    assert hoa.page.evaluate("document.documentElement.scrollWidth") <= 375
+    hoa.shot("20c-ho-so-moi-dien-thoai")
+    hoa.check_accessibility()
+    hoa.go("/kho")
     hoa.page.check("input[name=grantee_kind][value=portal]")
     hoa.page.fill("#purpose", "Đăng ký khai sinh trực tuyến")
     hoa.page.click("form[action='/kho/cap-quyen'] button[type=submit]")
@@ -164,6 +203,9 @@ def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
     other.shot("23-kho-nguoi-khac")
     code, doc = counter_run.dossier_code, counter_run.document_ids[0]
     for path in (
+        f"/ho-so/{new_code}",
+        f"/api/v1/dossiers/{new_code}",
+        f"/api/v1/documents/{doc}/versions",
         f"/kho/tai-lieu/{doc}.pdf",
         f"/ho-so/{code}",
         f"/ho-so/{code}/tai-lieu/{doc}",
@@ -177,9 +219,14 @@ def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
         answer = other.page.context.request.get(server.url + path)
         assert answer.status == 404, (path, answer.status)
         assert OWNER not in answer.text() and "Giấy khai sinh" not in answer.text()
-    # Reusing her document in his own application is refused too.
-    attempt = other.page.context.request.get(server.url + "/kho")
-    assert doc not in attempt.text()
+    # Reusing her document, or attaching to her dossier, is refused: the same 404 as a missing one.
+    csrf = other.page.locator("form[action='/kho/dung-lai'] input[name=csrf]").get_attribute("value")
+    for dossier in (new_code, code):
+        attempt = other.page.context.request.post(
+            server.url + "/kho/dung-lai", form={"csrf": str(csrf), "dossier": dossier, "document_id": doc}
+        )
+        assert attempt.status == 404 and "Giấy khai sinh" not in attempt.text(), attempt.status
+    assert doc not in other.page.context.request.get(server.url + "/kho").text()
 
 
 def test_a_manager_downloads_the_indicators_csv(
