@@ -177,8 +177,8 @@ def test_a_citizen_reuses_grants_and_revokes_and_another_citizen_is_kept_out(
     hoa.go(f"/ho-so/{new_code}")
     reused = hoa.page.locator(f"#doc-{counter_run.document_ids[0]}")
     assert "Giấy khai sinh" in reused.inner_text() and "tái sử dụng từ kho" in reused.inner_text()
-    assert hoa.page.evaluate("document.documentElement.scrollWidth") <= 375
     hoa.shot("20c-ho-so-moi-dien-thoai")
+    assert hoa.page.evaluate("document.documentElement.scrollWidth") <= 375
     hoa.check_accessibility()
     hoa.go("/kho")
     hoa.page.check("input[name=grantee_kind][value=portal]")
