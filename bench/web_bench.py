@@ -9,6 +9,7 @@ interleaved with it: the JSON API's same read (goal: every page p95 < 100 ms).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import statistics
@@ -43,10 +44,10 @@ def _real_dossiers(data_dir: Path, owner_ids: list[str]) -> list[str]:
     station = Actor("bench-station", Role.STATION, agency_code=AGENCY)
     pdf = sample_pdf(2)
     codes = []
-    for owner in owner_ids[:DOSSIERS]:
-        dossier = vault.open_dossier(
-            agency_code=AGENCY, procedure_code=PROCEDURE, owner_id=owner, code=None, owner_name=None, actor=station
-        )
+    day = (dt.date.today() - dt.timedelta(days=30)).strftime("%y%m%d")  # a day the generated dossiers leave free
+    for number, owner in enumerate(owner_ids[:DOSSIERS], start=1):
+        code = f"{AGENCY}-{day}-{number:04d}"
+        dossier = vault.open_dossier(AGENCY, PROCEDURE, owner, station, code=code)
         for n in range(PER_DOSSIER):
             new = NewDocument(
                 owner_id=owner, name=f"Thành phần {n + 1}", source_dossier_code=dossier.code, page_count=2
