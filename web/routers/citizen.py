@@ -38,6 +38,9 @@ ACTION_VI = {
     "store": "Lưu vào kho",
     "grant": "Cấp quyền",
     "revoke": "Thu hồi quyền",
+    "new_version": "Lưu phiên bản mới",
+    "reuse": "Dùng lại trong hồ sơ",
+    "list": "Xem danh sách",
 }
 
 
