@@ -99,6 +99,16 @@ def _bearer(url: str, token: str, purpose: bool = False) -> httpx.Client:
     return httpx.Client(base_url=url, timeout=60, headers=headers)
 
 
+def _cold_indicators(admin: httpx.Client, api: httpx.Client, first: dt.date) -> tuple[float, float]:
+    """The indicators counted once, before any cache: the page (six months) and the API for this month (ms)."""
+    start = time.perf_counter()
+    assert admin.get("/thong-ke").status_code == 200
+    page_ms = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    assert api.get(f"/api/v1/stats/digitisation?from={first}&to={dt.date.today()}").status_code == 200
+    return round(page_ms), round((time.perf_counter() - start) * 1000)
+
+
 def run(stack: Any, made: dict[str, Any], real: list[str], requests: int) -> list[tuple[str, float, str, float]]:
     from core.types import Role
 
@@ -117,8 +127,9 @@ def run(stack: Any, made: dict[str, Any], real: list[str], requests: int) -> lis
     api_citizen = _bearer(url, stack.token(Role.CITIZEN, "cd-bench", owner=owner))
     api_admin = _bearer(url, stack.token(Role.ADMIN, "ad-bench"))
     codes = made["codes"][:: max(1, len(made["codes"]) // 500)]
-    today = time.strftime("%Y-%m-%d")
-    months_ago = time.strftime("%Y-%m-01", time.localtime(time.time() - 150 * 86400))
+    first = dt.date.today().replace(day=1)
+    last_month = (first - dt.timedelta(days=1)).replace(day=1)
+    one_month = f"/api/v1/stats/digitisation?from={last_month}&to={first - dt.timedelta(days=1)}"
     pairs = [
         ("/quay", (station, ["/quay"]), "GET /healthz", (public, ["/healthz"])),
         (
@@ -131,8 +142,8 @@ def run(stack: Any, made: dict[str, Any], real: list[str], requests: int) -> lis
         (
             "/thong-ke (6 months)",
             (admin, ["/thong-ke"]),
-            "GET /api/v1/stats/digitisation (same 6 months)",
-            (api_admin, [f"/api/v1/stats/digitisation?from={months_ago}&to={today}"]),
+            "GET /api/v1/stats/digitisation (last month)",
+            (api_admin, [one_month]),
         ),
         (
             "/tra-cuu/{code}",
@@ -141,11 +152,13 @@ def run(stack: Any, made: dict[str, Any], real: list[str], requests: int) -> lis
             (public, [f"/api/v1/public/dossiers/{quote(c)}/status" for c in codes]),
         ),
     ]
+    cold = _cold_indicators(admin, api_admin, first)
     rows = []
     for name, page, anchor_name, anchor in pairs:
         _pair(page, anchor, 10)  # warm-up, not measured: caches (validation reports), compiled statements, pools
         page_p95, anchor_p95 = _pair(page, anchor, requests)
         rows.append((name, page_p95, anchor_name, anchor_p95))
+    print(f"indicators counted cold: page (6 months) {cold[0]} ms, API (this month) {cold[1]} ms")
     return rows
 
 

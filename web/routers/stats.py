@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
+import time
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -20,7 +22,7 @@ from core.identifiers import InvalidIdentifier, validate_agency_code
 from core.types import Actor, Role
 from vault.reports import DigitisationStats
 from web.render import page
-from web.session import require
+from web.session import require, services_of
 
 router = APIRouter()
 Manager = Annotated[Actor, Depends(require(Role.HANDLER))]
@@ -54,13 +56,35 @@ def _months(count: int, today: dt.date) -> list[tuple[dt.date, dt.date]]:
     return list(reversed(out))
 
 
-def _figures(request: Request, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
-    svc: Services = request.app.state.services
+# A month's figures over 100,000 documents take seconds to count (bench/web_bench.py); a manager's page shows them
+# at most this old. Keyed by who asks (role, agency), so an entry is only ever served to the scope that computed it.
+CACHE_SECONDS = 60.0
+_cache: dict[tuple[str, str | None, str | None, int, dt.date], tuple[float, list[DigitisationStats]]] = {}
+_cache_lock = threading.Lock()
+
+
+def _compute(svc: Services, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
     figures = []
     for start, end in _months(months, dt.date.today()):
         stats = digitisation(actor, svc, agency, start.isoformat(), end.isoformat(), "json")
         assert isinstance(stats, DigitisationStats)
         figures.append(stats)
+    return figures
+
+
+def _figures(request: Request, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
+    """The indicators per month, counted at most once a minute for the same asker and unit."""
+    key = (actor.role.value, actor.agency_code, agency, months, dt.date.today())
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    figures = _compute(services_of(request), actor, agency, months)
+    with _cache_lock:
+        for old in [k for k, (at, _) in _cache.items() if now - at >= CACHE_SECONDS]:
+            del _cache[old]
+        _cache[key] = (now, figures)
     return figures
 
 
