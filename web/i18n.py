@@ -66,6 +66,8 @@ EN: dict[str, str] = {
     ),
     "Phiên bản": "Version",
     "Cơ quan": "Agency",
+    "Mới hơn": "Newer",
+    "Cũ hơn": "Older",
     "Tất cả đơn vị": "All units",
     "phiên bản trước": "earlier versions",
     "Thay trang": "Replace page",

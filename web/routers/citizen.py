@@ -25,6 +25,7 @@ from web.session import CsrfChecked, require, services_of
 router = APIRouter()
 Citizen = Annotated[Actor, Depends(require(Role.CITIZEN))]
 VN = dt.timezone(dt.timedelta(hours=7))
+LOG_PAGE = 30
 KIND_VI = {
     "component": "Thành phần hồ sơ",
     "result": "Kết quả giải quyết",
@@ -44,7 +45,9 @@ ACTION_VI = {
 }
 
 
-def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str | None, status: int) -> Response:
+def _vault_page(
+    request: Request, actor: Actor, q: str, kind: str, message: str | None, status: int, log_from: int = 0
+) -> Response:
     svc = services_of(request)
     chosen = DocumentKind(kind) if kind in {k.value for k in DocumentKind} else None
     documents = me.my_documents(actor, svc, None, chosen, None, 0, 200).items
@@ -59,7 +62,7 @@ def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str 
         except Problem:
             continue
     grants = me.my_grants(actor, svc)
-    log = me.my_access_log(actor, svc, 0, 100)
+    log = me.my_access_log(actor, svc, log_from, LOG_PAGE)  # a page at a time: a read document's log only grows
     readers = [entry for entry in log if entry.subject != actor.subject or entry.role != "citizen"]
     return page(
         request,
@@ -69,6 +72,9 @@ def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str 
             "dossiers": dossiers,
             "grants": grants,
             "log": readers,
+            "log_from": log_from,
+            "log_more": len(log) == LOG_PAGE,
+            "log_page": LOG_PAGE,
             "q": q,
             "kind": kind,
             "kinds": KIND_VI,
@@ -87,8 +93,9 @@ async def vault(
     actor: Citizen,
     q: Annotated[str, Query(max_length=100)] = "",
     kind: Annotated[str, Query(max_length=20)] = "",
+    log_from: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    return await run_in_threadpool(_vault_page, request, actor, q, kind, None, 200)
+    return await run_in_threadpool(_vault_page, request, actor, q, kind, None, 200, log_from)
 
 
 @router.post("/kho/cap-quyen")
