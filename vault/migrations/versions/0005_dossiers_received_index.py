@@ -1,8 +1,8 @@
 """Dossiers indexed by when they were received (and per agency): the Decision 766 indicators count a month's
 dossiers, and the manager's page asks for six months at a time.
 
-Revision ID: 0004_dossiers_received
-Revises: 0003
+Revision ID: 0005_dossiers_received
+Revises: 0004
 Create Date: 2026-11-30
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0004_dossiers_received"
-down_revision = "0003"
+revision = "0005_dossiers_received"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
