@@ -29,6 +29,7 @@ from api.routers import (
     results,
     search,
     stats,
+    versions,
     webhooks,
 )
 from api.services import Services
@@ -103,6 +104,7 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
         public,
         search,
         counter,
+        versions,
     )
     for module in routers:
         app.include_router(module.router)
