@@ -27,6 +27,7 @@ from api.routers import (
     receipts,
     results,
     search,
+    signatures,
     stats,
     webhooks,
 )
@@ -101,6 +102,7 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
         certified,
         public,
         search,
+        signatures,
     )
     for module in routers:
         app.include_router(module.router)

@@ -25,7 +25,8 @@ from core.identifiers import redact
 from core.logging import get_logger
 from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
-from ingest import batches
+from ingest import batches, signature_requests
+from ingest.awaiting import AwaitingSignature, run_split_signing
 from ingest.context import context
 from ingest.intake import discard
 from ingest.lease import holder_is_dead, lease_owner, same_task
@@ -41,6 +42,7 @@ from issuing.settings import issuing_settings
 from ocr.models import OcrOptions
 from signing.errors import TimestampUnavailableError
 from signing.settings import signing_settings
+from signing.split import SplitSigner
 from vault.errors import StoreUnavailable
 
 log = get_logger("sohoa.pipeline")
@@ -159,6 +161,22 @@ def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
     finished(batch_id, status)
 
 
+def mark_awaiting(batch_id: str, index: int, reason: str) -> None:
+    """The document waits for its officer's own token (or shows why its request was rejected or expired)."""
+    with context().sessions.begin() as session:
+        batches.update_document(
+            session,
+            batch_id,
+            index,
+            status=batches.DocState.AWAITING_SIGNATURE,
+            step="sign",
+            error=redact(reason)[:2000],
+            lease_owner=None,
+            lease_until=None,
+        )
+    log.info("document awaiting the officer's signature", batch=batch_id, index=index)
+
+
 def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: Any) -> None:
     """Run one step under its lease, sorting faults into retry, busy, timeout and permanent failure."""
     try:
@@ -168,6 +186,9 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
             work(job)
     except Ignore:
         raise
+    except AwaitingSignature as exc:
+        mark_awaiting(batch_id, index, exc.reason)
+        raise Ignore() from None  # the chain stops; the officer's answer sends `resume_signing`
     except Busy as exc:
         # Wait for the holder, however long its lease runs (it is bounded by the step's time limit): never give up.
         remaining = (exc.until - dt.datetime.now(dt.UTC)).total_seconds()
@@ -240,8 +261,13 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
             def certify(pdf: bytes) -> tuple[bytes, RegisterLine]:
                 return certify_with_number(ctx.sessions, dossier, pdf, job.submitted_by, ctx.issuer.agency_signer())
 
+        level = signing_settings().level_for(job.kind)
         with ctx.signer_lock:
-            run_signing(job, signer, signing_settings().level_for(job.kind), name, certify, unit=unit)
+            if isinstance(signer, SplitSigner):  # the officer signs on their own machine
+                ttl = dt.timedelta(seconds=settings.signature_request_ttl_seconds)
+                run_split_signing(job, signer, level, name, ctx.sessions, ttl, certify, unit=unit)
+            else:
+                run_signing(job, signer, level, name, certify, unit=unit)
 
     _step(self, batch_id, index, "sign", seconds, work)
 
@@ -286,9 +312,23 @@ def enqueue_document(batch_id: str, index: int, pages: int) -> None:
     ).apply_async()
 
 
+def resume_signing(batch_id: str, index: int) -> None:
+    """The continuation after an officer answered a signature request: sign (embed, complete the level), store."""
+    quick = ingest_settings().step_time_limit_seconds
+    chain(
+        sign_step.si(batch_id, index, quick).set(soft_time_limit=quick, time_limit=quick + 30),
+        store_step.si(batch_id, index, quick).set(soft_time_limit=quick, time_limit=quick + 30),
+    ).apply_async()
+
+
 @shared_task(name="sohoa.sweep_staging")
 def sweep_abandoned_staging() -> int:
-    """Remove staging folders no running batch owns (hourly by the beat, and at worker start)."""
+    """Remove staging folders no running batch owns (hourly by the beat, and at worker start); mark signature
+    requests past their expiry expired, on their documents too."""
+    with context().sessions.begin() as session:
+        expired = signature_requests.expire_due(session)
+    if expired:
+        log.info("signature requests expired", requests=len(expired))
     root = core_settings().data_dir / "ingest" / "batches"
     swept = sweep_staging(root, context().sessions, ingest_settings().staging_sweep_after_seconds)
     if swept:

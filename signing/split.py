@@ -253,6 +253,15 @@ class SplitSigner(DocumentSigner):
         return out.getvalue()
 
 
+def signature_value_problem(certificate: bytes, signed: bytes, value: bytes) -> str | None:
+    """Why a token's signature value is refused for these signed attributes (DER certificate), or None."""
+    try:
+        _check_signature_value(x509.Certificate.load(certificate), signed, value)
+    except SigningError as exc:
+        return str(exc)
+    return None
+
+
 def _check_signature_value(certificate: x509.Certificate, signed: bytes, value: bytes) -> None:
     """Refuse a signature value the certificate's key did not make over these signed attributes."""
     from cryptography import x509 as cx509

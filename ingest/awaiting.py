@@ -1,0 +1,104 @@
+"""The sign step for an officer who signs on their own machine (split signing), free of Celery: prepare the PDF
+and a signature request, wait (`AwaitingSignature`), and when the officer's value came, embed it and go on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.files import write_atomically
+from core.timezone import now_vn
+from core.types import SignatureLevel
+from ingest import signature_requests as requests
+from ingest.pipeline import DocumentJob
+from issuing.certification_register import RegisterLine
+from signing.split import PendingSignature, SplitSigner
+from signing.stamps import officer_stamp
+
+REASON = "Số hóa từ bản giấy tại Bộ phận Một cửa"
+
+
+class AwaitingSignature(Exception):
+    """The document waits for its officer's token: the chain stops here; `reason` is what the document shows."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _pending_path(job: DocumentJob, request_id: str) -> Path:
+    return job.folder / f"pending-{request_id}.json"
+
+
+def run_split_signing(
+    job: DocumentJob,
+    signer: SplitSigner,
+    level: SignatureLevel,
+    officer_name: str,
+    sessions: sessionmaker[Session],
+    ttl: dt.timedelta,
+    certify: Callable[[bytes], tuple[bytes, RegisterLine]] | None = None,
+    *,
+    unit: str | None = None,
+) -> Path:
+    """signed.pdf once the officer's value is embedded; AwaitingSignature while a request waits (a new one is
+    prepared when there is none or the last was renewed; a rejected or expired one keeps the document waiting)."""
+    signed = job.folder / "signed.pdf"
+    if signed.exists():
+        return signed
+    with sessions() as session:
+        row = requests.latest(session, job.batch_id, job.index)
+        state = row.status if row is not None else None
+        request_id, value = (row.id, row.signature_value) if row is not None else ("", None)
+        reason = requests.waiting_reason(row) if row is not None else ""
+    if state == requests.RequestState.SUBMITTED and value is not None:
+        pending = PendingSignature.from_json(_pending_path(job, request_id).read_text())
+        data = signer.finish(pending, value).pdf
+        if certify is not None:
+            data, line = certify(data)
+            record = json.dumps(dataclasses.asdict(line), default=str).encode()
+            write_atomically(job.folder / "certification.json", record)
+        write_atomically(signed, data)
+        with sessions.begin() as session:
+            requests.mark_signed(session, request_id)
+        return signed
+    if state in (requests.RequestState.PENDING, requests.RequestState.REJECTED, requests.RequestState.EXPIRED):
+        raise AwaitingSignature(reason)
+    raise AwaitingSignature(_prepare(job, signer, level, officer_name, sessions, ttl, unit))
+
+
+def _prepare(
+    job: DocumentJob,
+    signer: SplitSigner,
+    level: SignatureLevel,
+    officer_name: str,
+    sessions: sessionmaker[Session],
+    ttl: dt.timedelta,
+    unit: str | None,
+) -> str:
+    """Stamp and placeholder, the prepared PDF kept in staging, the request row; the line the document shows."""
+    pdf = (job.folder / "ocr.pdf").read_bytes()
+    stamp = officer_stamp(officer_name, now_vn(), unit=unit)
+    pending = signer.prepare(pdf, level=level, stamp=stamp, reason=REASON)
+    request_id = requests.new_request_id()
+    write_atomically(_pending_path(job, request_id), pending.to_json().encode())
+    with sessions.begin() as session:
+        row = requests.create(
+            session,
+            request_id=request_id,
+            batch_id=job.batch_id,
+            index=job.index,
+            officer_sub=job.submitted_by,
+            level=str(pending.level),
+            document_sha256=pending.document_digest.hex(),  # what the signature covers
+            to_be_signed=pending.to_be_signed,
+            certificate=pending.certificate,
+            ttl=ttl,
+        )
+        return requests.waiting_reason(row)
