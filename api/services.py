@@ -79,11 +79,15 @@ class Services:
         return view
 
     def batch_events(self, batch_id: str, after: int) -> tuple[list[batches.BatchEventView], bool]:
-        """The batch's events after the given id, and whether the batch has finished."""
+        """The batch's events after the given id, and whether the batch has finished (or only waits for
+        signatures)."""
         with self.sessions() as session:
             events = batches.events_after(session, batch_id, after)
             batch = session.get(Batch, batch_id)
-            return events, batch is not None and batch.finished_at is not None
+            if batch is None or batch.finished_at is not None:
+                return events, True
+            # settled for now: every document stored, failed or waiting for its officer's token
+            return events, batches.batch_status(session, batch_id) is batches.BatchState.AWAITING_SIGNATURE
 
     # -- signature requests (split signing) -------------------------------------------------------------
     def expire_signature_requests(self) -> None:

@@ -171,6 +171,9 @@ def update_document(session: Session, batch_id: str, index: int, **changes: Any)
     session.add(BatchEvent(batch_id=batch_id, kind="document", data=event))
     session.flush()
     status = batch_status(session, batch_id)
+    if status is BatchState.AWAITING_SIGNATURE and changes.get("status") == DocState.AWAITING_SIGNATURE:
+        # nothing runs any more: the batch waits for officers' tokens (a station following it may stop here)
+        session.add(BatchEvent(batch_id=batch_id, kind="batch", data={"status": status.value}))
     if status in (BatchState.DONE, BatchState.NEEDS_RESCAN, BatchState.FAILED):
         batch = session.get(Batch, batch_id)
         if batch is not None and batch.finished_at is None:
