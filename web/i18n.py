@@ -60,6 +60,7 @@ EN: dict[str, str] = {
     "Loại": "Kind",
     "Chữ ký": "Signature",
     "Cần quét lại": "Needs a rescan",
+    "Chờ cán bộ ký số": "Awaiting the officer's digital signature",
     "Thay trang": "Replace page",
     "In tờ bìa": "Print cover sheet",
     "In giấy tiếp nhận": "Print receipt",

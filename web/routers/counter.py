@@ -30,6 +30,7 @@ VERDICT_VI = {"TOTAL-PASSED": "Hợp lệ", "INDETERMINATE": "Chưa xác định
 STATUS_VI = {
     "queued": "Đang chờ",
     "running": "Đang xử lý",
+    "awaiting_signature": "Chờ cán bộ ký số",
     "done": "Hoàn thành",
     "needs_rescan": "Cần quét lại",
     "failed": "Lỗi",
