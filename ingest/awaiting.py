@@ -32,10 +32,6 @@ class AwaitingSignature(Exception):
         self.reason = reason
 
 
-def _pending_path(job: DocumentJob, request_id: str) -> Path:
-    return job.folder / f"pending-{request_id}.json"
-
-
 def run_split_signing(
     job: DocumentJob,
     signer: SplitSigner,
@@ -55,18 +51,16 @@ def run_split_signing(
     with sessions() as session:
         row = requests.latest(session, job.batch_id, job.index)
         state = row.status if row is not None else None
-        request_id, value = (row.id, row.signature_value) if row is not None else ("", None)
         reason = requests.waiting_reason(row) if row is not None else ""
-    if state == requests.RequestState.SUBMITTED and value is not None:
-        pending = PendingSignature.from_json(_pending_path(job, request_id).read_text())
-        data = signer.finish(pending, value).pdf
+        submitted = row is not None and row.status == requests.RequestState.SUBMITTED
+        answer = (row.pending, row.signature_value) if row is not None and submitted else None
+    if answer is not None and answer[1] is not None:
+        data = signer.finish(PendingSignature.from_json(answer[0].decode()), answer[1]).pdf
         if certify is not None:
             data, line = certify(data)
             record = json.dumps(dataclasses.asdict(line), default=str).encode()
             write_atomically(job.folder / "certification.json", record)
-        write_atomically(signed, data)
-        with sessions.begin() as session:
-            requests.mark_signed(session, request_id)
+        write_atomically(signed, data)  # the request is marked signed when the document is stored
         return signed
     if state in (requests.RequestState.PENDING, requests.RequestState.REJECTED, requests.RequestState.EXPIRED):
         raise AwaitingSignature(reason)
@@ -86,12 +80,10 @@ def _prepare(
     pdf = (job.folder / "ocr.pdf").read_bytes()
     stamp = officer_stamp(officer_name, now_vn(), unit=unit)
     pending = signer.prepare(pdf, level=level, stamp=stamp, reason=REASON)
-    request_id = requests.new_request_id()
-    write_atomically(_pending_path(job, request_id), pending.to_json().encode())
-    with sessions.begin() as session:
+    with sessions.begin() as session:  # one commit: the row holds the prepared PDF too
         row = requests.create(
             session,
-            request_id=request_id,
+            request_id=requests.new_request_id(),
             batch_id=job.batch_id,
             index=job.index,
             officer_sub=job.submitted_by,
@@ -99,6 +91,7 @@ def _prepare(
             document_sha256=pending.document_digest.hex(),  # what the signature covers
             to_be_signed=pending.to_be_signed,
             certificate=pending.certificate,
+            pending=pending.to_json().encode(),
             ttl=ttl,
         )
         return requests.waiting_reason(row)

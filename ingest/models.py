@@ -74,7 +74,7 @@ class BatchEvent(IngestBase):
 
 class SignatureRequest(IngestBase):
     """A document waiting for its officer's own token (split signing): what the agent signs, until when, and
-    what became of it. The prepared PDF waits in the document's staging folder (`pending-<id>.json`)."""
+    what became of it; `pending` holds the prepared PDF and its placeholder (`PendingSignature.to_json`)."""
 
     __tablename__ = "ingest_signature_requests"
 
@@ -87,6 +87,7 @@ class SignatureRequest(IngestBase):
     document_sha256: Mapped[str] = mapped_column(String(64))
     to_be_signed: Mapped[bytes] = mapped_column(LargeBinary)
     certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    pending: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only by the continuation
     signature_value: Mapped[bytes | None] = mapped_column(LargeBinary)
     reason: Mapped[str | None] = mapped_column(Text)  # why it was rejected
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

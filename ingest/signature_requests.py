@@ -71,6 +71,7 @@ def create(
     document_sha256: str,
     to_be_signed: bytes,
     certificate: bytes,
+    pending: bytes,
     ttl: dt.timedelta,
 ) -> SignatureRequest:
     now = dt.datetime.now(dt.UTC)
@@ -84,6 +85,7 @@ def create(
         document_sha256=document_sha256,
         to_be_signed=to_be_signed,
         certificate=certificate,
+        pending=pending,
         created_at=now,
         expires_at=now + ttl,
     )
@@ -200,7 +202,8 @@ def renew(session: Session, row: SignatureRequest) -> None:
     batches.update_document(session, row.batch_id, row.index, status=batches.DocState.QUEUED, step="sign", error=None)
 
 
-def mark_signed(session: Session, request_id: str) -> None:
-    row = session.get(SignatureRequest, request_id)
-    if row is not None:
+def mark_signed(session: Session, batch_id: str, index: int) -> None:
+    """The document was stored: its submitted request is signed (in the store step's own transaction)."""
+    row = latest(session, batch_id, index)
+    if row is not None and row.status == RequestState.SUBMITTED:
         row.status = RequestState.SIGNED

@@ -291,6 +291,7 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
                 document_id=document_id,
                 signature=verdict,
             )
+            signature_requests.mark_signed(session, batch_id, index)
         event = {"index": index, "document_id": document_id, "name": job.name, "type_code": job.type_code}
         announce("document.stored", batch_id, {**event, "kind": job.kind.value, "signature": verdict})
         if job.kind is DocumentKind.RESULT:

@@ -79,6 +79,7 @@ def _request(factory: sessionmaker[Session], certificate: bytes, ttl: dt.timedel
             document_sha256="00" * 32,
             to_be_signed=b"signed attributes",
             certificate=certificate,
+            pending=b"{}",
             ttl=ttl,
         )
         return row.id

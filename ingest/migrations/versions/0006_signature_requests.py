@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("document_sha256", sa.String(64), nullable=False),
         sa.Column("to_be_signed", sa.LargeBinary, nullable=False),
         sa.Column("certificate", sa.LargeBinary, nullable=False),
+        sa.Column("pending", sa.LargeBinary, nullable=False),
         sa.Column("signature_value", sa.LargeBinary, nullable=True),
         sa.Column("reason", sa.Text, nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
