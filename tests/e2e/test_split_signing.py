@@ -47,8 +47,9 @@ def tokens(pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     return made
 
 
-@pytest.fixture
-def stack(tmp_path: Path, pki: RunningPki) -> Iterator[SohoaStack]:
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory, pki: RunningPki) -> Iterator[SohoaStack]:
+    tmp_path = tmp_path_factory.mktemp("split-stack")
     officers = tmp_path / "officers.toml"
     officers.write_text(
         "".join(
