@@ -193,6 +193,7 @@ def sign_agent(
     """On the officer's PC: show each pending signature request (dossier, document, pages, hash), ask, sign it
     with the USB token (the key never leaves it) and send the signature; or reject one with a reason."""
     import logging
+    import sys
 
     from api.agent import AgentClient, sign_pending
     from api.client import ApiError
@@ -204,6 +205,8 @@ def sign_agent(
         raise _fail("the officer's token is needed (--token or SOHOA_TOKEN)")
     if reject is not None and not (reason and reason.strip()):
         raise _fail("--reject needs --reason")
+    if reject is None and not yes and not sys.stdin.isatty():
+        raise _fail("no terminal to ask in: add --yes to sign every pending request")
     client = AgentClient(server, token)
     try:
         if reject is not None:
