@@ -108,7 +108,7 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
             "documents": documents,
             "status_vi": STATUS_VI,
             "verdict_vi": VERDICT_VI,
-            "finished": view.status in ("done", "needs_rescan", "failed"),
+            "finished": view.status in ("done", "needs_rescan", "failed", "awaiting_signature"),
         },
     )
 
