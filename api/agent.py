@@ -5,6 +5,7 @@ show each (dossier, document, pages, level, hash), ask, sign with the token, pos
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ import httpx
 from asn1crypto import cms
 
 from api.client import ApiError, Unreachable, _raise_for_problem
+from core.timezone import to_vn
 
 
 class AgentClient:
@@ -55,7 +57,7 @@ def shown(request: dict[str, Any]) -> str:
         f"Tài liệu: {request['document_name']} ({request['pages']} trang)\n"
         f"Mức chữ ký: {request['level']}\n"
         f"Mã băm SHA-256 của tài liệu: {request['document_sha256']}\n"
-        f"Hạn ký: {request['expires_at']}"
+        f"Hạn ký: {to_vn(dt.datetime.fromisoformat(request['expires_at'])):%H:%M %d/%m/%Y}"
     )
 
 

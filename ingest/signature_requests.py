@@ -13,6 +13,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.timezone import to_vn
 from ingest import batches
 from ingest.models import Batch, SignatureRequest
 
@@ -108,8 +109,8 @@ def waiting_reason(row: SignatureRequest) -> str:
     if row.status == RequestState.REJECTED:
         return f"Cán bộ từ chối ký: {row.reason or 'không nêu lý do'} — chưa lưu; có thể yêu cầu ký lại"
     if row.status == RequestState.EXPIRED:
-        return f"Yêu cầu ký hết hạn lúc {row.expires_at:%d/%m/%Y %H:%M} UTC — chưa lưu; có thể yêu cầu ký lại"
-    return f"Chờ cán bộ ký bằng chứng thư số của mình (hạn {row.expires_at:%d/%m/%Y %H:%M} UTC)"
+        return f"Yêu cầu ký hết hạn lúc {to_vn(row.expires_at):%H:%M %d/%m/%Y} — chưa lưu; có thể yêu cầu ký lại"
+    return f"Chờ cán bộ ký bằng chứng thư số của mình (hạn {to_vn(row.expires_at):%H:%M %d/%m/%Y})"
 
 
 def expire_due(session: Session, now: dt.datetime | None = None) -> list[tuple[str, int]]:

@@ -200,7 +200,9 @@ class SplitSigner(DocumentSigner):
         if pending.certificate != self.identity.certificate.dump():
             raise SigningError("this pending signature was prepared for another certificate")
         _check_signature_value(self.identity.certificate, pending.signed_attributes, signature_value)
+        check_validity_period(self.identity.certificate)
         await self._ensure_network()
+        await self._ensure_not_revoked()  # the officer may have answered days later: revoked since? (cached 300 s)
         level = pending.level
         ext = ExternalSigner(
             self.identity.certificate, self.identity.signer.cert_registry, signature_value=signature_value
