@@ -13,13 +13,18 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.files import write_atomically
+from core.identifiers import redact
+from core.logging import get_logger
 from core.timezone import now_vn
 from core.types import SignatureLevel
+from ingest import batches
 from ingest import signature_requests as requests
 from ingest.pipeline import DocumentJob
 from issuing.certification_register import RegisterLine
 from signing.split import PendingSignature, SplitSigner
 from signing.stamps import officer_stamp
+
+log = get_logger("sohoa.pipeline")
 
 REASON = "Số hóa từ bản giấy tại Bộ phận Một cửa"
 
@@ -30,6 +35,22 @@ class AwaitingSignature(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def record_awaiting(sessions: sessionmaker[Session], batch_id: str, index: int, reason: str) -> None:
+    """The document waits for its officer's own token (or shows why its request was rejected or expired)."""
+    with sessions.begin() as session:
+        batches.update_document(
+            session,
+            batch_id,
+            index,
+            status=batches.DocState.AWAITING_SIGNATURE,
+            step="sign",
+            error=redact(reason)[:2000],
+            lease_owner=None,
+            lease_until=None,
+        )
+    log.info("document awaiting the officer's signature", batch=batch_id, index=index)
 
 
 def run_split_signing(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,3 +36,21 @@ def sweep_staging(root: Path, sessions: sessionmaker[Session], older_than_second
     for folder in swept:
         shutil.rmtree(folder, ignore_errors=True)
     return swept
+
+
+@dataclass(frozen=True)
+class StagingReport:
+    """Abandoned staging by batch id, and the ones removed (with repair)."""
+
+    abandoned: list[str] = field(default_factory=list)
+    swept: list[str] = field(default_factory=list)
+
+
+def check_staging(
+    root: Path, sessions: sessionmaker[Session], older_than_seconds: float, *, repair: bool
+) -> StagingReport:
+    """What `sohoa vault fsck` reports of staging (and sweeps with --repair): the one place to extend when
+    staging lives elsewhere too."""
+    found = abandoned_staging(root, sessions, older_than_seconds)
+    swept = sweep_staging(root, sessions, older_than_seconds) if repair and found else []
+    return StagingReport([folder.name for folder in found], [folder.name for folder in swept])

@@ -26,7 +26,7 @@ from core.logging import get_logger
 from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches, signature_requests
-from ingest.awaiting import AwaitingSignature, run_split_signing
+from ingest.awaiting import AwaitingSignature, record_awaiting, run_split_signing
 from ingest.context import context
 from ingest.intake import discard
 from ingest.lease import holder_is_dead, lease_owner, same_task
@@ -37,12 +37,14 @@ from ingest.sweep import sweep_staging
 from issuing import webhooks
 from issuing.certification_register import RegisterLine
 from issuing.certified import certify_with_number
+from issuing.checkpoints import ChainBroken, take_checkpoint
 from issuing.longterm import run_longterm
 from issuing.settings import issuing_settings
 from ocr.models import OcrOptions
 from signing.errors import TimestampUnavailableError
 from signing.settings import signing_settings
 from signing.split import SplitSigner
+from signing.trust import TrustSettings, trust_anchors
 from vault.errors import StoreUnavailable
 
 log = get_logger("sohoa.pipeline")
@@ -161,22 +163,6 @@ def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
     finished(batch_id, status)
 
 
-def mark_awaiting(batch_id: str, index: int, reason: str) -> None:
-    """The document waits for its officer's own token (or shows why its request was rejected or expired)."""
-    with context().sessions.begin() as session:
-        batches.update_document(
-            session,
-            batch_id,
-            index,
-            status=batches.DocState.AWAITING_SIGNATURE,
-            step="sign",
-            error=redact(reason)[:2000],
-            lease_owner=None,
-            lease_until=None,
-        )
-    log.info("document awaiting the officer's signature", batch=batch_id, index=index)
-
-
 def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: Any) -> None:
     """Run one step under its lease, sorting faults into retry, busy, timeout and permanent failure."""
     try:
@@ -187,7 +173,7 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
     except Ignore:
         raise
     except AwaitingSignature as exc:
-        mark_awaiting(batch_id, index, exc.reason)
+        record_awaiting(context().sessions, batch_id, index, exc.reason)
         raise Ignore() from None  # the chain stops; the officer's answer sends `resume_signing`
     except Busy as exc:
         # Wait for the holder, however long its lease runs (it is bounded by the step's time limit): never give up.
@@ -379,6 +365,22 @@ def longterm() -> dict[str, int]:
     counts = {"enrolled": report.enrolled, "upgraded": len(report.upgraded), "renewed": len(report.renewed)}
     log.info("long-term run", postponed=len(report.postponed), **counts)
     return counts
+
+
+@shared_task(name="sohoa.audit_checkpoint", acks_late=True)
+def audit_checkpoint() -> int | None:
+    """Sign and store the access log's head (beat schedule in `runtime.celery_app`); the row it anchors, or None
+    when nothing was logged since the last checkpoint. A broken chain is logged as an alert, never anchored."""
+    ctx = context()
+    try:
+        taken = take_checkpoint(ctx.vault(), ctx.issuer.agency_signer(), trust_anchors(TrustSettings()))
+    except ChainBroken:
+        log.error("audit.chain_broken", alert=True)
+        raise
+    if taken is None:
+        return None
+    log.info("audit checkpoint stored", seq=taken.checkpoint.seq, timestamped=not taken.warnings)
+    return taken.checkpoint.seq
 
 
 @shared_task(name="sohoa.ping")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from ingest.sweep import StagingReport
     from vault.service import Vault
 
 
@@ -23,6 +24,21 @@ def open_vault() -> Vault:
     from runtime.catalogue import open_vault as build
 
     return build()
+
+
+def staging_check(grace_seconds: float | None, repair: bool) -> StagingReport:
+    """Batch staging no running batch owns, older than `grace_seconds` (default: the sweep's age), for
+    `sohoa vault fsck`; removed with --repair, as the worker's hourly sweep does."""
+    from core.settings import core_settings
+    from ingest.settings import ingest_settings
+    from ingest.sweep import StagingReport, check_staging
+    from runtime.catalogue import catalogue
+
+    root = core_settings().data_dir / "ingest" / "batches"
+    if not root.is_dir():
+        return StagingReport()  # nothing was ever staged here (and no catalogue to migrate for it)
+    age = ingest_settings().staging_sweep_after_seconds if grace_seconds is None else grace_seconds
+    return check_staging(root, catalogue(), age, repair=repair)
 
 
 def serve(
