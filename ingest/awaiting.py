@@ -19,7 +19,7 @@ from core.timezone import now_vn
 from core.types import SignatureLevel
 from ingest import batches
 from ingest import signature_requests as requests
-from ingest.pipeline import DocumentJob
+from ingest.pipeline import DocumentJob, load_summary, run_signing
 from issuing.certification_register import RegisterLine
 from signing.split import PendingSignature, SplitSigner
 from signing.stamps import officer_stamp
@@ -69,6 +69,8 @@ def run_split_signing(
     signed = job.folder / "signed.pdf"
     if signed.exists():
         return signed
+    if load_summary(job).as_received:  # a signed PDF kept as received is never signed again: no request
+        return run_signing(job, signer, level, officer_name, certify, unit=unit)
     with sessions() as session:
         row = requests.latest(session, job.batch_id, job.index)
         state = row.status if row is not None else None

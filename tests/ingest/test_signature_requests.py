@@ -170,3 +170,37 @@ def test_the_officers_file_maps_each_account_to_one_identity(tmp_path: Path) -> 
         with pytest.raises(SigningError) as error:
             load_officer_table(path)
         assert words in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_signed_pdf_kept_as_received_is_not_sent_for_signature(
+    catalogue: sessionmaker[Session], tmp_path: Path
+) -> None:
+    import json
+
+    from core.types import DocumentKind, SignatureLevel
+    from ingest.awaiting import run_split_signing
+    from ingest.pipeline import DocumentJob
+
+    job = DocumentJob(
+        batch_id="b1",
+        index=0,
+        staging=tmp_path,
+        pages=(0,),
+        name="Giấy khai sinh",
+        type_code="GKS",
+        kind=DocumentKind.COMPONENT,
+        owner_id="045190001234",
+        dossier_code=f"{AGENCY}-261130-0001",
+        procedure_code="1.011442.000.00.00.H30",
+        agency_code=AGENCY,
+        station_id="QT-01",
+        submitted_by="nhung",
+    )
+    received = b"%PDF-1.7 signed by the citizen, kept byte for byte"
+    (job.folder / "ocr.pdf").write_bytes(received)
+    summary = {"page_count": 1, "text": "", "fields": {}, "issues": [], "as_received": True}
+    (job.folder / "ocr.json").write_text(json.dumps(summary), encoding="utf-8")
+    signed = run_split_signing(job, None, SignatureLevel.B_LT, "Nhung", catalogue, dt.timedelta(hours=1))  # type: ignore[arg-type]
+    assert signed.read_bytes() == received
+    with catalogue() as session:
+        assert requests.latest(session, "b1", 0) is None
