@@ -67,7 +67,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pki: RunningPki) -> Iterator
     }
     running = SohoaStack(tmp_path / "data", env)
     running.data_dir.mkdir()
-    running.start_server(embedded_worker=True)
+    running.start_server(embedded_worker=True, timeout=180)  # a loaded 2-core host is slow to start it
     yield running
     running.stop()
 
