@@ -135,6 +135,7 @@ class SplitSigner(DocumentSigner):
         self, pdf: bytes, level: SignatureLevel, stamp: StampSpec | None, reason: str | None, field_name: str | None
     ) -> PendingSignature:
         from pyhanko.sign import fields, signers
+        from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
         check_validity_period(self.identity.certificate)
         writer = open_incremental_writer(pdf)
@@ -175,7 +176,10 @@ class SplitSigner(DocumentSigner):
             new_field_spec=spec,
         )
         output = BytesIO()
-        digest, _tbs, _ = await pdf_signer.async_digest_doc_for_signing(writer, output=output)
+        try:  # with a timestamper pyHanko asks the TSA for a token now, to size the placeholder
+            digest, _tbs, _ = await pdf_signer.async_digest_doc_for_signing(writer, output=output)
+        except TimestampRequestError as exc:  # transient: the pipeline retries the step
+            raise TimestampUnavailableError(f"time-stamping authority {self.tsa_url} unreachable") from exc
         attrs = await ext.signed_attrs(digest.document_digest, DIGEST, use_pades=True)
         return PendingSignature(
             field_name=name,
