@@ -2,7 +2,7 @@
 what became of them (signed, rejected with a reason, expired, renewed).
 
 Revision ID: ingest_0006_signature_requests
-Revises: ingest_0005_submitter_name
+Revises: ingest_0006_new_version_of
 Create Date: 2026-11-30
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from vault.models import UTCDateTime
 
 revision = "ingest_0006_signature_requests"
-down_revision = "ingest_0005_submitter_name"
+down_revision = "ingest_0006_new_version_of"
 branch_labels = None
 depends_on = None
 
