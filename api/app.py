@@ -27,6 +27,7 @@ from api.routers import (
     receipts,
     results,
     search,
+    signatures,
     stats,
     versions,
     webhooks,
@@ -102,6 +103,7 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
         certified,
         public,
         search,
+        signatures,
         versions,
     )
     for module in routers:
