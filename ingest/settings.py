@@ -41,8 +41,13 @@ class IngestSettings(SohoaSettings):
     max_zip_ratio: float = 50.0
     # Redis redelivers a task whose worker died after this many seconds; a lease keeps duplicates idle.
     visibility_timeout_seconds: int = 3600
-    # A staging folder with no running batch, untouched this long, is swept (at worker start).
+    # Staging with no running batch, untouched this long, is swept (at worker start and hourly by the beat).
     staging_sweep_after_seconds: int = 6 * 3600
+    # With the vault on S3, batches wait in this bucket of the same endpoint (not versioned, the vault's SSE),
+    # under this prefix; a lifecycle rule expires objects a sweep missed after `staging_expire_days`.
+    staging_bucket: str = "sohoa-staging"
+    staging_prefix: str = "batches/"
+    staging_expire_days: int = 2
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
     # SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS (networks webhooks may reach besides public ones): issuing.egress.

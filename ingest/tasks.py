@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from celery import Task, chain, shared_task
@@ -27,11 +26,11 @@ from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches
 from ingest.context import context
-from ingest.intake import discard
 from ingest.lease import holder_is_dead, lease_owner, same_task
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
+from ingest.staging import StagingArea
 from ingest.sweep import sweep_staging
 from issuing import webhooks
 from issuing.certification_register import RegisterLine
@@ -63,11 +62,11 @@ class Busy(Exception):
         self.until = until
 
 
-def _job(batch: Batch, row: Any) -> DocumentJob:
+def _job(batch: Batch, row: Any, area: StagingArea) -> DocumentJob:
     return DocumentJob(
         batch_id=batch.id,
         index=row.index,
-        staging=Path(batch.staging_dir),
+        staging=area.open(batch.staging_dir),
         pages=tuple(row.pages),
         name=row.name,
         type_code=row.type_code,
@@ -102,7 +101,7 @@ def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> I
                 raise Busy(f"held by {row.lease_owner} until {until:%H:%M:%S}", until)
         batch = session.get(Batch, batch_id)
         assert batch is not None
-        job = _job(batch, row)
+        job = _job(batch, row, context().staging())
         batches.update_document(
             session,
             batch_id,
@@ -133,13 +132,17 @@ def announce(event: str, batch_id: str, data: dict[str, Any]) -> None:
 
 
 def finished(batch_id: str, status: batches.BatchState | None) -> None:
-    """The batch ended (every document in the vault or failed with its reason): its staging folder goes."""
+    """The batch ended (every document in the vault or failed with its reason): its staging goes (the folder, or
+    every object of the batch on every worker host's shared object store)."""
     if status is not None:
         with context().sessions() as session:
             batch = session.get(Batch, batch_id)
-            staging = Path(batch.staging_dir) if batch is not None else None
-        if staging is not None:
-            discard(staging)
+            location = batch.staging_dir if batch is not None else None
+        if location is not None:
+            try:
+                context().staging().open(location).remove()
+            except Exception as exc:  # the sweep removes it later; the batch is finished either way
+                log.warning("staging not removed; the sweep will", batch=batch_id, error=type(exc).__name__)
         announce("batch.finished", batch_id, {"status": status.value})
 
 
@@ -213,7 +216,11 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
     def work(job: DocumentJob) -> None:
         summary = run_ocr(
-            job, OcrOptions.from_settings(), ingest_settings().page_threads, _page_progress(batch_id, index)
+            job,
+            OcrOptions.from_settings(),
+            ingest_settings().page_threads,
+            _page_progress(batch_id, index),
+            work_root=core_settings().data_dir / "ingest" / "work",
         )
         rescan = [{"page": i.page, "reason": i.reason} for i in summary.issues if i.verdict in RESCAN_VERDICTS]
         with context().sessions.begin() as session:
@@ -253,9 +260,10 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     def work(job: DocumentJob) -> None:
         from signing.validate import validate_pdf
 
-        report = validate_pdf((job.folder / "signed.pdf").read_bytes())
+        signed = job.read("signed.pdf")
+        report = validate_pdf(signed)
         verdict = str(report.verdict)
-        document_id = run_store(job, context().vault(), verdict, context().sessions)
+        document_id = run_store(job, context().vault(), verdict, context().sessions, signed=signed)
         with context().sessions.begin() as session:
             status = batches.update_document(
                 session,
@@ -288,11 +296,10 @@ def enqueue_document(batch_id: str, index: int, pages: int) -> None:
 
 @shared_task(name="sohoa.sweep_staging")
 def sweep_abandoned_staging() -> int:
-    """Remove staging folders no running batch owns (hourly by the beat, and at worker start)."""
-    root = core_settings().data_dir / "ingest" / "batches"
-    swept = sweep_staging(root, context().sessions, ingest_settings().staging_sweep_after_seconds)
+    """Remove staging no running batch owns (hourly by the beat, and at worker start)."""
+    swept = sweep_staging(context().staging(), context().sessions, ingest_settings().staging_sweep_after_seconds)
     if swept:
-        log.info("abandoned staging swept", folders=len(swept))
+        log.info("abandoned staging swept", batches=len(swept))
     return len(swept)
 
 

@@ -143,6 +143,7 @@ async def upload_batch(
             record=svc.record_batch,
             enqueue=svc.enqueue_document,
             forget=svc.forget_batch,
+            area=svc.staging(),
         )
     except BatchRefused as exc:
         discard(staging)

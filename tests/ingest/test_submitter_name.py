@@ -13,6 +13,7 @@ from core.types import Actor, Role
 from ingest import batches, context
 from ingest.db import migrate, sessions
 from ingest.models import Batch, BatchDocument
+from ingest.staging import FolderArea
 from ingest.tasks import _job
 from issuing.agency import Issuer
 
@@ -52,7 +53,7 @@ def test_the_batch_keeps_the_name_and_the_job_signs_with_it(tmp_path: Path) -> N
         batch = session.get(Batch, "b1")
         assert batch is not None and batch.submitter_name == LAN
         [row] = session.query(BatchDocument).filter_by(batch_id="b1").all()
-        job = _job(batch, row)
+        job = _job(batch, row, FolderArea(tmp_path))
     assert (job.submitted_by, job.submitter_name) == ("QT-01", LAN) and LAN not in repr(job)
     asked: list[tuple[str, str | None]] = []
 
@@ -63,6 +64,7 @@ def test_the_batch_keeps_the_name_and_the_job_signs_with_it(tmp_path: Path) -> N
     ctx = context.PipelineContext(
         sessions=factory,
         vault=lambda: pytest.fail("no vault in this test"),
+        staging=lambda: FolderArea(tmp_path),
         officer_signer=lambda: pytest.fail("the per-officer signer is used"),
         issuer=Issuer(agency_signer=lambda: pytest.fail("no seal"), notify=lambda *_: None),
         officer_signer_for=signer_for,

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ingest import batches
 from ingest.db import migrate, sessions
+from ingest.staging import FolderArea
 from ingest.sweep import abandoned_staging, sweep_staging
 
 
@@ -24,7 +25,8 @@ def test_abandoned_staging_is_swept_and_live_staging_stays(tmp_path: Path) -> No
         (folder / "pages" / "0001.jpg").write_bytes(b"scan")
     old = time.time() - 7200
     for folder in (orphan, running):
-        os.utime(folder, (old, old))
+        for path in (folder / "pages" / "0001.jpg", folder / "pages", folder):
+            os.utime(path, (old, old))
     with factory.begin() as session:
         batches.create_batch(
             session,
@@ -32,6 +34,7 @@ def test_abandoned_staging_is_swept_and_live_staging_stays(tmp_path: Path) -> No
                 "c", "QT-01", "000.00.00.H30", "1.011442.000.00.00.H30", "D-1", "045190001234", "QT-01", 1, str(running)
             ),
         )
-    assert abandoned_staging(root, factory, 3600) == [orphan]
-    assert sweep_staging(root, factory, 3600) == [orphan]
+    area = FolderArea(root)
+    assert [s.location for s in abandoned_staging(area, factory, 3600)] == [str(orphan)]
+    assert [s.batch_id for s in sweep_staging(area, factory, 3600)] == ["a"]
     assert not orphan.exists() and fresh.exists() and running.exists()
