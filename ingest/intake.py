@@ -192,6 +192,16 @@ def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
 
 
+def _withdraw(published: BatchStaging | None) -> None:
+    """Remove a refused batch's published copy; when the store is away, the sweep removes it later (no row)."""
+    if published is None:
+        return
+    try:
+        published.remove()
+    except Exception as exc:
+        log.warning("refused batch's staging not removed; the sweep will", error=type(exc).__name__)
+
+
 OpenDossier = Callable[[Manifest, Actor], str]
 Record = Callable[[batches.NewBatch], None]
 Enqueue = Callable[[str, int, int], None]
@@ -247,8 +257,7 @@ def accept_batch(
         )
     except BaseException:
         discard(staging)
-        if published is not None:
-            published.remove()
+        _withdraw(published)
         raise
     assert published is not None
     if published.location != str(staging):
@@ -260,7 +269,7 @@ def accept_batch(
         log.error("the broker refused the batch's chains", batch=batch_id, error=redact(f"{type(exc).__name__}: {exc}"))
         forget(batch_id)
         discard(staging)
-        published.remove()
+        _withdraw(published)
         raise BatchRefused(
             503, "the pipeline's broker is unavailable; nothing was stored, send the batch again"
         ) from exc

@@ -43,11 +43,11 @@ class IngestSettings(SohoaSettings):
     visibility_timeout_seconds: int = 3600
     # Staging with no running batch, untouched this long, is swept (at worker start and hourly by the beat).
     staging_sweep_after_seconds: int = 6 * 3600
-    # With the vault on S3, batches wait in this bucket of the same endpoint (not versioned, the vault's SSE),
-    # under this prefix; a lifecycle rule expires objects a sweep missed after `staging_expire_days`.
-    staging_bucket: str = "sohoa-staging"
-    staging_prefix: str = "batches/"
-    staging_expire_days: int = 2
+    # With the vault on S3 batches wait in a bucket of the same endpoint, encrypted as the vault (API and workers
+    # then share no disk); the embedded default keeps `<data dir>/ingest/batches`.
+    staging_bucket: str = "sohoa-staging"  # the staging bucket (no object lock; made on first use)
+    staging_prefix: str = "batches/"  # objects of a batch: <prefix><batch id>/...
+    staging_expire_days: int = 2  # lifecycle rule of the staging bucket: what a sweep missed expires
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
     # SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS (networks webhooks may reach besides public ones): issuing.egress.

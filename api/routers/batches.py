@@ -29,6 +29,7 @@ from ingest.intake import BatchRefused, accept_batch, discard, new_batch_id
 from ingest.manifest import Manifest
 from ingest.sniff import sniff_file
 from ingest.ziparchive import UnsafeArchive, ZipLimits, extract_zip
+from vault.errors import StoreUnavailable
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], responses=PROBLEM_RESPONSES)
 
@@ -148,6 +149,9 @@ async def upload_batch(
     except BatchRefused as exc:
         discard(staging)
         raise _problem_from_refusal(exc) from exc
+    except StoreUnavailable as exc:  # the staging bucket (the vault's object store) cannot take the batch
+        discard(staging)
+        raise Problem(503, "the object store is unavailable; nothing was stored, send the batch again") from exc
     except OSError as exc:
         discard(staging)
         if exc.errno == errno.ENOSPC:

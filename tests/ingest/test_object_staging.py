@@ -23,7 +23,8 @@ from ingest.staging_s3 import ObjectArea
 from ingest.sweep import abandoned_staging, sweep_staging
 from ocr.settings import ocr_settings
 from tests.ingest.conftest import object_area
-from tests.support.s3server import S3Endpoint
+from tests.support.s3server import S3Endpoint, SeaweedServer
+from vault.errors import StoreUnavailable
 
 AGENCY = "000.00.00.H30"
 
@@ -159,3 +160,20 @@ def test_abandoned_object_staging_is_seen_and_swept(s3_endpoint: S3Endpoint, tmp
     assert [s.batch_id for s in abandoned_staging(area, factory, -60)] == ["orphan"]
     assert [s.batch_id for s in sweep_staging(area, factory, -60)] == ["orphan"]
     assert _objects(area, "orphan") == [] and len(_objects(area, "running")) == 3
+
+
+def test_a_batch_the_store_cannot_take_leaves_no_row_and_no_spool(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
+    migrate(url)
+    factory = sessions(url)
+    server = SeaweedServer(tmp_path / "seaweed")
+    server.start()
+    try:
+        area = object_area(server.endpoint)
+    finally:
+        server.stop()  # the object store goes away before the upload is published
+    with pytest.raises(StoreUnavailable):
+        _accept(area, tmp_path, "late", factory, lambda *_: None)
+    assert not (tmp_path / "spool" / "late").exists()
+    with factory() as session:
+        assert session.get(Batch, "late") is None
