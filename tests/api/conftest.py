@@ -56,9 +56,9 @@ def issuing_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki
         running.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def issuing_env(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """SOHOA_* settings on the test PKI, for the whole session; caches cleared before and after."""
+    """SOHOA_* settings on the test PKI, for the API tests only (undone when the package ends); caches cleared."""
     secret = tmp_path_factory.mktemp("secrets") / "agency-p12.txt"
     secret.write_text(issuing_pki.password, encoding="utf-8")
     with pytest.MonkeyPatch.context() as patch:
@@ -118,7 +118,7 @@ class Api:
         return record
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def api_app(issuing_env: None) -> Api:
     api = ApiSettings()
     return Api(client=TestClient(create_app(api, core_settings(), services=api_services())), api=api)
