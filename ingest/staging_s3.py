@@ -19,7 +19,7 @@ from minio.deleteobjects import DeleteObject
 from minio.error import S3Error
 from minio.lifecycleconfig import AbortIncompleteMultipartUpload, Expiration, LifecycleConfig, Rule
 
-from core.files import write_atomically
+from core.files import private_folder, write_atomically
 from core.logging import get_logger
 from ingest.staging import StagedBatch
 from vault.errors import StoreUnavailable
@@ -80,7 +80,11 @@ class ObjectBatch:
 
     def local_copy(self, name: str, into: Path) -> Path:
         """The object as a private file in `into` (this host's own work folder), for decoders that read paths."""
-        target = into / Path(name).name
+        relative = Path(name)
+        if relative.is_absolute() or ".." in relative.parts:
+            raise ValueError(f"{name!r} is not a name inside the batch's staging")
+        target = into / relative  # the same relative name: two zip entries may share a base name
+        private_folder(target.parent, exist_ok=True)
         write_atomically(target, self.get(name))
         return target
 

@@ -109,7 +109,7 @@ def test_a_document_reads_only_the_files_holding_its_pages(
     pages = select_pages(_job(staged, (3, 2, 1)), work)  # written order kept, across two files
     assert [(Path(p.source).name, p.number_in_source) for p in pages] == [("c.tif", 2), ("c.tif", 1), ("b.tif", 1)]
     assert [_shade(p.data) for p in pages] == [100, 70, 40]
-    copied = sorted(path.name for path in work.iterdir())
+    copied = sorted(path.name for path in work.rglob("*") if path.is_file())
     assert copied == ([] if area.kind == "folder" else ["b.tif", "c.tif"])  # only the files holding its pages
 
 
