@@ -65,6 +65,11 @@ class DocumentJob:
     def has(self, output: str) -> bool:
         return self.staging.exists(self.name_of(output))
 
+    def forget_outputs(self) -> None:
+        """Remove this document's step outputs (personal data) once it is in the vault; the batch's page files
+        go when the whole batch ends (a file may hold pages of several documents)."""
+        self.staging.remove(self.name_of(""))
+
     @property
     def idempotency_key(self) -> str:
         return f"batch:{self.batch_id}:{self.index}"

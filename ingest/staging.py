@@ -33,7 +33,7 @@ class BatchStaging(Protocol):
     def get(self, name: str) -> bytes: ...
     def exists(self, name: str) -> bool: ...
     def local_copy(self, name: str, into: Path) -> Path: ...
-    def remove(self) -> None: ...
+    def remove(self, prefix: str = "") -> None: ...  # everything under `prefix` (the whole batch by default)
 
 
 class StagingArea(Protocol):
@@ -78,8 +78,8 @@ class FolderBatch:
     def local_copy(self, name: str, into: Path) -> Path:
         return self._path(name)  # already on this host's disk
 
-    def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def remove(self, prefix: str = "") -> None:
+        shutil.rmtree(self._path(prefix) if prefix else self.folder, ignore_errors=True)
 
 
 def _newest_mtime(folder: Path) -> float:

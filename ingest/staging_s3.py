@@ -88,11 +88,11 @@ class ObjectBatch:
         write_atomically(target, self.get(name))
         return target
 
-    def remove(self) -> None:
-        """Delete every version of every object of the batch."""
-        with _reachable(self.base):
+    def remove(self, prefix: str = "") -> None:
+        """Delete every version of every object of the batch (or of its names under `prefix`)."""
+        with _reachable(self.base + prefix):
             listed = self.area.client.list_objects(
-                self.area.bucket, prefix=self.base, recursive=True, include_version=True
+                self.area.bucket, prefix=self.base + prefix, recursive=True, include_version=True
             )
             doomed = [DeleteObject(obj.object_name or "", obj.version_id) for obj in listed]
             errors = list(self.area.client.remove_objects(self.area.bucket, doomed)) if doomed else []

@@ -273,6 +273,10 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
                 document_id=document_id,
                 signature=verdict,
             )
+        try:
+            job.forget_outputs()  # in the vault now: its OCR text and PDFs leave the staging at once
+        except Exception as exc:  # the batch's end (or the sweep) removes them
+            log.warning("document outputs not removed from staging", batch=batch_id, error=type(exc).__name__)
         event = {"index": index, "document_id": document_id, "name": job.name, "type_code": job.type_code}
         announce("document.stored", batch_id, {**event, "kind": job.kind.value, "signature": verdict})
         if job.kind is DocumentKind.RESULT:

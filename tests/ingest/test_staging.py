@@ -5,6 +5,7 @@ object store alike."""
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -117,3 +118,20 @@ def test_a_missing_page_is_named(staging: tuple[Path, list[Path]], area: Staging
     folder, files = staging
     with pytest.raises(ValueError, match=r"batch pages \[7\]"):
         select_pages(_job(_published(area, folder, files), (4, 6)), tmp_path)
+
+
+def test_a_stored_documents_outputs_go_at_once_and_the_batch_at_its_end(
+    staging: tuple[Path, list[Path]], area: StagingArea
+) -> None:
+    folder, files = staging
+    staged = _published(area, folder, files)
+    first, second = _job(staged, (0,)), replace(_job(staged, (1,)), index=1)
+    for job in (first, second):
+        job.write("ocr.pdf", b"%PDF ocr")
+        job.write("signed.pdf", b"%PDF signed")
+    first.forget_outputs()
+    assert not first.has("ocr.pdf") and not first.has("signed.pdf")
+    assert second.has("signed.pdf") and staged.exists(FILE_LIST)  # the others' outputs and the page files stay
+    staged.remove()
+    assert not second.has("signed.pdf") and not staged.exists(FILE_LIST)
+    assert [s.batch_id for s in area.listing()] == []
