@@ -41,10 +41,11 @@ def _setns(path: str) -> None:
 
 
 def available() -> str | None:
-    """Why namespaces cannot be made here (not root, no `ip`, no `unshare`), or None."""
+    """Why a lab cannot be made here (not root; no `ip`, `unshare`, redis-server or PostgreSQL 15), or None."""
     if os.geteuid() != 0:
         return "network namespaces need root"
-    missing = [tool for tool in ("ip", "unshare") if shutil.which(tool) is None]
+    missing = [tool for tool in ("ip", "unshare", "runuser", "redis-server") if shutil.which(tool) is None]
+    missing += [str(PG_BIN / "initdb")] if not (PG_BIN / "initdb").exists() else []
     return f"missing {', '.join(missing)}" if missing else None
 
 
