@@ -120,17 +120,30 @@ class ObjectArea:
         self.ensure_bucket()
 
     @classmethod
-    def connect(cls, endpoint: str, access_key: str, secret_key: str, bucket: str, **options: object) -> ObjectArea:
-        secure, region = bool(options.pop("secure", False)), options.pop("region", None)
+    def connect(
+        cls,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        bucket: str,
+        *,
+        secure: bool = False,
+        region: str | None = None,
+        prefix: str = "batches/",
+        sse: str = "ssec",
+        sse_key: bytes | None = None,
+        expire_days: int = 2,
+    ) -> ObjectArea:
+        """The staging bucket on an endpoint, through the vault's connection pool settings."""
         client = Minio(
             endpoint,
             access_key=access_key,
             secret_key=secret_key,
             secure=secure,
-            region=str(region) if region else None,
+            region=region,
             http_client=default_http_client(),
         )
-        return cls(client, bucket, **options)  # type: ignore[arg-type]
+        return cls(client, bucket, prefix=prefix, sse=sse, sse_key=sse_key, expire_days=expire_days)
 
     def ensure_bucket(self) -> None:
         with _reachable(f"bucket {self.bucket}"):
