@@ -41,8 +41,8 @@ def sweep_staging(area: StagingArea, sessions: sessionmaker[Session], older_than
 
 
 def sweep_spool(root: Path, older_than_seconds: float) -> list[Path]:
-    """Remove an API host's spool folders left by intakes it did not finish (object staging: the spool is only
-    ever this host's, and a finished intake removes its own)."""
+    """Remove this host's own leftover folders untouched for a while: an API's upload spool of an intake it did
+    not finish (object staging), a worker's work folder of a step killed in the middle."""
     left = spool_leftovers(root, older_than_seconds)
     for folder in left:
         shutil.rmtree(folder, ignore_errors=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from celery import Task, chain, shared_task
@@ -31,7 +32,7 @@ from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
 from ingest.staging import StagingArea
-from ingest.sweep import sweep_staging
+from ingest.sweep import sweep_spool, sweep_staging
 from issuing import webhooks
 from issuing.certification_register import RegisterLine
 from issuing.certified import certify_with_number
@@ -52,6 +53,11 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     TimeoutError,
     Urllib3HTTPError,
 )
+
+
+def work_root() -> Path:
+    """This host's work folder: one document's page files during its OCR step, nothing shared."""
+    return core_settings().data_dir / "ingest" / "work"
 
 
 class Busy(Exception):
@@ -220,7 +226,7 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
             OcrOptions.from_settings(),
             ingest_settings().page_threads,
             _page_progress(batch_id, index),
-            work_root=core_settings().data_dir / "ingest" / "work",
+            work_root=work_root(),
         )
         rescan = [{"page": i.page, "reason": i.reason} for i in summary.issues if i.verdict in RESCAN_VERDICTS]
         with context().sessions.begin() as session:
@@ -309,9 +315,10 @@ def sweep_abandoned_staging() -> int:
 
 @worker_ready.connect
 def _resume_unfinished(**_: Any) -> None:
-    """Sweep abandoned staging; on the embedded broker unacknowledged tasks die with their worker: re-send
-    unfinished documents."""
+    """Sweep abandoned staging and this host's old work folders; on the embedded broker unacknowledged tasks die
+    with their worker: re-send unfinished documents."""
     try:
+        sweep_spool(work_root(), ingest_settings().staging_sweep_after_seconds)
         sweep_abandoned_staging()
     except Exception as exc:  # a sweep never stops a worker from starting
         log.warning("staging sweep failed", error=type(exc).__name__)
