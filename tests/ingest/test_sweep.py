@@ -11,7 +11,7 @@ from pathlib import Path
 from ingest import batches
 from ingest.db import migrate, sessions
 from ingest.staging import FolderArea
-from ingest.sweep import abandoned_staging, sweep_staging
+from ingest.sweep import abandoned_staging, sweep_spool, sweep_staging
 
 
 def test_abandoned_staging_is_swept_and_live_staging_stays(tmp_path: Path) -> None:
@@ -38,3 +38,18 @@ def test_abandoned_staging_is_swept_and_live_staging_stays(tmp_path: Path) -> No
     assert [s.location for s in abandoned_staging(area, factory, 3600)] == [str(orphan)]
     assert [s.batch_id for s in sweep_staging(area, factory, 3600)] == ["a"]
     assert not orphan.exists() and fresh.exists() and running.exists()
+
+
+def test_a_hosts_own_old_spool_and_work_folders_are_swept(tmp_path: Path) -> None:
+    """On S3 setups only this host sees its spool (an intake killed mid-upload) and its work folder (a step
+    killed mid-OCR): old folders go, a folder still being written stays."""
+    old_folder, busy = tmp_path / "old", tmp_path / "busy"
+    for folder in (old_folder, busy):
+        (folder / "pages").mkdir(parents=True)
+        (folder / "pages" / "0001.jpg").write_bytes(b"scan")
+    old = time.time() - 7200
+    for path in (old_folder / "pages" / "0001.jpg", old_folder / "pages", old_folder):
+        os.utime(path, (old, old))
+    os.utime(busy, (old, old))  # the folder is old, but a file in it was written just now
+    assert sweep_spool(tmp_path, 3600) == [old_folder]
+    assert not old_folder.exists() and busy.exists()
