@@ -24,7 +24,7 @@ from api.client import StationClient
 from bench.synthetic import generate_pages, write_pages
 from core.types import Role
 from runtime.cli import stop_worker_group
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, free_port, start_pki
 from tests.support.s3server import SeaweedServer
 from tests.support.stack import SohoaStack
 
@@ -116,9 +116,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=24)
     parser.add_argument("--pages-per-document", type=int, default=2)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--broker", default=os.environ.get("SOHOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/8"))
+    parser.add_argument("--broker", default="", help="a Redis URL; default: a private redis-server for the run")
     parser.add_argument("--postgres", default="postgresql+psycopg://postgres@127.0.0.1:5432", help="server URL")
     args = parser.parse_args(argv)
+    private = None
+    if not args.broker:
+        port = free_port()
+        command = ["redis-server", "--port", str(port), "--save", "", "--bind", "127.0.0.1"]
+        private = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        args.broker = f"redis://127.0.0.1:{port}/0"
+        time.sleep(1)
     redis.Redis.from_url(args.broker).flushdb()
     name = f"hosts_scale_{os.getpid()}"
     server = sa.create_engine(f"{args.postgres}/postgres", isolation_level="AUTOCOMMIT")
@@ -133,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         with server.connect() as connection:
             connection.execute(sa.text(f"drop database if exists {name} with (force)"))
+        if private is not None:
+            private.terminate()
+            private.wait(timeout=20)
     one, two = (args.pages / results[n][0] * 60 for n in (1, 2))
     ratio = two / one
     print(f"{'worker hosts':<16}{'wall s':>10}{'pages/min':>12}{'batch':>14}")
