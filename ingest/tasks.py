@@ -94,6 +94,7 @@ def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> I
     now = dt.datetime.now(dt.UTC)
     task_id = task.request.id or "eager"
     owner = lease_owner(task_id)
+    area = context().staging()  # built (the bucket reached) before any catalogue transaction opens
     with context().sessions.begin() as session:
         row = batches.load_document(session, batch_id, index)
         if row.status in (batches.DocState.DONE, batches.DocState.FAILED):
@@ -107,7 +108,7 @@ def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> I
                 raise Busy(f"held by {row.lease_owner} until {until:%H:%M:%S}", until)
         batch = session.get(Batch, batch_id)
         assert batch is not None
-        job = _job(batch, row, context().staging())
+        job = _job(batch, row, area)
         batches.update_document(
             session,
             batch_id,
