@@ -93,7 +93,7 @@ def run(images: list[Path], tmp: Path, broker: str, database: str, per_document:
     stack.data_dir.mkdir()
     results: dict[int, tuple[float, str]] = {}
     try:
-        stack.start_server()
+        stack.start_server(timeout=300)  # a loaded machine starts the API slowly
         client = StationClient(stack.url, stack.token(Role.STATION, "QT-01", agency=AGENCY), timeout=600)
         for hosts in (1, 2):
             workers = [start_worker_host(stack, f"worker{n}", core=n) for n in range(hosts)]
