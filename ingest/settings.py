@@ -41,6 +41,8 @@ class IngestSettings(SohoaSettings):
     max_zip_ratio: float = 50.0
     # Redis redelivers a task whose worker died after this many seconds; a lease keeps duplicates idle.
     visibility_timeout_seconds: int = 3600
+    # How often a worker looks for such messages (a worker host cut off); unset: kombu's ≈100 s.
+    redelivery_scan_seconds: int | None = None
     # Staging with no running batch, untouched this long, is swept (at worker start and hourly by the beat).
     staging_sweep_after_seconds: int = 6 * 3600
     # With the vault on S3 batches wait in a bucket of the same endpoint, encrypted as the vault (API and workers

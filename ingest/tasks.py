@@ -154,7 +154,12 @@ def finished(batch_id: str, status: batches.BatchState | None) -> None:
 
 
 def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
+    """The document failed with its reason, unless a duplicate delivery of its step already finished it: a
+    document in the vault is never marked failed afterwards."""
     with context().sessions.begin() as session:
+        if batches.load_document(session, batch_id, index).status == batches.DocState.DONE:
+            log.info("a duplicate step failed after the document was stored", batch=batch_id, index=index, step=step)
+            return
         status = batches.update_document(
             session,
             batch_id,

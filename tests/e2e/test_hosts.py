@@ -96,6 +96,7 @@ def _environment(lab: netns.NetLab, root: Path, pki: RunningPki, redis_url: str,
         "SOHOA_INGEST_OFFICER_P12_PASSWORD_FILE": str(password),
         # A host cut off keeps its message unacknowledged: Redis hands it to another worker after this long.
         "SOHOA_INGEST_VISIBILITY_TIMEOUT_SECONDS": "60",
+        "SOHOA_INGEST_REDELIVERY_SCAN_SECONDS": "5",
         "SOHOA_INGEST_RETRY_BACKOFF_MAX_SECONDS": "8",
         "SOHOA_INGEST_MAX_RETRIES": "12",
         "SOHOA_INGEST_PAGE_THREADS": "1",
