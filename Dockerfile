@@ -22,11 +22,11 @@ WORKDIR /app
 # The locked dependencies first (uv.lock, hashes checked; a layer that changes only with the lock) ...
 COPY pyproject.toml uv.lock README.md ./
 RUN pip install --no-cache-dir uv==0.13.9 \
- && UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-install-project --no-cache \
+ && UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-install-project --no-cache --compile-bytecode \
       --python /usr/local/bin/python3
 # ... then the project itself: every package of the repository (.dockerignore keeps tests, docs and secrets out).
 COPY . .
-RUN UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-editable --no-cache \
+RUN UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-editable --no-cache --compile-bytecode \
       --python /usr/local/bin/python3 \
  && useradd --system --uid 10001 --home /var/lib/sohoa sohoa \
  && mkdir -p /var/lib/sohoa && chown sohoa /var/lib/sohoa && chmod 700 /var/lib/sohoa

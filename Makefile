@@ -3,6 +3,8 @@ VENV    ?= .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
+# Compiled ahead, since PYTHONDONTWRITEBYTECODE may be set: every `sohoa` process a test starts would recompile.
+PACKAGES := api cli core ingest issuing ocr runtime signing vault web
 # uv installs the locked dependencies (uv.lock, with hashes); it lives in its own small venv.
 UV_VERSION := 0.13.9
 TOOLS   := .tools
@@ -20,7 +22,7 @@ $(UV):
 	$(TOOLS)/bin/pip install -q uv==$(UV_VERSION)
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --python $(PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON)
 	touch $(STAMP)
 
 ## Update the lock after changing a dependency in pyproject.toml (add --upgrade to take new releases).
@@ -36,6 +38,7 @@ services:
 
 ## Install, start the test services and run the whole test suite.
 test: setup services
+	$(BIN)/python -m compileall -q -j 0 $(PACKAGES) tests bench
 	$(BIN)/pytest
 
 lint: setup

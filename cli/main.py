@@ -13,8 +13,8 @@ from core.logging import configure_logging
 from core.settings import core_settings
 from issuing import cli as issuing_cli
 from ocr import cli as ocr_cli
+from runtime import audit_cli, deploy_cli
 from runtime import cli as runtime_cli
-from runtime import deploy_cli
 from signing import cli as signing_cli
 from vault import cli as vault_cli
 
@@ -34,9 +34,10 @@ def _setup() -> None:
 
 ocr_cli.register(app)
 signing_cli.register(app)
-vault_cli.register(app, runtime_cli.open_vault)
+vault_cli.register(app, runtime_cli.open_vault, runtime_cli.staging_check)
 issuing_cli.register(app)
 runtime_cli.register(app)
+audit_cli.register(app)
 deploy_cli.register(app)
 api_cli.register(app)
 

@@ -10,32 +10,34 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from core.files import write_atomically
 from core.identifiers import redact
 from core.logging import get_logger
 from core.types import Actor
 from ingest import batches
+from ingest.decoding import Marks, Unreadable, page_marks
 from ingest.manifest import Manifest, SplitRule
 from ingest.settings import IngestSettings
 from ingest.sniff import PAGE_TYPES, sniff_file
 from ingest.split import (
     SplitError,
     SplitResult,
-    is_blank_page,
     split_by_blank,
     split_by_cover_sheets,
     split_by_manifest,
 )
+<<<<<<< HEAD
 from ingest.staging import BatchStaging, FolderArea, StagingArea
 from issuing.qr import CoverSheetPayload, PayloadError, find_cover_sheet
+=======
+from issuing.qr import CoverSheetPayload
+>>>>>>> main
 from ocr.errors import UnusableInput
-from ocr.inputs import decode_page, load_file, probe_file
+from ocr.inputs import probe_file
 from ocr.settings import OcrSettings
 
 log = get_logger("sohoa.intake")
@@ -81,21 +83,18 @@ def _probe(path: Path, ocr: OcrSettings) -> list[tuple[int, int]]:
         raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
 
 
-def _decoded(path: Path, ocr: OcrSettings) -> Iterator[np.ndarray]:
-    """Pixels of a file's pages, for the splits that look at them (QR cover sheets, blank separators).
-
-    This is the one place the API process decodes pages; sizes were bounded by `_probe` first. Moving this into
-    a worker task is written down in docs/security.md."""
-    try:
-        for page in load_file(path, ocr):
-            yield decode_page(page)
-    except UnusableInput as exc:
-        raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
+def _marks(path: Path, manifest: Manifest, first_page: int, ocr: OcrSettings) -> Marks:
+    """Cover sheets or blank separators of a file's pages, for the splits that look at pixels: decoded in a
+    decoder process (`ingest.decoding`), never in the API process; sizes were bounded by `_probe` first."""
+    marks = page_marks(path, qr=manifest.split is SplitRule.QR, first_page=first_page, ocr=ocr)
+    if isinstance(marks, Unreadable):
+        raise BatchRefused(marks.status, marks.reason, "files")
+    return marks
 
 
 def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, ocr: OcrSettings) -> Survey:
     """Count and bound every page from its file's headers, enforce the limits, and split the batch into
-    documents; pixels are decoded only for a QR or blank split, one page at a time."""
+    documents; pixels are decoded only for a QR or blank split, in a decoder process, one page at a time."""
     cover_sheets: list[CoverSheetPayload | None] = []
     blanks: list[bool] = []
     count = 0
@@ -111,17 +110,11 @@ def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, 
         per_file.append(len(sizes))
         if manifest.split is SplitRule.MANIFEST:
             continue
-        for pixels in _decoded(path, ocr):
-            if manifest.split is SplitRule.QR:
-                number = len(cover_sheets) + 1
-                try:
-                    cover_sheets.append(find_cover_sheet(pixels, strict=True))
-                except PayloadError as exc:
-                    raise BatchRefused(
-                        422, f"page {number}: a sohoa cover sheet that cannot be read ({exc})", "files"
-                    ) from exc
-            else:
-                blanks.append(is_blank_page(pixels))
+        marks = _marks(path, manifest, len(cover_sheets) + len(blanks) + 1, ocr)
+        if manifest.split is SplitRule.QR:
+            cover_sheets.extend(mark for mark in marks if not isinstance(mark, bool))
+        else:
+            blanks.extend(mark for mark in marks if isinstance(mark, bool))
     if count == 0:
         raise BatchRefused(422, "the batch holds no pages", "files")
     try:

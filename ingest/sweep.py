@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,6 +39,23 @@ def sweep_staging(area: StagingArea, sessions: sessionmaker[Session], older_than
     for staged in swept:
         area.open(staged.location).remove()
     return swept
+
+
+@dataclass(frozen=True)
+class StagingReport:
+    """Abandoned staging by batch id, and the ones removed (with repair)."""
+
+    abandoned: list[str] = field(default_factory=list)
+    swept: list[str] = field(default_factory=list)
+
+
+def check_staging(
+    area: StagingArea, sessions: sessionmaker[Session], older_than_seconds: float, *, repair: bool
+) -> StagingReport:
+    """What `sohoa vault fsck` reports of staging, folder or bucket (and sweeps with --repair)."""
+    found = abandoned_staging(area, sessions, older_than_seconds)
+    swept = sweep_staging(area, sessions, older_than_seconds) if repair and found else []
+    return StagingReport([staged.batch_id for staged in found], [staged.batch_id for staged in swept])
 
 
 def sweep_spool(root: Path, older_than_seconds: float) -> list[Path]:

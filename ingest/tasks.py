@@ -36,11 +36,13 @@ from ingest.sweep import sweep_spool, sweep_staging
 from issuing import webhooks
 from issuing.certification_register import RegisterLine
 from issuing.certified import certify_with_number
+from issuing.checkpoints import ChainBroken, take_checkpoint
 from issuing.longterm import run_longterm
 from issuing.settings import issuing_settings
 from ocr.models import OcrOptions
 from signing.errors import TimestampUnavailableError
 from signing.settings import signing_settings
+from signing.trust import TrustSettings, trust_anchors
 from vault.errors import StoreUnavailable
 
 log = get_logger("sohoa.pipeline")
@@ -362,6 +364,22 @@ def longterm() -> dict[str, int]:
     counts = {"enrolled": report.enrolled, "upgraded": len(report.upgraded), "renewed": len(report.renewed)}
     log.info("long-term run", postponed=len(report.postponed), **counts)
     return counts
+
+
+@shared_task(name="sohoa.audit_checkpoint", acks_late=True)
+def audit_checkpoint() -> int | None:
+    """Sign and store the access log's head (beat schedule in `runtime.celery_app`); the row it anchors, or None
+    when nothing was logged since the last checkpoint. A broken chain is logged as an alert, never anchored."""
+    ctx = context()
+    try:
+        taken = take_checkpoint(ctx.vault(), ctx.issuer.agency_signer(), trust_anchors(TrustSettings()))
+    except ChainBroken:
+        log.error("audit.chain_broken", alert=True)
+        raise
+    if taken is None:
+        return None
+    log.info("audit checkpoint stored", seq=taken.checkpoint.seq, timestamped=not taken.warnings)
+    return taken.checkpoint.seq
 
 
 @shared_task(name="sohoa.ping")

@@ -19,7 +19,7 @@ from signing.stamps import agency_stamp, certified_copy_stamp
 
 RESULT_SEAL_REASON = "Đóng dấu kết quả giải quyết thủ tục hành chính"
 CERTIFY_REASON = "Chứng thực bản sao điện tử từ bản chính"
-_agency_lock = threading.Lock()
+agency_lock = threading.Lock()
 
 # (event, agency code, payload): tell the agency's one-stop system; logs a failure, never raises.
 Notify = Callable[[str, str, dict[str, Any]], None]
@@ -35,7 +35,7 @@ class Issuer:
 
 
 def _sign(signer: DocumentSigner, pdf: bytes, kind: DocumentKind, **kwargs: Any) -> bytes:
-    with _agency_lock:  # a DocumentSigner runs its own event loop: one signature at a time
+    with agency_lock:  # a DocumentSigner runs its own event loop: one signature at a time
         return signer.sign(pdf, level=signing_settings().level_for(kind), **kwargs)
 
 

@@ -5,12 +5,15 @@ Document and batch state live in the vault's catalogue, not in Celery results, s
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import Celery
 from celery.schedules import crontab
 
 from core.settings import core_settings
 from ingest.settings import ingest_settings
 from runtime.broker import broker_transport, broker_url
+from vault.settings import vault_settings
 
 
 def make_celery() -> Celery:
@@ -42,6 +45,11 @@ def make_celery() -> Celery:
         beat_schedule={
             "long-term-validation": {"task": "sohoa.longterm", "schedule": crontab(hour=1, minute=30)},
             "staging-sweep": {"task": "sohoa.sweep_staging", "schedule": crontab(minute=17)},
+            # The access log's head signed by the agency and stored under retention (docs/security.md).
+            "audit-checkpoint": {
+                "task": "sohoa.audit_checkpoint",
+                "schedule": dt.timedelta(minutes=vault_settings().audit_checkpoint_minutes),
+            },
         },
         beat_schedule_filename=str(core_settings().path("broker", "celerybeat-schedule")),
     )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from ingest.sweep import StagingReport
     from vault.service import Vault
 
 
@@ -23,6 +24,21 @@ def open_vault() -> Vault:
     from runtime.catalogue import open_vault as build
 
     return build()
+
+
+def staging_check(grace_seconds: float | None, repair: bool) -> StagingReport:
+    """Batch staging no running batch owns, older than `grace_seconds` (default: the sweep's age), for
+    `sohoa vault fsck`; removed with --repair, as the worker's hourly sweep does."""
+    from ingest.settings import ingest_settings
+    from ingest.sweep import StagingReport, check_staging
+    from runtime.catalogue import catalogue
+    from runtime.staging import staging_area
+
+    area = staging_area()  # the data folder's, or the object store's staging bucket
+    if area.kind == "folder" and not area.listing():
+        return StagingReport()  # nothing staged here (and no catalogue to migrate for it)
+    age = ingest_settings().staging_sweep_after_seconds if grace_seconds is None else grace_seconds
+    return check_staging(area, catalogue(), age, repair=repair)
 
 
 def serve(

@@ -9,10 +9,8 @@ from functools import lru_cache
 from core.files import private_folder
 from core.settings import core_settings
 from ingest.settings import IngestSettings, ingest_settings
-from ingest.staging import FolderArea, StagedBatch, StagingArea
+from ingest.staging import FolderArea, StagingArea
 from ingest.staging_s3 import ObjectArea
-from ingest.sweep import abandoned_staging
-from runtime.catalogue import catalogue
 from vault.settings import VaultSettings, vault_settings
 
 
@@ -37,9 +35,3 @@ def build_staging(vault: VaultSettings, ingest: IngestSettings) -> StagingArea:
 @lru_cache(maxsize=1)
 def staging_area() -> StagingArea:
     return build_staging(vault_settings(), ingest_settings())
-
-
-def abandoned() -> list[StagedBatch]:
-    """This installation's abandoned staging (folder or bucket): what a report such as `sohoa vault fsck` shows
-    and the sweep removes (the one seam: `ingest.sweep.abandoned_staging`)."""
-    return abandoned_staging(staging_area(), catalogue(), ingest_settings().staging_sweep_after_seconds)

@@ -16,6 +16,7 @@ from typing import Any
 
 from core.logging import get_logger
 from core.types import SignatureLevel
+from signing.cms import sign_encapsulated
 from signing.errors import RevocationUnknownError, SigningError, TimestampUnavailableError
 from signing.fonts import prepared_font
 from signing.glyphs import outline_font
@@ -42,6 +43,14 @@ class SignOutcome:
     warnings: tuple[str, ...] = field(default=())
     requested_level: SignatureLevel | None = None
     stamp: Placed | None = None  # the visible stamp's form and rectangle, when there is one
+
+
+@dataclass(frozen=True)
+class SignedData:
+    """A CMS SignedData (DER) over a payload, and why it carries no timestamp when it has none."""
+
+    der: bytes
+    warnings: tuple[str, ...] = field(default=())
 
 
 class DocumentSigner:
@@ -117,6 +126,13 @@ class DocumentSigner:
         if self._loop.is_closed():
             raise SigningError("this DocumentSigner is closed")
         return self._loop.run_until_complete(self._sign(pdf, level, stamp, reason, field_name))
+
+    def sign_data(self, data: bytes) -> SignedData:
+        """A CMS SignedData (DER) holding `data`, with an RFC 3161 signature timestamp when a TSA is configured
+        (without one, or with the TSA down and the B-B fallback allowed: untimestamped, with a warning)."""
+        if self._loop.is_closed():
+            raise SigningError("this DocumentSigner is closed")
+        return self._loop.run_until_complete(self._sign_data(data))
 
     def font_path(self) -> Path:
         """The prepared stamp font (rescaled to 1000 upm, subset), built on first use and cached on disk."""
@@ -224,6 +240,24 @@ class DocumentSigner:
                 raise TimestampUnavailableError(f"time-stamping authority {self.tsa_url} unreachable") from exc
             raise SigningError(f"signing failed: {exc}") from exc
         return out.getvalue(), name, placed
+
+    async def _sign_data(self, data: bytes) -> SignedData:
+        check_validity_period(self.identity.certificate)
+        await self._ensure_network()
+        await self._ensure_not_revoked()
+        if self._stamper is None:
+            if not self.allow_bb_fallback:
+                raise TimestampUnavailableError(
+                    "a timestamped signature needs a time-stamping authority: set a TSA URL"
+                )
+            return SignedData(await sign_encapsulated(self.identity.signer, data, None), ("no TSA configured",))
+        try:
+            return SignedData(await sign_encapsulated(self.identity.signer, data, self._stamper))
+        except TimestampUnavailableError as exc:
+            if not self.allow_bb_fallback:
+                raise
+            log.warning("signing_fallback", detail=str(exc))
+            return SignedData(await sign_encapsulated(self.identity.signer, data, None), (str(exc),))
 
     async def _ensure_network(self) -> None:
         if self._session is None:

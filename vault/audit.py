@@ -182,16 +182,18 @@ class GroupCommitLog:
             waiting.done.set()
 
 
-def verify_chain(session: Session, batch: int = 5000) -> list[int]:
+def verify_chain(session: Session, batch: int = 5000, since: tuple[int, str] = (0, GENESIS)) -> list[int]:
     """Ids of the rows that break the chain (edited, or following a deleted row); [] when intact.
 
     Rows are read up to the head taken first (appends meanwhile are left for the next run). A deleted last
-    row is caught by comparing the chain's end with `audit_head`; it is reported as id 0.
+    row is caught by comparing the chain's end with `audit_head`; it is reported as id 0. `since`: the walk
+    starts after that (sequence number, hash) link, e.g. one a signed checkpoint vouches for.
     """
     head = session.get(AuditHead, 1)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     bad: list[int] = []
-    prev_hash, prev_seq, last_seq = GENESIS, 0, 0
+    prev_seq, prev_hash = since
+    last_seq = prev_seq
     while last_seq < head_seq:
         query = (
             select(AccessLog)

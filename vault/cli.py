@@ -1,4 +1,4 @@
-"""Commands of the vault: `sohoa vault fsck|legal-hold|migrate` and `sohoa audit verify`.
+"""Commands of the vault: `sohoa vault fsck|legal-hold|migrate` (`sohoa audit` is in `runtime.audit_cli`).
 
 Heavy imports stay inside the commands; errors exit non-zero with one clear line, no traceback.
 """
@@ -6,12 +6,11 @@ Heavy imports stay inside the commands; errors exit non-zero with one clear line
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import typer
 
 vault_app = typer.Typer(help="The personal data vault: consistency checks, legal holds, migrations.")
-audit_app = typer.Typer(help="The hash-chained access log of the vault.")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -31,16 +30,21 @@ def fsck(
         float | None, typer.Option(help="Seconds before an unfinished write counts as crashed (default 600)")
     ] = None,
 ) -> None:
-    """Check that every catalogued object exists and verifies; repair crashed writes with --repair."""
+    """Check that every catalogued object exists and verifies, and that no batch staging was abandoned; repair
+    crashed writes and sweep abandoned staging with --repair."""
     from core.settings import SettingsError
     from vault.errors import VaultError
     from vault.schema import SchemaOutOfDate
 
+    open_vault, staging = ctx.obj
     try:
-        report = ctx.obj().fsck(repair=repair, grace_seconds=grace, verify_hashes=not quick)
+        report = open_vault().fsck(repair=repair, grace_seconds=grace, verify_hashes=not quick)
+        found = staging(grace, repair)
     except (VaultError, SettingsError, SchemaOutOfDate) as exc:
         _fail(str(exc))
         return
+    report.swept_staging = found.swept
+    report.abandoned_staging = [name for name in found.abandoned if name not in found.swept]
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
@@ -53,6 +57,8 @@ def fsck(
             ("hash mismatches (document ids)", report.hash_mismatches),
             ("orphan objects", report.orphan_objects),
             ("deleted orphans", report.deleted_orphans),
+            ("abandoned staging (batch ids)", report.abandoned_staging),
+            ("swept staging (batch ids)", report.swept_staging),
         ):
             if items:
                 typer.echo(f"{label}: {len(items)}: {', '.join(items)}")
@@ -75,7 +81,7 @@ def legal_hold(
     from vault.schema import SchemaOutOfDate
 
     try:
-        ctx.obj().set_legal_hold(doc_id, set_hold, Actor(subject=subject, role=Role.ADMIN))
+        ctx.obj[0]().set_legal_hold(doc_id, set_hold, Actor(subject=subject, role=Role.ADMIN))
     except (VaultError, SettingsError, SchemaOutOfDate) as exc:
         _fail(str(exc))
     typer.echo(f"legal hold {'set' if set_hold else 'lifted'} on {doc_id}")
@@ -94,35 +100,26 @@ def migrate() -> None:
     typer.echo("catalogue is up to date")
 
 
-@audit_app.command("verify")
-def verify() -> None:
-    """Walk the access log's hash chain; exit 1 naming the first offending row when it is broken."""
-    from core.settings import core_settings
-    from vault.audit import verify_chain
-    from vault.db import make_engine, session_factory
-    from vault.schema import VAULT_CHAIN, SchemaOutOfDate, prepare
-    from vault.settings import vault_settings
+class StagingFound(Protocol):
+    """What the staging check found: abandoned staging (names) and, with --repair, what it removed."""
 
-    url = vault_settings().resolved_database_url()
-    try:
-        prepare(url, [VAULT_CHAIN], auto_migrate=core_settings().migrate_on_start)
-    except SchemaOutOfDate as exc:
-        _fail(str(exc))
-    with session_factory(make_engine(url))() as session:
-        bad = verify_chain(session)
-    if bad:
-        where = "rows removed from the end" if bad[0] == 0 else f"row {bad[0]}"
-        typer.echo(f"access log chain BROKEN at {where}; offending rows: {', '.join(map(str, bad))}", err=True)
-        raise typer.Exit(1)
-    typer.echo("access log chain intact")
+    @property
+    def abandoned(self) -> list[str]: ...
+
+    @property
+    def swept(self) -> list[str]: ...
 
 
-def register(app: typer.Typer, open_vault: Callable[[], Any]) -> None:
-    """`open_vault` builds the vault a command acts on; the composition root (`runtime.cli`) hands it."""
+# (grace seconds or None for the configured age, repair) -> what was found; staging belongs to `ingest`
+StagingCheck = Callable[[float | None, bool], StagingFound]
+
+
+def register(app: typer.Typer, open_vault: Callable[[], Any], staging: StagingCheck) -> None:
+    """`open_vault` builds the vault a command acts on, `staging` finds (and with --repair sweeps) abandoned
+    batch staging for `fsck`; the composition root (`runtime.cli`) hands both."""
 
     @vault_app.callback()
     def _hand_over(ctx: typer.Context) -> None:
-        ctx.obj = open_vault
+        ctx.obj = (open_vault, staging)
 
     app.add_typer(vault_app, name="vault")
-    app.add_typer(audit_app, name="audit")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from vault.anchors import CHECKPOINT_PREFIX
 from vault.errors import ObjectLocked, ObjectMissing, VaultError
 from vault.models import DocumentVersion, PendingWrite, utcnow
 from vault.records import FsckReport
@@ -135,8 +136,8 @@ def _check_orphans(
     repair: bool,
 ) -> None:
     for obj in store.iter_objects():
-        if (obj.key, obj.version_id) in known or obj.key in pending_keys:
-            continue
+        if (obj.key, obj.version_id) in known or obj.key in pending_keys or obj.key.startswith(CHECKPOINT_PREFIX):
+            continue  # the access log's checkpoints are the store's own, not documents
         name = f"{obj.key}@{obj.version_id}"
         report.orphan_objects.append(name)
         if repair:

@@ -154,7 +154,16 @@ class FsckReport(BaseModel):
     hash_mismatches: list[str] = Field(default_factory=list)  # document ids whose bytes fail the SHA-256
     orphan_objects: list[str] = Field(default_factory=list)  # "key@version" the catalogue does not know
     deleted_orphans: list[str] = Field(default_factory=list)
+    # staging folders (batch ids) that no running batch owns: scans and text outside the vault (`ingest.sweep`)
+    abandoned_staging: list[str] = Field(default_factory=list)
+    swept_staging: list[str] = Field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not (self.pending_writes or self.missing_objects or self.hash_mismatches or self.orphan_objects)
+        return not (
+            self.pending_writes
+            or self.missing_objects
+            or self.hash_mismatches
+            or self.orphan_objects
+            or self.abandoned_staging
+        )

@@ -44,6 +44,8 @@ class VaultSettings(SohoaSettings):
     default_retention_years: int | None = 10
     # A write whose intent is older than this is treated as crashed by `sohoa vault fsck`.
     fsck_grace_seconds: float = 600.0
+    # How often the worker's scheduler signs the access log's head into a checkpoint (`sohoa audit checkpoint`).
+    audit_checkpoint_minutes: float = Field(default=60.0, gt=0)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

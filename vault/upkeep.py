@@ -5,11 +5,22 @@ digitisation indicators of Decision 766.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 from core.types import Actor, Role
-from vault.audit import verify_chain
+from vault.anchors import (
+    ChainHead,
+    StoredCheckpoint,
+    chain_head,
+    hash_at,
+    last_row,
+    latest_checkpoint,
+    store_checkpoint,
+    stored_checkpoints,
+)
+from vault.audit import GENESIS, verify_chain
 from vault.base import VaultBase
-from vault.errors import Forbidden
+from vault.errors import Forbidden, NotFound
 from vault.fsck import run_fsck
 from vault.records import FsckReport
 from vault.reports import DigitisationStats, digitisation_stats
@@ -18,10 +29,42 @@ from vault.reports import DigitisationStats, digitisation_stats
 class Upkeep(VaultBase):
     """Integrity checks and indicators, behind the `Vault` door."""
 
-    def verify_audit_chain(self) -> list[int]:
-        """Ids of access-log rows that break the hash chain ([] when intact; 0 means rows cut off the end)."""
+    def verify_audit_chain(self, since: ChainHead | None = None) -> list[int]:
+        """Ids of access-log rows that break the hash chain ([] when intact; 0 means rows cut off the end);
+        `since`: walk only after that link (one a verified checkpoint vouches for)."""
         with self.reader() as session:
-            return verify_chain(session)
+            return verify_chain(session, since=(since.seq, since.hash) if since else (0, GENESIS))
+
+    def audit_chain_head(self) -> ChainHead:
+        """The access log's head as its appenders keep it."""
+        with self.reader() as session:
+            return chain_head(session)
+
+    def audit_chain_end(self) -> ChainHead:
+        """The last row actually in the access log."""
+        with self.reader() as session:
+            return last_row(session)
+
+    def audit_hash_at(self, seq: int) -> str | None:
+        """The stored hash of access-log row `seq` (None: no such row)."""
+        with self.reader() as session:
+            return hash_at(session, seq)
+
+    def store_audit_checkpoint(self, key: str, blob: bytes) -> str:
+        """Write a checkpoint object once under permanent retention (`vault.anchors`); its version id."""
+        return store_checkpoint(self.store, key, blob)
+
+    def latest_audit_checkpoint(self) -> StoredCheckpoint:
+        """The newest checkpoint, for anyone to keep a copy of (it holds no personal data); `NotFound` before
+        the first one."""
+        found = latest_checkpoint(self.store)
+        if found is None:
+            raise NotFound("no checkpoint of the access log yet")
+        return found
+
+    def audit_checkpoints(self, *, newest_first: bool = False) -> Iterator[StoredCheckpoint]:
+        """Every stored version of every checkpoint object, in chain order (or newest first), read lazily."""
+        return stored_checkpoints(self.store, newest_first=newest_first)
 
     def fsck(
         self, repair: bool = False, grace_seconds: float | None = None, *, verify_hashes: bool = True

@@ -79,6 +79,10 @@ EN: dict[str, str] = {
     "Hồ sơ của tôi": "My dossiers",
     "Quyền truy cập đã cấp": "Access I granted",
     "Ai đã đọc giấy tờ của tôi": "Who read my papers",
+    "Tải điểm neo của nhật ký": "Download the log's checkpoint",
+    "Điểm neo do cơ quan ký số và đóng dấu thời gian; giữ lại để sau này kiểm tra nhật ký không bị sửa.": (
+        "A checkpoint signed by the agency and timestamped; keep it to check later that this log was not rewritten."
+    ),
     "Cấp quyền": "Grant",
     "Thu hồi": "Revoke",
     "Mục đích": "Purpose",

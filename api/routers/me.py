@@ -162,3 +162,21 @@ def my_access_log(
 ) -> list[AccessEntry]:
     assert actor.owner_id is not None
     return svc.vault.owner_access_log(actor.owner_id, actor, limit=limit, offset=offset)
+
+
+@router.get(
+    "/access-log/checkpoint",
+    summary="The newest signed checkpoint of the access log, to keep",
+    response_class=Response,
+    responses={200: {"content": {"application/pkcs7-mime": {}}}},
+)
+def access_log_checkpoint(actor: Citizen, svc: Svc) -> Response:
+    """The access log's head signed by the agency and timestamped: kept by the citizen, it later proves whether
+    the log was rewritten (`sohoa audit verify --checkpoint FILE`). It holds no personal data."""
+    found = svc.vault.latest_audit_checkpoint()
+    name = found.key.rsplit("/", 1)[-1]
+    return Response(
+        found.data,
+        media_type="application/pkcs7-mime",
+        headers={"Content-Disposition": f'attachment; filename="sohoa-{name}"'},
+    )

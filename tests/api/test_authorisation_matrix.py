@@ -145,6 +145,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/me/grants"): Rule(_grant_body, citizen_own, ok=(201,)),
     ("DELETE", "/api/v1/me/grants/{grant_id}"): Rule(_grant_id, citizen_own, ok=(204,)),
     ("GET", "/api/v1/me/access-log"): Rule(lambda w, s: Call("/api/v1/me/access-log"), roles("citizen")),
+    ("GET", "/api/v1/me/access-log/checkpoint"): Rule(  # no checkpoint in this world: 404 once allowed
+        lambda w, s: Call("/api/v1/me/access-log/checkpoint"), roles("citizen"), ok=(404,)
+    ),
     ("GET", "/api/v1/portal/owners/{owner_id}/documents"): Rule(
         lambda w, s: Call(f"/api/v1/portal/owners/{_owner(s)}/documents"), roles("portal")
     ),

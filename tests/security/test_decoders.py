@@ -116,7 +116,7 @@ def test_declared_sizes_bound_every_decoder(tmp_path: Path, name: str, build: Ca
 _PEAK = """
 import sys
 from pathlib import Path
-from ingest.intake import survey_pages
+from ingest.intake import BatchRefused, survey_pages
 from ingest.manifest import Manifest
 from ingest.settings import IngestSettings
 from ocr.inputs import load_file
@@ -130,7 +130,17 @@ if sys.argv[1] == "survey":
     manifest = Manifest.model_validate({"station_id": "QT-01", "agency_code": "000.00.00.H30",
         "procedure_code": "1.011442.000.00.00.H30", "owner_id": "045190001234",
         "documents": [{"type_code": "GKS", "name": "Giấy khai sinh", "pages": "1"}]})
-    survey_pages([path], manifest, IngestSettings(), OcrSettings())
+    try:
+        survey_pages([path], manifest, IngestSettings(), OcrSettings())
+    except BatchRefused as exc:
+        print(exc.reason.replace(" ", "_"))
+elif sys.argv[1] == "survey-blank":  # the split looks at the pixels: a decoder process does
+    manifest = Manifest.model_validate({"station_id": "QT-01", "agency_code": "000.00.00.H30",
+        "procedure_code": "1.011442.000.00.00.H30", "owner_id": "045190001234", "split": "blank"})
+    try:
+        survey_pages([path], manifest, IngestSettings(), OcrSettings())
+    except BatchRefused as exc:
+        print(exc.reason.replace(" ", "_"))
 else:
     load_file(path, OcrSettings())
 print((status_kb("VmHWM") - base) // 1024)
@@ -156,3 +166,35 @@ def test_the_intake_survey_reads_headers_not_pixels(tmp_path: Path) -> None:
     surveyed = _peak_growth_mb("survey", path)
     assert decoded >= 90, decoded  # 100 MB of grey pixels when a reader decodes them
     assert surveyed < 30, surveyed
+
+
+def _survey(mode: str, path: Path) -> tuple[str, int]:
+    """The refusal (or "") and the peak growth in MB of a process surveying `path` as the API's intake does."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, mode, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=Path(__file__).parents[2],
+    )
+    *reason, growth = done.stdout.split()
+    return " ".join(reason).replace("_", " "), int(growth)
+
+
+def test_pages_split_by_their_pixels_are_decoded_outside_the_api_process(tmp_path: Path) -> None:
+    """Issue #13 item 3, the rest: a blank (or QR) split needs every page's pixels. They are decoded in a
+    decoder process (`ingest.decoding`): the 100-megapixel page is found blank, and the surveying process does
+    not grow by its pixels."""
+    reason, growth = _survey("survey-blank", _write(tmp_path, "big.png", hostile.big_blank_png(10_000, 10_000)))
+    assert "blank" in reason  # the pixels were looked at: an all-blank batch is refused
+    assert growth < 30, growth
+
+
+@pytest.mark.parametrize("mode", ["survey", "survey-blank"], ids=["manifest-split", "blank-split"])
+def test_the_flate_bomb_through_the_intake_survey_keeps_the_api_process_small(tmp_path: Path, mode: str) -> None:
+    """The 1 GiB-inflating PDF (2.26 GB in the API process before #13) through the intake's survey, either split:
+    refused with the reason, and the API process grows by under 30 MB."""
+    reason, growth = _survey(mode, _write(tmp_path, "bomb.pdf", hostile.pdf_flate_bomb()))
+    assert "inflates beyond" in reason
+    assert growth < 30, growth

@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 
 from core.settings import core_settings
 from core.types import Actor, Role
+from runtime import audit_cli
 from runtime.catalogue import open_vault
+from runtime.cli import staging_check
 from tests.support.s3server import S3Endpoint, SeaweedServer, endpoint_from_env
 from tests.vault.conftest import AGENCY, PERSON, PROCEDURE, build_vault, make_s3_store
 from vault.cli import register
@@ -49,7 +51,8 @@ def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 def _app() -> typer.Typer:
     app = typer.Typer()
-    register(app, open_vault)
+    register(app, open_vault, staging_check)
+    audit_cli.register(app)
     return app
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +126,24 @@ def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
     assert "Đã thu hồi" in row.inner_text() and row.locator("button").count() == 0
     hoa.shot("22-kho-thu-hoi")
     hoa.check_accessibility()
+
+    # Her copy of the access log's checkpoint: none before the first, then the signed file to keep.
+    none_yet = hoa.page.context.request.get(server.url + "/kho/diem-neo.p7m")
+    assert none_yet.status == 404 and "Chưa có điểm neo" in none_yet.text()
+    command = [sys.executable, "-m", "cli", "audit", "checkpoint"]
+    taken = subprocess.run(command, env=server._environment(), capture_output=True, text=True, timeout=300)
+    assert taken.returncode == 0, taken.stderr
+    with hoa.page.expect_download() as download:
+        hoa.page.click("a[href='/kho/diem-neo.p7m']")
+    copy = Path(download.value.path())
+    checked = subprocess.run(
+        [*command[:-1], "verify", "--checkpoint", str(copy)],
+        env=server._environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert checked.returncode == 0 and "1 checkpoint(s) hold" in checked.stdout, checked.stderr
 
     # A form without this session's CSRF token is refused.
     forged = hoa.page.context.request.post(server.url + "/kho/thu-hoi/1", form={"csrf": "forged"})

@@ -20,6 +20,7 @@ from api.services import Services
 from api.views import content_response
 from core.text import fold
 from core.types import Actor, DocumentKind, Role
+from vault.errors import NotFound
 from web.render import page
 from web.session import check_csrf, require
 
@@ -145,6 +146,15 @@ def reuse(
     except Problem as exc:
         return _vault_page(request, actor, "", "", f"Không dùng lại được: {exc.detail}", exc.status)
     return _vault_page(request, actor, "", "", f"Đã đính kèm vào hồ sơ {dossier.strip()}.", 200)
+
+
+@router.get("/kho/diem-neo.p7m")
+def access_log_checkpoint(request: Request, actor: Citizen) -> Response:
+    """The newest signed checkpoint of the access log, the citizen's copy to keep (`docs/security.md`)."""
+    try:
+        return me.access_log_checkpoint(actor, _svc(request))
+    except NotFound:
+        return _vault_page(request, actor, "", "", "Chưa có điểm neo nào của nhật ký truy cập.", 404)
 
 
 @router.get("/kho/tai-lieu/{doc_id}.pdf")
