@@ -30,12 +30,8 @@ from ingest.split import (
     split_by_cover_sheets,
     split_by_manifest,
 )
-<<<<<<< HEAD
 from ingest.staging import BatchStaging, FolderArea, StagingArea
-from issuing.qr import CoverSheetPayload, PayloadError, find_cover_sheet
-=======
 from issuing.qr import CoverSheetPayload
->>>>>>> main
 from ocr.errors import UnusableInput
 from ocr.inputs import probe_file
 from ocr.settings import OcrSettings
