@@ -81,6 +81,16 @@ class OcrSummary:
     text: str
     fields: dict[str, list[str]]
     issues: list[PageIssue]
+    as_received: bool = False  # a signed PDF: `ocr.pdf` is the file as received, never re-signed or rebuilt
+
+
+def received_file(job: DocumentJob) -> str | None:
+    """The staging name of the signed PDF that is this document, all of it (intake makes sure a signed PDF is
+    one document)."""
+    for staged in file_list(job.staging.get(FILE_LIST)):
+        if staged.signed and job.pages == tuple(range(staged.first, staged.first + staged.pages)):
+            return staged.name
+    return None
 
 
 def select_pages(job: DocumentJob, workdir: Path) -> list[PageImage]:
@@ -103,7 +113,7 @@ def select_pages(job: DocumentJob, workdir: Path) -> list[PageImage]:
 def load_summary(job: DocumentJob) -> OcrSummary:
     data = json.loads(job.read("ocr.json").decode("utf-8"))
     issues = [PageIssue(item["page"], item["verdict"], item["reason"]) for item in data["issues"]]
-    return OcrSummary(data["page_count"], data["text"], data["fields"], issues)
+    return OcrSummary(data["page_count"], data["text"], data["fields"], issues, bool(data.get("as_received")))
 
 
 def ocr_options(job: DocumentJob, page: OcrOptions, threads: int) -> DocumentOptions:
@@ -129,6 +139,8 @@ def run_ocr(
 ) -> OcrSummary:
     """OCR the document's pages (`ocr.api.ocr_document`) unless done before; write the PDF/A and the summary.
 
+    A signed PDF is read the same way for its text (kept pages' own text, scanned pages OCR'd), but the PDF kept
+    is the file as received, byte for byte, all its pages (`drop_blank` cannot drop pages of a signed file).
     Page files fetched from object staging sit in a private folder under `work_root` (the worker's data folder)
     for this step only."""
     if job.has("ocr.pdf") and job.has("ocr.json"):
@@ -138,19 +150,24 @@ def run_ocr(
         if progress and event.done:
             progress(event.done, event.total)
 
+    received = received_file(job)
+    document = ocr_options(job, options, threads)
+    if received is not None:
+        document = dataclasses.replace(document, drop_blank=False)
     root = private_folder(work_root, exist_ok=True) if work_root else None
     with tempfile.TemporaryDirectory(prefix=f"{job.batch_id}-{job.index}-", dir=root) as workdir:
         pages = select_pages(job, Path(workdir))
-        result = ocr_document(pages, ocr_options(job, options, threads), page_done)
+        result = ocr_document(pages, document, page_done)
     summary = {
         "page_count": result.page_count,
         "text": result.text,
         "fields": result.fields,
         "issues": result.issues_json(),
         "sidecar": result.sidecar,
+        "as_received": received is not None,
     }
     # The PDF first: a step that dies between the two writes leaves no summary, so it runs again.
-    job.write("ocr.pdf", result.pdf)
+    job.write("ocr.pdf", job.staging.get(received) if received is not None else result.pdf)
     job.write("ocr.json", json.dumps(summary, ensure_ascii=False).encode())
     return load_summary(job)
 
@@ -165,10 +182,17 @@ def run_signing(
     unit: str | None = None,
 ) -> None:
     """Sign the PDF/A as the digitising officer (visible stamp top-left of page 1: name and scan time); a
-    certified copy is then certified by the agency (`certify`: register number, text block top-right)."""
+    certified copy is then certified by the agency (`certify`: register number, text block top-right).
+
+    A signed PDF stored as received is not signed again: its bytes go forward unchanged (docs/intake.md)."""
     if job.has("signed.pdf"):
         return
     pdf = job.read("ocr.pdf")
+    if load_summary(job).as_received:
+        if certify is not None:
+            raise ValueError("a signed PDF stored as received cannot be certified as a copy")
+        job.write("signed.pdf", pdf)
+        return
     stamp = officer_stamp(officer_name, now_vn(), unit=unit)
     data = signer.sign(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
     if certify is not None:
