@@ -32,6 +32,9 @@ class IngestSettings(SohoaSettings):
     time_limit_per_page_seconds: int = 30
     step_time_limit_seconds: int = 180  # signing (TSA, OCSP, CRL round trips) and storing one document
     max_retries: int = 5
+    # An unreachable TSA or OCSP responder: the signing step is retried (every `retry_backoff_max_seconds`) this
+    # much longer before the document fails, rather than signed below its level (docs/pipeline.md, faults).
+    trust_service_wait_seconds: int = 3600
     retry_backoff_max_seconds: int = 60
     # Upload limits.
     max_upload_bytes: int = 2 * 1024**3
@@ -43,6 +46,9 @@ class IngestSettings(SohoaSettings):
     visibility_timeout_seconds: int = 3600
     # How often a worker looks for such messages (a worker host cut off); unset: kombu's ≈100 s.
     redelivery_scan_seconds: int | None = None
+    # A step's lease on its document lasts this long and is renewed every third of it while the step runs: a
+    # worker that died on another host (no pid to check) gives its documents up this long after its last beat.
+    lease_seconds: int = 60
     # Staging with no running batch, untouched this long, is swept (at worker start and hourly by the beat).
     staging_sweep_after_seconds: int = 6 * 3600
     # With the vault on S3 batches wait in a bucket of the same endpoint, encrypted as the vault (API and workers

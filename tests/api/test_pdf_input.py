@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from bench.synthetic import Degradation, make_page
 from core.types import Actor, Role, SignatureLevel, Verdict
 from ingest import batches
+from ingest.claim import _job
 from ingest.intake import BatchRefused, accept_batch
 from ingest.manifest import Manifest
 from ingest.models import Batch, IngestBase
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
 from ingest.staging import FolderArea
-from ingest.tasks import _job
 from ocr.models import OcrOptions
 from ocr.settings import ocr_settings
 from signing.identity import load_pkcs12

@@ -11,10 +11,10 @@ import pytest
 from api.tokens import actor_from_claims
 from core.types import Actor, Role
 from ingest import batches, context
+from ingest.claim import _job
 from ingest.db import migrate, sessions
 from ingest.models import Batch, BatchDocument
 from ingest.staging import FolderArea
-from ingest.tasks import _job
 from issuing.agency import Issuer
 
 AGENCY = "000.00.00.H30"
