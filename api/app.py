@@ -28,6 +28,7 @@ from api.routers import (
     results,
     search,
     stats,
+    versions,
     webhooks,
 )
 from api.services import Services
@@ -101,6 +102,7 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
         certified,
         public,
         search,
+        versions,
     )
     for module in routers:
         app.include_router(module.router)

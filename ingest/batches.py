@@ -40,6 +40,7 @@ class PlannedDocument:
     type_code: str | None
     kind: str
     pages: list[int]
+    new_version_of: str | None = None  # the stored document this one becomes the next version of
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class BatchDocumentView(BaseModel):
     signature: str | None
     rescan: list[RescanRequest]
     error: str | None
+    new_version_of: str | None = None
 
 
 class BatchView(BaseModel):
@@ -117,6 +119,7 @@ def create_batch(session: Session, new: NewBatch) -> None:
                 type_code=planned.type_code,
                 kind=planned.kind,
                 pages=planned.pages,
+                new_version_of=planned.new_version_of,
                 status=DocState.QUEUED,
                 rescan=[],
                 attempts=0,
@@ -250,6 +253,7 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
             signature=row.signature,
             rescan=[RescanRequest(**item) for item in row.rescan],
             error=row.error,
+            new_version_of=row.new_version_of,
         )
         for row in rows
     ]

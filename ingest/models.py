@@ -50,6 +50,7 @@ class BatchDocument(IngestBase):
     type_code: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))
     pages: Mapped[list[Any]] = mapped_column()  # 0-based indices into the batch's page files
+    new_version_of: Mapped[str | None] = mapped_column(String(32))  # a stored document this batch re-versions
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
     step: Mapped[str | None] = mapped_column(String(20))  # ocr|sign|store
     document_id: Mapped[str | None] = mapped_column(String(32))

@@ -18,7 +18,7 @@ from typing import Any
 
 from core.files import private_folder
 from core.timezone import now_vn
-from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
+from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel, Verdict
 from ingest.intake import FILE_LIST, file_list
 from ingest.staging import BatchStaging
 from issuing.certification_register import RegisterLine
@@ -51,6 +51,7 @@ class DocumentJob:
     submitted_by: str
     submitter_name: str | None = field(default=None, repr=False)  # the token's `name`: the officer's cert CN
     drop_blank: bool = False  # the manifest's: blank pages (OCR verdict) are left out of the archived PDF
+    new_version_of: str | None = None  # a stored document whose next version this is (a page rescanned)
 
     def name_of(self, output: str) -> str:
         """The staging name of one of this document's step outputs (`ocr.pdf`, `ocr.json`, `signed.pdf`, …)."""
@@ -214,11 +215,24 @@ def run_store(
     job: DocumentJob, vault: Vault, verdict: str | None, sessions: Any = None, *, signed: bytes | None = None
 ) -> str:
     """Store the signed PDF (`signed`, read from the staging when not given) in the owner's vault and link it to
-    the dossier; returns the document id.
+    the dossier; returns the document id. A new version of a stored document (`new_version_of`) is added to that
+    document instead (a retry adds none).
 
     A certified copy is stored under its register number and the register line is completed (`sessions`).
     """
     summary = load_summary(job)
+    content = signed if signed is not None else job.read("signed.pdf")
+    if job.new_version_of:
+        record = vault.new_version(
+            job.new_version_of,
+            content,
+            intake_actor(job),
+            page_count=summary.page_count,
+            signature_verdict=Verdict(verdict) if verdict else None,
+            ocr_text=summary.text,
+            extracted_fields=summary.fields,
+        )
+        return str(record.id)
     scanned: dict[str, Any] = {
         "page_count": summary.page_count,
         "signature_verdict": verdict,
@@ -244,7 +258,6 @@ def run_store(
             digitised_at=now_vn(),
             **scanned,
         )
-    content = signed if signed is not None else job.read("signed.pdf")
     record = vault.store_document(new, content, intake_actor(job), idempotency_key=job.idempotency_key)
     if line is not None:
         register_copy(sessions, line, record.id)

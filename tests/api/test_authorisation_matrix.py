@@ -145,6 +145,13 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/documents/{document_id}/validation"): Rule(
         lambda w, s: Call(f"/api/v1/documents/{doc(w, s)}/validation"), document_reader
     ),
+    ("GET", "/api/v1/documents/{document_id}/versions"): Rule(
+        lambda w, s: Call(f"/api/v1/documents/{doc(w, s)}/versions"), document_reader
+    ),
+    # A JSON body is no multipart form: 422 for stations; who may version which document: tests/api/test_versions.py
+    ("POST", "/api/v1/documents/{document_id}/versions"): Rule(
+        lambda w, s: Call(f"/api/v1/documents/{doc(w, s)}/versions", {}), roles("station"), ok=(422,)
+    ),
     ("GET", "/api/v1/me/documents"): Rule(lambda w, s: Call("/api/v1/me/documents"), roles("citizen")),
     ("POST", "/api/v1/me/dossiers/{code}/attachments"): Rule(
         lambda w, s: Call(f"/api/v1/me/dossiers/{w.dossiers['DX2']}/attachments", {"document_id": doc(w, s)}),
