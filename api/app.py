@@ -28,6 +28,7 @@ from api.routers import (
     receipts,
     results,
     search,
+    signatures,
     stats,
     versions,
     webhooks,
@@ -104,6 +105,7 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
         public,
         search,
         counter,
+        signatures,
         versions,
     )
     for module in routers:

@@ -248,6 +248,24 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/search"): Rule(
         lambda w, s: Call("/api/v1/search?q=giay"), roles("station", "handler", "citizen", "portal", "admin")
     ),
+    # split signing: an officer (station token) sees and answers only their own requests; an unknown id is a 404
+    ("GET", "/api/v1/signature-requests"): Rule(lambda w, s: Call("/api/v1/signature-requests"), roles("station")),
+    ("GET", "/api/v1/signature-requests/{request_id}"): Rule(
+        lambda w, s: Call("/api/v1/signature-requests/" + "0" * 32), roles("station"), ok=(404,)
+    ),
+    ("POST", "/api/v1/signature-requests/{request_id}/signature"): Rule(
+        lambda w, s: Call("/api/v1/signature-requests/" + "0" * 32 + "/signature", {"signature": "AAAA"}),
+        roles("station"),
+        ok=(404,),
+    ),
+    ("POST", "/api/v1/signature-requests/{request_id}/rejection"): Rule(
+        lambda w, s: Call("/api/v1/signature-requests/" + "0" * 32 + "/rejection", {"reason": "mờ"}),
+        roles("station"),
+        ok=(404,),
+    ),
+    ("POST", "/api/v1/signature-requests/{request_id}/renewal"): Rule(
+        lambda w, s: Call("/api/v1/signature-requests/" + "0" * 32 + "/renewal"), roles("station"), ok=(404,)
+    ),
 }
 ROUTES.update(issuing_routes(Call, Rule))
 

@@ -39,6 +39,7 @@ VERDICT_VI = {"TOTAL-PASSED": "Hợp lệ", "INDETERMINATE": "Chưa xác định
 STATUS_VI = {
     "queued": "Đang chờ",
     "running": "Đang xử lý",
+    "awaiting_signature": "Chờ cán bộ ký số",
     "done": "Hoàn thành",
     "needs_rescan": "Cần quét lại",
     "failed": "Lỗi",
@@ -139,7 +140,7 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
             "documents": documents,
             "status_vi": STATUS_VI,
             "verdict_vi": VERDICT_VI,
-            "finished": view.status in ("done", "needs_rescan", "failed"),
+            "finished": view.status in ("done", "needs_rescan", "failed", "awaiting_signature"),
             "replacing": any(doc.new_version_of for doc in view.documents),
         },
     )
