@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.files import private_folder
 from core.settings import CoreSettings
-from core.timezone import VN_TZ
 from core.types import Actor, Role
 from ingest import batches, signature_requests
 from ingest.manifest import Manifest
@@ -138,9 +137,8 @@ class Services:
     # -- webhooks -------------------------------------------------------------------------------------
     def failed_dossiers(self, since: dt.date | None) -> frozenset[str]:
         """Dossiers whose latest batch (since that day) has a failed document: never counted as digitised."""
-        start = dt.datetime.combine(since, dt.time(), VN_TZ) if since else None
         with self.sessions() as session:
-            return batches.failed_dossier_codes(session, start)
+            return batches.failed_dossier_codes(session, since)
 
     def register_webhook(self, agency_code: str, url: str, events: list[str], actor: Actor) -> webhooks.WebhookCreated:
         """A new webhook of the agency; ValueError when the URL or events are refused."""

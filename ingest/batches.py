@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from core.timezone import VN_TZ
 from ingest.models import Batch, BatchDocument, BatchEvent, SignatureRequest
 
 
@@ -299,13 +300,13 @@ def unfinished_documents(session: Session) -> list[tuple[str, int]]:
     return [(batch_id, index) for batch_id, index in rows]
 
 
-def failed_dossier_codes(session: Session, since: dt.datetime | None = None) -> frozenset[str]:
-    """Dossiers whose latest scan batch (created since `since`) has a failed document: a component that never
-    reached the vault, so the dossier is not counted as digitised (docs/vault.md, "Indicators") until a new batch
-    of the same dossier ends without failures."""
+def failed_dossier_codes(session: Session, since: dt.date | None = None) -> frozenset[str]:
+    """Dossiers whose latest scan batch (created since that day, Vietnam time) has a failed document: a component
+    that never reached the vault, so the dossier is not counted as digitised (docs/vault.md, "Indicators") until a
+    new batch of the same dossier ends without failures."""
     latest = select(Batch.dossier_code, func.max(Batch.created_at).label("at")).group_by(Batch.dossier_code)
     if since is not None:
-        latest = latest.where(Batch.created_at >= since)
+        latest = latest.where(Batch.created_at >= dt.datetime.combine(since, dt.time(), VN_TZ))
     newest = latest.subquery()
     query = (
         select(Batch.dossier_code)

@@ -24,7 +24,7 @@ from urllib3.exceptions import HTTPError as Urllib3HTTPError
 from core.identifiers import redact
 from core.logging import get_logger
 from core.settings import core_settings
-from core.timezone import VN_TZ, now_vn
+from core.timezone import now_vn
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches, signature_requests
 from ingest.awaiting import AwaitingSignature, record_awaiting, run_split_signing
@@ -384,11 +384,9 @@ def audit_checkpoint() -> int | None:
 def stats_report(month: str | None = None) -> list[str]:
     """Publish the Decision 766 report of `month` (default: last month, Vietnam time) in the vault, sealed and
     signed (beat schedule in `runtime.celery_app`); the files written ([] when the month was already published)."""
-    ctx = context()
-    month = month or previous_month(now_vn().date())
-    start, _end = month_bounds(month)
+    ctx, month = context(), month or previous_month(now_vn().date())
     with ctx.sessions() as session:
-        failed = batches.failed_dossier_codes(session, dt.datetime.combine(start, dt.time(), VN_TZ))
+        failed = batches.failed_dossier_codes(session, month_bounds(month)[0])
     name = issuing_settings().report_agency_name
     published = publish_month(ctx.vault(), ctx.issuer.agency_signer(), month, failed, name)
     log.info("stats report published", month=month, files=len(published.stored))

@@ -4,7 +4,6 @@ agency and stored in the vault for the portal (the worker's beat does it on the 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated
 
@@ -26,7 +25,7 @@ def report(
     """Publish the month's report in the vault (PDF with the agency's seal, CMS-signed CSV, JSON); a month
     already published is left as it is and reported."""
     from core.settings import SettingsError
-    from core.timezone import VN_TZ, now_vn
+    from core.timezone import now_vn
     from ingest.batches import failed_dossier_codes
     from issuing.settings import issuing_settings
     from issuing.stats_report import month_bounds, previous_month, publish_month
@@ -40,7 +39,7 @@ def report(
     try:
         start, _end = month_bounds(month)
         with catalogue()() as session:
-            failed = failed_dossier_codes(session, dt.datetime.combine(start, dt.time(), VN_TZ))
+            failed = failed_dossier_codes(session, start)
         vault = open_vault()
         signer = agency_signer()
         try:
