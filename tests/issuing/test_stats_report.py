@@ -86,6 +86,7 @@ def test_the_beat_task_publishes_a_sealed_and_signed_report_once(
 ) -> None:
     from ingest import context as pipeline_context
     from ingest.db import migrate, sessions
+    from ingest.staging import FolderArea
     from ingest.tasks import stats_report
     from issuing.agency import Issuer
     from runtime.celery_app import celery_app
@@ -103,6 +104,7 @@ def test_the_beat_task_publishes_a_sealed_and_signed_report_once(
         vault=lambda: vault,
         officer_signer=lambda: signer,
         issuer=Issuer(agency_signer=lambda: signer, notify=lambda *_: None),
+        staging=lambda: FolderArea(tmp_path / "staging"),
     )
     monkeypatch.setattr(pipeline_context, "_factory", lambda: context)
     monkeypatch.setattr(pipeline_context, "_context", None)
