@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.files import write_atomically
+from core.metrics import PAGES
 from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
 from ingest.intake import read_file_list
@@ -118,7 +119,9 @@ def run_ocr(
         if progress and event.done:
             progress(event.done, event.total)
 
-    result = ocr_document(select_pages(job), ocr_options(job, options, threads), page_done)
+    pages = select_pages(job)
+    result = ocr_document(pages, ocr_options(job, options, threads), page_done)
+    PAGES.inc(len(pages))
     summary = {
         "page_count": result.page_count,
         "text": result.text,

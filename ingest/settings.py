@@ -46,6 +46,9 @@ class IngestSettings(SohoaSettings):
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
     # SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS (networks webhooks may reach besides public ones): issuing.egress.
+    # The worker's Prometheus endpoint (every pool process's metrics and the queue depths); none: not served.
+    metrics_port: int | None = None
+    metrics_address: str = "127.0.0.1"
     page_threads: int = 2  # pages of one document OCR'd in parallel inside a task (Tesseract runs as a process)
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
     officer: SignerConfig = Field(default_factory=SignerConfig)

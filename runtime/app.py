@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.metrics import add_live_collector
 from api.services import Services
 from api.settings import api_settings
 from api.tokens import development_authentication
@@ -16,6 +17,8 @@ from ingest.settings import ingest_settings
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
+from runtime.celery_app import celery_app
+from runtime.metrics import QueueDepth
 from runtime.pipeline import enqueue_document, issuer, ping_broker
 from vault.service import Vault
 from web.app import install as install_pages
@@ -44,4 +47,5 @@ def build_app() -> FastAPI:
     development keys outside the embedded default is refused (`api.tokens.InsecureConfiguration`) before any
     server is contacted."""
     development_authentication(api_settings())
+    add_live_collector(QueueDepth(celery_app))
     return install_pages(create_app(services=api_services()))

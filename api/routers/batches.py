@@ -23,6 +23,7 @@ from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, services
 from core.files import open_new_private, private_folder
+from core.logging import get_logger
 from core.types import Actor, Role
 from ingest import batches
 from ingest.intake import BatchRefused, accept_batch, discard, new_batch_id
@@ -30,6 +31,7 @@ from ingest.manifest import Manifest
 from ingest.sniff import sniff_file
 from ingest.ziparchive import UnsafeArchive, ZipLimits, extract_zip
 
+log = get_logger("sohoa.api.batches")
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], responses=PROBLEM_RESPONSES)
 
 CHUNK = 1024 * 1024
@@ -155,6 +157,7 @@ async def upload_batch(
     except BaseException:
         discard(staging)
         raise
+    log.info("batch accepted", batch=accepted.batch_id, documents=accepted.documents, pages=accepted.pages)
     return BatchAccepted(batch_id=accepted.batch_id, dossier_code=accepted.dossier_code)
 
 
