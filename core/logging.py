@@ -6,6 +6,7 @@ standard library's records (Celery, uvicorn) are rendered the same way, with the
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import sys
@@ -22,12 +23,18 @@ def _redact_event(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> 
     return {key: redact(value) if isinstance(value, str) else value for key, value in event.items()}
 
 
+def _stderr() -> Any:
+    """The `sys.stderr` of the moment (as pytest's capture replaces it), unless it is no stream but a logger in
+    disguise (Celery's worker redirects stderr to logging): lines would go through logging twice, or be dropped."""
+    return sys.stderr if isinstance(sys.stderr, io.IOBase) else sys.__stderr__
+
+
 class StderrLogger:
     """Writes each rendered event to the `sys.stderr` of the moment (stdout stays for command output; a
     replaced or closed stream, as under pytest's capture, is never held on to)."""
 
     def msg(self, message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
+        print(message, file=_stderr(), flush=True)
 
     log = debug = info = warn = warning = error = err = critical = exception = fatal = msg
 
@@ -65,7 +72,7 @@ class _StderrHandler(logging.StreamHandler):
 
     @property
     def stream(self) -> Any:
-        return sys.stderr
+        return _stderr()
 
     @stream.setter
     def stream(self, _value: Any) -> None:
