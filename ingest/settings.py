@@ -45,10 +45,10 @@ class IngestSettings(SohoaSettings):
     staging_sweep_after_seconds: int = 6 * 3600
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
-    # SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS (networks webhooks may reach besides public ones): issuing.egress.
     # The worker's Prometheus endpoint (every pool process's metrics and the queue depths); none: not served.
     metrics_port: int | None = None
-    metrics_address: str = "127.0.0.1"
+    metrics_address: str = "127.0.0.1"  # its address: 0.0.0.0 where Prometheus scrapes from another host
+    # SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS (networks webhooks may reach besides public ones): issuing.egress.
     page_threads: int = 2  # pages of one document OCR'd in parallel inside a task (Tesseract runs as a process)
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
     officer: SignerConfig = Field(default_factory=SignerConfig)
