@@ -40,6 +40,7 @@ class DocumentKind(StrEnum):
     RESULT = "result"  # kết quả giải quyết TTHC, code <dossier code>-KQ<n>
     CERTIFIED_COPY = "certified_copy"  # bản sao điện tử chứng thực từ bản chính
     CITIZEN_UPLOAD = "citizen_upload"
+    NOTICE = "notice"  # phiếu of Circular 01/2018 (supplement request, refusal, apology), issued by sohoa only
 
 
 class DocumentStatus(StrEnum):

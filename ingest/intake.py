@@ -17,12 +17,12 @@ from pathlib import Path
 from core.files import write_atomically
 from core.identifiers import redact
 from core.logging import get_logger
-from core.types import Actor
+from core.types import Actor, DocumentKind
 from ingest import batches
 from ingest.decoding import Marks, Unreadable, page_marks
 from ingest.manifest import Manifest, SplitRule
 from ingest.settings import IngestSettings
-from ingest.sniff import PAGE_TYPES, sniff_file
+from ingest.sniff import MEDIA_TYPES, PAGE_TYPES, sniff_file
 from ingest.split import (
     SplitError,
     SplitResult,
@@ -33,6 +33,7 @@ from ingest.split import (
 from issuing.qr import CoverSheetPayload
 from ocr.errors import UnusableInput
 from ocr.inputs import probe_file
+from ocr.pdfinput import pdf_signatures
 from ocr.settings import OcrSettings
 
 log = get_logger("sohoa.intake")
@@ -54,6 +55,7 @@ class Survey:
 
     split: SplitResult
     pages_per_file: tuple[int, ...]
+    signed: tuple[bool, ...] = ()  # per file: a signed PDF, stored as received
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,16 @@ def _probe(path: Path, ocr: OcrSettings) -> list[tuple[int, int]]:
         raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
 
 
+def _signed(path: Path, ocr: OcrSettings) -> bool:
+    """A PDF carrying a signature or a document timestamp (it is then stored as received)."""
+    if sniff_file(path) != MEDIA_TYPES["pdf"]:
+        return False
+    try:
+        return pdf_signatures(path, ocr) > 0
+    except UnusableInput as exc:
+        raise BatchRefused(422, f"{path.name}: {exc.reason}", "files") from exc
+
+
 def _marks(path: Path, manifest: Manifest, first_page: int, ocr: OcrSettings) -> Marks:
     """Cover sheets or blank separators of a file's pages, for the splits that look at pixels: decoded in a
     decoder process (`ingest.decoding`), never in the API process; sizes were bounded by `_probe` first."""
@@ -94,8 +106,10 @@ def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, 
     blanks: list[bool] = []
     count = 0
     per_file: list[int] = []
+    signed: list[bool] = []
     for path in files:
         sizes = _probe(path, ocr)
+        signed.append(_signed(path, ocr))
         for width, height in sizes:
             count += 1
             if count > limits.max_pages:
@@ -122,7 +136,30 @@ def survey_pages(files: list[Path], manifest: Manifest, limits: IngestSettings, 
     except SplitError as exc:
         field = "documents" if exc.document_index is None else f"documents.{exc.document_index}.pages"
         raise BatchRefused(422, str(exc), field) from exc
-    return Survey(split, tuple(per_file))
+    return Survey(split, tuple(per_file), tuple(signed))
+
+
+def check_signed_files(files: list[Path], survey: Survey) -> None:
+    """A signed PDF is stored as received (its signatures stay valid): it must be one document on its own, all
+    its pages in order and no other, and not a certified copy (which the agency makes from paper)."""
+    first = 0
+    for path, pages, signed in zip(files, survey.pages_per_file, survey.signed, strict=True):
+        own = tuple(range(first, first + pages))
+        first += pages
+        if not signed:
+            continue
+        document = next((doc for doc in survey.split.documents if doc.pages == own), None)
+        if document is None:
+            span = f"page {own[0] + 1}" if pages == 1 else f"pages {own[0] + 1}-{own[-1] + 1}"
+            raise BatchRefused(
+                422,
+                f"{path.name}: a signed PDF is stored as received, so it must be one document on its own "
+                f"({span} of the batch, no other page)",
+                "documents",
+            )
+        if document.kind is DocumentKind.CERTIFIED_COPY:
+            reason = f"{path.name}: a signed PDF is stored as received; a certified copy is made from paper"
+            raise BatchRefused(422, reason, "documents")
 
 
 def _dossier_from_cover_sheets(manifest: Manifest, result: SplitResult) -> Manifest:
@@ -152,16 +189,21 @@ class StagedFile:
     path: Path
     first: int
     pages: int
+    signed: bool = False  # a signed PDF: its document is stored as received
 
     def holds_any(self, wanted: Iterable[int]) -> bool:
         return any(self.first <= page < self.first + self.pages for page in wanted)
 
 
-def write_file_list(staging: Path, files: list[Path], pages_per_file: tuple[int, ...]) -> None:
-    """The batch's page files in page order, relative to the staging folder, with their page counts: a
-    worker then reads only the files that hold its document's pages."""
+def write_file_list(
+    staging: Path, files: list[Path], pages_per_file: tuple[int, ...], signed: tuple[bool, ...] = ()
+) -> None:
+    """The batch's page files in page order, relative to the staging folder, with their page counts and whether
+    they are signed PDFs: a worker then reads only the files that hold its document's pages."""
+    flags = signed or (False,) * len(files)
     entries = [
-        {"file": str(path.relative_to(staging)), "pages": n} for path, n in zip(files, pages_per_file, strict=True)
+        {"file": str(path.relative_to(staging)), "pages": n, "signed": flag}
+        for path, n, flag in zip(files, pages_per_file, flags, strict=True)
     ]
     write_atomically(staging / FILE_LIST, json.dumps(entries).encode())
 
@@ -169,7 +211,7 @@ def write_file_list(staging: Path, files: list[Path], pages_per_file: tuple[int,
 def read_file_list(staging: Path) -> list[StagedFile]:
     staged, first = [], 0
     for entry in json.loads((staging / FILE_LIST).read_text()):
-        staged.append(StagedFile(staging / entry["file"], first, int(entry["pages"])))
+        staged.append(StagedFile(staging / entry["file"], first, int(entry["pages"]), bool(entry.get("signed"))))
         first += staged[-1].pages
     return staged
 
@@ -206,9 +248,10 @@ def accept_batch(
         result = survey.split
         if not result.documents:
             raise BatchRefused(422, "the split found no document in the batch", "split")
+        check_signed_files(files, survey)
         manifest = _dossier_from_cover_sheets(manifest, result)
         documents = plan(result)
-        write_file_list(staging, files, survey.pages_per_file)
+        write_file_list(staging, files, survey.pages_per_file, survey.signed)
         dossier_code = open_dossier(manifest, actor)
         record(
             batches.NewBatch(

@@ -45,6 +45,13 @@ class ManifestDocument(BaseModel):
             raise ValueError("pages must be page numbers (up to 6 ASCII digits) and ranges such as '1-2' or '3,5-7'")
         return value
 
+    @field_validator("kind")
+    @classmethod
+    def _scanned_kind(cls, value: DocumentKind) -> DocumentKind:
+        if value is DocumentKind.NOTICE:
+            raise ValueError("a notice is issued by sohoa, never scanned in a batch")
+        return value
+
 
 class Manifest(BaseModel):
     """What the station says about a batch: who owns it, which dossier, and how to split it into documents."""

@@ -67,6 +67,15 @@ class OcrSummary:
     text: str
     fields: dict[str, list[str]]
     issues: list[PageIssue]
+    as_received: bool = False  # a signed PDF: `ocr.pdf` is the file as received, never re-signed or rebuilt
+
+
+def received_file(job: DocumentJob) -> Path | None:
+    """The signed PDF that is this document, all of it (intake makes sure a signed PDF is one document)."""
+    for staged in read_file_list(job.staging):
+        if staged.signed and job.pages == tuple(range(staged.first, staged.first + staged.pages)):
+            return staged.path
+    return None
 
 
 def select_pages(job: DocumentJob) -> list[PageImage]:
@@ -92,7 +101,7 @@ def _summary_path(job: DocumentJob) -> Path:
 def load_summary(job: DocumentJob) -> OcrSummary:
     data = json.loads(_summary_path(job).read_text(encoding="utf-8"))
     issues = [PageIssue(item["page"], item["verdict"], item["reason"]) for item in data["issues"]]
-    return OcrSummary(data["page_count"], data["text"], data["fields"], issues)
+    return OcrSummary(data["page_count"], data["text"], data["fields"], issues, bool(data.get("as_received")))
 
 
 def ocr_options(job: DocumentJob, page: OcrOptions, threads: int) -> DocumentOptions:
@@ -111,7 +120,10 @@ def ocr_options(job: DocumentJob, page: OcrOptions, threads: int) -> DocumentOpt
 def run_ocr(
     job: DocumentJob, options: OcrOptions, threads: int, progress: Callable[[int, int], None] | None = None
 ) -> OcrSummary:
-    """OCR the document's pages (`ocr.api.ocr_document`) unless done before; write the PDF/A and the summary."""
+    """OCR the document's pages (`ocr.api.ocr_document`) unless done before; write the PDF/A and the summary.
+
+    A signed PDF is read the same way for its text (kept pages' own text, scanned pages OCR'd), but the PDF kept
+    is the file as received, byte for byte, all its pages (`drop_blank` cannot drop pages of a signed file)."""
     if (job.folder / "ocr.pdf").exists() and _summary_path(job).exists():
         return load_summary(job)
 
@@ -119,18 +131,27 @@ def run_ocr(
         if progress and event.done:
             progress(event.done, event.total)
 
+<<<<<<< HEAD
     pages = select_pages(job)
     result = ocr_document(pages, ocr_options(job, options, threads), page_done)
     PAGES.inc(len(pages))
+=======
+    received = received_file(job)
+    document = ocr_options(job, options, threads)
+    if received is not None:
+        document = dataclasses.replace(document, drop_blank=False)
+    result = ocr_document(select_pages(job), document, page_done)
+>>>>>>> main
     summary = {
         "page_count": result.page_count,
         "text": result.text,
         "fields": result.fields,
         "issues": result.issues_json(),
         "sidecar": result.sidecar,
+        "as_received": received is not None,
     }
     write_atomically(_summary_path(job), json.dumps(summary, ensure_ascii=False).encode())
-    write_atomically(job.folder / "ocr.pdf", result.pdf)
+    write_atomically(job.folder / "ocr.pdf", received.read_bytes() if received is not None else result.pdf)
     return load_summary(job)
 
 
@@ -144,11 +165,18 @@ def run_signing(
     unit: str | None = None,
 ) -> Path:
     """Sign the PDF/A as the digitising officer (visible stamp top-left of page 1: name and scan time); a
-    certified copy is then certified by the agency (`certify`: register number, text block top-right)."""
+    certified copy is then certified by the agency (`certify`: register number, text block top-right).
+
+    A signed PDF stored as received is not signed again: its bytes go forward unchanged (docs/intake.md)."""
     signed = job.folder / "signed.pdf"
     if signed.exists():
         return signed
     pdf = (job.folder / "ocr.pdf").read_bytes()
+    if load_summary(job).as_received:
+        if certify is not None:
+            raise ValueError("a signed PDF stored as received cannot be certified as a copy")
+        write_atomically(signed, pdf)
+        return signed
     stamp = officer_stamp(officer_name, now_vn(), unit=unit)
     data = signer.sign(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
     if certify is not None:

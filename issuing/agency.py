@@ -19,6 +19,7 @@ from signing.stamps import agency_stamp, certified_copy_stamp
 
 RESULT_SEAL_REASON = "Đóng dấu kết quả giải quyết thủ tục hành chính"
 CERTIFY_REASON = "Chứng thực bản sao điện tử từ bản chính"
+NOTICE_REASON = "Ký phiếu thông báo về hồ sơ thủ tục hành chính"
 agency_lock = threading.Lock()
 
 # (event, agency code, payload): tell the agency's one-stop system; logs a failure, never raises.
@@ -50,3 +51,9 @@ def certify_scan(pdf: bytes, agency_name: str, number: str, when: dt.datetime, s
     certification number and time top-right of page 1 (Liberation Serif 10 pt, black). For the batch path too."""
     stamp = certified_copy_stamp(agency_name, number, at=when)
     return _sign(signer, pdf, DocumentKind.CERTIFIED_COPY, stamp=stamp, reason=CERTIFY_REASON)
+
+
+def sign_notice(pdf: bytes, agency_name: str, signer: DocumentSigner, at: dt.datetime | None = None) -> bytes:
+    """Sign a notice (supplement request, refusal, apology) with the agency identity and its stamp (B-T)."""
+    stamp = agency_stamp(agency_name, issuing_settings().resolved_seal_png(), at=at or now_vn())
+    return _sign(signer, pdf, DocumentKind.NOTICE, stamp=stamp, reason=NOTICE_REASON)

@@ -21,14 +21,12 @@ from issuing.calendar import (
     default_calendar,
     default_procedures,
 )
-from issuing.pdfdraw import MM, PageCanvas, PdfDocument
+from issuing.paper import Flow, Heading, paper_header, when_vi
+from issuing.pdfdraw import MM, PdfDocument
 from issuing.qr import RECEIPT_PAPER_NAME, ReceiptPayload, encode_receipt, mask_owner_id
 from issuing.settings import IssuingSettings, issuing_settings
 from vault.records import DossierRecord
 from vault.service import Vault
-
-QR_SIZE_MM = 35
-BOTTOM_MM = 22
 
 
 @dataclass(frozen=True)
@@ -121,76 +119,6 @@ def build_receipt(
     return receipt, appointment
 
 
-def _when(moment: dt.datetime) -> str:
-    moment = to_vn(moment)
-    return f"{moment:%H} giờ {moment:%M} phút, ngày {moment:%d/%m/%Y}"
-
-
-@dataclass
-class _Flow:
-    """Lines written downwards, a new page when the bottom margin is reached."""
-
-    doc: PdfDocument
-    page: PageCanvas
-    y: float
-    left: float = 20 * MM
-    right: float = 190 * MM
-
-    def need(self, height: float) -> None:
-        if self.y - height < BOTTOM_MM * MM:
-            self.page = self.doc.new_page()
-            self.y = self.page.height - 20 * MM
-
-    def para(self, text: str, size: float = 12, font: str = "serif", indent: float = 0) -> None:
-        lines = self.page.wrap(text, self.right - self.left - indent, font, size)  # type: ignore[arg-type]
-        for number, line in enumerate(lines):
-            self.need(size * 1.4)
-            hang = indent + (6 * MM if number else 0)
-            self.page.text(self.left + hang, self.y, line, font, size)  # type: ignore[arg-type]
-            self.y -= size * 1.4
-
-    def labelled(self, label: str, value: str, size: float = 12) -> None:
-        """'label value', the label in bold, the value wrapped after it (below it if the label is long)."""
-        width = self.right - self.left
-        label_width = self.page.text_width(label + " ", "serif-bold", size)
-        if label_width > width / 2 and label_width + self.page.text_width(value, "serif", size) > width:
-            self.para(label, size, "serif-bold")
-            self.para(value, size, "serif", indent=6 * MM)
-            return
-        self.need(size * 1.4)
-        self.page.text(self.left, self.y, label, "serif-bold", size)
-        lines = self.page.wrap(value, self.right - self.left - label_width, "serif", size) or [""]
-        for number, line in enumerate(lines):
-            if number:
-                self.need(size * 1.4)
-            self.page.text(self.left + label_width, self.y, line, "serif", size)
-            self.y -= size * 1.4
-
-
-def _header(page: PageCanvas, receipt: Receipt, payload: ReceiptPayload) -> float:
-    top = page.height - 15 * MM
-    page.qr(15 * MM, top, QR_SIZE_MM * MM, encode_receipt(payload), "M")
-    agency_centre, agency_width = 83 * MM, 66 * MM
-    y = top - 4 * MM
-    if receipt.parent_agency:
-        for line in page.wrap(receipt.parent_agency.upper(), agency_width, "serif", 11):
-            page.text(agency_centre, y, line, "serif", 11, "center")
-            y -= 14
-    for line in page.wrap(receipt.agency_name.upper(), agency_width, "serif-bold", 11):
-        page.text(agency_centre, y, line, "serif-bold", 11, "center")
-        y -= 14
-    page.line(agency_centre - 15 * MM, y + 7, agency_centre + 15 * MM, y + 7)
-    motto_centre = 155 * MM
-    page.text(motto_centre, top - 4 * MM, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "serif-bold", 11, "center")
-    page.text(motto_centre, top - 4 * MM - 15, "Độc lập - Tự do - Hạnh phúc", "serif-bold", 12, "center")
-    page.line(motto_centre - 24 * MM, top - 4 * MM - 20, motto_centre + 24 * MM, top - 4 * MM - 20)
-    issued = payload.issued_at
-    place = f"{receipt.place}, " if receipt.place else ""
-    dated = f"{place}ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}"
-    page.text(motto_centre, top - 4 * MM - 40, dated, "serif-italic", 12, "center")
-    return min(y, top - QR_SIZE_MM * MM) - 12 * MM
-
-
 def render_receipt(
     receipt: Receipt,
     *,
@@ -202,7 +130,8 @@ def render_receipt(
     payload = receipt_payload(receipt, owner_id_on_paper=owner_id_on_paper, issuing_system=issuing_system)
     doc = PdfDocument(title=f"{RECEIPT_PAPER_NAME} — {receipt.dossier_code}", author=receipt.agency_name)
     first = doc.new_page()
-    flow = _Flow(doc, first, _header(first, receipt, payload))
+    heading = Heading(receipt.agency_name, receipt.parent_agency, receipt.place)
+    flow = Flow(doc, first, paper_header(first, heading, encode_receipt(payload), payload.issued_at))
     centre = first.width / 2
     first.text(centre, flow.y, RECEIPT_PAPER_NAME.upper(), "serif-bold", 14, "center")
     first.text(centre, flow.y - 18, f"Mã hồ sơ: {receipt.dossier_code}", "serif-bold", 12, "center")
@@ -224,8 +153,8 @@ def render_receipt(
     flow.labelled("2. Số lượng hồ sơ:", "01 (bộ)")
     if receipt.processing_time is not None:
         flow.labelled("3. Thời gian giải quyết hồ sơ theo quy định:", receipt.processing_time.label_vi())
-    flow.labelled("4. Thời gian nhận hồ sơ:", _when(receipt.received_at))
-    flow.labelled("5. Thời gian trả kết quả giải quyết hồ sơ:", _when(receipt.appointment_at))
+    flow.labelled("4. Thời gian nhận hồ sơ:", when_vi(receipt.received_at))
+    flow.labelled("5. Thời gian trả kết quả giải quyết hồ sơ:", when_vi(receipt.appointment_at))
     if receipt.result_delivery:
         flow.labelled("6. Đăng ký nhận kết quả tại:", receipt.result_delivery)
 

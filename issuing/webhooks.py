@@ -29,8 +29,31 @@ from issuing.models import IssuingBase
 from vault.models import utcnow
 
 log = get_logger("sohoa.webhooks")
-EVENTS = frozenset(
-    {"batch.finished", "document.stored", "rescan.requested", "result.stored", "result.cancelled", "result.corrected"}
+DOSSIER_EVENTS = frozenset(
+    {
+        "dossier.received",
+        "dossier.assigned",
+        "dossier.supplement_requested",
+        "dossier.supplement_received",
+        "dossier.apologised",
+        "dossier.result_ready",
+        "dossier.returned",
+        "dossier.refused",
+        "dossier.withdrawn",
+    }
+)
+EVENTS = (
+    frozenset(
+        {
+            "batch.finished",
+            "document.stored",
+            "rescan.requested",
+            "result.stored",
+            "result.cancelled",
+            "result.corrected",
+        }
+    )
+    | DOSSIER_EVENTS
 )
 
 

@@ -20,7 +20,7 @@ from ocr.errors import NothingToArchive
 from ocr.fields import extract_fields
 from ocr.models import DocumentOcr, OcrOptions, PageImage, PageProgress, PageResult
 from ocr.page import process_page
-from ocr.pdf import assemble_pdf
+from ocr.pdf import assemble_pdf, pdfa_problems
 from ocr.settings import ocr_settings
 
 Progress = Callable[[PageProgress], None]
@@ -111,9 +111,13 @@ def run_pages(
 
 def sidecar(results: Sequence[PageResult]) -> dict[str, Any]:
     """JSON-able words, boxes (pixels of the archived page image) and confidences per page; `page_count` is the
-    number of pages in the PDF (pages marked `dropped` are not)."""
+    number of pages in the PDF (pages marked `dropped` are not); `pdfa` false, with the reasons, when a page kept
+    as received keeps the PDF from claiming PDF/A."""
+    problems = pdfa_problems(results)
     return {
         "page_count": sum(1 for r in results if not r.dropped),
+        "pdfa": not problems,
+        "pdfa_problems": problems,
         "pages": [
             {
                 "page": r.number,
@@ -122,6 +126,7 @@ def sidecar(results: Sequence[PageResult]) -> dict[str, Any]:
                 "height": r.image.height,
                 "dpi": list(r.image.dpi),
                 "dropped": r.dropped,
+                "kept_as_received": r.kept,
                 "rotation": r.cleanup.rotation,
                 "skew": r.cleanup.skew,
                 "mean_confidence": r.mean_confidence,

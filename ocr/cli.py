@@ -41,6 +41,8 @@ def report(result: DocumentOcr, inputs: list[Path], output: Path) -> dict[str, A
         "needs_rescan": result.needs_rescan,
         "rescan_pages": sorted({i.page for i in result.issues if i.verdict in RESCAN_VERDICTS}),
         "issues": result.issues_json(),
+        "pdfa": result.sidecar["pdfa"],
+        "pdfa_problems": result.sidecar["pdfa_problems"],
         "pages": [
             {
                 "page": r.number,
@@ -54,6 +56,7 @@ def report(result: DocumentOcr, inputs: list[Path], output: Path) -> dict[str, A
                 "mean_confidence": r.mean_confidence,
                 "words": len(r.words),
                 "notes": list(r.notes),
+                "kept_as_received": r.kept,
             }
             for r in result.pages
         ],
@@ -122,6 +125,8 @@ def _run(
         _write_atomic(report_path, body.encode("utf-8"))
     for issue in result.issues:
         typer.echo(f"page {issue.page}: {issue.verdict}: {issue.reason}", err=True)
+    for problem in result.sidecar["pdfa_problems"]:  # a page kept as received that cannot be PDF/A
+        typer.echo(f"written as plain PDF, not PDF/A: {problem}", err=True)
     return EXIT_RESCAN if result.needs_rescan else 0
 
 

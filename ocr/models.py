@@ -16,7 +16,9 @@ class PageImage:
     """One scanned page as read from its file: encoded bytes, their format and the resolution.
 
     `fmt` is "jpeg", "png" or "tiff" (bytes of a one-page image file), `dpi` is (x, y); `dpi_inferred` says the
-    file had none and it was guessed from the page size (`dpi_note` says how).
+    file had none and it was guessed from the page size (`dpi_note` says how). `fmt` "pdf" is a PDF page kept as
+    received (`ocr.pdfinput`): `data` a one-page PDF, width and height in points, dpi 72, and `mode` what the page
+    carries: "text", "drawing" or "empty".
     """
 
     source: str
@@ -91,8 +93,8 @@ class Word:
 class ArchivalImage:
     """The page image as it goes into the PDF: encoded bytes and how to declare them.
 
-    `fmt` is "jpeg" (DCTDecode, passed through as is), "ccitt" (CCITT G4 data, black is 1) or "bilevel" (1-bit
-    rows, 1 = white, Flate-compressed);
+    `fmt` is "jpeg" (DCTDecode, passed through as is), "ccitt" (CCITT G4 data, black is 1), "bilevel" (1-bit
+    rows, 1 = white, Flate-compressed) or "pdf" (a page kept as received: a one-page PDF, sized in points);
     `colour` is "rgb", "gray" or "bilevel".
     """
 
@@ -129,6 +131,12 @@ class PageResult:
     ink_fraction: float
     dropped: bool = False
     notes: tuple[str, ...] = ()  # facts the station should know that are not verdicts (e.g. inferred dpi)
+    pdfa_problems: tuple[str, ...] = ()  # why a page kept as received keeps the file from claiming PDF/A
+
+    @property
+    def kept(self) -> bool:
+        """A PDF page kept as received (not rasterised, not OCR'd into a text layer)."""
+        return self.image.fmt == "pdf"
 
     @property
     def blank(self) -> bool:

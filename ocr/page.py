@@ -13,6 +13,7 @@ from ocr.archive import encode_archival
 from ocr.cleanup import ANALYSIS_DPI, Orientation, dark_border_box, flatten, ink_mask, ocr_grey, reduce
 from ocr.engine import OcrEngine, get_engine
 from ocr.inputs import decode_page
+from ocr.kept import kept_result, rendering
 from ocr.layout import drop_marks, reading_order
 from ocr.models import Cleanup, OcrOptions, PageImage, PageResult, Word
 from ocr.orientation import apply_orientation, as_bilevel, crop, find_orientation, paper_colour
@@ -23,7 +24,13 @@ RESCAN_WORD_CONFIDENCE = 60.0
 
 
 def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageResult:
-    """Clean up and recognise one page; `number` is its 1-based place in the document."""
+    """Clean up and recognise one page; `number` is its 1-based place in the document. A PDF page kept as
+    received goes through untouched: a drawing's rendering is OCR'd for its text only."""
+    if page.fmt == "pdf":
+        if page.mode != "drawing":
+            return kept_result(page, number)
+        rendered = rendering(page)
+        return kept_result(page, number, process_page(rendered, options, number), rendered)
     engine = get_engine(options.engine)
     image = decode_page(page)
     dpi = float(min(page.dpi))

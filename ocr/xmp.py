@@ -40,11 +40,13 @@ def xmp_packet(
     created: dt.datetime,
     producer: str,
     sohoa_values: dict[str, str],
+    pdfa: bool = True,
 ) -> bytes:
-    """A complete XMP packet (UTF-8) declaring PDF/A-2b."""
+    """A complete XMP packet (UTF-8) declaring PDF/A-2b (`pdfa=False`: the same without the PDF/A claim)."""
     when = iso(created)
     own = "".join(f"<sohoa:{k}>{escape(v)}</sohoa:{k}>" for k, v in sohoa_values.items() if v)
     props = "".join(_property(*field) for field in SOHOA_FIELDS)
+    claim = "<pdfaid:part>2</pdfaid:part>\n<pdfaid:conformance>B</pdfaid:conformance>\n" if pdfa else ""
     body = f"""<x:xmpmeta xmlns:x="adobe:ns:meta/">
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
 <rdf:Description rdf:about=""
@@ -56,9 +58,7 @@ def xmp_packet(
  xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
  xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
  xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
-<pdfaid:part>2</pdfaid:part>
-<pdfaid:conformance>B</pdfaid:conformance>
-<dc:format>application/pdf</dc:format>
+{claim}<dc:format>application/pdf</dc:format>
 <dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt></dc:title>
 <dc:language><rdf:Bag><rdf:li>{escape(language)}</rdf:li></rdf:Bag></dc:language>
 <xmp:CreateDate>{when}</xmp:CreateDate>

@@ -27,6 +27,7 @@ def _default_levels() -> dict[DocumentKind, SignatureLevel]:
         DocumentKind.RESULT: SignatureLevel.B_LTA,
         DocumentKind.CERTIFIED_COPY: SignatureLevel.B_LTA,
         DocumentKind.CITIZEN_UPLOAD: SignatureLevel.B_T,
+        DocumentKind.NOTICE: SignatureLevel.B_T,
     }
 
 

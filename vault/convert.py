@@ -62,6 +62,9 @@ def dossier_record(dossier: Dossier) -> DossierRecord:
         owner_id=dossier.owner.owner_id,
         received_at=dossier.received_at,
         status=dossier.status,
+        department=dossier.department,
+        due_at=dossier.due_at,
+        channel=dossier.channel,
     )
 
 

@@ -18,23 +18,19 @@ from core.identifiers import (
     validate_procedure_code,
 )
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from vault.access import document_granted, dossier_visible, linked_documents
+from vault.access import dossier_visible, linked_documents
 from vault.audit import Link, record_access
 from vault.base import VaultBase
 from vault.codes import new_dossier_code, receipt_day
 from vault.convert import document_record, dossier_record, effective_status, owner_record
-from vault.errors import Conflict, Forbidden, InvalidInput, NotFound, ReuseRefused
+from vault.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vault.lifecycle import record_receipt
 from vault.models import Document, Dossier, DossierDocument, Owner, utcnow
 from vault.owners import owner_row
 from vault.records import DossierRecord, DossierState, LinkedDocument, OwnerRecord
+from vault.reuse import link_reused
 
 WRITERS = (Role.STATION, Role.HANDLER)
-UNUSABLE = (
-    DocumentStatus.EXPIRED,
-    DocumentStatus.REVOKED,
-    DocumentStatus.CANCELLED,
-    DocumentStatus.SUPERSEDED,
-)
 
 
 def dossier_by_code(session: Session, code: str) -> Dossier | None:
@@ -111,9 +107,14 @@ class OwnersAndDossiers(VaultBase):
         code: str | None = None,
         received_at: dt.datetime | None = None,
         owner_name: str | None = None,
+        *,
+        actor: Actor | None = None,
+        channel: str = "scan",
+        note: str | None = None,
     ) -> DossierRecord:
         """Register a dossier; its code `<agency>-YYMMDD-XXXX` is generated when not supplied (a supplied one must
-        carry the agency's code and a date not in the future). The owner's name is recorded if none is yet."""
+        carry the agency's code and a date not in the future). The owner's name is recorded if none is yet. Its
+        history starts with a `receive` event by `actor` (the system when None), with `note` (how consent was given)."""
         try:
             validate_agency_code(agency_code)
             validate_procedure_code(procedure_code)
@@ -136,9 +137,11 @@ class OwnersAndDossiers(VaultBase):
                         owner_pk=owner.id,
                         received_at=moment,
                         status="received",
+                        channel=channel,
                     )
                     session.add(dossier)
                     session.flush()
+                    record_receipt(session, dossier, actor, note)
                     return dossier_record(dossier)
             except DBIntegrityError as exc:
                 if code is not None:
@@ -169,7 +172,9 @@ class OwnersAndDossiers(VaultBase):
                     self._owner(session, owner_id, owner_name)
                     return dossier_record(found)
         try:
-            return self.create_dossier(agency_code, procedure_code, owner_id, code=code, owner_name=owner_name)
+            return self.create_dossier(
+                agency_code, procedure_code, owner_id, code=code, owner_name=owner_name, actor=actor
+            )
         except Conflict:
             if code is None:
                 raise
@@ -249,33 +254,4 @@ class OwnersAndDossiers(VaultBase):
         is neither its owner nor covered by the owner's grant to the dossier's agency for the actor's purpose.
         """
         with self.sessions.begin() as session:
-            dossier = _visible(session, dossier_code, actor)
-            document = session.get(Document, doc_id)
-            if document is None:
-                raise NotFound(f"no document {doc_id}")
-            own = document.owner_pk == dossier.owner_pk
-            granted = document_granted(session, document.id, dossier.agency_code, actor.purpose)
-            if not (own or granted or actor.role is Role.ADMIN):
-                raise NotFound(f"no document {doc_id}")
-            status = effective_status(document)
-            if status in UNUSABLE:
-                raise ReuseRefused(f"document {doc_id} is {status} and cannot be reused")
-            link = DossierDocument(
-                dossier_id=dossier.id,
-                document_id=doc_id,
-                component_name=component_name,
-                reused=True,
-                attached_by=actor.subject,
-            )
-            session.add(link)
-            try:
-                session.flush()
-            except DBIntegrityError as exc:
-                raise Conflict("the document is already attached to this dossier") from exc
-            record_access(session, actor, "reuse", document_id=doc_id, dossier_code=dossier_code)
-            return LinkedDocument(
-                document=document_record(document),
-                component_name=component_name,
-                reused=True,
-                attached_at=link.attached_at,
-            )
+            return link_reused(session, _visible(session, dossier_code, actor), doc_id, component_name, actor)

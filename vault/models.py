@@ -134,9 +134,50 @@ class Dossier(Base):
     procedure_code: Mapped[str] = mapped_column(String(64))
     owner_pk: Mapped[int] = mapped_column(ForeignKey("owners.id"), index=True)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    status: Mapped[str] = mapped_column(String(20), default="received")
+    status: Mapped[str] = mapped_column(String(30), default="received")
+    department: Mapped[str | None] = mapped_column(String(255))  # the department handling it
+    due_at: Mapped[dt.datetime | None] = mapped_column()  # a deadline reset or moved; None: from received_at
+    channel: Mapped[str] = mapped_column(String(20), default="scan")  # scan | counter | online
 
     owner: Mapped[Owner] = relationship(lazy="joined")
+
+
+class DossierEvent(Base):
+    """One step of a dossier's life: who moved it from which state to which, when, and what was said."""
+
+    __tablename__ = "dossier_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    action: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(30))
+    to_state: Mapped[str] = mapped_column(String(30))
+    actor_subject: Mapped[str] = mapped_column(String(255))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    department: Mapped[str | None] = mapped_column(String(255))
+    note: Mapped[str | None] = mapped_column(Text)
+    due_at: Mapped[dt.datetime | None] = mapped_column()
+    notice_document_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class ConsentRequest(Base):
+    """A counter's request to reuse a citizen's vault papers, confirmed by the one-time code shown to the citizen."""
+
+    __tablename__ = "consent_requests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_pk: Mapped[int] = mapped_column(ForeignKey("owners.id"), index=True)
+    agency_code: Mapped[str] = mapped_column(String(35))
+    procedure_code: Mapped[str] = mapped_column(String(64))
+    document_ids: Mapped[list[Any]] = mapped_column(JSON)
+    code: Mapped[str] = mapped_column(String(6))  # shown to the owner alone, 15 minutes, 5 tries
+    requested_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[dt.datetime | None] = mapped_column()
+    dossier_code: Mapped[str | None] = mapped_column(String(50))
 
 
 class DossierDocument(Base):

@@ -97,6 +97,42 @@ class DossierRecord(BaseModel):
     owner_id: str
     received_at: dt.datetime
     status: str
+    department: str | None = None
+    due_at: dt.datetime | None = None  # a deadline reset or moved by an event; None: counted from received_at
+    channel: str = "scan"  # scan | counter | online
+
+
+class DossierEventRecord(BaseModel):
+    """One step of a dossier's life (`vault.lifecycle`): the action, the states, who, when and what was said."""
+
+    id: int
+    dossier_code: str
+    at: dt.datetime
+    action: str
+    from_state: str | None
+    to_state: str
+    actor_subject: str
+    actor_role: str
+    department: str | None
+    note: str | None
+    due_at: dt.datetime | None
+    notice_document_id: str | None
+
+
+class ConsentRecord(BaseModel):
+    """A counter's request to reuse the owner's papers; `code` is shown to the owner alone (None for others)."""
+
+    id: str
+    agency_code: str
+    procedure_code: str
+    document_ids: list[str]
+    document_names: list[str] = []
+    requested_by: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    used: bool
+    dossier_code: str | None
+    code: str | None = None
 
 
 class LinkedDocument(BaseModel):

@@ -127,7 +127,7 @@ def digitisation_stats(
         )
 
     with_result = count_with(Document.kind == "result")
-    digitised = count_with(Document.kind != "result", linked("result"))
+    digitised = count_with(Document.kind.not_in(("result", "notice")), linked("result"))  # notices are ours
     reused = count_with(DossierDocument.reused.is_(True))
     return DigitisationStats(
         agency_code=agency_code,

@@ -10,11 +10,12 @@ the `Actor`, records it in the hash-chained access log and returns plain records
 from __future__ import annotations
 
 from vault.documents import DocumentWrites
+from vault.dossier_life import DossierLife
 from vault.dossiers import OwnersAndDossiers
 from vault.grants import GrantsAndLog
 from vault.reads import DocumentReads
 from vault.upkeep import Upkeep
 
 
-class Vault(OwnersAndDossiers, DocumentWrites, DocumentReads, GrantsAndLog, Upkeep):
+class Vault(OwnersAndDossiers, DossierLife, DocumentWrites, DocumentReads, GrantsAndLog, Upkeep):
     """Each owner's papers and results: kept write-once in the object store, catalogued, reusable."""

@@ -11,12 +11,15 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import require_roles
+from api.dossier_views import DossierStatus, dossier_status, known_procedure
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import DocumentOut, DossierDocumentOut, document_out
 from api.services import Svc
 from core.types import Actor, DocumentKind, DocumentStatus, Role
+from issuing.dossier_flow import EVENT_OF, MoveRequest, advance, event_payload
 from vault.access import PORTAL
-from vault.records import DocumentFilters, GrantRecord, Page
+from vault.lifecycle import Action
+from vault.records import ConsentRecord, DocumentFilters, GrantRecord, Page
 from vault.reports import AccessEntry
 
 router = APIRouter(prefix="/api/v1/me", tags=["citizens"], responses=PROBLEM_RESPONSES)
@@ -74,6 +77,83 @@ def attach(code: str, body: Attachment, actor: Citizen, svc: Svc) -> DossierDocu
         attached_at=linked.attached_at,
         document=document_out(linked.document),
     )
+
+
+class MyDossier(DossierStatus):
+    """One of my dossiers: its state, the department handling it and its clock."""
+
+
+@router.get("/dossiers", response_model=list[MyDossier], summary="My dossiers, newest first, with state and department")
+def my_dossiers(actor: Citizen, svc: Svc) -> list[MyDossier]:
+    assert actor.owner_id is not None
+    out = []
+    for dossier in svc.vault.owner_dossiers(actor.owner_id, actor):
+        _record, events = svc.vault.dossier_history(dossier.code, actor)
+        out.append(MyDossier(**dossier_status(svc, dossier, events, actor).model_dump()))
+    return out
+
+
+class OnlineOpenIn(BaseModel):
+    """A dossier submitted online: the receiving agency, the procedure, and the papers of my vault to reuse."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agency_code: Annotated[str, Field(min_length=1, max_length=35)]
+    procedure_code: Annotated[str, Field(min_length=1, max_length=64)]
+    documents: Annotated[list[Attachment], Field(min_length=1, max_length=30)]
+
+
+class OpenedOut(BaseModel):
+    life: DossierStatus
+    documents: list[DossierDocumentOut]
+
+
+@router.post("/dossiers", response_model=OpenedOut, status_code=201, summary="Submit a dossier online from my vault")
+def open_online(body: OnlineOpenIn, actor: Citizen, svc: Svc) -> OpenedOut:
+    assert actor.owner_id is not None
+    known_procedure(body.procedure_code)
+    dossier, linked = svc.vault.open_with_documents(
+        body.agency_code,
+        body.procedure_code,
+        actor.owner_id,
+        [(doc.document_id, doc.component_name) for doc in body.documents],
+        actor,
+    )
+    _record, events = svc.vault.dossier_history(dossier.code, actor)
+    svc.issuer.notify(EVENT_OF[Action.RECEIVE], dossier.agency_code, event_payload(events[0]))
+    documents = [
+        DossierDocumentOut(
+            component_name=link.component_name,
+            reused=link.reused,
+            attached_at=link.attached_at,
+            document=document_out(link.document),
+        )
+        for link in linked
+    ]
+    return OpenedOut(life=dossier_status(svc, dossier, events, actor), documents=documents)
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str | None, Field(max_length=2000)] = None
+
+
+@router.post("/dossiers/{code}/withdraw", response_model=MyDossier, summary="Withdraw my dossier")
+def withdraw(code: str, body: WithdrawIn, actor: Citizen, svc: Svc) -> MyDossier:
+    advance(svc.vault, code, MoveRequest(Action.WITHDRAW, reason=body.reason), actor, svc.issuer)
+    dossier, events = svc.vault.dossier_history(code, actor)
+    return MyDossier(**dossier_status(svc, dossier, events, actor).model_dump())
+
+
+@router.get(
+    "/consent-requests",
+    response_model=list[ConsentRecord],
+    summary="Counters asking to reuse my papers, with the one-time code I read out to agree",
+)
+def my_consent_requests(actor: Citizen, svc: Svc) -> list[ConsentRecord]:
+    assert actor.owner_id is not None
+    return svc.vault.consent_requests(actor.owner_id, actor)
 
 
 class GrantIn(BaseModel):

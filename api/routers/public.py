@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from api.dossier_views import STATE_LABELS, public_state
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, Svc
 from core.identifiers import InvalidIdentifier, validate_dossier_code
@@ -20,14 +21,15 @@ from vault.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEM_RESPONSES)
 
-STATE_LABELS = {"completed": "Đã có kết quả", "received": "Đang giải quyết"}
-
 
 class PublicStatus(BaseModel):
     """Only what anyone may see: the code and whether the dossier is completed."""
 
     code: str
-    state: str = Field(description="completed (a result is stored) or the dossier's processing state")
+    state: str = Field(
+        description="received, processing, supplement_requested, result_ready, returned, refused, withdrawn; "
+        "completed when a valid result is stored while the dossier is still open"
+    )
     state_vi: str
     completed: bool
 
@@ -37,7 +39,7 @@ def public_status(svc: Services, code: str) -> PublicStatus:
         dossier = svc.vault.dossier_state(validate_dossier_code(code))
     except (InvalidIdentifier, NotFound):
         raise Problem(404, "no such dossier") from None
-    state = "completed" if dossier.completed else dossier.status
+    state = public_state(dossier.status, dossier.completed)
     return PublicStatus(
         code=dossier.code, state=state, state_vi=STATE_LABELS.get(state, state), completed=dossier.completed
     )

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.auth import Purposeful
+from api.dossier_views import public_state
 from api.problems import Problem
 from api.services import Services, Svc
 from api.views import ISSUING_RESPONSES
@@ -108,7 +109,7 @@ def lookup(body: LookupIn, actor: Purposeful, svc: Svc) -> LookupOut:
     return LookupOut(
         dossier_code=dossier.code,
         procedure_code=dossier.procedure_code,
-        status="completed" if completed else dossier.status,
+        status=public_state(dossier.status, completed),
         completed=completed,
         received_at=dossier.received_at,
         appointment_at=payload.appointment_at,

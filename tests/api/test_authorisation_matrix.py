@@ -22,7 +22,17 @@ from core.settings import core_settings
 from core.types import Role
 from ingest.models import Batch
 from tests.api.issuing_routes import issuing_routes
-from tests.api.world import AGENCY_X, AGENCY_Y, OWNER_A, OWNER_B, PURPOSE, World, build_world, private_app
+from tests.api.world import (
+    AGENCY_X,
+    AGENCY_Y,
+    OWNER_A,
+    OWNER_B,
+    PROCEDURE,
+    PURPOSE,
+    World,
+    build_world,
+    private_app,
+)
 
 SCENARIOS = ("own", "foreign", "granted", "revoked", "expired")
 ROLES: dict[str, dict[str, Any]] = {
@@ -177,6 +187,39 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): Rule(
         lambda w, s: Call("/api/v1/webhooks/" + "0" * 32), roles("admin", "handler"), ok=(404,)
     ),
+    ("POST", "/api/v1/dossiers/{code}/transitions"): Rule(  # a move the state refuses: authorised, then 409
+        lambda w, s: Call(_dossier(w, s).path + "/transitions", {"action": "return"}),
+        lambda r, s: r == "admin" or (r == "handler" and s == "own"),
+        ok=(409,),
+    ),
+    ("POST", "/api/v1/dossiers/consent-requests"): Rule(  # any citizen may be asked; only they see the code
+        lambda w, s: Call(
+            "/api/v1/dossiers/consent-requests",
+            {"owner_id": _owner(s), "procedure_code": PROCEDURE, "document_ids": [doc(w, s)]},
+        ),
+        roles("station", "handler"),
+        ok=(201,),
+    ),
+    ("POST", "/api/v1/dossiers"): Rule(  # the counter opens a dossier without papers: no consent needed
+        lambda w, s: Call("/api/v1/dossiers", {"owner_id": _owner(s), "procedure_code": PROCEDURE}),
+        roles("station", "handler"),
+        ok=(201,),
+    ),
+    ("GET", "/api/v1/me/dossiers"): Rule(lambda w, s: Call("/api/v1/me/dossiers"), roles("citizen")),
+    ("POST", "/api/v1/me/dossiers"): Rule(
+        lambda w, s: Call(
+            "/api/v1/me/dossiers",
+            {"agency_code": AGENCY_Y, "procedure_code": PROCEDURE, "documents": [{"document_id": doc(w, s)}]},
+        ),
+        citizen_own,
+        ok=(201,),
+    ),
+    ("POST", "/api/v1/me/dossiers/{code}/withdraw"): Rule(
+        lambda w, s: Call(_dossier(w, s).path.replace("/dossiers/", "/me/dossiers/") + "/withdraw", {}),
+        citizen_own,
+        ok=(200, 409),  # withdrawn once, then the state refuses
+    ),
+    ("GET", "/api/v1/me/consent-requests"): Rule(lambda w, s: Call("/api/v1/me/consent-requests"), roles("citizen")),
     ("GET", "/api/v1/search"): Rule(
         lambda w, s: Call("/api/v1/search?q=giay"), roles("station", "handler", "citizen", "portal", "admin")
     ),

@@ -27,7 +27,7 @@ def test_status_shows_code_and_completion_only(
     url = f"/api/v1/public/dossiers/{dossier.code}/status"
     before = api_app.client.get(url)
     assert before.status_code == 200
-    expected = {"code": dossier.code, "state": "received", "state_vi": "Đang giải quyết", "completed": False}
+    expected = {"code": dossier.code, "state": "received", "state_vi": "Đã tiếp nhận", "completed": False}
     assert before.json() == expected
     stored = api_app.client.post(
         f"/api/v1/dossiers/{dossier.code}/results",

@@ -72,5 +72,5 @@ BAD_INPUTS: dict[str, tuple[Callable[[Path], Path], str]] = {
     "text": (text_as_jpeg, "not a JPEG, PNG, TIFF or PDF"),
     "bomb": (png_bomb, "too large"),
     "encrypted": (encrypted_pdf, "encrypted"),
-    "no-images": (pdf_without_images, "has no image"),
+    "no-images": (pdf_without_images, "no text, image or drawing"),
 }

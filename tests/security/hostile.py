@@ -109,6 +109,18 @@ def pdf_flate_bomb(inflated: int = 1024**3) -> bytes:
     return pdf_with_image(zeros(inflated), 2000, 2000, Filter=pikepdf.Name.FlateDecode)
 
 
+def pdf_content_bomb(inflated: int = 1024**3) -> bytes:
+    """A text page whose content stream inflates to `inflated` bytes (a page kept as received is parsed)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    stream = pikepdf.Stream(pdf, zeros(inflated))
+    stream.Filter = pikepdf.Name.FlateDecode
+    pdf.pages[0].obj.Contents = stream
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
 def pdf_dct_polyglot() -> bytes:
     """A PDF whose DCT image stream is a JPEG with a zip appended."""
     return pdf_with_image(jpeg_zip_polyglot(), 620, 877, Filter=pikepdf.Name.DCTDecode)

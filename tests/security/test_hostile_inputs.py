@@ -38,6 +38,7 @@ from ingest.settings import IngestSettings
 from issuing import webhooks
 from runtime.app import api_services
 from tests.security import hostile
+from tests.support import pdfs
 from vault.models import Dossier, Owner
 
 AGENCY = "000.00.00.H30"
@@ -340,6 +341,8 @@ CASES: list[tuple[str, Callable[[Stack], Call], tuple[int, ...]]] = [
         lambda s: page_upload("p.pdf", hostile.pdf_without_images()),
         (422,),
     ),
+    ("pdf-javascript", lambda s: page_upload("p.pdf", pdfs.with_javascript(pdfs.born_digital())), (422,)),
+    ("pdf-content-stream-bomb", lambda s: page_upload("p.pdf", hostile.pdf_content_bomb()), (422,)),
     ("pdf-garbage-after-header", lambda s: page_upload("p.pdf", b"%PDF-1.7\n" + bytes(range(256)) * 40), (422,)),
     # tokens
     ("token-missing", lambda s: Call("GET", GET_BATCH, role=None), (401,)),

@@ -205,7 +205,7 @@ def test_the_public_status_page_shows_the_state_and_nothing_personal(
     assert text.endswith(f"/tra-cuu/{counter_run.dossier_code}")
     anyone.page.goto(text)
     assert anyone.page.locator("#code").inner_text() == counter_run.dossier_code
-    assert anyone.page.locator("#state").inner_text() == "Đang giải quyết"
+    assert anyone.page.locator("#state").inner_text() == "Đã tiếp nhận"
     html = anyone.page.content()
     for personal in (OWNER, OWNER[-4:] + "<", "Trần Thị Hoa", "Giấy khai sinh", "Nguyễn Thị Lan"):
         assert personal not in html

@@ -15,12 +15,12 @@ from pydantic import ValidationError
 
 from api.problems import Problem
 from api.routers import me
-from api.routers.public import public_status
 from api.services import Services
 from api.views import content_response
 from core.text import fold
 from core.types import Actor, DocumentKind, Role
-from vault.errors import NotFound
+from issuing.calendar import default_procedures
+from vault.errors import InvalidInput, NotFound, ReuseRefused, VaultError
 from web.render import page
 from web.session import check_csrf, require
 
@@ -32,6 +32,12 @@ KIND_VI = {
     "result": "Kết quả giải quyết",
     "certified_copy": "Bản sao chứng thực",
     "citizen_upload": "Công dân nộp",
+    "notice": "Phiếu thông báo",
+}
+APPLY_VI: dict[type[VaultError], str] = {
+    ReuseRefused: "có giấy tờ đã hết hạn, bị thu hồi hoặc bị hủy, không dùng lại được.",
+    NotFound: "không tìm thấy giấy tờ.",
+    InvalidInput: "mã cơ quan hoặc mã thủ tục không hợp lệ.",
 }
 ACTION_VI = {
     "read": "Đọc",
@@ -40,6 +46,8 @@ ACTION_VI = {
     "store": "Lưu vào kho",
     "grant": "Cấp quyền",
     "revoke": "Thu hồi quyền",
+    "reuse": "Dùng lại trong hồ sơ",
+    "list": "Xem danh sách",
 }
 
 
@@ -55,13 +63,9 @@ def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str 
     if q.strip():
         wanted = fold(q.strip())
         documents = [d for d in documents if wanted in fold(f"{d.name} {d.type_code or ''} {d.number_symbol or ''}")]
-    codes = sorted({d.source_dossier_code for d in documents if d.source_dossier_code}, reverse=True)
-    dossiers = []
-    for code in codes:
-        try:
-            dossiers.append(public_status(svc, code))
-        except Problem:
-            continue
+    dossiers = me.my_dossiers(actor, svc)
+    consents = me.my_consent_requests(actor, svc)
+    names = {d.id: d.name for d in documents}
     grants = me.my_grants(actor, svc)
     log = me.my_access_log(actor, svc, 0, 100)
     readers = [entry for entry in log if entry.subject != actor.subject or entry.role != "citizen"]
@@ -71,6 +75,9 @@ def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str 
         {
             "documents": documents,
             "dossiers": dossiers,
+            "consents": consents,
+            "names": names,
+            "procedures": sorted(default_procedures().procedures.values(), key=lambda p: p.code),
             "grants": grants,
             "log": readers,
             "q": q,
@@ -146,6 +153,37 @@ def reuse(
     except Problem as exc:
         return _vault_page(request, actor, "", "", f"Không dùng lại được: {exc.detail}", exc.status)
     return _vault_page(request, actor, "", "", f"Đã đính kèm vào hồ sơ {dossier.strip()}.", 200)
+
+
+@router.post("/kho/nop-ho-so")
+def apply_online(
+    request: Request,
+    actor: Citizen,
+    csrf: Annotated[str, Form()],
+    agency_code: Annotated[str, Form(max_length=35)],
+    procedure_code: Annotated[str, Form(max_length=64)],
+    document_id: Annotated[list[str] | None, Form(max_length=32)] = None,
+) -> Response:
+    """A dossier submitted online from papers of my vault (the API's route: reuse logged, nothing half-stored)."""
+    check_csrf(request, csrf)
+    try:
+        papers = [me.Attachment(document_id=doc_id) for doc_id in document_id or []]
+        body = me.OnlineOpenIn(agency_code=agency_code.strip(), procedure_code=procedure_code, documents=papers)
+        opened = me.open_online(body, actor, _svc(request))
+    except ValidationError:
+        return _vault_page(request, actor, "", "", "Không nộp được: chọn cơ quan, thủ tục và ít nhất một giấy tờ.", 422)
+    except Problem as exc:
+        return _vault_page(request, actor, "", "", f"Không nộp được: {exc.detail}", exc.status)
+    except VaultError as exc:
+        return _vault_page(request, actor, "", "", f"Không nộp được: {APPLY_VI.get(type(exc), str(exc))}", 409)
+    return _vault_page(request, actor, "", "", f"Đã nộp hồ sơ {opened.life.code}.", 200)
+
+
+@router.post("/kho/rut/{code}")
+def withdraw(request: Request, code: str, actor: Citizen, csrf: Annotated[str, Form()]) -> Response:
+    check_csrf(request, csrf)
+    me.withdraw(code, me.WithdrawIn(reason="Công dân rút hồ sơ"), actor, _svc(request))
+    return RedirectResponse("/kho#dossiers-h", status_code=303)
 
 
 @router.get("/kho/diem-neo.p7m")

@@ -5,18 +5,24 @@ server-sent events), see each page's thumbnail and verdict, print cover sheets a
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
+from api.errors import status_of
 from api.problems import Problem
 from api.routers.batches import _visible_batch, upload_batch
 from api.routers.documents import get_validation
+from api.routers.dossiers import ConsentGiven, ConsentIn, CounterOpenIn, open_at_counter, request_consent
 from api.services import Services
 from core.types import Actor, DocumentKind, Role
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
+from vault.errors import Forbidden, InvalidInput, NotFound, ReuseRefused, VaultError
+from vault.records import ConsentRecord
+from vault.reuse import WrongConsentCode
 from web.docview import Badge, cached_report, report_badge
 from web.i18n import language
 from web.reasons import reason_vi
@@ -42,7 +48,19 @@ def _svc(request: Request) -> Services:
 
 
 def _form(request: Request, actor: Actor, error: str | None = None, status: int = 200, **values: str) -> Response:
-    return page(request, "counter.html", {"error": error, "values": values, "agency": actor.agency_code}, status)
+    return _counter_page(request, actor, error, status, None, values)
+
+
+def _counter_page(
+    request: Request,
+    actor: Actor,
+    error: str | None,
+    status: int,
+    consent: ConsentRecord | dict[str, Any] | None,
+    values: dict[str, str],
+) -> Response:
+    context = {"error": error, "values": values, "agency": actor.agency_code, "consent": consent}
+    return page(request, "counter.html", context, status)
 
 
 @router.get("/quay")
@@ -136,3 +154,78 @@ def cover_sheet(
         media_type="application/pdf",
         headers={"Content-Disposition": 'inline; filename="to-bia.pdf"', "Cache-Control": "no-store"},
     )
+
+
+OPEN_VI: dict[type[VaultError], str] = {
+    NotFound: "Kho của công dân không có giấy tờ hợp lệ thuộc các loại này.",
+    WrongConsentCode: "Mã đồng ý không đúng: đề nghị công dân đọc lại mã trong tài khoản.",
+    Forbidden: "Yêu cầu đồng ý đã dùng, đã hết hạn hoặc nhập sai quá 5 lần: xin công dân đồng ý lại.",
+    ReuseRefused: "Có giấy tờ đã hết hạn, bị thu hồi hoặc bị hủy, không dùng lại được.",
+    InvalidInput: "Số định danh hoặc mã thủ tục không hợp lệ.",
+}
+
+
+def _why(exc: Problem | VaultError) -> tuple[str, int]:
+    if isinstance(exc, Problem):
+        return str(exc.detail), exc.status
+    message = next((text for kind, text in OPEN_VI.items() if isinstance(exc, kind)), str(exc))
+    return message, status_of(exc)
+
+
+@router.post("/quay/dong-y")
+def ask_consent(
+    request: Request,
+    actor: Station,
+    csrf: Annotated[str, Form()],
+    owner: Annotated[str, Form(max_length=20)],
+    procedure: Annotated[str, Form(max_length=40)],
+    type_codes: Annotated[str, Form(max_length=500)],
+    owner_name: Annotated[str, Form(max_length=300)] = "",
+) -> Response:
+    """Ask the citizen's consent to reuse their vault papers of these types (a code appears in their account)."""
+    check_csrf(request, csrf)
+    values = {"owner": owner.strip(), "owner_name": owner_name.strip(), "procedure": procedure.strip()}
+    types = [code for code in type_codes.replace(",", " ").split() if code]
+    try:
+        body = ConsentIn(owner_id=owner.strip(), procedure_code=procedure.strip(), type_codes=types)
+        asked = request_consent(body, actor, _svc(request))
+    except ValidationError:
+        return _form(request, actor, "Cần số định danh, mã thủ tục và mã loại giấy tờ (ví dụ GKS CCCD).", 422, **values)
+    except (Problem, VaultError) as exc:
+        message, status = _why(exc)
+        return _form(request, actor, message, status, **values)
+    return _counter_page(request, actor, None, 200, asked, values)
+
+
+@router.post("/quay/mo-ho-so")
+def open_without_scanning(
+    request: Request,
+    actor: Station,
+    csrf: Annotated[str, Form()],
+    owner: Annotated[str, Form(max_length=20)],
+    procedure: Annotated[str, Form(max_length=40)],
+    owner_name: Annotated[str, Form(max_length=300)] = "",
+    request_id: Annotated[str, Form(max_length=32)] = "",
+    code: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Open the dossier: with the papers the citizen consented to (their code), or with none."""
+    check_csrf(request, csrf)
+    values = {"owner": owner.strip(), "owner_name": owner_name.strip(), "procedure": procedure.strip()}
+    try:
+        consent = ConsentGiven(request_id=request_id, code=code) if request_id else None
+        body = CounterOpenIn(
+            owner_id=owner.strip(),
+            owner_name=owner_name.strip() or None,
+            procedure_code=procedure.strip(),
+            consent=consent,
+        )
+        opened = open_at_counter(body, actor, _svc(request))
+    except ValidationError:
+        return _form(request, actor, "Mã đồng ý gồm 6 chữ số; cần số định danh và mã thủ tục.", 422, **values)
+    except WrongConsentCode as exc:  # the same request stays open (five tries): ask the code again
+        message, status = _why(exc)
+        return _counter_page(request, actor, message, status, {"id": request_id, "document_names": []}, values)
+    except (Problem, VaultError) as exc:
+        message, status = _why(exc)
+        return _form(request, actor, message, status, **values)
+    return RedirectResponse(f"/ho-so/{opened.life.code}", status_code=303)

@@ -6,20 +6,26 @@ states the purpose once per dossier; it is kept in the session and every read is
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
+from api.dossier_views import ACTION_LABELS, dossier_status, event_out
+from api.errors import status_of
 from api.problems import Problem
 from api.routers.documents import get_validation
-from api.routers.public import STATE_LABELS
+from api.routers.dossiers import MoveIn
+from api.routers.dossiers import move as move_dossier
 from api.services import Services
 from api.views import content_response
 from core.identifiers import InvalidIdentifier, validate_dossier_code
+from core.timezone import VN_TZ, now_vn
 from core.types import Actor, Role
-from vault.errors import NotFound
+from vault.errors import Conflict, Forbidden, NotFound, VaultError
 from web.docview import cached_report, field_rows, render_thumbnail, report_badge, thumbnail_path
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
@@ -33,6 +39,7 @@ KIND_VI = {
     "result": "Kết quả giải quyết",
     "certified_copy": "Bản sao chứng thực",
     "citizen_upload": "Công dân nộp",
+    "notice": "Phiếu thông báo",
 }
 
 
@@ -94,8 +101,9 @@ def _report(svc: Services, doc_id: str, sha256: str, actor: Actor) -> dict[str, 
     return cached_report(svc.core, sha256, lambda: get_validation(doc_id, actor, svc))
 
 
-@router.get("/ho-so/{code}")
-async def dossier_page(request: Request, code: str, actor: Reader) -> Response:
+async def _dossier_page(
+    request: Request, code: str, actor: Actor, error: str | None = None, status: int = 200
+) -> Response:
     reader = _with_purpose(request, actor, code)
     if reader is None:
         return page(request, "purpose.html", {"code": code, "error": None})
@@ -106,10 +114,67 @@ async def dossier_page(request: Request, code: str, actor: Reader) -> Response:
         doc = link.document
         report = await run_in_threadpool(_report, svc, doc.id, doc.sha256, reader)
         docs.append({"link": link, "doc": doc, "badge": report_badge(report)})
-    state = "completed" if svc.vault.dossier_state(dossier.code).completed else str(dossier.status)
-    context = {"dossier": dossier, "docs": docs, "kind_vi": KIND_VI, "purpose": reader.purpose, "state": state}
-    context["state_vi"] = STATE_LABELS.get(state, state)
-    return page(request, "dossier.html", context)
+    _record, events = await run_in_threadpool(svc.vault.dossier_history, code, reader)
+    life = await run_in_threadpool(dossier_status, svc, dossier, events, reader)
+    context = {"dossier": dossier, "docs": docs, "kind_vi": KIND_VI, "purpose": reader.purpose, "state": life.state}
+    context |= {"state_vi": life.state_vi, "life": life, "events": [event_out(e) for e in events], "error": error}
+    context |= {"action_vi": ACTION_LABELS, "today": now_vn().strftime("%Y-%m-%dT%H:%M"), "vn": VN_TZ}
+    return page(request, "dossier.html", context, status=status)
+
+
+FIELD_VI = {
+    "missing": "Liệt kê giấy tờ, nội dung cần bổ sung (mỗi dòng một mục).",
+    "reason": "Nêu lý do.",
+    "department": "Nêu tên phòng, bộ phận giải quyết.",
+    "new_date": "Ngày hẹn mới phải sau thời hạn đã lỡ và sau thời điểm hiện tại.",
+}
+
+
+def _why_vi(exc: VaultError, action: str) -> str:
+    """Why a move was refused, in the officer's words."""
+    if isinstance(exc, Conflict):
+        return f"Không thực hiện được «{ACTION_LABELS.get(action, action)}» ở tình trạng hiện tại của hồ sơ."
+    if isinstance(exc, Forbidden):
+        return "Bạn không có quyền thực hiện bước này."
+    return "Không thực hiện được: " + FIELD_VI.get(exc.field or "", str(exc))
+
+
+@router.get("/ho-so/{code}")
+async def dossier_page(request: Request, code: str, actor: Reader) -> Response:
+    return await _dossier_page(request, code, actor)
+
+
+@router.post("/ho-so/{code}/chuyen")
+async def move(
+    request: Request,
+    code: str,
+    actor: Handler,
+    csrf: Annotated[str, Form()],
+    action: Annotated[str, Form(max_length=40)],
+    department: Annotated[str, Form(max_length=255)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+    missing: Annotated[str, Form(max_length=5000)] = "",
+    new_date: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """A move of the dossier's life from the page's forms (the API's route, so the same rules and notices)."""
+    check_csrf(request, csrf)
+    try:
+        when = dt.datetime.fromisoformat(new_date).replace(tzinfo=VN_TZ) if new_date else None
+        body = MoveIn(
+            action=action,
+            department=department or None,
+            reason=reason or None,
+            missing=[line.strip() for line in missing.splitlines() if line.strip()],
+            new_date=when,
+        )
+        await run_in_threadpool(move_dossier, code, body, actor, _svc(request))
+    except (ValueError, ValidationError) as exc:
+        return await _dossier_page(request, code, actor, f"Không thực hiện được: {exc}", 422)
+    except Problem as exc:
+        return await _dossier_page(request, code, actor, f"Không thực hiện được: {exc.detail}", exc.status)
+    except VaultError as exc:
+        return await _dossier_page(request, code, actor, _why_vi(exc, action), status_of(exc))
+    return RedirectResponse(f"/ho-so/{code}#history", status_code=303)
 
 
 @router.get("/ho-so/{code}/tai-lieu/{doc_id}.pdf")
