@@ -131,17 +131,13 @@ def run_ocr(
         if progress and event.done:
             progress(event.done, event.total)
 
-<<<<<<< HEAD
-    pages = select_pages(job)
-    result = ocr_document(pages, ocr_options(job, options, threads), page_done)
-    PAGES.inc(len(pages))
-=======
     received = received_file(job)
     document = ocr_options(job, options, threads)
     if received is not None:
         document = dataclasses.replace(document, drop_blank=False)
-    result = ocr_document(select_pages(job), document, page_done)
->>>>>>> main
+    pages = select_pages(job)
+    result = ocr_document(pages, document, page_done)
+    PAGES.inc(len(pages))
     summary = {
         "page_count": result.page_count,
         "text": result.text,
