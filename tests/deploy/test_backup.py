@@ -22,13 +22,13 @@ from sqlalchemy import text
 from core.settings import core_settings
 from core.types import Actor, Role, SignatureLevel, Verdict
 from ingest.db import migrate
-from tests.support.pgschema import private_schema
-from tests.vault.conftest import AGENCY, OTHER_AGENCY, PERSON, PG_URL, PROCEDURE, build_vault
 from signing.devca import ensure_dev_material
 from signing.identity import development_identity
 from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
+from tests.support.pgschema import private_schema
+from tests.vault.conftest import AGENCY, OTHER_AGENCY, PERSON, PG_URL, PROCEDURE, build_vault
 from vault.backup import BackupError, backup_keys, create_backup, restore_backup
 from vault.backup_codec import SealError
 from vault.records import NewDocument

@@ -4,6 +4,7 @@ and the embedded SQLite broker; an unreachable broker is reported by `sohoa_brok
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -32,11 +33,8 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Celery]:
     app = Celery("depth", broker=url[request.param], set_as_current=False)
     app.conf.task_default_queue = f"sohoa-depth-{uuid.uuid4().hex[:8]}"  # never another run's queue
     yield app
-    with app.connection_for_write() as connection:
-        try:
-            connection.default_channel.queue_delete(app.conf.task_default_queue)
-        except Exception:
-            pass
+    with app.connection_for_write() as connection, contextlib.suppress(Exception):
+        connection.default_channel.queue_delete(app.conf.task_default_queue)
 
 
 def test_queue_depth_counts_waiting_messages(app: Celery) -> None:
