@@ -99,6 +99,9 @@ def serve(
             # Uvicorn's access log prints raw paths, which can hold an owner's personal ID
             # (/portal/owners/{owner_id}/...): requests are counted per route template in /metrics instead.
             access_log=False,
+            # A process that has not answered the supervisor's ping in this time is killed and spawned again: 5 s
+            # (uvicorn's default) is less than a new process's imports take on a busy host, which then never starts.
+            timeout_worker_healthcheck=60,
         )
     finally:
         if worker_process is not None:
