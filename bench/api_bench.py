@@ -315,8 +315,8 @@ def _measure(args: argparse.Namespace, database: str, url: str | None) -> int:
         )
         env = {"SOHOA_API_WORKERS": str(args.api_workers), **({"SOHOA_VAULT_DATABASE_URL": url} if url else {})}
         stack = SohoaStack(data_dir, env)
-        stack.start_server()
         try:
+            stack.start_server(timeout=300)  # two API processes import everything: slow on a busy host
             token = stack.token(Role.HANDLER, "cb-bench", agency=AGENCY)
             documents = [
                 f"/api/v1/documents/{d}" for d in random.sample(made["doc_ids"], min(2000, len(made["doc_ids"])))
