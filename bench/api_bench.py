@@ -293,7 +293,9 @@ def _catalogue_url(database: str) -> Any:
         ):
             connection.execute(text(f'CREATE DATABASE "{server.database}"'))
     admin.dispose()
-    with private_schema(PG_SERVER, "api_bench", migrated=False) as url:
+    with private_schema(
+        PG_SERVER, "api_bench"
+    ) as url:  # migrated: outside the embedded default, nothing migrates on start
         yield url
 
 
