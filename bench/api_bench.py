@@ -305,6 +305,7 @@ def _measure(args: argparse.Namespace, database: str, url: str | None) -> int:
 
     if url:
         os.environ["SOHOA_VAULT_DATABASE_URL"] = url
+        os.environ["SOHOA_AUTO_MIGRATE"] = "true"  # the bench's own migrate job: both chains, before cataloguing
     with tempfile.TemporaryDirectory(prefix="sohoa-api-bench-") as tmp:
         folder = Path(tmp)
         data_dir = folder / "data"
