@@ -310,6 +310,8 @@ def _measure(args: argparse.Namespace, database: str, url: str | None) -> int:
         folder = Path(tmp)
         data_dir = folder / "data"
         data_dir.mkdir()
+        if url:  # outside the embedded default the operator's key files: the same ones the server is given
+            os.environ.update(SohoaStack(data_dir, {}).keys())
         started = time.perf_counter()
         made = _prepare(data_dir, args.owners, args.documents, args.blobs)
         print(
