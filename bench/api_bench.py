@@ -199,8 +199,11 @@ def _run_load(stack: Any, token: str, paths: list[str], folder: Path, **options:
     return result
 
 
-def _prepare(data_dir: Path, owners: int, documents: int, blobs: int) -> dict[str, Any]:
-    """Catalogue the generated documents, and store `blobs` real 2 MB PDFs for the streaming figures."""
+def prepare_catalogue(data_dir: Path, owners: int, documents: int, blobs: int) -> dict[str, Any]:
+    """Catalogue the generated documents, and store `blobs` real 2 MB PDFs for the streaming figures (shared with
+    `bench.web_bench`)."""
+    import os
+
     os.environ["SOHOA_DATA_DIR"] = str(data_dir)
     from bench.vault_bench import generate
     from core.types import Actor, Role
@@ -313,7 +316,7 @@ def _measure(args: argparse.Namespace, database: str, url: str | None) -> int:
         if url:  # outside the embedded default the operator's key files: the same ones the server is given
             os.environ.update(SohoaStack(data_dir, {}).keys())
         started = time.perf_counter()
-        made = _prepare(data_dir, args.owners, args.documents, args.blobs)
+        made = prepare_catalogue(data_dir, args.owners, args.documents, args.blobs)
         print(
             f"{database}: catalogued {args.documents} documents / {args.owners} owners in "
             f"{time.perf_counter() - started:.0f} s"

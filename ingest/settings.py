@@ -7,6 +7,7 @@ no server to install, and the same task code runs as on Redis or RabbitMQ.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -44,11 +45,18 @@ class IngestSettings(SohoaSettings):
     max_zip_ratio: float = 50.0
     # Redis redelivers a task whose worker died after this many seconds; a lease keeps duplicates idle.
     visibility_timeout_seconds: int = 3600
+    # How often a worker looks for such messages (a worker host cut off); unset: kombu's ≈100 s.
+    redelivery_scan_seconds: int | None = None
     # A step's lease on its document lasts this long and is renewed every third of it while the step runs: a
     # worker that died on another host (no pid to check) gives its documents up this long after its last beat.
     lease_seconds: int = 60
-    # A staging folder with no running batch, untouched this long, is swept (at worker start).
+    # Staging with no running batch, untouched this long, is swept (at worker start and hourly by the beat).
     staging_sweep_after_seconds: int = 6 * 3600
+    # With the vault on S3 batches wait in a bucket of the same endpoint, encrypted as the vault (API and workers
+    # then share no disk); the embedded default keeps `<data dir>/ingest/batches`.
+    staging_bucket: str = "sohoa-staging"  # the staging bucket (no object lock; made on first use)
+    staging_prefix: str = "batches/"  # objects of a batch: <prefix><batch id>/...
+    staging_expire_days: int = 2  # lifecycle rule of the staging bucket: what a sweep missed expires
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
     # The worker's Prometheus endpoint (every pool process's metrics and the queue depths); none: not served.
@@ -59,6 +67,11 @@ class IngestSettings(SohoaSettings):
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
     officer: SignerConfig = Field(default_factory=SignerConfig)
     officer_name: str | None = None  # name shown in the stamp; default: the certificate's common name
+    # Each officer account's own identity by the token's `sub` (TOML, `signing.officers`); unlisted officers
+    # sign with `officer` (or, on the embedded default, their own development certificate).
+    officers_file: Path | None = None
+    # A signature request waiting for an officer's own token expires after this long (then it can be re-requested).
+    signature_request_ttl_seconds: int = 3 * 24 * 3600
 
     @property
     def embedded_broker(self) -> bool:

@@ -14,12 +14,14 @@ from api.settings import api_settings
 from api.tokens import development_authentication
 from core.settings import CoreSettings, core_settings
 from ingest.settings import ingest_settings
+from ingest.sweep import sweep_spool
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
 from runtime.celery_app import celery_app
 from runtime.metrics import QueueDepth
-from runtime.pipeline import enqueue_document, issuer, ping_broker
+from runtime.pipeline import enqueue_document, issuer, ping_broker, resume_signing
+from runtime.staging import staging_area
 from vault.service import Vault
 from web.app import install as install_pages
 
@@ -39,6 +41,8 @@ def api_services(
         enqueue_document=enqueue_document,
         issuer=issuer(sessions),
         ping_broker=ping_broker,
+        resume_signing=resume_signing,
+        staging_area=staging_area(),
     )
 
 
@@ -48,4 +52,7 @@ def build_app() -> FastAPI:
     server is contacted."""
     development_authentication(api_settings())
     add_live_collector(QueueDepth(celery_app))
-    return install_pages(create_app(services=api_services()))
+    services = api_services()
+    if services.staging().kind == "object":  # this host's spool is its own: leftovers of killed intakes go
+        sweep_spool(services.staging_root, services.ingest.staging_sweep_after_seconds)
+    return install_pages(create_app(services=services))
