@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import core_settings
 from ingest.db import prepare_catalogue, sessions
+from ingest.portal_tasks import kick
+from issuing.portal import portal_settings
+from vault import outbox
 from vault.db import make_engine, session_factory
 from vault.schema import VAULT_CHAIN, prepare
 from vault.service import Vault
@@ -23,7 +26,11 @@ def catalogue() -> sessionmaker[Session]:
     """Session factory on the catalogue database, migrated (or checked) on first use (`SOHOA_AUTO_MIGRATE`)."""
     url = vault_settings().resolved_database_url()
     prepare_catalogue(url, auto_migrate=core_settings().migrate_on_start)
-    return sessions(url)
+    factory = sessions(url)
+    if portal_settings().sync_url:  # the outbox is written, and its delivery task sent after each commit
+        outbox.enable(factory)
+        outbox.on_commit(factory, kick)
+    return factory
 
 
 def preflight() -> None:
