@@ -130,7 +130,7 @@ def send(message: OutboxMessage, settings: PortalSettings) -> Sent:
     return Sent("retry", error, _retry_after(response))
 
 
-def _heads(now: dt.datetime, limit: int) -> Select[tuple[int]]:
+def _heads(now: dt.datetime, limit: int) -> Select[int]:
     """Pending messages due now whose stream holds no earlier undelivered message (ordered per stream)."""
     earlier = aliased(OutboxMessage)
     blocked = exists().where(
