@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from core.logging import get_logger
 from issuing import egress
 from issuing.webhooks import signature
+from vault import outbox
 from vault.models import OutboxMessage, utcnow
 
 log = get_logger("sohoa.portal")
@@ -254,4 +255,7 @@ def replay(session: Session, ids: list[str] | None) -> int:
         .where(condition)
         .values(status="pending", attempts=0, next_attempt_at=utcnow(), lease_until=None)
     )
-    return int(done.rowcount)  # type: ignore[attr-defined]
+    count = int(done.rowcount)  # type: ignore[attr-defined]
+    if count:
+        session.info[outbox.WRITTEN] = True  # the commit sends the delivery task, as a new message would
+    return count
