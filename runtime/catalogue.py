@@ -12,6 +12,7 @@ from core.settings import core_settings
 from ingest.db import prepare_catalogue, sessions
 from ingest.portal_tasks import kick
 from issuing.portal import portal_settings
+from runtime.celery_app import celery_app
 from vault import outbox
 from vault.db import make_engine, session_factory
 from vault.schema import VAULT_CHAIN, prepare
@@ -27,7 +28,9 @@ def catalogue() -> sessionmaker[Session]:
     url = vault_settings().resolved_database_url()
     prepare_catalogue(url, auto_migrate=core_settings().migrate_on_start)
     factory = sessions(url)
-    if portal_settings().sync_url:  # the outbox is written, and its delivery task sent after each commit
+    # With a portal, the outbox is written and its delivery task sent (on this process's `celery_app`) after each
+    # commit that wrote messages.
+    if portal_settings().sync_url and celery_app:
         outbox.enable(factory)
         outbox.on_commit(factory, kick)
     return factory
