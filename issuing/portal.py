@@ -9,52 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
 import httpx
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Select, and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from core.logging import get_logger
 from issuing import egress
+from issuing.portal_settings import PortalSettings, portal_settings
 from issuing.webhooks import signature
 from vault import outbox
 from vault.models import OutboxMessage, utcnow
 
 log = get_logger("sohoa.portal")
 RETRIED_4XX = frozenset({408, 425, 429})
-
-
-class PortalSettings(BaseSettings):
-    """`SOHOA_PORTAL_*`: where and how the outbox is delivered (docs/portal.md)."""
-
-    model_config = SettingsConfigDict(env_prefix="SOHOA_PORTAL_", extra="ignore")
-
-    sync_url: str | None = None
-    sync_token_file: Path | None = None
-    sync_secret_file: Path | None = None
-    sync_timeout_seconds: float = 10.0
-    sync_max_attempts: int = 12
-    sync_backoff_seconds: float = 2.0
-    sync_backoff_max_seconds: float = 600.0
-
-    def token(self) -> str | None:
-        return self.sync_token_file.read_text().strip() if self.sync_token_file else None
-
-    def secret(self) -> str | None:
-        return self.sync_secret_file.read_text().strip() if self.sync_secret_file else None
-
-    def backoff(self, attempts: int) -> float:
-        """Seconds before the next try after `attempts` failed ones: base × 2^(attempts-1), capped."""
-        return min(self.sync_backoff_seconds * 2 ** max(attempts - 1, 0), self.sync_backoff_max_seconds)
-
-
-@lru_cache(maxsize=1)
-def portal_settings() -> PortalSettings:
-    return PortalSettings()
 
 
 Verdict = Literal["delivered", "retry", "dead"]
