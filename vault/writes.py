@@ -122,6 +122,7 @@ def _create_document(session: Session, pending: PendingWrite, payload: dict[str,
         if old is not None:
             old.status = "superseded"
             old.superseded_by_id = document.id
+            outbox.document_changed(session, old, "status")
     return document
 
 
