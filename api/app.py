@@ -45,13 +45,13 @@ def _readiness_checks(svc: Services, api: ApiSettings) -> dict[str, health.Readi
     def object_store() -> None:
         svc.vault.store.exists("readiness-probe")
 
-    def disk() -> None:  # intake stages uploads in the data folder: not ready when it is nearly full
-        folder = svc.core.data_dir
-        while not folder.exists() and folder != folder.parent:  # not made yet: the disk it will be made on
-            folder = folder.parent
-        free = shutil.disk_usage(folder).free
-        if free < api.min_free_disk_bytes:
-            raise OSError(f"{free} bytes free in the data folder, below {api.min_free_disk_bytes}")
+    def disk() -> None:  # intake stages uploads in the staging folder (its own volume, or the data folder's)
+        for label, folder in (("data folder", svc.core.data_dir), ("staging folder", svc.staging_root)):
+            while not folder.exists() and folder != folder.parent:  # not made yet: the disk it will be made on
+                folder = folder.parent
+            free = shutil.disk_usage(folder).free
+            if free < api.min_free_disk_bytes:
+                raise OSError(f"{free} bytes free in the {label}, below {api.min_free_disk_bytes}")
 
     return {"database": database, "object_store": object_store, "broker": svc.ping_broker, "disk": disk}
 

@@ -5,12 +5,13 @@ record the progress events that the API streams to stations.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ingest.models import Batch, BatchDocument, BatchEvent
@@ -153,7 +154,11 @@ def load_document(session: Session, batch_id: str, index: int) -> BatchDocument:
 
 def update_document(session: Session, batch_id: str, index: int, **changes: Any) -> BatchState | None:
     """Change one document's row and record a document event; when this change finishes the batch, record a
-    batch event and return the batch's final status (None otherwise)."""
+    batch event and return the batch's final status (None otherwise).
+
+    The batch's row is locked first: two documents finishing at once in two transactions must not each see the
+    other still running (on PostgreSQL neither would then finish the batch; SQLite serialises writers anyway)."""
+    session.get(Batch, batch_id, with_for_update=True, populate_existing=True)
     row = load_document(session, batch_id, index)
     for name, value in changes.items():
         setattr(row, name, value)
@@ -172,6 +177,46 @@ def update_document(session: Session, batch_id: str, index: int, **changes: Any)
             session.add(BatchEvent(batch_id=batch_id, kind="batch", data={"status": status.value}))
             return status
     return None
+
+
+def renew_lease(session: Session, batch_id: str, index: int, owner: str, until: dt.datetime) -> None:
+    """Extend the lease while `owner` still holds it (a step's heartbeat); records no event."""
+    session.execute(
+        update(BatchDocument)
+        .where(BatchDocument.batch_id == batch_id, BatchDocument.index == index, BatchDocument.lease_owner == owner)
+        .values(lease_until=until)
+    )
+
+
+def abandoned_documents(
+    session: Session, now: dt.datetime, holder_is_dead: Callable[[str], bool]
+) -> list[tuple[str, int, int, str]]:
+    """(batch id, index, page count, lease owner) of each running document whose step's holder is dead: its
+    lease lapsed (no heartbeat) or `holder_is_dead` says its process is gone."""
+    rows = session.scalars(
+        select(BatchDocument).where(
+            BatchDocument.status == DocState.RUNNING,
+            BatchDocument.lease_owner.is_not(None),
+            BatchDocument.lease_until.is_not(None),
+        )
+    ).all()
+    return [
+        (row.batch_id, row.index, len(row.pages), row.lease_owner)
+        for row in rows
+        if row.lease_owner is not None
+        and row.lease_until is not None
+        and (row.lease_until <= now or holder_is_dead(row.lease_owner))
+    ]
+
+
+def release_lease(session: Session, batch_id: str, index: int, owner: str) -> bool:
+    """Clear a dead holder's lease (the document is being sent again); False when `owner` no longer holds it."""
+    result = session.execute(
+        update(BatchDocument)
+        .where(BatchDocument.batch_id == batch_id, BatchDocument.index == index, BatchDocument.lease_owner == owner)
+        .values(lease_owner=None, lease_until=None)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 def record_page(session: Session, batch_id: str, index: int, done: int, total: int) -> None:

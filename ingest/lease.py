@@ -1,30 +1,49 @@
-"""Who holds a document's lease: the task id with the host name and process id running it, so that a lease
-left by a process that died (a killed worker) is recognised on the same host and taken over at once.
+"""Who holds a document's lease and for how long: task id, host name and process id, renewed by a heartbeat while
+the step runs, so a dead holder is recognised at once on its own host and after a bounded time on any other.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
+from collections.abc import Callable
+from types import TracebackType
+
+from core.logging import get_logger
 
 MAX_OWNER = 64  # the width of `ingest_batch_documents.lease_owner`
+
+log = get_logger("sohoa.lease")
 
 
 def lease_owner(task_id: str) -> str:
     """`task-id@host:pid`, cut to the column's width (the host name is shortened, never the id or the pid)."""
     suffix = f":{os.getpid()}"
-    room = MAX_OWNER - len(task_id) - 1 - len(suffix)
-    return f"{task_id}@{socket.gethostname()[: max(room, 0)]}{suffix}"
+    return f"{task_id}@{socket.gethostname()[: _host_room(task_id, suffix)]}{suffix}"
+
+
+def _host_room(task_id: str, suffix: str) -> int:
+    return max(MAX_OWNER - len(task_id) - 1 - len(suffix), 0)
+
+
+def on_this_host(owner: str) -> bool:
+    """True when the lease was taken on this host: the same name, or this name's start when it was cut to fit."""
+    task_host, _, pid_text = owner.rpartition(":")
+    task_id, at, host = task_host.rpartition("@")
+    if not at or not host:
+        return False
+    here = socket.gethostname()
+    if len(host) == _host_room(task_id, f":{pid_text}"):  # cut to the column: compare what was kept
+        return here.startswith(host)
+    return here == host  # "vm" is not "vm2"
 
 
 def holder_is_dead(owner: str) -> bool:
     """True when the lease's holder ran on this host and its process is gone (or is not a worker's any more)."""
-    task_host, _, pid_text = owner.rpartition(":")
-    _, at, host = task_host.rpartition("@")
-    if not at or not pid_text.isdigit() or not host:
-        return False  # an older lease (the task id alone): it expires at its time limit
-    if not socket.gethostname().startswith(host):
-        return False  # another host's process: its lease expires at its time limit
+    pid_text = owner.rpartition(":")[2]
+    if not pid_text.isdigit() or not on_this_host(owner):
+        return False  # an older lease (the task id alone) or another host's: it ends when its heartbeat stops
     pid = int(pid_text)
     if pid == os.getpid():
         return False
@@ -49,3 +68,32 @@ def _is_zombie(pid: int) -> bool:
 def same_task(owner: str | None, task_id: str) -> bool:
     """True when the lease was taken by (an earlier delivery of) this task."""
     return owner is not None and (owner == task_id or owner.split("@", 1)[0] == task_id)
+
+
+class Heartbeat:
+    """Calls `renew` every `interval` seconds from a daemon thread while the `with` block runs. A failed renewal
+    (the catalogue away for a moment) is logged and tried again at the next beat; the lease then only lapses if
+    the outage outlasts it."""
+
+    def __init__(self, renew: Callable[[], None], interval: float) -> None:
+        self._renew = renew
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lease-heartbeat", daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._renew()
+            except Exception as exc:  # the next beat tries again
+                log.warning("lease not renewed", error=type(exc).__name__)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self._interval + 5)

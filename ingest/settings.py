@@ -32,6 +32,9 @@ class IngestSettings(SohoaSettings):
     time_limit_per_page_seconds: int = 30
     step_time_limit_seconds: int = 180  # signing (TSA, OCSP, CRL round trips) and storing one document
     max_retries: int = 5
+    # An unreachable TSA or OCSP responder: the signing step is retried (every `retry_backoff_max_seconds`) this
+    # much longer before the document fails, rather than signed below its level (docs/pipeline.md, faults).
+    trust_service_wait_seconds: int = 3600
     retry_backoff_max_seconds: int = 60
     # Upload limits.
     max_upload_bytes: int = 2 * 1024**3
@@ -41,6 +44,9 @@ class IngestSettings(SohoaSettings):
     max_zip_ratio: float = 50.0
     # Redis redelivers a task whose worker died after this many seconds; a lease keeps duplicates idle.
     visibility_timeout_seconds: int = 3600
+    # A step's lease on its document lasts this long and is renewed every third of it while the step runs: a
+    # worker that died on another host (no pid to check) gives its documents up this long after its last beat.
+    lease_seconds: int = 60
     # A staging folder with no running batch, untouched this long, is swept (at worker start).
     staging_sweep_after_seconds: int = 6 * 3600
     webhook_timeout_seconds: float = 10.0

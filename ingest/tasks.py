@@ -1,8 +1,9 @@
 """Celery tasks of the pipeline: per document a chain OCR → sign → store, each step idempotent.
 
-A step claims its document with a lease (the task id, host and process, until its time limit), so a duplicate
-delivery waits while the first runs; a task redelivered after its worker died takes its own lease over, and so
-does any task meeting a lease whose process is gone on this host (a worker killed, its tasks re-sent).
+A step claims its document with a lease (the task id, host and process), renewed by a heartbeat while it runs, so a
+duplicate delivery waits while the first runs; a task redelivered after its worker died takes its own lease over,
+and so does any task meeting a lease whose process is gone on this host (a worker killed, its tasks re-sent) or
+whose heartbeat stopped for `SOHOA_INGEST_LEASE_SECONDS` (a worker on another host died).
 Transient faults (object store, TSA, database, network) are retried with back-off; any other fault marks
 that document failed with the reason and stops its chain, while the batch's other documents go on.
 """
@@ -10,8 +11,7 @@ that document failed with the reason and stops its chain, while the batch's othe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,10 @@ from core.logging import get_logger
 from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches
+from ingest.claim import Busy, claimed
 from ingest.context import context
 from ingest.intake import discard
-from ingest.lease import holder_is_dead, lease_owner, same_task
+from ingest.lease import holder_is_dead
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
@@ -40,7 +41,7 @@ from issuing.checkpoints import ChainBroken, take_checkpoint
 from issuing.longterm import run_longterm
 from issuing.settings import issuing_settings
 from ocr.models import OcrOptions
-from signing.errors import TimestampUnavailableError
+from signing.errors import RevocationUnknownError, TimestampUnavailableError
 from signing.settings import signing_settings
 from signing.trust import TrustSettings, trust_anchors
 from vault.errors import StoreUnavailable
@@ -50,76 +51,15 @@ log = get_logger("sohoa.pipeline")
 TRANSIENT: tuple[type[BaseException], ...] = (
     StoreUnavailable,
     TimestampUnavailableError,
+    RevocationUnknownError,
     OperationalError,
     ConnectionError,
     TimeoutError,
     Urllib3HTTPError,
 )
 
-
-class Busy(Exception):
-    """Another live task holds this document's lease (until `until`)."""
-
-    def __init__(self, message: str, until: dt.datetime) -> None:
-        super().__init__(message)
-        self.until = until
-
-
-def _job(batch: Batch, row: Any) -> DocumentJob:
-    return DocumentJob(
-        batch_id=batch.id,
-        index=row.index,
-        staging=Path(batch.staging_dir),
-        pages=tuple(row.pages),
-        name=row.name,
-        type_code=row.type_code,
-        kind=DocumentKind(row.kind),
-        owner_id=batch.owner_id,
-        dossier_code=batch.dossier_code,
-        procedure_code=batch.procedure_code,
-        agency_code=batch.agency_code,
-        station_id=batch.station_id,
-        submitted_by=batch.submitted_by,
-        submitter_name=batch.submitter_name,
-        drop_blank=batch.drop_blank,
-    )
-
-
-@contextmanager
-def claimed(task: Task, batch_id: str, index: int, step: str, seconds: int) -> Iterator[DocumentJob | None]:
-    """Hold the document's lease for one step; yields None when the document is already finished."""
-    now = dt.datetime.now(dt.UTC)
-    task_id = task.request.id or "eager"
-    owner = lease_owner(task_id)
-    with context().sessions.begin() as session:
-        row = batches.load_document(session, batch_id, index)
-        if row.status in (batches.DocState.DONE, batches.DocState.FAILED):
-            yield None
-            return
-        until = row.lease_until
-        if until is not None and until > now and not same_task(row.lease_owner, task_id):
-            if row.lease_owner is not None and holder_is_dead(row.lease_owner):
-                log.info("lease of a dead worker taken over", batch=batch_id, index=index, step=step)
-            else:
-                raise Busy(f"held by {row.lease_owner} until {until:%H:%M:%S}", until)
-        batch = session.get(Batch, batch_id)
-        assert batch is not None
-        job = _job(batch, row)
-        batches.update_document(
-            session,
-            batch_id,
-            index,
-            status=batches.DocState.RUNNING,
-            step=step,
-            attempts=row.attempts + 1,
-            lease_owner=owner,
-            lease_until=now + dt.timedelta(seconds=seconds),
-        )
-    yield job
-    with context().sessions.begin() as session:
-        row = batches.load_document(session, batch_id, index)
-        if row.lease_owner == owner:
-            row.lease_owner, row.lease_until = None, None
+# The trust services signing needs (TSA, OCSP responder or CRL): the document waits for them far longer.
+TRUST_SERVICES: tuple[type[BaseException], ...] = (TimestampUnavailableError, RevocationUnknownError)
 
 
 def announce(event: str, batch_id: str, data: dict[str, Any]) -> None:
@@ -164,7 +104,7 @@ def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
 def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: Any) -> None:
     """Run one step under its lease, sorting faults into retry, busy, timeout and permanent failure."""
     try:
-        with claimed(task, batch_id, index, step, seconds) as job:
+        with claimed(task, batch_id, index, step) as job:
             if job is None:
                 raise Ignore()
             work(job)
@@ -181,14 +121,24 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
     except TRANSIENT as exc:
         settings = ingest_settings()
         countdown = min(2 ** (task.request.retries + 1), settings.retry_backoff_max_seconds)
+        limit = settings.max_retries
+        if isinstance(exc, TRUST_SERVICES):  # documents wait for the TSA/OCSP rather than sign below their level
+            limit += settings.trust_service_wait_seconds // max(settings.retry_backoff_max_seconds, 1)
         try:
-            raise task.retry(exc=exc, countdown=countdown, max_retries=settings.max_retries) from exc
+            raise task.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
         except MaxRetriesExceededError:
-            _fail_or_keep(task, batch_id, index, step, f"gave up after {settings.max_retries} retries: {exc}")
+            _fail_or_keep(task, batch_id, index, step, f"gave up after {limit} retries: {exc}")
             raise Ignore() from exc
     except Exception as exc:
-        _fail_or_keep(task, batch_id, index, step, f"{type(exc).__name__}: {exc}")
+        _fail_or_keep(task, batch_id, index, step, _reason(exc))
         raise Ignore() from exc
+
+
+def _reason(exc: Exception) -> str:
+    """What a document's failure says: a full disk in words (never the server's file path), else the error."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "disk full: no space left in the staging folder (free space, then send the batch again)"
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _fail_or_keep(task: Task, batch_id: str, index: int, step: str, reason: str) -> None:
@@ -300,21 +250,42 @@ def sweep_abandoned_staging() -> int:
 
 @worker_ready.connect
 def _resume_unfinished(**_: Any) -> None:
-    """Sweep abandoned staging; on the embedded broker unacknowledged tasks die with their worker: re-send
-    unfinished documents."""
+    """Sweep abandoned staging, then re-send the documents a dead worker left: on the embedded broker every
+    unfinished one (its unacknowledged tasks died with the worker), on Redis or RabbitMQ the abandoned ones."""
     try:
         sweep_abandoned_staging()
     except Exception as exc:  # a sweep never stops a worker from starting
         log.warning("staging sweep failed", error=type(exc).__name__)
-    if not ingest_settings().embedded_broker:
-        return
+    if ingest_settings().embedded_broker:
+        with context().sessions() as session:
+            pending = [
+                (batch_id, index, len(batches.load_document(session, batch_id, index).pages))
+                for batch_id, index in batches.unfinished_documents(session)
+            ]
+        for batch_id, index, pages in pending:
+            enqueue_document(batch_id, index, pages)
+    else:
+        resume_abandoned()
+
+
+@shared_task(name="sohoa.resume_abandoned")
+def resume_abandoned() -> int:
+    """Re-send the documents whose step's holder died: its process gone from this host, or its heartbeat stopped
+    (a worker lost on another host). Run at worker start and by the beat every lease period, so the broker's
+    redelivery (the visibility timeout, an hour) is not waited for. The dead lease is cleared as the document is
+    sent again, so a document is re-sent once, not at every run while its new task waits in the queue."""
+    sent = 0
     with context().sessions() as session:
-        pending = [
-            (batch_id, index, len(batches.load_document(session, batch_id, index).pages))
-            for batch_id, index in batches.unfinished_documents(session)
-        ]
-    for batch_id, index, pages in pending:
+        abandoned = batches.abandoned_documents(session, dt.datetime.now(dt.UTC), holder_is_dead)
+    for batch_id, index, pages, owner in abandoned:
+        with context().sessions.begin() as session:
+            if not batches.release_lease(session, batch_id, index, owner):
+                continue  # renewed or taken meanwhile: alive after all
         enqueue_document(batch_id, index, pages)
+        sent += 1
+    if sent:
+        log.info("abandoned documents sent again", documents=sent)
+    return sent
 
 
 @shared_task(bind=True, name="sohoa.webhook", acks_late=True, max_retries=None)

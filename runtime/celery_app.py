@@ -42,6 +42,8 @@ def make_celery() -> Celery:
         beat_schedule={
             "long-term-validation": {"task": "sohoa.longterm", "schedule": crontab(hour=1, minute=30)},
             "staging-sweep": {"task": "sohoa.sweep_staging", "schedule": crontab(minute=17)},
+            # Documents whose worker died (on another host: its lease's heartbeat stopped) are sent again.
+            "abandoned-documents": {"task": "sohoa.resume_abandoned", "schedule": float(settings.lease_seconds)},
             # The access log's head signed by the agency and stored under retention (docs/security.md).
             "audit-checkpoint": {
                 "task": "sohoa.audit_checkpoint",

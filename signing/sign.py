@@ -281,6 +281,7 @@ class DocumentSigner:
         try:
             await check_not_revoked(self.identity, self._validation_context())
         except RevocationUnknownError as exc:
+            self._context = None  # it keeps what it failed to fetch: the next attempt asks the responder again
             if self.settings.require_revocation_check:
                 raise
             log.warning("revocation_unknown", detail=str(exc))

@@ -82,6 +82,21 @@ class RunningPki:
     def identity(self, label: str) -> PkiIdentity:
         return self.identities[label]
 
+    def start(self, timeout: float = 30.0) -> None:
+        """Start the animator (OCSP, CRLs, TSA) on its port, on the keys and config `start_pki` wrote; wait for it."""
+        log = (self.root_dir / "animator.log").open("ab")
+        command = [certomancer_executable(), "--config", str(self.root_dir / "certomancer.yml")]
+        command += ["--key-root", str(self.root_dir / "keys"), "animate", "--port", str(self.port), "--no-web-ui"]
+        self.process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=self.root_dir,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        log.close()
+        _wait_until_serving(self, timeout)
+
     def stop(self) -> None:
         """Stop the animator (only the process this object started)."""
         if self.process is not None and self.process.poll() is None:
@@ -323,23 +338,5 @@ def start_pki(root_dir: Path, port: int | None = None, timeout: float = 30.0) ->
         tsa_cert=root_dir / "certs" / "tsa.pem",
     )
     _export_material(pki, config_path, key_dir)
-    log = (root_dir / "animator.log").open("wb")
-    pki.process = subprocess.Popen(
-        [
-            certomancer_executable(),
-            "--config",
-            str(config_path),
-            "--key-root",
-            str(key_dir),
-            "animate",
-            "--port",
-            str(port),
-            "--no-web-ui",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=root_dir,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    _wait_until_serving(pki, timeout)
+    pki.start(timeout)
     return pki

@@ -96,10 +96,17 @@ class SohoaStack:
             time.sleep(0.2)
         raise RuntimeError(f"sohoa serve did not answer in {timeout} s: {self.log_tail('server')}")
 
-    def start_worker(self, concurrency: int = 2) -> subprocess.Popen[bytes]:
+    def start_worker(
+        self, concurrency: int = 2, *, hostname: str | None = None, beat: bool = False
+    ) -> subprocess.Popen[bytes]:
+        """`sohoa worker` (with `beat`, `--beat`); with `hostname`, in a UTS namespace of its own under that host
+        name (root only), as a worker on another machine sharing the catalogue, broker and staging would be."""
         log = self._log("worker")
+        command = [sys.executable, "-m", "cli", "worker", f"--concurrency={concurrency}", *(["--beat"] if beat else [])]
+        if hostname is not None:
+            command = ["unshare", "--uts", "sh", "-c", f'hostname "{hostname}" && exec "$@"', "sh", *command]
         worker = subprocess.Popen(
-            [sys.executable, "-m", "cli", "worker", f"--concurrency={concurrency}"],
+            command,
             env=self._environment(),
             stdout=log,
             stderr=log,
@@ -113,6 +120,13 @@ class SohoaStack:
         """SIGKILL the worker and every process it started (its pool children), as a crash would."""
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
+
+    def cli(self, *arguments: str, timeout: float = 300.0) -> subprocess.CompletedProcess[str]:
+        """A `sohoa` command run with this installation's settings (e.g. `vault fsck`, `audit verify`)."""
+        command = [sys.executable, "-m", "cli", *arguments]
+        return subprocess.run(
+            command, env=self._environment(), capture_output=True, text=True, timeout=timeout, check=False
+        )
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.data_dir / f"{name}.log"
