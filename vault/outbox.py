@@ -32,7 +32,11 @@ def on_commit(sessions: sessionmaker[Session], kick: Any) -> None:
         if session.info.pop(WRITTEN, False):
             kick()
 
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(WRITTEN, None)  # the messages were rolled back with their change
+
     event.listen(sessions, "after_commit", _after_commit)
+    event.listen(sessions, "after_rollback", _after_rollback)
 
 
 def written(session: Session) -> bool:

@@ -56,12 +56,12 @@ def test_moves_reach_the_portal_through_the_worker(tmp_path: Path) -> None:
         code = opened.json()["life"]["code"]
         move = f"{stack.url}/api/v1/dossiers/{code}/transitions"
         assigned = httpx.post(move, headers=auth, json={"action": "assign", "department": "Tư pháp"}, timeout=30)
-        assert assigned.status_code == 200, assigned.text
+        assert assigned.status_code == 201, assigned.text
         wait_for(lambda: len(receiver.accepted) == 2, 60, "two messages at the portal", stack)
 
         receiver.stop()  # down: the move is committed, its message waits
         ready = httpx.post(move, headers=auth, json={"action": "result_ready"}, timeout=30)
-        assert ready.status_code == 200, ready.text
+        assert ready.status_code == 201, ready.text
         time.sleep(4)
         assert len(receiver.accepted) == 2
         receiver.start()  # back on the same port: the task that met the failure comes back by itself

@@ -217,3 +217,16 @@ def test_the_endpoint_down_for_30_seconds(vault: Vault, receiver: PortalReceiver
     for code in codes:
         stream = receiver.streams()[f"dossier:{code}"]
         assert stream == sorted(stream) and len(stream) == 3
+
+
+def test_the_delivery_task_is_sent_after_a_commit_that_wrote_messages_only(vault: Vault) -> None:
+    kicks: list[int] = []
+    outbox.on_commit(vault.sessions, lambda: kicks.append(1))
+    code = open_dossier(vault)
+    assert kicks == [1]
+    with pytest.raises(RuntimeError), vault.sessions.begin() as session:
+        transition(session, code, Action.ASSIGN, HANDLER, Step(department="Phòng Tư pháp"))
+        raise RuntimeError("rolled back")
+    with vault.sessions.begin() as session:  # a commit that wrote nothing for the portal
+        session.execute(select(func.count()).select_from(OutboxMessage))
+    assert kicks == [1]
