@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.types import Actor, DocumentKind, DocumentStatus, Role
 from ingest.db import migrate
 from issuing import egress, portal
+from issuing.portal_metrics import OutboxCollector
 from tests.support.pdfs import born_digital
 from tests.support.portal_receiver import PortalReceiver
 from vault import outbox
@@ -230,3 +232,17 @@ def test_the_delivery_task_is_sent_after_a_commit_that_wrote_messages_only(vault
     with vault.sessions.begin() as session:  # a commit that wrote nothing for the portal
         session.execute(select(func.count()).select_from(OutboxMessage))
     assert kicks == [1]
+
+
+def test_the_backlog_gauges(vault: Vault) -> None:
+    registry = CollectorRegistry()
+    registry.register(OutboxCollector(vault.sessions))
+    open_dossier(vault)
+    open_dossier(vault)
+    with vault.sessions.begin() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.seq == 1).values(status="dead"))
+    assert registry.get_sample_value("sohoa_portal_outbox_messages", {"status": "pending"}) == 1
+    assert registry.get_sample_value("sohoa_portal_outbox_messages", {"status": "dead"}) == 1
+    assert registry.get_sample_value("sohoa_portal_outbox_messages", {"status": "delivered"}) == 0
+    oldest = registry.get_sample_value("sohoa_portal_outbox_oldest_pending_seconds")
+    assert oldest is not None and oldest >= 0
