@@ -83,7 +83,9 @@ class Step:
 
 def dossier_for_update(session: Session, code: str, actor: Actor) -> Dossier:
     """The dossier row, locked for the move, if the actor may see it; NotFound otherwise (no existence oracle)."""
-    dossier = session.execute(select(Dossier).where(Dossier.code == code).with_for_update()).scalar_one_or_none()
+    dossier = session.execute(
+        select(Dossier).where(Dossier.code == code).with_for_update(of=Dossier)  # not the joined owner: PostgreSQL
+    ).scalar_one_or_none()
     if dossier is None or not dossier_visible(actor, dossier.agency_code, dossier.owner.owner_id):
         raise NotFound(f"no dossier {code}")
     return dossier

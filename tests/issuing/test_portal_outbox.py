@@ -4,9 +4,11 @@ delivered in order per dossier, signed, deduplicated, retried through a 30 s out
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from ingest.db import migrate
 from issuing import egress, portal
 from issuing.portal_metrics import OutboxCollector
 from tests.support.pdfs import born_digital
+from tests.support.pgschema import private_schema
 from tests.support.portal_receiver import PortalReceiver
 from vault import outbox
 from vault.db import make_engine, session_factory
@@ -34,10 +37,34 @@ HANDLER = Actor("handler-1", Role.HANDLER, agency_code=AGENCY, purpose="giải q
 OWNER = "001099012345"
 
 
+PG_URL = os.environ.get("SOHOA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def catalogue(kind: str, tmp_path: Path) -> Iterator[str]:
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
+        migrate(url)
+        yield url
+        return
+    with private_schema(PG_URL, "outbox_test") as url:
+        migrate(url)
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def vault(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Vault]:
+    with catalogue(request.param, tmp_path) as url:
+        yield from _vault(url, tmp_path)
+
+
 @pytest.fixture
-def vault(tmp_path: Path) -> Iterator[Vault]:
-    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
-    migrate(url)
+def sqlite_vault(tmp_path: Path) -> Iterator[Vault]:
+    with catalogue("sqlite", tmp_path) as url:
+        yield from _vault(url, tmp_path)
+
+
+def _vault(url: str, tmp_path: Path) -> Iterator[Vault]:
     sessions = session_factory(make_engine(url))
     outbox.enable(sessions)
     built = Vault(sessions, LocalStore(tmp_path / "objects"), VaultSettings(database_url=url))
@@ -179,9 +206,10 @@ def test_dead_letter_after_the_limit_blocks_its_dossier_until_replayed(
     assert actions == ["receive", "assign"]
 
 
-def test_the_endpoint_down_for_30_seconds(vault: Vault, receiver: PortalReceiver, tmp_path: Path) -> None:
+def test_the_endpoint_down_for_30_seconds(sqlite_vault: Vault, receiver: PortalReceiver, tmp_path: Path) -> None:
     """Events written while the portal is down wait; the task's loop (pump, sleep until the next retry) sends each
     once when it is back: none lost, none duplicated at the receiver, order kept, none dead."""
+    vault = sqlite_vault
     settings = settings_for(receiver, tmp_path)
     receiver.stop()
     down_at = time.monotonic()
