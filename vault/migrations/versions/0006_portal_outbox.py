@@ -1,7 +1,7 @@
 """The portal outbox: messages for the national portal written with the change they tell of (docs/portal.md).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006_portal_outbox
+Revises: 0005_dossiers_received
 Create Date: 2026-11-30
 """
 
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006_portal_outbox"
+down_revision = "0005_dossiers_received"
 branch_labels = None
 depends_on = None
 
