@@ -16,11 +16,13 @@ from api.settings import api_settings
 from api.tokens import development_authentication
 from core.settings import CoreSettings, core_settings
 from ingest.settings import ingest_settings
+from ingest.sweep import sweep_spool
 from issuing.portal_metrics import OutboxCollector
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
 from runtime.pipeline import enqueue_document, issuer, ping_broker, resume_signing
+from runtime.staging import staging_area
 from vault.service import Vault
 from web.app import install as install_pages
 
@@ -41,6 +43,7 @@ def api_services(
         issuer=issuer(sessions),
         ping_broker=ping_broker,
         resume_signing=resume_signing,
+        staging_area=staging_area(),
     )
 
 
@@ -51,6 +54,8 @@ def build_app() -> FastAPI:
     development_authentication(api_settings())
     services = api_services()
     install_outbox_metrics(services.sessions)
+    if services.staging().kind == "object":  # this host's spool is its own: leftovers of killed intakes go
+        sweep_spool(services.staging_root, services.ingest.staging_sweep_after_seconds)
     return install_pages(create_app(services=services))
 
 
