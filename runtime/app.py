@@ -4,19 +4,26 @@ handed to `api.app.create_app`, with the web pages added. `build_app` is the fac
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.metrics import add_live_collector
 from api.services import Services
 from api.settings import api_settings
 from api.tokens import development_authentication
 from core.settings import CoreSettings, core_settings
 from ingest.settings import ingest_settings
 from ingest.sweep import sweep_spool
+from issuing.portal_metrics import OutboxCollector
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
+from runtime.celery_app import celery_app
+from runtime.metrics import QueueDepth
 from runtime.pipeline import enqueue_document, issuer, ping_broker, resume_signing
 from runtime.staging import staging_area
 from vault.service import Vault
@@ -48,7 +55,15 @@ def build_app() -> FastAPI:
     development keys outside the embedded default is refused (`api.tokens.InsecureConfiguration`) before any
     server is contacted."""
     development_authentication(api_settings())
+    add_live_collector(QueueDepth(celery_app))
     services = api_services()
+    install_outbox_metrics(services.sessions)
     if services.staging().kind == "object":  # this host's spool is its own: leftovers of killed intakes go
         sweep_spool(services.staging_root, services.ingest.staging_sweep_after_seconds)
     return install_pages(create_app(services=services))
+
+
+@lru_cache(maxsize=1)
+def install_outbox_metrics(sessions: sessionmaker[Session]) -> None:
+    """The portal outbox's backlog gauges on this process's `/metrics` (once per process)."""
+    REGISTRY.register(OutboxCollector(sessions))

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import core_settings
 from ingest.db import prepare_catalogue, sessions
+from ingest.portal_tasks import kick
+from issuing.portal import portal_settings
+from runtime.celery_app import celery_app
+from vault import outbox
 from vault.db import make_engine, session_factory
 from vault.schema import VAULT_CHAIN, prepare
 from vault.service import Vault
@@ -23,7 +27,13 @@ def catalogue() -> sessionmaker[Session]:
     """Session factory on the catalogue database, migrated (or checked) on first use (`SOHOA_AUTO_MIGRATE`)."""
     url = vault_settings().resolved_database_url()
     prepare_catalogue(url, auto_migrate=core_settings().migrate_on_start)
-    return sessions(url)
+    factory = sessions(url)
+    # With a portal, the outbox is written and its delivery task sent (on this process's `celery_app`) after each
+    # commit that wrote messages.
+    if portal_settings().sync_url and celery_app:
+        outbox.enable(factory)
+        outbox.on_commit(factory, kick)
+    return factory
 
 
 def preflight() -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
 from core.types import Actor, DocumentKind, DocumentStatus, Role, Verdict
+from vault import outbox
 from vault.access import readable_document, versionable_document
 from vault.audit import record_access
 from vault.base import VaultBase
@@ -266,6 +267,7 @@ class DocumentWrites(VaultBase):
             document.status = str(status)
             document.status_reason = reason
             record_access(session, actor, f"status:{status}", document_id=doc_id, detail=reason[:500])
+            outbox.document_changed(session, document, "status")
             return document_record(document)
 
     @staticmethod

@@ -1,8 +1,8 @@
 """The dossier's life, written once: its states, the legal moves, who may make each, and `transition`, the one
 function that records a move (state, department, deadline and an event row) in the caller's session.
 
-The later portal outbox writes its message in the same transaction: call `transition(session, ...)` inside your own
-`sessions.begin()` block and add your row beside the returned event (docs/dossiers.md, "Seam for the outbox").
+Each move writes its portal message (`vault.outbox`) in the same transaction; callers that write beside a move
+call `transition(session, ...)` inside their own `sessions.begin()` block (docs/dossiers.md, docs/portal.md).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.types import Actor, Role
+from vault import outbox
 from vault.access import dossier_visible
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vault.models import Dossier, DossierEvent, utcnow
@@ -82,7 +83,9 @@ class Step:
 
 def dossier_for_update(session: Session, code: str, actor: Actor) -> Dossier:
     """The dossier row, locked for the move, if the actor may see it; NotFound otherwise (no existence oracle)."""
-    dossier = session.execute(select(Dossier).where(Dossier.code == code).with_for_update()).scalar_one_or_none()
+    dossier = session.execute(
+        select(Dossier).where(Dossier.code == code).with_for_update(of=Dossier)  # not the joined owner: PostgreSQL
+    ).scalar_one_or_none()
     if dossier is None or not dossier_visible(actor, dossier.agency_code, dossier.owner.owner_id):
         raise NotFound(f"no dossier {code}")
     return dossier
@@ -133,6 +136,7 @@ def _event(
     )
     session.add(event)
     session.flush()
+    outbox.dossier_moved(session, dossier, event)
     return event
 
 

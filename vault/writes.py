@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
 from core.types import Actor, DocumentKind, Role
+from vault import outbox
 from vault.audit import record_access
 from vault.codes import next_result_code
 from vault.models import Document, DocumentVersion, Dossier, DossierDocument, Owner, PendingWrite, utcnow
@@ -73,6 +74,8 @@ def complete_write(session: Session, pending: PendingWrite, version_id: str) -> 
         detail=f"v{payload['number']}",
     )
     session.delete(pending)
+    session.flush()
+    outbox.document_changed(session, document, "stored" if payload["op"] == "create" else "versioned")
     return document
 
 
@@ -119,6 +122,7 @@ def _create_document(session: Session, pending: PendingWrite, payload: dict[str,
         if old is not None:
             old.status = "superseded"
             old.superseded_by_id = document.id
+            outbox.document_changed(session, old, "status")
     return document
 
 

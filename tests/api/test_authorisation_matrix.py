@@ -209,6 +209,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
         ok=(201,),
     ),
     ("GET", "/api/v1/webhooks"): Rule(lambda w, s: Call("/api/v1/webhooks"), roles("admin", "handler")),
+    ("GET", "/api/v1/admin/portal-sync"): Rule(lambda w, s: Call("/api/v1/admin/portal-sync"), roles("admin")),
+    ("POST", "/api/v1/admin/portal-sync/replay"): Rule(
+        lambda w, s: Call("/api/v1/admin/portal-sync/replay", {"all": True}), roles("admin")
+    ),
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): Rule(
         lambda w, s: Call("/api/v1/webhooks/" + "0" * 32), roles("admin", "handler"), ok=(404,)
     ),

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import api.routers.batches as batch_routes
+import api.uploads as upload_spool
 from api.app import create_app
 from api.settings import ApiSettings
 from api.tokens import mint_development_token
@@ -34,7 +34,7 @@ def test_an_upload_on_a_full_disk_is_a_507_problem(core: CoreSettings, monkeypat
     def full(target: Path) -> Any:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(batch_routes, "open_new_private", full)
+    monkeypatch.setattr(upload_spool, "open_new_private", full)
     api = ApiSettings()
     client = TestClient(create_app(api, core, services=api_services(core)), raise_server_exceptions=False)
     token = mint_development_token(api, core, role=Role.STATION, subject="QT-01", agency_code=AGENCY)
