@@ -25,7 +25,6 @@ from core.identifiers import redact
 from core.logging import current_request_id, get_logger
 from core.metrics import DOCUMENTS, STEP_FAILURES, timed_step
 from core.settings import core_settings
-from core.timezone import now_vn
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches, signature_requests
 from ingest.awaiting import AwaitingSignature, record_awaiting, run_split_signing
@@ -43,7 +42,6 @@ from issuing.certified import certify_with_number
 from issuing.checkpoints import ChainBroken, take_checkpoint
 from issuing.longterm import run_longterm
 from issuing.settings import issuing_settings
-from issuing.stats_report import month_bounds, previous_month, publish_month
 from ocr.models import OcrOptions
 from signing.errors import RevocationUnknownError, TimestampUnavailableError
 from signing.settings import signing_settings
@@ -392,19 +390,6 @@ def audit_checkpoint() -> int | None:
         return None
     log.info("audit checkpoint stored", seq=taken.checkpoint.seq, timestamped=not taken.warnings)
     return taken.checkpoint.seq
-
-
-@shared_task(name="sohoa.stats_report", acks_late=True)
-def stats_report(month: str | None = None) -> list[str]:
-    """Publish the Decision 766 report of `month` (default: last month, Vietnam time) in the vault, sealed and
-    signed (beat schedule in `runtime.celery_app`); the files written ([] when the month was already published)."""
-    ctx, month = context(), month or previous_month(now_vn().date())
-    with ctx.sessions() as session:
-        failed = batches.failed_dossier_codes(session, month_bounds(month)[0])
-    name = issuing_settings().report_agency_name
-    published = publish_month(ctx.vault(), ctx.issuer.agency_signer(), month, failed, name)
-    log.info("stats report published", month=month, files=len(published.stored))
-    return list(published.stored)
 
 
 @shared_task(name="sohoa.ping")

@@ -20,7 +20,12 @@ def make_celery() -> Celery:
     """A Celery app on the configured broker; it becomes the tasks' app only through `install_app`."""
     settings = ingest_settings()
     url = broker_url(settings)
-    app = Celery("sohoa", broker=url, include=["ingest.tasks", "ingest.portal_tasks"], set_as_current=False)
+    app = Celery(
+        "sohoa",
+        broker=url,
+        include=["ingest.tasks", "ingest.portal_tasks", "ingest.report_tasks"],
+        set_as_current=False,
+    )
     # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
     # Workers scan for messages whose worker went away (a host cut off) about every 100 s (kombu's default), or
     # every `redelivery_scan_seconds` when set.

@@ -86,8 +86,8 @@ def test_the_beat_task_publishes_a_sealed_and_signed_report_once(
 ) -> None:
     from ingest import context as pipeline_context
     from ingest.db import migrate, sessions
+    from ingest.report_tasks import stats_report
     from ingest.staging import FolderArea
-    from ingest.tasks import stats_report
     from issuing.agency import Issuer
     from runtime.celery_app import celery_app
     from tests.vault.conftest import build_vault
