@@ -52,6 +52,7 @@ class BatchDocument(IngestBase):
     pages: Mapped[list[Any]] = mapped_column()  # 0-based indices into the batch's page files
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
     step: Mapped[str | None] = mapped_column(String(20))  # ocr|sign|store
+    waiting: Mapped[str | None] = mapped_column(String(20))  # trust_service: retried until the TSA/OCSP is back
     document_id: Mapped[str | None] = mapped_column(String(32))
     signature: Mapped[str | None] = mapped_column(String(20))
     rescan: Mapped[list[Any]] = mapped_column(default=list)  # [{"page", "reason"}]

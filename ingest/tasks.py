@@ -101,6 +101,15 @@ def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
     finished(batch_id, status)
 
 
+def mark_waiting(batch_id: str, index: int, reason: str) -> None:
+    """Show why a running document is not moving (its step is retried later); a failure to say so is only logged."""
+    try:
+        with context().sessions.begin() as session:
+            batches.update_document(session, batch_id, index, waiting=reason)
+    except Exception as exc:  # the database away too: the retry goes on regardless
+        log.warning("waiting state not recorded", batch=batch_id, index=index, error=type(exc).__name__)
+
+
 def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: Any) -> None:
     """Run one step under its lease, sorting faults into retry, busy, timeout and permanent failure."""
     try:
@@ -124,6 +133,7 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
         limit = settings.max_retries
         if isinstance(exc, TRUST_SERVICES):  # documents wait for the TSA/OCSP rather than sign below their level
             limit += settings.trust_service_wait_seconds // max(settings.retry_backoff_max_seconds, 1)
+            mark_waiting(batch_id, index, "trust_service")
         try:
             raise task.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
         except MaxRetriesExceededError:
