@@ -51,7 +51,7 @@ lint: setup
 bench: bench-ocr bench-signing bench-vault bench-api bench-pipeline
 
 bench-ocr: setup
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --extra bench --python $(PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --extra bench --compile-bytecode --python $(PYTHON)
 	$(BIN)/python -m bench.ocr_bench
 	$(BIN)/python -m bench.ocr_check --split check
 bench-signing: setup services

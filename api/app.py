@@ -27,7 +27,9 @@ from api.routers import (
     receipts,
     results,
     search,
+    signatures,
     stats,
+    versions,
     webhooks,
 )
 from api.services import Services
@@ -101,6 +103,8 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
         certified,
         public,
         search,
+        signatures,
+        versions,
     )
     for module in routers:
         app.include_router(module.router)

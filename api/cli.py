@@ -63,7 +63,9 @@ def _print_outcome(state: dict[str, object]) -> int:
     # Never cut an id: a pipe or a narrow terminal still gets the whole table (wider than 80 columns if need be).
     Console(width=max(Console().width, 160)).print(table)
     typer.echo(f"batch {state['batch_id']}: {state['status']} (dossier {state['dossier_code']})")
-    return {"done": 0, "needs_rescan": 3}.get(str(state["status"]), 1)
+    if state["status"] == "awaiting_signature":
+        typer.echo("chờ cán bộ ký bằng thiết bị ký của mình: `sohoa sign-agent` trên máy của cán bộ")
+    return {"done": 0, "awaiting_signature": 0, "needs_rescan": 3}.get(str(state["status"]), 1)
 
 
 def upload(
@@ -154,6 +156,85 @@ def upload(
     raise typer.Exit(_print_outcome(final))
 
 
+def _pin(pin_file: Path | None) -> str:
+    import os
+    import sys
+
+    if pin_file is not None:
+        try:
+            return pin_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise _fail(f"PIN file {pin_file}: {exc.strerror}") from exc
+    if os.environ.get("SOHOA_PKCS11_PIN"):
+        return os.environ["SOHOA_PKCS11_PIN"]
+    if not sys.stdin.isatty():
+        raise _fail("the token's PIN is needed: --pin-file, SOHOA_PKCS11_PIN, or run it in a terminal")
+    return str(typer.prompt("Mã PIN của thiết bị ký", hide_input=True))
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def sign_agent(
+    pkcs11_lib: Annotated[Path, typer.Option(envvar="SOHOA_AGENT_PKCS11_LIB", help="The token's PKCS#11 module")],
+    token_label: Annotated[str, typer.Option("--token-label", envvar="SOHOA_AGENT_TOKEN_LABEL", help="Token label")],
+    key: Annotated[str | None, typer.Option(help="Key label on the token (default: its only key)")] = None,
+    pin_file: Annotated[
+        Path | None, typer.Option(help="File holding the PIN (else SOHOA_PKCS11_PIN, else asked)")
+    ] = None,
+    server: Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")] = "http://127.0.0.1:8000",
+    token: Annotated[str | None, typer.Option(envvar="SOHOA_TOKEN", help="The officer's bearer token")] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Sign every pending request without asking")] = False,
+    reject: Annotated[str | None, typer.Option(help="Reject this request id instead of signing")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why the request is rejected (with --reject)")] = None,
+) -> None:
+    """On the officer's PC: show each pending signature request (dossier, document, pages, hash), ask, sign it
+    with the USB token (the key never leaves it) and send the signature; or reject one with a reason."""
+    import logging
+    import sys
+
+    from api.agent import AgentClient, sign_pending
+    from api.client import ApiError
+    from signing.errors import SigningError
+    from signing.token import open_token
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not token:
+        raise _fail("the officer's token is needed (--token or SOHOA_TOKEN)")
+    if reject is not None and not (reason and reason.strip()):
+        raise _fail("--reject needs --reason")
+    if reject is None and not yes and not sys.stdin.isatty():
+        raise _fail("no terminal to ask in: add --yes to sign every pending request")
+    client = AgentClient(server, token)
+    try:
+        if reject is not None:
+            answer = client.reject(reject, str(reason).strip())
+            typer.echo(f"Đã từ chối ký: {answer['document_name']} (hồ sơ {answer['dossier_code']})")
+            return
+        requests = client.pending()
+        if not requests:
+            typer.echo("Không có yêu cầu ký nào đang chờ.")
+            return
+        opened = open_token(pkcs11_lib, token_label, key, _pin(pin_file))
+        try:
+            typer.echo(f"Người ký: {opened.officer_name} — {len(requests)} yêu cầu đang chờ\n")
+
+            def confirm(request: dict[str, object]) -> bool:
+                return yes or typer.confirm("Ký tài liệu này?", default=False)
+
+            run = sign_pending(client, requests, opened.sign, confirm, typer.echo)
+        finally:
+            opened.close()
+        typer.echo(f"Đã ký {run.signed}, bỏ qua {run.skipped}.")
+    except (ApiError, SigningError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    finally:
+        client.close()
+
+
 def register(app: typer.Typer) -> None:
     app.command()(token)
     app.command()(upload)
+    app.command("sign-agent")(sign_agent)

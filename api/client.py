@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-TERMINAL = ("done", "needs_rescan", "failed")
+TERMINAL = ("done", "needs_rescan", "failed", "awaiting_signature")  # the last: waits for officers' tokens
 
 
 class ApiError(Exception):

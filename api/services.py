@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.files import private_folder
 from core.settings import CoreSettings
 from core.types import Actor, Role
-from ingest import batches
+from ingest import batches, signature_requests
 from ingest.manifest import Manifest
-from ingest.models import Batch
+from ingest.models import Batch, SignatureRequest
 from ingest.settings import IngestSettings
 from issuing import webhooks
 from issuing.agency import Issuer
@@ -40,6 +40,8 @@ class Services:
     issuer: Issuer  # the agency's signer and the webhook notifier
     ping_broker: Callable[[], None]  # raises when the broker cannot be reached (readiness)
     event_poll_seconds: float = 0.5
+    # the continuation after an officer answered a signature request (split signing): sign step, then store
+    resume_signing: Callable[[str, int], None] | None = None
 
     @property
     def staging_root(self) -> Path:
@@ -71,6 +73,7 @@ class Services:
 
     def visible_batch(self, batch_id: str, actor: Actor) -> batches.BatchView | None:
         """The batch's status and documents for its agency's staff and admins; None for anyone else."""
+        self.expire_signature_requests()
         with self.sessions() as session:
             view = batches.view_batch(session, batch_id)
             batch = session.get(Batch, batch_id)
@@ -80,11 +83,51 @@ class Services:
         return view
 
     def batch_events(self, batch_id: str, after: int) -> tuple[list[batches.BatchEventView], bool]:
-        """The batch's events after the given id, and whether the batch has finished."""
+        """The batch's events after the given id, and whether the batch has finished (or only waits for
+        signatures)."""
         with self.sessions() as session:
             events = batches.events_after(session, batch_id, after)
             batch = session.get(Batch, batch_id)
-            return events, batch is not None and batch.finished_at is not None
+            if batch is None or batch.finished_at is not None:
+                return events, True
+            # settled for now: every document stored, failed or waiting for its officer's token
+            return events, batches.batch_status(session, batch_id) is batches.BatchState.AWAITING_SIGNATURE
+
+    # -- signature requests (split signing) -------------------------------------------------------------
+    def expire_signature_requests(self) -> None:
+        """Requests past their expiry become expired, on their documents too (also done hourly by the sweep)."""
+        with self.sessions.begin() as session:
+            signature_requests.expire_due(session)
+
+    def pending_signature_requests(self, actor: Actor) -> list[signature_requests.RequestView]:
+        """The officer's own pending requests, oldest first."""
+        self.expire_signature_requests()
+        with self.sessions() as session:
+            return signature_requests.list_for(session, actor.subject)
+
+    def signature_request(self, request_id: str, actor: Actor) -> signature_requests.RequestView | None:
+        """One of the officer's own requests (any state); None when it is not theirs or does not exist."""
+        self.expire_signature_requests()
+        with self.sessions() as session:
+            row = signature_requests.own(session, request_id, actor.subject)
+            return signature_requests.view(session, row) if row is not None else None
+
+    def answer_signature_request(
+        self, request_id: str, actor: Actor, answer: Callable[[Session, SignatureRequest], None]
+    ) -> signature_requests.RequestView | None:
+        """Apply `answer` (submit, reject, renew) to the officer's own request; a submitted or renewed one sends
+        the continuation after the commit. None when it is not theirs; RequestRefused when it cannot be."""
+        self.expire_signature_requests()
+        with self.sessions.begin() as session:
+            row = signature_requests.own(session, request_id, actor.subject)
+            if row is None:
+                return None
+            answer(session, row)
+            view = signature_requests.view(session, row)
+        if view.status in (signature_requests.RequestState.SUBMITTED, signature_requests.RequestState.RENEWED):
+            assert self.resume_signing is not None, "the app was built without the pipeline's continuation"
+            self.resume_signing(view.batch_id, view.index)
+        return view
 
     # -- webhooks -------------------------------------------------------------------------------------
     def register_webhook(self, agency_code: str, url: str, events: list[str], actor: Actor) -> webhooks.WebhookCreated:

@@ -193,8 +193,9 @@ def _run_load(stack: Any, token: str, paths: list[str], folder: Path, **options:
     return result
 
 
-def _prepare(data_dir: Path, owners: int, documents: int, blobs: int) -> dict[str, Any]:
-    """Catalogue the generated documents, and store `blobs` real 2 MB PDFs for the streaming figures."""
+def prepare_catalogue(data_dir: Path, owners: int, documents: int, blobs: int) -> dict[str, Any]:
+    """Catalogue the generated documents, and store `blobs` real 2 MB PDFs for the streaming figures (shared with
+    `bench.web_bench`)."""
     import os
 
     os.environ["SOHOA_DATA_DIR"] = str(data_dir)
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = folder / "data"
         data_dir.mkdir()
         started = time.perf_counter()
-        made = _prepare(data_dir, args.owners, args.documents, args.blobs)
+        made = prepare_catalogue(data_dir, args.owners, args.documents, args.blobs)
         print(f"catalogued {args.documents} documents / {args.owners} owners in {time.perf_counter() - started:.0f} s")
         stack = SohoaStack(data_dir, {"SOHOA_API_WORKERS": str(args.api_workers)})
         stack.start_server()

@@ -127,14 +127,15 @@ def photograph(page: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     canvas += rng.normal(0, 6, (out_h, out_w, 1)).astype(np.float32)
     jitter = lambda: rng.uniform(-0.045, 0.045) * w  # noqa: E731
     ox, oy = w * margin, h * margin
-    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    target = np.float32(
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
+    target = np.array(
         [
             [ox + jitter(), oy + jitter()],
             [ox + w + jitter(), oy + jitter()],
             [ox + w + jitter(), oy + h + jitter()],
             [ox + jitter(), oy + h + jitter()],
-        ]
+        ],
+        np.float32,
     )
     matrix = cv2.getPerspectiveTransform(corners, target)
     warped = cv2.warpPerspective(page, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-MM_PER_INCH = 25.4
+from bench.drawing import mm_to_px, wrap
+
 FONTS = {
     "liberation-serif": ("/usr/share/fonts/truetype/liberation2/LiberationSerif-{}.ttf", "Regular", "Bold"),
     "liberation-sans": ("/usr/share/fonts/truetype/liberation2/LiberationSans-{}.ttf", "Regular", "Bold"),
@@ -66,20 +66,6 @@ def font(family: str, size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(pattern.format(heavy if bold else regular), size)
 
 
-def wrap(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str]:
-    lines: list[str] = []
-    current: list[str] = []
-    for word in text.split():
-        if current and face.getlength(" ".join([*current, word])) > width:
-            lines.append(" ".join(current))
-            current = [word]
-        else:
-            current.append(word)
-    if current:
-        lines.append(" ".join(current))
-    return lines
-
-
 def render_document(
     rng: np.random.Generator,
     paragraphs: list[str],
@@ -92,7 +78,7 @@ def render_document(
     signature: bool = True,
 ) -> Rendered:
     """Render one page: header and heading on a first page, body text, and a signature block at the end."""
-    px = lambda mm: round(mm / MM_PER_INCH * dpi)  # noqa: E731
+    px = lambda mm: mm_to_px(mm, dpi)  # noqa: E731
     width, height = px(size_mm[0]), px(size_mm[1])
     paper = tuple(int(v) for v in rng.integers(236, 253, 3))
     image = Image.new("RGB", (width, height), paper)
@@ -183,7 +169,7 @@ def seal(image: np.ndarray, rng: np.random.Generator, centre: tuple[int, int], d
     letters = list(text)
     for k, letter in enumerate(letters):
         angle = math.pi * (1.1 - 1.2 * k / max(1, len(letters) - 1)) + math.pi * 0.05
-        glyph = Image.new("L", (face.size * 2, face.size * 2), 0)
+        glyph = Image.new("L", (round(face.size * 2), round(face.size * 2)), 0)
         ImageDraw.Draw(glyph).text((face.size, face.size), letter, font=face, fill=255, anchor="mm")
         glyph = glyph.rotate(math.degrees(angle) - 90, resample=Image.Resampling.BILINEAR)
         gx = c + math.cos(angle) * radius * 0.84 - face.size
@@ -191,7 +177,7 @@ def seal(image: np.ndarray, rng: np.random.Generator, centre: tuple[int, int], d
         layer.paste(glyph, (round(gx), round(gy)), glyph)
     mask = np.asarray(layer, np.float32) / 255.0
     texture = rng.uniform(0.55, 1.0, mask.shape).astype(np.float32)  # stamp ink is uneven
-    mask = cv2.GaussianBlur(mask * texture, (0, 0), 1.2)
+    mask = np.asarray(cv2.GaussianBlur(mask * texture, (0, 0), 1.2), np.float32)
     red = np.array(rng.choice([[190, 25, 45], [215, 40, 50], [160, 20, 35]]), np.float32) / 255.0
     return _multiply(image, mask, red, centre)
 
@@ -248,10 +234,3 @@ def _multiply(image: np.ndarray, mask: np.ndarray, colour: np.ndarray, centre: t
         region, m = out[ya:yb, xa:xb], mask[ya - y0 : yb - y0, xa - x0 : xb - x0]
     region *= 1.0 - m[..., None] * (1.0 - colour[None, None, :])
     return np.clip(out, 0, 255).astype(np.uint8)
-
-
-def split_paragraphs(paths: list[Path]) -> list[str]:
-    """Paragraphs of the given seed files (see `bench.synthetic.seed_paragraphs`), in file order."""
-    from bench.synthetic import seed_paragraphs
-
-    return [p for path in paths for p in seed_paragraphs(path.parent, [path.name])]

@@ -10,29 +10,25 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import subprocess
+import os
 import sys
 from pathlib import Path
 
 from bench.corpora import CORPORA, make_corpus
 from bench.ocr_bench import (
-    OCRMYPDF_FLAGS,
-    OCRMYPDF_VENV,
-    ROOT,
     Run,
-    cer_pair,
-    ensure_ocrmypdf,
-    measured,
-    pdf_pages_text,
+    image_pdf,
+    ocrmypdf_command,
+    run_pdf_tool,
+    run_raw,
+    sohoa_command,
 )
 from bench.ocr_errors import ErrorKinds, classify
 from bench.synthetic import write_pages
 
 HERE = Path(__file__).resolve().parent
-# OCRmyPDF lowers its own priority (os.nice(5) in its __main__); on a shared machine the others run at the
-# same niceness, so that wall-clock speeds compare like with like.
-NICE = ["nice", "-n", "5"]
-TARGETS = {"cer": 0.6, "speed": 8.0, "cpu": 1.0}
+TARGETS = {"cer": 0.6, "speed": 8.0, "cpu": 1.0, "bytes": 0.5}
+FLOOR = "raw Tesseract, clean renders"
 
 
 def corpus_pages(name: str, split: str, count: int) -> tuple[list[Path], list[str]]:
@@ -49,35 +45,6 @@ def kinds_of(truths: list[str], outputs: list[str]) -> ErrorKinds:
     for truth, output in zip(truths, outputs, strict=True):
         total.add(classify(truth, output))
     return total
-
-
-def run_tool(name: str, command: list[str], out: Path, truths: list[str]) -> tuple[Run, ErrorKinds]:
-    stats = measured(command)
-    texts = pdf_pages_text(out, len(truths))
-    all_pages, text_pages = cer_pair(truths, texts)
-    size = out.stat().st_size / len(truths)
-    run = Run(name, len(truths), stats["wall"], stats["cpu"], stats["peak_rss_mb"], all_pages, text_pages, size)
-    return run, kinds_of(truths, texts)
-
-
-def run_floor(images: list[Path], out_dir: Path, jobs: int, truths: list[str]) -> tuple[Run, ErrorKinds]:
-    cleans = [image.with_suffix(".png") for image in images]
-    stats = measured(
-        [*NICE, sys.executable, "-m", "bench.ocr_tools", "raw", str(jobs), "vie", str(out_dir), *map(str, cleans)]
-    )
-    texts = [(out_dir / f"{image.stem}.txt").read_text(encoding="utf-8") for image in cleans]
-    all_pages, text_pages = cer_pair(truths, texts)
-    run = Run(
-        "raw Tesseract, clean renders",
-        len(truths),
-        stats["wall"],
-        stats["cpu"],
-        stats["peak_rss_mb"],
-        all_pages,
-        text_pages,
-        None,
-    )
-    return run, kinds_of(truths, texts)
 
 
 def row(corpus: str, run: Run, kinds: ErrorKinds) -> dict[str, object]:
@@ -112,38 +79,61 @@ def table(rows: list[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def verdicts(corpus: str, sohoa: dict, omp: dict | None, floor: dict | None) -> list[dict[str, object]]:  # type: ignore[type-arg]
+# (what, sohoa's field, anchor run, "higher is better"): the issue's four comparisons, each against its anchor
+COMPARISONS = (
+    ("CER", "cer", "omp", False),
+    ("pages/min", "pages_per_min", "omp", True),
+    ("CPU s/page", "cpu_per_page", "floor", False),
+    ("KB/page", "bytes_per_page", "omp", False),
+)
+TARGET_OF = {"cer": "cer", "pages_per_min": "speed", "cpu_per_page": "cpu", "bytes_per_page": "bytes"}
+
+
+def verdicts(corpus: str, sohoa: dict, omp: dict | None, floor: dict | None) -> list[dict[str, object]]:
+    """Per comparison: sohoa's figure, the anchor's (OCRmyPDF, or raw Tesseract on the clean renders for CPU),
+    their ratio and whether the issue's target is met."""
     out: list[dict[str, object]] = []
-    if omp:
-        cer = sohoa["cer"] / omp["cer"] if omp["cer"] else float("inf")
-        speed = sohoa["pages_per_min"] / omp["pages_per_min"]
-        size = (sohoa["bytes_per_page"] or 0) / (omp["bytes_per_page"] or 1)
-        out += [
-            {"corpus": corpus, "what": "CER sohoa / OCRmyPDF", "value": cer, "target": "<= 0.6", "met": cer <= 0.6},
-            {
-                "corpus": corpus,
-                "what": "pages/min sohoa / OCRmyPDF",
-                "value": speed,
-                "target": ">= 8",
-                "met": speed >= 8,
-            },
-            {
-                "corpus": corpus,
-                "what": "bytes/page sohoa / OCRmyPDF",
-                "value": size,
-                "target": "<= 0.5",
-                "met": size <= 0.5,
-            },
-        ]
-    if floor:
-        cpu = sohoa["cpu_per_page"] / floor["cpu_per_page"]
+    for what, key, anchor_name, higher in COMPARISONS:
+        anchor = omp if anchor_name == "omp" else floor
+        if not anchor or not anchor[key]:
+            continue
+        ratio = (sohoa[key] or 0.0) / anchor[key]
+        target = TARGETS[TARGET_OF[key]]
         out.append(
-            {"corpus": corpus, "what": "CPU s/page sohoa / floor", "value": cpu, "target": "<= 1", "met": cpu <= 1}
+            {
+                "corpus": corpus,
+                "what": what,
+                "sohoa": sohoa[key],
+                "anchor": anchor[key],
+                "anchor_run": anchor["run"],
+                "value": ratio,
+                "target": f"{'>=' if higher else '<='} {target:g}",
+                "met": ratio >= target if higher else ratio <= target,
+            }
         )
     return out
 
 
-def _anchor_rows(folder: Path, corpus: str, scan: Path) -> tuple[dict, dict] | None:  # type: ignore[type-arg]
+def _figure(what: str, value: float) -> str:
+    if what == "CER":
+        return f"{value:.2%}"
+    return f"{value / 1024:,.0f}" if what == "KB/page" else f"{value:.2f}"
+
+
+def ratio_table(ratios: list[dict[str, object]]) -> str:
+    head = f"{'corpus':<9} {'what':<11} {'sohoa':>8} {'anchor':>8} {'anchor run':<29} {'ratio':>6}  target"
+    lines = [head, "-" * (len(head) + 12)]
+    for r in ratios:
+        what = str(r["what"])
+        lines.append(
+            f"{r['corpus']:<9} {what:<11} {_figure(what, float(r['sohoa'])):>8} "  # type: ignore[arg-type]
+            f"{_figure(what, float(r['anchor'])):>8} {r['anchor_run']!s:<29} {r['value']:>6.2f}  "  # type: ignore[arg-type]
+            f"{r['target']} {'met' if r['met'] else 'NOT met'}"
+        )
+    return "\n".join(lines)
+
+
+def _anchor_rows(folder: Path, corpus: str, scan: Path) -> tuple[dict, dict] | None:
     """OCRmyPDF's and the floor's rows of `corpus` from an earlier run whose scan.pdf is byte-identical."""
     summary = folder / "summary.json"
     if not summary.exists() or (folder / corpus / "scan.pdf").read_bytes() != scan.read_bytes():
@@ -171,36 +161,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=HERE / "results" / f"ocr-check-{dt.datetime.now():%Y%m%d-%H%M%S}")
     args = parser.parse_args(argv)
-    ocrmypdf = ensure_ocrmypdf()
     rows: list[dict[str, object]] = []
     ratios: list[dict[str, object]] = []
     for corpus in args.corpora.split(","):
         images, truths = corpus_pages(corpus, args.split, args.pages)
         work = args.out / corpus
         work.mkdir(parents=True, exist_ok=True)
-        scan = work / "scan.pdf"
-        subprocess.run(
-            [str(OCRMYPDF_VENV / "bin" / "img2pdf"), "--nodate", *map(str, images), "-o", str(scan)], check=True
-        )
+        scan = image_pdf(images, work / "scan.pdf")
         out = work / "sohoa.pdf"
-        cmd = [
-            *NICE,
-            str(ROOT / ".venv" / "bin" / "sohoa"),
-            "ocr",
-            str(scan),
-            "-o",
-            str(out),
-            "--lang",
-            "vie",
-            "--jobs",
-            str(args.jobs),
-            "--report",
-            str(work / "sohoa-report.json"),
-            "--sidecar",
-            str(work / "sohoa.txt"),
-        ]
-        run, kinds = run_tool("sohoa ocr", cmd, out, truths)
-        sohoa = row(corpus, run, kinds)
+        run, texts = run_pdf_tool("sohoa ocr", sohoa_command(scan, out, args.jobs, work), out, truths)
+        sohoa = row(corpus, run, kinds_of(truths, texts))
         rows.append(sohoa)
         omp = floor = None
         earlier = _anchor_rows(args.anchors, corpus, scan) if args.anchors else None
@@ -209,23 +179,24 @@ def main(argv: list[str] | None = None) -> int:
             rows += [omp, floor]
         elif not args.only_sohoa:
             omp_out = work / "ocrmypdf.pdf"
-            omp_cmd = [str(ocrmypdf), *OCRMYPDF_FLAGS, "--jobs", str(args.jobs), str(scan), str(omp_out)]
-            omp = row(corpus, *run_tool("OCRmyPDF", omp_cmd, omp_out, truths))
-            floor = row(corpus, *run_floor(images, work / "raw-clean", args.jobs, truths))
+            omp_run, omp_texts = run_pdf_tool("OCRmyPDF", ocrmypdf_command(scan, omp_out, args.jobs), omp_out, truths)
+            omp = row(corpus, omp_run, kinds_of(truths, omp_texts))
+            cleans = [image.with_suffix(".png") for image in images]
+            floor_run, floor_texts = run_raw(FLOOR, cleans, work / "raw-clean", args.jobs, truths)
+            floor = row(corpus, floor_run, kinds_of(truths, floor_texts))
             rows += [omp, floor]
         ratios += verdicts(corpus, sohoa, omp, floor)
         print(table([r for r in rows if r["corpus"] == corpus]), flush=True)
         summary = {"split": args.split, "pages": args.pages, "jobs": args.jobs, "rows": rows, "ratios": ratios}
         (args.out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")  # after each corpus
-    print(f"\nsplit {args.split}, {args.pages} pages per corpus, {args.jobs} jobs, results in {args.out}\n")
+    load = os.getloadavg()
+    print(f"\nsplit {args.split}, {args.pages} pages per corpus, {args.jobs} jobs, results in {args.out}")
+    print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}\n")
     print(table(rows))
     print()
-    for r in ratios:
-        print(
-            f"{r['corpus']:<9} {r['what']:<30} {r['value']:>6.2f}  target {r['target']:<6} "
-            f"{'met' if r['met'] else 'NOT met'}"
-        )
+    print(ratio_table(ratios))
     summary = {"split": args.split, "pages": args.pages, "jobs": args.jobs, "rows": rows, "ratios": ratios}
+    summary["load_average"] = list(load)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return 0
 

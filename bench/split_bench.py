@@ -1,20 +1,72 @@
-"""Split-signing benchmark: server time per document (prepare + finish: stamp, placeholder, signed attributes,
-CMS embedding, signature timestamp) beside one-step signing of the same PDF at the same level, in one run.
+"""Split-signing benchmark: server time per document of the real flow (the pipeline's prepare step: stamp,
+placeholder, signed attributes, the pending file in staging and the request row; the API's check of the
+returned value and its row update; the continuation: CMS embedding, signature timestamp, B-LT/B-LTA completion,
+signed.pdf written) beside the pipeline's one-step signing of the same PDF at the same level, in one run.
 
-Run: `.venv/bin/python -m bench.split_bench [--docs N] [--level B-T]` (starts the test PKI on loopback). The
-officer's token is simulated in-process with the officer's key; its signing time is not server time and is
-excluded from the split figure.
+Run: `.venv/bin/python -m bench.split_bench [--docs N] [--level B-T]` (starts the test PKI on loopback, a private
+SQLite catalogue). The officer's token is simulated in-process with the officer's key; its signing time is not
+server time and is excluded from the split figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
+
+
+def _catalogue(work: Path, docs: int) -> Any:
+    from ingest import batches
+    from ingest.db import migrate, sessions
+
+    url = f"sqlite:///{work / 'catalogue.sqlite3'}"
+    migrate(url)
+    factory = sessions(url)
+    planned = [batches.PlannedDocument(f"Giấy tờ {n}", "GT", "component", [0]) for n in range(docs)]
+    new = batches.NewBatch(
+        id="bench",
+        station_id="QT-01",
+        agency_code="000.00.00.H30",
+        procedure_code="1.011442.000.00.00.H30",
+        dossier_code="000.00.00.H30-261130-0001",
+        owner_id="045190001234",
+        submitted_by="nhung",
+        page_count=1,
+        staging_dir=str(work / "staging"),
+        documents=planned,
+    )
+    with factory.begin() as session:
+        batches.create_batch(session, new)
+    return factory
+
+
+def _job(work: Path, index: int, pdf: bytes) -> Any:
+    from core.types import DocumentKind
+    from ingest.pipeline import DocumentJob
+
+    job = DocumentJob(
+        batch_id="bench",
+        index=index,
+        staging=work / "staging",
+        pages=(0,),
+        name=f"Giấy tờ {index}",
+        type_code="GT",
+        kind=DocumentKind.COMPONENT,
+        owner_id="045190001234",
+        dossier_code="000.00.00.H30-261130-0001",
+        procedure_code="1.011442.000.00.00.H30",
+        agency_code="000.00.00.H30",
+        station_id="QT-01",
+        submitted_by="nhung",
+    )
+    (job.folder / "ocr.pdf").write_bytes(pdf)
+    return job
 
 
 def run(docs: int, level_name: str) -> dict[str, object]:
@@ -24,17 +76,21 @@ def run(docs: int, level_name: str) -> dict[str, object]:
 
     from bench.signing_sample import sample_pdf
     from core.types import SignatureLevel
+    from ingest import signature_requests as requests
+    from ingest.awaiting import AwaitingSignature, run_split_signing
+    from ingest.pipeline import run_signing
     from signing.identity import load_pkcs12
     from signing.settings import SigningSettings
     from signing.sign import DocumentSigner
-    from signing.split import SplitSigner
-    from signing.stamps import officer_stamp
+    from signing.split import SplitSigner, signature_value_problem
     from signing.trust import TrustSettings
     from tests.support.pki import start_pki
 
     level = SignatureLevel(level_name)
     work = Path(tempfile.mkdtemp(prefix="split-bench-"))
+    (work / "staging").mkdir()
     pki = start_pki(work / "pki")
+    name, ttl = "Nguyễn Thị Hồng Nhung", dt.timedelta(hours=1)
     try:
         settings = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir, font_cache_dir=work / "fonts")
         trust = TrustSettings(anchors=(pki.root_cert,), use_configured=False)
@@ -44,27 +100,38 @@ def run(docs: int, level_name: str) -> dict[str, object]:
         cert = load_cert_from_pemder(str(officer.cert_pem))
         chain = [load_cert_from_pemder(str(pki.intermediate_cert))]
         pdf = sample_pdf(10)
+        sessions = _catalogue(work, 2 * (docs + 2))
         one: list[float] = []
         split: list[float] = []
+        answer: list[float] = []
         with (
             DocumentSigner(load_pkcs12(officer.p12, pki.password), settings, trust=trust) as single,
             SplitSigner(cert, chain, settings, trust=trust) as two,
         ):
             for n in range(docs + 2):  # the first two warm up (font, session, revocation check)
-                stamp = officer_stamp("Nguyễn Thị Hồng Nhung", dt.datetime.now(dt.UTC), unit="UBND xã Hải Lăng")
+                job_one, job_split = _job(work, 2 * n, pdf), _job(work, 2 * n + 1, pdf)
                 start = time.perf_counter()
-                single.sign(pdf, level=level, stamp=stamp)
+                run_signing(job_one, single, level, name, unit="UBND xã Hải Lăng")
                 one_ms = (time.perf_counter() - start) * 1000
                 start = time.perf_counter()
-                pending = two.prepare(pdf, level=level, stamp=stamp)
+                with contextlib.suppress(AwaitingSignature):  # prepared: waits for the officer's token
+                    run_split_signing(job_split, two, level, name, sessions, ttl, unit="UBND xã Hải Lăng")
                 prepared = time.perf_counter()
-                value = key.sign(pending.to_be_signed, padding.PKCS1v15(), hashes.SHA256())  # the officer's PC
+                with sessions() as session:
+                    [waiting] = [r for r in requests.list_for(session, "nhung") if r.index == job_split.index]
+                value = key.sign(waiting.to_be_signed, padding.PKCS1v15(), hashes.SHA256())  # the officer's PC
                 resumed = time.perf_counter()
-                two.finish(pending, value)
+                with sessions.begin() as session:  # the API's answer: value checked, row updated
+                    row = requests.own(session, waiting.id, "nhung")
+                    assert row is not None
+                    requests.submit(session, row, value, signature_value_problem)
+                answered = time.perf_counter()
+                run_split_signing(job_split, two, level, name, sessions, ttl, unit="UBND xã Hải Lăng")
                 split_ms = ((prepared - start) + (time.perf_counter() - resumed)) * 1000
                 if n >= 2:
                     one.append(one_ms)
                     split.append(split_ms)
+                    answer.append((answered - resumed) * 1000)
     finally:
         pki.stop()
     one_med, split_med = statistics.median(one), statistics.median(split)
@@ -74,6 +141,7 @@ def run(docs: int, level_name: str) -> dict[str, object]:
         "one_step_ms": round(one_med, 1),
         "split_server_ms": round(split_med, 1),
         "added_ms": round(split_med - one_med, 1),
+        "api_answer_ms": round(statistics.median(answer), 1),  # value check + one commit, part of the split figure
         "target_added_ms": 50,
     }
 

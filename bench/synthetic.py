@@ -17,9 +17,10 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from bench.drawing import mm_to_px, wrap
+
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "seeds"
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")
-MM_PER_INCH = 25.4
 PAPER = (246, 244, 238)
 INK = (20, 20, 24)
 
@@ -97,21 +98,6 @@ def _font(size_px: int, style: str = "Regular") -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / f"LiberationSerif-{style}.ttf"), size_px)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: float) -> list[str]:
-    lines: list[str] = []
-    current: list[str] = []
-    for word in text.split():
-        trial = " ".join([*current, word])
-        if current and font.getlength(trial) > width:
-            lines.append(" ".join(current))
-            current = [word]
-        else:
-            current.append(word)
-    if current:
-        lines.append(" ".join(current))
-    return lines
-
-
 def render_page(
     paragraphs: Sequence[str],
     *,
@@ -122,7 +108,7 @@ def render_page(
     point_size: float = 13.0,
 ) -> tuple[np.ndarray, str]:
     """Render paragraphs onto a page until it is full; return the RGB image and the truth text (reading order)."""
-    px = lambda mm: round(mm / MM_PER_INCH * dpi)  # noqa: E731
+    px = lambda mm: mm_to_px(mm, dpi)  # noqa: E731
     width, height = px(width_mm), px(height_mm)
     image = Image.new("RGB", (width, height), PAPER)
     draw = ImageDraw.Draw(image)
@@ -145,7 +131,7 @@ def render_page(
                 cy += line_height
         y += line_height * 4
     for paragraph in paragraphs:
-        for line in _wrap(paragraph, body, right - left):
+        for line in wrap(paragraph, body, right - left):
             if y + line_height > bottom:
                 return np.asarray(image), "\n".join(truth)
             draw.text((left, y), line, font=body, fill=INK)

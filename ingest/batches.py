@@ -14,12 +14,14 @@ from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from ingest.models import Batch, BatchDocument, BatchEvent
+from ingest.models import Batch, BatchDocument, BatchEvent, SignatureRequest
 
 
 class DocState(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
+    # prepared for the officer's own token (split signing): not stored until their signature comes back
+    AWAITING_SIGNATURE = "awaiting_signature"
     DONE = "done"
     FAILED = "failed"
 
@@ -27,6 +29,7 @@ class DocState(StrEnum):
 class BatchState(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
+    AWAITING_SIGNATURE = "awaiting_signature"  # nothing else to do but documents wait for their officer's token
     DONE = "done"
     NEEDS_RESCAN = "needs_rescan"
     FAILED = "failed"
@@ -40,6 +43,7 @@ class PlannedDocument:
     type_code: str | None
     kind: str
     pages: list[int]
+    new_version_of: str | None = None  # the stored document this one becomes the next version of
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,8 @@ class BatchDocumentView(BaseModel):
     error: str | None
     waiting: str | None = None  # what a running document waits for (`trust_service`)
     note: str | None = None  # that, in words (Vietnamese; the web translates)
+    signature_request: str | None = None  # the id of its newest split-signing request, if any
+    new_version_of: str | None = None
 
 
 class BatchView(BaseModel):
@@ -122,6 +128,7 @@ def create_batch(session: Session, new: NewBatch) -> None:
                 type_code=planned.type_code,
                 kind=planned.kind,
                 pages=planned.pages,
+                new_version_of=planned.new_version_of,
                 status=DocState.QUEUED,
                 rescan=[],
                 attempts=0,
@@ -143,6 +150,8 @@ def derive_status(states: list[tuple[str, bool]]) -> BatchState:
         return BatchState.QUEUED
     if any(state in (DocState.QUEUED, DocState.RUNNING) for state, _ in states):
         return BatchState.RUNNING
+    if any(state == DocState.AWAITING_SIGNATURE for state, _ in states):
+        return BatchState.AWAITING_SIGNATURE
     if any(state == DocState.FAILED for state, _ in states):
         return BatchState.FAILED
     if any(rescan for _, rescan in states):
@@ -173,11 +182,14 @@ def update_document(session: Session, batch_id: str, index: int, **changes: Any)
         event |= {"waiting": row.waiting, "note": WAITING_NOTES[row.waiting]}
     if row.document_id:
         event["document_id"] = row.document_id
-    if row.error and row.status == DocState.FAILED:
+    if row.error and row.status in (DocState.FAILED, DocState.AWAITING_SIGNATURE):
         event["error"] = row.error
     session.add(BatchEvent(batch_id=batch_id, kind="document", data=event))
     session.flush()
     status = batch_status(session, batch_id)
+    if status is BatchState.AWAITING_SIGNATURE and changes.get("status") == DocState.AWAITING_SIGNATURE:
+        # nothing runs any more: the batch waits for officers' tokens (a station following it may stop here)
+        session.add(BatchEvent(batch_id=batch_id, kind="batch", data={"status": status.value}))
     if status in (BatchState.DONE, BatchState.NEEDS_RESCAN, BatchState.FAILED):
         batch = session.get(Batch, batch_id)
         if batch is not None and batch.finished_at is None:
@@ -245,6 +257,7 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
     rows = session.scalars(
         select(BatchDocument).where(BatchDocument.batch_id == batch_id).order_by(BatchDocument.index)
     ).all()
+    requests = _newest_requests(session, batch_id)
     documents = [
         BatchDocumentView(
             index=row.index,
@@ -260,11 +273,23 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
             error=row.error,
             waiting=row.waiting,
             note=WAITING_NOTES.get(row.waiting or ""),
+            signature_request=requests.get(row.index),
+            new_version_of=row.new_version_of,
         )
         for row in rows
     ]
     status = derive_status([(doc.status, bool(doc.rescan)) for doc in documents])
     return BatchView(batch_id=batch.id, dossier_code=batch.dossier_code, status=status, documents=documents)
+
+
+def _newest_requests(session: Session, batch_id: str) -> dict[int, str]:
+    """The newest split-signing request id of each document of the batch that has one."""
+    rows = session.execute(
+        select(SignatureRequest.index, SignatureRequest.id)
+        .where(SignatureRequest.batch_id == batch_id)
+        .order_by(SignatureRequest.created_at, SignatureRequest.id)
+    ).all()
+    return {index: request_id for index, request_id in rows}
 
 
 def events_after(session: Session, batch_id: str, after: int) -> list[BatchEventView]:

@@ -49,6 +49,7 @@ def _job(batch: Batch, row: Any) -> DocumentJob:
         submitted_by=batch.submitted_by,
         submitter_name=batch.submitter_name,
         drop_blank=batch.drop_blank,
+        new_version_of=row.new_version_of,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from vault.models import UTCDateTime, utcnow
@@ -50,6 +50,7 @@ class BatchDocument(IngestBase):
     type_code: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(20))
     pages: Mapped[list[Any]] = mapped_column()  # 0-based indices into the batch's page files
+    new_version_of: Mapped[str | None] = mapped_column(String(32))  # a stored document this batch re-versions
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
     step: Mapped[str | None] = mapped_column(String(20))  # ocr|sign|store
     waiting: Mapped[str | None] = mapped_column(String(20))  # trust_service: retried until the TSA/OCSP is back
@@ -71,3 +72,26 @@ class BatchEvent(IngestBase):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     kind: Mapped[str] = mapped_column(String(30))  # page|document|batch
     data: Mapped[dict[str, Any]] = mapped_column()
+
+
+class SignatureRequest(IngestBase):
+    """A document waiting for its officer's own token (split signing): what the agent signs, until when, and
+    what became of it; `pending` holds the prepared PDF and its placeholder (`PendingSignature.to_json`)."""
+
+    __tablename__ = "ingest_signature_requests"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("ingest_batches.id"), index=True)
+    index: Mapped[int] = mapped_column(Integer)
+    officer_sub: Mapped[str] = mapped_column(String(255), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # pending|submitted|signed|rejected|expired|renewed
+    level: Mapped[str] = mapped_column(String(10))
+    document_sha256: Mapped[str] = mapped_column(String(64))
+    to_be_signed: Mapped[bytes] = mapped_column(LargeBinary)
+    certificate: Mapped[bytes] = mapped_column(LargeBinary)
+    pending: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only by the continuation
+    signature_value: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reason: Mapped[str | None] = mapped_column(Text)  # why it was rejected
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column()
+    decided_at: Mapped[dt.datetime | None] = mapped_column()

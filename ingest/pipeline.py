@@ -16,7 +16,7 @@ from typing import Any
 
 from core.files import write_atomically
 from core.timezone import now_vn
-from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel
+from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel, Verdict
 from ingest.intake import read_file_list
 from issuing.certification_register import RegisterLine
 from issuing.certified import certified_copy_document, register_copy
@@ -48,6 +48,7 @@ class DocumentJob:
     submitted_by: str
     submitter_name: str | None = field(default=None, repr=False)  # the token's `name`: the officer's cert CN
     drop_blank: bool = False  # the manifest's: blank pages (OCR verdict) are left out of the archived PDF
+    new_version_of: str | None = None  # a stored document whose next version this is (a page rescanned)
 
     @property
     def folder(self) -> Path:
@@ -189,11 +190,24 @@ def intake_actor(job: DocumentJob) -> Actor:
 
 
 def run_store(job: DocumentJob, vault: Vault, verdict: str | None, sessions: Any = None) -> str:
-    """Store the signed PDF in the owner's vault and link it to the dossier; returns the document id.
+    """Store the signed PDF in the owner's vault and link it to the dossier; returns the document id. A new
+    version of a stored document (`new_version_of`) is added to that document instead (a retry adds none).
 
     A certified copy is stored under its register number and the register line is completed (`sessions`).
     """
     summary = load_summary(job)
+    signed = job.folder / "signed.pdf"
+    if job.new_version_of:
+        record = vault.new_version(
+            job.new_version_of,
+            signed,
+            intake_actor(job),
+            page_count=summary.page_count,
+            signature_verdict=Verdict(verdict) if verdict else None,
+            ocr_text=summary.text,
+            extracted_fields=summary.fields,
+        )
+        return str(record.id)
     scanned: dict[str, Any] = {
         "page_count": summary.page_count,
         "signature_verdict": verdict,
@@ -219,7 +233,6 @@ def run_store(job: DocumentJob, vault: Vault, verdict: str | None, sessions: Any
             digitised_at=now_vn(),
             **scanned,
         )
-    signed = job.folder / "signed.pdf"
     record = vault.store_document(new, signed, intake_actor(job), idempotency_key=job.idempotency_key)
     if line is not None:
         register_copy(sessions, line, record.id)

@@ -7,6 +7,7 @@ no server to install, and the same task code runs as on Redis or RabbitMQ.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -56,6 +57,11 @@ class IngestSettings(SohoaSettings):
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.
     officer: SignerConfig = Field(default_factory=SignerConfig)
     officer_name: str | None = None  # name shown in the stamp; default: the certificate's common name
+    # Each officer account's own identity by the token's `sub` (TOML, `signing.officers`); unlisted officers
+    # sign with `officer` (or, on the embedded default, their own development certificate).
+    officers_file: Path | None = None
+    # A signature request waiting for an officer's own token expires after this long (then it can be re-requested).
+    signature_request_ttl_seconds: int = 3 * 24 * 3600
 
     @property
     def embedded_broker(self) -> bool:

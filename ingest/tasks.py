@@ -25,7 +25,8 @@ from core.identifiers import redact
 from core.logging import get_logger
 from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
-from ingest import batches
+from ingest import batches, signature_requests
+from ingest.awaiting import AwaitingSignature, record_awaiting, run_split_signing
 from ingest.claim import Busy, claimed
 from ingest.context import context
 from ingest.intake import discard
@@ -43,6 +44,7 @@ from issuing.settings import issuing_settings
 from ocr.models import OcrOptions
 from signing.errors import RevocationUnknownError, TimestampUnavailableError
 from signing.settings import signing_settings
+from signing.split import SplitSigner
 from signing.trust import TrustSettings, trust_anchors
 from vault.errors import StoreUnavailable
 
@@ -119,6 +121,9 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
             work(job)
     except Ignore:
         raise
+    except AwaitingSignature as exc:
+        record_awaiting(context().sessions, batch_id, index, exc.reason)
+        raise Ignore() from None  # the chain stops; the officer's answer sends `resume_signing`
     except Busy as exc:
         # Wait for the holder, however long its lease runs (it is bounded by the step's time limit): never give up.
         remaining = (exc.until - dt.datetime.now(dt.UTC)).total_seconds()
@@ -202,8 +207,13 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
             def certify(pdf: bytes) -> tuple[bytes, RegisterLine]:
                 return certify_with_number(ctx.sessions, dossier, pdf, job.submitted_by, ctx.issuer.agency_signer())
 
+        level = signing_settings().level_for(job.kind)
         with ctx.signer_lock:
-            run_signing(job, signer, signing_settings().level_for(job.kind), name, certify, unit=unit)
+            if isinstance(signer, SplitSigner):  # the officer signs on their own machine
+                ttl = dt.timedelta(seconds=settings.signature_request_ttl_seconds)
+                run_split_signing(job, signer, level, name, ctx.sessions, ttl, certify, unit=unit)
+            else:
+                run_signing(job, signer, level, name, certify, unit=unit)
 
     _step(self, batch_id, index, "sign", seconds, work)
 
@@ -227,6 +237,7 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
                 document_id=document_id,
                 signature=verdict,
             )
+            signature_requests.mark_signed(session, batch_id, index)
         event = {"index": index, "document_id": document_id, "name": job.name, "type_code": job.type_code}
         announce("document.stored", batch_id, {**event, "kind": job.kind.value, "signature": verdict})
         if job.kind is DocumentKind.RESULT:
@@ -248,9 +259,23 @@ def enqueue_document(batch_id: str, index: int, pages: int) -> None:
     ).apply_async()
 
 
+def resume_signing(batch_id: str, index: int) -> None:
+    """The continuation after an officer answered a signature request: sign (embed, complete the level), store."""
+    quick = ingest_settings().step_time_limit_seconds
+    chain(
+        sign_step.si(batch_id, index, quick).set(soft_time_limit=quick, time_limit=quick + 30),
+        store_step.si(batch_id, index, quick).set(soft_time_limit=quick, time_limit=quick + 30),
+    ).apply_async()
+
+
 @shared_task(name="sohoa.sweep_staging")
 def sweep_abandoned_staging() -> int:
-    """Remove staging folders no running batch owns (hourly by the beat, and at worker start)."""
+    """Remove staging folders no running batch owns (hourly by the beat, and at worker start); mark signature
+    requests past their expiry expired, on their documents too."""
+    with context().sessions.begin() as session:
+        expired = signature_requests.expire_due(session)
+    if expired:
+        log.info("signature requests expired", requests=len(expired))
     root = core_settings().data_dir / "ingest" / "batches"
     swept = sweep_staging(root, context().sessions, ingest_settings().staging_sweep_after_seconds)
     if swept:

@@ -48,7 +48,9 @@ def reduce(grey: np.ndarray, dpi: float, target: float) -> tuple[np.ndarray, flo
 
 
 def paper_level(small: np.ndarray) -> float:
-    return float(np.percentile(small, 90))
+    """The 90th percentile of an 8-bit image, from its histogram (a full sort cost ≈0.1 s/page)."""
+    counts = np.cumsum(np.bincount(small.ravel(), minlength=256))
+    return float(np.searchsorted(counts, 0.9 * counts[-1]))
 
 
 def dark_border_box(small: np.ndarray, scale: float, full_size: tuple[int, int]) -> tuple[int, int, int, int]:
@@ -174,3 +176,13 @@ def flatten(grey: np.ndarray, dpi: float) -> np.ndarray:
     flat = cv2.medianBlur(cv2.divide(grey, np.maximum(background, 1), scale=255), 3)
     flat[flat > PAPER_CLIP] = 255  # paper is paper: fewer specks for Tesseract to look at (~10% less CPU)
     return flat
+
+
+SPECKLE_INK_LEVEL = 90
+
+
+def despeckle(flat: np.ndarray) -> np.ndarray:
+    """A flattened page with only ink darker than SPECKLE_INK_LEVEL kept, stretched to full contrast: the grey
+    speckle clouds of a dirty scanner drum turn white while printed text (near black once flattened) stays.
+    It thins faint diacritics on clean pages, so it is used only on a page first read as unreadable."""
+    return cv2.convertScaleAbs(flat, alpha=255.0 / SPECKLE_INK_LEVEL)

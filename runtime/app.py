@@ -16,7 +16,7 @@ from ingest.settings import ingest_settings
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
-from runtime.pipeline import enqueue_document, issuer, ping_broker
+from runtime.pipeline import enqueue_document, issuer, ping_broker, resume_signing
 from vault.service import Vault
 from web.app import install as install_pages
 
@@ -36,6 +36,7 @@ def api_services(
         enqueue_document=enqueue_document,
         issuer=issuer(sessions),
         ping_broker=ping_broker,
+        resume_signing=resume_signing,
     )
 
 

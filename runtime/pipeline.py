@@ -7,14 +7,14 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import context as pipeline_context
-from ingest.tasks import deliver_webhook, enqueue_document
+from ingest.tasks import deliver_webhook, enqueue_document, resume_signing
 from issuing.agency import Issuer
 from issuing.webhooks import Notifier
 from runtime.catalogue import catalogue, vault
 from runtime.celery_app import celery_app  # the app the tasks bind to: made before anything is sent
 from runtime.signers import agency_signer, officer_signer, officer_signer_for
 
-__all__ = ["enqueue_document", "install", "issuer", "notifier", "ping_broker", "worker_context"]
+__all__ = ["enqueue_document", "install", "issuer", "notifier", "ping_broker", "resume_signing", "worker_context"]
 
 
 def ping_broker() -> None:

@@ -1,16 +1,19 @@
 """The signers of this process, one each, built on first use from their `SignerConfig`: the digitising officer's
-(`SOHOA_INGEST_OFFICER_*`) and the agency's (`SOHOA_ISSUING_AGENCY_*`).
+(`SOHOA_INGEST_OFFICER_*`, or the officer's own entry in `SOHOA_INGEST_OFFICERS_FILE`) and the agency's.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from core.settings import core_settings
 from ingest.settings import ingest_settings
 from issuing.settings import issuing_settings
 from signing.identity import officer_dev_identity
+from signing.officers import OfficerIdentity, OfficerTable, load_officer_table
 from signing.sign import DocumentSigner
+from signing.split import SplitSigner
 
 
 @lru_cache(maxsize=1)
@@ -24,9 +27,44 @@ def _officer_dev_signer(sub: str, name: str | None) -> DocumentSigner:
     return DocumentSigner(officer_dev_identity(core_settings().data_dir, sub, name))
 
 
+@lru_cache(maxsize=4)
+def _table(path: Path, modified_ns: int) -> OfficerTable:
+    return load_officer_table(path)
+
+
+def officer_identity(sub: str) -> tuple[OfficerIdentity, int] | None:
+    """The officer's entry in the officers file (read again when the file changes) and the file's version."""
+    path = ingest_settings().officers_file
+    if path is None:
+        return None
+    modified = path.stat().st_mtime_ns
+    entry = _table(path, modified).officers.get(sub)
+    return (entry, modified) if entry is not None else None
+
+
+@lru_cache(maxsize=64)
+def _own_signer(sub: str, version: int) -> DocumentSigner:
+    found = officer_identity(sub)
+    assert found is not None
+    return DocumentSigner(found[0].identity("officer", core_settings().data_dir))
+
+
+@lru_cache(maxsize=64)
+def _split_signer(sub: str, version: int) -> SplitSigner:
+    found = officer_identity(sub)
+    assert found is not None
+    certificate, chain = found[0].certificates()
+    return SplitSigner(certificate, chain)
+
+
 def officer_signer_for(sub: str, name: str | None = None) -> DocumentSigner:
-    """The signer of one officer account: with no officer key configured (embedded default) a development
-    certificate of their own (subject CN = `name`, else `sub`); otherwise the configured key or token."""
+    """The signer of one officer account: their own key from the officers file; else, with no officer key
+    configured (embedded default), a development certificate of their own (subject CN = `name`, else `sub`);
+    otherwise the configured key or token. An officer who signs on their own machine gets a `SplitSigner`."""
+    found = officer_identity(sub)
+    if found is not None:
+        entry, version = found
+        return _split_signer(sub, version) if entry.splits else _own_signer(sub, version)
     if ingest_settings().officer.source == "development":
         return _officer_dev_signer(sub, name)
     return officer_signer()

@@ -270,7 +270,9 @@ class DocumentSigner:
         """Reused across documents; rebuilt after `revocation_recheck_seconds` so OCSP answers stay fresh."""
         now = time.monotonic()
         if self._context is None or now - self._context_built > self.settings.revocation_recheck_seconds:
-            self._context = signing_validation_context(self._anchors, self.identity.chain, self._backend)
+            self._context = signing_validation_context(
+                self._anchors, self.identity.chain, self._backend, reused_for=self.settings.revocation_recheck_seconds
+            )
             self._context_built = now
         return self._context
 

@@ -135,6 +135,7 @@ class SplitSigner(DocumentSigner):
         self, pdf: bytes, level: SignatureLevel, stamp: StampSpec | None, reason: str | None, field_name: str | None
     ) -> PendingSignature:
         from pyhanko.sign import fields, signers
+        from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
         check_validity_period(self.identity.certificate)
         writer = open_incremental_writer(pdf)
@@ -175,7 +176,10 @@ class SplitSigner(DocumentSigner):
             new_field_spec=spec,
         )
         output = BytesIO()
-        digest, _tbs, _ = await pdf_signer.async_digest_doc_for_signing(writer, output=output)
+        try:  # with a timestamper pyHanko asks the TSA for a token now, to size the placeholder
+            digest, _tbs, _ = await pdf_signer.async_digest_doc_for_signing(writer, output=output)
+        except TimestampRequestError as exc:  # transient: the pipeline retries the step
+            raise TimestampUnavailableError(f"time-stamping authority {self.tsa_url} unreachable") from exc
         attrs = await ext.signed_attrs(digest.document_digest, DIGEST, use_pades=True)
         return PendingSignature(
             field_name=name,
@@ -200,7 +204,9 @@ class SplitSigner(DocumentSigner):
         if pending.certificate != self.identity.certificate.dump():
             raise SigningError("this pending signature was prepared for another certificate")
         _check_signature_value(self.identity.certificate, pending.signed_attributes, signature_value)
+        check_validity_period(self.identity.certificate)
         await self._ensure_network()
+        await self._ensure_not_revoked()  # the officer may have answered days later: revoked since? (cached 300 s)
         level = pending.level
         ext = ExternalSigner(
             self.identity.certificate, self.identity.signer.cert_registry, signature_value=signature_value
@@ -251,6 +257,15 @@ class SplitSigner(DocumentSigner):
         except (PathBuildingError, PathValidationError, ValidationError, PyhankoSigningError) as exc:
             raise SigningError(f"cannot collect validation data for {level}: {type(exc).__name__}") from exc
         return out.getvalue()
+
+
+def signature_value_problem(certificate: bytes, signed: bytes, value: bytes) -> str | None:
+    """Why a token's signature value is refused for these signed attributes (DER certificate), or None."""
+    try:
+        _check_signature_value(x509.Certificate.load(certificate), signed, value)
+    except SigningError as exc:
+        return str(exc)
+    return None
 
 
 def _check_signature_value(certificate: x509.Certificate, signed: bytes, value: bytes) -> None:

@@ -5,6 +5,7 @@ Anchors come from the configured PEM/DER folder, explicit files (`--trust`) and 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,9 +87,16 @@ def _unique(certs: Iterable[x509.Certificate]) -> list[x509.Certificate]:
 
 
 def signing_validation_context(
-    anchors: list[x509.Certificate], extra_certs: Iterable[x509.Certificate], backend: Any
+    anchors: list[x509.Certificate],
+    extra_certs: Iterable[x509.Certificate],
+    backend: Any,
+    *,
+    reused_for: float = 0.0,
 ) -> Any:
-    """A validation context for signing (revocation data to embed): hard-fail on declared OCSP/CRL."""
+    """A validation context for signing (revocation data to embed): hard-fail on declared OCSP/CRL.
+
+    Its moment is fixed when it is built, so an OCSP answer fetched later (a slow responder, a busy host, a
+    context reused for `reused_for` seconds) would be "too recent": the tolerance covers that reuse plus a minute."""
     from pyhanko_certvalidator import ValidationContext
 
     return ValidationContext(
@@ -97,6 +105,7 @@ def signing_validation_context(
         allow_fetching=True,
         fetcher_backend=backend,
         revocation_mode="hard-fail",
+        time_tolerance=dt.timedelta(seconds=reused_for + 60),
     )
 
 

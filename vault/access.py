@@ -1,5 +1,5 @@
 """Who may see what: a dossier (its agency's staff, its owner, admins) and a document (the owner, an agency whose
-dossier holds it, a grantee, admins). Each rule is written here once.
+dossier holds it, a grantee, admins), and who may add a version to a document. Each rule is written here once.
 
 Consent (Decree 13/2023) is explicit: an active, unrevoked grant to that agency (or the portal), for exactly
 the stated purpose, naming the document or its type. Silence is not consent. The document rule is written as SQL
@@ -154,6 +154,25 @@ def granted_documents(session: Session, owner_id: str, actor: Actor) -> list[Doc
         return []
     parameters = {**_parameters(actor), "owner_id": owner_id, "grantee": grantee}
     return list(session.scalars(_granted_to_statement(), parameters))
+
+
+@functools.cache
+def _versionable_statement() -> Select[Any]:
+    return select(Document).where(Document.id == bindparam("doc_id"), _held())
+
+
+def versionable_document(session: Session, doc_id: str, actor: Actor) -> Document:
+    """A document this actor may add a version to: admins any; stations and handlers one a dossier of their own
+    agency holds (a grant lets an agency read, never rewrite); nobody else. NotFound otherwise, as for reads."""
+    document = None
+    if actor.role is Role.ADMIN:
+        document = session.get(Document, doc_id)
+    elif actor.role in (Role.STATION, Role.HANDLER) and actor.agency_code:
+        parameters = {"doc_id": doc_id, "grantee": actor.agency_code}
+        document = session.scalars(_versionable_statement(), parameters).one_or_none()
+    if document is None:
+        raise NotFound(f"no document {doc_id}")
+    return document
 
 
 def readable_ids(session: Session, doc_ids: Sequence[str], actor: Actor) -> set[str]:

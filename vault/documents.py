@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
 from core.types import Actor, DocumentKind, DocumentStatus, Role, Verdict
-from vault.access import readable_document
+from vault.access import readable_document, versionable_document
 from vault.audit import record_access
 from vault.base import VaultBase
 from vault.convert import document_record
@@ -194,12 +194,18 @@ class DocumentWrites(VaultBase):
         ocr_text: str | None = None,
         extracted_fields: dict[str, Any] | None = None,
     ) -> DocumentRecord:
-        """A new version of a paper: the previous version is superseded and stays readable under retention."""
+        """A new version of a paper: the previous version is superseded and stays readable under retention.
+
+        Stations and handlers version only documents their agency's dossiers hold (`vault.access`). Sending the
+        current version's bytes again (a retried pipeline step) adds no version and returns the record."""
         if actor.role not in WRITER_ROLES:
             raise Forbidden("this caller may not add versions")
         sha256, size = _digest(content)
         if size == 0:
             raise InvalidInput("empty document")
+        with self.reader() as session:
+            if versionable_document(session, doc_id, actor).sha256 == sha256:
+                return self._record(doc_id)
         changes: dict[str, Any] = {
             "page_count": page_count,
             "signature_verdict": str(signature_verdict) if signature_verdict else None,
@@ -207,7 +213,7 @@ class DocumentWrites(VaultBase):
             "extracted_fields": extracted_fields,
         }
         with self.sessions.begin() as session:
-            document = readable_document(session, doc_id, actor)
+            document = versionable_document(session, doc_id, actor)
             current = session.execute(  # locks the row: version numbering of a document is serialised
                 select(Document.current_version).where(Document.id == doc_id).with_for_update()
             ).scalar_one()
@@ -230,6 +236,11 @@ class DocumentWrites(VaultBase):
             session.add(pending)
         self._put_and_complete(pending, content)
         return self._record(doc_id)
+
+    def document_to_version(self, doc_id: str, actor: Actor) -> DocumentRecord:
+        """The record of a document this actor may add a version to (`vault.access.versionable_document`)."""
+        with self.reader() as session:
+            return document_record(versionable_document(session, doc_id, actor))
 
     @staticmethod
     def _next_version_number(session: Session, doc_id: str, current: int) -> int:

@@ -127,6 +127,10 @@ class DocumentVersion(Base):
 
 class Dossier(Base):
     __tablename__ = "dossiers"
+    __table_args__ = (
+        Index("ix_dossiers_received_at", "received_at"),
+        Index("ix_dossiers_agency_received", "agency_code", "received_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(50), unique=True)

@@ -62,6 +62,16 @@ EN: dict[str, str] = {
     "Loại": "Kind",
     "Chữ ký": "Signature",
     "Cần quét lại": "Needs a rescan",
+    "Chờ cán bộ ký số": "Awaiting the officer's digital signature",
+    "Bản quét mới của trang": "New scan of page",
+    "Lô này tạo phiên bản mới của tài liệu đã lưu, với trang quét lại; phiên bản cũ vẫn được lưu giữ.": (
+        "This batch makes a new version of the stored document with the rescanned page; the old version is kept."
+    ),
+    "Phiên bản": "Version",
+    "Mới hơn": "Newer",
+    "Cũ hơn": "Older",
+    "Tất cả đơn vị": "All units",
+    "phiên bản trước": "earlier versions",
     "Thay trang": "Replace page",
     "In tờ bìa": "Print cover sheet",
     "In giấy tiếp nhận": "Print receipt",

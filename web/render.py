@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from core.types import Role
+from issuing.agencies import agency_label
 from web.i18n import LANG_COOKIE, asked_language, language, translator
 from web.session import csrf_token, display_name, session_actor
 
@@ -54,6 +55,7 @@ def page(request: Request, template: str, context: dict[str, Any] | None = None,
         "nav": NAV.get(actor.role, []) if actor else [],
         "csrf": csrf_token(request) if "session" in request.scope else "",
         "path": request.url.path,
+        "agency_label": agency_label,
     }
     ctx.update(context or {})
     response = TEMPLATES.TemplateResponse(request, template, ctx, status_code=status)

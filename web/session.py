@@ -8,10 +8,11 @@ import hmac
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Form, Request
 
+from api.services import Services
 from core.types import Actor, Role
 
 SESSION_COOKIE = "sohoa_session"
@@ -88,6 +89,20 @@ def check_csrf(request: Request, sent: str | None) -> None:
     expected = _session(request).get("csrf")
     if not expected or not sent or not hmac.compare_digest(str(expected), sent):
         raise CsrfRefused()
+
+
+def _checked_form(request: Request, csrf: Annotated[str, Form()]) -> None:
+    check_csrf(request, csrf)
+
+
+# A form's session check, declared once: a POST route takes `_: CsrfChecked` and never sees a forged form.
+CsrfChecked = Annotated[None, Depends(_checked_form)]
+
+
+def services_of(request: Request) -> Services:
+    """The API's services, which the pages hand to the API's route functions."""
+    svc: Services = request.app.state.services
+    return svc
 
 
 def stated_purpose(request: Request, dossier_code: str) -> str | None:

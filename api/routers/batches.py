@@ -7,7 +7,6 @@ folder with size limits; the intake checks everything before anything is stored.
 from __future__ import annotations
 
 import asyncio
-import errno
 import json
 import re
 from collections.abc import AsyncIterator
@@ -17,50 +16,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, services
-from core.files import open_new_private, private_folder
+from api.uploads import BatchAccepted, save_upload, staging_or_nothing
+from core.files import private_folder
 from core.types import Actor, Role
 from ingest import batches
-from ingest.intake import BatchRefused, accept_batch, discard, new_batch_id
+from ingest.intake import BatchRefused, accept_batch, new_batch_id
 from ingest.manifest import Manifest
 from ingest.sniff import sniff_file
 from ingest.ziparchive import UnsafeArchive, ZipLimits, extract_zip
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], responses=PROBLEM_RESPONSES)
 
-CHUNK = 1024 * 1024
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class BatchAccepted(BaseModel):
-    batch_id: str
-    dossier_code: str
-
-
-def _problem_from_refusal(exc: BatchRefused) -> Problem:
-    errors = [{"field": exc.field, "message": exc.reason}] if exc.field else None
-    return Problem(exc.status, exc.reason, errors=errors)
-
-
-async def _save_upload(upload: UploadFile, target: Path, limit: int, budget: list[int]) -> Path:
-    """Copy one spooled upload into the staging folder, enforcing the per-file and whole-batch limits."""
-    written = 0
-    with open_new_private(target) as sink:
-        while chunk := await upload.read(CHUNK):
-            written += len(chunk)
-            budget[0] -= len(chunk)
-            if written > limit:
-                raise BatchRefused(413, f"{upload.filename}: larger than {limit} bytes", "files")
-            if budget[0] < 0:
-                raise BatchRefused(413, "the batch is larger than the upload limit", "files")
-            sink.write(chunk)
-    if written == 0:
-        raise BatchRefused(422, f"{upload.filename}: the file is empty", "files")
-    return target
 
 
 def _parse_manifest(text: str) -> Manifest:
@@ -84,7 +56,7 @@ async def _stage(
     saved = []
     for number, upload in enumerate(uploads, start=1):
         name = _SAFE_NAME.sub("_", Path(upload.filename or "page").name)[-80:]
-        saved.append(await _save_upload(upload, pages_dir / f"{number:04d}-{name}", limits.max_file_bytes, budget))
+        saved.append(await save_upload(upload, pages_dir / f"{number:04d}-{name}", limits.max_file_bytes, budget))
     if manifest_text is None:
         if len(saved) != 1 or sniff_file(saved[0]) != "application/zip":
             raise BatchRefused(
@@ -128,7 +100,7 @@ async def upload_batch(
 ) -> BatchAccepted:
     batch_id = new_batch_id()
     staging = svc.staging_root / batch_id
-    try:
+    with staging_or_nothing(staging, "batch"):
         parsed, paths = await _stage(svc, staging, manifest, files)
         accepted = await run_in_threadpool(
             accept_batch,
@@ -144,17 +116,6 @@ async def upload_batch(
             enqueue=svc.enqueue_document,
             forget=svc.forget_batch,
         )
-    except BatchRefused as exc:
-        discard(staging)
-        raise _problem_from_refusal(exc) from exc
-    except OSError as exc:
-        discard(staging)
-        if exc.errno == errno.ENOSPC:
-            raise Problem(507, "no space left to stage the batch; send it again later") from exc
-        raise
-    except BaseException:
-        discard(staging)
-        raise
     return BatchAccepted(batch_id=accepted.batch_id, dossier_code=accepted.dossier_code)
 
 

@@ -145,6 +145,13 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/documents/{document_id}/validation"): Rule(
         lambda w, s: Call(f"/api/v1/documents/{doc(w, s)}/validation"), document_reader
     ),
+    ("GET", "/api/v1/documents/{document_id}/versions"): Rule(
+        lambda w, s: Call(f"/api/v1/documents/{doc(w, s)}/versions"), document_reader
+    ),
+    # A JSON body is no multipart form: 422 for stations; who may version which document: tests/api/test_versions.py
+    ("POST", "/api/v1/documents/{document_id}/versions"): Rule(
+        lambda w, s: Call(f"/api/v1/documents/{doc(w, s)}/versions", {}), roles("station"), ok=(422,)
+    ),
     ("GET", "/api/v1/me/documents"): Rule(lambda w, s: Call("/api/v1/me/documents"), roles("citizen")),
     ("POST", "/api/v1/me/dossiers/{code}/attachments"): Rule(
         lambda w, s: Call(f"/api/v1/me/dossiers/{w.dossiers['DX2']}/attachments", {"document_id": doc(w, s)}),
@@ -222,6 +229,24 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/me/consent-requests"): Rule(lambda w, s: Call("/api/v1/me/consent-requests"), roles("citizen")),
     ("GET", "/api/v1/search"): Rule(
         lambda w, s: Call("/api/v1/search?q=giay"), roles("station", "handler", "citizen", "portal", "admin")
+    ),
+    # split signing: an officer (station token) sees and answers only their own requests; an unknown id is a 404
+    ("GET", "/api/v1/signature-requests"): Rule(lambda w, s: Call("/api/v1/signature-requests"), roles("station")),
+    ("GET", "/api/v1/signature-requests/{request_id}"): Rule(
+        lambda w, s: Call("/api/v1/signature-requests/" + "0" * 32), roles("station"), ok=(404,)
+    ),
+    ("POST", "/api/v1/signature-requests/{request_id}/signature"): Rule(
+        lambda w, s: Call("/api/v1/signature-requests/" + "0" * 32 + "/signature", {"signature": "AAAA"}),
+        roles("station"),
+        ok=(404,),
+    ),
+    ("POST", "/api/v1/signature-requests/{request_id}/rejection"): Rule(
+        lambda w, s: Call("/api/v1/signature-requests/" + "0" * 32 + "/rejection", {"reason": "mờ"}),
+        roles("station"),
+        ok=(404,),
+    ),
+    ("POST", "/api/v1/signature-requests/{request_id}/renewal"): Rule(
+        lambda w, s: Call("/api/v1/signature-requests/" + "0" * 32 + "/renewal"), roles("station"), ok=(404,)
     ),
 }
 ROUTES.update(issuing_routes(Call, Rule))

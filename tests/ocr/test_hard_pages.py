@@ -15,6 +15,7 @@ from PIL import Image, ImageDraw
 
 from bench.docgen import font, pen_signature, seal
 from bench.synthetic import normalise_text, render_page, seed_paragraphs
+from core.types import RESCAN_VERDICTS
 from ocr.inputs import load_pages
 from ocr.models import OcrOptions, PageResult
 from ocr.page import process_page
@@ -90,3 +91,22 @@ def test_skewed_scan_with_dark_borders_is_archived_at_paper_size(tmp_path: Path)
     edges = [archived[:8], archived[-8:], archived[:, :8], archived[:, -8:]]
     assert min(float(edge.min()) for edge in edges) > 150  # no dark lid left on any side
     assert normalise_text(truth).split()[-12:] == normalise_text(result.text).split()[-12:]
+
+
+def dirty_drum(rgb: np.ndarray, rng: np.random.Generator, bands: int = 6) -> np.ndarray:
+    """Vertical bands of grey speckle, as a dirty scanner drum leaves them (augraphy's DirtyDrum, simplified)."""
+    h, w = rgb.shape[:2]
+    dirt = np.zeros((h, w), np.float32)
+    for _ in range(bands):
+        x0, width = int(rng.integers(0, w - 80)), int(rng.integers(30, 80))
+        specks = rng.random((h, width)) < 0.1
+        dirt[:, x0 : x0 + width] = np.maximum(dirt[:, x0 : x0 + width], specks * rng.uniform(0.4, 0.9, (h, width)))
+    dirt = cv2.GaussianBlur(cv2.dilate(dirt, np.ones((2, 2), np.uint8)), (0, 0), 0.8)
+    return (rgb.astype(np.float32) * (1 - np.clip(dirt, 0, 1))[..., None]).astype(np.uint8)
+
+
+def test_a_blank_sheet_with_drum_streaks_is_to_rescan_with_no_invented_text(tmp_path: Path) -> None:
+    sheet = np.full((mm(160), mm(190), 3), 240, np.uint8)
+    result = run(tmp_path, "streaks", dirty_drum(sheet, np.random.default_rng(3)))
+    assert any(verdict in RESCAN_VERDICTS for verdict, _ in result.verdicts), result.verdicts
+    assert result.text == "" and not result.words

@@ -3,6 +3,7 @@ development certificate of their own; with a configured key every officer shares
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,9 +18,11 @@ from tests.runtime.test_signers import _p12_from_development_key
 @pytest.fixture
 def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("SOHOA_INGEST_OFFICERS_FILE", raising=False)
     for name in ("P12", "P12_PASSWORD_FILE", "PKCS11_LIB", "PKCS11_TOKEN", "PKCS11_KEY"):
         monkeypatch.delenv(f"SOHOA_INGEST_OFFICER_{name}", raising=False)
-    caches = (core_settings, ingest_settings, signers.officer_signer, signers._officer_dev_signer)
+    caches = (core_settings, ingest_settings, signers.officer_signer, signers._officer_dev_signer, signers._own_signer)
+    caches += (signers._split_signer, signers._table)
     for cache in caches:
         cache.cache_clear()
     yield
@@ -60,3 +63,35 @@ def test_a_configured_key_is_shared_by_every_officer(
         assert shared.identity.source == "pkcs12"
     finally:
         shared.close()
+
+
+def test_the_officers_file_gives_each_listed_officer_their_own_identity(
+    fresh: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from signing.devca import ensure_dev_material
+    from signing.split import SplitSigner
+
+    p12, password = _p12_from_development_key(tmp_path)
+    certificate = ensure_dev_material(tmp_path / "data", "officer").cert_pem
+    officers = tmp_path / "officers.toml"
+    officers.write_text(
+        f'[officers.lan]\np12 = "{p12}"\np12_password_file = "{password}"\n\n'
+        f'[officers.nhung]\nmode = "split"\ncertificate = "{certificate}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SOHOA_INGEST_OFFICERS_FILE", str(officers))
+    ingest_settings.cache_clear()
+    lan, nhung, other = (signers.officer_signer_for(sub) for sub in ("lan", "nhung", "QT-09"))
+    try:
+        assert lan.identity.source == "pkcs12" and not isinstance(lan, SplitSigner)
+        assert isinstance(nhung, SplitSigner) and nhung.identity.source == "external"
+        assert nhung.identity.certificate.dump() == lan.identity.certificate.dump()  # same file, other mode
+        assert other.identity.is_development and other.identity.display_name == "QT-09"  # not listed
+        assert signers.officer_signer_for("lan") is lan
+        officers.write_text(f'[officers.lan]\nmode = "split"\ncertificate = "{certificate}"\n', encoding="utf-8")
+        os.utime(officers, ns=(1, 1))  # a changed file is read again, without a restart
+        assert isinstance(signers.officer_signer_for("lan"), SplitSigner)
+        assert signers.officer_signer_for("nhung").identity.is_development
+    finally:
+        for signer in (lan, nhung, other):
+            signer.close()

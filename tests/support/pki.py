@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 ARCH = "sohoa-test"
 P12_PASSWORD = "sohoa-test-password"
-SIGNER_LABELS = ("officer", "agency", "revoked", "expired")
+SIGNER_LABELS = ("officer", "officer2", "agency", "revoked", "expired")
 KEY_LABELS = ("root", "interm", "interm-ocsp", "tsa", *SIGNER_LABELS)
 
 SUBJECTS: dict[str, dict[str, str]] = {
@@ -34,6 +34,7 @@ SUBJECTS: dict[str, dict[str, str]] = {
     "interm-ocsp": {"common-name": "Sohoa Test OCSP Responder"},
     "tsa": {"common-name": "Sohoa Test Time Stamping Authority"},
     "officer": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Nguyễn Thị Hồng Nhung"},
+    "officer2": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Trần Văn Bình"},
     "agency": {"organizational-unit-name": "Văn phòng", "common-name": "Ủy ban nhân dân tỉnh Quảng Trị"},
     "revoked": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Trần Văn Bị Thu Hồi"},
     "expired": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Lê Văn Hết Hạn"},
@@ -192,6 +193,11 @@ def build_config(port: int, now: dt.datetime | None = None) -> dict[str, Any]:
             ],
         },
         "officer": {
+            "issuer": "interm",
+            "validity": _validity(now - year, now + 3 * year),
+            "extensions": leaf_ext,
+        },
+        "officer2": {
             "issuer": "interm",
             "validity": _validity(now - year, now + 3 * year),
             "extensions": leaf_ext,

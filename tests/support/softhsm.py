@@ -69,6 +69,37 @@ def import_certificate(token: SoftHsmToken, cert_pem: Path, label: str, object_i
     _import_certificate(token, cert_pem, label, bytes.fromhex(object_id))
 
 
+def token_for_another_process(root: Path, label: str, key_pem: Path, cert_pem: Path, key_label: str) -> SoftHsmToken:
+    """A token in its own SoftHSM folder holding a key and its certificate, for a separate process (a signing
+    agent) only: this process never loads SoftHSM with it (a PKCS#11 module initialises once per process, and
+    this one may have loaded another folder). SOFTHSM2_CONF of this process is left as it was."""
+    import sys
+
+    before = os.environ.get("SOFTHSM2_CONF")
+    try:
+        token = init_token(root, label=label)
+        _run("--import", str(key_pem), "--token", label, "--label", key_label, "--id", "01", "--pin", token.pin)
+        code = (
+            "import sys; from pathlib import Path; from tests.support.softhsm import SoftHsmToken, _import_certificate;"
+            "t = SoftHsmToken(Path(sys.argv[1]), sys.argv[2], sys.argv[3], Path(sys.argv[4]));"
+            "_import_certificate(t, Path(sys.argv[5]), sys.argv[6], bytes.fromhex('01'))"
+        )
+        args = [str(token.module), label, token.pin, str(token.config), str(cert_pem), key_label]
+        subprocess.run(
+            [sys.executable, "-c", code, *args],
+            check=True,
+            capture_output=True,
+            env=os.environ.copy(),
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    finally:
+        if before is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = before
+    return token
+
+
 def _import_certificate(token: SoftHsmToken, cert_pem: Path, label: str, object_id: bytes) -> None:
     import pkcs11
     from asn1crypto import pem, x509

@@ -156,9 +156,9 @@ class SohoaStack:
             stop_worker_group(worker, grace_seconds=20)
         self.workers.clear()
         if self.server is not None:
-            stop_worker_group(
-                self.server, grace_seconds=20
-            )  # the server and, on the embedded default, the worker it started
+            # The server and, on the embedded default, the worker it started, which it gives 20 s itself: a shorter
+            # wait would kill the server first and leave that worker running.
+            stop_worker_group(self.server, grace_seconds=40)
         self.server = None
 
 

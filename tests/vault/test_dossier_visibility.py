@@ -4,6 +4,8 @@ and handlers, its owner and admins see it; nobody else learns it exists. Its pub
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from core.types import Actor, DocumentKind, DocumentStatus, Role
@@ -63,3 +65,24 @@ def test_the_public_state_says_completed_once_a_valid_result_is_stored(vault: Va
     assert not vault.dossier_state(code).completed
     with pytest.raises(NotFound):
         vault.dossier_state(f"{AGENCY}-200101-9999")
+
+
+def test_only_the_holding_agencys_staff_and_admins_add_versions(vault: Vault) -> None:
+    code = vault.open_dossier(AGENCY, PROCEDURE, PERSON, STATION).code
+    new = NewDocument(owner_id=PERSON, name="Giấy khai sinh", source_dossier_code=code)
+    doc = vault.store_document(new, PDF, STATION)
+    # A grant lets another agency read the paper for its purpose, never rewrite it.
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    vault.create_grant(PERSON, OTHER_AGENCY, "giải quyết hồ sơ", until, SEEING["owner"], document_id=doc.id)
+    assert vault.get_document(doc.id, BLIND["other agency's handler"]).id == doc.id  # it may read it
+    for actor in (*BLIND.values(), SEEING["owner"]):
+        with pytest.raises((NotFound, Forbidden)):
+            vault.new_version(doc.id, PDF + b"v2", actor)
+        with pytest.raises(NotFound):
+            vault.document_to_version(doc.id, actor)
+    assert vault.document_to_version(doc.id, STATION).id == doc.id
+    assert vault.new_version(doc.id, PDF + b"v2", STATION).current_version == 2
+    # The same bytes again (a retried pipeline step) add no version.
+    assert vault.new_version(doc.id, PDF + b"v2", STATION).current_version == 2
+    assert vault.new_version(doc.id, PDF + b"v3", SEEING["admin"]).current_version == 3
+    assert [v.number for v in vault.document_versions(doc.id, SEEING["owner"])] == [1, 2, 3]

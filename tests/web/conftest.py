@@ -135,6 +135,16 @@ def scans(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     return files
 
 
+@pytest.fixture(scope="session")
+def rescanned_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The second document's page scanned again, at 300 dpi: the replacement of the page that needs a rescan."""
+    index = 1
+    image, _truth = render_page(seed_paragraphs()[index * 3 : index * 3 + 1], height_mm=90.0, header=False, dpi=300)
+    target = tmp_path_factory.mktemp("rescan") / "page-1-300dpi.jpg"
+    target.write_bytes(encode_jpeg(image, 300))
+    return target
+
+
 @dataclass(frozen=True)
 class CounterRun:
     batch_url: str

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +20,11 @@ from PIL import Image
 
 from core.types import Role
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OTHER_OWNER, OWNER, CounterRun, open_person
+from tests.web.conftest import AGENCY, OTHER_OWNER, OWNER, PROCEDURE, CounterRun, Person, open_person
 
 
-def test_a_station_uploads_a_batch_and_sees_the_rescan_verdict(
-    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+def test_a_station_uploads_a_batch_sees_the_rescan_verdict_and_replaces_the_page(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path, rescanned_page: Path
 ) -> None:
     lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
     lan.page.goto(counter_run.batch_url)
@@ -41,6 +42,35 @@ def test_a_station_uploads_a_batch_and_sees_the_rescan_verdict(
     receipt = lan.page.context.request.get(server.url + f"/api/v1/dossiers/{counter_run.dossier_code}/receipt")
     assert receipt.status == 200 and receipt.body()[:5] == b"%PDF-"
     lan.shot("04-quay-lo-xem-lai")
+    lan.check_accessibility()
+    _replace_the_page(lan, counter_run, rescanned_page)
+
+
+def _replace_the_page(lan: Person, run: CounterRun, rescanned_page: Path) -> None:
+    """The officer sends the new scan of the page that needs a rescan: a new version of that document."""
+    bad = run.document_ids[1]
+    lan.page.set_input_files("#rescan-1-1", str(rescanned_page))
+    lan.page.click(f"form[action='/quay/tai-lieu/{bad}/trang/1'] button[type=submit]")
+    lan.page.wait_for_url(lambda url: "/quay/lo/" in url and url != run.batch_url)
+    assert lan.page.locator("#new-version-note").count() == 1
+    lan.shot("05-quay-thay-trang-dang-xu-ly")
+    lan.page.wait_for_selector("#live[data-finished=true]", timeout=600_000)
+    lan.page.wait_for_load_state("networkidle")
+    status = lan.page.locator("#batch-status")
+    assert status.get_attribute("data-status") == "done", lan.page.locator("#live").inner_text()
+    assert lan.page.locator(".rescan-reason").count() == 0
+    assert lan.page.locator(".doc").first.get_attribute("data-document-id") == bad  # the same document
+    lan.shot("06-quay-thay-trang-xong")
+    lan.check_accessibility()
+    # The vault kept the first version write-once; the new one is current and the dossier page says so.
+    versions = lan.page.context.request.get(lan.base + f"/api/v1/documents/{bad}/versions").json()
+    assert [v["number"] for v in versions] == [1, 2], versions
+    assert versions[0]["superseded_at"] and versions[1]["superseded_at"] is None
+    assert versions[0]["sha256"] != versions[1]["sha256"]
+    lan.go(f"/ho-so/{run.dossier_code}")
+    version = lan.page.locator(f"#doc-{bad} .version")
+    assert version.get_attribute("data-version") == "2" and "1 phiên bản trước" in version.inner_text()
+    lan.shot("07-ho-so-phien-ban-moi")
     lan.check_accessibility()
 
 
@@ -101,12 +131,36 @@ def test_a_handler_opens_the_dossier_from_a_photo_of_the_receipt_qr(
     hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
     hoa.go("/kho")
     log = hoa.page.locator("#access-log").inner_text()
-    assert "Lê Văn Minh" in log and AGENCY in log and "Giải quyết hồ sơ khai sinh" in log, log
+    assert "Lê Văn Minh" in log and "Giải quyết hồ sơ khai sinh" in log, log
+    assert f"UBND xã Mẫu (ví dụ) ({AGENCY})" in log, log  # the agency by its name (issuing/data/agencies.toml)
 
 
-def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
-    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+def _second_dossier(server: SohoaStack, page: Path) -> str:
+    """Her new application at the same agency: a one-page batch the station sends, a dossier numbered for it."""
+    token = server.token(Role.STATION, "QT-02", agency=AGENCY)
+    manifest = {
+        "station_id": "QT-02",
+        "agency_code": AGENCY,
+        "procedure_code": PROCEDURE,
+        "owner_id": OWNER,
+        "split": "manifest",
+        "documents": [{"type_code": "DON", "name": "Tờ khai", "pages": "1"}],
+    }
+    answer = httpx.post(
+        f"{server.url}/api/v1/batches",
+        data={"manifest": json.dumps(manifest)},
+        files={"files": (page.name, page.read_bytes(), "image/jpeg")},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=120,
+    )
+    assert answer.status_code == 202, answer.text
+    return str(answer.json()["dossier_code"])
+
+
+def test_a_citizen_reuses_grants_and_revokes_and_another_citizen_is_kept_out(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path, scans: list[Path]
 ) -> None:
+    new_code = _second_dossier(server, scans[1])
     hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
     response = hoa.go("/kho")
     assert response.headers["cache-control"] == "no-store"
@@ -115,6 +169,20 @@ def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
     assert counter_run.dossier_code in hoa.page.locator("#dossiers").inner_text()
     hoa.shot("20-kho")
     hoa.check_accessibility()
+    # She reuses her birth certificate in the new application: linked from her vault, not scanned again.
+    hoa.page.select_option("#reuse-doc", counter_run.document_ids[0])
+    hoa.page.fill("#reuse-dossier", new_code)
+    hoa.page.click("form[action='/kho/dung-lai'] button[type=submit]")
+    assert f"Đã đính kèm vào hồ sơ {new_code}" in hoa.page.locator("main").inner_text()
+    hoa.shot("20b-kho-dung-lai")
+    hoa.check_accessibility()
+    hoa.go(f"/ho-so/{new_code}")
+    reused = hoa.page.locator(f"#doc-{counter_run.document_ids[0]}")
+    assert "Giấy khai sinh" in reused.inner_text() and "tái sử dụng từ kho" in reused.inner_text()
+    hoa.shot("20c-ho-so-moi-dien-thoai")
+    assert hoa.page.evaluate("document.documentElement.scrollWidth") <= 375
+    hoa.check_accessibility()
+    hoa.go("/kho")
     hoa.page.check("input[name=grantee_kind][value=portal]")
     hoa.page.fill("#purpose", "Đăng ký khai sinh trực tuyến")
     hoa.page.click("form[action='/kho/cap-quyen'] button[type=submit]")
@@ -155,6 +223,9 @@ def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
     other.shot("23-kho-nguoi-khac")
     code, doc = counter_run.dossier_code, counter_run.document_ids[0]
     for path in (
+        f"/ho-so/{new_code}",
+        f"/api/v1/dossiers/{new_code}",
+        f"/api/v1/documents/{doc}/versions",
         f"/kho/tai-lieu/{doc}.pdf",
         f"/ho-so/{code}",
         f"/ho-so/{code}/tai-lieu/{doc}",
@@ -168,9 +239,14 @@ def test_a_citizen_grants_and_revokes_and_another_citizen_is_kept_out(
         answer = other.page.context.request.get(server.url + path)
         assert answer.status == 404, (path, answer.status)
         assert OWNER not in answer.text() and "Giấy khai sinh" not in answer.text()
-    # Reusing her document in his own application is refused too.
-    attempt = other.page.context.request.get(server.url + "/kho")
-    assert doc not in attempt.text()
+    # Reusing her document, or attaching to her dossier, is refused: the same 404 as a missing one.
+    csrf = other.page.locator("form[action='/kho/dung-lai'] input[name=csrf]").get_attribute("value")
+    for dossier in (new_code, code):
+        attempt = other.page.context.request.post(
+            server.url + "/kho/dung-lai", form={"csrf": str(csrf), "dossier": dossier, "document_id": doc}
+        )
+        assert attempt.status == 404 and "Giấy khai sinh" not in attempt.text(), attempt.status
+    assert doc not in other.page.context.request.get(server.url + "/kho").text()
 
 
 def test_a_manager_downloads_the_indicators_csv(

@@ -15,18 +15,18 @@ from pydantic import ValidationError
 
 from api.problems import Problem
 from api.routers import me
-from api.services import Services
 from api.views import content_response
 from core.text import fold
 from core.types import Actor, DocumentKind, Role
 from issuing.calendar import default_procedures
 from vault.errors import InvalidInput, NotFound, ReuseRefused, VaultError
 from web.render import page
-from web.session import check_csrf, require
+from web.session import CsrfChecked, require, services_of
 
 router = APIRouter()
 Citizen = Annotated[Actor, Depends(require(Role.CITIZEN))]
 VN = dt.timezone(dt.timedelta(hours=7))
+LOG_PAGE = 30
 KIND_VI = {
     "component": "Thành phần hồ sơ",
     "result": "Kết quả giải quyết",
@@ -46,18 +46,16 @@ ACTION_VI = {
     "store": "Lưu vào kho",
     "grant": "Cấp quyền",
     "revoke": "Thu hồi quyền",
+    "new_version": "Lưu phiên bản mới",
     "reuse": "Dùng lại trong hồ sơ",
     "list": "Xem danh sách",
 }
 
 
-def _svc(request: Request) -> Services:
-    svc: Services = request.app.state.services
-    return svc
-
-
-def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str | None, status: int) -> Response:
-    svc = _svc(request)
+def _vault_page(
+    request: Request, actor: Actor, q: str, kind: str, message: str | None, status: int, log_from: int = 0
+) -> Response:
+    svc = services_of(request)
     chosen = DocumentKind(kind) if kind in {k.value for k in DocumentKind} else None
     documents = me.my_documents(actor, svc, None, chosen, None, 0, 200).items
     if q.strip():
@@ -67,7 +65,7 @@ def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str 
     consents = me.my_consent_requests(actor, svc)
     names = {d.id: d.name for d in documents}
     grants = me.my_grants(actor, svc)
-    log = me.my_access_log(actor, svc, 0, 100)
+    log = me.my_access_log(actor, svc, log_from, LOG_PAGE)  # a page at a time: a read document's log only grows
     readers = [entry for entry in log if entry.subject != actor.subject or entry.role != "citizen"]
     return page(
         request,
@@ -80,6 +78,9 @@ def _vault_page(request: Request, actor: Actor, q: str, kind: str, message: str 
             "procedures": sorted(default_procedures().procedures.values(), key=lambda p: p.code),
             "grants": grants,
             "log": readers,
+            "log_from": log_from,
+            "log_more": len(log) == LOG_PAGE,
+            "log_page": LOG_PAGE,
             "q": q,
             "kind": kind,
             "kinds": KIND_VI,
@@ -98,22 +99,22 @@ async def vault(
     actor: Citizen,
     q: Annotated[str, Query(max_length=100)] = "",
     kind: Annotated[str, Query(max_length=20)] = "",
+    log_from: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Response:
-    return await run_in_threadpool(_vault_page, request, actor, q, kind, None, 200)
+    return await run_in_threadpool(_vault_page, request, actor, q, kind, None, 200, log_from)
 
 
 @router.post("/kho/cap-quyen")
 def grant(
     request: Request,
     actor: Citizen,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     grantee_kind: Annotated[str, Form(max_length=10)],
     purpose: Annotated[str, Form(max_length=500)],
     expires: Annotated[str, Form(max_length=10)],
     grantee: Annotated[str, Form(max_length=35)] = "",
     document_id: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    check_csrf(request, csrf)
     try:
         until = dt.datetime.combine(dt.date.fromisoformat(expires), dt.time(23, 59), VN)
         body = me.GrantIn(
@@ -126,16 +127,15 @@ def grant(
     except (ValueError, ValidationError) as exc:
         return _vault_page(request, actor, "", "", f"Không cấp được quyền: {exc}", 422)
     try:
-        me.create_grant(body, actor, _svc(request))
+        me.create_grant(body, actor, services_of(request))
     except Problem as exc:
         return _vault_page(request, actor, "", "", f"Không cấp được quyền: {exc.detail}", exc.status)
     return RedirectResponse("/kho#grants", status_code=303)
 
 
 @router.post("/kho/thu-hoi/{grant_id}")
-def revoke(request: Request, grant_id: int, actor: Citizen, csrf: Annotated[str, Form()]) -> Response:
-    check_csrf(request, csrf)
-    me.revoke_grant(grant_id, actor, _svc(request))
+def revoke(request: Request, grant_id: int, actor: Citizen, _: CsrfChecked) -> Response:
+    me.revoke_grant(grant_id, actor, services_of(request))
     return RedirectResponse("/kho#grants", status_code=303)
 
 
@@ -143,13 +143,12 @@ def revoke(request: Request, grant_id: int, actor: Citizen, csrf: Annotated[str,
 def reuse(
     request: Request,
     actor: Citizen,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     dossier: Annotated[str, Form(max_length=40)],
     document_id: Annotated[str, Form(max_length=32)],
 ) -> Response:
-    check_csrf(request, csrf)
     try:
-        me.attach(dossier.strip(), me.Attachment(document_id=document_id), actor, _svc(request))
+        me.attach(dossier.strip(), me.Attachment(document_id=document_id), actor, services_of(request))
     except Problem as exc:
         return _vault_page(request, actor, "", "", f"Không dùng lại được: {exc.detail}", exc.status)
     return _vault_page(request, actor, "", "", f"Đã đính kèm vào hồ sơ {dossier.strip()}.", 200)
@@ -159,17 +158,16 @@ def reuse(
 def apply_online(
     request: Request,
     actor: Citizen,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     agency_code: Annotated[str, Form(max_length=35)],
     procedure_code: Annotated[str, Form(max_length=64)],
     document_id: Annotated[list[str] | None, Form(max_length=32)] = None,
 ) -> Response:
     """A dossier submitted online from papers of my vault (the API's route: reuse logged, nothing half-stored)."""
-    check_csrf(request, csrf)
     try:
         papers = [me.Attachment(document_id=doc_id) for doc_id in document_id or []]
         body = me.OnlineOpenIn(agency_code=agency_code.strip(), procedure_code=procedure_code, documents=papers)
-        opened = me.open_online(body, actor, _svc(request))
+        opened = me.open_online(body, actor, services_of(request))
     except ValidationError:
         return _vault_page(request, actor, "", "", "Không nộp được: chọn cơ quan, thủ tục và ít nhất một giấy tờ.", 422)
     except Problem as exc:
@@ -180,9 +178,8 @@ def apply_online(
 
 
 @router.post("/kho/rut/{code}")
-def withdraw(request: Request, code: str, actor: Citizen, csrf: Annotated[str, Form()]) -> Response:
-    check_csrf(request, csrf)
-    me.withdraw(code, me.WithdrawIn(reason="Công dân rút hồ sơ"), actor, _svc(request))
+def withdraw(request: Request, code: str, actor: Citizen, _: CsrfChecked) -> Response:
+    me.withdraw(code, me.WithdrawIn(reason="Công dân rút hồ sơ"), actor, services_of(request))
     return RedirectResponse("/kho#dossiers-h", status_code=303)
 
 
@@ -190,7 +187,7 @@ def withdraw(request: Request, code: str, actor: Citizen, csrf: Annotated[str, F
 def access_log_checkpoint(request: Request, actor: Citizen) -> Response:
     """The newest signed checkpoint of the access log, the citizen's copy to keep (`docs/security.md`)."""
     try:
-        return me.access_log_checkpoint(actor, _svc(request))
+        return me.access_log_checkpoint(actor, services_of(request))
     except NotFound:
         return _vault_page(request, actor, "", "", "Chưa có điểm neo nào của nhật ký truy cập.", 404)
 
@@ -199,6 +196,6 @@ def access_log_checkpoint(request: Request, actor: Citizen) -> Response:
 def document_pdf(
     request: Request, doc_id: str, actor: Citizen, range_: Annotated[str | None, Header(alias="Range")] = None
 ) -> Response:
-    svc = _svc(request)
+    svc = services_of(request)
     record = svc.vault.get_document(doc_id, actor, log_read=False)
     return content_response(svc.vault, record, actor, range_)

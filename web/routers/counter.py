@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from api.errors import status_of
 from api.problems import Problem
+from api.routers import versions
 from api.routers.batches import _visible_batch, upload_batch
 from api.routers.documents import get_validation
 from api.routers.dossiers import ConsentGiven, ConsentIn, CounterOpenIn, open_at_counter, request_consent
@@ -27,7 +28,7 @@ from web.docview import Badge, cached_report, report_badge
 from web.i18n import language
 from web.reasons import reason_vi
 from web.render import page
-from web.session import check_csrf, require
+from web.session import CsrfChecked, require, services_of
 
 router = APIRouter()
 Station = Annotated[Actor, Depends(require(Role.STATION))]
@@ -36,15 +37,11 @@ VERDICT_VI = {"TOTAL-PASSED": "Hợp lệ", "INDETERMINATE": "Chưa xác định
 STATUS_VI = {
     "queued": "Đang chờ",
     "running": "Đang xử lý",
+    "awaiting_signature": "Chờ cán bộ ký số",
     "done": "Hoàn thành",
     "needs_rescan": "Cần quét lại",
     "failed": "Lỗi",
 }
-
-
-def _svc(request: Request) -> Services:
-    svc: Services = request.app.state.services
-    return svc
 
 
 def _form(request: Request, actor: Actor, error: str | None = None, status: int = 200, **values: str) -> Response:
@@ -72,7 +69,7 @@ def counter(request: Request, actor: Station) -> Response:
 async def upload(
     request: Request,
     actor: Station,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     files: Annotated[list[UploadFile], File()],
     owner: Annotated[str, Form(max_length=20)] = "",
     owner_name: Annotated[str, Form(max_length=300)] = "",
@@ -80,7 +77,6 @@ async def upload(
     dossier: Annotated[str, Form(max_length=40)] = "",
     split: Annotated[str, Form(max_length=10)] = "qr",
 ) -> Response:
-    check_csrf(request, csrf)
     values = {"owner_name": owner_name, "procedure": procedure, "dossier": dossier, "split": split}
     one_zip = len(files) == 1 and (files[0].filename or "").lower().endswith(".zip") and not owner.strip()
     manifest = None
@@ -100,17 +96,34 @@ async def upload(
             ensure_ascii=False,
         )
     try:
-        accepted = await upload_batch(files=files, actor=actor, svc=_svc(request), manifest=manifest)
+        accepted = await upload_batch(files=files, actor=actor, svc=services_of(request), manifest=manifest)
     except Problem as exc:
         return _form(request, actor, str(exc.detail), exc.status, **values)
     return RedirectResponse(f"/quay/lo/{accepted.batch_id}", status_code=303)
 
 
+@router.post("/quay/tai-lieu/{doc_id}/trang/{number}")
+async def replace_page(
+    request: Request,
+    doc_id: str,
+    number: int,
+    actor: Station,
+    _: CsrfChecked,
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """The new scan of a page that needs a rescan: the API's route makes the next version of the document."""
+    try:
+        accepted = await versions.replace_page(doc_id, number, file, actor, services_of(request))
+    except Problem as exc:
+        return _form(request, actor, f"Không thay được trang {number}: {exc.detail}", exc.status)
+    return RedirectResponse(f"/quay/lo/{accepted.batch_id}", status_code=303)
+
+
 @router.get("/quay/lo/{batch_id}")
 async def batch_page(request: Request, batch_id: str, actor: Station) -> Response:
-    view = await run_in_threadpool(_visible_batch, _svc(request), batch_id, actor)
+    view = await run_in_threadpool(_visible_batch, services_of(request), batch_id, actor)
     lang = language(request)
-    svc = _svc(request)
+    svc = services_of(request)
     documents = []
     for doc in view.documents:
         badge = await run_in_threadpool(_badge, svc, doc.id, actor) if doc.id else None
@@ -125,7 +138,8 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
             "documents": documents,
             "status_vi": STATUS_VI,
             "verdict_vi": VERDICT_VI,
-            "finished": view.status in ("done", "needs_rescan", "failed"),
+            "finished": view.status in ("done", "needs_rescan", "failed", "awaiting_signature"),
+            "replacing": any(doc.new_version_of for doc in view.documents),
         },
     )
 
@@ -139,12 +153,11 @@ def _badge(svc: Services, doc_id: str, actor: Actor) -> Badge:
 def cover_sheet(
     request: Request,
     actor: Station,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     dossier: Annotated[str, Form(max_length=40)],
     type_code: Annotated[str, Form(max_length=50)],
     name: Annotated[str, Form(max_length=200)],
 ) -> Response:
-    check_csrf(request, csrf)
     try:
         sheet = make_cover_sheet(dossier.strip(), type_code, name, DocumentKind.COMPONENT)
     except ValueError as exc:
@@ -176,19 +189,18 @@ def _why(exc: Problem | VaultError) -> tuple[str, int]:
 def ask_consent(
     request: Request,
     actor: Station,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     owner: Annotated[str, Form(max_length=20)],
     procedure: Annotated[str, Form(max_length=40)],
     type_codes: Annotated[str, Form(max_length=500)],
     owner_name: Annotated[str, Form(max_length=300)] = "",
 ) -> Response:
     """Ask the citizen's consent to reuse their vault papers of these types (a code appears in their account)."""
-    check_csrf(request, csrf)
     values = {"owner": owner.strip(), "owner_name": owner_name.strip(), "procedure": procedure.strip()}
     types = [code for code in type_codes.replace(",", " ").split() if code]
     try:
         body = ConsentIn(owner_id=owner.strip(), procedure_code=procedure.strip(), type_codes=types)
-        asked = request_consent(body, actor, _svc(request))
+        asked = request_consent(body, actor, services_of(request))
     except ValidationError:
         return _form(request, actor, "Cần số định danh, mã thủ tục và mã loại giấy tờ (ví dụ GKS CCCD).", 422, **values)
     except (Problem, VaultError) as exc:
@@ -201,7 +213,7 @@ def ask_consent(
 def open_without_scanning(
     request: Request,
     actor: Station,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     owner: Annotated[str, Form(max_length=20)],
     procedure: Annotated[str, Form(max_length=40)],
     owner_name: Annotated[str, Form(max_length=300)] = "",
@@ -209,7 +221,6 @@ def open_without_scanning(
     code: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Open the dossier: with the papers the citizen consented to (their code), or with none."""
-    check_csrf(request, csrf)
     values = {"owner": owner.strip(), "owner_name": owner_name.strip(), "procedure": procedure.strip()}
     try:
         consent = ConsentGiven(request_id=request_id, code=code) if request_id else None
@@ -219,7 +230,7 @@ def open_without_scanning(
             procedure_code=procedure.strip(),
             consent=consent,
         )
-        opened = open_at_counter(body, actor, _svc(request))
+        opened = open_at_counter(body, actor, services_of(request))
     except ValidationError:
         return _form(request, actor, "Mã đồng ý gồm 6 chữ số; cần số định danh và mã thủ tục.", 422, **values)
     except WrongConsentCode as exc:  # the same request stays open (five tries): ask the code again

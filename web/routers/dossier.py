@@ -29,7 +29,7 @@ from vault.errors import Conflict, Forbidden, NotFound, VaultError
 from web.docview import cached_report, field_rows, render_thumbnail, report_badge, thumbnail_path
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
-from web.session import check_csrf, require, state_purpose, stated_purpose
+from web.session import CsrfChecked, require, services_of, state_purpose, stated_purpose
 
 router = APIRouter()
 Reader = Annotated[Actor, Depends(require(Role.HANDLER, Role.STATION, Role.CITIZEN))]
@@ -41,11 +41,6 @@ KIND_VI = {
     "citizen_upload": "Công dân nộp",
     "notice": "Phiếu thông báo",
 }
-
-
-def _svc(request: Request) -> Services:
-    svc: Services = request.app.state.services
-    return svc
 
 
 def _with_purpose(request: Request, actor: Actor, code: str) -> Actor | None:
@@ -68,9 +63,8 @@ def find(request: Request, actor: Handler, code: str | None = None) -> Response:
 
 @router.post("/ho-so/qr")
 async def find_by_photo(
-    request: Request, actor: Handler, csrf: Annotated[str, Form()], photo: Annotated[UploadFile, File()]
+    request: Request, actor: Handler, _: CsrfChecked, photo: Annotated[UploadFile, File()]
 ) -> Response:
-    check_csrf(request, csrf)
     data = await photo.read(20 * 1024 * 1024 + 1)
     code = await run_in_threadpool(dossier_code_from_photo, data) if len(data) <= 20 * 1024 * 1024 else None
     if code is None:
@@ -79,10 +73,7 @@ async def find_by_photo(
 
 
 @router.post("/ho-so/{code}/muc-dich")
-def state(
-    request: Request, code: str, actor: Handler, csrf: Annotated[str, Form()], purpose: Annotated[str, Form()]
-) -> Response:
-    check_csrf(request, csrf)
+def state(request: Request, code: str, actor: Handler, _: CsrfChecked, purpose: Annotated[str, Form()]) -> Response:
     purpose = " ".join(purpose.split())[:500]
     if len(purpose) < 3:
         return page(request, "purpose.html", {"code": code, "error": "Nêu mục đích (ít nhất 3 ký tự)."}, 422)
@@ -107,7 +98,7 @@ async def _dossier_page(
     reader = _with_purpose(request, actor, code)
     if reader is None:
         return page(request, "purpose.html", {"code": code, "error": None})
-    svc = _svc(request)
+    svc = services_of(request)
     dossier, linked = await run_in_threadpool(_dossier, svc, code, reader)
     docs = []
     for link in linked:
@@ -149,7 +140,7 @@ async def move(
     request: Request,
     code: str,
     actor: Handler,
-    csrf: Annotated[str, Form()],
+    _: CsrfChecked,
     action: Annotated[str, Form(max_length=40)],
     department: Annotated[str, Form(max_length=255)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
@@ -157,7 +148,6 @@ async def move(
     new_date: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     """A move of the dossier's life from the page's forms (the API's route, so the same rules and notices)."""
-    check_csrf(request, csrf)
     try:
         when = dt.datetime.fromisoformat(new_date).replace(tzinfo=VN_TZ) if new_date else None
         body = MoveIn(
@@ -167,7 +157,7 @@ async def move(
             missing=[line.strip() for line in missing.splitlines() if line.strip()],
             new_date=when,
         )
-        await run_in_threadpool(move_dossier, code, body, actor, _svc(request))
+        await run_in_threadpool(move_dossier, code, body, actor, services_of(request))
     except (ValueError, ValidationError) as exc:
         return await _dossier_page(request, code, actor, f"Không thực hiện được: {exc}", 422)
     except Problem as exc:
@@ -189,7 +179,7 @@ def document_pdf(
     reader = _with_purpose(request, actor, code)
     if reader is None:
         raise Problem(404, "no such document")
-    svc = _svc(request)
+    svc = services_of(request)
     record = svc.vault.get_document(doc_id, reader, log_read=False)
     response = content_response(svc.vault, record, reader, range_)
     if download:
@@ -209,7 +199,7 @@ def thumbnail(
     reader = _with_purpose(request, actor, code)
     if reader is None:
         raise Problem(404, "no such page")
-    svc = _svc(request)
+    svc = services_of(request)
     record = svc.vault.get_document(doc_id, reader, log_read=False)  # authorised (404 otherwise)
     if not 1 <= number <= (record.page_count or 1):
         raise Problem(404, "no such page")
@@ -226,7 +216,7 @@ async def document_page(request: Request, code: str, doc_id: str, actor: Reader)
     reader = _with_purpose(request, actor, code)
     if reader is None:
         return RedirectResponse(f"/ho-so/{code}", status_code=303)
-    svc = _svc(request)
+    svc = services_of(request)
     record = await run_in_threadpool(svc.vault.get_document, doc_id, reader)
     report = await run_in_threadpool(_report, svc, doc_id, record.sha256, reader)
     return page(

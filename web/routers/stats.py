@@ -7,6 +7,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import threading
+import time
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,7 +22,7 @@ from core.identifiers import InvalidIdentifier, validate_agency_code
 from core.types import Actor, Role
 from vault.reports import DigitisationStats
 from web.render import page
-from web.session import require
+from web.session import require, services_of
 
 router = APIRouter()
 Manager = Annotated[Actor, Depends(require(Role.HANDLER))]
@@ -53,13 +56,35 @@ def _months(count: int, today: dt.date) -> list[tuple[dt.date, dt.date]]:
     return list(reversed(out))
 
 
-def _figures(request: Request, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
-    svc: Services = request.app.state.services
+# A month's figures over 100,000 documents take seconds to count (bench/web_bench.py); a manager's page shows them
+# at most this old. Keyed by who asks (role, agency), so an entry is only ever served to the scope that computed it.
+CACHE_SECONDS = 60.0
+_cache: dict[tuple[str, str | None, str | None, int, dt.date], tuple[float, list[DigitisationStats]]] = {}
+_cache_lock = threading.Lock()
+
+
+def _compute(svc: Services, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
     figures = []
     for start, end in _months(months, dt.date.today()):
         stats = digitisation(actor, svc, agency, start.isoformat(), end.isoformat(), "json")
         assert isinstance(stats, DigitisationStats)
         figures.append(stats)
+    return figures
+
+
+def _figures(request: Request, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
+    """The indicators per month, counted at most once a minute for the same asker and unit."""
+    key = (actor.role.value, actor.agency_code, agency, months, dt.date.today())
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    figures = _compute(services_of(request), actor, agency, months)
+    with _cache_lock:
+        for old in [k for k, (at, _) in _cache.items() if now - at >= CACHE_SECONDS]:
+            del _cache[old]
+        _cache[key] = (now, figures)
     return figures
 
 
@@ -72,31 +97,38 @@ def _unit(actor: Actor, agency: str | None) -> str | None:
         return None
 
 
-@router.get("/thong-ke")
-async def indicators(
+@dataclass(frozen=True)
+class Report:
+    """The unit shown (an agency code, or None for all) and its indicators, one month a row, oldest first."""
+
+    unit: str | None
+    months: int
+    figures: list[DigitisationStats]
+
+
+async def _report(
     request: Request,
     actor: Manager,
     agency: Annotated[str | None, Query(max_length=35)] = None,
     months: Annotated[int, Query(ge=1, le=24)] = 6,
-) -> Response:
+) -> Report:
+    """What the page and its CSV both show, computed in one place (the API's `stats.digitisation` per month)."""
     unit = _unit(actor, agency)
-    figures = await run_in_threadpool(_figures, request, actor, unit, months)
-    return page(
-        request,
-        "stats.html",
-        {"figures": figures, "indicators": INDICATORS, "unit": unit, "months": months, "chart": _chart(figures)},
-    )
+    return Report(unit, months, await run_in_threadpool(_figures, request, actor, unit, months))
+
+
+Indicators = Annotated[Report, Depends(_report)]
+
+
+@router.get("/thong-ke")
+def indicators(request: Request, report: Indicators) -> Response:
+    context = {"figures": report.figures, "unit": report.unit, "months": report.months, "chart": _chart(report.figures)}
+    return page(request, "stats.html", {**context, "indicators": INDICATORS})
 
 
 @router.get("/thong-ke.csv")
-async def indicators_csv(
-    request: Request,
-    actor: Manager,
-    agency: Annotated[str | None, Query(max_length=35)] = None,
-    months: Annotated[int, Query(ge=1, le=24)] = 6,
-) -> Response:
-    unit = _unit(actor, agency)
-    figures = await run_in_threadpool(_figures, request, actor, unit, months)
+def indicators_csv(report: Indicators) -> Response:
+    unit, figures = report.unit, report.figures
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(

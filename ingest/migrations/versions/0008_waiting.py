@@ -1,8 +1,8 @@
 """What a running document waits for (`trust_service`: the TSA or OCSP responder is unreachable), shown with its
 state in the batch status and on the counter's progress page.
 
-Revision ID: ingest_0006_waiting
-Revises: ingest_0005_submitter_name
+Revision ID: ingest_0008_waiting
+Revises: ingest_0006_signature_requests
 Create Date: 2026-11-30
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "ingest_0006_waiting"
-down_revision = "ingest_0005_submitter_name"
+revision = "ingest_0008_waiting"
+down_revision = "ingest_0006_signature_requests"
 branch_labels = None
 depends_on = None
 
