@@ -32,6 +32,8 @@ RUN UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-editable --
  && mkdir -p /var/lib/sohoa && chown sohoa /var/lib/sohoa && chmod 700 /var/lib/sohoa
 
 USER 10001
+# Each container's own data folder: the API's upload spool, a worker's one-step work folder. On S3 setups
+# batches wait in the object store's staging bucket, so no container shares this volume with another.
 VOLUME /var/lib/sohoa
 EXPOSE 8000
 CMD ["sohoa", "serve", "--port", "8000", "--no-worker"]

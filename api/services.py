@@ -20,6 +20,7 @@ from ingest import batches, signature_requests
 from ingest.manifest import Manifest
 from ingest.models import Batch, SignatureRequest
 from ingest.settings import IngestSettings
+from ingest.staging import FolderArea, StagingArea
 from issuing import webhooks
 from issuing.agency import Issuer
 from issuing.certified import IssuedCopy, issue_certified_copy
@@ -42,10 +43,17 @@ class Services:
     event_poll_seconds: float = 0.5
     # the continuation after an officer answered a signature request (split signing): sign step, then store
     resume_signing: Callable[[str, int], None] | None = None
+    # Where accepted batches wait for the workers (the object store's staging bucket on S3 setups); None: the
+    # spool folder itself (the embedded default, one machine).
+    staging_area: StagingArea | None = None
 
     @property
     def staging_root(self) -> Path:
+        """This host's spool: uploads are written and checked here, then published to the staging area."""
         return private_folder(self.core.data_dir / "ingest" / "batches", exist_ok=True)
+
+    def staging(self) -> StagingArea:
+        return self.staging_area or FolderArea(self.staging_root)
 
     # -- batches --------------------------------------------------------------------------------------
     def open_dossier(self, manifest: Manifest, actor: Actor) -> str:

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from api.problems import Problem
 from core.files import open_new_private
 from ingest.intake import BatchRefused, discard
+from vault.errors import StoreUnavailable
 
 CHUNK = 1024 * 1024
 
@@ -55,6 +56,9 @@ def staging_or_nothing(staging: Path, what: str) -> Iterator[None]:
     except BatchRefused as exc:
         discard(staging)
         raise problem_from_refusal(exc) from exc
+    except StoreUnavailable as exc:  # the staging bucket (the vault's object store) cannot take it
+        discard(staging)
+        raise Problem(503, f"the object store is unavailable; nothing was stored, send the {what} again") from exc
     except OSError as exc:
         discard(staging)
         if exc.errno == errno.ENOSPC:

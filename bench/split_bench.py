@@ -49,11 +49,12 @@ def _catalogue(work: Path, docs: int) -> Any:
 def _job(work: Path, index: int, pdf: bytes) -> Any:
     from core.types import DocumentKind
     from ingest.pipeline import DocumentJob
+    from ingest.staging import FolderBatch
 
     job = DocumentJob(
         batch_id="bench",
         index=index,
-        staging=work / "staging",
+        staging=FolderBatch(work / "staging"),
         pages=(0,),
         name=f"Giấy tờ {index}",
         type_code="GT",
@@ -65,7 +66,9 @@ def _job(work: Path, index: int, pdf: bytes) -> Any:
         station_id="QT-01",
         submitted_by="nhung",
     )
-    (job.folder / "ocr.pdf").write_bytes(pdf)
+    job.write("ocr.pdf", pdf)
+    summary = {"page_count": 10, "text": "", "fields": {}, "issues": []}
+    job.write("ocr.json", json.dumps(summary).encode())
     return job
 
 

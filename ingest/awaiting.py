@@ -8,11 +8,9 @@ import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.files import write_atomically
 from core.identifiers import redact
 from core.logging import get_logger
 from core.timezone import now_vn
@@ -63,14 +61,15 @@ def run_split_signing(
     certify: Callable[[bytes], tuple[bytes, RegisterLine]] | None = None,
     *,
     unit: str | None = None,
-) -> Path:
-    """signed.pdf once the officer's value is embedded; AwaitingSignature while a request waits (a new one is
-    prepared when there is none or the last was renewed; a rejected or expired one keeps the document waiting)."""
-    signed = job.folder / "signed.pdf"
-    if signed.exists():
-        return signed
+) -> None:
+    """signed.pdf written to the staging once the officer's value is embedded; AwaitingSignature while a request
+    waits (a new one is prepared when there is none or the last was renewed; a rejected or expired one keeps the
+    document waiting)."""
+    if job.has("signed.pdf"):
+        return
     if load_summary(job).as_received:  # a signed PDF kept as received is never signed again: no request
-        return run_signing(job, signer, level, officer_name, certify, unit=unit)
+        run_signing(job, signer, level, officer_name, certify, unit=unit)
+        return
     with sessions() as session:
         row = requests.latest(session, job.batch_id, job.index)
         state = row.status if row is not None else None
@@ -82,9 +81,9 @@ def run_split_signing(
         if certify is not None:
             data, line = certify(data)
             record = json.dumps(dataclasses.asdict(line), default=str).encode()
-            write_atomically(job.folder / "certification.json", record)
-        write_atomically(signed, data)  # the request is marked signed when the document is stored
-        return signed
+            job.write("certification.json", record)
+        job.write("signed.pdf", data)  # the request is marked signed when the document is stored
+        return
     if state in (requests.RequestState.PENDING, requests.RequestState.REJECTED, requests.RequestState.EXPIRED):
         raise AwaitingSignature(reason)
     raise AwaitingSignature(_prepare(job, signer, level, officer_name, sessions, ttl, unit))
@@ -100,7 +99,7 @@ def _prepare(
     unit: str | None,
 ) -> str:
     """Stamp and placeholder, the prepared PDF kept in staging, the request row; the line the document shows."""
-    pdf = (job.folder / "ocr.pdf").read_bytes()
+    pdf = job.read("ocr.pdf")
     stamp = officer_stamp(officer_name, now_vn(), unit=unit)
     pending = signer.prepare(pdf, level=level, stamp=stamp, reason=REASON)
     with sessions.begin() as session:  # one commit: the row holds the prepared PDF too

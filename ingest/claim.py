@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 from celery import Task
@@ -20,6 +19,7 @@ from ingest.lease import Heartbeat, holder_is_dead, lease_owner, same_task
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob
 from ingest.settings import ingest_settings
+from ingest.staging import StagingArea
 
 log = get_logger("sohoa.pipeline")
 
@@ -32,11 +32,11 @@ class Busy(Exception):
         self.until = until
 
 
-def _job(batch: Batch, row: Any) -> DocumentJob:
+def _job(batch: Batch, row: Any, area: StagingArea) -> DocumentJob:
     return DocumentJob(
         batch_id=batch.id,
         index=row.index,
-        staging=Path(batch.staging_dir),
+        staging=area.open(batch.staging_dir),
         pages=tuple(row.pages),
         name=row.name,
         type_code=row.type_code,
@@ -60,6 +60,7 @@ def claimed(task: Task, batch_id: str, index: int, step: str) -> Iterator[Docume
     lease = ingest_settings().lease_seconds
     task_id = task.request.id or "eager"
     owner = lease_owner(task_id)
+    area = context().staging()  # built (the bucket reached) before any catalogue transaction opens
     with context().sessions.begin() as session:
         row = batches.load_document(session, batch_id, index)
         if row.status in (batches.DocState.DONE, batches.DocState.FAILED):
@@ -73,7 +74,7 @@ def claimed(task: Task, batch_id: str, index: int, step: str) -> Iterator[Docume
                 raise Busy(f"held by {row.lease_owner} until {until:%H:%M:%S}", until)
         batch = session.get(Batch, batch_id)
         assert batch is not None
-        job = _job(batch, row)
+        job = _job(batch, row, area)
         batches.update_document(
             session,
             batch_id,

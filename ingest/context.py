@@ -1,5 +1,5 @@
-"""What the pipeline's Celery tasks are handed: the catalogue, the vault, the officer's signer, the issuer (agency
-signer and webhook notifier). The composition root (`runtime`) installs it when a worker starts; tasks never build it.
+"""What the pipeline's Celery tasks are handed: the catalogue, the vault, the staging area, the officer's signer,
+the issuer (agency signer, webhook notifier). `runtime` installs it when a worker starts; tasks never build it.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from ingest.staging import StagingArea
 from issuing.agency import Issuer
 from signing.sign import DocumentSigner
 from vault.service import Vault
@@ -23,6 +24,8 @@ class PipelineContext:
     vault: Callable[[], Vault]
     officer_signer: Callable[[], DocumentSigner]
     issuer: Issuer
+    # Where batches wait between steps: the data folder's (embedded default) or the object store's; built once.
+    staging: Callable[[], StagingArea]
     # A DocumentSigner runs its own event loop: one officer signature at a time per process.
     signer_lock: threading.Lock = field(default_factory=threading.Lock)
     # the signer of one officer account by (sub, name): their own development certificate on the embedded default

@@ -30,6 +30,7 @@ from ingest.split import (
     split_by_cover_sheets,
     split_by_manifest,
 )
+from ingest.staging import BatchStaging, FolderArea, StagingArea
 from issuing.qr import CoverSheetPayload
 from ocr.errors import UnusableInput
 from ocr.inputs import probe_file
@@ -184,9 +185,10 @@ FILE_LIST = "files.json"
 
 @dataclass(frozen=True)
 class StagedFile:
-    """One page file of a batch and where its pages sit in the batch (0-based, `first` to `first + pages`)."""
+    """One page file of a batch (its name in the staging) and where its pages sit in the batch (0-based,
+    `first` to `first + pages`)."""
 
-    path: Path
+    name: str
     first: int
     pages: int
     signed: bool = False  # a signed PDF: its document is stored as received
@@ -197,27 +199,40 @@ class StagedFile:
 
 def write_file_list(
     staging: Path, files: list[Path], pages_per_file: tuple[int, ...], signed: tuple[bool, ...] = ()
-) -> None:
+) -> list[str]:
     """The batch's page files in page order, relative to the staging folder, with their page counts and whether
-    they are signed PDFs: a worker then reads only the files that hold its document's pages."""
+    they are signed PDFs: a worker then reads only the files that hold its document's pages. Returns every name
+    to publish."""
     flags = signed or (False,) * len(files)
+    names = [str(path.relative_to(staging)) for path in files]
     entries = [
-        {"file": str(path.relative_to(staging)), "pages": n, "signed": flag}
-        for path, n, flag in zip(files, pages_per_file, flags, strict=True)
+        {"file": name, "pages": n, "signed": flag} for name, n, flag in zip(names, pages_per_file, flags, strict=True)
     ]
     write_atomically(staging / FILE_LIST, json.dumps(entries).encode())
+    return [*names, FILE_LIST]
 
 
-def read_file_list(staging: Path) -> list[StagedFile]:
+def file_list(data: bytes) -> list[StagedFile]:
+    """The staged page files read back from `files.json`."""
     staged, first = [], 0
-    for entry in json.loads((staging / FILE_LIST).read_text()):
-        staged.append(StagedFile(staging / entry["file"], first, int(entry["pages"]), bool(entry.get("signed"))))
+    for entry in json.loads(data):
+        staged.append(StagedFile(str(entry["file"]), first, int(entry["pages"]), bool(entry.get("signed"))))
         first += staged[-1].pages
     return staged
 
 
 def discard(staging: Path) -> None:
     shutil.rmtree(staging, ignore_errors=True)
+
+
+def _withdraw(published: BatchStaging | None) -> None:
+    """Remove a refused batch's published copy; when the store is away, the sweep removes it later (no row)."""
+    if published is None:
+        return
+    try:
+        published.remove()
+    except Exception as exc:
+        log.warning("refused batch's staging not removed; the sweep will", error=type(exc).__name__)
 
 
 OpenDossier = Callable[[Manifest, Actor], str]
@@ -238,9 +253,13 @@ def accept_batch(
     record: Record,
     enqueue: Enqueue,
     forget: Callable[[str], None],
+    area: StagingArea | None = None,
 ) -> AcceptedBatch:
-    """Check, split, open the dossier, record and enqueue; on refusal the staging folder is removed, and a
-    batch the broker would not take is forgotten again (`forget`)."""
+    """Check, split, publish to the staging `area` (the spool folder itself when none), open the dossier, record
+    and enqueue; on refusal the spool and anything published are removed, and a batch the broker would not take
+    is forgotten again (`forget`). Once published elsewhere, the spool folder goes."""
+    area = area or FolderArea(staging.parent)
+    published: BatchStaging | None = None
     try:
         if actor.agency_code != manifest.agency_code:
             raise BatchRefused(403, "a station uploads only for its own agency", "agency_code")
@@ -251,7 +270,8 @@ def accept_batch(
         check_signed_files(files, survey)
         manifest = _dossier_from_cover_sheets(manifest, result)
         documents = plan(result)
-        write_file_list(staging, files, survey.pages_per_file, survey.signed)
+        names = write_file_list(staging, files, survey.pages_per_file, survey.signed)
+        published = area.open(area.publish(batch_id, staging, names))
         dossier_code = open_dossier(manifest, actor)
         record(
             batches.NewBatch(
@@ -264,14 +284,18 @@ def accept_batch(
                 submitted_by=actor.subject,
                 submitter_name=actor.name,
                 page_count=sum(len(doc.pages) for doc in documents),
-                staging_dir=str(staging),
+                staging_dir=published.location,
                 documents=documents,
                 drop_blank=manifest.drop_blank,
             )
         )
     except BaseException:
         discard(staging)
+        _withdraw(published)
         raise
+    assert published is not None
+    if published.location != str(staging):
+        discard(staging)  # the workers read the published copy
     try:
         for index, doc in enumerate(documents):
             enqueue(batch_id, index, len(doc.pages))
@@ -279,6 +303,7 @@ def accept_batch(
         log.error("the broker refused the batch's chains", batch=batch_id, error=redact(f"{type(exc).__name__}: {exc}"))
         forget(batch_id)
         discard(staging)
+        _withdraw(published)
         raise BatchRefused(
             503, "the pipeline's broker is unavailable; nothing was stored, send the batch again"
         ) from exc

@@ -1,7 +1,8 @@
 """The steps of one document's chain, free of Celery: OCR its pages, sign the PDF/A, store it in the vault.
 
-Each step writes its output into the document's staging folder atomically and is skipped when that output
-exists, so a redelivered or retried task repeats no finished work and never stores a second copy.
+Each step writes its output into the batch's staging (`doc-NNN/…`: a folder, or objects that any worker host
+reads) and is skipped when that output exists, so a redelivered or retried task repeats no finished work and
+never stores a second copy. Page files are copied to the worker's own work folder only for the step decoding them.
 """
 
 from __future__ import annotations
@@ -9,15 +10,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.files import write_atomically
+from core.files import private_folder
 from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel, Verdict
-from ingest.intake import read_file_list
+from ingest.intake import FILE_LIST, file_list
+from ingest.staging import BatchStaging
 from issuing.certification_register import RegisterLine
 from issuing.certified import certified_copy_document, register_copy
 from ocr.api import DocumentOptions, ocr_document
@@ -35,7 +38,7 @@ class DocumentJob:
 
     batch_id: str
     index: int
-    staging: Path
+    staging: BatchStaging
     pages: tuple[int, ...]
     name: str
     type_code: str | None
@@ -50,11 +53,23 @@ class DocumentJob:
     drop_blank: bool = False  # the manifest's: blank pages (OCR verdict) are left out of the archived PDF
     new_version_of: str | None = None  # a stored document whose next version this is (a page rescanned)
 
-    @property
-    def folder(self) -> Path:
-        folder = self.staging / f"doc-{self.index:03d}"
-        folder.mkdir(mode=0o700, exist_ok=True)
-        return folder
+    def name_of(self, output: str) -> str:
+        """The staging name of one of this document's step outputs (`ocr.pdf`, `ocr.json`, `signed.pdf`, …)."""
+        return f"doc-{self.index:03d}/{output}"
+
+    def read(self, output: str) -> bytes:
+        return self.staging.get(self.name_of(output))
+
+    def write(self, output: str, data: bytes) -> None:
+        self.staging.put(self.name_of(output), data)
+
+    def has(self, output: str) -> bool:
+        return self.staging.exists(self.name_of(output))
+
+    def forget_outputs(self) -> None:
+        """Remove this document's step outputs (personal data) once it is in the vault; the batch's page files
+        go when the whole batch ends (a file may hold pages of several documents)."""
+        self.staging.remove(self.name_of(""))
 
     @property
     def idempotency_key(self) -> str:
@@ -70,22 +85,24 @@ class OcrSummary:
     as_received: bool = False  # a signed PDF: `ocr.pdf` is the file as received, never re-signed or rebuilt
 
 
-def received_file(job: DocumentJob) -> Path | None:
-    """The signed PDF that is this document, all of it (intake makes sure a signed PDF is one document)."""
-    for staged in read_file_list(job.staging):
+def received_file(job: DocumentJob) -> str | None:
+    """The staging name of the signed PDF that is this document, all of it (intake makes sure a signed PDF is
+    one document)."""
+    for staged in file_list(job.staging.get(FILE_LIST)):
         if staged.signed and job.pages == tuple(range(staged.first, staged.first + staged.pages)):
-            return staged.path
+            return staged.name
     return None
 
 
-def select_pages(job: DocumentJob) -> list[PageImage]:
-    """The document's pages out of the batch files, in order, reading only the files that hold them."""
+def select_pages(job: DocumentJob, workdir: Path) -> list[PageImage]:
+    """The document's pages out of the batch files, in order, reading only the files that hold them (copied
+    into `workdir`, this worker's own folder, when the staging is not on this host's disk)."""
     wanted = {page: position for position, page in enumerate(job.pages)}
     chosen: list[PageImage | None] = [None] * len(job.pages)
-    for staged in read_file_list(job.staging):
+    for staged in file_list(job.staging.get(FILE_LIST)):
         if not staged.holds_any(wanted):
             continue
-        for offset, page in enumerate(load_file(staged.path)):
+        for offset, page in enumerate(load_file(job.staging.local_copy(staged.name, workdir))):
             if staged.first + offset in wanted:
                 chosen[wanted[staged.first + offset]] = page
     missing = [job.pages[i] + 1 for i, page in enumerate(chosen) if page is None]
@@ -94,12 +111,8 @@ def select_pages(job: DocumentJob) -> list[PageImage]:
     return [page for page in chosen if page is not None]
 
 
-def _summary_path(job: DocumentJob) -> Path:
-    return job.folder / "ocr.json"
-
-
 def load_summary(job: DocumentJob) -> OcrSummary:
-    data = json.loads(_summary_path(job).read_text(encoding="utf-8"))
+    data = json.loads(job.read("ocr.json").decode("utf-8"))
     issues = [PageIssue(item["page"], item["verdict"], item["reason"]) for item in data["issues"]]
     return OcrSummary(data["page_count"], data["text"], data["fields"], issues, bool(data.get("as_received")))
 
@@ -118,13 +131,20 @@ def ocr_options(job: DocumentJob, page: OcrOptions, threads: int) -> DocumentOpt
 
 
 def run_ocr(
-    job: DocumentJob, options: OcrOptions, threads: int, progress: Callable[[int, int], None] | None = None
+    job: DocumentJob,
+    options: OcrOptions,
+    threads: int,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    work_root: Path | None = None,
 ) -> OcrSummary:
     """OCR the document's pages (`ocr.api.ocr_document`) unless done before; write the PDF/A and the summary.
 
     A signed PDF is read the same way for its text (kept pages' own text, scanned pages OCR'd), but the PDF kept
-    is the file as received, byte for byte, all its pages (`drop_blank` cannot drop pages of a signed file)."""
-    if (job.folder / "ocr.pdf").exists() and _summary_path(job).exists():
+    is the file as received, byte for byte, all its pages (`drop_blank` cannot drop pages of a signed file).
+    Page files fetched from object staging sit in a private folder under `work_root` (the worker's data folder)
+    for this step only."""
+    if job.has("ocr.pdf") and job.has("ocr.json"):
         return load_summary(job)
 
     def page_done(event: PageProgress) -> None:
@@ -135,7 +155,10 @@ def run_ocr(
     document = ocr_options(job, options, threads)
     if received is not None:
         document = dataclasses.replace(document, drop_blank=False)
-    result = ocr_document(select_pages(job), document, page_done)
+    root = private_folder(work_root, exist_ok=True) if work_root else None
+    with tempfile.TemporaryDirectory(prefix=f"{job.batch_id}-{job.index}-", dir=root) as workdir:
+        pages = select_pages(job, Path(workdir))
+        result = ocr_document(pages, document, page_done)
     summary = {
         "page_count": result.page_count,
         "text": result.text,
@@ -144,8 +167,9 @@ def run_ocr(
         "sidecar": result.sidecar,
         "as_received": received is not None,
     }
-    write_atomically(_summary_path(job), json.dumps(summary, ensure_ascii=False).encode())
-    write_atomically(job.folder / "ocr.pdf", received.read_bytes() if received is not None else result.pdf)
+    # The PDF first: a step that dies between the two writes leaves no summary, so it runs again.
+    job.write("ocr.pdf", job.staging.get(received) if received is not None else result.pdf)
+    job.write("ocr.json", json.dumps(summary, ensure_ascii=False).encode())
     return load_summary(job)
 
 
@@ -157,31 +181,29 @@ def run_signing(
     certify: Callable[[bytes], tuple[bytes, RegisterLine]] | None = None,
     *,
     unit: str | None = None,
-) -> Path:
+) -> None:
     """Sign the PDF/A as the digitising officer (visible stamp top-left of page 1: name and scan time); a
     certified copy is then certified by the agency (`certify`: register number, text block top-right).
 
     A signed PDF stored as received is not signed again: its bytes go forward unchanged (docs/intake.md)."""
-    signed = job.folder / "signed.pdf"
-    if signed.exists():
-        return signed
-    pdf = (job.folder / "ocr.pdf").read_bytes()
+    if job.has("signed.pdf"):
+        return
+    pdf = job.read("ocr.pdf")
     if load_summary(job).as_received:
         if certify is not None:
             raise ValueError("a signed PDF stored as received cannot be certified as a copy")
-        write_atomically(signed, pdf)
-        return signed
+        job.write("signed.pdf", pdf)
+        return
     stamp = officer_stamp(officer_name, now_vn(), unit=unit)
     data = signer.sign(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
     if certify is not None:
         data, line = certify(data)
-        write_atomically(job.folder / "certification.json", json.dumps(dataclasses.asdict(line), default=str).encode())
-    write_atomically(signed, data)
-    return signed
+        job.write("certification.json", json.dumps(dataclasses.asdict(line), default=str).encode())
+    job.write("signed.pdf", data)
 
 
 def certification_line(job: DocumentJob) -> RegisterLine:
-    data = json.loads((job.folder / "certification.json").read_text())
+    data = json.loads(job.read("certification.json"))
     return RegisterLine(**{**data, "certified_at": dt.datetime.fromisoformat(data["certified_at"])})
 
 
@@ -189,18 +211,21 @@ def intake_actor(job: DocumentJob) -> Actor:
     return Actor(subject=job.submitted_by, role=Role.STATION, agency_code=job.agency_code, purpose="số hóa")
 
 
-def run_store(job: DocumentJob, vault: Vault, verdict: str | None, sessions: Any = None) -> str:
-    """Store the signed PDF in the owner's vault and link it to the dossier; returns the document id. A new
-    version of a stored document (`new_version_of`) is added to that document instead (a retry adds none).
+def run_store(
+    job: DocumentJob, vault: Vault, verdict: str | None, sessions: Any = None, *, signed: bytes | None = None
+) -> str:
+    """Store the signed PDF (`signed`, read from the staging when not given) in the owner's vault and link it to
+    the dossier; returns the document id. A new version of a stored document (`new_version_of`) is added to that
+    document instead (a retry adds none).
 
     A certified copy is stored under its register number and the register line is completed (`sessions`).
     """
     summary = load_summary(job)
-    signed = job.folder / "signed.pdf"
+    content = signed if signed is not None else job.read("signed.pdf")
     if job.new_version_of:
         record = vault.new_version(
             job.new_version_of,
-            signed,
+            content,
             intake_actor(job),
             page_count=summary.page_count,
             signature_verdict=Verdict(verdict) if verdict else None,
@@ -233,7 +258,7 @@ def run_store(job: DocumentJob, vault: Vault, verdict: str | None, sessions: Any
             digitised_at=now_vn(),
             **scanned,
         )
-    record = vault.store_document(new, signed, intake_actor(job), idempotency_key=job.idempotency_key)
+    record = vault.store_document(new, content, intake_actor(job), idempotency_key=job.idempotency_key)
     if line is not None:
         register_copy(sessions, line, record.id)
     return str(record.id)

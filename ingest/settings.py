@@ -45,11 +45,18 @@ class IngestSettings(SohoaSettings):
     max_zip_ratio: float = 50.0
     # Redis redelivers a task whose worker died after this many seconds; a lease keeps duplicates idle.
     visibility_timeout_seconds: int = 3600
+    # How often a worker looks for such messages (a worker host cut off); unset: kombu's ≈100 s.
+    redelivery_scan_seconds: int | None = None
     # A step's lease on its document lasts this long and is renewed every third of it while the step runs: a
     # worker that died on another host (no pid to check) gives its documents up this long after its last beat.
     lease_seconds: int = 60
-    # A staging folder with no running batch, untouched this long, is swept (at worker start).
+    # Staging with no running batch, untouched this long, is swept (at worker start and hourly by the beat).
     staging_sweep_after_seconds: int = 6 * 3600
+    # With the vault on S3 batches wait in a bucket of the same endpoint, encrypted as the vault (API and workers
+    # then share no disk); the embedded default keeps `<data dir>/ingest/batches`.
+    staging_bucket: str = "sohoa-staging"  # the staging bucket (no object lock; made on first use)
+    staging_prefix: str = "batches/"  # objects of a batch: <prefix><batch id>/...
+    staging_expire_days: int = 2  # lifecycle rule of the staging bucket: what a sweep missed expires
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
     # SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS (networks webhooks may reach besides public ones): issuing.egress.

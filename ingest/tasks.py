@@ -29,12 +29,11 @@ from ingest import batches, signature_requests
 from ingest.awaiting import AwaitingSignature, record_awaiting, run_split_signing
 from ingest.claim import Busy, claimed
 from ingest.context import context
-from ingest.intake import discard
 from ingest.lease import holder_is_dead
 from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
-from ingest.sweep import sweep_staging
+from ingest.sweep import sweep_spool, sweep_staging
 from issuing import webhooks
 from issuing.certification_register import RegisterLine
 from issuing.certified import certify_with_number
@@ -60,6 +59,12 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     Urllib3HTTPError,
 )
 
+
+def work_root() -> Path:
+    """This host's work folder: one document's page files during its OCR step, nothing shared."""
+    return core_settings().data_dir / "ingest" / "work"
+
+
 # The trust services signing needs (TSA, OCSP responder or CRL): the document waits for them far longer.
 TRUST_SERVICES: tuple[type[BaseException], ...] = (TimestampUnavailableError, RevocationUnknownError)
 
@@ -77,18 +82,27 @@ def announce(event: str, batch_id: str, data: dict[str, Any]) -> None:
 
 
 def finished(batch_id: str, status: batches.BatchState | None) -> None:
-    """The batch ended (every document in the vault or failed with its reason): its staging folder goes."""
+    """The batch ended (every document in the vault or failed with its reason): its staging goes (the folder, or
+    every object of the batch on every worker host's shared object store)."""
     if status is not None:
         with context().sessions() as session:
             batch = session.get(Batch, batch_id)
-            staging = Path(batch.staging_dir) if batch is not None else None
-        if staging is not None:
-            discard(staging)
+            location = batch.staging_dir if batch is not None else None
+        if location is not None:
+            try:
+                context().staging().open(location).remove()
+            except Exception as exc:  # the sweep removes it later; the batch is finished either way
+                log.warning("staging not removed; the sweep will", batch=batch_id, error=type(exc).__name__)
         announce("batch.finished", batch_id, {"status": status.value})
 
 
 def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
+    """The document failed with its reason, unless a duplicate delivery of its step already finished it: a
+    document in the vault is never marked failed afterwards."""
     with context().sessions.begin() as session:
+        if batches.load_document(session, batch_id, index).status == batches.DocState.DONE:
+            log.info("a duplicate step failed after the document was stored", batch=batch_id, index=index, step=step)
+            return
         status = batches.update_document(
             session,
             batch_id,
@@ -180,7 +194,11 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
     def work(job: DocumentJob) -> None:
         summary = run_ocr(
-            job, OcrOptions.from_settings(), ingest_settings().page_threads, _page_progress(batch_id, index)
+            job,
+            OcrOptions.from_settings(),
+            ingest_settings().page_threads,
+            _page_progress(batch_id, index),
+            work_root=work_root(),
         )
         rescan = [{"page": i.page, "reason": i.reason} for i in summary.issues if i.verdict in RESCAN_VERDICTS]
         with context().sessions.begin() as session:
@@ -225,9 +243,10 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
     def work(job: DocumentJob) -> None:
         from signing.validate import validate_pdf
 
-        report = validate_pdf((job.folder / "signed.pdf").read_bytes())
+        signed = job.read("signed.pdf")
+        report = validate_pdf(signed)
         verdict = str(report.verdict)
-        document_id = run_store(job, context().vault(), verdict, context().sessions)
+        document_id = run_store(job, context().vault(), verdict, context().sessions, signed=signed)
         with context().sessions.begin() as session:
             status = batches.update_document(
                 session,
@@ -238,6 +257,10 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
                 signature=verdict,
             )
             signature_requests.mark_signed(session, batch_id, index)
+        try:
+            job.forget_outputs()  # in the vault now: its OCR text and PDFs leave the staging at once
+        except Exception as exc:  # the batch's end (or the sweep) removes them
+            log.warning("document outputs not removed from staging", batch=batch_id, error=type(exc).__name__)
         event = {"index": index, "document_id": document_id, "name": job.name, "type_code": job.type_code}
         announce("document.stored", batch_id, {**event, "kind": job.kind.value, "signature": verdict})
         if job.kind is DocumentKind.RESULT:
@@ -270,24 +293,25 @@ def resume_signing(batch_id: str, index: int) -> None:
 
 @shared_task(name="sohoa.sweep_staging")
 def sweep_abandoned_staging() -> int:
-    """Remove staging folders no running batch owns (hourly by the beat, and at worker start); mark signature
+    """Remove staging no running batch owns (hourly by the beat, and at worker start); mark signature
     requests past their expiry expired, on their documents too."""
     with context().sessions.begin() as session:
         expired = signature_requests.expire_due(session)
     if expired:
         log.info("signature requests expired", requests=len(expired))
-    root = core_settings().data_dir / "ingest" / "batches"
-    swept = sweep_staging(root, context().sessions, ingest_settings().staging_sweep_after_seconds)
+    swept = sweep_staging(context().staging(), context().sessions, ingest_settings().staging_sweep_after_seconds)
     if swept:
-        log.info("abandoned staging swept", folders=len(swept))
+        log.info("abandoned staging swept", batches=len(swept))
     return len(swept)
 
 
 @worker_ready.connect
 def _resume_unfinished(**_: Any) -> None:
-    """Sweep abandoned staging, then re-send the documents a dead worker left: on the embedded broker every
-    unfinished one (its unacknowledged tasks died with the worker), on Redis or RabbitMQ the abandoned ones."""
+    """Sweep abandoned staging and this host's old work folders, then re-send the documents a dead worker left: on
+    the embedded broker every unfinished one (its unacknowledged tasks died with the worker), on Redis or
+    RabbitMQ the abandoned ones."""
     try:
+        sweep_spool(work_root(), ingest_settings().staging_sweep_after_seconds)
         sweep_abandoned_staging()
     except Exception as exc:  # a sweep never stops a worker from starting
         log.warning("staging sweep failed", error=type(exc).__name__)

@@ -13,10 +13,12 @@ from api.settings import api_settings
 from api.tokens import development_authentication
 from core.settings import CoreSettings, core_settings
 from ingest.settings import ingest_settings
+from ingest.sweep import sweep_spool
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
 from runtime.pipeline import enqueue_document, issuer, ping_broker, resume_signing
+from runtime.staging import staging_area
 from vault.service import Vault
 from web.app import install as install_pages
 
@@ -37,6 +39,7 @@ def api_services(
         issuer=issuer(sessions),
         ping_broker=ping_broker,
         resume_signing=resume_signing,
+        staging_area=staging_area(),
     )
 
 
@@ -45,4 +48,7 @@ def build_app() -> FastAPI:
     development keys outside the embedded default is refused (`api.tokens.InsecureConfiguration`) before any
     server is contacted."""
     development_authentication(api_settings())
-    return install_pages(create_app(services=api_services()))
+    services = api_services()
+    if services.staging().kind == "object":  # this host's spool is its own: leftovers of killed intakes go
+        sweep_spool(services.staging_root, services.ingest.staging_sweep_after_seconds)
+    return install_pages(create_app(services=services))

@@ -22,9 +22,12 @@ def make_celery() -> Celery:
     url = broker_url(settings)
     app = Celery("sohoa", broker=url, include=["ingest.tasks"], set_as_current=False)
     # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
-    transport_options = (
-        {"visibility_timeout": settings.visibility_timeout_seconds} if url.startswith(("redis", "rediss")) else {}
-    )
+    # Workers scan for messages whose worker went away (a host cut off) about every 100 s (kombu's default), or
+    # every `redelivery_scan_seconds` when set.
+    options: dict[str, int] = {"visibility_timeout": settings.visibility_timeout_seconds}
+    if settings.redelivery_scan_seconds:
+        options |= {"unacked_restore_interval": settings.redelivery_scan_seconds, "unacked_restore_throttle": 1}
+    transport_options = options if url.startswith(("redis", "rediss")) else {}
     app.conf.update(
         task_acks_late=True,
         task_reject_on_worker_lost=True,

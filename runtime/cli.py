@@ -29,16 +29,16 @@ def open_vault() -> Vault:
 def staging_check(grace_seconds: float | None, repair: bool) -> StagingReport:
     """Batch staging no running batch owns, older than `grace_seconds` (default: the sweep's age), for
     `sohoa vault fsck`; removed with --repair, as the worker's hourly sweep does."""
-    from core.settings import core_settings
     from ingest.settings import ingest_settings
     from ingest.sweep import StagingReport, check_staging
     from runtime.catalogue import catalogue
+    from runtime.staging import staging_area
 
-    root = core_settings().data_dir / "ingest" / "batches"
-    if not root.is_dir():
-        return StagingReport()  # nothing was ever staged here (and no catalogue to migrate for it)
+    area = staging_area()  # the data folder's, or the object store's staging bucket
+    if area.kind == "folder" and not area.listing():
+        return StagingReport()  # nothing staged here (and no catalogue to migrate for it)
     age = ingest_settings().staging_sweep_after_seconds if grace_seconds is None else grace_seconds
-    return check_staging(root, catalogue(), age, repair=repair)
+    return check_staging(area, catalogue(), age, repair=repair)
 
 
 def serve(

@@ -13,6 +13,7 @@ from issuing.webhooks import Notifier
 from runtime.catalogue import catalogue, vault
 from runtime.celery_app import celery_app  # the app the tasks bind to: made before anything is sent
 from runtime.signers import agency_signer, officer_signer, officer_signer_for
+from runtime.staging import staging_area
 
 __all__ = ["enqueue_document", "install", "issuer", "notifier", "ping_broker", "resume_signing", "worker_context"]
 
@@ -38,6 +39,7 @@ def worker_context() -> pipeline_context.PipelineContext:
     return pipeline_context.PipelineContext(
         sessions=sessions,
         vault=vault,
+        staging=staging_area,
         officer_signer=officer_signer,
         issuer=issuer(sessions),
         officer_signer_for=officer_signer_for,

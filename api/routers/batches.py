@@ -115,6 +115,7 @@ async def upload_batch(
             record=svc.record_batch,
             enqueue=svc.enqueue_document,
             forget=svc.forget_batch,
+            area=svc.staging(),
         )
     return BatchAccepted(batch_id=accepted.batch_id, dossier_code=accepted.dossier_code)
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from bench.synthetic import Degradation, make_page
 from core.types import Actor, Role, SignatureLevel, Verdict
 from ingest import batches
+from ingest.claim import _job
 from ingest.intake import BatchRefused, accept_batch
 from ingest.manifest import Manifest
 from ingest.models import Batch, IngestBase
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
-from ingest.tasks import _job
+from ingest.staging import FolderArea
 from ocr.models import OcrOptions
 from ocr.settings import ocr_settings
 from signing.identity import load_pkcs12
@@ -99,14 +100,15 @@ def _upload(
     batch = rows.get(Batch, batch_id)
     view = batches.view_batch(rows, batch_id)
     assert batch is not None and view is not None
-    return [_job(batch, batches.load_document(rows, batch_id, doc.index)) for doc in view.documents]
+    area = FolderArea(staging.parent)
+    return [_job(batch, batches.load_document(rows, batch_id, doc.index), area) for doc in view.documents]
 
 
 def _through(job: DocumentJob, officer: DocumentSigner, api_app: Api, trust: TrustSettings) -> str:
     """OCR, sign, validate and store one document as the pipeline's steps do; returns the document id."""
     run_ocr(job, OcrOptions.from_settings(), threads=1)
     run_signing(job, officer, SignatureLevel.B_T, "Nguyễn Thị Hồng Nhung")
-    verdict = validate_pdf((job.folder / "signed.pdf").read_bytes(), trust).verdict
+    verdict = validate_pdf(job.read("signed.pdf"), trust).verdict
     return run_store(job, api_app.services.vault, str(verdict))
 
 

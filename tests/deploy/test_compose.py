@@ -107,7 +107,10 @@ def test_minio_gets_a_locked_bucket_and_sohoa_a_user_limited_to_it() -> None:
     )
     policy = json.loads((ROOT / COMPOSE["configs"]["minio-policy"]["file"]).read_text())
     resources = {resource for statement in policy["Statement"] for resource in statement["Resource"]}
-    assert resources == {f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"}
+    staging = SERVICES["api"]["environment"]["SOHOA_INGEST_STAGING_BUCKET"]
+    assert staging != bucket and f'staging="${{SOHOA_INGEST_STAGING_BUCKET:-{staging}}}"' in script
+    assert re.search(r'mc mb --ignore-existing "local/\$staging"', script)  # no lock: staging is deleted
+    assert resources == {f"arn:aws:s3:::{name}{tail}" for name in (bucket, staging) for tail in ("", "/*")}
     actions = {action for statement in policy["Statement"] for action in statement["Action"]}
     assert {"s3:PutObjectRetention", "s3:PutObjectLegalHold", "s3:GetBucketVersioning"} <= actions
     assert not any(action.endswith("*") or "Bypass" in action for action in actions)
@@ -135,3 +138,12 @@ def test_sohoa_settings_are_real_and_credentials_come_from_files(name: str) -> N
     for secret in mounted:
         assert declared[secret]["file"] == f"./secrets/{secret}"
     assert "secrets" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_the_api_and_the_workers_share_no_disk() -> None:
+    """Batches wait in the object store's staging bucket: no volume is mounted by both the API and a worker."""
+    assert SERVICES["worker"]["environment"]["SOHOA_INGEST_STAGING_BUCKET"]
+    assert "volumes" not in SERVICES["worker"]  # its own anonymous volume (the image's VOLUME), per container
+    api = {volume.split(":")[0] for volume in SERVICES["api"]["volumes"]}
+    others = {volume.split(":")[0] for name in SOHOA - {"api"} for volume in SERVICES[name].get("volumes", [])}
+    assert api and not api & others

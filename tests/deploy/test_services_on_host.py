@@ -121,8 +121,9 @@ class Host:
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PG"))}
         environment |= {key: self._local(value) for key, value in compose.items()} | self.local
         environment["PATH"] = f"{BIN}:{environment['PATH']}"
-        # The image's volume: the API and the workers share one (sohoa-data), beat has its own (beat-data).
-        volume = SERVICES[service]["volumes"][0].split(":")[0]
+        # Each service's own disk: its named volume (the API's spool, beat's schedule), else the container's
+        # anonymous one. The API and the workers share none (batches wait in the object store).
+        volume = SERVICES[service].get("volumes", [f"{service}-own"])[0].split(":")[0]
         environment["SOHOA_DATA_DIR"] = str(self.root / volume)
         environment["HOSTNAME"] = self.worker_host  # what Docker sets in the worker's container
         environment["SOHOA_INGEST_WORKER_NAME"] = f"celery@{self.worker_host}"  # %h in that container

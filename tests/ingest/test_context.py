@@ -10,6 +10,7 @@ import pytest
 
 from ingest import context
 from ingest.db import migrate, sessions
+from ingest.staging import FolderArea
 from issuing.agency import Issuer
 from vault.service import Vault
 from vault.settings import VaultSettings
@@ -39,6 +40,7 @@ def test_the_installed_factory_is_built_once_on_first_use(tmp_path: Path) -> Non
         made = context.PipelineContext(
             sessions=factory,
             vault=lambda: vault,
+            staging=lambda: FolderArea(tmp_path),
             officer_signer=lambda: pytest.fail("no signature in this test"),
             issuer=Issuer(agency_signer=lambda: pytest.fail("no seal in this test"), notify=lambda *_: None),
         )

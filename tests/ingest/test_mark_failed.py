@@ -7,13 +7,17 @@ from __future__ import annotations
 import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from ingest import tasks
+from ingest import batches, context, tasks
+from ingest.db import migrate, sessions
+from ingest.staging import FolderArea
+from issuing.agency import Issuer
 
 
 class Retried(Exception):
@@ -43,3 +47,43 @@ def test_a_failure_that_cannot_be_written_is_retried_later(monkeypatch: pytest.M
     with pytest.raises(Retried):
         tasks._step(task, "b1", 0, "ocr", 60, work)  # type: ignore[arg-type]
     assert retries and retries[0]["max_retries"] > 4 and isinstance(retries[0]["exc"], OperationalError)
+
+
+def test_a_duplicate_steps_failure_never_unstores_a_document(tmp_path: Path) -> None:
+    """Redis may hand a long step out twice (the visibility timeout passed while it ran): when the first delivery
+    stored the document and removed its outputs, the duplicate's failure leaves it done."""
+    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
+    migrate(url)
+    factory = sessions(url)
+    planned = [batches.PlannedDocument("Giấy khai sinh", "GKS", "component", [0])]
+    new = batches.NewBatch(
+        "b1",
+        "QT-01",
+        "000.00.00.H30",
+        "1.011442.000.00.00.H30",
+        "D-1",
+        "045190001234",
+        "QT-01",
+        1,
+        str(tmp_path),
+        planned,
+    )
+    with factory.begin() as session:
+        batches.create_batch(session, new)
+        batches.update_document(session, "b1", 0, status=batches.DocState.DONE, document_id="doc1")
+    context.configure(
+        lambda: context.PipelineContext(
+            sessions=factory,
+            vault=lambda: pytest.fail("no vault"),
+            staging=lambda: FolderArea(tmp_path),
+            officer_signer=lambda: pytest.fail("no signature"),
+            issuer=Issuer(agency_signer=lambda: pytest.fail("no seal"), notify=lambda *_: None),
+        )
+    )
+    try:
+        tasks.mark_failed("b1", 0, "store", "FileNotFoundError: doc-000/signed.pdf")
+    finally:
+        context.configure(lambda: pytest.fail("no context"))
+    with factory() as session:
+        row = batches.load_document(session, "b1", 0)
+        assert (row.status, row.document_id, row.error) == ("done", "doc1", None)

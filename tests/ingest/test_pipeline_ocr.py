@@ -3,6 +3,7 @@ pages, the manifest's `drop_blank` honoured from upload to vault record, every b
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
@@ -20,12 +21,13 @@ from sqlalchemy.orm import Session
 from bench.synthetic import Degradation, make_page
 from core.types import Actor, Role
 from ingest import batches
+from ingest.claim import _job
 from ingest.intake import accept_batch
 from ingest.manifest import Manifest
 from ingest.models import Batch, IngestBase
 from ingest.pipeline import DocumentJob, run_ocr, run_store
 from ingest.settings import ingest_settings
-from ingest.tasks import _job
+from ingest.staging import FolderArea
 from ocr.errors import NothingToArchive
 from ocr.models import OcrOptions
 from ocr.settings import ocr_settings
@@ -58,8 +60,8 @@ class RecordingVault:
     def __init__(self) -> None:
         self.stored: list[NewDocument] = []
 
-    def store_document(self, new: NewDocument, content: Path, actor: Actor, idempotency_key: str) -> Any:
-        assert content.exists() and actor.role is Role.STATION and idempotency_key
+    def store_document(self, new: NewDocument, content: bytes, actor: Actor, idempotency_key: str) -> Any:
+        assert content and actor.role is Role.STATION and idempotency_key
         self.stored.append(new)
         return SimpleNamespace(id=f"doc{len(self.stored)}")
 
@@ -105,11 +107,12 @@ def _upload(pages: list[Path], manifest: Manifest, staging: Path, catalogue: Ses
     assert batch is not None
     documents = batches.view_batch(catalogue, "b1")
     assert documents is not None
-    return [_job(batch, batches.load_document(catalogue, "b1", doc.index)) for doc in documents.documents]
+    area = FolderArea(staging.parent)
+    return [_job(batch, batches.load_document(catalogue, "b1", doc.index), area) for doc in documents.documents]
 
 
-def _page_count(pdf: Path) -> int:
-    with pikepdf.open(pdf) as document:
+def _page_count(pdf: Path | bytes) -> int:
+    with pikepdf.open(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf) as document:
         return len(document.pages)
 
 
@@ -132,7 +135,7 @@ def test_the_cli_and_the_pipeline_give_the_same_text(
     body = json.loads(report.read_text(encoding="utf-8"))
     assert summary.page_count == body["page_count"] == 2
     assert [(i.page, str(i.verdict)) for i in summary.issues] == [(i["page"], i["verdict"]) for i in body["issues"]]
-    assert _page_count(job.folder / "ocr.pdf") == _page_count(out) == 2
+    assert _page_count(job.read("ocr.pdf")) == _page_count(out) == 2
 
 
 def test_drop_blank_from_the_manifest_to_the_vault_record(
@@ -144,13 +147,13 @@ def test_drop_blank_from_the_manifest_to_the_vault_record(
     pages_done: list[tuple[int, int]] = []
     summary = run_ocr(job, OcrOptions.from_settings(), threads=2, progress=lambda *event: pages_done.append(event))
     assert sorted(pages_done) == [(1, 3), (2, 3), (3, 3)]
-    assert _page_count(job.folder / "ocr.pdf") == 2
+    assert _page_count(job.read("ocr.pdf")) == 2
     assert summary.page_count == 2 and len(summary.text.split("\f")) == 2
     assert [(i.page, str(i.verdict)) for i in summary.issues] == [(2, "blank")]  # the sheet keeps its number
-    sidecar = json.loads((job.folder / "ocr.json").read_text(encoding="utf-8"))["sidecar"]
+    sidecar = json.loads(job.read("ocr.json"))["sidecar"]
     assert sidecar["page_count"] == 2
     assert [(p["page"], p["dropped"]) for p in sidecar["pages"]] == [(1, False), (2, True), (3, False)]
-    shutil.copy(job.folder / "ocr.pdf", job.folder / "signed.pdf")
+    job.write("signed.pdf", job.read("ocr.pdf"))
     vault = RecordingVault()
     run_store(job, vault, "TOTAL-PASSED")
     (stored,) = vault.stored
@@ -171,7 +174,7 @@ def test_a_document_of_blank_pages_only_fails_with_its_reason(
     _, blank_only = _upload(pages, manifest, tmp_path / "staging", catalogue)
     with pytest.raises(NothingToArchive, match=r"all 2 page\(s\) are blank and blank pages are dropped"):
         run_ocr(blank_only, OcrOptions.from_settings(), threads=2)
-    assert not (blank_only.folder / "ocr.pdf").exists() and not (blank_only.folder / "ocr.json").exists()
+    assert not blank_only.has("ocr.pdf") and not blank_only.has("ocr.json")
 
 
 def test_every_document_of_a_blank_split_is_named_and_reaches_the_vault(
@@ -185,8 +188,8 @@ def test_every_document_of_a_blank_split_is_named_and_reaches_the_vault(
     vault = RecordingVault()
     for job in jobs:  # what the OCR and signing steps leave for the store step
         summary = {"page_count": 1, "text": "", "fields": {}, "issues": [], "sidecar": {}}
-        (job.folder / "ocr.json").write_text(json.dumps(summary), encoding="utf-8")
-        shutil.copy(scans["text1"], job.folder / "signed.pdf")
+        job.write("ocr.json", json.dumps(summary).encode())
+        job.write("signed.pdf", scans["text1"].read_bytes())
         run_store(job, vault, "TOTAL-PASSED")
     assert [(new.name, new.component_name) for new in vault.stored] == [
         ("Tài liệu 1", "Tài liệu 1"),

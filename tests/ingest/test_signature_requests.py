@@ -180,11 +180,12 @@ def test_a_signed_pdf_kept_as_received_is_not_sent_for_signature(
     from core.types import DocumentKind, SignatureLevel
     from ingest.awaiting import run_split_signing
     from ingest.pipeline import DocumentJob
+    from ingest.staging import FolderBatch
 
     job = DocumentJob(
         batch_id="b1",
         index=0,
-        staging=tmp_path,
+        staging=FolderBatch(tmp_path),
         pages=(0,),
         name="Giấy khai sinh",
         type_code="GKS",
@@ -197,10 +198,10 @@ def test_a_signed_pdf_kept_as_received_is_not_sent_for_signature(
         submitted_by="nhung",
     )
     received = b"%PDF-1.7 signed by the citizen, kept byte for byte"
-    (job.folder / "ocr.pdf").write_bytes(received)
+    job.write("ocr.pdf", received)
     summary = {"page_count": 1, "text": "", "fields": {}, "issues": [], "as_received": True}
-    (job.folder / "ocr.json").write_text(json.dumps(summary), encoding="utf-8")
-    signed = run_split_signing(job, None, SignatureLevel.B_LT, "Nhung", catalogue, dt.timedelta(hours=1))  # type: ignore[arg-type]
-    assert signed.read_bytes() == received
+    job.write("ocr.json", json.dumps(summary).encode())
+    run_split_signing(job, None, SignatureLevel.B_LT, "Nhung", catalogue, dt.timedelta(hours=1))  # type: ignore[arg-type]
+    assert job.read("signed.pdf") == received
     with catalogue() as session:
         assert requests.latest(session, "b1", 0) is None

@@ -1,9 +1,11 @@
-"""The staging folder between intake and the workers: pages per file recorded by the survey, and a document's
-pages read back from only the files that hold them (multi-page TIFFs and single JPEGs mixed)."""
+"""The staging between intake and the workers: pages per file recorded by the survey, and a document's pages read
+back from only the files that hold them (multi-page TIFFs and single JPEGs mixed), from a folder and from the
+object store alike."""
 
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +13,11 @@ import pytest
 from PIL import Image
 
 from core.types import DocumentKind
-from ingest.intake import read_file_list, survey_pages, write_file_list
+from ingest.intake import FILE_LIST, file_list, survey_pages, write_file_list
 from ingest.manifest import Manifest
 from ingest.pipeline import DocumentJob, select_pages
 from ingest.settings import ingest_settings
+from ingest.staging import BatchStaging, StagingArea
 from ocr.settings import ocr_settings
 
 
@@ -50,11 +53,11 @@ def _manifest(pages: list[str]) -> Manifest:
     )
 
 
-def _job(folder: Path, pages: tuple[int, ...]) -> DocumentJob:
+def _job(staged: BatchStaging, pages: tuple[int, ...]) -> DocumentJob:
     return DocumentJob(
         batch_id="b1",
         index=0,
-        staging=folder,
+        staging=staged,
         pages=pages,
         name="Tài liệu",
         type_code="TP",
@@ -78,9 +81,10 @@ def test_the_survey_counts_pages_per_file_and_the_list_places_them(staging: tupl
     survey = survey_pages(files, _manifest(["1-3", "4-6"]), ingest_settings(), ocr_settings())
     assert survey.pages_per_file == (1, 1, 3, 1)
     assert [len(doc.pages) for doc in survey.split.documents] == [3, 3]
-    write_file_list(folder, files, survey.pages_per_file)
-    listed = read_file_list(folder)
-    assert [(s.path.name, s.first, s.pages) for s in listed] == [
+    names = write_file_list(folder, files, survey.pages_per_file)
+    assert names == ["a.jpg", "b.tif", "c.tif", "d.jpg", FILE_LIST]
+    listed = file_list((folder / FILE_LIST).read_bytes())
+    assert [(s.name, s.first, s.pages) for s in listed] == [
         ("a.jpg", 0, 1),
         ("b.tif", 1, 1),
         ("c.tif", 2, 3),
@@ -88,19 +92,46 @@ def test_the_survey_counts_pages_per_file_and_the_list_places_them(staging: tupl
     ]
 
 
-def test_a_document_reads_only_the_files_holding_its_pages(staging: tuple[Path, list[Path]]) -> None:
+def _published(area: StagingArea, folder: Path, files: list[Path]) -> BatchStaging:
+    names = write_file_list(folder, files, (1, 1, 3, 1))
+    return area.open(area.publish("b1", folder, names))
+
+
+def test_a_document_reads_only_the_files_holding_its_pages(
+    staging: tuple[Path, list[Path]], area: StagingArea, tmp_path: Path
+) -> None:
     folder, files = staging
-    write_file_list(folder, files, (1, 1, 3, 1))
     # Files holding none of the document's pages are damaged: reading them would fail the step.
     files[0].write_bytes(b"\xff\xd8\xff not a jpeg any more")
     files[3].write_bytes(b"")
-    pages = select_pages(_job(folder, (3, 2, 1)))  # written order kept, across two files
+    staged = _published(area, folder, files)
+    work = tmp_path / "work"
+    work.mkdir()
+    pages = select_pages(_job(staged, (3, 2, 1)), work)  # written order kept, across two files
     assert [(Path(p.source).name, p.number_in_source) for p in pages] == [("c.tif", 2), ("c.tif", 1), ("b.tif", 1)]
     assert [_shade(p.data) for p in pages] == [100, 70, 40]
+    copied = sorted(path.name for path in work.rglob("*") if path.is_file())
+    assert copied == ([] if area.kind == "folder" else ["b.tif", "c.tif"])  # only the files holding its pages
 
 
-def test_a_missing_page_is_named(staging: tuple[Path, list[Path]]) -> None:
+def test_a_missing_page_is_named(staging: tuple[Path, list[Path]], area: StagingArea, tmp_path: Path) -> None:
     folder, files = staging
-    write_file_list(folder, files, (1, 1, 3, 1))
     with pytest.raises(ValueError, match=r"batch pages \[7\]"):
-        select_pages(_job(folder, (4, 6)))
+        select_pages(_job(_published(area, folder, files), (4, 6)), tmp_path)
+
+
+def test_a_stored_documents_outputs_go_at_once_and_the_batch_at_its_end(
+    staging: tuple[Path, list[Path]], area: StagingArea
+) -> None:
+    folder, files = staging
+    staged = _published(area, folder, files)
+    first, second = _job(staged, (0,)), replace(_job(staged, (1,)), index=1)
+    for job in (first, second):
+        job.write("ocr.pdf", b"%PDF ocr")
+        job.write("signed.pdf", b"%PDF signed")
+    first.forget_outputs()
+    assert not first.has("ocr.pdf") and not first.has("signed.pdf")
+    assert second.has("signed.pdf") and staged.exists(FILE_LIST)  # the others' outputs and the page files stay
+    staged.remove()
+    assert not second.has("signed.pdf") and not staged.exists(FILE_LIST)
+    assert [s.batch_id for s in area.listing()] == []

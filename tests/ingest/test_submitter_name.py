@@ -11,9 +11,10 @@ import pytest
 from api.tokens import actor_from_claims
 from core.types import Actor, Role
 from ingest import batches, context
+from ingest.claim import _job
 from ingest.db import migrate, sessions
 from ingest.models import Batch, BatchDocument
-from ingest.tasks import _job
+from ingest.staging import FolderArea
 from issuing.agency import Issuer
 
 AGENCY = "000.00.00.H30"
@@ -52,7 +53,7 @@ def test_the_batch_keeps_the_name_and_the_job_signs_with_it(tmp_path: Path) -> N
         batch = session.get(Batch, "b1")
         assert batch is not None and batch.submitter_name == LAN
         [row] = session.query(BatchDocument).filter_by(batch_id="b1").all()
-        job = _job(batch, row)
+        job = _job(batch, row, FolderArea(tmp_path))
     assert (job.submitted_by, job.submitter_name) == ("QT-01", LAN) and LAN not in repr(job)
     asked: list[tuple[str, str | None]] = []
 
@@ -63,6 +64,7 @@ def test_the_batch_keeps_the_name_and_the_job_signs_with_it(tmp_path: Path) -> N
     ctx = context.PipelineContext(
         sessions=factory,
         vault=lambda: pytest.fail("no vault in this test"),
+        staging=lambda: FolderArea(tmp_path),
         officer_signer=lambda: pytest.fail("the per-officer signer is used"),
         issuer=Issuer(agency_signer=lambda: pytest.fail("no seal"), notify=lambda *_: None),
         officer_signer_for=signer_for,

@@ -52,6 +52,14 @@ def test_redis_redelivers_after_the_visibility_timeout(monkeypatch: pytest.Monke
     app = make_celery()
     assert app.conf.broker_url == "redis://127.0.0.1:6379/8"
     assert app.conf.broker_transport_options == {"visibility_timeout": 7200}
+    # a short scan for messages a lost worker (a host cut off) held, when asked for
+    monkeypatch.setenv("SOHOA_INGEST_REDELIVERY_SCAN_SECONDS", "5")
+    ingest_settings.cache_clear()
+    assert make_celery().conf.broker_transport_options == {
+        "visibility_timeout": 7200,
+        "unacked_restore_interval": 5,
+        "unacked_restore_throttle": 1,
+    }
 
 
 def test_rabbitmq_needs_no_transport_options(monkeypatch: pytest.MonkeyPatch) -> None:

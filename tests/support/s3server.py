@@ -76,8 +76,11 @@ def free_ports(count: int) -> list[int]:
 class SeaweedServer:
     """One `weed mini` process with an S3 gateway, its identities file and data dir under `root`."""
 
-    def __init__(self, root: Path, *, access_key: str | None = None, secret_key: str | None = None) -> None:
+    def __init__(
+        self, root: Path, *, access_key: str | None = None, secret_key: str | None = None, host: str = "127.0.0.1"
+    ) -> None:
         self.root = root
+        self.host = host  # the address it binds (a network namespace's bridge address for multi-host tests)
         self.data_dir = root / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.access_key = access_key or "sohoa" + secrets.token_hex(4)
@@ -97,7 +100,7 @@ class SeaweedServer:
 
     @property
     def endpoint(self) -> S3Endpoint:
-        return S3Endpoint(f"127.0.0.1:{self.ports['s3.port']}", self.access_key, self.secret_key)
+        return S3Endpoint(f"{self.host}:{self.ports['s3.port']}", self.access_key, self.secret_key)
 
     def command(self) -> list[str]:
         ports = [f"-{name}={port}" for name, port in self.ports.items()]
@@ -105,8 +108,8 @@ class SeaweedServer:
             weed_binary(),
             "mini",
             f"-dir={self.data_dir}",
-            "-ip=127.0.0.1",
-            "-ip.bind=127.0.0.1",
+            f"-ip={self.host}",
+            f"-ip.bind={self.host}",
             f"-s3.config={self.config_path}",
             "-webdav=false",
             "-admin.ui=false",

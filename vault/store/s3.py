@@ -40,6 +40,18 @@ def default_http_client() -> urllib3.PoolManager:
     return urllib3.PoolManager(maxsize=16, retries=retry, timeout=timeout)
 
 
+def sse_for(sse: str, sse_key: bytes | None) -> tuple[Sse | None, SseCustomerKey | None]:
+    """The encryption of writes and the key reads must present: SSE-C (`ssec`, the key), SSE-S3 (`s3`), none."""
+    if sse == "ssec":
+        if not sse_key:
+            raise ValueError("SSE-C needs a 32-byte key")
+        customer = SseCustomerKey(sse_key)
+        return customer, customer
+    if sse == "s3":
+        return SseS3(), None
+    return None, None
+
+
 class S3Store:
     """Objects in one bucket with versioning + object lock; COMPLIANCE retention, legal hold, SSE."""
 
@@ -68,15 +80,7 @@ class S3Store:
             region=region,
             http_client=http_client,
         )
-        self._put_sse: Sse | None = None
-        self._ssec: SseCustomerKey | None = None
-        if sse == "ssec":
-            if not sse_key:
-                raise ValueError("SSE-C needs a 32-byte key")
-            self._ssec = SseCustomerKey(sse_key)
-            self._put_sse = self._ssec
-        elif sse == "s3":
-            self._put_sse = SseS3()
+        self._put_sse, self._ssec = sse_for(sse, sse_key)
         self.ensure_bucket()
 
     def ensure_bucket(self) -> None:
