@@ -37,7 +37,7 @@ def catalogue(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> sessionmaker[S
         )  # fmt: skip
         batches.create_batch(session, new)
     unused = SimpleNamespace()  # the step under test touches only the catalogue
-    monkeypatch.setattr(context, "_context", PipelineContext(factory, unused, unused, unused))  # type: ignore[arg-type]
+    monkeypatch.setattr(context, "_context", PipelineContext(factory, unused, unused, unused, unused))  # type: ignore[arg-type]
     return factory
 
 
