@@ -15,6 +15,7 @@ from sqlalchemy import text
 from api.errors import install_vault_handlers
 from api.metrics import RequestMetrics
 from api.problems import install_problem_handlers, reject_unknown_query
+from api.request_id import RequestId
 from api.routers import (
     batches,
     certified,
@@ -89,6 +90,7 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
     install_problem_handlers(app)
     install_vault_handlers(app)
     app.add_middleware(RequestMetrics)
+    app.add_middleware(RequestId)  # added last: outermost, so the metrics' and handlers' lines carry the id
     routers = (
         health,
         batches,

@@ -1,17 +1,38 @@
-"""Prometheus request metrics, labelled by route template (never by a path that holds an identifier).
+"""Prometheus request metrics, labelled by route template (never by a path that holds an identifier), and the
+exposition `/metrics` serves: this process's metrics, or every API process's in multiprocess mode.
 
 A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` would add a task and a memory stream to every request.
 """
 
 from __future__ import annotations
 
+import os
 import time
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter("sohoa_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("sohoa_http_request_seconds", "HTTP request latency", ["method", "route"])
+# Collectors that read the world at scrape time (the broker's queue depths), added by the composition root.
+LIVE = CollectorRegistry(auto_describe=False)
+
+
+def add_live_collector(collector: Collector) -> None:
+    """Serve `collector` at /metrics once per process (a second app in the same process adds nothing)."""
+    if not any(type(known) is type(collector) for known in LIVE._collector_to_names):
+        LIVE.register(collector)
+
+
+def exposition() -> bytes:
+    """This process's metrics, or all API processes' when `PROMETHEUS_MULTIPROC_DIR` is set, then the live ones."""
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged)
+        return generate_latest(merged) + generate_latest(LIVE)
+    return generate_latest(REGISTRY) + generate_latest(LIVE)
 
 
 class RequestMetrics:

@@ -6,14 +6,19 @@ from a second process.
   from `wrk` (C, one thread, a Lua script pacing each connection), or from a Python generator without it.
 - Streaming: MB/s of signed-PDF content through the API beside reading the same objects straight from the store.
 
-`python -m bench.api_bench [--documents 100000 --owners 20000 --rate 200 --seconds 20]`
+Each catalogue (SQLite, PostgreSQL) is measured in a process of its own, two API processes each; both tables print
+in the same run.
+
+`python -m bench.api_bench [--documents 100000 --owners 20000 --rate 200 --seconds 20 --databases sqlite,postgresql]`
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import os
 import random
 import shutil
 import statistics
@@ -28,6 +33,7 @@ from urllib.parse import quote
 import httpx
 
 AGENCY = "000.00.12.H30"  # the agency of the generated dossiers (bench.vault_bench)
+PG_SERVER = os.environ.get("SOHOA_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/sohoa_obs_bench")
 PURPOSE = quote("giải quyết hồ sơ")
 
 
@@ -258,20 +264,67 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--blobs", type=int, default=10)
     parser.add_argument("--api-workers", type=int, default=2)
+    parser.add_argument("--databases", default="sqlite,postgresql", help="sqlite, postgresql or both")
     args = parser.parse_args(argv)
+    databases = args.databases.split(",")
+    if len(databases) > 1:  # each in a process of its own: settings and engines are made once per process
+        for database in databases:
+            others = [a for a in argv if not a.startswith("--databases")]
+            subprocess.run([sys.executable, "-m", "bench.api_bench", *others, f"--databases={database}"], check=True)
+        return 0
+    with _catalogue_url(databases[0]) as url:
+        return _measure(args, databases[0], url)
+
+
+@contextlib.contextmanager
+def _catalogue_url(database: str) -> Any:
+    """None for SQLite (the data folder's file), else a private schema on the bench's PostgreSQL database."""
+    if database == "sqlite":
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from tests.support.pgschema import private_schema
+
+    server = make_url(PG_SERVER)
+    admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if (
+            connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": server.database}).first()
+            is None
+        ):
+            connection.execute(text(f'CREATE DATABASE "{server.database}"'))
+    admin.dispose()
+    with private_schema(
+        PG_SERVER, "api_bench"
+    ) as url:  # migrated: outside the embedded default, nothing migrates on start
+        yield url
+
+
+def _measure(args: argparse.Namespace, database: str, url: str | None) -> int:
     from core.types import Role
     from tests.support.stack import SohoaStack
 
+    if url:
+        os.environ["SOHOA_VAULT_DATABASE_URL"] = url
+        os.environ["SOHOA_AUTO_MIGRATE"] = "true"  # the bench's own migrate job: both chains, before cataloguing
     with tempfile.TemporaryDirectory(prefix="sohoa-api-bench-") as tmp:
         folder = Path(tmp)
         data_dir = folder / "data"
         data_dir.mkdir()
+        if url:  # outside the embedded default the operator's key files: the same ones the server is given
+            os.environ.update(SohoaStack(data_dir, {}).keys())
         started = time.perf_counter()
         made = prepare_catalogue(data_dir, args.owners, args.documents, args.blobs)
-        print(f"catalogued {args.documents} documents / {args.owners} owners in {time.perf_counter() - started:.0f} s")
-        stack = SohoaStack(data_dir, {"SOHOA_API_WORKERS": str(args.api_workers)})
-        stack.start_server()
+        print(
+            f"{database}: catalogued {args.documents} documents / {args.owners} owners in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
+        env = {"SOHOA_API_WORKERS": str(args.api_workers), **({"SOHOA_VAULT_DATABASE_URL": url} if url else {})}
+        stack = SohoaStack(data_dir, env)
         try:
+            stack.start_server(timeout=300)  # two API processes import everything: slow on a busy host
             token = stack.token(Role.HANDLER, "cb-bench", agency=AGENCY)
             documents = [
                 f"/api/v1/documents/{d}" for d in random.sample(made["doc_ids"], min(2000, len(made["doc_ids"])))
@@ -289,6 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             stack.stop()
         store_mb = _store_mb_per_s(data_dir, made["blobs"], rounds=3)
+    print(f"-- {database}, {args.api_workers} API processes --")
     print(f"{'endpoint':<24}{'rate':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'max req/s':>11}")
     for name, fixed, most in rows:
         print(

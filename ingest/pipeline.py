@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from core.files import private_folder
+from core.metrics import PAGES
 from core.timezone import now_vn
 from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel, Verdict
 from ingest.intake import FILE_LIST, file_list
@@ -159,6 +160,7 @@ def run_ocr(
     with tempfile.TemporaryDirectory(prefix=f"{job.batch_id}-{job.index}-", dir=root) as workdir:
         pages = select_pages(job, Path(workdir))
         result = ocr_document(pages, document, page_done)
+        PAGES.inc(len(pages))
     summary = {
         "page_count": result.page_count,
         "text": result.text,

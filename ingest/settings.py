@@ -59,6 +59,9 @@ class IngestSettings(SohoaSettings):
     staging_expire_days: int = 2  # lifecycle rule of the staging bucket: what a sweep missed expires
     webhook_timeout_seconds: float = 10.0
     webhook_max_attempts: int = 10
+    # The worker's Prometheus endpoint (every pool process's metrics and the queue depths); none: not served.
+    metrics_port: int | None = None
+    metrics_address: str = "127.0.0.1"  # its address: 0.0.0.0 where Prometheus scrapes from another host
     # SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS (networks webhooks may reach besides public ones): issuing.egress.
     page_threads: int = 2  # pages of one document OCR'd in parallel inside a task (Tesseract runs as a process)
     # Who signs at intake (Circular 01/2023 art. 8: the digitising officer); none set: development identity.

@@ -22,7 +22,8 @@ from sqlalchemy.exc import OperationalError
 from urllib3.exceptions import HTTPError as Urllib3HTTPError
 
 from core.identifiers import redact
-from core.logging import get_logger
+from core.logging import current_request_id, get_logger
+from core.metrics import DOCUMENTS, STEP_FAILURES, timed_step
 from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches, signature_requests
@@ -34,6 +35,7 @@ from ingest.models import Batch
 from ingest.pipeline import DocumentJob, intake_actor, run_ocr, run_signing, run_store
 from ingest.settings import ingest_settings
 from ingest.sweep import sweep_spool, sweep_staging
+from ingest.task_logging import bind_task_context
 from issuing import webhooks
 from issuing.certification_register import RegisterLine
 from issuing.certified import certify_with_number
@@ -48,6 +50,7 @@ from signing.trust import TrustSettings, trust_anchors
 from vault.errors import StoreUnavailable
 
 log = get_logger("sohoa.pipeline")
+__all__ = ["bind_task_context"]  # connected to Celery's task signals on import: each task's log context
 
 TRANSIENT: tuple[type[BaseException], ...] = (
     StoreUnavailable,
@@ -114,6 +117,7 @@ def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
             lease_until=None,
         )
     log.warning("document failed", batch=batch_id, index=index, step=step)
+    DOCUMENTS.labels("failed").inc()
     finished(batch_id, status)
 
 
@@ -132,7 +136,9 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
         with claimed(task, batch_id, index, step) as job:
             if job is None:
                 raise Ignore()
-            work(job)
+            with timed_step(step):
+                work(job)
+        log.info("step done", step=step)
     except Ignore:
         raise
     except AwaitingSignature as exc:
@@ -144,9 +150,11 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
         countdown = int(min(max(remaining, 1.0), 30.0))
         raise task.retry(exc=exc, countdown=countdown, max_retries=task.request.retries + 1) from exc
     except SoftTimeLimitExceeded:
+        STEP_FAILURES.labels(step, "timed_out").inc()
         _fail_or_keep(task, batch_id, index, step, f"timed out after {seconds} s (limit scales with the page count)")
         raise Ignore() from None
     except TRANSIENT as exc:
+        STEP_FAILURES.labels(step, "retried").inc()
         settings = ingest_settings()
         countdown = min(2 ** (task.request.retries + 1), settings.retry_backoff_max_seconds)
         limit = settings.max_retries
@@ -159,6 +167,7 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
             _fail_or_keep(task, batch_id, index, step, f"gave up after {limit} retries: {exc}")
             raise Ignore() from exc
     except Exception as exc:
+        STEP_FAILURES.labels(step, "failed").inc()
         _fail_or_keep(task, batch_id, index, step, _reason(exc))
         raise Ignore() from exc
 
@@ -189,7 +198,7 @@ def _page_progress(batch_id: str, index: int) -> Any:
 
 
 @shared_task(bind=True, name="sohoa.ocr", acks_late=True)
-def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
+def ocr_step(self: Task, batch_id: str, index: int, seconds: int, request_id: str | None = None) -> None:
     """Clean up and OCR the document's pages (in parallel), assemble its PDF/A; record rescan requests."""
 
     def work(job: DocumentJob) -> None:
@@ -210,7 +219,7 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
 
 @shared_task(bind=True, name="sohoa.sign", acks_late=True)
-def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
+def sign_step(self: Task, batch_id: str, index: int, seconds: int, request_id: str | None = None) -> None:
     """Sign the PDF/A as the digitising officer at the level set for the document's kind."""
 
     def work(job: DocumentJob) -> None:
@@ -237,7 +246,7 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
 
 @shared_task(bind=True, name="sohoa.store", acks_late=True)
-def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
+def store_step(self: Task, batch_id: str, index: int, seconds: int, request_id: str | None = None) -> None:
     """Validate the signature, store the signed PDF in the owner's vault and link it to the dossier."""
 
     def work(job: DocumentJob) -> None:
@@ -262,6 +271,7 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
         except Exception as exc:  # the batch's end (or the sweep) removes them
             log.warning("document outputs not removed from staging", batch=batch_id, error=type(exc).__name__)
         event = {"index": index, "document_id": document_id, "name": job.name, "type_code": job.type_code}
+        DOCUMENTS.labels("stored").inc()
         announce("document.stored", batch_id, {**event, "kind": job.kind.value, "signature": verdict})
         if job.kind is DocumentKind.RESULT:
             announce("result.stored", batch_id, {**event, "signature": verdict})
@@ -271,14 +281,18 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int) -> None:
 
 
 def enqueue_document(batch_id: str, index: int, pages: int) -> None:
-    """Send one document's chain; time limits scale with its page count."""
+    """Send one document's chain; time limits scale with its page count. Each task carries the request id of
+    the upload (the caller's logging context), which its log lines carry in turn (`ingest.task_logging`)."""
     settings = ingest_settings()
     ocr_limit = settings.time_limit(pages)
     quick = settings.step_time_limit_seconds
+    rid = current_request_id()
     chain(
-        ocr_step.si(batch_id, index, ocr_limit).set(soft_time_limit=ocr_limit, time_limit=ocr_limit + 30),
-        sign_step.si(batch_id, index, quick).set(soft_time_limit=quick, time_limit=quick + 30),
-        store_step.si(batch_id, index, quick).set(soft_time_limit=quick, time_limit=quick + 30),
+        ocr_step.si(batch_id, index, ocr_limit, request_id=rid).set(
+            soft_time_limit=ocr_limit, time_limit=ocr_limit + 30
+        ),
+        sign_step.si(batch_id, index, quick, request_id=rid).set(soft_time_limit=quick, time_limit=quick + 30),
+        store_step.si(batch_id, index, quick, request_id=rid).set(soft_time_limit=quick, time_limit=quick + 30),
     ).apply_async()
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from core.logging import get_logger
+from core.metrics import timed_step
 from core.types import DocumentInfo
 from ocr.errors import NothingToArchive
 from ocr.fields import extract_fields
@@ -163,8 +164,10 @@ def ocr_document(
         results = drop_blank_pages(results)
     kept = [r for r in results if not r.dropped]
     text = "\f".join(r.text for r in kept)
+    with timed_step("pdfa"):
+        pdf = assemble_pdf(results, options.info)
     return DocumentOcr(
-        pdf=assemble_pdf(results, options.info),
+        pdf=pdf,
         text=text,
         sidecar=sidecar(results),
         issues=[issue for r in results for issue in r.issues()],

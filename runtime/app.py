@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.metrics import add_live_collector
 from api.services import Services
 from api.settings import api_settings
 from api.tokens import development_authentication
@@ -17,6 +18,8 @@ from ingest.sweep import sweep_spool
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
+from runtime.celery_app import celery_app
+from runtime.metrics import QueueDepth
 from runtime.pipeline import enqueue_document, issuer, ping_broker, resume_signing
 from runtime.staging import staging_area
 from vault.service import Vault
@@ -48,6 +51,7 @@ def build_app() -> FastAPI:
     development keys outside the embedded default is refused (`api.tokens.InsecureConfiguration`) before any
     server is contacted."""
     development_authentication(api_settings())
+    add_live_collector(QueueDepth(celery_app))
     services = api_services()
     if services.staging().kind == "object":  # this host's spool is its own: leftovers of killed intakes go
         sweep_spool(services.staging_root, services.ingest.staging_sweep_after_seconds)

@@ -59,6 +59,7 @@ def serve(
     from ingest.settings import ingest_settings
     from runtime.app import build_app
     from runtime.deploy_cli import preflight_or_exit
+    from runtime.metrics import MULTIPROC_ENV, prepare_multiprocess_dir
     from web.app import session_key
     from web.settings import web_settings
 
@@ -86,6 +87,8 @@ def serve(
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         processes = workers or settings.workers
+        if processes > 1 and MULTIPROC_ENV not in os.environ:  # /metrics of any API process answers for all
+            prepare_multiprocess_dir(core_settings().path("metrics"), "api")
         uvicorn.run(
             "runtime.app:build_app" if processes > 1 else build_app(),
             factory=processes > 1,
@@ -96,6 +99,9 @@ def serve(
             # Uvicorn's access log prints raw paths, which can hold an owner's personal ID
             # (/portal/owners/{owner_id}/...): requests are counted per route template in /metrics instead.
             access_log=False,
+            # A process that has not answered the supervisor's ping in this time is killed and spawned again: 5 s
+            # (uvicorn's default) is less than a new process's imports take on a busy host, which then never starts.
+            timeout_worker_healthcheck=60,
         )
     finally:
         if worker_process is not None:
@@ -136,7 +142,12 @@ def worker(
     ] = False,
 ) -> None:
     """Start a pipeline worker on the configured broker (embedded SQLite broker by default)."""
+    from core.settings import core_settings
     from ingest.settings import ingest_settings
+    from runtime.metrics import MULTIPROC_ENV, prepare_multiprocess_dir, serve_worker_metrics
+
+    if MULTIPROC_ENV not in os.environ:  # before any metric exists: the pool processes write, this one serves
+        prepare_multiprocess_dir(core_settings().path("metrics"), "worker")
     from runtime.celery_app import celery_app
     from runtime.deploy_cli import preflight_or_exit
     from runtime.pipeline import install
@@ -144,6 +155,8 @@ def worker(
     preflight_or_exit()
     install()  # the tasks' context (catalogue, vault, signers, notifier), built on first use in each process
     settings = ingest_settings()
+    if settings.metrics_port is not None:
+        serve_worker_metrics(celery_app, settings.metrics_address, settings.metrics_port)
     celery_app.worker_main(
         [
             "worker",

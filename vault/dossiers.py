@@ -18,7 +18,7 @@ from core.identifiers import (
     validate_procedure_code,
 )
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from vault.access import dossier_visible, readable_ids
+from vault.access import dossier_visible, linked_documents
 from vault.audit import Link, record_access
 from vault.base import VaultBase
 from vault.codes import new_dossier_code, receipt_day
@@ -244,14 +244,21 @@ class OwnersAndDossiers(VaultBase):
         dossier, or the first document the actor may not read."""
         with self.reader() as session:
             dossier = _visible(session, code, actor)
-            linked = _linked(session, dossier)
-            ids = [link.document.id for link in linked]
-            readable = readable_ids(session, ids, actor)
+            rows = linked_documents(session, dossier.id, actor)
             record = dossier_record(dossier)
-        for doc_id in ids:
-            if doc_id not in readable:
-                raise NotFound(f"no document {doc_id}")
-        self.access_log.append([Link(actor, "view", doc_id) for doc_id in ids])
+            for _, document, readable in rows:
+                if not readable:
+                    raise NotFound(f"no document {document.id}")
+            linked = [
+                LinkedDocument(
+                    document=document_record(document),
+                    component_name=link.component_name,
+                    reused=link.reused,
+                    attached_at=link.attached_at,
+                )
+                for link, document, _ in rows
+            ]
+        self.access_log.append([Link(actor, "view", item.document.id) for item in linked])
         return record, linked
 
     def attach(self, dossier_code: str, doc_id: str, component_name: str, actor: Actor) -> LinkedDocument:

@@ -23,6 +23,7 @@ from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, services
 from api.uploads import BatchAccepted, save_upload, staging_or_nothing
 from core.files import private_folder
+from core.logging import get_logger
 from core.types import Actor, Role
 from ingest import batches
 from ingest.intake import BatchRefused, accept_batch, new_batch_id
@@ -30,6 +31,7 @@ from ingest.manifest import Manifest
 from ingest.sniff import sniff_file
 from ingest.ziparchive import UnsafeArchive, ZipLimits, extract_zip
 
+log = get_logger("sohoa.api.batches")
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], responses=PROBLEM_RESPONSES)
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -117,6 +119,7 @@ async def upload_batch(
             forget=svc.forget_batch,
             area=svc.staging(),
         )
+    log.info("batch accepted", batch=accepted.batch_id, documents=accepted.documents, pages=accepted.pages)
     return BatchAccepted(batch_id=accepted.batch_id, dossier_code=accepted.dossier_code)
 
 

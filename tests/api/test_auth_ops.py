@@ -245,3 +245,13 @@ def test_look_alike_identifiers_in_token_claims_are_refused(claims: dict[str, st
 
     with pytest.raises(TokenError, match="not a valid identifier"):
         actor_from_claims({"sub": "x", **claims})
+
+
+def test_the_request_id_is_taken_or_made_and_sent_back(core: CoreSettings) -> None:
+    client = _client(ApiSettings(), core)
+    given = client.get("/healthz", headers={"X-Request-ID": "quay-07-0001"})
+    assert given.headers["x-request-id"] == "quay-07-0001"
+    made = [client.get("/healthz").headers["x-request-id"] for _ in range(2)]
+    assert made[0] != made[1] and all(len(rid) == 32 for rid in made)
+    refused = client.get("/healthz", headers={"X-Request-ID": "a b\\u00e9" * 3})  # not a plain token: replaced
+    assert refused.headers["x-request-id"] != "a b\\u00e9" * 3 and len(refused.headers["x-request-id"]) == 32

@@ -1,10 +1,13 @@
 """Restore drills: a vault with documents, versions, a legal hold, grants and reads is backed up and restored
 onto an empty system; fsck is clean, every document reads back verified, the access log verifies, grants still
-work and new writes go on. A second backup copies only new object versions; a wrong passphrase opens nothing."""
+work, every document's signature still validates (`signing.validate`) and new writes go on. A second backup copies
+only new object versions; a wrong passphrase opens nothing."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import io
 import os
 import subprocess
 import sys
@@ -12,12 +15,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pikepdf
 import pytest
 from sqlalchemy import text
 
 from core.settings import core_settings
-from core.types import Actor, Role
+from core.types import Actor, Role, SignatureLevel, Verdict
 from ingest.db import migrate
+from signing.devca import ensure_dev_material
+from signing.identity import development_identity
+from signing.sign import DocumentSigner
+from signing.trust import TrustSettings
+from signing.validate import validate_pdf
 from tests.support.pgschema import private_schema
 from tests.vault.conftest import AGENCY, OTHER_AGENCY, PERSON, PG_URL, PROCEDURE, build_vault
 from vault.backup import BackupError, backup_keys, create_backup, restore_backup
@@ -34,8 +43,33 @@ ADMIN = Actor("admin-1", Role.ADMIN)
 PASSPHRASE = "đúng passphrase 2026"
 
 
+# The development CA and officer of the drill's signatures, made once per run in a folder of their own.
+SIGNER_DIR: Path | None = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def signer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    global SIGNER_DIR
+    SIGNER_DIR = tmp_path_factory.mktemp("signer")
+    return SIGNER_DIR
+
+
+def _trust() -> TrustSettings:
+    assert SIGNER_DIR is not None
+    return TrustSettings(anchors=(ensure_dev_material(SIGNER_DIR, "officer").ca_pem,), use_configured=False)
+
+
+@functools.cache
 def pdf(n: int) -> bytes:
-    return b"%PDF-1.7\n" + f"tài liệu {n} ".encode() * 500 + b"\n%%EOF\n"
+    """Document `n`: a one-page PDF signed (PAdES B-B) by the development officer; the same bytes for the run."""
+    document = pikepdf.new()
+    document.add_blank_page(page_size=(595, 842))
+    document.docinfo["/Title"] = f"tài liệu {n}"
+    plain = io.BytesIO()
+    document.save(plain)
+    assert SIGNER_DIR is not None
+    with DocumentSigner(development_identity(SIGNER_DIR, "officer")) as signer:
+        return signer.sign(plain.getvalue(), level=SignatureLevel.B_B, reason=f"tài liệu {n}")
 
 
 def populate(vault: Vault) -> dict[str, bytes]:
@@ -85,7 +119,9 @@ def test_a_restore_onto_an_empty_system_passes_the_drill(tmp_path: Path, target_
         assert fsck.clean and fsck.checked_versions == 4, fsck
         assert target.verify_audit_chain() == []
         for doc_id, content in contents.items():
-            assert b"".join(target.open_content(doc_id, CITIZEN)) == content  # verified against its SHA-256
+            restored = b"".join(target.open_content(doc_id, CITIZEN))
+            assert restored == content  # verified against its SHA-256
+            assert validate_pdf(restored, _trust()).verdict is Verdict.TOTAL_PASSED, doc_id  # and its signature
         first, second, third = contents
         assert len(target.document_versions(first, ADMIN)) == 2
         assert target.store.lock_state(*_current(target, second)).legal_hold  # in the store, not only the catalogue

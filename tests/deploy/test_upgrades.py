@@ -85,7 +85,7 @@ def test_upgrade_from_the_first_release_keeps_every_row(empty_url: str) -> None:
         before = _seed(engine)
         assert len(before) == 13 and all(rows for rows in before.values()), before.keys()
         assert before["documents"][0]["extracted_fields"] == {"họ_tên": "Nguyễn Văn An", "trang": [1, 2]}
-        with pytest.raises(SchemaOutOfDate, match=r"vault needs 0003; ingest needs .*sohoa migrate"):
+        with pytest.raises(SchemaOutOfDate, match=r"vault needs [^;]+; ingest needs .*sohoa migrate"):
             prepare(empty_url, CHAINS, auto_migrate=False)
 
         migrate(empty_url)  # what `sohoa migrate` runs
@@ -108,7 +108,7 @@ def test_upgrade_from_the_first_release_keeps_every_row(empty_url: str) -> None:
 
 
 def test_migrate_is_idempotent_and_a_fresh_catalogue_is_current(empty_url: str) -> None:
-    with pytest.raises(SchemaOutOfDate, match="vault needs 0003"):
+    with pytest.raises(SchemaOutOfDate, match=r"vault needs [^;]+;"):
         prepare(empty_url, CHAINS, auto_migrate=False)
     migrate(empty_url)
     migrate(empty_url)

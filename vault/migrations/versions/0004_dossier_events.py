@@ -17,11 +17,21 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("dossiers") as batch_op:
-        batch_op.alter_column("status", existing_type=sa.String(20), type_=sa.String(30), existing_nullable=False)
-        batch_op.add_column(sa.Column("department", sa.String(255), nullable=True))
-        batch_op.add_column(sa.Column("due_at", sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column("channel", sa.String(20), nullable=False, server_default="scan"))
+    columns = (
+        sa.Column("department", sa.String(255), nullable=True),
+        sa.Column("due_at", sa.DateTime(), nullable=True),
+        sa.Column("channel", sa.String(20), nullable=False, server_default="scan"),
+    )
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite keeps no length on VARCHAR, and a batch rebuild of `dossiers` (dropping the table that document
+        # links and events point at) fails with foreign keys on once a dossier has documents: add the columns only.
+        for column in columns:
+            op.add_column("dossiers", column)
+    else:
+        with op.batch_alter_table("dossiers") as batch_op:
+            batch_op.alter_column("status", existing_type=sa.String(20), type_=sa.String(30), existing_nullable=False)
+            for column in columns:
+                batch_op.add_column(column)
     op.create_table(
         "dossier_events",
         sa.Column("id", sa.Integer(), nullable=False),
