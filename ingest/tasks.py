@@ -28,7 +28,7 @@ from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches, signature_requests
 from ingest.awaiting import AwaitingSignature, record_awaiting, run_split_signing
-from ingest.claim import Busy, claimed
+from ingest.claim import Busy, claimed, mark_waiting
 from ingest.context import context
 from ingest.lease import holder_is_dead
 from ingest.models import Batch
@@ -119,15 +119,6 @@ def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
     log.warning("document failed", batch=batch_id, index=index, step=step)
     DOCUMENTS.labels("failed").inc()
     finished(batch_id, status)
-
-
-def mark_waiting(batch_id: str, index: int, reason: str) -> None:
-    """Show why a running document is not moving (its step is retried later); a failure to say so is only logged."""
-    try:
-        with context().sessions.begin() as session:
-            batches.update_document(session, batch_id, index, waiting=reason)
-    except Exception as exc:  # the database away too: the retry goes on regardless
-        log.warning("waiting state not recorded", batch=batch_id, index=index, error=type(exc).__name__)
 
 
 def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: Any) -> None:
