@@ -25,6 +25,7 @@ from ingest.staging import FolderArea, StagingArea
 from issuing import webhooks
 from issuing.agency import Issuer
 from issuing.certified import IssuedCopy, issue_certified_copy
+from issuing.dossier_flow import announce_opening
 from ocr.settings import OcrSettings
 from vault.records import DossierRecord
 from vault.service import Vault
@@ -57,8 +58,9 @@ class Services:
 
     # -- batches --------------------------------------------------------------------------------------
     def open_dossier(self, manifest: Manifest, actor: Actor) -> str:
-        """The manifest's dossier (created if new) or a newly numbered one for the station's agency."""
-        dossier = self.vault.open_dossier(
+        """The manifest's dossier (created if new) or a newly numbered one for the station's agency; a new one is
+        announced (`dossier.received`) like any other opening."""
+        dossier, created = self.vault.open_or_create(
             agency_code=manifest.agency_code,
             procedure_code=manifest.procedure_code,
             owner_id=manifest.owner_id,
@@ -66,6 +68,8 @@ class Services:
             owner_name=manifest.owner_name,
             actor=actor,
         )
+        if created:
+            announce_opening(self.vault, self.issuer, dossier.code, actor)
         return str(dossier.code)
 
     def record_batch(self, new: batches.NewBatch) -> None:

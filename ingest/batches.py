@@ -68,6 +68,9 @@ class RescanRequest(BaseModel):
     reason: str
 
 
+WAITING_NOTES = {"trust_service": "đang chờ dịch vụ cấp dấu thời gian"}  # why a document stays `running`
+
+
 class BatchDocumentView(BaseModel):
     index: int
     id: str | None
@@ -80,6 +83,8 @@ class BatchDocumentView(BaseModel):
     signature: str | None
     rescan: list[RescanRequest]
     error: str | None
+    waiting: str | None = None  # what a running document waits for (`trust_service`)
+    note: str | None = None  # that, in words (Vietnamese; the web translates)
     signature_request: str | None = None  # the id of its newest split-signing request, if any
     new_version_of: str | None = None
 
@@ -170,9 +175,12 @@ def update_document(session: Session, batch_id: str, index: int, **changes: Any)
     other still running (on PostgreSQL neither would then finish the batch; SQLite serialises writers anyway)."""
     session.get(Batch, batch_id, with_for_update=True, populate_existing=True)
     row = load_document(session, batch_id, index)
+    row.waiting = None  # any other change (a new attempt, the next step) ends a wait
     for name, value in changes.items():
         setattr(row, name, value)
     event = {"index": index, "status": row.status, "step": row.step}
+    if row.waiting:
+        event |= {"waiting": row.waiting, "note": WAITING_NOTES[row.waiting]}
     if row.document_id:
         event["document_id"] = row.document_id
     if row.error and row.status in (DocState.FAILED, DocState.AWAITING_SIGNATURE):
@@ -264,6 +272,8 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
             signature=row.signature,
             rescan=[RescanRequest(**item) for item in row.rescan],
             error=row.error,
+            waiting=row.waiting,
+            note=WAITING_NOTES.get(row.waiting or ""),
             signature_request=requests.get(row.index),
             new_version_of=row.new_version_of,
         )

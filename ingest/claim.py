@@ -96,3 +96,12 @@ def claimed(task: Task, batch_id: str, index: int, step: str) -> Iterator[Docume
         row = batches.load_document(session, batch_id, index)
         if row.lease_owner == owner:
             row.lease_owner, row.lease_until = None, None
+
+
+def mark_waiting(batch_id: str, index: int, reason: str) -> None:
+    """Show why a running document is not moving (its step is retried later); a failure to say so is only logged."""
+    try:
+        with context().sessions.begin() as session:
+            batches.update_document(session, batch_id, index, waiting=reason)
+    except Exception as exc:  # the database away too: the retry goes on regardless
+        log.warning("waiting state not recorded", batch=batch_id, index=index, error=type(exc).__name__)

@@ -53,6 +53,7 @@ class BatchDocument(IngestBase):
     new_version_of: Mapped[str | None] = mapped_column(String(32))  # a stored document this batch re-versions
     status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
     step: Mapped[str | None] = mapped_column(String(20))  # ocr|sign|store
+    waiting: Mapped[str | None] = mapped_column(String(20))  # trust_service: retried until the TSA/OCSP is back
     document_id: Mapped[str | None] = mapped_column(String(32))
     signature: Mapped[str | None] = mapped_column(String(20))
     rescan: Mapped[list[Any]] = mapped_column(default=list)  # [{"page", "reason"}]

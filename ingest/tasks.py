@@ -28,7 +28,7 @@ from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
 from ingest import batches, signature_requests
 from ingest.awaiting import AwaitingSignature, record_awaiting, run_split_signing
-from ingest.claim import Busy, claimed
+from ingest.claim import Busy, claimed, mark_waiting
 from ingest.context import context
 from ingest.lease import holder_is_dead
 from ingest.models import Batch
@@ -151,6 +151,7 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
         limit = settings.max_retries
         if isinstance(exc, TRUST_SERVICES):  # documents wait for the TSA/OCSP rather than sign below their level
             limit += settings.trust_service_wait_seconds // max(settings.retry_backoff_max_seconds, 1)
+            mark_waiting(batch_id, index, "trust_service")
         try:
             raise task.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
         except MaxRetriesExceededError:

@@ -270,3 +270,10 @@ def event_payload(event: DossierEventRecord) -> dict[str, Any]:
         "deadline": event.due_at.isoformat() if event.due_at else None,
         "notice_document_id": event.notice_document_id,
     }
+
+
+def announce_opening(vault: Vault, issuer: Issuer, code: str, actor: Actor) -> None:
+    """Tell the agency's webhooks a dossier was opened (`dossier.received`, its first event): every opening does,
+    whether a station's scan batch, the counter without scanning or a citizen online."""
+    dossier, events = vault.dossier_history(code, actor)
+    issuer.notify(EVENT_OF[Action.RECEIVE], dossier.agency_code, event_payload(events[0]))

@@ -14,7 +14,7 @@ from sqlalchemy import Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from core.logging import get_logger
-from core.types import Actor, DocumentKind, Role, SignatureLevel
+from core.types import Actor, DocumentKind, Role, SignatureLevel, Verdict
 from issuing.models import IssuingBase
 from signing.errors import SigningError
 from signing.longterm import renew_archive_timestamp, upgrade_to_lta
@@ -25,6 +25,7 @@ from vault.service import Vault
 log = get_logger("sohoa.longterm")
 SYSTEM = Actor("sohoa-longterm", Role.ADMIN, purpose="lưu trữ dài hạn chữ ký số")
 RETRY_LATER = dt.timedelta(hours=1)  # revocation data or the TSA not available yet
+RECHECK = dt.timedelta(days=30)  # the next look at a document done with (or skipped) for now
 
 
 class LongTermState(IssuingBase):
@@ -43,6 +44,7 @@ class LongTermReport:
     upgraded: list[str] = field(default_factory=list)
     renewed: list[str] = field(default_factory=list)
     postponed: list[str] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)  # document id → why it is not upgraded
 
 
 def enrol(session: Session, settings: SigningSettings, now: dt.datetime) -> int:
@@ -75,8 +77,18 @@ def _process(vault: Vault, state: LongTermState, settings: SigningSettings, now:
         renewed = renew_archive_timestamp(pdf, settings=settings, now=now)
         if renewed is not None:
             state.version, change = vault.new_version(state.document_id, renewed, SYSTEM).current_version, "renewed"
-    state.next_check, state.last_error = now + dt.timedelta(days=30), None
+    state.next_check, state.last_error = now + RECHECK, None
     return change
+
+
+def skip_reason(verdict: str | None) -> str | None:
+    """Why a document is not upgraded: its own signature (a signed PDF stored as received) did not validate.
+
+    Such a signature cannot gain validation data (revocation of a CA we do not reach, a changed document), so
+    retrying hourly would never end; it is looked at again after `RECHECK`, in case its verdict changed."""
+    if verdict is None or verdict == Verdict.TOTAL_PASSED.value:
+        return None
+    return f"signature verdict {verdict}: not upgraded"
 
 
 def _claim(sessions: sessionmaker[Session], doc_id: str, moment: dt.datetime) -> LongTermState | None:
@@ -111,19 +123,24 @@ def run_longterm(
     with sessions.begin() as session:
         report.enrolled = enrol(session, settings, moment)
     with sessions() as session:
-        due = list(
-            session.scalars(
-                select(LongTermState.document_id)
-                .where(LongTermState.next_check <= moment, LongTermState.level != SignatureLevel.B_B.value)
-                .limit(limit)
-            )
-        )
-    for doc_id in due:
+        due = session.execute(
+            select(LongTermState.document_id, Document.signature_verdict)
+            .join(Document, Document.id == LongTermState.document_id)
+            .where(LongTermState.next_check <= moment, LongTermState.level != SignatureLevel.B_B.value)
+            .limit(limit)
+        ).all()
+    for doc_id, verdict in due:
         state = _claim(sessions, doc_id, moment)
         if state is None:
             continue
+        reason = skip_reason(verdict)
         try:
-            change = _process(vault, state, settings, moment)
+            if reason is not None:
+                state.next_check, state.last_error, change = moment + RECHECK, reason, None
+                report.skipped[doc_id] = reason
+                log.info("long-term step skipped", document=doc_id, verdict=verdict)
+            else:
+                change = _process(vault, state, settings, moment)
         except SigningError as exc:
             state.next_check, state.last_error, change = moment + RETRY_LATER, str(exc)[:500], None
             report.postponed.append(doc_id)

@@ -157,9 +157,22 @@ class OwnersAndDossiers(VaultBase):
         code: str | None = None,
         owner_name: str | None = None,
     ) -> DossierRecord:
+        """The dossier `code` if it exists, else a new one (`open_or_create`)."""
+        return self.open_or_create(agency_code, procedure_code, owner_id, actor, code, owner_name)[0]
+
+    def open_or_create(
+        self,
+        agency_code: str,
+        procedure_code: str,
+        owner_id: str,
+        actor: Actor,
+        code: str | None = None,
+        owner_name: str | None = None,
+    ) -> tuple[DossierRecord, bool]:
         """The dossier `code` if it exists (same agency and owner), else a new one; the owner's name is recorded when
         none is yet (a later name does not replace it). A refused request changes nothing.
-        Only the agency's stations and handlers, and admins, open its dossiers (Forbidden otherwise)."""
+        Only the agency's stations and handlers, and admins, open its dossiers (Forbidden otherwise). The flag says
+        whether this call created it (its first event, `receive`, was then recorded)."""
         if not (actor.role is Role.ADMIN or (actor.role in WRITERS and actor.agency_code == agency_code)):
             raise Forbidden("only the agency's stations and handlers open its dossiers")
         if code is not None:
@@ -170,11 +183,12 @@ class OwnersAndDossiers(VaultBase):
                     if found.agency_code != agency_code or found.owner.owner_id != owner_id:
                         raise Conflict(f"dossier {code} belongs to another agency or owner", field="dossier_code")
                     self._owner(session, owner_id, owner_name)
-                    return dossier_record(found)
+                    return dossier_record(found), False
         try:
-            return self.create_dossier(
+            created = self.create_dossier(
                 agency_code, procedure_code, owner_id, code=code, owner_name=owner_name, actor=actor
             )
+            return created, True
         except Conflict:
             if code is None:
                 raise
@@ -182,7 +196,7 @@ class OwnersAndDossiers(VaultBase):
                 found = dossier_by_code(session, code)
                 if found is None or found.agency_code != agency_code or found.owner.owner_id != owner_id:
                     raise
-                return dossier_record(found)
+                return dossier_record(found), False
 
     def rename_owner(self, owner_id: str, display_name: str, actor: Actor) -> OwnerRecord:
         """Change an owner's recorded display name: the explicit correction a later batch never makes. Handlers and

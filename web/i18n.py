@@ -42,6 +42,8 @@ EN: dict[str, str] = {
     "Mã hồ sơ": "Dossier code",
     "Tra cứu": "Look up",
     "Tình trạng": "Status",
+    "đang chờ dịch vụ cấp dấu thời gian": "waiting for the timestamp service",
+    "Mở hồ sơ không kèm giấy tờ": "Open the dossier without any paper",
     "Không tìm thấy hồ sơ với mã này.": "No dossier with this code.",
     "Trang này chỉ hiển thị mã và tình trạng hồ sơ.": "This page shows the dossier's code and state only.",
     "Tải lên lô hồ sơ": "Upload a batch",

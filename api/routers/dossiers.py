@@ -20,7 +20,7 @@ from api.schemas import DossierDocumentOut, DossierOut, document_out
 from api.services import Svc
 from api.views import ISSUING_RESPONSES
 from core.types import Actor, Role
-from issuing.dossier_flow import EVENT_OF, MoveRequest, advance, event_payload
+from issuing.dossier_flow import MoveRequest, advance, announce_opening
 from vault.lifecycle import Action
 from vault.records import ConsentRecord, LinkedDocument
 
@@ -176,6 +176,6 @@ def open_at_counter(body: CounterOpenIn, actor: Counter, svc: Svc) -> OpenedOut:
         consent=consent,
         owner_name=body.owner_name,
     )
+    announce_opening(svc.vault, svc.issuer, dossier.code, actor)
     _record, events = svc.vault.dossier_history(dossier.code, actor)
-    svc.issuer.notify(EVENT_OF[Action.RECEIVE], dossier.agency_code, event_payload(events[0]))
     return OpenedOut(life=dossier_status(svc, dossier, events, actor), documents=_documents(linked))

@@ -16,7 +16,7 @@ from api.problems import PROBLEM_RESPONSES
 from api.schemas import DocumentOut, DossierDocumentOut, document_out
 from api.services import Svc
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from issuing.dossier_flow import EVENT_OF, MoveRequest, advance, event_payload
+from issuing.dossier_flow import MoveRequest, advance, announce_opening
 from vault.access import PORTAL
 from vault.lifecycle import Action
 from vault.records import ConsentRecord, DocumentFilters, GrantRecord, Page
@@ -119,8 +119,8 @@ def open_online(body: OnlineOpenIn, actor: Citizen, svc: Svc) -> OpenedOut:
         [(doc.document_id, doc.component_name) for doc in body.documents],
         actor,
     )
+    announce_opening(svc.vault, svc.issuer, dossier.code, actor)
     _record, events = svc.vault.dossier_history(dossier.code, actor)
-    svc.issuer.notify(EVENT_OF[Action.RECEIVE], dossier.agency_code, event_payload(events[0]))
     documents = [
         DossierDocumentOut(
             component_name=link.component_name,

@@ -78,3 +78,35 @@ def test_bt_is_upgraded_to_lta_then_renewed_when_due(
         renewed = validate_pdf(content.read(), TrustSettings(anchors=(pki.root_cert,)))
     assert renewed.verdict is Verdict.TOTAL_PASSED and len(renewed.document_timestamps) == 2
     assert _versions(vault, record.id) == 3
+
+
+def test_a_received_pdf_whose_signature_did_not_validate_is_skipped_not_retried(
+    pki: RunningPki, setup: tuple[sessionmaker[Session], Vault]
+) -> None:
+    from structlog.testing import capture_logs
+
+    factory, vault = setup
+    settings = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir)
+    identity = load_pkcs12(pki.identity("officer").p12, pki.password)
+    with DocumentSigner(identity, settings) as signer:
+        signed = signer.sign(tiny_pdf("hóa đơn điện tử"), level=SignatureLevel.B_T)
+    citizen = Actor(OWNER, Role.CITIZEN, owner_id=OWNER)
+    received = {"owner_id": OWNER, "kind": DocumentKind.CITIZEN_UPLOAD}
+    failed = vault.store_document(
+        NewDocument(name="Hóa đơn", signature_verdict=Verdict.INDETERMINATE, **received), signed, citizen
+    )
+    passed = vault.store_document(
+        NewDocument(name="Văn bản", signature_verdict=Verdict.TOTAL_PASSED, **received), signed, citizen
+    )
+    with capture_logs() as logs:
+        first = run_longterm(factory, vault, settings)
+    reason = "signature verdict INDETERMINATE: not upgraded"
+    assert (first.upgraded, first.skipped, first.postponed) == ([passed.id], {failed.id: reason}, [])
+    assert _versions(vault, failed.id) == 1  # the file as received stays the only version
+    skipped = [entry for entry in logs if entry["event"] == "long-term step skipped"]
+    assert skipped == [{**skipped[0], "document": failed.id, "verdict": "INDETERMINATE"}]
+    assert OWNER not in str(logs)
+    hour_later = run_longterm(factory, vault, settings, now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=2))
+    assert (hour_later.upgraded, hour_later.skipped, hour_later.postponed) == ([], {}, [])
+    month_later = run_longterm(factory, vault, settings, now=dt.datetime.now(dt.UTC) + dt.timedelta(days=31))
+    assert month_later.skipped == {failed.id: reason}

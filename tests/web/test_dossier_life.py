@@ -122,3 +122,18 @@ def test_the_counter_opens_a_dossier_with_the_citizens_consent_code(
     assert "mã một lần" in lan.page.locator("#events").inner_text()
     lan.shot("58-ho-so-mo-tai-quay")
     lan.check_accessibility()
+
+
+def test_the_counter_opens_a_dossier_without_any_paper(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    lan.go("/quay")
+    lan.page.fill("#open-owner", OWNER)
+    lan.page.fill("#open-procedure", PROCEDURE)
+    lan.page.click("#open-no-paper")
+    lan.page.wait_for_url("**/ho-so/*")
+    code = lan.page.url.rsplit("/", 1)[1]
+    assert code in lan.page.locator("h1").inner_text()
+    assert "không cần quét" in lan.page.locator("#events").inner_text()  # its first event, by the officer
+    lan.shot("59-ho-so-mo-khong-giay-to")

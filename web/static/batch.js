@@ -16,6 +16,8 @@
     if (!section) return;
     var status = section.querySelector(".doc-status");
     if (status) { status.textContent = data.status + (data.step ? " (" + data.step + ")" : ""); status.dataset.status = data.status; }
+    var note = section.querySelector(".doc-note");  // why a running document waits (the TSA/OCSP down)
+    if (note) note.textContent = data.waiting ? "(" + live.dataset.waitingNote + ")" : "";
     if (data.status === "done" || data.status === "failed") {
       var bar = document.getElementById("progress-" + data.index);
       if (bar) bar.value = bar.max;
