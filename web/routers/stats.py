@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -43,8 +44,23 @@ def _months(count: int, today: dt.date) -> list[tuple[dt.date, dt.date]]:
 # A month's figures over 100,000 documents take seconds to count (bench/web_bench.py); a manager's page shows them
 # at most this old. Keyed by who asks (role, agency), so an entry is only ever served to the scope that computed it.
 CACHE_SECONDS = 60.0
-_cache: dict[tuple[str, str | None, str | None, int, dt.date], tuple[float, list[DigitisationStats]]] = {}
+_cache: dict[tuple[object, ...], tuple[float, list[DigitisationStats]]] = {}
 _cache_lock = threading.Lock()
+
+
+def _cached(key: tuple[object, ...], compute: Callable[[], list[DigitisationStats]]) -> list[DigitisationStats]:
+    """`compute()`, counted at most once a minute for the same key (which names the asker's scope)."""
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    figures = compute()
+    with _cache_lock:
+        for old in [k for k, (at, _) in _cache.items() if now - at >= CACHE_SECONDS]:
+            del _cache[old]
+        _cache[key] = (now, figures)
+    return figures
 
 
 def _compute(svc: Services, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
@@ -58,26 +74,20 @@ def _compute(svc: Services, actor: Actor, agency: str | None, months: int) -> li
 
 def _figures(request: Request, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
     """The indicators per month, counted at most once a minute for the same asker and unit."""
-    key = (actor.role.value, actor.agency_code, agency, months, dt.date.today())
-    now = time.monotonic()
-    with _cache_lock:
-        hit = _cache.get(key)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    figures = _compute(services_of(request), actor, agency, months)
-    with _cache_lock:
-        for old in [k for k, (at, _) in _cache.items() if now - at >= CACHE_SECONDS]:
-            del _cache[old]
-        _cache[key] = (now, figures)
-    return figures
+    key = ("months", actor.role.value, actor.agency_code, agency, months, dt.date.today())
+    return _cached(key, lambda: _compute(services_of(request), actor, agency, months))
 
 
 def _rollup(request: Request, actor: Actor, unit: str | None, level: str) -> list[DigitisationStats]:
-    """This month's indicators per unit at `level` under the chosen unit."""
+    """This month's indicators per unit at `level` under the chosen unit (counted at most once a minute, as above)."""
     start, end = _months(1, dt.date.today())[0]
-    figures = rollup(actor, services_of(request), level, unit, start.isoformat(), end.isoformat(), "json")  # type: ignore[arg-type]
-    assert isinstance(figures, list)
-    return figures
+
+    def compute() -> list[DigitisationStats]:
+        figures = rollup(actor, services_of(request), level, unit, start.isoformat(), end.isoformat(), "json")  # type: ignore[arg-type]
+        assert isinstance(figures, list)
+        return figures
+
+    return _cached(("rollup", actor.role.value, actor.agency_code, unit, level, start), compute)
 
 
 def _unit(actor: Actor, agency: str | None) -> str | None:
