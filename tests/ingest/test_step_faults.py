@@ -40,6 +40,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, fault: Exception) -> tuple[list[dict[s
 
     monkeypatch.setattr(tasks, "claimed", claimed)
     monkeypatch.setattr(tasks, "mark_failed", lambda _b, _i, _s, reason: failures.append(reason))
+    monkeypatch.setattr(tasks, "mark_waiting", lambda *_: None)  # its own test: tests/ingest/test_waiting_note.py
     task = SimpleNamespace(request=SimpleNamespace(retries=0), retry=retry)
     with pytest.raises((Retried, Ignore)):
         tasks._step(task, "b1", 0, "sign", 60, work)  # type: ignore[arg-type]
