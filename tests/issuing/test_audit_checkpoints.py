@@ -199,6 +199,7 @@ def test_the_scheduled_task_takes_a_checkpoint_when_the_log_moved(
 ) -> None:
     """`sohoa.audit_checkpoint`, as the worker's beat runs it every SOHOA_VAULT_AUDIT_CHECKPOINT_MINUTES."""
     from ingest import context as pipeline_context
+    from ingest.staging import FolderArea
     from ingest.tasks import audit_checkpoint
     from issuing.agency import Issuer
     from runtime.celery_app import celery_app
@@ -212,6 +213,7 @@ def test_the_scheduled_task_takes_a_checkpoint_when_the_log_moved(
         context = pipeline_context.PipelineContext(
             sessions=vault.sessions,
             vault=lambda: vault,
+            staging=lambda: FolderArea(tmp_path / "staging"),
             officer_signer=lambda: signer,
             issuer=Issuer(agency_signer=lambda: signer, notify=lambda *_: None),
         )
