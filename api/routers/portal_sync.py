@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
@@ -36,11 +36,14 @@ class OutboxStatus(BaseModel):
     dead_letters: list[DeadLetterOut]
 
 
+MessageId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+
 class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ids: Annotated[list[Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]] | None, Field(max_length=1000)] = None
-    all: bool = False
+    ids: Annotated[list[MessageId] | None, Field(min_length=1, max_length=1000)] = None
+    all: StrictBool = False  # JSON true/false only: 0 or "yes" is a 422, as the OpenAPI says
 
 
 class Replayed(BaseModel):
