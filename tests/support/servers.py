@@ -9,7 +9,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,3 +153,29 @@ class Tmpfs:
                     break
                 remaining -= min(len(chunk), remaining)
         return filler
+
+    @contextmanager
+    def held_full(self) -> Iterator[Path]:
+        """Keep the disk full until the block ends: space that others free (a finished document's staging) is
+        taken again at once, so every write in the block meets a full disk. The filler is deleted after."""
+        filler, stop = self.path / "filler.bin", threading.Event()
+
+        def hog() -> None:
+            with filler.open("ab", buffering=0) as handle:
+                while not stop.is_set():
+                    try:
+                        while handle.write(b"\0" * 4096):
+                            pass
+                    except OSError:
+                        stop.wait(0.005)
+
+        thread = threading.Thread(target=hog, name="disk-hog", daemon=True)
+        thread.start()
+        try:
+            while shutil.disk_usage(self.path).free > 4096:
+                time.sleep(0.01)
+            yield filler
+        finally:
+            stop.set()
+            thread.join()
+            filler.unlink(missing_ok=True)
