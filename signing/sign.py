@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from core.logging import get_logger
 from core.types import SignatureLevel
@@ -30,6 +31,7 @@ from signing.trust import TrustSettings, signing_validation_context, trust_ancho
 
 log = get_logger(__name__)
 
+T = TypeVar("T")
 TIMESTAMPED = (SignatureLevel.B_T, SignatureLevel.B_LT, SignatureLevel.B_LTA)
 
 
@@ -123,16 +125,19 @@ class DocumentSigner:
         field_name: str | None = None,
     ) -> SignOutcome:
         """Like `sign`, also telling the level reached and any warnings."""
-        if self._loop.is_closed():
-            raise SigningError("this DocumentSigner is closed")
-        return self._loop.run_until_complete(self._sign(pdf, level, stamp, reason, field_name))
+        return self._run(self._sign(pdf, level, stamp, reason, field_name))
 
     def sign_data(self, data: bytes) -> SignedData:
         """A CMS SignedData (DER) holding `data`, with an RFC 3161 signature timestamp when a TSA is configured
         (without one, or with the TSA down and the B-B fallback allowed: untimestamped, with a warning)."""
+        return self._run(self._sign_data(data))
+
+    def _run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run one of the signer's coroutines on its own loop; a closed signer refuses (the coroutine is closed)."""
         if self._loop.is_closed():
-            raise SigningError("this DocumentSigner is closed")
-        return self._loop.run_until_complete(self._sign_data(data))
+            work.close()
+            raise SigningError(f"this {type(self).__name__} is closed")
+        return self._loop.run_until_complete(work)
 
     def font_path(self) -> Path:
         """The prepared stamp font (rescaled to 1000 upm, subset), built on first use and cached on disk."""

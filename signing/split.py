@@ -120,16 +120,12 @@ class SplitSigner(DocumentSigner):
         field_name: str | None = None,
     ) -> PendingSignature:
         """Stamp, placeholder and signed attributes; the revocation check of the signer happens here."""
-        if self._loop.is_closed():
-            raise SigningError("this SplitSigner is closed")
-        return self._loop.run_until_complete(self._prepare(pdf, level, stamp, reason, field_name))
+        return self._run(self._prepare(pdf, level, stamp, reason, field_name))
 
     def finish(self, pending: PendingSignature, signature_value: bytes) -> SignOutcome:
         """Check the token's signature value, embed the CMS and complete the level. TimestampUnavailableError:
         the TSA is down, call again later (the pending signature stays valid)."""
-        if self._loop.is_closed():
-            raise SigningError("this SplitSigner is closed")
-        return self._loop.run_until_complete(self._finish(pending, signature_value))
+        return self._run(self._finish(pending, signature_value))
 
     async def _prepare(
         self, pdf: bytes, level: SignatureLevel, stamp: StampSpec | None, reason: str | None, field_name: str | None
