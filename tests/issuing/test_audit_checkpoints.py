@@ -17,11 +17,11 @@ from sqlalchemy import delete, select, update
 
 from core.types import Actor, Role
 from issuing.checkpoints import ChainBroken, Checkpoint, check_checkpoint, check_stored, take_checkpoint
-from signing.identity import load_pkcs12
-from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
-from signing.trust import TrustSettings, load_cert_files
-from tests.support.pki import RunningPki, start_pki
+from signing.trust import load_cert_files
+from tests.issuing.agency_signer import pki as pki  # the test PKI, module-scoped
+from tests.issuing.agency_signer import signer as signer  # the agency's signer
+from tests.support.pki import RunningPki
 from tests.vault.conftest import AGENCY, PERSON, PROCEDURE, build_vault, catalogue_url, make_s3_store
 from tests.vault.conftest import s3_endpoint as s3_endpoint  # the SeaweedFS fixture
 from vault.anchors import checkpoint_key
@@ -35,24 +35,6 @@ from vault.store import LocalStore
 STATION = Actor("station-1", Role.STATION, agency_code=AGENCY)
 HANDLER = Actor("handler-1", Role.HANDLER, agency_code=AGENCY, purpose="giải quyết hồ sơ")
 PDF = b"%PDF-1.7\n" + b"x" * 2000 + b"\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("pki"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def signer(pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocumentSigner]:
-    """The agency's PKCS#12 identity, timestamped by the PKI's TSA."""
-    settings = SigningSettings(
-        tsa_url=pki.tsa_url, trust_dir=pki.trust_dir, font_cache_dir=tmp_path_factory.mktemp("fonts")
-    )
-    identity = load_pkcs12(pki.identity("agency").p12, pki.password)
-    with DocumentSigner(identity, settings, trust=TrustSettings(anchors=(pki.root_cert,), use_configured=False)) as s:
-        yield s
 
 
 @pytest.fixture(scope="module")

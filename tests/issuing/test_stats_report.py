@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,13 +20,13 @@ from core.types import Actor, DocumentKind, Role
 from ingest import batches
 from issuing.stats_report import file_names, portal_payload
 from signing.cms import verify_encapsulated
-from signing.identity import load_pkcs12
 from signing.report import Verdict
-from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
 from signing.trust import TrustSettings, load_cert_files
 from signing.validate import validate_pdf
-from tests.support.pki import RunningPki, start_pki
+from tests.issuing.agency_signer import pki as pki  # the test PKI, module-scoped
+from tests.issuing.agency_signer import signer as signer  # the agency's signer
+from tests.support.pki import RunningPki
 from tests.vault.conftest import PERSON, PROCEDURE
 from vault.errors import Forbidden, ObjectLocked
 from vault.models import Dossier
@@ -38,23 +37,6 @@ AGENCY = "000.05.12.H30"
 MONTH = "2026-10"
 STATION = Actor("station-1", Role.STATION, agency_code=AGENCY)
 PDF = b"%PDF-1.7\n" + b"x" * 2000 + b"\n%%EOF\n"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("pki"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def signer(pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocumentSigner]:
-    settings = SigningSettings(
-        tsa_url=pki.tsa_url, trust_dir=pki.trust_dir, font_cache_dir=tmp_path_factory.mktemp("fonts")
-    )
-    identity = load_pkcs12(pki.identity("agency").p12, pki.password)
-    with DocumentSigner(identity, settings, trust=TrustSettings(anchors=(pki.root_cert,), use_configured=False)) as s:
-        yield s
 
 
 def _october_dossiers(vault: Vault) -> list[str]:
