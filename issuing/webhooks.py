@@ -16,7 +16,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import httpx
 from pydantic import BaseModel
@@ -29,32 +29,25 @@ from issuing.models import IssuingBase
 from vault.models import utcnow
 
 log = get_logger("sohoa.webhooks")
-DOSSIER_EVENTS = frozenset(
-    {
-        "dossier.received",
-        "dossier.assigned",
-        "dossier.supplement_requested",
-        "dossier.supplement_received",
-        "dossier.apologised",
-        "dossier.result_ready",
-        "dossier.returned",
-        "dossier.refused",
-        "dossier.withdrawn",
-    }
-)
-EVENTS = (
-    frozenset(
-        {
-            "batch.finished",
-            "document.stored",
-            "rescan.requested",
-            "result.stored",
-            "result.cancelled",
-            "result.corrected",
-        }
-    )
-    | DOSSIER_EVENTS
-)
+WebhookEvent = Literal[
+    "batch.finished",
+    "document.stored",
+    "rescan.requested",
+    "result.stored",
+    "result.cancelled",
+    "result.corrected",
+    "dossier.received",
+    "dossier.assigned",
+    "dossier.supplement_requested",
+    "dossier.supplement_received",
+    "dossier.apologised",
+    "dossier.result_ready",
+    "dossier.returned",
+    "dossier.refused",
+    "dossier.withdrawn",
+]
+EVENTS = frozenset(get_args(WebhookEvent))
+DOSSIER_EVENTS = frozenset(event for event in EVENTS if event.startswith("dossier."))
 
 
 class Webhook(IssuingBase):
