@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
@@ -32,6 +33,16 @@ from signing.trust import TrustSettings, signing_validation_context, trust_ancho
 log = get_logger(__name__)
 
 T = TypeVar("T")
+
+
+def _loop_running_here() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 TIMESTAMPED = (SignatureLevel.B_T, SignatureLevel.B_LT, SignatureLevel.B_LTA)
 
 
@@ -97,7 +108,7 @@ class DocumentSigner:
         if self._loop.is_closed():
             return
         if self._session is not None:
-            self._loop.run_until_complete(self._session.close())
+            self._run(self._session.close())
             self._session = None
         self._loop.close()
         self.identity.close()
@@ -133,11 +144,16 @@ class DocumentSigner:
         return self._run(self._sign_data(data))
 
     def _run(self, work: Coroutine[Any, Any, T]) -> T:
-        """Run one of the signer's coroutines on its own loop; a closed signer refuses (the coroutine is closed)."""
+        """Run one of the signer's coroutines on its own loop; a closed signer refuses (the coroutine is closed).
+        A caller whose thread already runs an event loop (an async framework, Playwright's sync API) cannot run a
+        second one there: the signer's loop then runs in a thread of its own for the call."""
         if self._loop.is_closed():
             work.close()
             raise SigningError(f"this {type(self).__name__} is closed")
-        return self._loop.run_until_complete(work)
+        if not _loop_running_here():
+            return self._loop.run_until_complete(work)
+        with ThreadPoolExecutor(1, thread_name_prefix="signer-loop") as pool:
+            return pool.submit(self._loop.run_until_complete, work).result()
 
     def font_path(self) -> Path:
         """The prepared stamp font (rescaled to 1000 upm, subset), built on first use and cached on disk."""

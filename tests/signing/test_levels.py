@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,3 +111,18 @@ def test_officer_then_agency_both_valid(
     path = tmp_path / "both.pdf"
     path.write_bytes(both)
     assert pdfsig_intact(path) == [True, True]
+
+
+def test_signing_from_a_thread_that_runs_an_event_loop(
+    officer: DocumentSigner, settings: SigningSettings, trust: TrustSettings
+) -> None:
+    """A caller inside an event loop (an async framework; Playwright's sync API in the same test session) used to
+    get "Cannot run the event loop while another loop is running": the signer now runs its loop beside it."""
+
+    async def inside_a_loop() -> bytes:
+        return officer.sign(sample_pdf(1), level=SignatureLevel.B_T, reason="Số hóa hồ sơ")
+
+    signed = asyncio.run(inside_a_loop())
+    report = validate_pdf(signed, trust, settings)
+    assert report.verdict is Verdict.TOTAL_PASSED, report.model_dump()
+    assert officer.sign(sample_pdf(1), level=SignatureLevel.B_B).startswith(b"%PDF")  # and still outside one
