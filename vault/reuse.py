@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
 from core.types import Actor, DocumentStatus, Role
+from vault import outbox
 from vault.access import document_granted
 from vault.audit import record_access
 from vault.convert import document_record, effective_status
@@ -62,6 +63,7 @@ def link_reused(
     except DBIntegrityError as exc:
         raise Conflict("the document is already attached to this dossier") from exc
     record_access(session, actor, "reuse", document_id=doc_id, dossier_code=dossier.code)
+    outbox.document_reused(session, dossier, document, link, actor.role.value)
     return LinkedDocument(
         document=document_record(document),
         component_name=link.component_name,
