@@ -5,12 +5,11 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from core.identifiers import InvalidIdentifier, validate_procedure_code
+from issuing.calendar import procedure_entries
 from issuing.settings import DATA_DIR, issuing_settings
 
 SHIPPED = DATA_DIR / "procedure_papers.toml"
@@ -44,19 +43,8 @@ def _paper(entry: object, where: str) -> ProcedurePaper:
 
 def load_paper_lists(path: Path) -> dict[str, tuple[ProcedurePaper, ...]]:
     """Read a file of procedure papers (see `issuing/data/procedure_papers.toml`): procedure code -> its papers."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise PaperListError(f"cannot read the procedure papers {path}: {exc}") from exc
     lists: dict[str, tuple[ProcedurePaper, ...]] = {}
-    for index, entry in enumerate(data.get("procedure", [])):
-        where = f"{path}: procedure[{index}]"
-        try:
-            code = validate_procedure_code(str(entry.get("code", "")))
-        except InvalidIdentifier as exc:
-            raise PaperListError(f"{where}: {exc}") from exc
-        if code in lists:
-            raise PaperListError(f"{where}: procedure {code} is listed twice")
+    for where, code, entry in procedure_entries(path, "procedure papers", PaperListError):
         entries = entry.get("paper", [])
         if not isinstance(entries, list) or not 1 <= len(entries) <= MAX_PAPERS:
             raise PaperListError(f"{where}: list 1 to {MAX_PAPERS} papers")
