@@ -6,12 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
-from api.app import create_app
-from api.settings import ApiSettings
-from core.settings import CoreSettings
-from runtime.app import api_services
+from issuing.settings import issuing_settings
+from tests.api.world import private_app
 from web.app import install
 from web.routers import stats
 from web.settings import WebSettings
@@ -25,20 +24,29 @@ def _csrf(client: TestClient, path: str) -> str:
     return match.group(1)
 
 
-def test_the_rollup_by_unit_shows_the_units_names(tmp_path: Path) -> None:
-    core = CoreSettings(data_dir=tmp_path)
-    app = create_app(ApiSettings(), core, services=api_services(core))
+def test_the_rollup_by_unit_shows_the_units_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", '{"000.00.13.H30": "UBND huyện Thử 13"}')
+    issuing_settings.cache_clear()
+    app = private_app(tmp_path)  # its own catalogue: only these dossiers
     vault = app.state.services.vault
-    vault.create_dossier("000.05.12.H30", PROCEDURE, "045190001234")  # a commune under district 12 (named)
-    vault.create_dossier("000.00.13.H30", PROCEDURE, "045190001234")  # a district of no known name
+    vault.create_dossier("000.05.12.H30", PROCEDURE, "045190001234")  # a commune under district 12 (shipped name)
+    vault.create_dossier("000.00.13.H30", PROCEDURE, "045190001234")  # named by the operator's setting
+    vault.create_dossier("000.00.14.H30", PROCEDURE, "045190001234")  # no known name
     stats._cache.clear()
-    with TestClient(install(app, WebSettings()), base_url="http://testserver") as client:
-        form = {"role": "admin", "name": "Đỗ Minh Tuấn", "csrf": _csrf(client, "/dang-nhap")}
-        assert client.post("/dang-nhap/phat-trien", data=form, follow_redirects=False).status_code == 303
-        answer = client.get("/thong-ke", params={"level": "district"})
+    try:
+        with TestClient(install(app, WebSettings()), base_url="http://testserver") as client:
+            form = {"role": "admin", "name": "Đỗ Minh Tuấn", "csrf": _csrf(client, "/dang-nhap")}
+            assert client.post("/dang-nhap/phat-trien", data=form, follow_redirects=False).status_code == 303
+            answer = client.get("/thong-ke", params={"level": "district"})
+    finally:
+        issuing_settings.cache_clear()
     assert answer.status_code == 200, answer.text
     table = answer.text[answer.text.index('<table id="units">') :]
     table = table[: table.index("</table>")]
     rows = re.findall(r'<th scope="row">([^<]*)</th><td>(\d+)</td>', table)
-    assert rows == [("UBND phường Mẫu 12 (ví dụ) (000.00.12.H30)", "1"), ("000.00.13.H30", "1")], rows
+    assert rows == [
+        ("UBND phường Mẫu 12 (ví dụ) (000.00.12.H30)", "1"),
+        ("UBND huyện Thử 13 (000.00.13.H30)", "1"),
+        ("000.00.14.H30", "1"),
+    ], rows
     assert '<th scope="col">Đơn vị</th>' in table
