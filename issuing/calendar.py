@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from core.identifiers import InvalidIdentifier, validate_procedure_code
 from core.timezone import VN_TZ, to_vn
@@ -260,27 +260,36 @@ class ProcedureTable:
             raise UnknownProcedure(f"procedure {code} is not in the procedure table") from None
 
 
-def load_procedures(path: Path) -> ProcedureTable:
-    """Read a procedure table TOML file (see `issuing/data/procedures.toml`)."""
+def procedure_entries(path: Path, what: str, error: type[ValueError]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The `[[procedure]]` entries of a TOML file as (where, code, entry): each code checked and listed once,
+    otherwise `error` naming the file and the entry (the procedure table and the procedure papers share this)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CalendarError(f"cannot read the procedure table {path}: {exc}") from exc
-    procedures: dict[str, Procedure] = {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise error(f"cannot read the {what} {path}: {exc}") from exc
+    seen: set[str] = set()
     for index, entry in enumerate(data.get("procedure", [])):
         where = f"{path}: procedure[{index}]"
         try:
             code = validate_procedure_code(str(entry.get("code", "")))
         except InvalidIdentifier as exc:
-            raise CalendarError(f"{where}: {exc}") from exc
+            raise error(f"{where}: {exc}") from exc
+        if code in seen:
+            raise error(f"{where}: procedure {code} is listed twice")
+        seen.add(code)
+        yield where, code, entry
+
+
+def load_procedures(path: Path) -> ProcedureTable:
+    """Read a procedure table TOML file (see `issuing/data/procedures.toml`)."""
+    procedures: dict[str, Procedure] = {}
+    for where, code, entry in procedure_entries(path, "procedure table", CalendarError):
         has_days, has_hours = "days" in entry, "hours" in entry
         if has_days == has_hours:
             raise CalendarError(f"{where}: give either days or hours")
         amount = entry["days"] if has_days else entry["hours"]
         if not isinstance(amount, int | float) or isinstance(amount, bool) or amount < 0:
             raise CalendarError(f"{where}: the processing time must be a number of at least 0")
-        if code in procedures:
-            raise CalendarError(f"{where}: procedure {code} is listed twice")
         unit: Literal["days", "hours"] = "days" if has_days else "hours"
         procedures[code] = Procedure(code, str(entry.get("name", "")), ProcessingTime(float(amount), unit))
     return ProcedureTable(procedures)

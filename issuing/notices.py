@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.timezone import now_vn, to_vn
-from issuing.paper import Flow, Heading, paper_header, when_vi
+from issuing.paper import Flow, Heading, paper_header, qr_footer, when_vi
 from issuing.pdfdraw import MM, PdfDocument
 from issuing.qr import ReceiptPayload, encode_receipt, mask_owner_id
 from issuing.settings import issuing_settings
@@ -123,12 +123,5 @@ def render_notice(notice: Notice) -> bytes:
     flow.page.text(150 * MM, flow.y - 15, "(Ký số của cơ quan)", "serif-italic", 11, "center")
     if notice.officer_name:
         flow.page.text(150 * MM, flow.y - 25 * MM, notice.officer_name, "serif-bold", 12, "center")
-    first.text(
-        20 * MM,
-        14 * MM,
-        f"Mã QR: tra cứu tình trạng hồ sơ theo mã hồ sơ. Cấp bởi hệ thống {payload.issuing_system} "
-        f"lúc {payload.issued_at:%H:%M:%S %d/%m/%Y}.",
-        "serif-italic",
-        9,
-    )
+    qr_footer(first, payload.issuing_system, payload.issued_at)
     return doc.to_bytes()

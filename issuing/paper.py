@@ -92,3 +92,15 @@ def paper_header(page: PageCanvas, heading: Heading, qr_text: str, issued: dt.da
     dated = f"{place}ngày {issued:%d} tháng {issued:%m} năm {issued:%Y}"
     page.text(motto_centre, top - 4 * MM - 40, dated, "serif-italic", 12, "center")
     return min(y, top - QR_SIZE_MM * MM) - 12 * MM
+
+
+def qr_footer(page: PageCanvas, issuing_system: str, issued: dt.datetime) -> None:
+    """The line at the foot of the first page saying what the QR is for and who issued it when."""
+    page.text(
+        20 * MM,
+        14 * MM,
+        f"Mã QR: tra cứu tình trạng hồ sơ theo mã hồ sơ. Cấp bởi hệ thống {issuing_system} "
+        f"lúc {issued:%H:%M:%S %d/%m/%Y}.",
+        "serif-italic",
+        9,
+    )

@@ -21,7 +21,7 @@ from issuing.calendar import (
     default_calendar,
     default_procedures,
 )
-from issuing.paper import Flow, Heading, paper_header, when_vi
+from issuing.paper import Flow, Heading, paper_header, qr_footer, when_vi
 from issuing.pdfdraw import MM, PdfDocument
 from issuing.qr import RECEIPT_PAPER_NAME, ReceiptPayload, encode_receipt, mask_owner_id
 from issuing.settings import IssuingSettings, issuing_settings
@@ -167,14 +167,7 @@ def render_receipt(
     page.text(55 * MM, flow.y - 30 * MM, receipt.owner_name, "serif-bold", 12, "center")
     if receipt.officer_name:
         page.text(150 * MM, flow.y - 30 * MM, receipt.officer_name, "serif-bold", 12, "center")
-    page.text(
-        20 * MM,
-        14 * MM,
-        f"Mã QR: tra cứu tình trạng hồ sơ theo mã hồ sơ. Cấp bởi hệ thống {payload.issuing_system} "
-        f"lúc {payload.issued_at:%H:%M:%S %d/%m/%Y}.",
-        "serif-italic",
-        9,
-    )
+    qr_footer(page, payload.issuing_system, payload.issued_at)
     return doc.to_bytes()
 
 

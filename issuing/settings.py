@@ -57,6 +57,9 @@ class IssuingSettings(BaseSettings):
     # The papers: working calendar, procedure table, receipts (`SOHOA_PAPERWORK_*`).
     calendar_file: Path = _paperwork(DATA_DIR / "calendar_vn.toml", "calendar_file")
     procedures_file: Path = _paperwork(DATA_DIR / "procedures.toml", "procedures_file")
+    # A file of procedure papers (as `issuing/data/procedure_papers.toml`) whose procedures are added to the shipped
+    # list, or replace a listed procedure's papers.
+    procedure_papers_file: Path | None = _paperwork(None, "procedure_papers_file")
     # Overrides the calendar file's sessions, e.g. "07:30-11:30,13:30-17:00".
     sessions: str | None = _paperwork(None, "sessions")
     # A date in a year the calendar file does not list: "error" refuses it, "weekends_only" counts it with

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
 
-from vault.models import Document, Dossier, DossierEvent, OutboxMessage, utcnow
+from vault.models import Document, Dossier, DossierDocument, DossierEvent, OutboxMessage, utcnow
 
 ENABLED = "sohoa.portal_outbox"
 WRITTEN = "sohoa.portal_outbox.written"
@@ -122,5 +122,31 @@ def document_changed(session: Session, document: Document, change: str) -> None:
             "status": document.status,
             "version": document.current_version,
             "sha256": document.sha256,
+        },
+    )
+
+
+def document_reused(session: Session, dossier: Dossier, document: Document, link: DossierDocument, role: str) -> None:
+    """`catalogue.reused`: a vault paper linked into a dossier as reused ("provide information only once"), on the
+    dossier's stream so the portal learns of it after the dossier's opening and before its later moves."""
+    write(
+        session,
+        "catalogue.reused",
+        f"dossier:{dossier.code}",
+        {
+            "dossier_code": dossier.code,
+            "agency_code": dossier.agency_code,
+            "procedure_code": dossier.procedure_code,
+            "document_id": document.id,
+            "result_code": document.result_code,
+            "kind": document.kind,
+            "type_code": document.type_code,
+            "name": document.name,
+            "component_name": link.component_name,
+            "issuing_agency_code": document.issuing_agency_code,
+            "version": document.current_version,
+            "sha256": document.sha256,
+            "linked_at": _iso(link.attached_at),
+            "actor_role": role,
         },
     )

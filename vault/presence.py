@@ -8,8 +8,11 @@ superseded. The newest such paper of each type is named.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.types import Actor, DocumentStatus, Role
 from vault.audit import record_access
@@ -19,8 +22,29 @@ from vault.errors import Forbidden
 from vault.models import Document, Owner
 from vault.owners import check_owner_id
 
+# The two rules of "usable papers": with legal value (the counter need not scan it again), or reusable in a new
+# dossier by the owner's consent (any paper of theirs, their own uploads too; never another dossier's notice).
 LEGAL_KINDS = ("component", "result", "certified_copy")
+REUSABLE_KINDS = (*LEGAL_KINDS, "citizen_upload")
 MAX_TYPES = 30
+
+
+def newest_usable(
+    session: Session, owner_pk: int, type_codes: Iterable[str], kinds: tuple[str, ...]
+) -> dict[str, Document]:
+    """The owner's newest usable paper (not expired, revoked, cancelled or superseded) of each type, among `kinds`;
+    a type the vault holds no such paper of is absent. The one query behind the counter's look-up and reuse."""
+    wanted = list(dict.fromkeys(t for t in type_codes if t))
+    query = (
+        select(Document)
+        .where(Document.owner_pk == owner_pk, Document.type_code.in_(wanted), Document.kind.in_(kinds))
+        .order_by(Document.created_at.desc(), Document.id)
+    )
+    newest: dict[str, Document] = {}
+    for document in session.scalars(query):
+        if str(document.type_code) not in newest and effective_status(document) is DocumentStatus.VALID:
+            newest[str(document.type_code)] = document
+    return newest
 
 
 class PaperOnFile(BaseModel):
@@ -45,17 +69,8 @@ class Presence(VaultBase):
             raise Forbidden("the counter, the owner or an administrator asks what the vault holds")
         wanted = list(dict.fromkeys(t for t in type_codes if t))[:MAX_TYPES]
         with self.sessions.begin() as session:
-            query = (
-                select(Document)
-                .join(Owner, Owner.id == Document.owner_pk)
-                .where(Owner.owner_id == owner_id, Document.type_code.in_(wanted), Document.kind.in_(LEGAL_KINDS))
-                .order_by(Document.created_at.desc(), Document.id)
-            )
-            newest: dict[str, Document] = {}
-            for document in session.scalars(query):
-                usable = effective_status(document) is DocumentStatus.VALID
-                if usable and document.type_code not in newest:
-                    newest[str(document.type_code)] = document
+            owner_pk = session.scalar(select(Owner.id).where(Owner.owner_id == owner_id))
+            newest = newest_usable(session, owner_pk, wanted, LEGAL_KINDS) if owner_pk is not None else {}
             for document in newest.values():
                 record_access(session, actor, "view", document_id=document.id, detail="on file before scanning")
             return [_answer(type_code, newest.get(type_code)) for type_code in wanted]

@@ -14,11 +14,13 @@ from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
 from core.types import Actor, DocumentStatus, Role
+from vault import outbox
 from vault.access import document_granted
 from vault.audit import record_access
 from vault.convert import document_record, effective_status
 from vault.errors import Conflict, Forbidden, NotFound, ReuseRefused
 from vault.models import ConsentRequest, Document, Dossier, DossierDocument, Owner, utcnow
+from vault.presence import REUSABLE_KINDS, newest_usable
 from vault.records import LinkedDocument
 
 UNUSABLE = (
@@ -61,6 +63,7 @@ def link_reused(
     except DBIntegrityError as exc:
         raise Conflict("the document is already attached to this dossier") from exc
     record_access(session, actor, "reuse", document_id=doc_id, dossier_code=dossier.code)
+    outbox.document_reused(session, dossier, document, link, actor.role.value)
     return LinkedDocument(
         document=document_record(document),
         component_name=link.component_name,
@@ -80,18 +83,9 @@ def count_wrong_try(session: Session, request_id: str) -> None:
 
 
 def usable_of_types(session: Session, owner: Owner, type_codes: list[str]) -> list[str]:
-    """The owner's newest usable paper of each type (not a notice; not expired, revoked, cancelled, superseded)."""
-    chosen = []
-    for type_code in dict.fromkeys(type_codes):
-        query = (
-            select(Document)
-            .where(Document.owner_pk == owner.id, Document.type_code == type_code, Document.kind != "notice")
-            .order_by(Document.created_at.desc())
-        )
-        usable = next((d for d in session.scalars(query) if effective_status(d) not in UNUSABLE), None)
-        if usable is not None:
-            chosen.append(usable.id)
-    return chosen
+    """The owner's newest reusable paper of each type (not a notice; not expired, revoked, cancelled, superseded)."""
+    newest = newest_usable(session, owner.id, type_codes, REUSABLE_KINDS)
+    return [newest[t].id for t in dict.fromkeys(type_codes) if t in newest]
 
 
 def new_consent(

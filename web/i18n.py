@@ -113,8 +113,19 @@ EN: dict[str, str] = {
     "Định nghĩa": "Definition",
     "Không tính": "Not counted",
     "Trước khi quét: giấy tờ đã có trong kho": "Before scanning: papers already in the vault",
-    "Mã loại giấy tờ của thủ tục, cách nhau bởi dấu phẩy": "The procedure's document type codes, comma-separated",
     "Kiểm tra kho": "Check the vault",
+    "Mã loại giấy tờ, cách nhau bởi dấu phẩy (để trống: danh mục giấy tờ của thủ tục)": (
+        "Document type codes, comma-separated (empty: the procedure's list of papers)"
+    ),
+    "Giấy tờ của thủ tục": "Papers of the procedure",
+    "Giấy tờ đã hỏi": "Papers asked for",
+    "giấy tờ đã có trong kho": "papers already in the vault",
+    "cần quét": "to scan",
+    "bắt buộc": "required",
+    "nếu có": "if any",
+    "Mở hồ sơ không cần quét với giấy tờ đã có trong kho": (
+        "Open the dossier without scanning, with the papers in the vault"
+    ),
     "đã có trong kho, không cần scan lại": "already in the vault, don't rescan",
     "chưa có trong kho, cần scan": "not in the vault: scan it",
     "Cần ít nhất một mã loại giấy tờ của thủ tục.": "Give at least one document type code of the procedure.",

@@ -1,5 +1,5 @@
-"""Before scanning: the counter asks which of a procedure's papers (document type codes) the citizen's vault
-already holds with legal value, and scans only the others."""
+"""Before scanning: the counter asks which of a procedure's papers (document type codes; by default the procedure's
+own list) the citizen's vault already holds with legal value, and scans only the others."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import purpose_stated, require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
+from api.procedure_views import papers_of
 from api.services import Svc
 from core.identifiers import InvalidIdentifier, validate_owner_id, validate_procedure_code
 from core.types import Actor, Role
@@ -17,21 +18,29 @@ from vault.presence import MAX_TYPES, PaperOnFile
 
 router = APIRouter(prefix="/api/v1/counter", tags=["counter"], responses=PROBLEM_RESPONSES)
 HINT_VI = "đã có trong kho, không cần scan lại"
+MISSING_VI = "chưa có trong kho, cần scan"
 
 
 class PapersQuery(BaseModel):
     owner_id: str = Field(max_length=20, description="the citizen's personal ID or tax code (in the body, never a URL)")
     procedure_code: str | None = Field(default=None, max_length=64)
-    type_codes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=MAX_TYPES)
+    type_codes: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list,
+        max_length=MAX_TYPES,
+        description="the types to look for; none: the procedure's papers (`GET /api/v1/procedures/{code}/papers`)",
+    )
 
 
 class PaperAnswer(PaperOnFile):
     hint: str  # Vietnamese, for the counter's screen
+    paper_name: str | None = None  # the procedure's name of this paper, when the procedure lists it
+    required: bool | None = None  # whether the procedure asks every applicant for it (None: not in its list)
 
 
 class PapersAnswer(BaseModel):
     owner_id: str
     procedure_code: str | None
+    procedure_papers: bool  # the types asked are the procedure's own list
     papers: list[PaperAnswer]
 
 
@@ -44,11 +53,24 @@ def papers_on_file(
 ) -> PapersAnswer:
     try:
         owner_id = validate_owner_id(query.owner_id.strip())
-        procedure = validate_procedure_code(query.procedure_code) if query.procedure_code else None
+        procedure = validate_procedure_code(query.procedure_code.strip()) if query.procedure_code else None
     except InvalidIdentifier as exc:
         raise Problem(422, str(exc)) from exc
-    found = svc.vault.papers_on_file(owner_id, query.type_codes, _purpose)
-    papers = [
-        PaperAnswer(**p.model_dump(), hint=HINT_VI if p.on_file else "chưa có trong kho, cần scan") for p in found
-    ]
-    return PapersAnswer(owner_id=owner_id, procedure_code=procedure, papers=papers)
+    listed = {p.type_code: p for p in (papers_of(procedure) or ())} if procedure else {}
+    if not query.type_codes and not listed:
+        reason = f"procedure {procedure} has no list of papers" if procedure else "no procedure_code"
+        raise Problem(422, f"type_codes are needed: {reason}")
+    found = svc.vault.papers_on_file(owner_id, query.type_codes or list(listed), _purpose)
+    papers = []
+    for paper in found:
+        own = listed.get(paper.type_code)
+        papers.append(
+            PaperAnswer(
+                **paper.model_dump(),
+                hint=HINT_VI if paper.on_file else MISSING_VI,
+                paper_name=own.name if own else None,
+                required=own.required if own else None,
+            )
+        )
+    by_procedure = not query.type_codes
+    return PapersAnswer(owner_id=owner_id, procedure_code=procedure, procedure_papers=by_procedure, papers=papers)

@@ -186,6 +186,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
         lambda w, s: Call("/api/v1/counter/papers-on-file", {"owner_id": _owner(s), "type_codes": ["GKS"]}),
         roles("admin", "station", "handler"),
     ),
+    ("GET", "/api/v1/procedures/{code}/papers"): Rule(  # public knowledge, to anyone signed in
+        lambda w, s: Call(f"/api/v1/procedures/{PROCEDURE}/papers"), lambda r, s: r != "anonymous"
+    ),
     ("GET", "/api/v1/stats/rollup"): Rule(
         lambda w, s: Call("/api/v1/stats/rollup?level=district"), roles("admin", "handler", "portal")
     ),

@@ -25,6 +25,7 @@ from tests.support.pgschema import private_schema
 from tests.support.portal_receiver import PortalReceiver
 from vault import outbox
 from vault.db import make_engine, session_factory
+from vault.errors import ReuseRefused
 from vault.lifecycle import Action, Step, transition
 from vault.models import OutboxMessage
 from vault.records import NewDocument
@@ -35,6 +36,7 @@ from vault.store import LocalStore
 AGENCY = "000.00.00.H30"
 HANDLER = Actor("handler-1", Role.HANDLER, agency_code=AGENCY, purpose="giải quyết hồ sơ")
 OWNER = "001099012345"
+PROCEDURE = "1.011442.000.00.00.H30"
 
 
 PG_URL = os.environ.get("SOHOA_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -274,3 +276,34 @@ def test_the_backlog_gauges(vault: Vault) -> None:
     assert registry.get_sample_value("sohoa_portal_outbox_messages", {"status": "delivered"}) == 0
     oldest = registry.get_sample_value("sohoa_portal_outbox_oldest_pending_seconds")
     assert oldest is not None and oldest >= 0
+
+
+def test_a_reuse_reaches_the_portal_with_its_dossier(vault: Vault, receiver: PortalReceiver, tmp_path: Path) -> None:
+    """A vault paper linked into a new dossier (issue #18, once-only) is a catalogue change of the dossier: its
+    message is written in the opening's transaction, on the dossier's stream after the receive; a refused opening
+    (a second paper expired) leaves no message of the first paper's reuse."""
+    citizen = Actor(OWNER, Role.CITIZEN, owner_id=OWNER)
+
+    def upload(type_code: str, **fields: object) -> str:
+        new = NewDocument(owner_id=OWNER, name=f"Giấy {type_code}", kind=DocumentKind.CITIZEN_UPLOAD, **fields)
+        return vault.store_document(new.model_copy(update={"type_code": type_code}), born_digital(), citizen).id
+
+    birth, old_id = upload("GKS"), upload("CCCD", valid_until=dt.date(2020, 1, 1))
+    before = len(messages(vault.sessions))
+    with pytest.raises(ReuseRefused, match="expired"):
+        vault.open_with_documents(AGENCY, PROCEDURE, OWNER, [(birth, None), (old_id, None)], citizen)
+    assert len(messages(vault.sessions)) == before  # nothing of the refused opening, its reuse included
+    dossier, _linked = vault.open_with_documents(AGENCY, PROCEDURE, OWNER, [(birth, "Bản sao giấy khai sinh")], citizen)
+    rows = [m for m in messages(vault.sessions) if m.stream == f"dossier:{dossier.code}"]
+    assert [m.topic for m in rows] == ["dossier.status_changed", "catalogue.reused"]
+    data = rows[1].payload
+    assert (data["document_id"], data["component_name"], data["type_code"]) == (birth, "Bản sao giấy khai sinh", "GKS")
+    assert (data["dossier_code"], data["procedure_code"], data["actor_role"]) == (dossier.code, PROCEDURE, "citizen")
+    assert OWNER not in str(data)
+    pumped = portal.pump(vault.sessions, settings_for(receiver, tmp_path))
+    assert pumped.dead == 0 and pumped.failed == 0
+    accepted = [receiver.accepted[i] for i in receiver.order if receiver.accepted[i]["stream"] == rows[0].stream]
+    assert [(e["topic"], e["data"].get("action")) for e in accepted] == [
+        ("dossier.status_changed", "receive"),
+        ("catalogue.reused", None),
+    ]

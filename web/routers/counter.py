@@ -22,6 +22,7 @@ from api.routers.documents import get_validation
 from api.routers.dossiers import ConsentGiven, ConsentIn, CounterOpenIn, open_at_counter, request_consent
 from api.services import Services
 from core.types import Actor, DocumentKind, Role
+from issuing.calendar import default_procedures
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from vault.errors import Forbidden, InvalidInput, NotFound, ReuseRefused, VaultError
 from vault.records import ConsentRecord
@@ -57,9 +58,11 @@ def _counter_page(
     status: int,
     consent: ConsentRecord | dict[str, Any] | None,
     values: dict[str, str],
+    **extra: Any,
 ) -> Response:
-    context = {"error": error, "values": values, "agency": actor.agency_code, "consent": consent}
-    return page(request, "counter.html", context, status)
+    procedures = sorted(default_procedures().procedures.values(), key=lambda p: p.code)
+    context = {"error": error, "values": values, "agency": actor.agency_code, "consent": consent, **extra}
+    return page(request, "counter.html", context | {"procedures": procedures}, status)
 
 
 @router.get("/quay")
@@ -160,19 +163,27 @@ def papers_on_file(
     procedure: Annotated[str, Form(max_length=40)] = "",
     types: Annotated[str, Form(max_length=600)] = "",
 ) -> Response:
-    """Before scanning: which of the procedure's papers the citizen's vault already holds with legal value."""
+    """Before scanning: which of the procedure's papers (its own list, or the types typed) the citizen's vault
+    already holds with legal value."""
     codes = [c.strip() for c in types.replace(";", ",").split(",") if c.strip()]
-    values = {"procedure": procedure, "types": types}
-    if not codes:
-        return _form(request, actor, "Cần ít nhất một mã loại giấy tờ của thủ tục.", 422, **values)
+    values = {"procedure": procedure.strip(), "types": types}
+    if not codes and not procedure.strip():
+        return _form(request, actor, "Cần mã thủ tục hoặc ít nhất một mã loại giấy tờ.", 422, **values)
     query = {"owner_id": owner, "procedure_code": procedure.strip() or None, "type_codes": codes}
     try:
         answer = on_file(PapersQuery.model_validate(query), actor, actor, services_of(request))
-    except (Problem, ValidationError) as exc:
-        reason = str(exc.detail) if isinstance(exc, Problem) else "Mã loại giấy tờ không hợp lệ."
-        return _form(request, actor, reason, 422, **values)
-    context = {"error": None, "values": values, "agency": actor.agency_code, "consent": None, "papers": answer.papers}
-    return page(request, "counter.html", context)
+    except Problem as exc:
+        reason = NO_LIST_VI if exc.status == 422 and "no list of papers" in str(exc.detail) else str(exc.detail)
+        return _form(request, actor, reason, exc.status, **values)
+    except ValidationError:
+        return _form(request, actor, "Mã loại giấy tờ không hợp lệ.", 422, **values)
+    held = [p.type_code for p in answer.papers if p.on_file]
+    values |= {"type_codes": " ".join(held)}  # the consent form below asks to reuse what the vault holds
+    context = {"papers": answer.papers, "by_procedure": answer.procedure_papers, "held": len(held)}
+    return _counter_page(request, actor, None, 200, None, values, **context)
+
+
+NO_LIST_VI = "Thủ tục này chưa có danh mục giấy tờ: nhập mã loại giấy tờ cần kiểm tra."
 
 
 @router.post("/quay/to-bia")

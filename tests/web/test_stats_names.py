@@ -1,0 +1,52 @@
+"""`/thong-ke` without a browser (issue #18): the roll-up by unit names each unit (the agency's name from the
+settings or the shipped list, with its code), and a unit of no known name by its code alone."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from issuing.settings import issuing_settings
+from tests.api.world import private_app
+from web.app import install
+from web.routers import stats
+from web.settings import WebSettings
+
+PROCEDURE = "1.011442.000.00.00.H30"
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', client.get(path).text)
+    assert match
+    return match.group(1)
+
+
+def test_the_rollup_by_unit_shows_the_units_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", '{"000.00.13.H30": "UBND huyện Thử 13"}')
+    issuing_settings.cache_clear()
+    app = private_app(tmp_path)  # its own catalogue: only these dossiers
+    vault = app.state.services.vault
+    vault.create_dossier("000.05.12.H30", PROCEDURE, "045190001234")  # a commune under district 12 (shipped name)
+    vault.create_dossier("000.00.13.H30", PROCEDURE, "045190001234")  # named by the operator's setting
+    vault.create_dossier("000.00.14.H30", PROCEDURE, "045190001234")  # no known name
+    stats._cache.clear()
+    try:
+        with TestClient(install(app, WebSettings()), base_url="http://testserver") as client:
+            form = {"role": "admin", "name": "Đỗ Minh Tuấn", "csrf": _csrf(client, "/dang-nhap")}
+            assert client.post("/dang-nhap/phat-trien", data=form, follow_redirects=False).status_code == 303
+            answer = client.get("/thong-ke", params={"level": "district"})
+    finally:
+        issuing_settings.cache_clear()
+    assert answer.status_code == 200, answer.text
+    table = answer.text[answer.text.index('<table id="units">') :]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<th scope="row">([^<]*)</th><td>(\d+)</td>', table)
+    assert rows == [
+        ("UBND phường Mẫu 12 (ví dụ) (000.00.12.H30)", "1"),
+        ("UBND huyện Thử 13 (000.00.13.H30)", "1"),
+        ("000.00.14.H30", "1"),
+    ], rows
+    assert '<th scope="col">Đơn vị</th>' in table
