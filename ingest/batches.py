@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.timezone import VN_TZ, to_vn
 from ingest.models import Batch, BatchDocument, BatchEvent, SignatureRequest
+from vault.rescans import StoredMatch
 
 
 class DocState(StrEnum):
@@ -79,16 +80,9 @@ WAITS_FOR = {
 WAITING_NOTES = {"trust_service": "đang chờ dịch vụ cấp dấu thời gian"}  # why a document stays `running`
 
 
-class ScannedBefore(BaseModel):
+class ScannedBefore(StoredMatch):
     """The stored document of the same owner that a document of the batch matched, and what the station reads."""
 
-    id: str
-    type_code: str | None
-    name: str
-    kind: str
-    stored_at: dt.datetime
-    distance: int  # the largest page print distance (bits of 64)
-    similarity: float  # the OCR text similarity (0–100)
     hint: str = ""  # Vietnamese: in the vault already, which one, the three choices
 
 
