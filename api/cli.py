@@ -1,4 +1,5 @@
-"""`sohoa token` mints development JWTs; `sohoa upload` sends a scanned batch from a station.
+"""`sohoa token` mints development JWTs; `sohoa upload` sends a scanned batch from a station; `sohoa choose` answers
+for a paper scanned again.
 
 `sohoa serve` (the API on the configured world) is in `runtime.cli`.
 """
@@ -65,7 +66,39 @@ def _print_outcome(state: dict[str, object]) -> int:
     typer.echo(f"batch {state['batch_id']}: {state['status']} (dossier {state['dossier_code']})")
     if state["status"] == "awaiting_signature":
         typer.echo("chờ cán bộ ký bằng thiết bị ký của mình: `sohoa sign-agent` trên máy của cán bộ")
-    return {"done": 0, "awaiting_signature": 0, "needs_rescan": 3}.get(str(state["status"]), 1)
+    for doc in documents:  # a paper scanned again: what the vault holds, and how to choose
+        before = doc.get("scanned_before")
+        if before and doc["status"] == "awaiting_choice":
+            typer.echo(f"{doc['index'] + 1}. {before['hint']} ({before['id']})")
+            choose = f"sohoa choose {state['batch_id']} {doc['index'] + 1}"
+            typer.echo(f"   `{choose} reuse|new_version|new_document`")
+    return {"done": 0, "awaiting_signature": 0, "needs_rescan": 3, "awaiting_choice": 4}.get(str(state["status"]), 1)
+
+
+def choose(
+    batch: Annotated[str, typer.Argument(help="The batch id")],
+    number: Annotated[int, typer.Argument(min=1, help="The document's number in the batch (1, 2, …)")],
+    choice: Annotated[str, typer.Argument(help="reuse, new_version or new_document")],
+    server: Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")] = "http://127.0.0.1:8000",
+    token: Annotated[str | None, typer.Option(envvar="SOHOA_TOKEN", help="Station bearer token")] = None,
+    wait: Annotated[bool, typer.Option(help="Follow the batch until it is done")] = True,
+) -> None:
+    """For a paper scanned again: reuse the stored paper, store the scan as its new version, or as a new paper."""
+    from api.client import ApiError, StationClient, Unreachable
+
+    if not token:
+        typer.echo("error: a station token is needed (--token or SOHOA_TOKEN)", err=True)
+        raise typer.Exit(2)
+    client = StationClient(server, token)
+    try:
+        state = client.choose(batch, number - 1, choice)
+        final = client.follow(batch) if wait else state
+    except (Unreachable, ApiError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        client.close()
+    raise typer.Exit(_print_outcome(final))
 
 
 def upload(
@@ -237,4 +270,5 @@ def sign_agent(
 def register(app: typer.Typer) -> None:
     app.command()(token)
     app.command()(upload)
+    app.command()(choose)
     app.command("sign-agent")(sign_agent)

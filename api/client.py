@@ -16,7 +16,8 @@ from typing import Any
 
 import httpx
 
-TERMINAL = ("done", "needs_rescan", "failed", "awaiting_signature")  # the last: waits for officers' tokens
+# the last two wait for people: officers' tokens, the station's choice for a paper scanned again
+TERMINAL = ("done", "needs_rescan", "failed", "awaiting_signature", "awaiting_choice")
 
 
 class ApiError(Exception):
@@ -104,6 +105,13 @@ class StationClient:
 
     def batch(self, batch_id: str) -> dict[str, Any]:
         response = self._call("GET", f"/api/v1/batches/{batch_id}")
+        _raise_for_problem(response)
+        result: dict[str, Any] = response.json()
+        return result
+
+    def choose(self, batch_id: str, index: int, choice: str) -> dict[str, Any]:
+        """The station's choice for a document scanned again: reuse, new_version or new_document."""
+        response = self._call("POST", f"/api/v1/batches/{batch_id}/documents/{index}/choice", json={"choice": choice})
         _raise_for_problem(response)
         result: dict[str, Any] = response.json()
         return result

@@ -15,11 +15,13 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.files import private_folder
+from core.logging import get_logger
 from core.settings import CoreSettings
 from core.types import Actor, Role
-from ingest import batches, signature_requests
+from ingest import batches, scanned_again, signature_requests
 from ingest.manifest import Manifest
 from ingest.models import Batch, SignatureRequest
+from ingest.scanned_again import Choice, ChoiceRefused
 from ingest.settings import IngestSettings
 from ingest.staging import FolderArea, StagingArea
 from issuing import webhooks
@@ -27,8 +29,11 @@ from issuing.agency import Issuer
 from issuing.certified import IssuedCopy, issue_certified_copy
 from issuing.dossier_flow import announce_opening
 from ocr.settings import OcrSettings
+from vault.errors import Conflict, NotFound, ReuseRefused
 from vault.records import DossierRecord
 from vault.service import Vault
+
+log = get_logger("sohoa.api.services")
 
 
 @dataclass
@@ -99,8 +104,8 @@ class Services:
             batch = session.get(Batch, batch_id)
             if batch is None or batch.finished_at is not None:
                 return events, True
-            # settled for now: every document stored, failed or waiting for its officer's token
-            return events, batches.batch_status(session, batch_id) is batches.BatchState.AWAITING_SIGNATURE
+            # settled for now: every document stored, failed or waiting for its officer's token or the station
+            return events, batches.batch_status(session, batch_id) in batches.SETTLED
 
     # -- signature requests (split signing) -------------------------------------------------------------
     def expire_signature_requests(self) -> None:
@@ -137,6 +142,70 @@ class Services:
             assert self.resume_signing is not None, "the app was built without the pipeline's continuation"
             self.resume_signing(view.batch_id, view.index)
         return view
+
+    # -- a paper scanned again ----------------------------------------------------------------------------
+    def choose(self, batch_id: str, index: int, choice: Choice, actor: Actor) -> batches.BatchView:
+        """The station's choice for a document of its agency's batch that waits as a paper scanned again
+        (`ingest.scanned_again`): reuse links the stored document into the dossier (logged as reuse) and stores
+        nothing; new_version and new_document send sign and store. ChoiceRefused: 404 no such document, 409 not
+        waiting, or the stored document can no longer be reused or versioned by this agency (with the reason)."""
+        if self.visible_batch(batch_id, actor) is None:
+            raise ChoiceRefused(404, "no such batch")
+        with self.sessions() as session:
+            batch, row = scanned_again.waiting_document(session, batch_id, index)
+            stored_id = str((row.scanned_before or {})["id"])
+            name, dossier_code, location, agency = row.name, batch.dossier_code, batch.staging_dir, batch.agency_code
+        try:
+            if choice is Choice.REUSE:
+                self._link_reused(dossier_code, stored_id, name, actor)
+            elif choice is Choice.NEW_VERSION:
+                self.vault.document_to_version(stored_id, actor)
+        except NotFound as exc:
+            raise ChoiceRefused(409, f"document {stored_id} cannot be versioned by your agency: {exc}") from exc
+        except Conflict as exc:
+            raise ChoiceRefused(409, str(exc)) from exc
+        with self.sessions.begin() as session:
+            status = scanned_again.record_choice(session, batch_id, index, choice)
+        if choice is Choice.REUSE:
+            self._reused(batch_id, index, location, agency, dossier_code, status)
+        else:
+            assert self.resume_signing is not None, "the app was built without the pipeline's continuation"
+            self.resume_signing(batch_id, index)
+        view = self.visible_batch(batch_id, actor)
+        assert view is not None
+        return view
+
+    def _link_reused(self, dossier_code: str, stored_id: str, name: str, actor: Actor) -> None:
+        try:
+            self.vault.attach(dossier_code, stored_id, name, actor)
+        except ReuseRefused:
+            raise
+        except Conflict:
+            pass  # linked already (an earlier try of this choice, or the paper was attached by hand)
+
+    def _reused(
+        self,
+        batch_id: str,
+        index: int,
+        location: str,
+        agency: str,
+        dossier_code: str,
+        status: batches.BatchState | None,
+    ) -> None:
+        """Nothing of the reused scan is kept: its outputs go now, the batch's page files when it finished."""
+        try:
+            staged = self.staging().open(location)
+            staged.remove(f"doc-{index:03d}/")
+            if status is not None:
+                staged.remove()
+        except Exception as exc:  # the sweep removes it later
+            log.warning("staging not removed; the sweep will", batch=batch_id, error=type(exc).__name__)
+        if status is not None:
+            event = {"batch_id": batch_id, "dossier_code": dossier_code, "status": status.value}
+            try:
+                self.issuer.notify("batch.finished", agency, event)
+            except Exception as exc:  # the delivery rows or the broker: the choice stands
+                log.warning("webhook notification not sent", event="batch.finished", error=type(exc).__name__)
 
     # -- webhooks -------------------------------------------------------------------------------------
     def failed_dossiers(self, since: dt.date | None) -> frozenset[str]:

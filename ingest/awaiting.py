@@ -27,12 +27,23 @@ log = get_logger("sohoa.pipeline")
 REASON = "Số hóa từ bản giấy tại Bộ phận Một cửa"
 
 
-class AwaitingSignature(Exception):
-    """The document waits for its officer's token: the chain stops here; `reason` is what the document shows."""
+class Waiting(Exception):
+    """The document waits for someone (its officer's token, the station's choice): the chain stops here, and the
+    step records what it waits for (`record`); an answer sends the chain's continuation."""
+
+    def record(self, sessions: sessionmaker[Session], batch_id: str, index: int) -> None:
+        raise NotImplementedError
+
+
+class AwaitingSignature(Waiting):
+    """The document waits for its officer's token: `reason` is what the document shows."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+    def record(self, sessions: sessionmaker[Session], batch_id: str, index: int) -> None:
+        record_awaiting(sessions, batch_id, index, self.reason)
 
 
 def record_awaiting(sessions: sessionmaker[Session], batch_id: str, index: int, reason: str) -> None:

@@ -14,8 +14,9 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from core.timezone import VN_TZ
+from core.timezone import VN_TZ, to_vn
 from ingest.models import Batch, BatchDocument, BatchEvent, SignatureRequest
+from vault.rescans import StoredMatch
 
 
 class DocState(StrEnum):
@@ -23,6 +24,8 @@ class DocState(StrEnum):
     RUNNING = "running"
     # prepared for the officer's own token (split signing): not stored until their signature comes back
     AWAITING_SIGNATURE = "awaiting_signature"
+    # a paper the owner's vault holds already (`ingest.scanned_again`): not stored until the station chooses
+    AWAITING_CHOICE = "awaiting_choice"
     DONE = "done"
     FAILED = "failed"
 
@@ -31,6 +34,7 @@ class BatchState(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
     AWAITING_SIGNATURE = "awaiting_signature"  # nothing else to do but documents wait for their officer's token
+    AWAITING_CHOICE = "awaiting_choice"  # nothing else to do but documents scanned again wait for the station
     DONE = "done"
     NEEDS_RESCAN = "needs_rescan"
     FAILED = "failed"
@@ -68,7 +72,18 @@ class RescanRequest(BaseModel):
     reason: str
 
 
+SETTLED = (BatchState.AWAITING_SIGNATURE, BatchState.AWAITING_CHOICE)  # nothing runs: the batch waits for people
+WAITS_FOR = {
+    BatchState.AWAITING_SIGNATURE: DocState.AWAITING_SIGNATURE,
+    BatchState.AWAITING_CHOICE: DocState.AWAITING_CHOICE,
+}
 WAITING_NOTES = {"trust_service": "đang chờ dịch vụ cấp dấu thời gian"}  # why a document stays `running`
+
+
+class ScannedBefore(StoredMatch):
+    """The stored document of the same owner that a document of the batch matched, and what the station reads."""
+
+    hint: str = ""  # Vietnamese: in the vault already, which one, the three choices
 
 
 class BatchDocumentView(BaseModel):
@@ -87,6 +102,8 @@ class BatchDocumentView(BaseModel):
     note: str | None = None  # that, in words (Vietnamese; the web translates)
     signature_request: str | None = None  # the id of its newest split-signing request, if any
     new_version_of: str | None = None
+    scanned_before: ScannedBefore | None = None  # the stored document this one matched (a paper scanned again)
+    choice: str | None = None  # the station's: reuse | new_version | new_document
 
 
 class BatchView(BaseModel):
@@ -151,6 +168,8 @@ def derive_status(states: list[tuple[str, bool]]) -> BatchState:
         return BatchState.QUEUED
     if any(state in (DocState.QUEUED, DocState.RUNNING) for state, _ in states):
         return BatchState.RUNNING
+    if any(state == DocState.AWAITING_CHOICE for state, _ in states):
+        return BatchState.AWAITING_CHOICE
     if any(state == DocState.AWAITING_SIGNATURE for state, _ in states):
         return BatchState.AWAITING_SIGNATURE
     if any(state == DocState.FAILED for state, _ in states):
@@ -185,10 +204,14 @@ def update_document(session: Session, batch_id: str, index: int, **changes: Any)
         event["document_id"] = row.document_id
     if row.error and row.status in (DocState.FAILED, DocState.AWAITING_SIGNATURE):
         event["error"] = row.error
+    if row.status == DocState.AWAITING_CHOICE and row.scanned_before:
+        event["scanned_before"] = row.scanned_before
+    if row.choice:
+        event["choice"] = row.choice
     session.add(BatchEvent(batch_id=batch_id, kind="document", data=event))
     session.flush()
     status = batch_status(session, batch_id)
-    if status is BatchState.AWAITING_SIGNATURE and changes.get("status") == DocState.AWAITING_SIGNATURE:
+    if status in SETTLED and changes.get("status") == WAITS_FOR[status]:
         # nothing runs any more: the batch waits for officers' tokens (a station following it may stop here)
         session.add(BatchEvent(batch_id=batch_id, kind="batch", data={"status": status.value}))
     if status in (BatchState.DONE, BatchState.NEEDS_RESCAN, BatchState.FAILED):
@@ -276,11 +299,24 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
             note=WAITING_NOTES.get(row.waiting or ""),
             signature_request=requests.get(row.index),
             new_version_of=row.new_version_of,
+            scanned_before=_scanned_before(row.scanned_before),
+            choice=row.choice,
         )
         for row in rows
     ]
     status = derive_status([(doc.status, bool(doc.rescan)) for doc in documents])
     return BatchView(batch_id=batch.id, dossier_code=batch.dossier_code, status=status, documents=documents)
+
+
+def _scanned_before(data: dict[str, Any] | None) -> ScannedBefore | None:
+    if not data:
+        return None
+    stored = to_vn(dt.datetime.fromisoformat(data["stored_at"]))
+    hint = (
+        f"Giấy tờ này đã có trong kho dữ liệu của công dân: «{data['name']}», lưu ngày {stored:%d/%m/%Y}. "
+        "Chọn: dùng lại giấy tờ đã lưu, lưu bản quét thành phiên bản mới, hoặc lưu thành giấy tờ mới."
+    )
+    return ScannedBefore(**data, hint=hint)
 
 
 def _newest_requests(session: Session, batch_id: str) -> dict[int, str]:

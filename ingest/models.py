@@ -51,13 +51,16 @@ class BatchDocument(IngestBase):
     kind: Mapped[str] = mapped_column(String(20))
     pages: Mapped[list[Any]] = mapped_column()  # 0-based indices into the batch's page files
     new_version_of: Mapped[str | None] = mapped_column(String(32))  # a stored document this batch re-versions
-    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|done|failed
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued|running|awaiting_*|done|failed
     step: Mapped[str | None] = mapped_column(String(20))  # ocr|sign|store
     waiting: Mapped[str | None] = mapped_column(String(20))  # trust_service: retried until the TSA/OCSP is back
     document_id: Mapped[str | None] = mapped_column(String(32))
     signature: Mapped[str | None] = mapped_column(String(20))
     rescan: Mapped[list[Any]] = mapped_column(default=list)  # [{"page", "reason"}]
     error: Mapped[str | None] = mapped_column(Text)
+    # a paper scanned again: the stored document it matched ({id, type_code, name, stored_at}) and the choice made
+    scanned_before: Mapped[dict[str, Any] | None] = mapped_column()
+    choice: Mapped[str | None] = mapped_column(String(20))  # reuse | new_version | new_document
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[dt.datetime | None] = mapped_column()  # a task holds this document until then
     lease_owner: Mapped[str | None] = mapped_column(String(64))  # the Celery task id holding the lease

@@ -7,6 +7,7 @@ never stores a second copy. Page files are copied to the worker's own work folde
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -29,6 +30,7 @@ from ocr.inputs import load_file
 from ocr.models import OcrOptions, PageImage, PageProgress
 from signing.sign import DocumentSigner
 from signing.stamps import officer_stamp
+from vault.errors import Conflict
 from vault.records import NewDocument
 from vault.service import Vault
 
@@ -84,6 +86,7 @@ class OcrSummary:
     fields: dict[str, list[str]]
     issues: list[PageIssue]
     as_received: bool = False  # a signed PDF: `ocr.pdf` is the file as received, never re-signed or rebuilt
+    page_prints: list[str | None] = field(default_factory=list)  # each kept page's perceptual hash (`ocr.prints`)
 
 
 def received_file(job: DocumentJob) -> str | None:
@@ -115,7 +118,8 @@ def select_pages(job: DocumentJob, workdir: Path) -> list[PageImage]:
 def load_summary(job: DocumentJob) -> OcrSummary:
     data = json.loads(job.read("ocr.json").decode("utf-8"))
     issues = [PageIssue(item["page"], item["verdict"], item["reason"]) for item in data["issues"]]
-    return OcrSummary(data["page_count"], data["text"], data["fields"], issues, bool(data.get("as_received")))
+    prints = list(data.get("page_prints") or [])
+    return OcrSummary(data["page_count"], data["text"], data["fields"], issues, bool(data.get("as_received")), prints)
 
 
 def ocr_options(job: DocumentJob, page: OcrOptions, threads: int) -> DocumentOptions:
@@ -168,6 +172,7 @@ def run_ocr(
         "issues": result.issues_json(),
         "sidecar": result.sidecar,
         "as_received": received is not None,
+        "page_prints": [page.print for page in result.pages if not page.dropped],
     }
     # The PDF first: a step that dies between the two writes leaves no summary, so it runs again.
     job.write("ocr.pdf", job.staging.get(received) if received is not None else result.pdf)
@@ -233,13 +238,16 @@ def run_store(
             signature_verdict=Verdict(verdict) if verdict else None,
             ocr_text=summary.text,
             extracted_fields=summary.fields,
+            page_prints=_prints(summary),
         )
+        link_version(job, vault)
         return str(record.id)
     scanned: dict[str, Any] = {
         "page_count": summary.page_count,
         "signature_verdict": verdict,
         "ocr_text": summary.text,
         "extracted_fields": summary.fields,
+        "page_prints": _prints(summary),
     }
     line = certification_line(job) if job.kind is DocumentKind.CERTIFIED_COPY else None
     if line is not None:
@@ -264,3 +272,17 @@ def run_store(
     if line is not None:
         register_copy(sessions, line, record.id)
     return str(record.id)
+
+
+def _prints(summary: OcrSummary) -> list[str] | None:
+    """The pages' prints as the catalogue keeps them: all of them, or none (a page kept as received has none)."""
+    prints = [p for p in summary.page_prints if p]
+    return prints if prints and len(prints) == summary.page_count else None
+
+
+def link_version(job: DocumentJob, vault: Vault) -> None:
+    """A stored document versioned from another dossier's batch (a paper scanned again, `new_version` chosen) is
+    linked into this batch's dossier too, as a reuse; a retry or the document's own dossier links nothing more."""
+    assert job.new_version_of is not None
+    with contextlib.suppress(Conflict):  # already in this dossier
+        vault.attach(job.dossier_code, job.new_version_of, job.name, intake_actor(job))

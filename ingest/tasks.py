@@ -26,8 +26,8 @@ from core.logging import current_request_id, get_logger
 from core.metrics import DOCUMENTS, STEP_FAILURES, timed_step
 from core.settings import core_settings
 from core.types import RESCAN_VERDICTS, DocumentKind
-from ingest import batches, signature_requests
-from ingest.awaiting import AwaitingSignature, record_awaiting, run_split_signing
+from ingest import batches, scanned_again, signature_requests
+from ingest.awaiting import Waiting, run_split_signing
 from ingest.claim import Busy, claimed, mark_waiting
 from ingest.context import context
 from ingest.lease import holder_is_dead
@@ -68,7 +68,6 @@ def work_root() -> Path:
     return core_settings().data_dir / "ingest" / "work"
 
 
-# The trust services signing needs (TSA, OCSP responder or CRL): the document waits for them far longer.
 TRUST_SERVICES: tuple[type[BaseException], ...] = (TimestampUnavailableError, RevocationUnknownError)
 
 
@@ -132,9 +131,9 @@ def _step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: 
         log.info("step done", step=step)
     except Ignore:
         raise
-    except AwaitingSignature as exc:
-        record_awaiting(context().sessions, batch_id, index, exc.reason)
-        raise Ignore() from None  # the chain stops; the officer's answer sends `resume_signing`
+    except Waiting as exc:  # a signature from the officer's token, a choice from the station
+        exc.record(context().sessions, batch_id, index)
+        raise Ignore() from None  # the chain stops; the answer sends `resume_signing`
     except Busy as exc:
         # Wait for the holder, however long its lease runs (it is bounded by the step's time limit): never give up.
         remaining = (exc.until - dt.datetime.now(dt.UTC)).total_seconds()
@@ -205,6 +204,7 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int, request_id: st
             batches.update_document(session, batch_id, index, rescan=rescan)
         if rescan:
             announce("rescan.requested", batch_id, {"index": index, "name": job.name, "rescan": rescan})
+        scanned_again.check(job, summary, context().vault(), context().sessions)  # AwaitingChoice: it waits
 
     _step(self, batch_id, index, "ocr", seconds, work)
 

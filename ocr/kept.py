@@ -84,4 +84,5 @@ def kept_result(
         ink_fraction=read.ink_fraction if read is not None else 0.0,
         notes=(NOTES.get(kind, NOTES["text"]),),
         pdfa_problems=problems,
+        print=read.print if read is not None else None,  # a scan inside a PDF: its rendering's print
     )

@@ -132,6 +132,7 @@ class PageResult:
     dropped: bool = False
     notes: tuple[str, ...] = ()  # facts the station should know that are not verdicts (e.g. inferred dpi)
     pdfa_problems: tuple[str, ...] = ()  # why a page kept as received keeps the file from claiming PDF/A
+    print: str | None = None  # the cleaned page's perceptual hash (`ocr.prints`); None for a page kept as received
 
     @property
     def kept(self) -> bool:

@@ -27,6 +27,7 @@ from ocr.layout import drop_marks, reading_order
 from ocr.models import Cleanup, OcrOptions, PageImage, PageResult, Word
 from ocr.orientation import apply_orientation, as_bilevel, crop, find_orientation, paper_colour
 from ocr.paper import cut_out, even_light, fit_to_paper, paper_corners, uneven
+from ocr.prints import page_print
 from ocr.quality import blank_verdict, exposure_verdicts, readability_verdicts, resolution_verdicts
 
 RESCAN_WORD_CONFIDENCE = 60.0
@@ -107,6 +108,7 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
         mean_confidence=round(mean_conf, 1),
         ink_fraction=round(ink_fraction, 5),
         notes=(page.dpi_note,) if page.dpi_inferred else (),
+        print=page_print(image),
     )
 
 

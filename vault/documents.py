@@ -194,6 +194,7 @@ class DocumentWrites(VaultBase):
         signature_verdict: Verdict | None = None,
         ocr_text: str | None = None,
         extracted_fields: dict[str, Any] | None = None,
+        page_prints: list[str] | None = None,
     ) -> DocumentRecord:
         """A new version of a paper: the previous version is superseded and stays readable under retention.
 
@@ -212,6 +213,7 @@ class DocumentWrites(VaultBase):
             "signature_verdict": str(signature_verdict) if signature_verdict else None,
             "ocr_text": ocr_text,
             "extracted_fields": extracted_fields,
+            "page_prints": page_prints,
         }
         with self.sessions.begin() as session:
             document = versionable_document(session, doc_id, actor)

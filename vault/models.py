@@ -95,6 +95,8 @@ class Document(Base):
     signature_verdict: Mapped[str | None] = mapped_column(String(20))
     ocr_text: Mapped[str | None] = mapped_column(Text)
     extracted_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # the current version's perceptual hash per page (`ocr.prints`): a paper scanned again is recognised
+    page_prints: Mapped[list[Any] | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     status: Mapped[str] = mapped_column(String(20), default="valid")
     status_reason: Mapped[str | None] = mapped_column(String(500))
     current_version: Mapped[int] = mapped_column(Integer, default=1)

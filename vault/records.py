@@ -48,6 +48,7 @@ class NewDocument(DocumentFields):
     component_name: str | None = None
     ocr_text: str | None = None
     extracted_fields: dict[str, Any] = Field(default_factory=dict)
+    page_prints: list[str] | None = None  # each page's perceptual hash (hex): a paper scanned again is recognised
     supersedes: str | None = None  # id of a document this one replaces (marked superseded)
     legal_hold: bool = False
 

@@ -15,8 +15,11 @@ from vault.dossiers import OwnersAndDossiers
 from vault.grants import GrantsAndLog
 from vault.presence import Presence
 from vault.reads import DocumentReads
+from vault.rescans import ScannedAgain
 from vault.upkeep import Upkeep
 
 
-class Vault(OwnersAndDossiers, DossierLife, DocumentWrites, DocumentReads, GrantsAndLog, Upkeep, Presence):
+class Vault(
+    OwnersAndDossiers, DossierLife, DocumentWrites, DocumentReads, GrantsAndLog, Upkeep, Presence, ScannedAgain
+):
     """Each owner's papers and results: kept write-once in the object store, catalogued, reusable."""

@@ -181,6 +181,14 @@ EN: dict[str, str] = {
     "Mở hồ sơ không cần quét": "Open a dossier without scanning",
     "Mã loại giấy tờ dùng lại từ kho (cách nhau bởi dấu cách)": "Vault paper type codes to reuse",
     "Xin công dân đồng ý": "Ask the citizen's consent",
+    "Chờ chọn: giấy tờ đã có trong kho": "Awaiting a choice: the paper is in the vault already",
+    "Giấy tờ này đã có trong kho dữ liệu của công dân": "This paper is in the citizen's vault already",
+    "Giấy tờ đã lưu": "Stored paper",
+    "lưu ngày": "stored on",
+    "Dùng lại giấy tờ đã lưu": "Reuse the stored paper",
+    "Lưu thành phiên bản mới": "Store as a new version",
+    "Lưu thành giấy tờ mới": "Store as a new paper",
+    "Đã chọn": "Chosen",
 }
 
 

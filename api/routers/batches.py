@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from api.auth import require_roles
 from api.problems import PROBLEM_RESPONSES, Problem
@@ -28,6 +29,7 @@ from core.types import Actor, Role
 from ingest import batches
 from ingest.intake import BatchRefused, accept_batch, new_batch_id
 from ingest.manifest import Manifest
+from ingest.scanned_again import Choice, ChoiceRefused
 from ingest.sniff import sniff_file
 from ingest.ziparchive import UnsafeArchive, ZipLimits, extract_zip
 
@@ -137,6 +139,30 @@ def get_batch(
     svc: Annotated[Services, Depends(services)],
 ) -> batches.BatchView:
     return _visible_batch(svc, batch_id, actor)
+
+
+class ChoiceIn(BaseModel):
+    choice: Choice = Field(description="reuse the stored document, store the scan as its new_version, or new_document")
+
+
+@router.post(
+    "/{batch_id}/documents/{index}/choice",
+    response_model=batches.BatchView,
+    summary="Choose for a paper scanned again: reuse the stored document, store a new version, or a new document",
+)
+def choose(
+    batch_id: str,
+    index: Annotated[int, PathParam(ge=0, description="The document's 0-based place in the batch")],
+    body: ChoiceIn,
+    actor: Annotated[Actor, Depends(require_roles(Role.STATION))],
+    svc: Annotated[Services, Depends(services)],
+) -> batches.BatchView:
+    try:
+        view = svc.choose(batch_id, index, body.choice, actor)
+    except ChoiceRefused as exc:
+        raise Problem(exc.status, str(exc)) from exc
+    log.info("scanned-again choice", batch=batch_id, index=index, choice=str(body.choice))
+    return view
 
 
 def _sse(event: batches.BatchEventView) -> str:

@@ -128,6 +128,11 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/batches/{batch_id}/events"): Rule(
         lambda w, s: _batch(w, s, "/events"), lambda r, s: r == "admin" or (r in ("station", "handler") and s == "own")
     ),
+    ("POST", "/api/v1/batches/{batch_id}/documents/{index}/choice"): Rule(  # its document is queued, not waiting
+        lambda w, s: Call(_batch(w, s, "/documents/0/choice").path, {"choice": "reuse"}),
+        lambda r, s: r == "station" and s == "own",
+        ok=(409,),
+    ),
     ("GET", "/api/v1/dossiers/{code}"): Rule(_dossier, dossier_viewer),
     ("GET", "/api/v1/documents/{document_id}"): Rule(
         lambda w, s: Call(f"/api/v1/documents/{doc(w, s)}"), document_reader

@@ -85,3 +85,29 @@ def test_the_result_table_shows_full_ids_and_names(capsys: pytest.CaptureFixture
     assert _print_outcome(state) == 3
     out = capsys.readouterr().out
     assert doc_id in out and "Giấy khai sinh" in out
+
+
+def test_a_paper_scanned_again_prints_the_hint_and_how_to_choose(capsys: pytest.CaptureFixture[str]) -> None:
+    stored = "fedcba9876543210fedcba9876543210"
+    hint = "Giấy tờ này đã có trong kho dữ liệu của công dân: «Giấy khai sinh», lưu ngày 30/11/2026. Chọn: …"
+    state = {
+        "batch_id": "b" * 32,
+        "status": "awaiting_choice",
+        "dossier_code": "000.00.00.H30-261130-0043",
+        "documents": [
+            {
+                "index": 1,
+                "id": None,
+                "name": "Giấy khai sinh",
+                "status": "awaiting_choice",
+                "signature": None,
+                "rescan": [],
+                "error": None,
+                "scanned_before": {"id": stored, "name": "Giấy khai sinh", "hint": hint},
+            }
+        ],
+    }
+    assert _print_outcome(state) == 4  # the station has something to do
+    out = capsys.readouterr().out
+    assert hint in out and stored in out
+    assert f"sohoa choose {'b' * 32} 2 reuse|new_version|new_document" in out

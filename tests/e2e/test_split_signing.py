@@ -32,6 +32,7 @@ from tests.support.stack import SohoaStack
 pytestmark = pytest.mark.slow
 
 R = "/api/v1/signature-requests"
+OTHER_OWNER = "001200009876"
 OFFICERS = {"nhung": "officer", "binh": "officer2"}  # token `sub` → identity of the test PKI
 
 
@@ -72,12 +73,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pki: RunningPki) -> Iterator
     running.stop()
 
 
-def _upload(stack: SohoaStack, sub: str, pages: list[Path]) -> dict[str, Any]:
+def _upload(stack: SohoaStack, sub: str, pages: list[Path], owner: str = OWNER) -> dict[str, Any]:
     manifest = {
         "station_id": "QT-01",
         "agency_code": AGENCY,
         "procedure_code": PROCEDURE,
-        "owner_id": OWNER,
+        "owner_id": owner,
         "split": "manifest",
         "documents": [
             {"type_code": f"T{i}", "name": f"Giấy tờ {i + 1} của {sub}", "pages": str(i + 1)} for i in range(len(pages))
@@ -207,8 +208,9 @@ def test_two_officers_sign_their_own_documents_with_their_own_tokens(
 def test_the_agent_says_what_is_wrong_in_one_line(
     stack: SohoaStack, tokens: dict[str, softhsm.SoftHsmToken], scan_set: ScanSet
 ) -> None:
-    state = _upload(stack, "nhung", [scan_set.files[1]])
-    assert state["status"] == "awaiting_signature"
+    # another citizen's paper: the same page for the same owner, once stored, would be a paper scanned again
+    state = _upload(stack, "nhung", [scan_set.files[1]], owner=OTHER_OWNER)
+    assert state["status"] == "awaiting_signature", state
     token = tokens["nhung"]
     wrong_pin = agent(stack, "nhung", token, "--yes", pin="000000")
     unplugged = agent(stack, "nhung", token, "--yes", "--token-label", "no-such-token")

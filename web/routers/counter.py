@@ -14,13 +14,14 @@ from pydantic import ValidationError
 
 from api.errors import status_of
 from api.problems import Problem
-from api.routers import versions
+from api.routers import batches, versions
 from api.routers.batches import _visible_batch, upload_batch
 from api.routers.counter import PapersQuery
 from api.routers.counter import papers_on_file as on_file
 from api.routers.documents import get_validation
 from api.routers.dossiers import ConsentGiven, ConsentIn, CounterOpenIn, open_at_counter, request_consent
 from api.services import Services
+from core.timezone import VN_TZ
 from core.types import Actor, DocumentKind, Role
 from issuing.calendar import default_procedures
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
@@ -36,11 +37,17 @@ from web.session import CsrfChecked, require, services_of
 router = APIRouter()
 Station = Annotated[Actor, Depends(require(Role.STATION))]
 
+CHOICE_VI = {
+    "reuse": "Dùng lại giấy tờ đã lưu",
+    "new_version": "Lưu thành phiên bản mới",
+    "new_document": "Lưu thành giấy tờ mới",
+}
 VERDICT_VI = {"TOTAL-PASSED": "Hợp lệ", "INDETERMINATE": "Chưa xác định", "TOTAL-FAILED": "Không hợp lệ"}
 STATUS_VI = {
     "queued": "Đang chờ",
     "running": "Đang xử lý",
     "awaiting_signature": "Chờ cán bộ ký số",
+    "awaiting_choice": "Chờ chọn: giấy tờ đã có trong kho",
     "done": "Hoàn thành",
     "needs_rescan": "Cần quét lại",
     "failed": "Lỗi",
@@ -143,10 +150,31 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
             "documents": documents,
             "status_vi": STATUS_VI,
             "verdict_vi": VERDICT_VI,
-            "finished": view.status in ("done", "needs_rescan", "failed", "awaiting_signature"),
+            "finished": view.status in ("done", "needs_rescan", "failed", "awaiting_signature", "awaiting_choice"),
+            "choice_vi": CHOICE_VI,
+            "vn": VN_TZ,
             "replacing": any(doc.new_version_of for doc in view.documents),
         },
     )
+
+
+@router.post("/quay/lo/{batch_id}/tai-lieu/{index}/lua-chon")
+def choose(
+    request: Request,
+    batch_id: str,
+    index: int,
+    actor: Station,
+    _: CsrfChecked,
+    choice: Annotated[str, Form(max_length=20)],
+) -> Response:
+    """The station's choice for a paper scanned again (the API's route): reuse, new version or new document."""
+    try:
+        batches.choose(batch_id, index, batches.ChoiceIn(choice=choice), actor, services_of(request))
+    except (Problem, ValidationError) as exc:
+        reason = str(exc.detail) if isinstance(exc, Problem) else "Lựa chọn không hợp lệ."
+        status = exc.status if isinstance(exc, Problem) else 422
+        return _form(request, actor, f"Không ghi được lựa chọn: {reason}", status)
+    return RedirectResponse(f"/quay/lo/{batch_id}", status_code=303)
 
 
 def _badge(svc: Services, doc_id: str, actor: Actor) -> Badge:

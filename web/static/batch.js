@@ -1,6 +1,7 @@
 // Live progress of a batch from the API's server-sent events (the session cookie authenticates the GET):
 // pages advance each document's bar, documents update their state; when the batch ends the page reloads
-// to show thumbnails, verdicts and rescan reasons rendered by the server (also when it only awaits signatures).
+// to show thumbnails, verdicts and rescan reasons rendered by the server (also when it only awaits signatures or
+// the station's choice for a paper scanned again).
 (function () {
   var live = document.getElementById("live");
   if (!live || live.dataset.finished === "true" || !window.EventSource) return;
@@ -27,7 +28,7 @@
     var data = JSON.parse(e.data);
     var status = document.getElementById("batch-status");
     if (status) { status.textContent = data.status; status.dataset.status = data.status; }
-    if (["done", "needs_rescan", "failed", "awaiting_signature"].indexOf(data.status) >= 0) {
+    if (["done", "needs_rescan", "failed", "awaiting_signature", "awaiting_choice"].indexOf(data.status) >= 0) {
       source.close();
       window.location.reload();
     }
