@@ -1,0 +1,162 @@
+"""Streaming benchmark: MB/s of signed-PDF content through the API (`sohoa serve`, a real HTTP client in this
+process) against the anchor, the same verified read straight from the store without HTTP, in the same run.
+
+Each store (the embedded folder store, S3 on a SeaweedFS started here) is measured in a process of its own; rounds
+of the anchor and of the API alternate, so a change of the machine's load falls on both.
+
+`python -m bench.stream_bench [--stores local,s3 --blobs 8 --size-mb 2 --rounds 4]`
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+OWNER = "045190007777"
+PURPOSE = "gi%E1%BA%A3i%20quy%E1%BA%BFt%20h%E1%BB%93%20s%C6%A1"  # "giải quyết hồ sơ", URL-encoded
+
+
+def _store_blobs(blobs: int, size: int) -> list[str]:
+    from core.types import Actor, Role
+    from runtime import catalogue as runtime
+    from vault.records import NewDocument
+
+    vault = runtime.vault()
+    admin = Actor("bench", Role.ADMIN)
+    payload = b"%PDF-1.7\n" + random.randbytes(size)
+    return [
+        vault.store_document(
+            NewDocument(owner_id=OWNER, name=f"Bản quét {n}"), payload + n.to_bytes(4, "big"), admin
+        ).id
+        for n in range(blobs)
+    ]
+
+
+def _store_round(blob_ids: list[str]) -> tuple[int, float]:
+    """The anchor: the vault's verified read of each object, as the API serves it, without HTTP."""
+    from core.types import Actor, Role
+    from runtime import catalogue as runtime
+
+    vault = runtime.vault()
+    admin = Actor("bench", Role.ADMIN, purpose="bench")
+    total, start = 0, time.perf_counter()
+    for doc_id in blob_ids:
+        with vault.stream_content(doc_id, admin)[1] as content:
+            for chunk in content:
+                total += len(chunk)
+    return total, time.perf_counter() - start
+
+
+def _api_round(client: httpx.Client, blob_ids: list[str]) -> tuple[int, float]:
+    total, start = 0, time.perf_counter()
+    for doc_id in blob_ids:
+        with client.stream("GET", f"/api/v1/documents/{doc_id}/content") as response:
+            response.raise_for_status()
+            for chunk in response.iter_raw(1024 * 1024):
+                total += len(chunk)
+    return total, time.perf_counter() - start
+
+
+def _s3_env(folder: Path) -> tuple[Any, dict[str, str]]:
+    from tests.support.s3server import SeaweedServer
+
+    server = SeaweedServer(folder / "seaweed")
+    server.start()
+    endpoint = server.endpoint
+    return server, {
+        "SOHOA_VAULT_S3_ENDPOINT": endpoint.endpoint,
+        "SOHOA_VAULT_S3_ACCESS_KEY": endpoint.access_key,
+        "SOHOA_VAULT_S3_SECRET_KEY": endpoint.secret_key,
+        "SOHOA_VAULT_S3_BUCKET": "sohoa-stream-bench",
+    }
+
+
+def measure(store: str, blobs: int, size_mb: float, rounds: int) -> dict[str, Any]:
+    from core.types import Role
+    from tests.support.stack import SohoaStack
+
+    with tempfile.TemporaryDirectory(prefix="sohoa-stream-bench-") as tmp:
+        folder = Path(tmp)
+        data_dir = folder / "data"
+        data_dir.mkdir()
+        server, env = _s3_env(folder) if store == "s3" else (None, {})
+        try:
+            stack = SohoaStack(data_dir, env)
+            if env:  # outside the embedded default: the operator's key files, the same ones the server is given
+                env.update(stack.keys())
+            os.environ.update({**env, "SOHOA_DATA_DIR": str(data_dir)})
+            stack.migrate()
+            blob_ids = _store_blobs(blobs, int(size_mb * 1024 * 1024))
+            stack.start_server(timeout=300)
+            try:
+                token = stack.token(Role.ADMIN, "bench")
+                headers = {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE}
+                with httpx.Client(base_url=stack.url, headers=headers, timeout=120) as client:
+                    _api_round(client, blob_ids[:2])  # warm-up, not measured: first imports, pools, page cache
+                    _store_round(blob_ids[:2])
+                    sums = {"store": [0, 0.0], "api": [0, 0.0]}
+                    for _ in range(rounds):
+                        for name, run in (
+                            ("store", lambda: _store_round(blob_ids)),
+                            ("api", lambda: _api_round(client, blob_ids)),
+                        ):
+                            got, seconds = run()
+                            sums[name][0] += got
+                            sums[name][1] += seconds
+            finally:
+                stack.stop()
+        finally:
+            if server is not None:
+                server.stop()
+    store_mb = sums["store"][0] / sums["store"][1] / 1e6
+    api_mb = sums["api"][0] / sums["api"][1] / 1e6
+    return {
+        "store": store,
+        "store_mb_s": round(store_mb, 1),
+        "api_mb_s": round(api_mb, 1),
+        "ratio": round(api_mb / store_mb, 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stores", default="local,s3", help="local, s3 or both")
+    parser.add_argument("--blobs", type=int, default=8)
+    parser.add_argument("--size-mb", type=float, default=2.0)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--json", type=Path, help="append each store's figures to this file (one JSON per line)")
+    args = parser.parse_args(argv)
+    stores = args.stores.split(",")
+    if len(stores) > 1:  # each in a process of its own: settings and the vault are made once per process
+        for store in stores:
+            others = [f"--blobs={args.blobs}", f"--size-mb={args.size_mb}", f"--rounds={args.rounds}"]
+            others += [f"--json={args.json}"] if args.json else []
+            subprocess.run([sys.executable, "-m", "bench.stream_bench", *others, f"--stores={store}"], check=True)
+        return 0
+    result = measure(stores[0], args.blobs, args.size_mb, args.rounds)
+    load = os.getloadavg()
+    print(
+        f"{result['store']:>5}: {args.blobs} × {args.size_mb:g} MB × {args.rounds} rounds: "
+        f"store {result['store_mb_s']} MB/s, "
+        f"API {result['api_mb_s']} MB/s, API/store {result['ratio']:.2f} "
+        f"(load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores)"
+    )
+    if args.json:
+        with args.json.open("a") as out:
+            out.write(json.dumps({**result, "load": load[0]}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
