@@ -145,6 +145,14 @@ def test_byte_ranges_return_the_right_bytes(installation: Installation, header: 
     assert refused.status_code == 416 and refused.headers["content-range"] == f"bytes */{len(BIG)}"
 
 
+def test_a_client_hanging_up_mid_stream_leaves_the_server_serving(installation: Installation) -> None:
+    with httpx.stream("GET", installation.url("big"), headers=installation.headers, timeout=120) as response:
+        assert response.status_code == 200
+        next(response.iter_raw())  # as pdf.js does once it has seen Accept-Ranges: then it asks for ranges
+    again = httpx.get(installation.url("big"), headers={**installation.headers, "Range": "bytes=0-9"}, timeout=120)
+    assert again.status_code == 206 and again.content == BIG[:10]
+
+
 def test_a_corrupt_large_pdf_never_ends_cleanly(installation: Installation) -> None:
     _corrupt(installation, "big_corrupt")
     received = 0
