@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from functools import partial
 from typing import Any
 
@@ -90,11 +90,18 @@ async def _body(content: StreamedContent) -> AsyncIterator[bytes]:
             for piece in pieces:
                 yield piece
             return
-        while (piece := await run_in_threadpool(next, pieces, None)) is not None:
-            yield piece
+        while True:
+            following: bytes | None = await run_in_threadpool(_next_piece, pieces)
+            if following is None:
+                break
+            yield following
     finally:
         pieces.close()
         content.close()
+
+
+def _next_piece(pieces: Iterator[bytes]) -> bytes | None:
+    return next(pieces, None)
 
 
 async def read_pdf(upload: UploadFile, max_bytes: int) -> bytes:

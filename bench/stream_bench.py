@@ -16,6 +16,8 @@ import json
 import os
 import random
 import shutil
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,29 +47,57 @@ def _store_blobs(blobs: int, size: int) -> list[str]:
     ]
 
 
-def _store_round(blob_ids: list[str]) -> tuple[int, float]:
-    """The anchor: the vault's verified read of each object, as the API serves it, without HTTP."""
-    from core.types import Actor, Role
-    from runtime import catalogue as runtime
-
-    vault = runtime.vault()
-    admin = Actor("bench", Role.ADMIN, purpose="bench")
-    total, start = 0, time.perf_counter()
-    for doc_id in blob_ids:
-        with vault.stream_content(doc_id, admin)[1] as content:
-            for chunk in content:
-                total += len(chunk)
-    return total, time.perf_counter() - start
+def _store_read(vault: Any, actor: Any, doc_id: str) -> int:
+    """The anchor: the vault's verified read of one object, as the API serves it (authorised, logged, hashed),
+    without HTTP."""
+    total = 0
+    with vault.stream_content(doc_id, actor)[1] as content:
+        for chunk in content:
+            total += len(chunk)
+    return total
 
 
-def _api_round(client: httpx.Client, blob_ids: list[str]) -> tuple[int, float]:
-    total, start = 0, time.perf_counter()
-    for doc_id in blob_ids:
-        with client.stream("GET", f"/api/v1/documents/{doc_id}/content") as response:
-            response.raise_for_status()
-            for chunk in response.iter_raw(1024 * 1024):
-                total += len(chunk)
-    return total, time.perf_counter() - start
+def _httpx_read(client: httpx.Client, doc_id: str) -> int:
+    total = 0
+    with client.stream("GET", f"/api/v1/documents/{doc_id}/content") as response:
+        response.raise_for_status()
+        for chunk in response.iter_raw(1024 * 1024):
+            total += len(chunk)
+    return total
+
+
+class RawClient:
+    """A minimal keep-alive HTTP/1.1 client reading bodies with `recv_into` into one buffer: next to no work of its
+    own (as a browser's network process), so the figure is the server's."""
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)))
+        self.host, self.headers = f"{host}:{port}", "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        self.buffer = memoryview(bytearray(8 * 1024 * 1024))
+
+    def get(self, path: str) -> int:
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}\r\n".encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            got = self.sock.recv(65536)
+            if not got:
+                raise ConnectionError("the server closed the connection")
+            head += got
+        head, _, body = head.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(head.split(b"\r\n")[0].decode())
+        length = int(next(ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length:"))[15:])
+        left = length - len(body)
+        while left > 0:
+            got = self.sock.recv_into(self.buffer, min(left, len(self.buffer)))
+            if not got:
+                raise ConnectionError("the reply broke off")
+            left -= got
+        return length
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 WRK_SCRIPT = """
@@ -134,33 +164,58 @@ def measure(store: str, blobs: int, size_mb: float, rounds: int) -> dict[str, An
             try:
                 token = stack.token(Role.ADMIN, "bench")
                 headers = {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE}
-                with httpx.Client(base_url=stack.url, headers=headers, timeout=120) as client:
-                    _api_round(client, blob_ids[:2])  # warm-up, not measured: first imports, pools, page cache
-                    _store_round(blob_ids[:2])
-                    sums = {"store": [0, 0.0], "api": [0, 0.0], "wrk": [0, 0.0]}
-                    runs = {
-                        "store": lambda: _store_round(blob_ids),
-                        "api": lambda: _api_round(client, blob_ids),
-                        "wrk": lambda: _wrk_round(stack.url, token, blob_ids, folder, 3),
-                    }
-                    if not shutil.which("wrk"):
-                        del runs["wrk"]
-                    for _ in range(rounds):
-                        for name, run in runs.items():
-                            got, seconds = run()
-                            sums[name][0] += got
-                            sums[name][1] += seconds
+                rounds_seen = _measure_rounds(stack.url, headers, token, blob_ids, folder, rounds)
             finally:
                 stack.stop()
         finally:
             if server is not None:
                 server.stop()
+    sums = {
+        name: [sum(r[name][0] for r in rounds_seen), sum(r[name][1] for r in rounds_seen)] for name in rounds_seen[0]
+    }
     rates = {name: got / seconds / 1e6 for name, (got, seconds) in sums.items() if seconds}
     result: dict[str, Any] = {"store": store, **{f"{name}_mb_s": round(rate, 1) for name, rate in rates.items()}}
-    for name in ("api", "wrk"):
-        if name in rates:
+    for name in ("raw", "wrk", "httpx"):
+        if name in rates:  # the ratio of the totals, and the median of the rounds' own ratios
             result[f"{name}_ratio"] = round(rates[name] / rates["store"], 2)
+            each = [(r[name][0] / r[name][1]) / (r["store"][0] / r["store"][1]) for r in rounds_seen]
+            result[f"{name}_ratio_median"] = round(statistics.median(each), 2)
     return result
+
+
+def _measure_rounds(
+    url: str, headers: dict[str, str], token: str, blob_ids: list[str], folder: Path, rounds: int
+) -> list[dict[str, list[float]]]:
+    """Per round: each object read straight from the store, then through the API by the raw client and by httpx,
+    one after the other (so a change of load falls on all three alike); then `wrk` for 3 s."""
+    from core.types import Actor, Role
+    from runtime import catalogue as runtime
+
+    vault = runtime.vault()
+    actor = Actor("bench", Role.ADMIN, purpose="bench")
+    raw = RawClient(url, headers)
+    seen: list[dict[str, list[float]]] = []
+    with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
+        reads = {
+            "store": lambda d: _store_read(vault, actor, d),
+            "raw": lambda d: raw.get(f"/api/v1/documents/{d}/content"),
+            "httpx": lambda d: _httpx_read(client, d),
+        }
+        for doc_id in blob_ids[:2]:  # warm-up, not measured: first imports, pools, page cache
+            for read in reads.values():
+                read(doc_id)
+        for _ in range(rounds):
+            sums: dict[str, list[float]] = {name: [0, 0.0] for name in reads}
+            for doc_id in blob_ids:
+                for name, read in reads.items():
+                    start = time.perf_counter()
+                    sums[name][0] += read(doc_id)
+                    sums[name][1] += time.perf_counter() - start
+            if shutil.which("wrk"):
+                sums["wrk"] = list(_wrk_round(url, token, blob_ids, folder, 3))
+            seen.append(sums)
+    raw.close()
+    return seen
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -181,11 +236,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     result = measure(stores[0], args.blobs, args.size_mb, args.rounds)
     load = os.getloadavg()
-    wrk = f"API (wrk) {result['wrk_mb_s']} MB/s, ratio {result['wrk_ratio']:.2f}; " if "wrk_mb_s" in result else ""
+    clients = [
+        f"API ({name}) {result[f'{name}_mb_s']} MB/s, ratio {result[f'{name}_ratio']:.2f} "
+        f"(median of rounds {result[f'{name}_ratio_median']:.2f})"
+        for name in ("raw", "wrk", "httpx")
+        if f"{name}_mb_s" in result
+    ]
     print(
         f"{result['store']:>5}: {args.blobs} × {args.size_mb:g} MB, {args.rounds} rounds: "
-        f"store {result['store_mb_s']} MB/s; {wrk}"
-        f"API (httpx) {result['api_mb_s']} MB/s, ratio {result['api_ratio']:.2f} "
+        f"store {result['store_mb_s']} MB/s; " + "; ".join(clients) + " "
         f"(load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores)"
     )
     if args.json:
