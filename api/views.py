@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
-from collections.abc import AsyncIterator, Iterator
+import threading
+from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
@@ -82,26 +84,45 @@ def content_response(
 
 
 async def _body(content: StreamedContent) -> AsyncIterator[bytes]:
-    """The pieces, each read and hashed in a worker thread while the event loop sends the one before; the stream is
-    closed however the reply ends (finished, client gone, integrity error)."""
-    pieces = iter(content)
+    """The pieces, each read and hashed in a worker thread while the event loop sends the one before (one piece
+    read ahead); the stream is closed however the reply ends (finished, client gone, integrity error)."""
+    if content.in_memory:  # read and verified already: no I/O, no thread hop per piece
+        for piece in content:
+            yield piece
+        return
+    reader = _Reader(content)
+    ahead: asyncio.Future[bytes | None] | None = None
     try:
-        if content.in_memory:  # read and verified already: no thread hop per piece
-            for piece in pieces:
-                yield piece
-            return
-        while True:
-            following: bytes | None = await run_in_threadpool(_next_piece, pieces)
-            if following is None:
-                break
+        ahead = asyncio.ensure_future(run_in_threadpool(reader.next))
+        while (following := await ahead) is not None:
+            ahead = asyncio.ensure_future(run_in_threadpool(reader.next))
             yield following
     finally:
-        pieces.close()
-        content.close()
+        if ahead is not None:  # a failure nobody awaits any more is not the event loop's warning
+            ahead.add_done_callback(lambda task: task.cancelled() or task.exception())
+        # A client gone cancels the read-ahead while its thread may still read: the close waits for it, off the loop.
+        try:
+            asyncio.get_running_loop().run_in_executor(None, reader.close)
+        except RuntimeError:  # the loop is closing
+            reader.close()
 
 
-def _next_piece(pieces: Iterator[bytes]) -> bytes | None:
-    return next(pieces, None)
+class _Reader:
+    """One stream's pieces for worker threads: one read at a time, and closed only once no read runs."""
+
+    def __init__(self, content: StreamedContent) -> None:
+        self._content = content
+        self._pieces = iter(content)
+        self._lock = threading.Lock()
+
+    def next(self) -> bytes | None:
+        with self._lock:
+            return next(self._pieces, None)
+
+    def close(self) -> None:
+        with self._lock:
+            self._pieces.close()
+            self._content.close()
 
 
 async def read_pdf(upload: UploadFile, max_bytes: int) -> bytes:
