@@ -10,7 +10,7 @@ UV_VERSION := 0.13.9
 TOOLS   := .tools
 UV      := $(TOOLS)/bin/uv
 
-.PHONY: setup system lock run test lint bench bench-ocr bench-signing bench-vault bench-api bench-pipeline services clean
+.PHONY: setup system lock run test lint bench bench-ocr bench-signing bench-vault bench-api bench-stream bench-pipeline services clean
 
 setup: system $(STAMP)
 
@@ -48,7 +48,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 ## Every benchmark, each printing its anchor measured in the same run (about 30 minutes on 2 cores).
-bench: bench-ocr bench-signing bench-vault bench-api bench-pipeline
+bench: bench-ocr bench-signing bench-vault bench-api bench-stream bench-pipeline
 
 bench-ocr: setup
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --extra bench --compile-bytecode --python $(PYTHON)
@@ -60,6 +60,9 @@ bench-vault: setup services
 	$(BIN)/python -m bench.vault_bench
 bench-api: setup services
 	$(BIN)/python -m bench.api_bench
+bench-stream: setup services
+	$(BIN)/python -m bench.stream_bench
+	$(BIN)/python -m bench.stream_bench --blobs 3 --size-mb 20 --rounds 3
 bench-pipeline: setup services
 	$(BIN)/python -m bench.pipeline_bench --pages 200
 

@@ -4,19 +4,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator
+from functools import partial
 from typing import Any
 
 from fastapi import UploadFile
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.problems import PROBLEM_RESPONSES, Problem
 from core.types import Actor
-from vault.records import DocumentRecord
 from vault.service import Vault
 from vault.store.base import ByteRange
+from vault.store.stream import StreamedContent
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -57,30 +61,68 @@ def repr_digest(sha256_hex: str) -> str:
     return f"sha-256=:{base64.b64encode(bytes.fromhex(sha256_hex)).decode()}:"
 
 
-def content_response(vault: Vault, record: DocumentRecord, actor: Actor, range_header: str | None) -> StreamingResponse:
-    """The document's verified bytes (or the asked range), streamed; the read is authorised and logged by the vault."""
-    byte_range = parse_range(range_header, record.size)
-    content = vault.open_content(record.id, actor, byte_range)
-
-    def body() -> Iterator[bytes]:
-        try:
-            yield from content
-        finally:
-            content.close()
-
+def content_response(
+    vault: Vault, doc_id: str, actor: Actor, range_header: str | None, *, disposition: str = "inline"
+) -> StreamingResponse:
+    """The document's bytes (or the asked range), streamed as they are read and hashed; the read is authorised and
+    in the access log before the reply starts. The SHA-256 of the whole object is checked before the last piece is
+    sent: on a mismatch the connection is cut short of `Content-Length`, so no client takes it for a whole file."""
+    record, content = vault.stream_content(doc_id, actor, partial(parse_range, range_header))
     headers = {
         "Accept-Ranges": "bytes",
-        "Repr-Digest": repr_digest(record.sha256),
+        "Repr-Digest": repr_digest(content.sha256),
         "Content-Length": str(content.length),
-        "Content-Disposition": f'inline; filename="{record.result_code or record.id}.pdf"',
+        "Content-Disposition": f'{disposition}; filename="{record.result_code or record.id}.pdf"',
         "Cache-Control": "private, no-store",
-        "ETag": f'"{record.sha256}"',
+        "ETag": f'"{content.sha256}"',
     }
     status = 200
-    if byte_range is not None:
+    if range_header:
         status = 206
         headers["Content-Range"] = f"bytes {content.start}-{content.end}/{content.total_size}"
-    return StreamingResponse(body(), status_code=status, media_type="application/pdf", headers=headers)
+    return StreamingResponse(_body(content), status_code=status, media_type="application/pdf", headers=headers)
+
+
+async def _body(content: StreamedContent) -> AsyncIterator[bytes]:
+    """The pieces, each read and hashed in a worker thread while the event loop sends the one before (one piece
+    read ahead); the stream is closed however the reply ends (finished, client gone, integrity error)."""
+    if content.in_memory:  # read and verified already: no I/O, no thread hop per piece
+        for piece in content:
+            yield piece
+        return
+    reader = _Reader(content)
+    ahead: asyncio.Future[bytes | None] | None = None
+    try:
+        ahead = asyncio.ensure_future(run_in_threadpool(reader.next))
+        while (following := await ahead) is not None:
+            ahead = asyncio.ensure_future(run_in_threadpool(reader.next))
+            yield following
+    finally:
+        if ahead is not None:  # a failure nobody awaits any more is not the event loop's warning
+            ahead.add_done_callback(lambda task: task.cancelled() or task.exception())
+        # A client gone cancels the read-ahead while its thread may still read: the close waits for it, off the loop.
+        try:
+            asyncio.get_running_loop().run_in_executor(None, reader.close)
+        except RuntimeError:  # the loop is closing
+            reader.close()
+
+
+class _Reader:
+    """One stream's pieces for worker threads: one read at a time, and closed only once no read runs."""
+
+    def __init__(self, content: StreamedContent) -> None:
+        self._content = content
+        self._pieces = iter(content)
+        self._lock = threading.Lock()
+
+    def next(self) -> bytes | None:
+        with self._lock:
+            return next(self._pieces, None)
+
+    def close(self) -> None:
+        with self._lock:
+            self._pieces.close()
+            self._content.close()
 
 
 async def read_pdf(upload: UploadFile, max_bytes: int) -> bytes:

@@ -45,8 +45,7 @@ def resolve_uri(agency_code: str, type_code: str, document_id: str, actor: Purpo
 def get_content(
     document_id: str, actor: Purposeful, svc: Svc, range_: Annotated[str | None, Header(alias="Range")] = None
 ) -> StreamingResponse:
-    record = svc.vault.get_document(document_id, actor, log_read=False)
-    return content_response(svc.vault, record, actor, range_)
+    return content_response(svc.vault, document_id, actor, range_)
 
 
 @router.get("/documents/{document_id}/text", response_model=TextOut, summary="The OCR text")

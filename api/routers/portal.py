@@ -72,8 +72,7 @@ def owner_documents(owner_id: str, actor: Purposeful, svc: Svc) -> list[PortalDo
 def document_content(
     document_id: str, actor: Purposeful, svc: Svc, range_: Annotated[str | None, Header(alias="Range")] = None
 ) -> StreamingResponse:
-    record = svc.vault.get_document(document_id, actor, log_read=False)
-    return content_response(svc.vault, record, actor, range_)
+    return content_response(svc.vault, document_id, actor, range_)
 
 
 class LookupItem(BaseModel):

@@ -9,6 +9,7 @@ from vault.settings import VaultSettings
 from vault.store.base import ByteRange, LockState, ObjectStore, ObjectVersion, StoredObject
 from vault.store.local import LocalStore
 from vault.store.s3 import S3Store
+from vault.store.stream import StreamedContent
 from vault.store.verify import VerifiedContent
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ObjectVersion",
     "S3Store",
     "StoredObject",
+    "StreamedContent",
     "VerifiedContent",
     "make_store",
 ]

@@ -6,11 +6,12 @@ Two implementations keep the same behaviour: `S3Store` (MinIO or any S3 endpoint
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from vault.store.stream import StreamedContent
 from vault.store.verify import VerifiedContent
 
 Source = bytes | Path | BinaryIO
@@ -78,6 +79,19 @@ class ObjectStore(Protocol):
         self, key: str, version_id: str, expected_sha256: str, byte_range: ByteRange | None = None
     ) -> VerifiedContent:
         """The version's bytes, verified against `expected_sha256` before any is handed out."""
+        ...
+
+    def stream(
+        self,
+        key: str,
+        version_id: str,
+        expected_sha256: str,
+        size: int,
+        byte_range: ByteRange | None = None,
+        on_mismatch: Callable[[], None] | None = None,
+    ) -> StreamedContent:
+        """The version's bytes read as they are iterated, hashed on the way; the last piece is held back until
+        the digest matched (`IntegrityError` instead, after `on_mismatch`). `size` is the catalogue's."""
         ...
 
     def digest(self, key: str, version_id: str) -> str:

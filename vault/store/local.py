@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from core.files import atomic_writer, fsync_dir, write_atomically
 from vault.errors import InvalidInput, ObjectLocked, ObjectMissing
 from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
 from vault.store.source import prepared
+from vault.store.stream import STREAM_CHUNK, StreamedContent
 from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
@@ -28,6 +29,16 @@ _VERSION = re.compile(r"^\d{19}[0-9a-f]{8}$")
 def _new_version_id() -> str:
     """Sortable by time: nanoseconds since the epoch, then 4 random bytes."""
     return f"{time.time_ns():019d}{secrets.token_hex(4)}"
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError as exc:
+        raise ObjectMissing(f"no object file {path.name}") from exc
+    with handle:
+        while chunk := handle.read(STREAM_CHUNK):
+            yield chunk
 
 
 class LocalStore:
@@ -107,6 +118,27 @@ class LocalStore:
                 version_id=version_id,
                 byte_range=byte_range,
             )
+
+    def stream(
+        self,
+        key: str,
+        version_id: str,
+        expected_sha256: str,
+        size: int,
+        byte_range: ByteRange | None = None,
+        on_mismatch: Callable[[], None] | None = None,
+    ) -> StreamedContent:
+        self._meta(key, version_id)
+        data_path, _ = self._paths(key, version_id)
+        return StreamedContent(
+            _file_chunks(data_path),
+            expected_sha256,
+            size,
+            byte_range,
+            key=key,
+            version_id=version_id,
+            on_mismatch=on_mismatch,
+        )
 
     def digest(self, key: str, version_id: str) -> str:
         self._meta(key, version_id)

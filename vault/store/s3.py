@@ -7,7 +7,7 @@ legal hold; SSE-C (key from the data dir) or SSE-S3 as configured. SHA-256 is ch
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import urllib3
@@ -20,6 +20,7 @@ from minio.sse import Sse, SseCustomerKey, SseS3
 from vault.errors import ObjectLocked, ObjectMissing, StoreUnavailable
 from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
 from vault.store.source import prepared
+from vault.store.stream import STREAM_CHUNK, StreamedContent
 from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
 
 SHA256_META = "x-amz-meta-sha256"
@@ -131,7 +132,7 @@ class S3Store:
                 raise StoreUnavailable(f"bucket {self.bucket} returned no version id: versioning is off")
             return StoredObject(key, result.version_id, src.sha256, src.size)
 
-    def _chunks(self, key: str, version_id: str) -> Iterator[bytes]:
+    def _chunks(self, key: str, version_id: str, size: int = CHUNK) -> Iterator[bytes]:
         try:
             response = self.client.get_object(self.bucket, key, version_id=version_id, ssec=self._ssec)
         except S3Error as exc:
@@ -139,7 +140,7 @@ class S3Store:
         except urllib3.exceptions.HTTPError as exc:
             raise StoreUnavailable(f"S3 read of {key} failed: {type(exc).__name__}") from exc
         try:
-            yield from response.stream(CHUNK)
+            yield from response.stream(size)
         except urllib3.exceptions.HTTPError as exc:
             raise StoreUnavailable(f"S3 read of {key} broke off: {type(exc).__name__}") from exc
         finally:
@@ -155,6 +156,25 @@ class S3Store:
             key=key,
             version_id=version_id,
             byte_range=byte_range,
+        )
+
+    def stream(
+        self,
+        key: str,
+        version_id: str,
+        expected_sha256: str,
+        size: int,
+        byte_range: ByteRange | None = None,
+        on_mismatch: Callable[[], None] | None = None,
+    ) -> StreamedContent:
+        return StreamedContent(
+            self._chunks(key, version_id, STREAM_CHUNK),
+            expected_sha256,
+            size,
+            byte_range,
+            key=key,
+            version_id=version_id,
+            on_mismatch=on_mismatch,
         )
 
     def digest(self, key: str, version_id: str) -> str:

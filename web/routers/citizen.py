@@ -196,6 +196,4 @@ def access_log_checkpoint(request: Request, actor: Citizen) -> Response:
 def document_pdf(
     request: Request, doc_id: str, actor: Citizen, range_: Annotated[str | None, Header(alias="Range")] = None
 ) -> Response:
-    svc = services_of(request)
-    record = svc.vault.get_document(doc_id, actor, log_read=False)
-    return content_response(svc.vault, record, actor, range_)
+    return content_response(services_of(request).vault, doc_id, actor, range_)

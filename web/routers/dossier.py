@@ -179,12 +179,8 @@ def document_pdf(
     reader = _with_purpose(request, actor, code)
     if reader is None:
         raise Problem(404, "no such document")
-    svc = services_of(request)
-    record = svc.vault.get_document(doc_id, reader, log_read=False)
-    response = content_response(svc.vault, record, reader, range_)
-    if download:
-        response.headers["Content-Disposition"] = f'attachment; filename="{record.result_code or record.id}.pdf"'
-    return response
+    disposition = "attachment" if download else "inline"
+    return content_response(services_of(request).vault, doc_id, reader, range_, disposition=disposition)
 
 
 @router.get("/ho-so/{code}/tai-lieu/{doc_id}/trang/{number}.png")

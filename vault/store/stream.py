@@ -1,0 +1,128 @@
+"""Stream a stored object version while hashing it, holding its last piece back until the SHA-256 matches, so a
+corrupt object is never handed out as a clean, complete body (the HTTP reply breaks off instead).
+
+`VerifiedContent` (verify.py) spools and checks the whole object first; this is the path of the API's downloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Generator, Iterator
+from types import TracebackType
+
+from vault.errors import IntegrityError
+from vault.store.verify import alert_mismatch, resolve_range
+
+STREAM_CHUNK = 4 * 1024 * 1024  # a thread hop and an ASGI message per chunk: fewer, larger ones stream faster
+
+
+class StreamedContent:
+    """The bytes of one version (or of a byte range of it), read from the store as they are iterated.
+
+    Every chunk of the whole object is hashed, also outside the range. The last piece of the range is yielded only
+    after the object's digest and length matched; otherwise `IntegrityError` is raised instead (after
+    `on_mismatch`), so a consumer never sees the end of a corrupt object. The first chunk is read on construction:
+    a missing object or an unreachable store fails before any byte is promised. An object that fits in that first
+    chunk is verified on construction too, so its corruption is a plain error rather than a broken stream.
+    """
+
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        expected_sha256: str,
+        total_size: int,
+        byte_range: tuple[int, int | None] | None = None,
+        *,
+        key: str,
+        version_id: str,
+        on_mismatch: Callable[[], None] | None = None,
+    ) -> None:
+        self.sha256 = expected_sha256.lower()
+        self.total_size = total_size
+        self.start, self.length = resolve_range(byte_range, total_size)
+        self._chunks = chunks
+        self._key, self._version_id, self._on_mismatch = key, version_id, on_mismatch
+        self._digest = hashlib.sha256()
+        self._seen = 0
+        self._ahead: list[bytes] = []
+        try:
+            first = next(chunks, b"")
+            self._ahead.append(first)
+            if len(first) >= total_size:  # the whole object is in hand: check it before anything is promised
+                self._ahead.append(next(chunks, b""))
+                self._hash(first + self._ahead[1])
+                self._check()
+        except BaseException:
+            self.close()
+            raise
+        self._checked = len(self._ahead) > 1
+
+    @property
+    def in_memory(self) -> bool:
+        """True when the whole object was read and verified on construction: iterating does no I/O."""
+        return self._checked
+
+    @property
+    def end(self) -> int:
+        """Last byte position, inclusive (for a Content-Range header)."""
+        return self.start + self.length - 1
+
+    def _hash(self, chunk: bytes) -> None:
+        self._digest.update(chunk)
+        self._seen += len(chunk)
+
+    def _check(self) -> None:
+        matches = hmac.compare_digest(self._digest.hexdigest(), self.sha256)
+        if not matches or self._seen != self.total_size:
+            alert_mismatch(self._key, self._version_id)
+            if self._on_mismatch is not None:
+                self._on_mismatch()
+            raise IntegrityError(f"stored object {self._key} version {self._version_id} fails its SHA-256 check")
+
+    def _pieces(self) -> Iterator[bytes]:
+        """The range's slices of every chunk of the object, in order, each chunk hashed as it passes."""
+        offset = 0
+        stop = self.start + self.length
+        source = iter(self._ahead) if self._checked else _chain(self._ahead[0], self._chunks)
+        for chunk in source:
+            if not self._checked:
+                self._hash(chunk)
+            low, high = max(self.start - offset, 0), min(stop - offset, len(chunk))
+            offset += len(chunk)
+            if low < high:
+                yield chunk if (low, high) == (0, len(chunk)) else chunk[low:high]
+
+    def __iter__(self) -> Generator[bytes, None, None]:
+        held: bytes | None = None
+        try:
+            for piece in self._pieces():
+                if held is not None:
+                    yield held
+                held = piece
+            if not self._checked:
+                self._check()
+            if held is not None:
+                yield held
+        finally:
+            self.close()
+
+    def read(self) -> bytes:
+        """The whole range, verified (for small objects and tests; the API iterates)."""
+        return b"".join(self)
+
+    def close(self) -> None:
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+    def __enter__(self) -> StreamedContent:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
+    yield first
+    yield from rest
