@@ -41,11 +41,16 @@ def encode_archival(
         return ArchivalImage(_jpeg_within(pixels, quality), "jpeg", width, height, colour, dpi)
     background, ink = print_removed(pixels, mask, paper)
     ink = ink[::-1] if colour == "rgb" else ink  # OpenCV's BGR
-    return ArchivalImage(_jpeg_within(background, quality), "jpeg", width, height, colour, dpi, g4, ink)
+    scale = min(1.0, BACKGROUND_DPI / float(min(dpi)))
+    if scale < 1.0:  # the print is in the mask at full resolution; paper, seals and pen need less
+        background = cv2.resize(background, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    size = (background.shape[1], background.shape[0])
+    jpeg = _jpeg_within(background, quality)
+    return ArchivalImage(jpeg, "jpeg", width, height, colour, dpi, g4, ink, size)
 
 
 def _jpeg_within(pixels: np.ndarray, quality: int) -> bytes:
-    """JPEG at `quality`, or lower for a page over the budget (textured or coloured paper, streaks, noise)."""
+    """JPEG at `quality`, or lower when over the budget for its pixels (textured or coloured paper, streaks)."""
     budget = BYTES_PER_MEGAPIXEL * pixels.shape[0] * pixels.shape[1] / 1e6
     encoded = _jpeg(pixels, quality)
     for step in QUALITY_STEPS:
@@ -64,6 +69,7 @@ def _jpeg(pixels: np.ndarray, quality: int) -> bytes:
 
 
 PAPER_MARGIN = 25
+BACKGROUND_DPI = 150.0  # resolution of an MRC page's background (paper, seals, pen); its print stays at full
 # Per-page JPEG quality: a page whose JPEG at the set quality is over this budget (≈350 KB for A4 at 300 dpi) is
 # encoded again 15, then 25 levels lower (never below 40): paper texture, streaks and noise cost those bytes.
 BYTES_PER_MEGAPIXEL = 40_000

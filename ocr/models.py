@@ -99,7 +99,7 @@ class ArchivalImage:
     rows, 1 = white, Flate-compressed) or "pdf" (a page kept as received: a one-page PDF, sized in points);
     `colour` is "rgb", "gray" or "bilevel". Mixed raster content (`ocr.mrc`): `mask` is the page's black print as
     CCITT G4 data (black is 1) at width x height, painted in `ink` (0-255 per channel of `colour`) over the image,
-    which then holds the page without that print.
+    which then holds the page without that print, at a lower resolution (`pixels` its own size).
     """
 
     data: bytes
@@ -110,6 +110,7 @@ class ArchivalImage:
     dpi: tuple[float, float]
     mask: bytes = b""
     ink: tuple[int, ...] = ()
+    pixels: tuple[int, int] = (0, 0)  # the JPEG's own width and height when it is smaller (an MRC background)
 
 
 @dataclass(frozen=True)

@@ -89,8 +89,7 @@ def _image(pdf: pikepdf.Pdf, image: ArchivalImage) -> Stream:
         stream[Name.ColorSpace] = Name.DeviceGray
     stream[Name.Type] = Name.XObject
     stream[Name.Subtype] = Name.Image
-    stream[Name.Width] = image.width
-    stream[Name.Height] = image.height
+    stream[Name.Width], stream[Name.Height] = image.pixels if image.pixels[0] else (image.width, image.height)
     return stream
 
 
