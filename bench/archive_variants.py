@@ -58,4 +58,5 @@ ENCODERS: dict[str, Encoder] = {
     "mrc": mixed(128, 0.06),
     "mrc, no photo guard": mixed(128),
     "mrc 160": mixed(160, 0.06),
+    "mrc 185": mixed(185, 0.06),
 }
