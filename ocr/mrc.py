@@ -37,8 +37,9 @@ def print_mask(image: np.ndarray, dpi: float) -> np.ndarray | None:
 
 def print_removed(pixels: np.ndarray, mask: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, tuple[int, ...]]:
     """The page with its print (one pixel wider, its anti-aliased edge) in the paper's colour, and the print's
-    colour (the median under the mask, in the channel order of `pixels`)."""
-    under = pixels[mask]
+    colour (the median inside the strokes, in the channel order of `pixels`)."""
+    core = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)  # not the strokes' grey edge
+    under = pixels[core] if core.any() else pixels[mask]
     step = max(1, len(under) // 20_000)
     ink = np.median(under[::step], axis=0) if len(under) else np.zeros(pixels.shape[2:] or (), np.uint8)
     grown = cv2.dilate(mask.astype(np.uint8), np.ones((3, 3), np.uint8))
