@@ -2,7 +2,7 @@
 
 An original JPEG that cleanup left untouched is passed through byte for byte (no generation loss); a page that
 was turned, deskewed or cropped is re-encoded after a 3x3 median that removes sensor noise (and many bytes), its
-paper made one plain colour.
+paper made one plain colour, its black print split off as a G4 mask when it is mostly print (`ocr.mrc`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import numpy as np
 from PIL import Image, TiffImagePlugin
 
 from ocr.models import ArchivalImage, PageImage
+from ocr.mrc import print_mask, print_removed
 
 PHOTOMETRIC, STRIP_OFFSETS, ROWS_PER_STRIP, STRIP_BYTE_COUNTS = 262, 273, 278, 279
 
 
 def encode_archival(
-    image: np.ndarray, page: PageImage, dpi: tuple[float, float], quality: int, untouched: bool
+    image: np.ndarray, page: PageImage, dpi: tuple[float, float], quality: int, untouched: bool, mixed: bool = True
 ) -> ArchivalImage:
     height, width = image.shape[:2]
     if page.mode == "1":
@@ -33,24 +34,42 @@ def encode_archival(
         return ArchivalImage(page.data, "jpeg", width, height, colour, dpi)
     pixels = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     pixels = cv2.medianBlur(pixels, 3)  # sensor noise costs JPEG bytes and carries no content
-    pixels = plain_paper(pixels)
-    budget = BYTES_PER_MEGAPIXEL * width * height / 1e6
+    pixels, paper = plain_paper(pixels)
+    mask = print_mask(image, float(min(dpi))) if mixed else None
+    g4 = ccitt_g4(np.where(mask, 0, 255).astype(np.uint8)) if mask is not None else None
+    if mask is None or g4 is None:
+        return ArchivalImage(_jpeg_within(pixels, quality), "jpeg", width, height, colour, dpi)
+    background, ink = print_removed(pixels, mask, paper)
+    ink = ink[::-1] if colour == "rgb" else ink  # OpenCV's BGR
+    scale = min(1.0, BACKGROUND_DPI / float(min(dpi)))
+    if scale < 1.0:  # the print is in the mask at full resolution; paper, seals and pen need less
+        background = cv2.resize(background, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    size = (background.shape[1], background.shape[0])
+    jpeg = _jpeg_within(background, quality)
+    return ArchivalImage(jpeg, "jpeg", width, height, colour, dpi, g4, ink, size)
+
+
+def _jpeg_within(pixels: np.ndarray, quality: int) -> bytes:
+    """JPEG at `quality`, or lower when over the budget for its pixels (textured or coloured paper, streaks)."""
+    budget = BYTES_PER_MEGAPIXEL * pixels.shape[0] * pixels.shape[1] / 1e6
     encoded = _jpeg(pixels, quality)
-    for step in QUALITY_STEPS:  # a textured or streaked page over budget: a lower quality for this page only
+    for step in QUALITY_STEPS:
         if len(encoded) <= budget:
             break
         encoded = _jpeg(pixels, max(MIN_QUALITY, quality - step))
-    return ArchivalImage(encoded, "jpeg", width, height, colour, dpi)
+    return encoded
 
 
 def _jpeg(pixels: np.ndarray, quality: int) -> bytes:
-    ok, encoded = cv2.imencode(".jpg", pixels, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    params = [cv2.IMWRITE_JPEG_QUALITY, int(quality), cv2.IMWRITE_JPEG_OPTIMIZE, 1]  # optimised Huffman tables
+    ok, encoded = cv2.imencode(".jpg", pixels, params)
     if not ok:
         raise RuntimeError("JPEG encoding of the page image failed")
     return encoded.tobytes()
 
 
 PAPER_MARGIN = 25
+BACKGROUND_DPI = 150.0  # resolution of an MRC page's background (paper, seals, pen); its print stays at full
 # Per-page JPEG quality: a page whose JPEG at the set quality is over this budget (≈350 KB for A4 at 300 dpi) is
 # encoded again 15, then 25 levels lower (never below 40): paper texture, streaks and noise cost those bytes.
 BYTES_PER_MEGAPIXEL = 40_000
@@ -58,15 +77,15 @@ QUALITY_STEPS = (15, 25)
 MIN_QUALITY = 40
 
 
-def plain_paper(pixels: np.ndarray) -> np.ndarray:
+def plain_paper(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Paper made one plain colour: pixels whose darkest channel is within PAPER_MARGIN levels of the paper (the
-    95th percentile) take the paper's median colour. Ink, seals and pen keep every pixel; the paper's grain and
-    the JPEG noise around it were ≈40% of a page's bytes (docs/ocr.md)."""
+    95th percentile) take the paper's median colour (returned too). Ink, seals and pen keep every pixel; the
+    paper's grain and the JPEG noise around it were ≈40% of a page's bytes (docs/ocr.md)."""
     darkest = pixels if pixels.ndim == 2 else cv2.min(cv2.min(pixels[..., 0], pixels[..., 1]), pixels[..., 2])
     level = float(np.percentile(darkest[::8, ::8], 95))
     paper = darkest[::8, ::8] > level - PAPER_MARGIN
     if not paper.any():
-        return pixels
+        return pixels, np.median(pixels[::8, ::8].reshape(-1, *pixels.shape[2:]), axis=0).astype(np.uint8)
     colour = np.median(pixels[::8, ::8][paper], axis=0).astype(np.uint8)
     # OpenCV, not NumPy boolean indexing (0.7 s/page)
     _, mask = cv2.threshold(darkest, level - PAPER_MARGIN, 255, cv2.THRESH_BINARY)
@@ -74,7 +93,7 @@ def plain_paper(pixels: np.ndarray) -> np.ndarray:
     plain[:] = colour
     out = pixels.copy()
     cv2.copyTo(plain, mask, out)
-    return out
+    return out, colour
 
 
 def ccitt_g4(image: np.ndarray) -> bytes | None:

@@ -40,6 +40,7 @@ class OcrOptions:
     lang: str = "vie+eng"
     min_dpi: float = 200.0
     jpeg_quality: int = 75
+    mixed_raster: bool = True
     blank_ink_fraction: float = 0.0015
     dark_paper_level: float = 100.0
     light_ink_contrast: float = 70.0
@@ -56,6 +57,7 @@ class OcrOptions:
             "lang": s.lang,
             "min_dpi": s.min_dpi,
             "jpeg_quality": s.jpeg_quality,
+            "mixed_raster": s.mixed_raster,
             "blank_ink_fraction": s.blank_ink_fraction,
             "dark_paper_level": s.dark_paper_level,
             "light_ink_contrast": s.light_ink_contrast,
@@ -95,7 +97,9 @@ class ArchivalImage:
 
     `fmt` is "jpeg" (DCTDecode, passed through as is), "ccitt" (CCITT G4 data, black is 1), "bilevel" (1-bit
     rows, 1 = white, Flate-compressed) or "pdf" (a page kept as received: a one-page PDF, sized in points);
-    `colour` is "rgb", "gray" or "bilevel".
+    `colour` is "rgb", "gray" or "bilevel". Mixed raster content (`ocr.mrc`): `mask` is the page's black print as
+    CCITT G4 data (black is 1) at width x height, painted in `ink` (0-255 per channel of `colour`) over the image,
+    which then holds the page without that print, at a lower resolution (`pixels` its own size).
     """
 
     data: bytes
@@ -104,6 +108,9 @@ class ArchivalImage:
     height: int
     colour: str
     dpi: tuple[float, float]
+    mask: bytes = b""
+    ink: tuple[int, ...] = ()
+    pixels: tuple[int, int] = (0, 0)  # the JPEG's own width and height when it is smaller (an MRC background)
 
 
 @dataclass(frozen=True)

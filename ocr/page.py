@@ -91,7 +91,7 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     changed = changed or image.shape[:2] != (page.height, page.width)
     sideways = orientation is not None and orientation.rotation in (90, 270)
     dpi_out = (page.dpi[1], page.dpi[0]) if sideways else page.dpi
-    archival = encode_archival(image, page, dpi_out, options.jpeg_quality, untouched=not changed)
+    archival = encode_archival(image, page, dpi_out, options.jpeg_quality, not changed, options.mixed_raster)
     return PageResult(
         number=number,
         source=f"{page.source}#{page.number_in_source}",

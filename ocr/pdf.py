@@ -89,8 +89,21 @@ def _image(pdf: pikepdf.Pdf, image: ArchivalImage) -> Stream:
         stream[Name.ColorSpace] = Name.DeviceGray
     stream[Name.Type] = Name.XObject
     stream[Name.Subtype] = Name.Image
+    stream[Name.Width], stream[Name.Height] = image.pixels if image.pixels[0] else (image.width, image.height)
+    return stream
+
+
+def _print_mask(pdf: pikepdf.Pdf, image: ArchivalImage) -> Stream:
+    """A stencil mask (/ImageMask): CCITT G4 whose decoded 0 samples (print) are painted in the fill colour."""
+    stream = Stream(pdf, image.mask)
+    stream[Name.Filter] = Name.CCITTFaxDecode
+    stream[Name.DecodeParms] = Dictionary(K=-1, Columns=image.width, Rows=image.height, BlackIs1=True)
+    stream[Name.Type] = Name.XObject
+    stream[Name.Subtype] = Name.Image
     stream[Name.Width] = image.width
     stream[Name.Height] = image.height
+    stream[Name.ImageMask] = True
+    stream[Name.BitsPerComponent] = 1
     return stream
 
 
@@ -132,15 +145,18 @@ def _page(pdf: pikepdf.Pdf, result: PageResult, font: pikepdf.Object) -> None:
     image = result.image
     width_pt = image.width * 72.0 / image.dpi[0]
     height_pt = image.height * 72.0 / image.dpi[1]
-    draw = f"q {width_pt:.3f} 0 0 {height_pt:.3f} 0 0 cm /Im0 Do Q\n".encode("ascii")
-    content = draw + text_layer(result.words, image.height, image.dpi)
+    place = f"{width_pt:.3f} 0 0 {height_pt:.3f} 0 0 cm"
+    draw = f"q {place} /Im0 Do Q\n"
+    xobjects = Dictionary(Im0=_image(pdf, image))
+    if image.mask:  # mixed raster content: the print's mask painted in the ink's colour over the page
+        fill = " ".join(f"{v / 255:.3f}" for v in image.ink) + (" rg" if len(image.ink) == 3 else " g")
+        draw += f"q {fill} {place} /Im1 Do Q\n"
+        xobjects.Im1 = _print_mask(pdf, image)
+    content = draw.encode("ascii") + text_layer(result.words, image.height, image.dpi)
     page = Dictionary(
         Type=Name.Page,
         MediaBox=Array([0, 0, round(width_pt, 3), round(height_pt, 3)]),
-        Resources=Dictionary(
-            XObject=Dictionary(Im0=_image(pdf, image)),
-            Font=Dictionary({FONT_NAME: font}),
-        ),
+        Resources=Dictionary(XObject=xobjects, Font=Dictionary({FONT_NAME: font})),
         Contents=Stream(pdf, content),
     )
     pdf.pages.append(pikepdf.Page(page))

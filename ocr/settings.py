@@ -22,6 +22,7 @@ class OcrSettings(BaseSettings):
     max_pages: int = 2000
     min_dpi: float = 200.0
     jpeg_quality: int = 75
+    mixed_raster: bool = True  # print as a G4 mask over a JPEG without it (ocr.mrc); false: one JPEG per page
     blank_ink_fraction: float = 0.0015  # below this share of ink pixels a page is blank
     dark_paper_level: float = 100.0  # paper (bright percentile) darker than this: too dark
     light_ink_contrast: float = 70.0  # ink darker than paper by less than this: too light

@@ -85,9 +85,10 @@ def test_skewed_scan_with_dark_borders_is_archived_at_paper_size(tmp_path: Path)
     scan = cv2.warpAffine(sheet, matrix, (bed_w, bed_h), flags=cv2.INTER_LINEAR, borderValue=(48, 48, 52))
     scan = np.clip(scan + np.random.default_rng(3).normal(0, 4, scan.shape[:2])[..., None], 0, 255).astype(np.uint8)
     result = run(tmp_path, "lid", scan)
-    archived = np.asarray(Image.open(io.BytesIO(result.image.data)).convert("L"))
-    assert archived.shape == (mm(297), mm(210))  # A4 at 300 dpi: the page is 210 x 297 mm at 100%
+    archived = np.asarray(Image.open(io.BytesIO(result.image.data)).convert("L"))  # an MRC page: its background
+    assert (result.image.height, result.image.width) == (mm(297), mm(210))  # A4 at 300 dpi: 210 x 297 mm at 100%
     assert result.image.dpi == (DPI, DPI)
+    assert archived.shape[::-1] == (result.image.pixels if result.image.mask else (mm(210), mm(297)))
     edges = [archived[:8], archived[-8:], archived[:, :8], archived[:, -8:]]
     assert min(float(edge.min()) for edge in edges) > 150  # no dark lid left on any side
     assert normalise_text(truth).split()[-12:] == normalise_text(result.text).split()[-12:]
