@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import queue
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -118,54 +117,64 @@ class _Waiting:
     links: list[Link]
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
+    lead: bool = False  # woken to lead the next commit rather than because its links are committed
 
 
 class GroupCommitLog:
     """Appends the access-log links of many concurrent requests in shared write transactions.
 
-    A caller waits until its links are committed, so nothing is served unrecorded; callers that arrive while a
-    transaction is committing share the next one (one lock of the chain's head, one commit). A batch that fails
-    is retried link set by link set, so one bad entry fails only its own caller.
+    A caller waits until its links are committed, so nothing is served unrecorded. The first caller to arrive
+    when no commit is running commits at once, in its own thread (no hand-over to a writer thread: on a busy
+    host each wake-up costs a scheduling delay); callers that arrive meanwhile wait, and when that commit ends
+    the first of them is woken to commit all of them in the next transaction (one lock of the chain's head, one
+    commit). A batch that fails is retried link set by link set, so one bad entry fails only its own caller.
     """
 
     def __init__(self, sessions: sessionmaker[Session], max_batch: int = 256) -> None:
         self._sessions = sessions
         self._max_batch = max_batch
-        self._start_lock = threading.Lock()
-        self._queue: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
-        self._owner_pid: int | None = None
+        self._lock = threading.Lock()
+        self._pending: list[_Waiting] = []  # callers waiting for the next commit, oldest first
+        self._committing = False
+        self._pid = os.getpid()
+
+    @property
+    def waiting(self) -> int:
+        """How many callers wait for the next commit."""
+        return len(self._pending)
 
     def append(self, links: Sequence[Link]) -> None:
         """Record the links; returns once they are committed, raises what the commit raised."""
         if not links:
             return
-        waiting = _Waiting(list(links))
-        self._ensure_writer()
-        self._queue.put(waiting)
-        waiting.done.wait()
-        if waiting.error is not None:
-            raise waiting.error
+        me = _Waiting(list(links))
+        with self._lock:
+            if self._pid != os.getpid():  # a forked child starts afresh: its parent's commit is not running here
+                self._pending, self._committing, self._pid = [], False, os.getpid()
+            self._pending.append(me)
+            me.lead = not self._committing
+            self._committing = True
+        if not me.lead:
+            me.done.wait()
+        if me.lead:
+            self._lead()
+        if me.error is not None:
+            raise me.error
 
-    def _ensure_writer(self) -> None:
-        if self._owner_pid == os.getpid():
-            return
-        with self._start_lock:
-            if self._owner_pid == os.getpid():
-                return
-            self._queue = queue.SimpleQueue()  # a forked child starts afresh: its parent's writer is not here
-            threading.Thread(target=self._write_forever, name="sohoa-access-log", daemon=True).start()
-            self._owner_pid = os.getpid()
-
-    def _write_forever(self) -> None:
-        pending = self._queue
-        while True:
-            batch = [pending.get()]
-            while len(batch) < self._max_batch:
-                try:
-                    batch.append(pending.get_nowait())
-                except queue.Empty:
-                    break
+    def _lead(self) -> None:
+        """Commit what is waiting (this caller's links first among them), then wake the next leader, if any."""
+        with self._lock:
+            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+        try:
             self._commit(batch)
+        finally:
+            with self._lock:
+                if self._pending:
+                    following = self._pending[0]
+                    following.lead = True
+                    following.done.set()
+                else:
+                    self._committing = False
 
     def _commit(self, batch: list[_Waiting]) -> None:
         try:
@@ -179,6 +188,7 @@ class GroupCommitLog:
                     self._commit([waiting])
                 return
         for waiting in batch:
+            waiting.lead = False
             waiting.done.set()
 
 
