@@ -149,3 +149,24 @@ queue.release()
     queue.release()
     assert process.wait(timeout=30) == 0
     assert journal.read_text().split() == ["child-start", "child-end", "parent"]
+
+
+def test_the_head_a_checkpoint_signs_is_synced_to_disk_first(vault: Vault) -> None:
+    """SQLite syncs commits to disk at WAL checkpoints only (`synchronous=NORMAL`): the head read for a signed
+    checkpoint comes after one, so a power cut cannot take back rows a checkpoint vouches for."""
+    _code, doc_id = store(vault)
+    vault.get_document(doc_id, HANDLER)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    engine = vault.sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert vault.audit_chain_head(durable=True) == vault.audit_chain_head()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    synced = [s for s in statements if s.startswith("PRAGMA wal_checkpoint")]
+    assert len(synced) == (1 if engine.dialect.name == "sqlite" else 0)  # PostgreSQL: synchronous_commit
+    assert not synced or statements[0] == synced[0]  # before the head is read
