@@ -99,6 +99,9 @@ def append_links(session: Session, links: Sequence[Link]) -> None:
         }
         prev = row["hash"] = row_hash(row, prev)
         rows.append(row)
+    if session.get_bind().dialect.name == "postgresql":  # one round trip fewer while the head is locked
+        session.execute(insert(_LOG_TABLE).add_cte(_MOVED_HEAD).values(rows), {"new_seq": seq, "new_hash": prev})
+        return
     session.execute(_INSERT_LINKS, rows)
     session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
 
@@ -106,10 +109,13 @@ def append_links(session: Session, links: Sequence[Link]) -> None:
 # Plain Core statements on the tables, built once (the ORM's bulk paths would add their bookkeeping to every read).
 _HEAD_TABLE: Table = AuditHead.__table__  # type: ignore[assignment]
 _HEAD_FOR_UPDATE = select(_HEAD_TABLE.c.seq, _HEAD_TABLE.c.hash).where(_HEAD_TABLE.c.id == 1).with_for_update()
-_INSERT_LINKS = insert(AccessLog.__table__)  # type: ignore[arg-type]
+_LOG_TABLE: Table = AccessLog.__table__  # type: ignore[assignment]
+_INSERT_LINKS = insert(_LOG_TABLE)
 _MOVE_HEAD = (
     update(_HEAD_TABLE).where(_HEAD_TABLE.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+# PostgreSQL runs a data-modifying WITH once whether or not the statement reads it: the rows and the head together.
+_MOVED_HEAD = _MOVE_HEAD.returning(_HEAD_TABLE.c.id).cte("moved_head")
 
 
 @dataclass
