@@ -201,6 +201,29 @@ def _run_load(stack: Any, token: str, paths: list[str], folder: Path, **options:
     return result
 
 
+def _cpu_seconds(root: int) -> float:
+    """CPU time (user + system) of a process and all its descendants (`sohoa serve` and its API processes): per
+    request, a figure the machine's load inflates much less than latency."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tree, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        children = [child for child, parent in parents.items() if parent == pid and child not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(times.get(pid, 0.0) for pid in tree)
+
+
 def prepare_catalogue(data_dir: Path, owners: int, documents: int, blobs: int) -> dict[str, Any]:
     """Catalogue the generated documents, and store `blobs` real 2 MB PDFs for the streaming figures (shared with
     `bench.web_bench`)."""
@@ -343,8 +366,11 @@ def _measure(args: argparse.Namespace, database: str, url: str | None) -> int:
                 ("GET dossier", dossiers, True),
                 ("GET /healthz (anchor)", ["/healthz"], False),
             ]
+            assert stack.server is not None
             for name, paths, unpaced in plan:
+                cpu = _cpu_seconds(stack.server.pid)
                 fixed = _run_load(stack, token, paths, folder, rate=args.rate, seconds=args.seconds)
+                fixed["cpu_ms"] = round((_cpu_seconds(stack.server.pid) - cpu) * 1000 / max(fixed["requests"], 1), 2)
                 fixed["load"] = round(os.getloadavg()[0], 1)
                 most = _run_load(stack, token, paths, folder, workers=16, seconds=args.seconds / 2) if unpaced else {}
                 rows.append((name, fixed, most))
@@ -362,12 +388,13 @@ def _measure(args: argparse.Namespace, database: str, url: str | None) -> int:
         )
     print(f"-- {database}, {args.api_workers} API processes, {args.documents} documents, paced at {args.rate:.0f}/s --")
     print(
-        f"{'endpoint':<24}{'rate':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'max req/s':>11}{'load':>7}"
+        f"{'endpoint':<24}{'rate':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'max req/s':>11}"
+        f"{'CPU ms/req':>12}{'load':>7}"
     )
     for name, fixed, most in rows:
         print(
             f"{name:<24}{fixed['rps']:>8}{fixed['p50_ms']:>9}{fixed.get('p95_ms', '-'):>9}{fixed['p99_ms']:>9}"
-            f"{fixed['errors']:>8}{most.get('rps', '-'):>11}{fixed['load']:>7}"
+            f"{fixed['errors']:>8}{most.get('rps', '-'):>11}{fixed['cpu_ms']:>12}{fixed['load']:>7}"
         )
         if most:
             verdict = "OK" if fixed["p99_ms"] < 50 and fixed["rps"] >= 0.95 * args.rate else "MISSED"
