@@ -99,9 +99,6 @@ def append_links(session: Session, links: Sequence[Link]) -> None:
         }
         prev = row["hash"] = row_hash(row, prev)
         rows.append(row)
-    if session.get_bind().dialect.name == "postgresql":  # one round trip fewer while the head is locked
-        session.execute(insert(_LOG_TABLE).add_cte(_MOVED_HEAD).values(rows), {"new_seq": seq, "new_hash": prev})
-        return
     session.execute(_INSERT_LINKS, rows)
     session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": prev})
 
@@ -123,26 +120,27 @@ class _Waiting:
     links: list[Link]
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
-    lead: bool = False  # woken to lead the next commit rather than because its links are committed
 
 
 class GroupCommitLog:
     """Appends the access-log links of many concurrent requests in shared write transactions.
 
-    A caller waits until its links are committed, so nothing is served unrecorded. The first caller to arrive
-    when no commit is running commits at once, in its own thread (no hand-over to a writer thread: on a busy
-    host each wake-up costs a scheduling delay); callers that arrive meanwhile wait, and when that commit ends
-    the first of them is woken to commit all of them in the next transaction (one lock of the chain's head, one
-    commit). A batch that fails is retried link set by link set, so one bad entry fails only its own caller.
+    A caller waits until its links are committed, so nothing is served unrecorded. A caller that finds nothing
+    committing and nobody waiting commits at once in its own thread (no hand-over: on a busy host each wake-up
+    costs a scheduling delay). Callers arriving while a commit runs wait for the writer thread, which commits all
+    of them in the next transaction (one lock of the chain's head, one commit) and, while more keep arriving,
+    goes on from one commit to the next without waiting to be woken. A batch that fails is retried link set by
+    link set, so one bad entry fails only its own caller.
     """
 
     def __init__(self, sessions: sessionmaker[Session], max_batch: int = 256) -> None:
         self._sessions = sessions
         self._max_batch = max_batch
         self._lock = threading.Lock()
-        self._pending: list[_Waiting] = []  # callers waiting for the next commit, oldest first
+        self._wake = threading.Condition(self._lock)
+        self._pending: list[_Waiting] = []  # callers waiting for the writer thread, oldest first
         self._committing = False
-        self._pid = os.getpid()
+        self._writer_pid: int | None = None
 
     @property
     def waiting(self) -> int:
@@ -155,31 +153,45 @@ class GroupCommitLog:
             return
         me = _Waiting(list(links))
         with self._lock:
-            if self._pid != os.getpid():  # a forked child starts afresh: its parent's commit is not running here
-                self._pending, self._committing, self._pid = [], False, os.getpid()
-            self._pending.append(me)
-            me.lead = not self._committing
-            self._committing = True
-        if not me.lead:
+            self._ensure_writer()
+            inline = not self._committing and not self._pending
+            if inline:
+                self._committing = True
+            else:
+                self._pending.append(me)
+                self._wake.notify()
+        if inline:
+            try:
+                self._commit([me])
+            finally:
+                with self._lock:
+                    self._committing = False
+                    if self._pending:
+                        self._wake.notify()
+        else:
             me.done.wait()
-        if me.lead:
-            self._lead()
         if me.error is not None:
             raise me.error
 
-    def _lead(self) -> None:
-        """Commit what is waiting (this caller's links first among them), then wake the next leader, if any."""
-        with self._lock:
-            batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
-        try:
-            self._commit(batch)
-        finally:
+    def _ensure_writer(self) -> None:
+        """The writer thread of this process (a forked child starts afresh: its parent's thread is not here)."""
+        if self._writer_pid == os.getpid():
+            return
+        self._pending, self._committing = [], False
+        threading.Thread(target=self._write_forever, name="sohoa-access-log", daemon=True).start()
+        self._writer_pid = os.getpid()
+
+    def _write_forever(self) -> None:
+        while True:
             with self._lock:
-                if self._pending:
-                    following = self._pending[0]
-                    following.lead = True
-                    following.done.set()
-                else:
+                while not self._pending or self._committing:
+                    self._wake.wait()
+                batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+                self._committing = True
+            try:
+                self._commit(batch)
+            finally:
+                with self._lock:
                     self._committing = False
 
     def _commit(self, batch: list[_Waiting]) -> None:
@@ -194,7 +206,6 @@ class GroupCommitLog:
                     self._commit([waiting])
                 return
         for waiting in batch:
-            waiting.lead = False
             waiting.done.set()
 
 
