@@ -84,10 +84,16 @@ def allowed_moves(dossier: DossierRecord, actor: Actor) -> list[str]:
 
 
 def dossier_status(
-    svc: Services, dossier: DossierRecord, events: list[DossierEventRecord], actor: Actor
+    svc: Services,
+    dossier: DossierRecord,
+    events: list[DossierEventRecord],
+    actor: Actor,
+    completed: bool | None = None,
 ) -> DossierStatus:
-    """The dossier's state, department and clock for a reader who may see it."""
-    completed = svc.vault.dossier_state(dossier.code).completed
+    """The dossier's state, department and clock for a reader who may see it (`completed`: whether a valid result
+    is stored, when the caller read it already)."""
+    if completed is None:
+        completed = svc.vault.dossier_state(dossier.code).completed
     state = public_state(dossier.status, completed)
     ticking = clock(dossier, events)
     return DossierStatus(

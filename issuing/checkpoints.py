@@ -154,7 +154,7 @@ def _newest_holding(vault: Vault, anchors: list[x509.Certificate]) -> Checkpoint
 def take_checkpoint(vault: Vault, signer: DocumentSigner, anchors: list[x509.Certificate]) -> Taken | None:
     """Sign and store the chain's head, after checking the chain from the last valid checkpoint on; None when
     the head has not moved since that checkpoint. `ChainBroken` (nothing stored) when the chain fails."""
-    head = vault.audit_chain_head()
+    head = vault.audit_chain_head(durable=True)
     since = _newest_holding(vault, anchors)
     if since is not None and since.seq == head.seq and since.hash == head.hash:
         return None

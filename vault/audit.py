@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import queue
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -107,10 +106,13 @@ def append_links(session: Session, links: Sequence[Link]) -> None:
 # Plain Core statements on the tables, built once (the ORM's bulk paths would add their bookkeeping to every read).
 _HEAD_TABLE: Table = AuditHead.__table__  # type: ignore[assignment]
 _HEAD_FOR_UPDATE = select(_HEAD_TABLE.c.seq, _HEAD_TABLE.c.hash).where(_HEAD_TABLE.c.id == 1).with_for_update()
-_INSERT_LINKS = insert(AccessLog.__table__)  # type: ignore[arg-type]
+_LOG_TABLE: Table = AccessLog.__table__  # type: ignore[assignment]
+_INSERT_LINKS = insert(_LOG_TABLE)
 _MOVE_HEAD = (
     update(_HEAD_TABLE).where(_HEAD_TABLE.c.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 )
+# PostgreSQL runs a data-modifying WITH once whether or not the statement reads it: the rows and the head together.
+_MOVED_HEAD = _MOVE_HEAD.returning(_HEAD_TABLE.c.id).cte("moved_head")
 
 
 @dataclass
@@ -123,49 +125,74 @@ class _Waiting:
 class GroupCommitLog:
     """Appends the access-log links of many concurrent requests in shared write transactions.
 
-    A caller waits until its links are committed, so nothing is served unrecorded; callers that arrive while a
-    transaction is committing share the next one (one lock of the chain's head, one commit). A batch that fails
-    is retried link set by link set, so one bad entry fails only its own caller.
+    A caller waits until its links are committed, so nothing is served unrecorded. A caller that finds nothing
+    committing and nobody waiting commits at once in its own thread (no hand-over: on a busy host each wake-up
+    costs a scheduling delay). Callers arriving while a commit runs wait for the writer thread, which commits all
+    of them in the next transaction (one lock of the chain's head, one commit) and, while more keep arriving,
+    goes on from one commit to the next without waiting to be woken. A batch that fails is retried link set by
+    link set, so one bad entry fails only its own caller.
     """
 
     def __init__(self, sessions: sessionmaker[Session], max_batch: int = 256) -> None:
         self._sessions = sessions
         self._max_batch = max_batch
-        self._start_lock = threading.Lock()
-        self._queue: queue.SimpleQueue[_Waiting] = queue.SimpleQueue()
-        self._owner_pid: int | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._pending: list[_Waiting] = []  # callers waiting for the writer thread, oldest first
+        self._committing = False
+        self._writer_pid: int | None = None
+
+    @property
+    def waiting(self) -> int:
+        """How many callers wait for the next commit."""
+        return len(self._pending)
 
     def append(self, links: Sequence[Link]) -> None:
         """Record the links; returns once they are committed, raises what the commit raised."""
         if not links:
             return
-        waiting = _Waiting(list(links))
-        self._ensure_writer()
-        self._queue.put(waiting)
-        waiting.done.wait()
-        if waiting.error is not None:
-            raise waiting.error
+        me = _Waiting(list(links))
+        with self._lock:
+            self._ensure_writer()
+            inline = not self._committing and not self._pending
+            if inline:
+                self._committing = True
+            else:
+                self._pending.append(me)
+                self._wake.notify()
+        if inline:
+            try:
+                self._commit([me])
+            finally:
+                with self._lock:
+                    self._committing = False
+                    if self._pending:
+                        self._wake.notify()
+        else:
+            me.done.wait()
+        if me.error is not None:
+            raise me.error
 
     def _ensure_writer(self) -> None:
-        if self._owner_pid == os.getpid():
+        """The writer thread of this process (a forked child starts afresh: its parent's thread is not here)."""
+        if self._writer_pid == os.getpid():
             return
-        with self._start_lock:
-            if self._owner_pid == os.getpid():
-                return
-            self._queue = queue.SimpleQueue()  # a forked child starts afresh: its parent's writer is not here
-            threading.Thread(target=self._write_forever, name="sohoa-access-log", daemon=True).start()
-            self._owner_pid = os.getpid()
+        self._pending, self._committing = [], False
+        threading.Thread(target=self._write_forever, name="sohoa-access-log", daemon=True).start()
+        self._writer_pid = os.getpid()
 
     def _write_forever(self) -> None:
-        pending = self._queue
         while True:
-            batch = [pending.get()]
-            while len(batch) < self._max_batch:
-                try:
-                    batch.append(pending.get_nowait())
-                except queue.Empty:
-                    break
-            self._commit(batch)
+            with self._lock:
+                while not self._pending or self._committing:
+                    self._wake.wait()
+                batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+                self._committing = True
+            try:
+                self._commit(batch)
+            finally:
+                with self._lock:
+                    self._committing = False
 
     def _commit(self, batch: list[_Waiting]) -> None:
         try:

@@ -24,10 +24,10 @@ from vault.base import VaultBase
 from vault.codes import new_dossier_code, receipt_day
 from vault.convert import document_record, dossier_record, effective_status, owner_record
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vault.lifecycle import record_receipt
+from vault.lifecycle import events_of, record_receipt
 from vault.models import Document, Dossier, DossierDocument, Owner, utcnow
 from vault.owners import owner_row
-from vault.records import DossierRecord, DossierState, LinkedDocument, OwnerRecord
+from vault.records import DossierRead, DossierRecord, DossierState, LinkedDocument, OwnerRecord
 from vault.reuse import link_reused
 
 WRITERS = (Role.STATION, Role.HANDLER)
@@ -242,10 +242,16 @@ class OwnersAndDossiers(VaultBase):
     def dossier_and_documents(self, code: str, actor: Actor) -> tuple[DossierRecord, list[LinkedDocument]]:
         """A dossier the actor may see and its documents, each read authorised and logged; NotFound names the
         dossier, or the first document the actor may not read."""
+        read = self.read_dossier(code, actor, with_events=False)
+        return read.dossier, read.documents
+
+    def read_dossier(self, code: str, actor: Actor, *, with_events: bool = True) -> DossierRead:
+        """A dossier the actor may see with its documents, its history and whether a valid result is stored, in
+        one read (three statements: the dossier with its owner, its links with their documents and readability,
+        its events); every document's read is logged before it returns. NotFound as `dossier_and_documents`."""
         with self.reader() as session:
             dossier = _visible(session, code, actor)
             rows = linked_documents(session, dossier.id, actor)
-            record = dossier_record(dossier)
             for _, document, readable in rows:
                 if not readable:
                     raise NotFound(f"no document {document.id}")
@@ -258,8 +264,14 @@ class OwnersAndDossiers(VaultBase):
                 )
                 for link, document, _ in rows
             ]
+            completed = any(  # as `dossier_state`: a result of the dossier that is valid now
+                document.kind == str(DocumentKind.RESULT) and effective_status(document) is DocumentStatus.VALID
+                for _, document, _ in rows
+            )
+            events = events_of(session, dossier) if with_events else []
+            record = dossier_record(dossier)
         self.access_log.append([Link(actor, "view", item.document.id) for item in linked])
-        return record, linked
+        return DossierRead(dossier=record, documents=linked, events=events, completed=completed)
 
     def attach(self, dossier_code: str, doc_id: str, component_name: str, actor: Actor) -> LinkedDocument:
         """Reuse a vault paper in a new dossier: a link (never a copy) and a reuse event in the access log.

@@ -145,6 +145,16 @@ class LinkedDocument(BaseModel):
     attached_at: dt.datetime
 
 
+class DossierRead(BaseModel):
+    """A dossier as a reader sees it, read at once: the record, its documents, its history (oldest first) and
+    whether a valid result of it is stored."""
+
+    dossier: DossierRecord
+    documents: list[LinkedDocument]
+    events: list[DossierEventRecord]
+    completed: bool
+
+
 class DossierState(BaseModel):
     """What anyone may know of a dossier without logging in: its code, its state, whether a valid result is stored."""
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from sqlalchemy import text
+
 from core.types import Actor, Role
 from vault.anchors import (
     ChainHead,
@@ -38,9 +40,13 @@ class Upkeep(VaultBase):
         with self.reader() as session:
             return verify_chain(session, since=(since.seq, since.hash) if since else (0, GENESIS))
 
-    def audit_chain_head(self) -> ChainHead:
-        """The access log's head as its appenders keep it."""
+    def audit_chain_head(self, *, durable: bool = False) -> ChainHead:
+        """The access log's head as its appenders keep it. `durable` (before a checkpoint signs it): on SQLite,
+        whose commits are synced to disk only at WAL checkpoints (`synchronous=NORMAL`, docs/deploy.md), a WAL
+        checkpoint first, which syncs every committed row, so no signed head can be lost to a power cut."""
         with self.reader() as session:
+            if durable and session.get_bind().dialect.name == "sqlite":
+                session.execute(text("PRAGMA wal_checkpoint(PASSIVE)"))
             return chain_head(session)
 
     def audit_chain_end(self) -> ChainHead:

@@ -49,13 +49,12 @@ def _documents(linked: list[LinkedDocument]) -> list[DossierDocumentOut]:
 
 @router.get("/{code}", response_model=DossierLifeOut, summary="A dossier, its documents, its clock and its history")
 def get_dossier(code: str, actor: Purposeful, svc: Svc) -> DossierLifeOut:
-    dossier, linked = svc.vault.dossier_and_documents(code, actor)  # each document's read authorised and logged
-    _record, events = svc.vault.dossier_history(code, actor)
+    read = svc.vault.read_dossier(code, actor)  # one read; each document's read authorised and logged
     return DossierLifeOut(
-        **dossier.model_dump(),
-        documents=_documents(linked),
-        life=dossier_status(svc, dossier, events, actor),
-        events=[event_out(event) for event in events],
+        **read.dossier.model_dump(),
+        documents=_documents(read.documents),
+        life=dossier_status(svc, read.dossier, read.events, actor, completed=read.completed),
+        events=[event_out(event) for event in read.events],
     )
 
 

@@ -15,12 +15,14 @@ from issuing.calendar import (
     ProcessingTime,
     UnknownProcedure,
     WorkingCalendar,
+    default_calendar,
+    default_procedures,
     load_calendar,
     load_procedures,
     parse_sessions,
     round_to_minute,
 )
-from issuing.settings import DATA_DIR
+from issuing.settings import DATA_DIR, issuing_settings
 
 CALENDAR_FILE = DATA_DIR / "calendar_vn.toml"
 HOURS_8 = ProcessingTime(8, "hours")
@@ -183,3 +185,25 @@ def test_the_procedure_table_gives_days_or_hours(tmp_path: Path) -> None:
 def test_helpers() -> None:
     assert round_to_minute(vn(2026, 3, 9, 9, 15, 30)) == vn(2026, 3, 9, 9, 16)
     assert parse_sessions([["07:30", "11:30"]])[0].minutes == 240
+
+
+def test_the_tables_are_parsed_once_and_read_again_when_edited(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every dossier read shows its clock: the tables are parsed once per version of their files, not per read."""
+    procedures = tmp_path / "procedures.toml"
+    procedures.write_text('[[procedure]]\ncode = "1.011442.000.00.00.H30"\ndays = 3\n', encoding="utf-8")
+    monkeypatch.setenv("SOHOA_PAPERWORK_PROCEDURES_FILE", str(procedures))
+    monkeypatch.setenv("SOHOA_PAPERWORK_CALENDAR_FILE", str(CALENDAR_FILE))
+    issuing_settings.cache_clear()
+    try:
+        first = default_procedures()
+        assert default_procedures() is first  # not parsed again
+        assert default_calendar() is default_calendar()
+        procedures.write_text('[[procedure]]\ncode = "1.011442.000.00.00.H30"\ndays = 15\n', encoding="utf-8")
+        edited = default_procedures().get("1.011442.000.00.00.H30").processing_time
+        assert edited == ProcessingTime(15, "days")  # an edited table is read without a restart
+        procedures.unlink()
+        with pytest.raises(CalendarError, match="cannot read the procedure table"):
+            default_procedures()
+    finally:
+        monkeypatch.delenv("SOHOA_PAPERWORK_PROCEDURES_FILE")
+        issuing_settings.cache_clear()

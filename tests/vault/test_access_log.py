@@ -67,21 +67,21 @@ def test_concurrent_reads_are_all_logged_in_one_intact_chain(vault: Vault) -> No
 
 def test_reads_waiting_for_the_log_share_one_commit(vault: Vault) -> None:
     _code, doc_id = store(vault)
-    vault.get_document(doc_id, CITIZEN)  # the writer thread is up
+    vault.get_document(doc_id, CITIZEN)  # statements compiled, connections open
     writer_commits: list[str] = []
 
     def count(_connection: object) -> None:
-        if threading.current_thread().name == "sohoa-access-log":
+        if threading.current_thread() is not threading.main_thread():  # the readers' commits, not the holder's
             writer_commits.append("commit")
 
     event.listen(vault.sessions.kw["bind"], "commit", count)
     threads = [threading.Thread(target=vault.get_document, args=(doc_id, HANDLER)) for _ in range(8)]
     with _head_held(vault):
         threads[0].start()
-        time.sleep(0.3)  # its link is in the writer's transaction, which waits for the head
+        time.sleep(0.3)  # it leads a commit, whose transaction waits for the head
         for thread in threads[1:]:
             thread.start()
-        _wait_until(lambda: vault.access_log._queue.qsize() == 7)  # the other seven queue behind it
+        _wait_until(lambda: vault.access_log.waiting == 7)  # the other seven queue behind it
     for thread in threads:
         thread.join(timeout=30)
     assert _views(vault, doc_id) == 1 + 8
@@ -106,10 +106,10 @@ def test_a_bad_entry_fails_only_its_own_caller(vault: Vault) -> None:
     threads = [threading.Thread(target=append, args=call) for call in calls]
     with _head_held(vault):
         threads[0].start()
-        time.sleep(0.3)  # in the writer's transaction, waiting for the head
+        time.sleep(0.3)  # it leads a commit, waiting for the head
         for thread in threads[1:]:
             thread.start()
-        _wait_until(lambda: vault.access_log._queue.qsize() == 2)  # these two will share the next transaction
+        _wait_until(lambda: vault.access_log.waiting == 2)  # these two will share the next transaction
     for thread in threads:
         thread.join(timeout=30)
     assert outcomes["first"] is None and outcomes["last"] is None
@@ -149,3 +149,24 @@ queue.release()
     queue.release()
     assert process.wait(timeout=30) == 0
     assert journal.read_text().split() == ["child-start", "child-end", "parent"]
+
+
+def test_the_head_a_checkpoint_signs_is_synced_to_disk_first(vault: Vault) -> None:
+    """SQLite syncs commits to disk at WAL checkpoints only (`synchronous=NORMAL`): the head read for a signed
+    checkpoint comes after one, so a power cut cannot take back rows a checkpoint vouches for."""
+    _code, doc_id = store(vault)
+    vault.get_document(doc_id, HANDLER)
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    engine = vault.sessions.kw["bind"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert vault.audit_chain_head(durable=True) == vault.audit_chain_head()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    synced = [s for s in statements if s.startswith("PRAGMA wal_checkpoint")]
+    assert len(synced) == (1 if engine.dialect.name == "sqlite" else 0)  # PostgreSQL: synchronous_commit
+    assert not synced or statements[0] == synced[0]  # before the head is read

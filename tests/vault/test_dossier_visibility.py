@@ -67,6 +67,32 @@ def test_the_public_state_says_completed_once_a_valid_result_is_stored(vault: Va
         vault.dossier_state(f"{AGENCY}-200101-9999")
 
 
+def _views(vault: Vault, doc_id: str) -> int:
+    entries = vault.owner_access_log(PERSON, SEEING["admin"], limit=1000)
+    return sum(1 for entry in entries if entry.action == "view" and entry.document_id == doc_id)
+
+
+def test_one_dossier_read_gives_what_the_separate_reads_give_and_logs_each_document(vault: Vault) -> None:
+    code = vault.open_dossier(AGENCY, PROCEDURE, PERSON, STATION).code
+    paper = vault.store_document(NewDocument(owner_id=PERSON, name="Giấy", source_dossier_code=code), PDF, STATION)
+    new = NewDocument(owner_id=PERSON, name="Kết quả", kind=DocumentKind.RESULT, source_dossier_code=code)
+    result = vault.store_document(new, PDF + b"r", HANDLER)
+    # stored from the dossier: linked to it already
+    for completed in (True, False):
+        before = [_views(vault, paper.id), _views(vault, result.id)]
+        read = vault.read_dossier(code, HANDLER)
+        assert [_views(vault, paper.id), _views(vault, result.id)] == [before[0] + 1, before[1] + 1]
+        assert read.dossier == vault.get_dossier(code, HANDLER)
+        assert read.documents == vault.dossier_and_documents(code, HANDLER)[1]
+        assert read.events == vault.dossier_history(code, HANDLER)[1] != []
+        assert read.completed is vault.dossier_state(code).completed is completed
+        assert [item.document.id for item in read.documents] == [paper.id, result.id]
+        vault.set_status(result.id, DocumentStatus.CANCELLED, "nhầm", HANDLER)
+    for actor in BLIND.values():
+        with pytest.raises(NotFound):
+            vault.read_dossier(code, actor)
+
+
 def test_only_the_holding_agencys_staff_and_admins_add_versions(vault: Vault) -> None:
     code = vault.open_dossier(AGENCY, PROCEDURE, PERSON, STATION).code
     new = NewDocument(owner_id=PERSON, name="Giấy khai sinh", source_dossier_code=code)
