@@ -45,7 +45,7 @@ class OcrOptions:
     light_ink_contrast: float = 70.0
     min_confidence: float = 55.0
     tesseract_timeout: int = 180
-    engine: str = "tesseract"
+    engine: str = "tesserocr"
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> OcrOptions:
@@ -61,6 +61,7 @@ class OcrOptions:
             "light_ink_contrast": s.light_ink_contrast,
             "min_confidence": s.min_confidence,
             "tesseract_timeout": s.tesseract_timeout,
+            "engine": s.engine,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

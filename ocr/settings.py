@@ -27,6 +27,7 @@ class OcrSettings(BaseSettings):
     light_ink_contrast: float = 70.0  # ink darker than paper by less than this: too light
     min_confidence: float = 55.0  # mean word confidence below this: unreadable
     tesseract_timeout: int = 180
+    engine: str = "tesserocr"  # or "tesseract" (pytesseract: one process per call; the fallback)
 
 
 @lru_cache(maxsize=1)
