@@ -13,8 +13,6 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPool
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-import cv2
-
 from core.logging import get_logger
 from core.metrics import timed_step
 from core.types import DocumentInfo
@@ -36,8 +34,8 @@ class DocumentOptions:
     `page`: the per-page options (None: from `SOHOA_OCR_*`); `info`: the PDF's metadata; `drop_blank`: leave
     pages with the blank verdict out of the PDF, the text and the page count (they stay in the issues and the
     sidecar, marked dropped); `workers`: pages at once (None: `SOHOA_OCR_JOBS` or one per core); `pool`:
-    "processes", or "threads" where a process may not start a pool of its own (either way Tesseract runs with
-    `OMP_THREAD_LIMIT=1` and, with more than one worker, OpenCV with one thread).
+    "processes", or "threads" where a process may not start a pool of its own (Tesseract runs as a process
+    either way, with `OMP_THREAD_LIMIT=1`).
     """
 
     page: OcrOptions | None = None
@@ -48,10 +46,7 @@ class DocumentOptions:
 
 
 def _limit_threads() -> None:
-    """Pages already run in parallel: Tesseract's OpenMP and OpenCV's own thread pool would only add CPU (OpenCV's
-    two threads per worker cost ≈10% more CPU per page, tuning split; results are the same)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    cv2.setNumThreads(1)
 
 
 def worker_count(jobs: int | None, pages: int) -> int:
@@ -62,7 +57,7 @@ def worker_count(jobs: int | None, pages: int) -> int:
 def _processed(pages: Sequence[PageImage], options: OcrOptions, workers: int, pool: Pool) -> Iterator[PageResult]:
     """Page results as they finish: in this process for one worker, else in a pool of processes or threads."""
     if workers == 1:
-        os.environ["OMP_THREAD_LIMIT"] = "1"
+        _limit_threads()
         for number, page in enumerate(pages, start=1):
             yield process_page(page, options, number)
         return
