@@ -1,4 +1,5 @@
-"""The OCR engine interface (one small plugin hook) and its Tesseract implementation via pytesseract.
+"""The OCR engine interface (one small plugin hook) and its Tesseract implementations: tesserocr (the library
+in this process, one model load per worker) and pytesseract (one `tesseract` process per call, the fallback).
 
 An engine recognises one cleaned page in one call and can tell whether a page is upside down (OSD).
 """
@@ -6,15 +7,22 @@ An engine recognises one cleaned page in one call and can tell whether a page is
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
 import tempfile
+import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
 import pytesseract
+
+from core.logging import get_logger
 
 
 @dataclass(frozen=True)
@@ -107,11 +115,128 @@ def words_from_tsv(data: dict[str, list]) -> list[RawWord]:
     return words
 
 
-ENGINES: dict[str, type[OcrEngine]] = {"tesseract": TesseractEngine}
+def tesseract_variables(parameters: str = TESSERACT_PARAMETERS) -> dict[str, str]:
+    """The `-c name=value` pairs of a Tesseract command line (`SOHOA_OCR_TESSERACT_PARAMETERS`) as variables."""
+    words = shlex.split(parameters)
+    pairs = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "-c" and "=" in words[i + 1]]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def tsv_columns(tsv: str) -> dict[str, list[Any]]:
+    """Tesseract's TSV rows (no header line) as pytesseract's `Output.DICT`: one list per column."""
+    columns: dict[str, list[Any]] = {name: [] for name in TSV_COLUMNS}
+    for row in tsv.splitlines():
+        cells = row.split("\t")
+        if len(cells) < len(TSV_COLUMNS) - 1 or not cells[0].isdigit():
+            continue
+        cells += [""] * (len(TSV_COLUMNS) - len(cells))
+        for name, cell in zip(TSV_COLUMNS, cells, strict=False):
+            columns[name].append(cell)
+    return columns
+
+
+TSV_COLUMNS = (
+    "level page_num block_num par_num line_num word_num left top width height conf text".split()  # noqa: SIM905
+)
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine's library or its language data cannot be found on this machine (the fallback engine is used)."""
+
+
+def tessdata_folder() -> str:
+    """Where the installed Tesseract keeps its language data: `TESSDATA_PREFIX`, else what `tesseract` says."""
+    if os.environ.get("TESSDATA_PREFIX"):
+        return os.environ["TESSDATA_PREFIX"].rstrip("/") + "/"
+    return _asked_tessdata()
+
+
+_tessdata: list[str] = []
+
+
+def _asked_tessdata() -> str:
+    if not _tessdata:
+        try:
+            done = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise EngineUnavailable(f"tesseract --list-langs failed: {exc}") from exc
+        head = (done.stdout or done.stderr).splitlines()[0] if (done.stdout or done.stderr) else ""
+        if '"' not in head:
+            raise EngineUnavailable(f"no tessdata folder in {head!r}")
+        _tessdata.append(head.split('"')[1].rstrip("/") + "/")
+    return _tessdata[0]
+
+
+class TesserocrEngine(TesseractEngine):
+    """Tesseract's library in this process through tesserocr: each language's model is loaded once per process
+    and reused page after page (idle APIs are shared by the process's threads, one page at a time each). The
+    wheel bundles its own libtesseract (no OpenMP) and reads the system's language data. OSD stays pytesseract's
+    (rarely asked: only when the ink balance cannot tell upside down)."""
+
+    name = "tesserocr"
+
+    def __init__(self) -> None:
+        super().__init__()
+        try:
+            import tesserocr  # noqa: F401
+        except ImportError as exc:
+            raise EngineUnavailable(f"tesserocr is not installed: {exc}") from exc
+        self.tessdata = tessdata_folder()
+
+    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[RawWord]:
+        image = np.ascontiguousarray(grey, dtype=np.uint8)
+        height, width = image.shape[:2]
+        with _api(self.tessdata, lang) as api:
+            try:
+                api.SetVariable("user_defined_dpi", str(round(dpi)))
+                api.SetImageBytes(image.tobytes(), width, height, 1, width)
+                if not api.Recognize(timeout=timeout * 1000):
+                    raise EngineFailed(f"tesseract (tesserocr) gave no result within {timeout} s")
+                tsv = api.GetTSVText(0)
+            finally:
+                api.Clear()  # the page's image and results go; the model stays
+        return words_from_tsv(tsv_columns(tsv))
+
+
+_idle: dict[tuple[str, str], list[Any]] = {}
+_idle_lock = threading.Lock()
+
+
+@contextmanager
+def _api(tessdata: str, lang: str) -> Iterator[Any]:
+    """An initialised API for `lang`: an idle one of this process, else a new one (the model loaded once)."""
+    from tesserocr import PSM, PyTessBaseAPI
+
+    key = (tessdata, lang)
+    with _idle_lock:
+        api = _idle[key].pop() if _idle.get(key) else None
+    if api is None:
+        try:
+            api = PyTessBaseAPI(path=tessdata, lang=lang, psm=PSM.AUTO, variables=tesseract_variables())
+        except RuntimeError as exc:
+            raise EngineFailed(f"tesseract (tesserocr) could not load {lang!r} from {tessdata}: {exc}") from exc
+    try:
+        yield api
+    finally:
+        with _idle_lock:
+            _idle.setdefault(key, []).append(api)
+
+
+ENGINES: dict[str, type[OcrEngine]] = {"tesserocr": TesserocrEngine, "tesseract": TesseractEngine}
+FALLBACK = "tesseract"
 
 
 def get_engine(name: str) -> OcrEngine:
+    """The engine registered as `name`; one that is unavailable here falls back to pytesseract's, once logged."""
+    if name not in ENGINES:
+        raise EngineFailed(f"unknown OCR engine {name!r}; known: {', '.join(ENGINES)}")
     try:
         return ENGINES[name]()
-    except KeyError as exc:
-        raise EngineFailed(f"unknown OCR engine {name!r}; known: {', '.join(ENGINES)}") from exc
+    except EngineUnavailable as exc:
+        if name not in _warned:
+            _warned.add(name)
+            get_logger(__name__).warning("ocr.engine_fallback", engine=name, fallback=FALLBACK, reason=str(exc))
+        return ENGINES[FALLBACK]()
+
+
+_warned: set[str] = set()

@@ -63,6 +63,7 @@ class OcrOptions:
             "light_ink_contrast": s.light_ink_contrast,
             "min_confidence": s.min_confidence,
             "tesseract_timeout": s.tesseract_timeout,
+            "engine": s.engine,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
