@@ -23,7 +23,7 @@ from core.files import private_folder, write_atomically
 from core.logging import get_logger
 from ingest.staging import StagedBatch
 from vault.errors import StoreUnavailable
-from vault.store.s3 import default_http_client, sse_for
+from vault.store.s3 import default_http_client, make_bucket_if_missing, sse_for
 
 log = get_logger("sohoa.staging")
 SCHEME = "s3://"
@@ -147,8 +147,7 @@ class ObjectArea:
 
     def ensure_bucket(self) -> None:
         with _reachable(f"bucket {self.bucket}"):
-            if not self.client.bucket_exists(self.bucket):
-                self.client.make_bucket(self.bucket)
+            make_bucket_if_missing(self.client, self.bucket)
         self._lifecycle()
 
     def lifecycle_rule(self) -> Rule:

@@ -53,6 +53,19 @@ def sse_for(sse: str, sse_key: bytes | None) -> tuple[Sse | None, SseCustomerKey
     return None, None
 
 
+def make_bucket_if_missing(client: Minio, bucket: str, *, object_lock: bool = False) -> None:
+    """Create `bucket` unless it exists. Another process of the installation creating it at the same moment (the
+    API and the workers on their first boot) is not an error: the bucket is then the one it made, with the same
+    settings, since every process creates it with this function."""
+    if client.bucket_exists(bucket):
+        return
+    try:
+        client.make_bucket(bucket, object_lock=object_lock)
+    except S3Error as exc:
+        if exc.code != "BucketAlreadyOwnedByYou":
+            raise
+
+
 class S3Store:
     """Objects in one bucket with versioning + object lock; COMPLIANCE retention, legal hold, SSE."""
 
@@ -87,8 +100,7 @@ class S3Store:
     def ensure_bucket(self) -> None:
         """Create the bucket with object lock (which turns versioning on) when it does not exist."""
         try:
-            if not self.client.bucket_exists(self.bucket):
-                self.client.make_bucket(self.bucket, object_lock=True)
+            make_bucket_if_missing(self.client, self.bucket, object_lock=True)
             status = self.client.get_bucket_versioning(self.bucket).status
         except S3Error as exc:
             raise StoreUnavailable(f"S3 bucket {self.bucket}: {exc.code}") from exc
