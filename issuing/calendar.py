@@ -301,16 +301,16 @@ def default_calendar() -> WorkingCalendar:
     the file (every dossier read shows its clock, and parsing the table cost ≈5 ms a read)."""
     settings = issuing_settings()
     path = settings.calendar_file
-    return _parsed_calendar(path, _file_version(path), settings.sessions, settings.missing_year)
+    return _parsed_calendar(path, file_version(path), settings.sessions, settings.missing_year)
 
 
 def default_procedures() -> ProcedureTable:
     """The procedure table named by the settings, parsed once per version of the file."""
     path = issuing_settings().procedures_file
-    return _parsed_procedures(path, _file_version(path))
+    return _parsed_procedures(path, file_version(path))
 
 
-def _file_version(path: Path) -> tuple[int, int] | None:
+def file_version(path: Path) -> tuple[int, int] | None:
     """The file's modification time and size: an edited table is read again without a restart."""
     try:
         stat = path.stat()

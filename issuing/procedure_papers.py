@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from issuing.calendar import procedure_entries
+from issuing.calendar import file_version, procedure_entries
 from issuing.settings import DATA_DIR, issuing_settings
 
 SHIPPED = DATA_DIR / "procedure_papers.toml"
@@ -56,16 +56,15 @@ def load_paper_lists(path: Path) -> dict[str, tuple[ProcedurePaper, ...]]:
 
 
 @lru_cache(maxsize=8)
-def _cached(path: Path, _mtime_ns: int, _size: int) -> dict[str, tuple[ProcedurePaper, ...]]:
+def _cached(path: Path, _version: tuple[int, int]) -> dict[str, tuple[ProcedurePaper, ...]]:
     return load_paper_lists(path)
 
 
 def _read(path: Path) -> dict[str, tuple[ProcedurePaper, ...]]:
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise PaperListError(f"cannot read the procedure papers {path}: {exc}") from exc
-    return _cached(path, stat.st_mtime_ns, stat.st_size)  # read again when the file changes
+    version = file_version(path)  # read again when the file changes, as the calendar and procedure tables are
+    if version is None:
+        raise PaperListError(f"cannot read the procedure papers {path}: no such file or not readable")
+    return _cached(path, version)
 
 
 def paper_lists() -> dict[str, tuple[ProcedurePaper, ...]]:
