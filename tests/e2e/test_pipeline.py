@@ -140,7 +140,7 @@ def _assert_dossier_complete(stack: SohoaStack, final: dict[str, Any], pki: Runn
     for key, version, sha256 in versions:
         with store.open(key, version, sha256) as content:
             pdf = content.read()
-        report = validate_pdf(pdf, TrustSettings(anchors=(pki.root_cert,)))
+        report = validate_pdf(pdf, TrustSettings(anchors=(pki.root_cert,), use_configured=False))
         assert report.verdict is Verdict.TOTAL_PASSED, report
 
 
@@ -388,7 +388,7 @@ def test_a_scanned_result_and_a_certified_copy_through_the_batch_path(
         admin = {"Authorization": f"Bearer {issuing.token(Role.ADMIN, 'root')}"}
         copy_id = final["documents"][2]["id"]
         pdf = httpx.get(f"{issuing.url}/api/v1/documents/{copy_id}/content", headers=admin, timeout=60).content
-        report = validate_pdf(pdf, TrustSettings(anchors=(pki.root_cert,)))
+        report = validate_pdf(pdf, TrustSettings(anchors=(pki.root_cert,), use_configured=False))
         assert report.verdict is Verdict.TOTAL_PASSED and len(report.signatures) == 2
         copy_pdf = tmp_path / "copy.pdf"
         copy_pdf.write_bytes(pdf)

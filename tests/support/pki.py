@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -219,6 +220,12 @@ def build_config(port: int, now: dt.datetime | None = None) -> dict[str, Any]:
             "extensions": leaf_ext,
         },
     }
+    # Serials of their own per PKI: certificates are registered by issuer name and serial, and every test PKI has the
+    # same names, so with certomancer's default serials two PKIs in one process (anchors of another, left in a
+    # cached setting) would shadow each other's root and fail revocation checks at random (CI, 30 Nov).
+    base = secrets.randbits(62) << 8
+    for index, spec in enumerate(certs.values()):
+        spec["serial"] = base + index
     return {
         "external-url-prefix": f"http://127.0.0.1:{port}",
         "keysets": {ARCH: {"keys": {label: {"path": f"{label}.key.pem"} for label in KEY_LABELS}}},
