@@ -136,8 +136,7 @@ class LocalStore:
         on_mismatch: Callable[[], None] | None = None,
         blocks: BlockDigests | None = None,
     ) -> StreamedContent:
-        self._meta(key, version_id)
-        data_path, _ = self._paths(key, version_id)
+        data_path, _ = self._paths(key, version_id)  # no metadata read: a missing data file fails on its opening
         return stream_version(
             partial(_file_chunks, data_path),
             expected_sha256,
