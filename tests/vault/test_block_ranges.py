@@ -164,3 +164,15 @@ def test_a_document_stored_before_block_digests_is_still_served(vault: Vault, tm
     flip_byte(tmp_path / "objects", 100)
     with pytest.raises(IntegrityError):  # the whole-object check still guards its ranges
         vault.stream_content(doc.id, ADMIN, lambda size: (size - 1024, size - 1))[1].read()
+
+
+def test_fsck_checks_the_block_digests_too(vault: Vault, tmp_path: Path) -> None:
+    intact = vault.store_document(NewDocument(owner_id=PERSON, name="Bản quét"), BIG, ADMIN)
+    altered = vault.store_document(NewDocument(owner_id=PERSON, name="Bản quét 2"), BIG + b"2", ADMIN)
+    assert vault.fsck().hash_mismatches == []
+    wrong = with_bad_block(blocks_of(BIG + b"2"), 7).digests  # the whole digest still matches the bytes
+    with vault.sessions.begin() as session:
+        session.execute(
+            update(DocumentVersion).where(DocumentVersion.document_id == altered.id).values(block_digests=wrong)
+        )
+    assert vault.fsck().hash_mismatches == [altered.id] and intact.id != altered.id
