@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from fastapi import UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.problems import PROBLEM_RESPONSES, Problem
@@ -63,10 +63,12 @@ def repr_digest(sha256_hex: str) -> str:
 
 def content_response(
     vault: Vault, doc_id: str, actor: Actor, range_header: str | None, *, disposition: str = "inline"
-) -> StreamingResponse:
+) -> Response:
     """The document's bytes (or the asked range), streamed as they are read and hashed; the read is authorised and
-    in the access log before the reply starts. The SHA-256 of the whole object is checked before the last piece is
-    sent: on a mismatch the connection is cut short of `Content-Length`, so no client takes it for a whole file."""
+    in the access log before the reply starts. The SHA-256 of the whole object (or, for a range, of each block it
+    covers) is checked before the last piece is sent: on a mismatch the connection is cut short of
+    `Content-Length`, so no client takes it for a whole file. Bytes already read and verified whole (every PDF up to
+    4 MiB, every pdf.js range) go out as one plain body: no stream, no task listening for a disconnect."""
     record, content = vault.stream_content(doc_id, actor, partial(parse_range, range_header))
     headers = {
         "Accept-Ranges": "bytes",
@@ -80,16 +82,14 @@ def content_response(
     if range_header:
         status = 206
         headers["Content-Range"] = f"bytes {content.start}-{content.end}/{content.total_size}"
+    if content.in_memory:
+        return Response(content.read(), status_code=status, media_type="application/pdf", headers=headers)
     return StreamingResponse(_body(content), status_code=status, media_type="application/pdf", headers=headers)
 
 
 async def _body(content: StreamedContent) -> AsyncIterator[bytes]:
     """The pieces, each read and hashed in a worker thread while the event loop sends the one before (one piece
     read ahead); the stream is closed however the reply ends (finished, client gone, integrity error)."""
-    if content.in_memory:  # read and verified already: no I/O, no thread hop per piece
-        for piece in content:
-            yield piece
-        return
     reader = _Reader(content)
     ahead: asyncio.Future[bytes | None] | None = None
     try:

@@ -1,10 +1,12 @@
 """Streaming benchmark: MB/s of signed-PDF content through the API (`sohoa serve`) against the anchor, the same
 verified read straight from the store without HTTP (`Vault.stream_content`: authorised, logged, hashed), in the same
-run. Two clients: `wrk` (C; its own work is small, as a browser's) and httpx in this process (Python: on 2 cores
-its own parsing competes with the server's, so its figure is lower).
+run. Three clients: a raw socket, `wrk` (C; their own work is small, as a browser's) and httpx in this process
+(Python: on 2 cores its own parsing competes with the server's, so its figure is lower). A Range row: a 64 KiB range
+(pdf.js's request) of each object through the API, set against the store's full verified read of it.
 
-Each store (the embedded folder store, S3 on a SeaweedFS started here) is measured in a process of its own; rounds
-of the anchor and of the API alternate, so a change of the machine's load falls on both.
+Each store (the embedded folder store, S3 on a SeaweedFS started here) is measured in a process of its own; in each
+round every object is read by the anchor and by the API clients in turn, so a change of the machine's load falls on
+all alike; each figure is the median of the rounds, and each ratio a ratio of medians (the rounds' own spread beside).
 
 `python -m bench.stream_bench [--stores local,s3 --blobs 8 --size-mb 2 --rounds 4]`
 """
@@ -29,6 +31,8 @@ import httpx
 
 OWNER = "045190007777"
 PURPOSE = "gi%E1%BA%A3i%20quy%E1%BA%BFt%20h%E1%BB%93%20s%C6%A1"  # "giải quyết hồ sơ", URL-encoded
+RANGE_BYTES = 64 * 1024  # pdf.js's range chunk
+RANGE_REQUESTS = 5  # per object and round
 
 
 def _store_blobs(blobs: int, size: int) -> list[str]:
@@ -76,8 +80,9 @@ class RawClient:
         self.host, self.headers = f"{host}:{port}", "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.buffer = memoryview(bytearray(8 * 1024 * 1024))
 
-    def get(self, path: str) -> int:
-        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}\r\n".encode())
+    def get(self, path: str, byte_range: str | None = None) -> int:
+        extra = f"Range: {byte_range}\r\n" if byte_range else ""
+        self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}{extra}\r\n".encode())
         head = b""
         while b"\r\n\r\n" not in head:
             got = self.sock.recv(65536)
@@ -85,15 +90,15 @@ class RawClient:
                 raise ConnectionError("the server closed the connection")
             head += got
         head, _, body = head.partition(b"\r\n\r\n")
-        if not head.startswith(b"HTTP/1.1 200"):
+        if not head.startswith(b"HTTP/1.1 206" if byte_range else b"HTTP/1.1 200"):
             raise RuntimeError(head.split(b"\r\n")[0].decode())
         length = int(next(ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"content-length:"))[15:])
         left = length - len(body)
         while left > 0:
-            got = self.sock.recv_into(self.buffer, min(left, len(self.buffer)))
-            if not got:
+            count = self.sock.recv_into(self.buffer, min(left, len(self.buffer)))
+            if not count:
                 raise ConnectionError("the reply broke off")
-            left -= got
+            left -= count
         return length
 
     def close(self) -> None:
@@ -159,35 +164,48 @@ def measure(store: str, blobs: int, size_mb: float, rounds: int) -> dict[str, An
                 env.update(stack.keys())
             os.environ.update({**env, "SOHOA_DATA_DIR": str(data_dir)})
             stack.migrate()
-            blob_ids = _store_blobs(blobs, int(size_mb * 1024 * 1024))
+            size = int(size_mb * 1024 * 1024)
+            blob_ids = _store_blobs(blobs, size)
             stack.start_server(timeout=300)
             try:
                 token = stack.token(Role.ADMIN, "bench")
                 headers = {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE}
-                rounds_seen = _measure_rounds(stack.url, headers, token, blob_ids, folder, rounds)
+                rounds_seen = _measure_rounds(stack.url, headers, token, blob_ids, folder, rounds, size)
             finally:
                 stack.stop()
         finally:
             if server is not None:
                 server.stop()
-    sums = {
-        name: [sum(r[name][0] for r in rounds_seen), sum(r[name][1] for r in rounds_seen)] for name in rounds_seen[0]
+    return summary(store, rounds_seen)
+
+
+def summary(store: str, rounds_seen: list[dict[str, list[float]]]) -> dict[str, Any]:
+    """Each client's median MB/s over the rounds and the ratio of medians to the store's; the spread of the rounds'
+    own ratios beside it; the Range row: a 64 KiB range through the API against the store's full verified read."""
+    rates = {
+        name: statistics.median(r[name][0] / r[name][1] / 1e6 for r in rounds_seen)
+        for name in rounds_seen[0]
+        if not name.startswith("range")
     }
-    rates = {name: got / seconds / 1e6 for name, (got, seconds) in sums.items() if seconds}
     result: dict[str, Any] = {"store": store, **{f"{name}_mb_s": round(rate, 1) for name, rate in rates.items()}}
     for name in ("raw", "wrk", "httpx"):
-        if name in rates:  # the ratio of the totals, and the median of the rounds' own ratios
-            result[f"{name}_ratio"] = round(rates[name] / rates["store"], 2)
+        if name in rates:
             each = [(r[name][0] / r[name][1]) / (r["store"][0] / r["store"][1]) for r in rounds_seen]
-            result[f"{name}_ratio_median"] = round(statistics.median(each), 2)
+            result[f"{name}_ratio"] = round(rates[name] / rates["store"], 2)
+            result[f"{name}_ratio_spread"] = (round(min(each), 2), round(max(each), 2))
+    range_ms = statistics.median(r["range"][1] / r["range"][0] * 1e3 for r in rounds_seen)
+    full_ms = statistics.median(r["range_full"][1] / r["range_full"][0] * 1e3 for r in rounds_seen)
+    result.update(range_ms=round(range_ms, 2), full_read_ms=round(full_ms, 1), range_ratio=round(full_ms / range_ms, 1))
     return result
 
 
 def _measure_rounds(
-    url: str, headers: dict[str, str], token: str, blob_ids: list[str], folder: Path, rounds: int
+    url: str, headers: dict[str, str], token: str, blob_ids: list[str], folder: Path, rounds: int, size: int
 ) -> list[dict[str, list[float]]]:
     """Per round: each object read straight from the store, then through the API by the raw client and by httpx,
-    one after the other (so a change of load falls on all three alike); then `wrk` for 3 s."""
+    one after the other (so a change of load falls on all three alike), then a 64 KiB range of it through the API
+    (raw client, as pdf.js asks: "range" counts requests and seconds, "range_full" the store's full reads they are
+    set against); then `wrk` for 3 s."""
     from core.types import Actor, Role
     from runtime import catalogue as runtime
 
@@ -195,6 +213,8 @@ def _measure_rounds(
     actor = Actor("bench", Role.ADMIN, purpose="bench")
     raw = RawClient(url, headers)
     seen: list[dict[str, list[float]]] = []
+    middle = size // 2 // RANGE_BYTES * RANGE_BYTES  # where pdf.js reads a page: a 64 KiB-aligned chunk
+    wanted = f"bytes={middle}-{middle + RANGE_BYTES - 1}"
     with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
         reads = {
             "store": lambda d: _store_read(vault, actor, d),
@@ -205,12 +225,18 @@ def _measure_rounds(
             for read in reads.values():
                 read(doc_id)
         for _ in range(rounds):
-            sums: dict[str, list[float]] = {name: [0, 0.0] for name in reads}
+            sums: dict[str, list[float]] = {name: [0, 0.0] for name in (*reads, "range", "range_full")}
             for doc_id in blob_ids:
                 for name, read in reads.items():
                     start = time.perf_counter()
                     sums[name][0] += read(doc_id)
                     sums[name][1] += time.perf_counter() - start
+                for _ in range(RANGE_REQUESTS):
+                    start = time.perf_counter()
+                    raw.get(f"/api/v1/documents/{doc_id}/content", wanted)
+                    sums["range"][1] += time.perf_counter() - start
+                    sums["range"][0] += 1
+            sums["range_full"] = [len(blob_ids), sums["store"][1]]
             if shutil.which("wrk"):
                 sums["wrk"] = list(_wrk_round(url, token, blob_ids, folder, 3))
             seen.append(sums)
@@ -237,15 +263,19 @@ def main(argv: list[str] | None = None) -> int:
     result = measure(stores[0], args.blobs, args.size_mb, args.rounds)
     load = os.getloadavg()
     clients = [
-        f"API ({name}) {result[f'{name}_mb_s']} MB/s, ratio {result[f'{name}_ratio']:.2f} "
-        f"(median of rounds {result[f'{name}_ratio_median']:.2f})"
+        f"API ({name}) {result[f'{name}_mb_s']} MB/s, ratio of medians {result[f'{name}_ratio']:.2f} "
+        f"(rounds {result[f'{name}_ratio_spread'][0]:.2f}-{result[f'{name}_ratio_spread'][1]:.2f})"
         for name in ("raw", "wrk", "httpx")
         if f"{name}_mb_s" in result
     ]
+    where = f"(load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores)"
     print(
-        f"{result['store']:>5}: {args.blobs} × {args.size_mb:g} MB, {args.rounds} rounds: "
-        f"store {result['store_mb_s']} MB/s; " + "; ".join(clients) + " "
-        f"(load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores)"
+        f"{result['store']:>5}: {args.blobs} × {args.size_mb:g} MB, {args.rounds} rounds, medians: "
+        f"store {result['store_mb_s']} MB/s; " + "; ".join(clients) + f" {where}"
+    )
+    print(
+        f"{result['store']:>5}: Range 64 KiB of {args.size_mb:g} MB through the API {result['range_ms']} ms against "
+        f"the store's full verified read {result['full_read_ms']} ms: {result['range_ratio']}× {where}"
     )
     if args.json:
         with args.json.open("a") as out:

@@ -6,7 +6,6 @@ Every write is crash-safe (`vault.writes`: intent, object, one commit) and recor
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -28,24 +27,25 @@ from vault.owners import check_owner_id, owner_row
 from vault.records import DocumentRecord, NewDocument
 from vault.retention import retain_until, retention_years
 from vault.store.base import StoredObject
+from vault.store.blocks import ContentDigest
 from vault.store.verify import CHUNK
-from vault.writes import actor_to_json, complete_write
+from vault.writes import actor_to_json, block_payload, complete_write
 
 WRITER_ROLES = (Role.STATION, Role.HANDLER, Role.ADMIN)
 
 
-def _digest(content: bytes | Path) -> tuple[str, int]:
+def _digest(content: bytes | Path) -> tuple[str, int, dict[str, Any]]:
+    """SHA-256 and size of the content, and its block digests as the intent's payload carries them."""
+    digest = ContentDigest()
     if isinstance(content, bytes | bytearray):
-        return hashlib.sha256(content).hexdigest(), len(content)
-    if not content.is_file():
+        digest.update(content)
+    elif not content.is_file():
         raise InvalidInput(f"no file {content.name} to store")
-    digest = hashlib.sha256()
-    size = 0
-    with content.open("rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
+    else:
+        with content.open("rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+    return digest.sha256, digest.size, block_payload(digest.blocks())
 
 
 class DocumentWrites(VaultBase):
@@ -85,7 +85,7 @@ class DocumentWrites(VaultBase):
         recovered = bool(idempotency_key) and self._recover_stale_intent(str(idempotency_key))
         if recovered and (done := self._by_idempotency_key(str(idempotency_key))):
             return done  # a crashed earlier delivery had stored it: rolled forward
-        sha256, size = _digest(content)
+        sha256, size, blocks = _digest(content)
         if size == 0:
             raise InvalidInput("empty document")
         doc_id = uuid.uuid4().hex
@@ -106,6 +106,7 @@ class DocumentWrites(VaultBase):
                     "actor": actor_to_json(actor),
                     "retain_until": self._retention(str(new.kind), new.type_code).isoformat(),
                     "legal_hold": new.legal_hold,
+                    **blocks,
                 },
             )
             try:
@@ -202,7 +203,7 @@ class DocumentWrites(VaultBase):
         current version's bytes again (a retried pipeline step) adds no version and returns the record."""
         if actor.role not in WRITER_ROLES:
             raise Forbidden("this caller may not add versions")
-        sha256, size = _digest(content)
+        sha256, size, blocks = _digest(content)
         if size == 0:
             raise InvalidInput("empty document")
         with self.reader() as session:
@@ -234,6 +235,7 @@ class DocumentWrites(VaultBase):
                     "actor": actor_to_json(actor),
                     "retain_until": self._retention(document.kind, document.type_code).isoformat(),
                     "legal_hold": False,
+                    **blocks,
                 },
             )
             session.add(pending)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -120,6 +121,10 @@ class DocumentVersion(Base):
     object_version_id: Mapped[str] = mapped_column(String(100))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
+    # SHA-256 of each block_size-byte block, concatenated (vault/store/blocks.py): a byte range reads and checks
+    # only its blocks. NULL on versions stored before: their ranges read and hash the whole object.
+    block_size: Mapped[int | None] = mapped_column(Integer)
+    block_digests: Mapped[bytes | None] = mapped_column(LargeBinary)
     page_count: Mapped[int | None] = mapped_column(Integer)
     retain_until: Mapped[dt.datetime | None] = mapped_column()
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -20,6 +20,7 @@ from vault.owners import check_owner_id
 from vault.records import DocumentFilters, DocumentRecord, Page, VersionRecord
 from vault.search import SearchHit, catch_up, search
 from vault.store.base import ByteRange
+from vault.store.blocks import BlockDigests
 from vault.store.stream import StreamedContent
 from vault.store.verify import VerifiedContent
 
@@ -98,10 +99,11 @@ class DocumentReads(VaultBase):
                 raise NotFound(f"no version {number} of document {doc_id}")
             record = document_record(document)
             key, version_id, sha256, size = row.object_key, row.object_version_id, row.sha256, row.size
+            blocks = BlockDigests(row.block_size, row.block_digests) if row.block_size and row.block_digests else None
         wanted = byte_range(size)
         self.access_log.append([Link(actor, "read", doc_id, detail=f"v{number}")])
         mismatch = partial(self.access_log.append, [Link(actor, "integrity_error", doc_id, detail=f"v{number}")])
-        return record, self.store.stream(key, version_id, sha256, size, wanted, on_mismatch=mismatch)
+        return record, self.store.stream(key, version_id, sha256, size, wanted, on_mismatch=mismatch, blocks=blocks)
 
     def list_owner_documents(
         self,

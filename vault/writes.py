@@ -6,6 +6,7 @@ A crash between put and commit leaves only an intent (invisible to users); `comp
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -22,6 +23,7 @@ from vault.codes import next_result_code
 from vault.models import Document, DocumentVersion, Dossier, DossierDocument, Owner, PendingWrite, utcnow
 from vault.records import DocumentFields, NewDocument
 from vault.store.base import StoredObject
+from vault.store.blocks import BlockDigests
 
 
 @dataclass
@@ -63,6 +65,7 @@ def complete_write(session: Session, pending: PendingWrite, version_id: str) -> 
             retain_until=retain,
             legal_hold=bool(payload.get("legal_hold")),
             superseded_at=utcnow() if payload["number"] < document.current_version else None,
+            **_version_blocks(payload),
         )
     )
     record_access(
@@ -77,6 +80,18 @@ def complete_write(session: Session, pending: PendingWrite, version_id: str) -> 
     session.flush()
     outbox.document_changed(session, document, "stored" if payload["op"] == "create" else "versioned")
     return document
+
+
+def block_payload(blocks: BlockDigests) -> dict[str, Any]:
+    """The block digests as an intent's payload carries them to the version row (JSON: base64)."""
+    return {"block_size": blocks.size, "block_digests": base64.b64encode(blocks.digests).decode()}
+
+
+def _version_blocks(payload: dict[str, Any]) -> dict[str, Any]:
+    """The version row's block columns from an intent's payload (none in intents written before they existed)."""
+    if not payload.get("block_digests"):
+        return {}
+    return {"block_size": payload["block_size"], "block_digests": base64.b64decode(payload["block_digests"])}
 
 
 def catalogue_values(new: NewDocument) -> dict[str, Any]:

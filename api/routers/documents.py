@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from api.auth import Purposeful
 from api.problems import PROBLEM_RESPONSES, Problem
@@ -44,7 +44,7 @@ def resolve_uri(agency_code: str, type_code: str, document_id: str, actor: Purpo
 )
 def get_content(
     document_id: str, actor: Purposeful, svc: Svc, range_: Annotated[str | None, Header(alias="Range")] = None
-) -> StreamingResponse:
+) -> Response:
     return content_response(svc.vault, document_id, actor, range_)
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Purposeful, require_roles
@@ -71,7 +71,7 @@ def owner_documents(owner_id: str, actor: Purposeful, svc: Svc) -> list[PortalDo
 )
 def document_content(
     document_id: str, actor: Purposeful, svc: Svc, range_: Annotated[str | None, Header(alias="Range")] = None
-) -> StreamingResponse:
+) -> Response:
     return content_response(svc.vault, document_id, actor, range_)
 
 

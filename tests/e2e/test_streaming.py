@@ -21,6 +21,7 @@ import pytest
 from core.types import Role
 from tests.support.s3server import SeaweedServer
 from tests.support.stack import SohoaStack
+from vault.store.blocks import BLOCK_SIZE, DIGEST
 from vault.store.stream import STREAM_CHUNK
 
 OWNER = "045190007777"
@@ -71,7 +72,8 @@ def installation(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     stack = SohoaStack(data_dir, env)
     stack.migrate()
     files = {}
-    for name, data in (("big", BIG), ("big_corrupt", BIG), ("small", SMALL), ("small_corrupt", SMALL)):
+    names = ("big", "big_corrupt", "big_tampered_block", "small", "small_corrupt")
+    for name, data in ((name, SMALL if name.startswith("small") else BIG) for name in names):
         files[name] = root / f"{name}.pdf"
         files[name].write_bytes(data)
     command = [sys.executable, "-c", _STORE, OWNER, *(str(p) for p in files.values())]
@@ -176,3 +178,47 @@ def test_a_corrupt_small_pdf_is_a_500_before_any_byte(installation: Installation
     assert "%PDF" not in response.text
     assert json.loads(response.text)["status"] == 500
     assert _actions(installation, "small_corrupt")[-2:] == ["read", "integrity_error"]
+
+
+def _tamper_block(installation: Installation, name: str, index: int) -> None:
+    """Local store: flip a byte of block `index` in the object's file. S3: alter that block's digest in the
+    catalogue (SeaweedFS refuses a flipped byte on its volume itself: `tests/vault`)."""
+    doc_id = installation.ids[name]
+    with installation.catalogue() as db:
+        key, digests = db.execute(
+            "SELECT object_key, block_digests FROM document_versions WHERE document_id = ?", (doc_id,)
+        ).fetchone()
+        assert len(digests) == DIGEST * -(-len(BIG) // BLOCK_SIZE)  # written with the version
+        if "SOHOA_VAULT_S3_ENDPOINT" in installation.stack.env:
+            altered = bytearray(digests)
+            altered[index * DIGEST] ^= 0xFF
+            db.execute("UPDATE document_versions SET block_digests = ? WHERE document_id = ?", (bytes(altered), doc_id))
+            return
+    path = next((installation.stack.data_dir / "vault" / "objects" / key).glob("*.data"))
+    path.chmod(0o600)
+    with path.open("r+b") as handle:
+        handle.seek(index * BLOCK_SIZE + 7)
+        byte = handle.read(1)
+        handle.seek(index * BLOCK_SIZE + 7)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+
+
+def test_a_range_over_a_tampered_block_is_a_500_and_other_ranges_are_served(installation: Installation) -> None:
+    _tamper_block(installation, "big_tampered_block", 30)
+    url, headers = installation.url("big_tampered_block"), installation.headers
+    over = httpx.get(url, headers={**headers, "Range": f"bytes={30 * BLOCK_SIZE}-{30 * BLOCK_SIZE + 65535}"})
+    assert over.status_code == 500 and "%PDF" not in over.text
+    assert over.headers["content-type"].startswith("application/problem+json")
+    assert _actions(installation, "big_tampered_block")[-2:] == ["read", "integrity_error"]
+    elsewhere = httpx.get(url, headers={**headers, "Range": "bytes=0-65535"}, timeout=60)
+    assert elsewhere.status_code == 206 and elsewhere.content == BIG[:65536]  # only its own block was read
+    # a range that starts before the tampered block breaks off before any of that block's bytes
+    received = bytearray()
+    with (
+        pytest.raises(httpx.RemoteProtocolError),
+        httpx.stream("GET", url, headers={**headers, "Range": f"bytes={10 * BLOCK_SIZE}-"}, timeout=120) as response,
+    ):
+        assert response.status_code == 206
+        for piece in response.iter_raw():
+            received += piece
+    assert len(received) <= 20 * BLOCK_SIZE and received == BIG[10 * BLOCK_SIZE : 10 * BLOCK_SIZE + len(received)]

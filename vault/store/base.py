@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 
+from vault.store.blocks import BlockDigests
 from vault.store.stream import StreamedContent
 from vault.store.verify import VerifiedContent
 
@@ -89,9 +90,11 @@ class ObjectStore(Protocol):
         size: int,
         byte_range: ByteRange | None = None,
         on_mismatch: Callable[[], None] | None = None,
+        blocks: BlockDigests | None = None,
     ) -> StreamedContent:
         """The version's bytes read as they are iterated, hashed on the way; the last piece is held back until
-        the digest matched (`IntegrityError` instead, after `on_mismatch`). `size` is the catalogue's."""
+        the digest matched (`IntegrityError` instead, after `on_mismatch`). `size` is the catalogue's. A range
+        of a version with `blocks` (its block digests) reads only the blocks it covers, each checked first."""
         ...
 
     def digest(self, key: str, version_id: str) -> str:

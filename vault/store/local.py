@@ -12,12 +12,14 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from core.files import atomic_writer, fsync_dir, write_atomically
 from vault.errors import InvalidInput, ObjectLocked, ObjectMissing
 from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
+from vault.store.blocks import BlockDigests, stream_version
 from vault.store.source import prepared
 from vault.store.stream import STREAM_CHUNK, StreamedContent
 from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
@@ -31,13 +33,18 @@ def _new_version_id() -> str:
     return f"{time.time_ns():019d}{secrets.token_hex(4)}"
 
 
-def _file_chunks(path: Path) -> Iterator[bytes]:
+def _file_chunks(path: Path, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+    """`length` bytes of the file from `offset` (None: to its end), in pieces of `STREAM_CHUNK`."""
     try:
         handle = path.open("rb")
     except FileNotFoundError as exc:
         raise ObjectMissing(f"no object file {path.name}") from exc
+    left = -1 if length is None else length
     with handle:
-        while chunk := handle.read(STREAM_CHUNK):
+        if offset:
+            handle.seek(offset)
+        while left and (chunk := handle.read(STREAM_CHUNK if left < 0 else min(left, STREAM_CHUNK))):
+            left -= len(chunk) if left > 0 else 0
             yield chunk
 
 
@@ -127,14 +134,15 @@ class LocalStore:
         size: int,
         byte_range: ByteRange | None = None,
         on_mismatch: Callable[[], None] | None = None,
+        blocks: BlockDigests | None = None,
     ) -> StreamedContent:
-        self._meta(key, version_id)
-        data_path, _ = self._paths(key, version_id)
-        return StreamedContent(
-            _file_chunks(data_path),
+        data_path, _ = self._paths(key, version_id)  # no metadata read: a missing data file fails on its opening
+        return stream_version(
+            partial(_file_chunks, data_path),
             expected_sha256,
             size,
             byte_range,
+            blocks,
             key=key,
             version_id=version_id,
             on_mismatch=on_mismatch,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import urllib3
@@ -19,6 +20,7 @@ from minio.sse import Sse, SseCustomerKey, SseS3
 
 from vault.errors import ObjectLocked, ObjectMissing, StoreUnavailable
 from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
+from vault.store.blocks import BlockDigests, stream_version
 from vault.store.source import prepared
 from vault.store.stream import STREAM_CHUNK, StreamedContent
 from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
@@ -144,9 +146,14 @@ class S3Store:
                 raise StoreUnavailable(f"bucket {self.bucket} returned no version id: versioning is off")
             return StoredObject(key, result.version_id, src.sha256, src.size)
 
-    def _chunks(self, key: str, version_id: str, size: int = CHUNK) -> Iterator[bytes]:
+    def _chunks(
+        self, key: str, version_id: str, size: int = CHUNK, offset: int = 0, length: int | None = None
+    ) -> Iterator[bytes]:
+        """The version's bytes in pieces of `size`: `length` of them from `offset` (None: to its end)."""
         try:
-            response = self.client.get_object(self.bucket, key, version_id=version_id, ssec=self._ssec)
+            response = self.client.get_object(
+                self.bucket, key, offset=offset, length=length or 0, version_id=version_id, ssec=self._ssec
+            )
         except S3Error as exc:
             raise _translate(exc, key, version_id) from exc
         except urllib3.exceptions.HTTPError as exc:
@@ -178,12 +185,14 @@ class S3Store:
         size: int,
         byte_range: ByteRange | None = None,
         on_mismatch: Callable[[], None] | None = None,
+        blocks: BlockDigests | None = None,
     ) -> StreamedContent:
-        return StreamedContent(
-            self._chunks(key, version_id, STREAM_CHUNK),
+        return stream_version(
+            partial(self._chunks, key, version_id, STREAM_CHUNK),
             expected_sha256,
             size,
             byte_range,
+            blocks,
             key=key,
             version_id=version_id,
             on_mismatch=on_mismatch,

@@ -75,19 +75,29 @@ class StreamedContent:
     def _check(self) -> None:
         matches = hmac.compare_digest(self._digest.hexdigest(), self.sha256)
         if not matches or self._seen != self.total_size:
-            alert_mismatch(self._key, self._version_id)
-            if self._on_mismatch is not None:
-                self._on_mismatch()
-            raise IntegrityError(f"stored object {self._key} version {self._version_id} fails its SHA-256 check")
+            self._fail("SHA-256")
+
+    def _fail(self, what: str) -> None:
+        """Alert, tell the caller (`on_mismatch`), and raise: the bytes read do not match the catalogue."""
+        alert_mismatch(self._key, self._version_id)
+        if self._on_mismatch is not None:
+            self._on_mismatch()
+        raise IntegrityError(f"stored object {self._key} version {self._version_id} fails its {what} check")
 
     def _pieces(self) -> Iterator[bytes]:
         """The range's slices of every chunk of the object, in order, each chunk hashed as it passes."""
-        offset = 0
+        return self._slices(iter(self._ahead) if self._checked else self._hashed(_chain(self._ahead[0], self._chunks)))
+
+    def _hashed(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self._hash(chunk)
+            yield chunk
+
+    def _slices(self, chunks: Iterator[bytes], offset: int = 0) -> Iterator[bytes]:
+        """The parts of `chunks` (the object's bytes from `offset` on) that fall inside the range, in order; every
+        chunk is drawn, also past the range (the whole object's digest needs them all)."""
         stop = self.start + self.length
-        source = iter(self._ahead) if self._checked else _chain(self._ahead[0], self._chunks)
-        for chunk in source:
-            if not self._checked:
-                self._hash(chunk)
+        for chunk in chunks:
             low, high = max(self.start - offset, 0), min(stop - offset, len(chunk))
             offset += len(chunk)
             if low < high:
