@@ -44,6 +44,8 @@ OWNER_VI = (
 )
 _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"tax code must be|tax code is not valid|personal ID (must|has|encodes)|owner ID must"), OWNER_VI),
+    (re.compile(r"agency code must be"), "Mã cơ quan không đúng dạng (ví dụ 000.00.12.H30)."),
+    (re.compile(r"end in the future"), "ngày hết hạn phải sau hôm nay."),
     (re.compile(r"procedure code must look like"), "Mã thủ tục không đúng dạng (ví dụ 1.011442.000.00.00.H30)."),
     (
         re.compile(r"dossier code must be|dossier code has"),
