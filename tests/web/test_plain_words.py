@@ -90,3 +90,10 @@ def test_unknown_wording_is_passed_through() -> None:
     assert problem_vi("0003-x.jpg: not a JPEG, PNG, TIFF or PDF scan (checked by content)") == (
         "Tệp 0003-x.jpg không phải ảnh quét JPEG, PNG, TIFF hoặc PDF."
     )
+
+
+def test_paper_types_to_check_may_be_typed_with_spaces_as_in_the_consent_form(station: TestClient) -> None:
+    form = {"csrf": _csrf(station, "/quay"), "owner": OWNER, "procedure": "", "types": "GKS CCCD"}
+    answer = station.post("/quay/kiem-tra-kho", data=form)
+    assert answer.status_code == 200, answer.text[:2000]
+    assert "0/2 giấy tờ đã có trong kho; cần quét 2" in answer.text

@@ -197,7 +197,7 @@ def papers_on_file(
 ) -> Response:
     """Before scanning: which of the procedure's papers (its own list, or the types typed) the citizen's vault
     already holds with legal value."""
-    codes = [c.strip() for c in types.replace(";", ",").split(",") if c.strip()]
+    codes = types.replace(";", " ").replace(",", " ").split()  # "GKS, CCCD" or "GKS CCCD", as the consent form takes
     values = {"procedure": procedure.strip(), "types": types}
     if not codes and not procedure.strip():
         return _form(request, actor, "Cần mã thủ tục hoặc ít nhất một mã loại giấy tờ.", 422, **values)
