@@ -19,6 +19,10 @@
     if (!section) return;
     var status = section.querySelector(".doc-status");
     if (status) { status.textContent = label(data.status) + (data.step && data.status === "running" ? " (" + label("step-" + data.step) + ")" : ""); status.dataset.status = data.status; }
+    var batch = document.getElementById("batch-status");  // the API sends no batch event when work starts
+    if (batch && batch.dataset.status === "queued" && data.status === "running") {
+      batch.textContent = label("running"); batch.dataset.status = "running";
+    }
     var note = section.querySelector(".doc-note");  // why a running document waits (the TSA/OCSP down)
     if (note) note.textContent = data.waiting ? "(" + live.dataset.waitingNote + ")" : "";
     if (data.status === "done" || data.status === "failed") {
