@@ -1,5 +1,5 @@
-"""`sohoa token` mints development JWTs; `sohoa upload` sends a scanned batch from a station; `sohoa choose` answers
-for a paper scanned again.
+"""`sohoa token` mints development JWTs; `sohoa upload` sends a scanned batch from a station, `sohoa status` shows it
+later; `sohoa choose` answers for a paper scanned again.
 
 `sohoa serve` (the API on the configured world) is in `runtime.cli`.
 """
@@ -72,7 +72,43 @@ def _print_outcome(state: dict[str, object]) -> int:
             typer.echo(f"{doc['index'] + 1}. {before['hint']} ({before['id']})")
             choose = f"sohoa choose {state['batch_id']} {doc['index'] + 1}"
             typer.echo(f"   `{choose} reuse|new_version|new_document`")
-    return {"done": 0, "awaiting_signature": 0, "needs_rescan": 3, "awaiting_choice": 4}.get(str(state["status"]), 1)
+    codes = {"done": 0, "awaiting_signature": 0, "needs_rescan": 3, "awaiting_choice": 4, "queued": 5, "running": 5}
+    return codes.get(str(state["status"]), 1)
+
+
+CHOICES = ("reuse", "new_version", "new_document")
+
+
+def _quiet_http() -> None:
+    """No "HTTP Request:" line per call on the officer's terminal."""
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def status(
+    batch: Annotated[str, typer.Argument(help="The batch id (printed by `sohoa upload`)")],
+    server: Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")] = "http://127.0.0.1:8000",
+    token: Annotated[str | None, typer.Option(envvar="SOHOA_TOKEN", help="Station bearer token")] = None,
+    wait: Annotated[bool, typer.Option(help="Follow the batch until it is done")] = False,
+) -> None:
+    """Show a batch's documents (after `sohoa upload --no-wait`); exit codes of `sohoa upload`, 5 while it runs."""
+    from api.client import ApiError, StationClient, Unreachable
+
+    _quiet_http()
+    if not token:
+        typer.echo("error: a station token is needed (--token or SOHOA_TOKEN)", err=True)
+        raise typer.Exit(2)
+    client = StationClient(server, token)
+    try:
+        state = client.follow(batch) if wait else client.batch(batch)
+    except (Unreachable, ApiError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        client.close()
+    raise typer.Exit(_print_outcome(state))
 
 
 def choose(
@@ -86,6 +122,10 @@ def choose(
     """For a paper scanned again: reuse the stored paper, store the scan as its new version, or as a new paper."""
     from api.client import ApiError, StationClient, Unreachable
 
+    _quiet_http()
+    if choice not in CHOICES:
+        typer.echo(f"error: {choice!r} is not a choice: reuse, new_version or new_document", err=True)
+        raise typer.Exit(2)
     if not token:
         typer.echo("error: a station token is needed (--token or SOHOA_TOKEN)", err=True)
         raise typer.Exit(2)
@@ -116,14 +156,12 @@ def upload(
 ) -> None:
     """Upload a scanned batch, follow it, print each document; exit 3 when a page needs a rescan."""
     import json
-    import logging
 
     from rich.progress import Progress
 
     from api.client import ApiError, Event, StationClient, Unreachable
 
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # no "HTTP Request:" line per call through the bar
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    _quiet_http()
 
     if not token:
         typer.echo(
@@ -161,6 +199,7 @@ def upload(
         accepted = client.upload(paths, body)
         typer.echo(f"batch {accepted['batch_id']} accepted for dossier {accepted['dossier_code']}")
         if not wait:
+            typer.echo(f"sohoa status {accepted['batch_id']} --wait   # to follow it")
             return
         start = client.batch(accepted["batch_id"])
         pages = {int(d["index"]): int(d["pages"]) for d in start["documents"]}
@@ -225,7 +264,6 @@ def sign_agent(
 ) -> None:
     """On the officer's PC: show each pending signature request (dossier, document, pages, hash), ask, sign it
     with the USB token (the key never leaves it) and send the signature; or reject one with a reason."""
-    import logging
     import sys
 
     from api.agent import AgentClient, sign_pending
@@ -233,7 +271,7 @@ def sign_agent(
     from signing.errors import SigningError
     from signing.token import open_token
 
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    _quiet_http()
     if not token:
         raise _fail("the officer's token is needed (--token or SOHOA_TOKEN)")
     if reject is not None and not (reason and reason.strip()):
@@ -270,5 +308,6 @@ def sign_agent(
 def register(app: typer.Typer) -> None:
     app.command()(token)
     app.command()(upload)
+    app.command()(status)
     app.command()(choose)
     app.command("sign-agent")(sign_agent)

@@ -62,6 +62,10 @@ EN: dict[str, str] = {
     "Loại": "Kind",
     "Chữ ký": "Signature",
     "Cần quét lại": "Needs a rescan",
+    "Đang kiểm tra": "Being checked",
+    "nhận dạng chữ": "OCR",
+    "ký số": "signing",
+    "lưu vào kho": "storing",
     "Chờ cán bộ ký số": "Awaiting the officer's digital signature",
     "Bản quét mới của trang": "New scan of page",
     "Lô này tạo phiên bản mới của tài liệu đã lưu, với trang quét lại; phiên bản cũ vẫn được lưu giữ.": (
@@ -152,6 +156,7 @@ EN: dict[str, str] = {
     "Có lỗi": "Something went wrong",
     "Phòng giải quyết": "Department",
     "Hạn giải quyết": "Deadline",
+    "Hẹn trả kết quả": "Result due",
     "Tạm dừng: chờ công dân bổ sung": "Stopped: waiting for the citizen's papers",
     "Quá hạn": "Overdue",
     "Quá trình giải quyết": "History",

@@ -1,5 +1,5 @@
-"""Page verdict reasons in Vietnamese for the counter: the OCR stage words them in English (measured value and
-threshold); the officer reads "mờ, quét lại ở 300 dpi". Unknown wording is shown as it is.
+"""Page verdict reasons and the API's refusals in Vietnamese for the counter: the stages word them in English; the
+officer reads "mờ, quét lại ở 300 dpi" or what to type instead. Unknown wording is shown as it is.
 """
 
 from __future__ import annotations
@@ -36,3 +36,39 @@ def reason_vi(reason: str) -> str:
                 groups[1] = " (tệp không ghi độ phân giải)"
             return template.format(*groups)
     return reason
+
+
+OWNER_VI = (
+    "Số định danh chủ hồ sơ không hợp lệ: cần số định danh cá nhân 12 chữ số, hoặc mã số thuế 10 chữ số "
+    "(13 chữ số dạng NNNNNNNNNN-NNN)."
+)
+_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"tax code must be|tax code is not valid|personal ID (must|has|encodes)|owner ID must"), OWNER_VI),
+    (re.compile(r"agency code must be"), "Mã cơ quan không đúng dạng (ví dụ 000.00.12.H30)."),
+    (re.compile(r"end in the future"), "ngày hết hạn phải sau hôm nay."),
+    (re.compile(r"procedure code must look like"), "Mã thủ tục không đúng dạng (ví dụ 1.011442.000.00.00.H30)."),
+    (
+        re.compile(r"dossier code must be|dossier code has"),
+        "Mã hồ sơ không đúng dạng <mã cơ quan>-YYMMDD-XXXX (ví dụ 000.00.00.H30-261130-0001).",
+    ),
+    (
+        re.compile(r"no cover sheet found in the batch"),
+        "Không tìm thấy tờ bìa có mã QR trong lô: in tờ bìa cho từng giấy tờ, hoặc chọn «Trang trắng phân cách».",
+    ),
+    (re.compile(r"page\(s\) ([\d, -]+) come before the first cover sheet"), "Trang {0} nằm trước tờ bìa đầu tiên."),
+    (re.compile(r"every page of the batch is blank"), "Mọi trang của lô đều trắng: không có giấy tờ nào."),
+    (re.compile(r"the batch has no pages"), "Lô không có trang nào."),
+    (
+        re.compile(r"(\S+): not a JPEG, PNG, TIFF or PDF scan"),
+        "Tệp {0} không phải ảnh quét JPEG, PNG, TIFF hoặc PDF.",
+    ),
+)
+
+
+def problem_vi(detail: str) -> str:
+    """The API's refusal (a problem's detail) in Vietnamese when its wording is known, else as it is."""
+    for pattern, template in _PROBLEMS:
+        match = pattern.search(detail)
+        if match:
+            return template.format(*(g or "" for g in match.groups()))
+    return detail

@@ -5,6 +5,7 @@ a station uploads through the counter page (two documents split by QR cover shee
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -167,7 +168,10 @@ def counter_run(browser: Any, server: SohoaStack, shots: Path, scans: list[Path]
     lan.page.check("input[name=split][value=qr]")
     lan.page.click("#upload-form button[type=submit]")
     lan.page.wait_for_url("**/quay/lo/*")
+    lan.page.wait_for_timeout(1500)  # a few live events (when the batch is not finished already)
     lan.shot("02-quay-lo-dang-xu-ly")
+    live = " ".join(lan.page.locator("#batch-status, .doc-status").all_inner_texts())
+    assert not re.search(r"queued|running|\((ocr|sign|store)\)", live), live  # the live states in Vietnamese
     lan.page.wait_for_selector("#live[data-finished=true]", timeout=600_000)
     lan.page.wait_for_load_state("networkidle")
     lan.shot("03-quay-lo-xong")

@@ -20,6 +20,7 @@ from core.text import fold
 from core.types import Actor, DocumentKind, Role
 from issuing.calendar import default_procedures
 from vault.errors import InvalidInput, NotFound, ReuseRefused, VaultError
+from web.reasons import problem_vi
 from web.render import page
 from web.session import CsrfChecked, require, services_of
 
@@ -115,6 +116,8 @@ def grant(
     grantee: Annotated[str, Form(max_length=35)] = "",
     document_id: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
+    if grantee_kind != "portal" and not grantee.strip():  # never the portal in place of the agency she chose
+        return _vault_page(request, actor, "", "", GRANT_VI + "nhập mã cơ quan được cấp quyền.", 422)
     try:
         until = dt.datetime.combine(dt.date.fromisoformat(expires), dt.time(23, 59), VN)
         body = me.GrantIn(
@@ -124,13 +127,18 @@ def grant(
             purpose=purpose.strip(),
             expires_at=until,
         )
-    except (ValueError, ValidationError) as exc:
-        return _vault_page(request, actor, "", "", f"Không cấp được quyền: {exc}", 422)
+    except (ValueError, ValidationError):
+        return _vault_page(request, actor, "", "", GRANT_VI + "chọn giấy tờ, mục đích và ngày hết hạn.", 422)
     try:
         me.create_grant(body, actor, services_of(request))
-    except Problem as exc:
-        return _vault_page(request, actor, "", "", f"Không cấp được quyền: {exc.detail}", exc.status)
+    except (Problem, InvalidInput) as exc:
+        detail = str(exc.detail) if isinstance(exc, Problem) else str(exc)
+        status = exc.status if isinstance(exc, Problem) else 422
+        return _vault_page(request, actor, "", "", GRANT_VI + problem_vi(detail), status)
     return RedirectResponse("/kho#grants", status_code=303)
+
+
+GRANT_VI = "Không cấp được quyền: "
 
 
 @router.post("/kho/thu-hoi/{grant_id}")
@@ -151,7 +159,12 @@ def reuse(
         me.attach(dossier.strip(), me.Attachment(document_id=document_id), actor, services_of(request))
     except Problem as exc:
         return _vault_page(request, actor, "", "", f"Không dùng lại được: {exc.detail}", exc.status)
+    except NotFound:  # a mistyped code, or a dossier or paper that is not hers: the same answer
+        return _vault_page(request, actor, "", "", REUSE_NOT_FOUND_VI.format(dossier.strip()), 404)
     return _vault_page(request, actor, "", "", f"Đã đính kèm vào hồ sơ {dossier.strip()}.", 200)
+
+
+REUSE_NOT_FOUND_VI = "Không dùng lại được: không có hồ sơ {} trong các hồ sơ của bạn. Kiểm tra lại mã hồ sơ."
 
 
 @router.post("/kho/nop-ho-so")

@@ -30,7 +30,7 @@ from vault.records import ConsentRecord
 from vault.reuse import WrongConsentCode
 from web.docview import Badge, cached_report, report_badge
 from web.i18n import language
-from web.reasons import reason_vi
+from web.reasons import problem_vi, reason_vi
 from web.render import page
 from web.session import CsrfChecked, require, services_of
 
@@ -52,6 +52,7 @@ STATUS_VI = {
     "needs_rescan": "Cần quét lại",
     "failed": "Lỗi",
 }
+STEP_VI = {"ocr": "nhận dạng chữ", "sign": "ký số", "store": "lưu vào kho"}
 
 
 def _form(request: Request, actor: Actor, error: str | None = None, status: int = 200, **values: str) -> Response:
@@ -68,6 +69,8 @@ def _counter_page(
     **extra: Any,
 ) -> Response:
     procedures = sorted(default_procedures().procedures.values(), key=lambda p: p.code)
+    if error and language(request) == "vi":  # the API's refusals are worded in English
+        error = problem_vi(error)
     context = {"error": error, "values": values, "agency": actor.agency_code, "consent": consent, **extra}
     return page(request, "counter.html", context | {"procedures": procedures}, status)
 
@@ -149,6 +152,7 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
             "batch": view,
             "documents": documents,
             "status_vi": STATUS_VI,
+            "step_vi": STEP_VI,
             "verdict_vi": VERDICT_VI,
             "finished": view.status in ("done", "needs_rescan", "failed", "awaiting_signature", "awaiting_choice"),
             "choice_vi": CHOICE_VI,
@@ -193,7 +197,7 @@ def papers_on_file(
 ) -> Response:
     """Before scanning: which of the procedure's papers (its own list, or the types typed) the citizen's vault
     already holds with legal value."""
-    codes = [c.strip() for c in types.replace(";", ",").split(",") if c.strip()]
+    codes = types.replace(";", " ").replace(",", " ").split()  # "GKS, CCCD" or "GKS CCCD", as the consent form takes
     values = {"procedure": procedure.strip(), "types": types}
     if not codes and not procedure.strip():
         return _form(request, actor, "Cần mã thủ tục hoặc ít nhất một mã loại giấy tờ.", 422, **values)

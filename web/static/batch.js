@@ -5,6 +5,8 @@
 (function () {
   var live = document.getElementById("live");
   if (!live || live.dataset.finished === "true" || !window.EventSource) return;
+  var labels = JSON.parse(live.dataset.labels || "{}");  // states and steps in the page's language
+  function label(key) { return labels[key] || key; }
   var source = new EventSource("/api/v1/batches/" + encodeURIComponent(live.dataset.batch) + "/events");
   source.addEventListener("page", function (e) {
     var data = JSON.parse(e.data);
@@ -16,7 +18,11 @@
     var section = document.getElementById("doc-" + data.index);
     if (!section) return;
     var status = section.querySelector(".doc-status");
-    if (status) { status.textContent = data.status + (data.step ? " (" + data.step + ")" : ""); status.dataset.status = data.status; }
+    if (status) { status.textContent = label(data.status) + (data.step && data.status === "running" ? " (" + label("step-" + data.step) + ")" : ""); status.dataset.status = data.status; }
+    var batch = document.getElementById("batch-status");  // the API sends no batch event when work starts
+    if (batch && batch.dataset.status === "queued" && data.status === "running") {
+      batch.textContent = label("running"); batch.dataset.status = "running";
+    }
     var note = section.querySelector(".doc-note");  // why a running document waits (the TSA/OCSP down)
     if (note) note.textContent = data.waiting ? "(" + live.dataset.waitingNote + ")" : "";
     if (data.status === "done" || data.status === "failed") {
@@ -27,7 +33,7 @@
   source.addEventListener("batch", function (e) {
     var data = JSON.parse(e.data);
     var status = document.getElementById("batch-status");
-    if (status) { status.textContent = data.status; status.dataset.status = data.status; }
+    if (status) { status.textContent = label(data.status); status.dataset.status = data.status; }
     if (["done", "needs_rescan", "failed", "awaiting_signature", "awaiting_choice"].indexOf(data.status) >= 0) {
       source.close();
       window.location.reload();

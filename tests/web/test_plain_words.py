@@ -1,0 +1,99 @@
+"""What people read when they get something wrong: the counter and the citizen's vault answer in plain Vietnamese
+(the API words its refusals in English), and a grant goes to the grantee the citizen chose or to no one.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from api.settings import ApiSettings
+from tests.web.test_session import _client, _csrf
+from web.reasons import problem_vi
+
+AGENCY = "000.00.00.H30"
+PROCEDURE = "1.011442.000.00.00.H30"
+OWNER = "045190001234"
+
+
+def _signed_in(tmp_path: Path, **form: str) -> TestClient:
+    client = _client(tmp_path, ApiSettings())
+    answer = client.post("/dang-nhap/phat-trien", data={**form, "csrf": _csrf(client)}, follow_redirects=False)
+    assert answer.status_code == 303
+    return client
+
+
+def _shown(html: str, element_id: str) -> str:
+    match = re.search(rf'id="{element_id}"[^>]*>(.*?)</p>', html, re.S)
+    assert match, html[:2000]
+    return match.group(1)
+
+
+@pytest.fixture
+def station(tmp_path: Path) -> TestClient:
+    return _signed_in(tmp_path, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+
+
+@pytest.fixture
+def citizen(tmp_path: Path) -> TestClient:
+    return _signed_in(tmp_path, role="citizen", name="Trần Thị Hoa", owner=OWNER)
+
+
+def test_a_mistyped_owner_id_at_the_counter_is_said_in_vietnamese(station: TestClient) -> None:
+    form = {"csrf": _csrf(station, "/quay"), "owner": "12345", "procedure": PROCEDURE}
+    answer = station.post("/quay/kiem-tra-kho", data=form)
+    assert answer.status_code == 422
+    error = _shown(answer.text, "error")
+    assert error.startswith("Số định danh chủ hồ sơ không hợp lệ: cần số định danh cá nhân 12 chữ số"), error
+    assert "tax code" not in answer.text
+
+
+def test_a_batch_without_cover_sheets_says_what_to_do(station: TestClient) -> None:
+    scan = io.BytesIO()
+    Image.new("RGB", (1240, 1754), "white").save(scan, "JPEG", dpi=(150, 150))
+    form = {"csrf": _csrf(station, "/quay"), "owner": OWNER, "procedure": PROCEDURE, "split": "qr"}
+    answer = station.post("/quay", data=form, files={"files": ("scan-1.jpg", scan.getvalue(), "image/jpeg")})
+    assert answer.status_code == 422
+    assert "Không tìm thấy tờ bìa có mã QR trong lô" in _shown(answer.text, "error")
+
+
+def test_a_grant_to_an_agency_without_its_code_is_refused_not_given_to_the_portal(citizen: TestClient) -> None:
+    csrf = _csrf(citizen, "/kho")
+    form = {"csrf": csrf, "grantee_kind": "agency", "grantee": "", "document_id": "d" * 32, "purpose": "Kiểm tra"}
+    answer = citizen.post("/kho/cap-quyen", data={**form, "expires": "2030-01-01"})
+    assert answer.status_code == 422
+    assert _shown(answer.text, "message") == "Không cấp được quyền: nhập mã cơ quan được cấp quyền."
+    assert citizen.get("/api/v1/me/grants").json() == []
+    wrong = citizen.post("/kho/cap-quyen", data={**form, "grantee": "abc", "expires": "2030-01-01"})
+    assert wrong.status_code == 422
+    assert "Mã cơ quan không đúng dạng" in _shown(wrong.text, "message")
+    past = citizen.post("/kho/cap-quyen", data={**form, "grantee": AGENCY, "expires": "2020-01-01"})
+    assert past.status_code == 422
+    assert _shown(past.text, "message") == "Không cấp được quyền: ngày hết hạn phải sau hôm nay."
+    assert citizen.get("/api/v1/me/grants").json() == []
+
+
+def test_reusing_a_paper_in_a_mistyped_dossier_says_so(citizen: TestClient) -> None:
+    form = {"csrf": _csrf(citizen, "/kho"), "dossier": "000.00.00.H30-261130-0999", "document_id": "d" * 32}
+    answer = citizen.post("/kho/dung-lai", data=form)
+    assert answer.status_code == 404
+    assert "không có hồ sơ 000.00.00.H30-261130-0999 trong các hồ sơ của bạn" in _shown(answer.text, "message")
+
+
+def test_unknown_wording_is_passed_through() -> None:
+    assert problem_vi("something new went wrong") == "something new went wrong"
+    assert problem_vi("0003-x.jpg: not a JPEG, PNG, TIFF or PDF scan (checked by content)") == (
+        "Tệp 0003-x.jpg không phải ảnh quét JPEG, PNG, TIFF hoặc PDF."
+    )
+
+
+def test_paper_types_to_check_may_be_typed_with_spaces_as_in_the_consent_form(station: TestClient) -> None:
+    form = {"csrf": _csrf(station, "/quay"), "owner": OWNER, "procedure": "", "types": "GKS CCCD"}
+    answer = station.post("/quay/kiem-tra-kho", data=form)
+    assert answer.status_code == 200, answer.text[:2000]
+    assert "0/2 giấy tờ đã có trong kho; cần quét 2" in answer.text
