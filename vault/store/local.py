@@ -11,16 +11,15 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from core.files import atomic_writer, fsync_dir, write_atomically
 from vault.errors import InvalidInput, ObjectLocked, ObjectMissing
-from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
-from vault.store.source import prepared
-from vault.store.stream import STREAM_CHUNK, StreamedContent
-from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
+from vault.store.base import LockState, ObjectStore, ObjectVersion
+from vault.store.source import PreparedSource
+from vault.store.verify import CHUNK
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _VERSION = re.compile(r"^\d{19}[0-9a-f]{8}$")
@@ -31,17 +30,17 @@ def _new_version_id() -> str:
     return f"{time.time_ns():019d}{secrets.token_hex(4)}"
 
 
-def _file_chunks(path: Path) -> Iterator[bytes]:
+def _file_chunks(path: Path, size: int) -> Iterator[bytes]:
     try:
         handle = path.open("rb")
     except FileNotFoundError as exc:
         raise ObjectMissing(f"no object file {path.name}") from exc
     with handle:
-        while chunk := handle.read(STREAM_CHUNK):
+        while chunk := handle.read(size):
             yield chunk
 
 
-class LocalStore:
+class LocalStore(ObjectStore):
     """Write-once versioned files; delete and overwrite refused under retention or legal hold."""
 
     name = "local"
@@ -74,25 +73,16 @@ class LocalStore:
         write_atomically(meta_path, json.dumps(meta).encode())
 
     # -- contract ----------------------------------------------------------------------------------------
-    def put(
-        self,
-        key: str,
-        source: Source,
-        size: int | None = None,
-        *,
-        retain_until: dt.datetime | None,
-        legal_hold: bool = False,
-        new_key: bool = False,
-    ) -> StoredObject:
-        folder = self._key_dir(key)
-        current = self.versions(key)
-        if current and self.lock_state(key, current[0].version_id).locked():
-            raise ObjectLocked(f"{key} is under retention or legal hold; it cannot be overwritten")
-        folder.mkdir(parents=True, exist_ok=True)
+    def _latest_lock(self, key: str, *, new_key: bool) -> LockState | None:
+        current = self.versions(key)  # checked also for a new key: a listing costs no round trip here
+        return self.lock_state(key, current[0].version_id) if current else None
+
+    def _write(self, key: str, src: PreparedSource, *, retain_until: dt.datetime | None, legal_hold: bool) -> str:
+        self._key_dir(key).mkdir(parents=True, exist_ok=True)
         version_id = _new_version_id()
         data_path, meta_path = self._paths(key, version_id)
         # Linked in place, never replaced (FileExistsError if the name is taken); read-only for the service.
-        with prepared(source, size) as src, atomic_writer(data_path, mode=0o400, replace=False) as handle:
+        with atomic_writer(data_path, mode=0o400, replace=False) as handle:
             while chunk := src.stream.read(CHUNK):
                 handle.write(chunk)
             meta = {
@@ -103,48 +93,12 @@ class LocalStore:
                 "created": dt.datetime.now(dt.UTC).isoformat(),
             }
             self._write_meta(meta_path, meta)  # before the data's name appears: a version is never half-described
-        return StoredObject(key, version_id, src.sha256, src.size)
+        return version_id
 
-    def open(
-        self, key: str, version_id: str, expected_sha256: str, byte_range: ByteRange | None = None
-    ) -> VerifiedContent:
-        self._meta(key, version_id)
+    def _chunks(self, key: str, version_id: str, size: int) -> Iterator[bytes]:
+        self._meta(key, version_id)  # a missing version fails here, before any chunk is asked for
         data_path, _ = self._paths(key, version_id)
-        with data_path.open("rb") as handle:
-            return spool_verified(
-                iter(lambda: handle.read(CHUNK), b""),
-                expected_sha256,
-                key=key,
-                version_id=version_id,
-                byte_range=byte_range,
-            )
-
-    def stream(
-        self,
-        key: str,
-        version_id: str,
-        expected_sha256: str,
-        size: int,
-        byte_range: ByteRange | None = None,
-        on_mismatch: Callable[[], None] | None = None,
-    ) -> StreamedContent:
-        self._meta(key, version_id)
-        data_path, _ = self._paths(key, version_id)
-        return StreamedContent(
-            _file_chunks(data_path),
-            expected_sha256,
-            size,
-            byte_range,
-            key=key,
-            version_id=version_id,
-            on_mismatch=on_mismatch,
-        )
-
-    def digest(self, key: str, version_id: str) -> str:
-        self._meta(key, version_id)
-        data_path, _ = self._paths(key, version_id)
-        with data_path.open("rb") as handle:
-            return sha256_of(iter(lambda: handle.read(CHUNK), b""))
+        return _file_chunks(data_path, size)
 
     def delete(self, key: str, version_id: str) -> None:
         if self.lock_state(key, version_id).locked():

@@ -7,7 +7,7 @@ legal hold; SSE-C (key from the data dir) or SSE-S3 as configured. SHA-256 is ch
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import urllib3
@@ -18,10 +18,8 @@ from minio.retention import Retention
 from minio.sse import Sse, SseCustomerKey, SseS3
 
 from vault.errors import ObjectLocked, ObjectMissing, StoreUnavailable
-from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
-from vault.store.source import prepared
-from vault.store.stream import STREAM_CHUNK, StreamedContent
-from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
+from vault.store.base import LockState, ObjectStore, ObjectVersion
+from vault.store.source import PreparedSource
 
 SHA256_META = "x-amz-meta-sha256"
 _MISSING = {"NoSuchKey", "NoSuchVersion", "NoSuchObjectLockConfiguration", "InvalidArgument"}
@@ -66,7 +64,7 @@ def make_bucket_if_missing(client: Minio, bucket: str, *, object_lock: bool = Fa
             raise
 
 
-class S3Store:
+class S3Store(ObjectStore):
     """Objects in one bucket with versioning + object lock; COMPLIANCE retention, legal hold, SSE."""
 
     name = "s3"
@@ -109,42 +107,33 @@ class S3Store:
         if status != "Enabled":
             raise StoreUnavailable(f"bucket {self.bucket} exists without versioning/object lock")
 
-    def put(
-        self,
-        key: str,
-        source: Source,
-        size: int | None = None,
-        *,
-        retain_until: dt.datetime | None,
-        legal_hold: bool = False,
-        new_key: bool = False,
-    ) -> StoredObject:
+    def _latest_lock(self, key: str, *, new_key: bool) -> LockState | None:
         latest = None if new_key else self._head(key, None)
-        if latest is not None and self._lock_from_head(latest).locked():
-            raise ObjectLocked(f"{key} is under retention or legal hold; it cannot be overwritten")
-        retention = Retention(COMPLIANCE, retain_until) if retain_until else None
-        with prepared(source, size) as src:
-            try:
-                result = self.client.put_object(
-                    self.bucket,
-                    key,
-                    src.stream,
-                    src.size,
-                    content_type="application/pdf",
-                    metadata={SHA256_META: src.sha256},
-                    sse=self._put_sse,
-                    retention=retention,
-                    legal_hold=legal_hold,
-                )
-            except S3Error as exc:
-                raise _translate(exc, key, None) from exc
-            except urllib3.exceptions.HTTPError as exc:
-                raise StoreUnavailable(f"S3 write of {key} failed: {type(exc).__name__}") from exc
-            if not result.version_id:
-                raise StoreUnavailable(f"bucket {self.bucket} returned no version id: versioning is off")
-            return StoredObject(key, result.version_id, src.sha256, src.size)
+        return None if latest is None else self._lock_from_head(latest)
 
-    def _chunks(self, key: str, version_id: str, size: int = CHUNK) -> Iterator[bytes]:
+    def _write(self, key: str, src: PreparedSource, *, retain_until: dt.datetime | None, legal_hold: bool) -> str:
+        retention = Retention(COMPLIANCE, retain_until) if retain_until else None
+        try:
+            result = self.client.put_object(
+                self.bucket,
+                key,
+                src.stream,
+                src.size,
+                content_type="application/pdf",
+                metadata={SHA256_META: src.sha256},
+                sse=self._put_sse,
+                retention=retention,
+                legal_hold=legal_hold,
+            )
+        except S3Error as exc:
+            raise _translate(exc, key, None) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise StoreUnavailable(f"S3 write of {key} failed: {type(exc).__name__}") from exc
+        if not result.version_id:
+            raise StoreUnavailable(f"bucket {self.bucket} returned no version id: versioning is off")
+        return str(result.version_id)
+
+    def _chunks(self, key: str, version_id: str, size: int) -> Iterator[bytes]:
         try:
             response = self.client.get_object(self.bucket, key, version_id=version_id, ssec=self._ssec)
         except S3Error as exc:
@@ -158,39 +147,6 @@ class S3Store:
         finally:
             response.close()
             response.release_conn()
-
-    def open(
-        self, key: str, version_id: str, expected_sha256: str, byte_range: ByteRange | None = None
-    ) -> VerifiedContent:
-        return spool_verified(
-            self._chunks(key, version_id),
-            expected_sha256,
-            key=key,
-            version_id=version_id,
-            byte_range=byte_range,
-        )
-
-    def stream(
-        self,
-        key: str,
-        version_id: str,
-        expected_sha256: str,
-        size: int,
-        byte_range: ByteRange | None = None,
-        on_mismatch: Callable[[], None] | None = None,
-    ) -> StreamedContent:
-        return StreamedContent(
-            self._chunks(key, version_id, STREAM_CHUNK),
-            expected_sha256,
-            size,
-            byte_range,
-            key=key,
-            version_id=version_id,
-            on_mismatch=on_mismatch,
-        )
-
-    def digest(self, key: str, version_id: str) -> str:
-        return sha256_of(self._chunks(key, version_id))
 
     def delete(self, key: str, version_id: str) -> None:
         try:
