@@ -39,6 +39,20 @@ def default_http_client() -> urllib3.PoolManager:
     return urllib3.PoolManager(maxsize=16, retries=retry, timeout=timeout)
 
 
+def new_client(
+    endpoint: str,
+    access_key: str,
+    secret_key: str,
+    *,
+    secure: bool = False,
+    region: str | None = None,
+    http_client: urllib3.PoolManager | None = None,
+) -> Minio:
+    """A client of the endpoint, through `default_http_client` unless given another pool."""
+    http = http_client or default_http_client()
+    return Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region, http_client=http)
+
+
 def sse_for(sse: str, sse_key: bytes | None) -> tuple[Sse | None, SseCustomerKey | None]:
     """The encryption of writes and the key reads must present: SSE-C (`ssec`, the key), SSE-S3 (`s3`), none."""
     if sse == "ssec":
@@ -83,15 +97,8 @@ class S3Store(ObjectStore):
         http_client: urllib3.PoolManager | None = None,
     ) -> None:
         self.bucket = bucket
-        http_client = http_client or default_http_client()
-        self.client = Minio(
-            endpoint,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=secure,
-            region=region,
-            http_client=http_client,
-        )
+        client = new_client(endpoint, access_key, secret_key, secure=secure, region=region, http_client=http_client)
+        self.client = client
         self._put_sse, self._ssec = sse_for(sse, sse_key)
         self.ensure_bucket()
 
