@@ -27,9 +27,7 @@ from issuing.pdfdraw import MM, PdfDocument
 from issuing.settings import issuing_settings
 from runtime import signers
 from runtime.app import api_services
-from signing.identity import load_pkcs12
-from signing.settings import SigningSettings, signing_settings
-from signing.sign import DocumentSigner
+from signing.settings import signing_settings
 from signing.trust import TrustSettings
 from tests.support.pki import RunningPki, start_pki
 from vault.records import DossierRecord
@@ -136,16 +134,7 @@ def sample_pdf(title: str, body: str = "Nội dung kết quả giải quyết th
 @pytest.fixture(scope="session")
 def agency_sign(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Sign a PDF at B-T with the test PKI's agency identity (as the agency's own system would)."""
-    settings = SigningSettings(
-        tsa_url=issuing_pki.tsa_url,
-        trust_dir=issuing_pki.trust_dir,
-        font_cache_dir=tmp_path_factory.mktemp("fonts"),
-        network_timeout=5.0,
-        network_retries=1,
-    )
-    identity = load_pkcs12(issuing_pki.identity("agency").p12, issuing_pki.password)
-    trust = TrustSettings(anchors=(issuing_pki.root_cert,), use_configured=False)
-    with DocumentSigner(identity, settings, trust=trust) as signer:
+    with issuing_pki.signer("agency", tmp_path_factory.mktemp("fonts")) as signer:
 
         def sign(pdf: bytes) -> bytes:
             return signer.sign(pdf, level=SignatureLevel.B_T, reason="Ký ban hành kết quả")
@@ -155,7 +144,7 @@ def agency_sign(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture(scope="session")
 def trust(issuing_pki: RunningPki) -> TrustSettings:
-    return TrustSettings(anchors=(issuing_pki.root_cert,), use_configured=False)
+    return issuing_pki.trust()
 
 
 def first_page_text(pdf: bytes) -> str:

@@ -26,8 +26,6 @@ from ingest.settings import ingest_settings
 from ingest.staging import FolderArea
 from ocr.models import OcrOptions
 from ocr.settings import ocr_settings
-from signing.identity import load_pkcs12
-from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
@@ -43,16 +41,7 @@ BORN_DIGITAL_TEXT = "\n".join(pdfs.BORN_DIGITAL_LINES)
 @pytest.fixture(scope="module")
 def officer(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocumentSigner]:
     """The digitising officer's signer on the test PKI (B-T, the PKI's TSA)."""
-    settings = SigningSettings(
-        tsa_url=issuing_pki.tsa_url,
-        trust_dir=issuing_pki.trust_dir,
-        font_cache_dir=tmp_path_factory.mktemp("fonts"),
-        network_timeout=5.0,
-        network_retries=1,
-    )
-    identity = load_pkcs12(issuing_pki.identity("officer").p12, issuing_pki.password)
-    trust = TrustSettings(anchors=(issuing_pki.root_cert,), use_configured=False)
-    with DocumentSigner(identity, settings, trust=trust) as signer:
+    with issuing_pki.signer("officer", tmp_path_factory.mktemp("fonts")) as signer:
         yield signer
 
 

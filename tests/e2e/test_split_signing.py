@@ -21,7 +21,6 @@ import pytest
 
 from api.client import StationClient
 from core.types import Role, SignatureLevel, Verdict
-from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.e2e.conftest import AGENCY, OWNER, PROCEDURE, ScanSet
 from tests.signing.pdfsig import pdfsig_intact
@@ -183,7 +182,7 @@ def test_two_officers_sign_their_own_documents_with_their_own_tokens(
     second = _wait(stack, "binh", second["batch_id"], done=1)
     assert first["status"] == second["status"] == "done", (first, second)
 
-    trust = TrustSettings(anchors=(pki.root_cert,), use_configured=False)
+    trust = pki.trust()
     signers = {}
     for sub, state in (("nhung", first), ("binh", second)):
         for doc in state["documents"]:

@@ -23,19 +23,12 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
 
 @pytest.fixture(scope="session")
 def settings(pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> SigningSettings:
-    return SigningSettings(
-        tsa_url=pki.tsa_url,
-        trust_dir=pki.trust_dir,
-        font_cache_dir=tmp_path_factory.mktemp("fonts"),
-        network_timeout=5.0,
-        network_retries=1,
-        retry_backoff=0.1,
-    )
+    return pki.signing_settings(tmp_path_factory.mktemp("fonts"), retry_backoff=0.1)
 
 
 @pytest.fixture(scope="session")
 def trust(pki: RunningPki) -> TrustSettings:
-    return TrustSettings(anchors=(pki.root_cert,), use_configured=False)
+    return pki.trust()
 
 
 @pytest.fixture(scope="session")

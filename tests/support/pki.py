@@ -23,6 +23,11 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from signing.identity import load_pkcs12
+from signing.settings import SigningSettings
+from signing.sign import DocumentSigner
+from signing.trust import TrustSettings
+
 ARCH = "sohoa-test"
 P12_PASSWORD = "sohoa-test-password"
 SIGNER_LABELS = ("officer", "officer2", "agency", "revoked", "expired")
@@ -82,6 +87,26 @@ class RunningPki:
 
     def identity(self, label: str) -> PkiIdentity:
         return self.identities[label]
+
+    def trust(self) -> TrustSettings:
+        """Trust in this PKI's root alone (no configured anchors)."""
+        return TrustSettings(anchors=(self.root_cert,), use_configured=False)
+
+    def signing_settings(self, font_cache_dir: Path, **more: Any) -> SigningSettings:
+        """Signing on this PKI: its TSA and trust folder, a short network timeout (5 s, one retry), and `more`."""
+        return SigningSettings(
+            tsa_url=self.tsa_url,
+            trust_dir=self.trust_dir,
+            font_cache_dir=font_cache_dir,
+            network_timeout=5.0,
+            network_retries=1,
+            **more,
+        )
+
+    def signer(self, label: str, font_cache_dir: Path) -> DocumentSigner:
+        """A DocumentSigner on the identity `label`, with `signing_settings` and `trust`; the caller closes it."""
+        identity = load_pkcs12(self.identity(label).p12, self.password)
+        return DocumentSigner(identity, self.signing_settings(font_cache_dir), trust=self.trust())
 
     def start(self, timeout: float = 30.0) -> None:
         """Start the animator (OCSP, CRLs, TSA) on its port, on the keys and config `start_pki` wrote; wait for it."""
