@@ -17,12 +17,10 @@ from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
 from core.types import DocumentKind
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from tests.support.stack import SohoaStack
+from tests.support.uploads import AGENCY, OWNER, PROCEDURE
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-AGENCY = "000.00.00.H30"
-PROCEDURE = "1.011442.000.00.00.H30"
-OWNER = "045190001234"
 OTHER_OWNER = "001200009876"
 DOSSIER = "000.00.00.H30-261130-0042"
 DOCUMENTS = (("GKS", "Giấy khai sinh", 300), ("CCCD", "Căn cước công dân", 150))
