@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from signing.identity import load_pkcs12
 from signing.settings import SigningSettings
+from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from tests.support.pki import RunningPki, start_pki
 
@@ -34,3 +36,21 @@ def trust(pki: RunningPki) -> TrustSettings:
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("sohoa-data")
+
+
+def _signer(pki: RunningPki, label: str, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
+    signer = DocumentSigner(load_pkcs12(pki.identity(label).p12, pki.password), settings, trust=trust)
+    yield signer
+    signer.close()
+
+
+@pytest.fixture(scope="module")
+def officer(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
+    """The digitising officer's signer on the test PKI (one per test module)."""
+    yield from _signer(pki, "officer", settings, trust)
+
+
+@pytest.fixture(scope="module")
+def agency(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
+    """The agency's signer on the test PKI (one per test module)."""
+    yield from _signer(pki, "agency", settings, trust)
