@@ -110,6 +110,13 @@ def open_person(
     return person
 
 
+def at_the_counter(browser: Any, server: SohoaStack, shots: Path) -> Person:
+    """Chị Lan, the counter's officer, signed in and on the counter page `/quay`."""
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    lan.go("/quay")
+    return lan
+
+
 def _cover_page(folder: Path, index: int, type_code: str, name: str) -> Path:
     pdf = folder / f"sheet-{index}.pdf"
     pdf.write_bytes(render_cover_sheet(make_cover_sheet(DOSSIER, type_code, name, DocumentKind.COMPONENT)))
@@ -153,8 +160,7 @@ class CounterRun:
 @pytest.fixture(scope="session")
 def counter_run(browser: Any, server: SohoaStack, shots: Path, scans: list[Path]) -> CounterRun:
     """Chị Lan at the counter: signs in, uploads the batch from the counter page and watches it finish."""
-    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
-    lan.go("/quay")
+    lan = at_the_counter(browser, server, shots)
     lan.shot("01-quay")
     lan.check_accessibility()
     lan.page.set_input_files("#files", [str(p) for p in scans])
