@@ -15,22 +15,18 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bench.synthetic import Degradation, make_page
-from core.types import Actor, Role, SignatureLevel, Verdict
-from ingest import batches
-from ingest.claim import _job
-from ingest.intake import BatchRefused, accept_batch
+from core.types import Role, SignatureLevel, Verdict
+from ingest.intake import BatchRefused
 from ingest.manifest import Manifest
 from ingest.models import Batch, IngestBase
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
-from ingest.settings import ingest_settings
-from ingest.staging import FolderArea
 from ocr.models import OcrOptions
-from ocr.settings import ocr_settings
 from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.conftest import OWNER_ID, Api, first_page_text
 from tests.support import pdfs
+from tests.support.jobs import accepted_jobs
 from tests.support.pki import RunningPki
 
 pytestmark = pytest.mark.slow
@@ -72,25 +68,7 @@ def _upload(
         owner_id=OWNER_ID,
         documents=documents,  # type: ignore[arg-type]
     )
-    accept_batch(
-        batch_id=batch_id,
-        staging=staging,
-        files=paths,
-        manifest=manifest,
-        actor=Actor(subject="QT-01", role=Role.STATION, agency_code=agency),
-        limits=ingest_settings(),
-        ocr=ocr_settings(),
-        open_dossier=lambda _manifest, _actor: dossier,
-        record=lambda new: batches.create_batch(rows, new),
-        enqueue=lambda *_: None,
-        forget=lambda _batch: None,
-    )
-    rows.flush()
-    batch = rows.get(Batch, batch_id)
-    view = batches.view_batch(rows, batch_id)
-    assert batch is not None and view is not None
-    area = FolderArea(staging.parent)
-    return [_job(batch, batches.load_document(rows, batch_id, doc.index), area) for doc in view.documents]
+    return accepted_jobs(rows, batch_id, staging, paths, manifest, dossier)
 
 
 def _through(job: DocumentJob, officer: DocumentSigner, api_app: Api, trust: TrustSettings) -> str:

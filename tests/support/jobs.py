@@ -9,11 +9,17 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.types import DocumentKind
+from core.types import Actor, DocumentKind, Role
 from ingest import batches
+from ingest.claim import _job
 from ingest.db import migrate, sessions
+from ingest.intake import accept_batch
+from ingest.manifest import Manifest
+from ingest.models import Batch
 from ingest.pipeline import DocumentJob
-from ingest.staging import BatchStaging
+from ingest.settings import ingest_settings
+from ingest.staging import BatchStaging, FolderArea
+from ocr.settings import ocr_settings
 from tests.support.uploads import AGENCY, OWNER, PROCEDURE, STATION
 
 BIRTH_CERTIFICATE = batches.PlannedDocument("Giấy khai sinh", "GKS", "component", [0])
@@ -62,3 +68,29 @@ def document_job(staging: BatchStaging, **fields: Any) -> DocumentJob:
         **fields,
     }
     return DocumentJob(staging=staging, **values)
+
+
+def accepted_jobs(
+    rows: Session, batch_id: str, staging: Path, files: list[Path], manifest: Manifest, dossier: str
+) -> list[DocumentJob]:
+    """Intake as the API runs it (survey, split, record in `rows`; the batch for `dossier`, nothing queued), then
+    each document's job as a worker reads it."""
+    accept_batch(
+        batch_id=batch_id,
+        staging=staging,
+        files=files,
+        manifest=manifest,
+        actor=Actor(subject=STATION, role=Role.STATION, agency_code=manifest.agency_code),
+        limits=ingest_settings(),
+        ocr=ocr_settings(),
+        open_dossier=lambda _manifest, _actor: dossier,
+        record=lambda new: batches.create_batch(rows, new),
+        enqueue=lambda *_: None,
+        forget=lambda _batch: None,
+    )
+    rows.flush()
+    batch = rows.get(Batch, batch_id)
+    view = batches.view_batch(rows, batch_id)
+    assert batch is not None and view is not None
+    area = FolderArea(staging.parent)
+    return [_job(batch, batches.load_document(rows, batch_id, doc.index), area) for doc in view.documents]
