@@ -44,6 +44,14 @@ def setup(tmp_path: Path) -> tuple[sessionmaker[Session], Vault]:
     return factory, Vault(factory, LocalStore(tmp_path / "objects"), VaultSettings())
 
 
+def _signed_bt(pki: RunningPki, title: str) -> tuple[SigningSettings, bytes]:
+    """The settings on the test PKI and a one-page PDF `title` the officer signed at B-T with them."""
+    settings = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir)
+    identity = load_pkcs12(pki.identity("officer").p12, pki.password)
+    with DocumentSigner(identity, settings) as signer:
+        return settings, signer.sign(tiny_pdf(title), level=SignatureLevel.B_T)
+
+
 def _versions(vault: Vault, doc_id: str) -> int:
     return len(vault.document_versions(doc_id, ADMIN))
 
@@ -52,10 +60,7 @@ def test_bt_is_upgraded_to_lta_then_renewed_when_due(
     pki: RunningPki, setup: tuple[sessionmaker[Session], Vault]
 ) -> None:
     factory, vault = setup
-    settings = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir)
-    identity = load_pkcs12(pki.identity("officer").p12, pki.password)
-    with DocumentSigner(identity, settings) as signer:
-        signed = signer.sign(tiny_pdf("đơn đề nghị"), level=SignatureLevel.B_T)
+    settings, signed = _signed_bt(pki, "đơn đề nghị")
     record = vault.store_document(
         NewDocument(owner_id=OWNER, name="Đơn đề nghị", kind=DocumentKind.CITIZEN_UPLOAD),
         signed,
@@ -86,10 +91,7 @@ def test_a_received_pdf_whose_signature_did_not_validate_is_skipped_not_retried(
     from structlog.testing import capture_logs
 
     factory, vault = setup
-    settings = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir)
-    identity = load_pkcs12(pki.identity("officer").p12, pki.password)
-    with DocumentSigner(identity, settings) as signer:
-        signed = signer.sign(tiny_pdf("hóa đơn điện tử"), level=SignatureLevel.B_T)
+    settings, signed = _signed_bt(pki, "hóa đơn điện tử")
     citizen = Actor(OWNER, Role.CITIZEN, owner_id=OWNER)
     received = {"owner_id": OWNER, "kind": DocumentKind.CITIZEN_UPLOAD}
     failed = vault.store_document(
