@@ -11,14 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bench.synthetic import Degradation, make_page
 from core.types import Role, SignatureLevel, Verdict
 from ingest.intake import BatchRefused
 from ingest.manifest import Manifest
-from ingest.models import Batch, IngestBase
+from ingest.models import Batch
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
 from ocr.models import OcrOptions
 from signing.sign import DocumentSigner
@@ -26,7 +25,7 @@ from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.conftest import OWNER_ID, Api, first_page_text
 from tests.support import pdfs
-from tests.support.jobs import accepted_jobs
+from tests.support.jobs import accepted_jobs, in_memory_rows
 from tests.support.pki import RunningPki
 
 pytestmark = pytest.mark.slow
@@ -43,11 +42,7 @@ def officer(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -
 
 @pytest.fixture()
 def catalogue() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    IngestBase.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
+    yield from in_memory_rows()
 
 
 def _upload(

@@ -15,17 +15,15 @@ from typing import Any
 
 import pikepdf
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bench.synthetic import Degradation, make_page
 from core.types import Actor, Role
 from ingest.manifest import Manifest
-from ingest.models import IngestBase
 from ingest.pipeline import DocumentJob, run_ocr, run_store
 from ocr.errors import NothingToArchive
 from ocr.models import OcrOptions
-from tests.support.jobs import accepted_jobs
+from tests.support.jobs import accepted_jobs, in_memory_rows
 from vault.records import NewDocument
 
 pytestmark = pytest.mark.slow
@@ -63,11 +61,7 @@ class RecordingVault:
 
 @pytest.fixture()
 def catalogue() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    IngestBase.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
+    yield from in_memory_rows()
 
 
 def _manifest(**fields: Any) -> Manifest:

@@ -4,9 +4,11 @@ from station QT-01 with its planned documents, recorded the way intake records i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.types import Actor, DocumentKind, Role
@@ -15,7 +17,7 @@ from ingest.claim import _job
 from ingest.db import migrate, sessions
 from ingest.intake import accept_batch
 from ingest.manifest import Manifest
-from ingest.models import Batch
+from ingest.models import Batch, IngestBase
 from ingest.pipeline import DocumentJob
 from ingest.settings import ingest_settings
 from ingest.staging import BatchStaging, FolderArea
@@ -23,6 +25,15 @@ from ocr.settings import ocr_settings
 from tests.support.uploads import AGENCY, OWNER, PROCEDURE, STATION
 
 BIRTH_CERTIFICATE = batches.PlannedDocument("Giấy khai sinh", "GKS", "component", [0])
+
+
+def in_memory_rows() -> Iterator[Session]:
+    """A session on an in-memory ingest catalogue (the tables, no migrations), disposed of when done."""
+    engine = create_engine("sqlite://")
+    IngestBase.metadata.create_all(engine)
+    with Session(engine) as session:
+        yield session
+    engine.dispose()
 
 
 def catalogue_with_batch(
