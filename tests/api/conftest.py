@@ -29,7 +29,7 @@ from runtime import signers
 from runtime.app import api_services
 from signing.settings import signing_settings
 from signing.trust import TrustSettings
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, pki_fixture
 from vault.records import DossierRecord
 
 AGENCY_NAME = "Ủy ban nhân dân tỉnh Quảng Trị"
@@ -47,11 +47,7 @@ def _clear_caches() -> None:
 
 @pytest.fixture(scope="session")
 def issuing_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("issuing-pki"))
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from pki_fixture(tmp_path_factory.mktemp("issuing-pki"))
 
 
 @pytest.fixture(scope="package")

@@ -11,14 +11,12 @@ import pytest
 from signing.identity import load_pkcs12
 from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, pki_fixture
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("pki"))
-    yield running
-    running.stop()
+    yield from pki_fixture(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")

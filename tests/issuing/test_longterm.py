@@ -19,7 +19,7 @@ from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.world import tiny_pdf
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, pki_fixture
 from vault.records import NewDocument
 from vault.service import Vault
 from vault.settings import VaultSettings
@@ -31,9 +31,7 @@ ADMIN = Actor("root", Role.ADMIN, purpose="kiểm tra")
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("longterm-pki"))
-    yield running
-    running.stop()
+    yield from pki_fixture(tmp_path_factory.mktemp("longterm-pki"))
 
 
 @pytest.fixture

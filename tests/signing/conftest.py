@@ -11,16 +11,12 @@ from signing.identity import load_pkcs12
 from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, pki_fixture
 
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("pki"))
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from pki_fixture(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -352,6 +353,15 @@ def _wait_until_serving(pki: RunningPki, timeout: float) -> None:
         time.sleep(0.1)
     pki.stop()
     raise RuntimeError(f"certomancer animator did not answer on {url}: {last_error}")
+
+
+def pki_fixture(root_dir: Path) -> Iterator[RunningPki]:
+    """A PKI started under `root_dir`, for a fixture to yield from; stopped when the fixture is torn down."""
+    running = start_pki(root_dir)
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 def start_pki(root_dir: Path, port: int | None = None, timeout: float = 30.0) -> RunningPki:
