@@ -9,13 +9,14 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from api.problems import Problem
+from api.schemas import DossierDocumentOut, dossier_documents_out
 from api.services import Services
 from core.types import Actor
 from issuing.calendar import UnknownProcedure, default_procedures
-from issuing.dossier_flow import clock
+from issuing.dossier_flow import announce_opening, clock
 from issuing.settings import issuing_settings
 from vault.lifecycle import Action, allowed
-from vault.records import DossierEventRecord, DossierRecord
+from vault.records import DossierEventRecord, DossierRecord, LinkedDocument
 
 STATE_LABELS = {
     "received": "Đã tiếp nhận",
@@ -63,6 +64,11 @@ class DossierStatus(BaseModel):
     clock_stopped: bool = Field(description="true while a supplement is awaited (the clock starts over after it)")
     overdue: bool
     moves: list[str] = Field(description="the moves the caller may make now")
+
+
+class OpenedOut(BaseModel):
+    life: DossierStatus
+    documents: list[DossierDocumentOut]
 
 
 def public_state(status: str, completed: bool) -> str:
@@ -120,3 +126,10 @@ def known_procedure(code: str) -> None:
         default_procedures().get(code)
     except UnknownProcedure:
         raise Problem(422, f"procedure {code} is not in the procedure table") from None
+
+
+def opened_out(svc: Services, dossier: DossierRecord, linked: list[LinkedDocument], actor: Actor) -> OpenedOut:
+    """A dossier just opened without scanning (at the counter or online): announced, then its state and papers."""
+    announce_opening(svc.vault, svc.issuer, dossier.code, actor)
+    _record, events = svc.vault.dossier_history(dossier.code, actor)
+    return OpenedOut(life=dossier_status(svc, dossier, events, actor), documents=dossier_documents_out(linked))

@@ -1,7 +1,5 @@
 """Prometheus request metrics, labelled by route template (never by a path that holds an identifier), and the
 exposition `/metrics` serves: this process's metrics, or every API process's in multiprocess mode.
-
-A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` would add a task and a memory stream to every request.
 """
 
 from __future__ import annotations
@@ -12,7 +10,9 @@ import time
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from api.asgi import HttpMiddleware
 
 REQUESTS = Counter("sohoa_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("sohoa_http_request_seconds", "HTTP request latency", ["method", "route"])
@@ -35,16 +35,10 @@ def exposition() -> bytes:
     return generate_latest(REGISTRY) + generate_latest(LIVE)
 
 
-class RequestMetrics:
+class RequestMetrics(HttpMiddleware):
     """Counts each HTTP request by method, route template and status, and times it to its response's start."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
         status = 500
 

@@ -5,23 +5,18 @@ sent back in the response and handed on with a batch to each of its Celery tasks
 from __future__ import annotations
 
 import structlog
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
+from api.asgi import HttpMiddleware
 from core.logging import request_id_or_new
 
 HEADER = b"x-request-id"
 
 
-class RequestId:
+class RequestId(HttpMiddleware):
     """A plain ASGI middleware: binds `request_id` in the request's logging context and echoes the header."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = dict(scope["headers"]).get(HEADER)
         request_id = request_id_or_new(given.decode("latin-1") if given is not None else None)
 

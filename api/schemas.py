@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from vault.records import DocumentRecord, DossierRecord, PublicDocument
+from vault.records import DocumentRecord, DossierRecord, LinkedDocument, PublicDocument
 
 
 class DocumentOut(PublicDocument):
@@ -32,6 +32,19 @@ class DossierDocumentOut(BaseModel):
     reused: bool
     attached_at: dt.datetime
     document: DocumentOut
+
+
+def dossier_documents_out(linked: list[LinkedDocument]) -> list[DossierDocumentOut]:
+    """A dossier's documents as the API shows them: each with its component name, whether it was reused, when."""
+    return [
+        DossierDocumentOut(
+            component_name=link.component_name,
+            reused=link.reused,
+            attached_at=link.attached_at,
+            document=document_out(link.document),
+        )
+        for link in linked
+    ]
 
 
 class DossierOut(DossierRecord):

@@ -20,8 +20,7 @@ from api.client import StationClient
 from bench.synthetic import generate_pages, write_pages
 from core.types import Role
 from tests.support.stack import SohoaStack
-
-AGENCY = "000.00.00.H30"
+from tests.support.uploads import AGENCY, station_manifest
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -74,14 +73,7 @@ def run_service(
             }
             for n, first in enumerate(range(0, len(images), per_document))
         ]
-        manifest = {
-            "station_id": "QT-01",
-            "agency_code": AGENCY,
-            "procedure_code": "1.011442.000.00.00.H30",
-            "owner_id": "045190001234",
-            "split": "manifest",
-            "documents": documents,
-        }
+        manifest = station_manifest("manifest", documents=documents)
         time.sleep(3)  # let the worker connect before the clock starts
         start = time.perf_counter()
         accepted = client.upload(images, manifest)

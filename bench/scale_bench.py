@@ -27,8 +27,7 @@ from runtime.cli import stop_worker_group
 from tests.support.pki import RunningPki, free_port, start_pki
 from tests.support.s3server import SeaweedServer
 from tests.support.stack import SohoaStack
-
-AGENCY = "000.00.00.H30"
+from tests.support.uploads import AGENCY, station_manifest
 
 
 def _environment(tmp: Path, pki: RunningPki, seaweed: SeaweedServer, broker: str, database: str) -> dict[str, str]:
@@ -67,14 +66,7 @@ def manifest(pages: int, per_document: int) -> dict[str, object]:
         {"type_code": "TP", "name": f"Thành phần {n + 1}", "pages": f"{first + 1}-{min(first + per_document, pages)}"}
         for n, first in enumerate(range(0, pages, per_document))
     ]
-    return {
-        "station_id": "QT-01",
-        "agency_code": AGENCY,
-        "procedure_code": "1.011442.000.00.00.H30",
-        "owner_id": "045190001234",
-        "split": "manifest",
-        "documents": documents,
-    }
+    return station_manifest("manifest", documents=documents)
 
 
 def timed_batch(client: StationClient, images: list[Path], per_document: int) -> tuple[float, str]:

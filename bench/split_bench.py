@@ -23,49 +23,20 @@ from typing import Any
 
 def _catalogue(work: Path, docs: int) -> Any:
     from ingest import batches
-    from ingest.db import migrate, sessions
+    from tests.support.jobs import catalogue_with_batch
 
-    url = f"sqlite:///{work / 'catalogue.sqlite3'}"
-    migrate(url)
-    factory = sessions(url)
     planned = [batches.PlannedDocument(f"Giấy tờ {n}", "GT", "component", [0]) for n in range(docs)]
-    new = batches.NewBatch(
-        id="bench",
-        station_id="QT-01",
-        agency_code="000.00.00.H30",
-        procedure_code="1.011442.000.00.00.H30",
-        dossier_code="000.00.00.H30-261130-0001",
-        owner_id="045190001234",
-        submitted_by="nhung",
-        page_count=1,
-        staging_dir=str(work / "staging"),
-        documents=planned,
-    )
-    with factory.begin() as session:
-        batches.create_batch(session, new)
-    return factory
+    staging = str(work / "staging")
+    return catalogue_with_batch(work, planned, batch_id="bench", submitted_by="nhung", staging_dir=staging)
 
 
 def _job(work: Path, index: int, pdf: bytes) -> Any:
-    from core.types import DocumentKind
-    from ingest.pipeline import DocumentJob
     from ingest.staging import FolderBatch
+    from tests.support.jobs import document_job
 
-    job = DocumentJob(
-        batch_id="bench",
-        index=index,
-        staging=FolderBatch(work / "staging"),
-        pages=(0,),
-        name=f"Giấy tờ {index}",
-        type_code="GT",
-        kind=DocumentKind.COMPONENT,
-        owner_id="045190001234",
-        dossier_code="000.00.00.H30-261130-0001",
-        procedure_code="1.011442.000.00.00.H30",
-        agency_code="000.00.00.H30",
-        station_id="QT-01",
-        submitted_by="nhung",
-    )
+    staged = FolderBatch(work / "staging")
+    name = f"Giấy tờ {index}"
+    job = document_job(staged, batch_id="bench", index=index, name=name, type_code="GT", submitted_by="nhung")
     job.write("ocr.pdf", pdf)
     summary = {"page_count": 10, "text": "", "fields": {}, "issues": []}
     job.write("ocr.json", json.dumps(summary).encode())

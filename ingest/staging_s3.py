@@ -23,7 +23,7 @@ from core.files import private_folder, write_atomically
 from core.logging import get_logger
 from ingest.staging import StagedBatch
 from vault.errors import StoreUnavailable
-from vault.store.s3 import default_http_client, make_bucket_if_missing, sse_for
+from vault.store.s3 import make_bucket_if_missing, new_client, sse_for
 
 log = get_logger("sohoa.staging")
 SCHEME = "s3://"
@@ -135,14 +135,7 @@ class ObjectArea:
         expire_days: int = 2,
     ) -> ObjectArea:
         """The staging bucket on an endpoint, through the vault's connection pool settings."""
-        client = Minio(
-            endpoint,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=secure,
-            region=region,
-            http_client=default_http_client(),
-        )
+        client = new_client(endpoint, access_key, secret_key, secure=secure, region=region)
         return cls(client, bucket, prefix=prefix, sse=sse, sse_key=sse_key, expire_days=expire_days)
 
     def ensure_bucket(self) -> None:

@@ -44,6 +44,7 @@ def _loop_running_here() -> bool:
 
 
 TIMESTAMPED = (SignatureLevel.B_T, SignatureLevel.B_LT, SignatureLevel.B_LTA)
+DIGEST = "sha256"
 
 
 @dataclass(frozen=True)
@@ -170,17 +171,8 @@ class DocumentSigner:
         reason: str | None,
         field_name: str | None,
     ) -> SignOutcome:
-        check_validity_period(self.identity.certificate)
-        writer = open_incremental_writer(pdf)  # clear error for encrypted/broken input before any network use
-        await self._ensure_network()
-        await self._ensure_not_revoked()
-        warnings: list[str] = []
         requested = level
-        if level in TIMESTAMPED and not self.tsa_url:
-            if not self.allow_bb_fallback:
-                raise TimestampUnavailableError(f"level {level} needs a time-stamping authority: set a TSA URL")
-            warnings.append(f"no TSA configured: signed at B-B instead of {level}")
-            level = SignatureLevel.B_B
+        writer, level, warnings = await self._start(pdf, level)
         try:
             args = _below(requested, level, stamp, reason)
             signed, name, placed = await self._sign_at(pdf, writer, level, *args, field_name)
@@ -202,6 +194,51 @@ class DocumentSigner:
             stamp=placed,
         )
 
+    async def _start(self, pdf: bytes, level: SignatureLevel) -> tuple[Any, SignatureLevel, list[str]]:
+        """Before any signature: the certificate in its validity period, the PDF opened for an incremental update
+        (a clear error for encrypted or broken input before any network use), the signer not revoked. Returns the
+        writer, the level to sign at (B-B without a TSA, where falling back is allowed) and why it is lower."""
+        check_validity_period(self.identity.certificate)
+        writer = open_incremental_writer(pdf)
+        await self._ensure_network()
+        await self._ensure_not_revoked()
+        if level not in TIMESTAMPED or self.tsa_url:
+            return writer, level, []
+        if not self.allow_bb_fallback:
+            raise TimestampUnavailableError(f"level {level} needs a time-stamping authority: set a TSA URL")
+        return writer, SignatureLevel.B_B, [f"no TSA configured: signed at B-B instead of {level}"]
+
+    def _metadata(self, name: str, reason: str | None, **more: Any) -> Any:
+        """pyHanko's metadata of a PAdES signature by this identity in field `name` (`more`: further settings)."""
+        from pyhanko.sign import fields, signers
+
+        return signers.PdfSignatureMetadata(
+            field_name=name,
+            md_algorithm=DIGEST,
+            reason=reason,
+            name=self.identity.display_name,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            **more,
+        )
+
+    def _new_field(self, pdf: bytes, writer: Any, stamp: StampSpec | None, name: str) -> tuple[Any, Any, Placed | None]:
+        """The new signature field `name` (locking itself, on the stamp's page), the style drawing its visible
+        stamp, and where that stamp was placed; no style and no place for an invisible signature."""
+        from pyhanko.sign import fields
+
+        page = _page_index(stamp, writer)
+        font = outline_font(self.font_path())
+        placed = place_stamp(stamp, font, pdf, page, page_box(writer, page)) if stamp else None
+        spec = fields.SigFieldSpec(
+            sig_field_name=name,
+            on_page=page,
+            box=placed.box if placed else None,
+            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, [name]),
+            # what the stamp says, readable by machines and screen readers (/TU), outside the text layer
+            readable_field_name="\n".join(placed.layout.spec.lines) if placed else None,
+        )
+        return spec, stamp_style(placed.layout, font) if placed else None, placed
+
     async def _sign_at(
         self,
         pdf: bytes,
@@ -219,34 +256,21 @@ class DocumentSigner:
         existing = list(writer.prev.embedded_signatures)
         name = field_name or _default_field_name(stamp, writer)
         certify = not existing and self.settings.certify_first_signature
-        meta = signers.PdfSignatureMetadata(
-            field_name=name,
-            md_algorithm="sha256",
-            reason=reason,
-            name=self.identity.display_name,
-            subfilter=fields.SigSeedSubFilter.PADES,
+        meta = self._metadata(
+            name,
+            reason,
             certify=certify,
             docmdp_permissions=fields.MDPPerm.FILL_FORMS,
             embed_validation_info=level in (SignatureLevel.B_LT, SignatureLevel.B_LTA),
             use_pades_lta=level is SignatureLevel.B_LTA,
             validation_context=self._validation_context() if level in TIMESTAMPED[1:] else None,
         )
-        page = _page_index(stamp, writer)
-        font = outline_font(self.font_path())
-        placed = place_stamp(stamp, font, pdf, page, page_box(writer, page)) if stamp else None
-        spec = fields.SigFieldSpec(
-            sig_field_name=name,
-            on_page=page,
-            box=placed.box if placed else None,
-            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, [name]),
-            # what the stamp says, readable by machines and screen readers (/TU), outside the text layer
-            readable_field_name="\n".join(placed.layout.spec.lines) if placed else None,
-        )
+        spec, style, placed = self._new_field(pdf, writer, stamp, name)
         pdf_signer = signers.PdfSigner(
             meta,
             signer=self.identity.signer,
             timestamper=self._stamper if level in TIMESTAMPED else None,
-            stamp_style=stamp_style(placed.layout, font) if placed else None,
+            stamp_style=style,
             new_field_spec=spec,
         )
         out = BytesIO()

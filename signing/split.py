@@ -17,16 +17,12 @@ from asn1crypto import x509
 
 from core.types import SignatureLevel
 from signing.errors import SigningError, TimestampUnavailableError
-from signing.glyphs import outline_font
 from signing.identity import SigningIdentity, check_validity_period, common_name
-from signing.pdfio import open_incremental_writer, open_reader, page_box
-from signing.placement import place_stamp
+from signing.pdfio import open_incremental_writer, open_reader
 from signing.settings import SigningSettings
-from signing.sign import TIMESTAMPED, DocumentSigner, SignOutcome, _below, _default_field_name, _page_index
-from signing.stamps import StampSpec, stamp_style
+from signing.sign import DIGEST, TIMESTAMPED, DocumentSigner, SignOutcome, _below, _default_field_name
+from signing.stamps import StampSpec
 from signing.trust import TrustSettings
-
-DIGEST = "sha256"
 
 
 @dataclass(frozen=True)
@@ -130,45 +126,21 @@ class SplitSigner(DocumentSigner):
     async def _prepare(
         self, pdf: bytes, level: SignatureLevel, stamp: StampSpec | None, reason: str | None, field_name: str | None
     ) -> PendingSignature:
-        from pyhanko.sign import fields, signers
+        from pyhanko.sign import signers
         from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
-        check_validity_period(self.identity.certificate)
-        writer = open_incremental_writer(pdf)
-        await self._ensure_network()
-        await self._ensure_not_revoked()
-        requested, warnings = level, []
-        if level in TIMESTAMPED and not self.tsa_url:
-            if not self.allow_bb_fallback:
-                raise TimestampUnavailableError(f"level {level} needs a time-stamping authority: set a TSA URL")
-            warnings.append(f"no TSA configured: signed at B-B instead of {level}")
-            level = SignatureLevel.B_B
+        requested = level
+        writer, level, warnings = await self._start(pdf, level)
         stamp, reason = _below(requested, level, stamp, reason)
         name = field_name or _default_field_name(stamp, writer)
-        page = _page_index(stamp, writer)
-        font = outline_font(self.font_path())
-        placed = place_stamp(stamp, font, pdf, page, page_box(writer, page)) if stamp else None
-        meta = signers.PdfSignatureMetadata(
-            field_name=name,
-            md_algorithm=DIGEST,
-            reason=reason,
-            name=self.identity.display_name,
-            subfilter=fields.SigSeedSubFilter.PADES,
-        )
-        spec = fields.SigFieldSpec(
-            sig_field_name=name,
-            on_page=page,
-            box=placed.box if placed else None,
-            field_mdp_spec=fields.FieldMDPSpec(fields.FieldMDPAction.INCLUDE, [name]),
-            readable_field_name="\n".join(placed.layout.spec.lines) if placed else None,
-        )
+        spec, style, _placed = self._new_field(pdf, writer, stamp, name)
         ext = self.identity.signer
         pdf_signer = signers.PdfSigner(
-            meta,
+            self._metadata(name, reason),
             signer=ext,
             # a timestamp token is added after the token signed: reserve room for it now
             timestamper=self._stamper if level in TIMESTAMPED else None,
-            stamp_style=stamp_style(placed.layout, font) if placed else None,
+            stamp_style=style,
             new_field_spec=spec,
         )
         output = BytesIO()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import partial
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.types import Actor, DocumentStatus
 from vault.access import granted_documents, owner_or_admin, readable_document
@@ -27,6 +28,20 @@ from vault.store.verify import VerifiedContent
 
 def _whole(size: int) -> ByteRange | None:
     return None
+
+
+def _readable_version(
+    session: Session, doc_id: str, actor: Actor, version: int | None
+) -> tuple[Document, DocumentVersion]:
+    """A document the actor may read and its version `version` (None: the current one); NotFound without it."""
+    document = readable_document(session, doc_id, actor)
+    number = version or document.current_version
+    row = session.execute(
+        select(DocumentVersion).where(DocumentVersion.document_id == doc_id, DocumentVersion.number == number)
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"no version {number} of document {doc_id}")
+    return document, row
 
 
 class DocumentReads(VaultBase):
@@ -58,13 +73,8 @@ class DocumentReads(VaultBase):
         Raises IntegrityError (and alerts) when the stored bytes fail their SHA-256; nothing is served then.
         """
         with self.sessions.begin() as session:
-            document = readable_document(session, doc_id, actor)
-            number = version or document.current_version
-            row = session.execute(
-                select(DocumentVersion).where(DocumentVersion.document_id == doc_id, DocumentVersion.number == number)
-            ).scalar_one_or_none()
-            if row is None:
-                raise NotFound(f"no version {number} of document {doc_id}")
+            _document, row = _readable_version(session, doc_id, actor, version)
+            number = row.number
             record_access(session, actor, "read", document_id=doc_id, detail=f"v{number}")
             key, version_id, sha256 = row.object_key, row.object_version_id, row.sha256
         try:
@@ -90,13 +100,8 @@ class DocumentReads(VaultBase):
         consumer never reaches a clean end (`docs/vault.md`).
         """
         with self.reader() as session:
-            document = readable_document(session, doc_id, actor)
-            number = version or document.current_version
-            row = session.execute(
-                select(DocumentVersion).where(DocumentVersion.document_id == doc_id, DocumentVersion.number == number)
-            ).scalar_one_or_none()
-            if row is None:
-                raise NotFound(f"no version {number} of document {doc_id}")
+            document, row = _readable_version(session, doc_id, actor, version)
+            number = row.number
             record = document_record(document)
             key, version_id, sha256, size = row.object_key, row.object_version_id, row.sha256, row.size
             blocks = BlockDigests(row.block_size, row.block_digests) if row.block_size and row.block_digests else None

@@ -17,6 +17,13 @@ from core.settings import CoreSettings
 from signing.summary import SignatureSummary
 
 NO_SIGNATURE = ("Chưa ký", "Tài liệu chưa có chữ ký số.")
+KIND_VI = {  # a document's kind, as the vault and dossier pages name it
+    "component": "Thành phần hồ sơ",
+    "result": "Kết quả giải quyết",
+    "certified_copy": "Bản sao chứng thực",
+    "citizen_upload": "Công dân nộp",
+    "notice": "Phiếu thông báo",
+}
 
 
 @dataclass

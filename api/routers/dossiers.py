@@ -14,15 +14,23 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Purposeful, require_roles
-from api.dossier_views import DossierEventOut, DossierStatus, dossier_status, event_out, known_procedure
+from api.dossier_views import (
+    DossierEventOut,
+    DossierStatus,
+    OpenedOut,
+    dossier_status,
+    event_out,
+    known_procedure,
+    opened_out,
+)
 from api.problems import Problem
-from api.schemas import DossierDocumentOut, DossierOut, document_out
+from api.schemas import DossierOut, dossier_documents_out
 from api.services import Svc
 from api.views import ISSUING_RESPONSES
 from core.types import Actor, Role
-from issuing.dossier_flow import MoveRequest, advance, announce_opening
+from issuing.dossier_flow import MoveRequest, advance
 from vault.lifecycle import Action
-from vault.records import ConsentRecord, LinkedDocument
+from vault.records import ConsentRecord
 
 router = APIRouter(prefix="/api/v1/dossiers", tags=["dossiers"], responses=ISSUING_RESPONSES)
 Handler = Annotated[Actor, Depends(require_roles(Role.HANDLER, Role.ADMIN))]
@@ -35,24 +43,12 @@ class DossierLifeOut(DossierOut):
     events: list[DossierEventOut]
 
 
-def _documents(linked: list[LinkedDocument]) -> list[DossierDocumentOut]:
-    return [
-        DossierDocumentOut(
-            component_name=link.component_name,
-            reused=link.reused,
-            attached_at=link.attached_at,
-            document=document_out(link.document),
-        )
-        for link in linked
-    ]
-
-
 @router.get("/{code}", response_model=DossierLifeOut, summary="A dossier, its documents, its clock and its history")
 def get_dossier(code: str, actor: Purposeful, svc: Svc) -> DossierLifeOut:
     read = svc.vault.read_dossier(code, actor)  # one read; each document's read authorised and logged
     return DossierLifeOut(
         **read.dossier.model_dump(),
-        documents=_documents(read.documents),
+        documents=dossier_documents_out(read.documents),
         life=dossier_status(svc, read.dossier, read.events, actor, completed=read.completed),
         events=[event_out(event) for event in read.events],
     )
@@ -142,11 +138,6 @@ class CounterOpenIn(BaseModel):
     consent: ConsentGiven | None = None
 
 
-class OpenedOut(BaseModel):
-    life: DossierStatus
-    documents: list[DossierDocumentOut]
-
-
 @router.post(
     "/consent-requests",
     response_model=ConsentRecord,
@@ -175,6 +166,4 @@ def open_at_counter(body: CounterOpenIn, actor: Counter, svc: Svc) -> OpenedOut:
         consent=consent,
         owner_name=body.owner_name,
     )
-    announce_opening(svc.vault, svc.issuer, dossier.code, actor)
-    _record, events = svc.vault.dossier_history(dossier.code, actor)
-    return OpenedOut(life=dossier_status(svc, dossier, events, actor), documents=_documents(linked))
+    return opened_out(svc, dossier, linked, actor)

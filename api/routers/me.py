@@ -11,12 +11,12 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import require_roles
-from api.dossier_views import DossierStatus, dossier_status, known_procedure
+from api.dossier_views import DossierStatus, OpenedOut, dossier_status, known_procedure, opened_out
 from api.problems import PROBLEM_RESPONSES
 from api.schemas import DocumentOut, DossierDocumentOut, document_out
 from api.services import Svc
 from core.types import Actor, DocumentKind, DocumentStatus, Role
-from issuing.dossier_flow import MoveRequest, advance, announce_opening
+from issuing.dossier_flow import MoveRequest, advance
 from vault.access import PORTAL
 from vault.lifecycle import Action
 from vault.records import ConsentRecord, DocumentFilters, GrantRecord, Page
@@ -103,11 +103,6 @@ class OnlineOpenIn(BaseModel):
     documents: Annotated[list[Attachment], Field(min_length=1, max_length=30)]
 
 
-class OpenedOut(BaseModel):
-    life: DossierStatus
-    documents: list[DossierDocumentOut]
-
-
 @router.post("/dossiers", response_model=OpenedOut, status_code=201, summary="Submit a dossier online from my vault")
 def open_online(body: OnlineOpenIn, actor: Citizen, svc: Svc) -> OpenedOut:
     assert actor.owner_id is not None
@@ -119,18 +114,7 @@ def open_online(body: OnlineOpenIn, actor: Citizen, svc: Svc) -> OpenedOut:
         [(doc.document_id, doc.component_name) for doc in body.documents],
         actor,
     )
-    announce_opening(svc.vault, svc.issuer, dossier.code, actor)
-    _record, events = svc.vault.dossier_history(dossier.code, actor)
-    documents = [
-        DossierDocumentOut(
-            component_name=link.component_name,
-            reused=link.reused,
-            attached_at=link.attached_at,
-            document=document_out(link.document),
-        )
-        for link in linked
-    ]
-    return OpenedOut(life=dossier_status(svc, dossier, events, actor), documents=documents)
+    return opened_out(svc, dossier, linked, actor)
 
 
 class WithdrawIn(BaseModel):

@@ -27,11 +27,9 @@ from issuing.pdfdraw import MM, PdfDocument
 from issuing.settings import issuing_settings
 from runtime import signers
 from runtime.app import api_services
-from signing.identity import load_pkcs12
-from signing.settings import SigningSettings, signing_settings
-from signing.sign import DocumentSigner
+from signing.settings import signing_settings
 from signing.trust import TrustSettings
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, pki_fixture
 from vault.records import DossierRecord
 
 AGENCY_NAME = "Ủy ban nhân dân tỉnh Quảng Trị"
@@ -49,11 +47,7 @@ def _clear_caches() -> None:
 
 @pytest.fixture(scope="session")
 def issuing_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("issuing-pki"))
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from pki_fixture(tmp_path_factory.mktemp("issuing-pki"))
 
 
 @pytest.fixture(scope="package")
@@ -136,16 +130,7 @@ def sample_pdf(title: str, body: str = "Nội dung kết quả giải quyết th
 @pytest.fixture(scope="session")
 def agency_sign(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Sign a PDF at B-T with the test PKI's agency identity (as the agency's own system would)."""
-    settings = SigningSettings(
-        tsa_url=issuing_pki.tsa_url,
-        trust_dir=issuing_pki.trust_dir,
-        font_cache_dir=tmp_path_factory.mktemp("fonts"),
-        network_timeout=5.0,
-        network_retries=1,
-    )
-    identity = load_pkcs12(issuing_pki.identity("agency").p12, issuing_pki.password)
-    trust = TrustSettings(anchors=(issuing_pki.root_cert,), use_configured=False)
-    with DocumentSigner(identity, settings, trust=trust) as signer:
+    with issuing_pki.signer("agency", tmp_path_factory.mktemp("fonts")) as signer:
 
         def sign(pdf: bytes) -> bytes:
             return signer.sign(pdf, level=SignatureLevel.B_T, reason="Ký ban hành kết quả")
@@ -155,7 +140,7 @@ def agency_sign(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactor
 
 @pytest.fixture(scope="session")
 def trust(issuing_pki: RunningPki) -> TrustSettings:
-    return TrustSettings(anchors=(issuing_pki.root_cert,), use_configured=False)
+    return issuing_pki.trust()
 
 
 def first_page_text(pdf: bytes) -> str:

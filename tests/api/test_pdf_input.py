@@ -11,28 +11,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bench.synthetic import Degradation, make_page
-from core.types import Actor, Role, SignatureLevel, Verdict
-from ingest import batches
-from ingest.claim import _job
-from ingest.intake import BatchRefused, accept_batch
+from core.types import Role, SignatureLevel, Verdict
+from ingest.intake import BatchRefused
 from ingest.manifest import Manifest
-from ingest.models import Batch, IngestBase
+from ingest.models import Batch
 from ingest.pipeline import DocumentJob, run_ocr, run_signing, run_store
-from ingest.settings import ingest_settings
-from ingest.staging import FolderArea
 from ocr.models import OcrOptions
-from ocr.settings import ocr_settings
-from signing.identity import load_pkcs12
-from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.conftest import OWNER_ID, Api, first_page_text
 from tests.support import pdfs
+from tests.support.jobs import accepted_jobs, in_memory_rows
 from tests.support.pki import RunningPki
 
 pytestmark = pytest.mark.slow
@@ -43,26 +36,13 @@ BORN_DIGITAL_TEXT = "\n".join(pdfs.BORN_DIGITAL_LINES)
 @pytest.fixture(scope="module")
 def officer(issuing_pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocumentSigner]:
     """The digitising officer's signer on the test PKI (B-T, the PKI's TSA)."""
-    settings = SigningSettings(
-        tsa_url=issuing_pki.tsa_url,
-        trust_dir=issuing_pki.trust_dir,
-        font_cache_dir=tmp_path_factory.mktemp("fonts"),
-        network_timeout=5.0,
-        network_retries=1,
-    )
-    identity = load_pkcs12(issuing_pki.identity("officer").p12, issuing_pki.password)
-    trust = TrustSettings(anchors=(issuing_pki.root_cert,), use_configured=False)
-    with DocumentSigner(identity, settings, trust=trust) as signer:
+    with issuing_pki.signer("officer", tmp_path_factory.mktemp("fonts")) as signer:
         yield signer
 
 
 @pytest.fixture()
 def catalogue() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    IngestBase.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
+    yield from in_memory_rows()
 
 
 def _upload(
@@ -83,25 +63,7 @@ def _upload(
         owner_id=OWNER_ID,
         documents=documents,  # type: ignore[arg-type]
     )
-    accept_batch(
-        batch_id=batch_id,
-        staging=staging,
-        files=paths,
-        manifest=manifest,
-        actor=Actor(subject="QT-01", role=Role.STATION, agency_code=agency),
-        limits=ingest_settings(),
-        ocr=ocr_settings(),
-        open_dossier=lambda _manifest, _actor: dossier,
-        record=lambda new: batches.create_batch(rows, new),
-        enqueue=lambda *_: None,
-        forget=lambda _batch: None,
-    )
-    rows.flush()
-    batch = rows.get(Batch, batch_id)
-    view = batches.view_batch(rows, batch_id)
-    assert batch is not None and view is not None
-    area = FolderArea(staging.parent)
-    return [_job(batch, batches.load_document(rows, batch_id, doc.index), area) for doc in view.documents]
+    return accepted_jobs(rows, batch_id, staging, paths, manifest, dossier)
 
 
 def _through(job: DocumentJob, officer: DocumentSigner, api_app: Api, trust: TrustSettings) -> str:

@@ -16,14 +16,14 @@ import redis
 from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
 from core.types import DocumentKind
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, pki_fixture
 from tests.support.s3server import SeaweedServer, endpoint_from_env
+from tests.support.uploads import AGENCY as AGENCY  # the e2e tests import these three from here
+from tests.support.uploads import OWNER as OWNER
+from tests.support.uploads import PROCEDURE as PROCEDURE
 
 # Runs that share one Redis server (parallel work trees) each take their own database.
 REDIS_URL = os.environ.get("SOHOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
-AGENCY = "000.00.00.H30"
-PROCEDURE = "1.011442.000.00.00.H30"
-OWNER = "045190001234"
 DOSSIER = "000.00.00.H30-261122-0042"
 DOCUMENTS = (("GKS", "Giấy khai sinh"), ("CCCD", "Căn cước công dân"), ("XNCT", "Giấy xác nhận cư trú"))
 
@@ -37,9 +37,7 @@ class ScanSet:
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("pki"))
-    yield running
-    running.stop()
+    yield from pki_fixture(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="session")

@@ -13,21 +13,15 @@ import pytest
 
 from api.client import StationClient
 from core.types import Role
-from tests.e2e.conftest import AGENCY, OWNER, PROCEDURE, ScanSet
+from tests.e2e.conftest import AGENCY, ScanSet
 from tests.support.stack import SohoaStack
+from tests.support.uploads import station_manifest
 
 pytestmark = pytest.mark.slow
 
 
 def _manifest() -> dict[str, object]:
-    return {
-        "station_id": "QT-01",
-        "agency_code": AGENCY,
-        "procedure_code": PROCEDURE,
-        "dossier_code": None,
-        "owner_id": OWNER,
-        "split": "qr",
-    }
+    return station_manifest("qr", dossier_code=None)
 
 
 def _assert_private(staging: Path) -> None:

@@ -25,11 +25,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from api.settings import ApiSettings
 from api.tokens import sign_token
 from core.types import Role
-from tests.e2e.conftest import AGENCY, PROCEDURE, ScanSet
+from tests.e2e.conftest import AGENCY, ScanSet
 from tests.support import netns
 from tests.support.pki import RunningPki
 from tests.support.s3server import SeaweedServer
 from tests.support.stack import operator_keys
+from tests.support.uploads import station_manifest
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(netns.available() is not None, reason=str(netns.available()))]
 
@@ -170,14 +171,8 @@ def test_a_batch_goes_through_hosts_sharing_no_disk_and_a_cut_off_worker_is_repl
     hosts.start("w2", "worker", "--concurrency=1")
 
     names = [f"Trang {n + 1}" for n in range(len(scan_set.files))]
-    manifest = {
-        "station_id": "QT-01",
-        "agency_code": AGENCY,
-        "procedure_code": PROCEDURE,
-        "owner_id": OWNER,
-        "split": "manifest",
-        "documents": [{"type_code": "TP", "name": name, "pages": str(n + 1)} for n, name in enumerate(names)],
-    }
+    documents = [{"type_code": "TP", "name": name, "pages": str(n + 1)} for n, name in enumerate(names)]
+    manifest = station_manifest("manifest", owner=OWNER, documents=documents)
     files = [("files", (path.name, path.read_bytes())) for path in scan_set.files]
     answer = hosts.request("POST", "/api/v1/batches", data={"manifest": json.dumps(manifest)}, files=files)
     assert answer.status_code == 202, answer.text

@@ -16,11 +16,12 @@ from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
-from tests.e2e.conftest import AGENCY, OWNER, PROCEDURE
+from tests.e2e.conftest import AGENCY
 from tests.e2e.test_pipeline import _stack_env
 from tests.support import pdfs
 from tests.support.pki import RunningPki
 from tests.support.stack import SohoaStack
+from tests.support.uploads import station_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -52,17 +53,11 @@ def test_born_digital_and_signed_pdfs_through_the_running_pipeline(
     files = {"decision.pdf": pdfs.born_digital(), "result.pdf": signed}
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-    manifest = {
-        "station_id": "QT-01",
-        "agency_code": AGENCY,
-        "procedure_code": PROCEDURE,
-        "owner_id": OWNER,
-        "split": "manifest",
-        "documents": [
-            {"type_code": "QD", "name": "Quyết định", "pages": "1"},
-            {"type_code": "KQ", "name": "Kết quả", "pages": "2", "kind": "result"},
-        ],
-    }
+    documents = [
+        {"type_code": "QD", "name": "Quyết định", "pages": "1"},
+        {"type_code": "KQ", "name": "Kết quả", "pages": "2", "kind": "result"},
+    ]
+    manifest = station_manifest("manifest", documents=documents)
     client = StationClient(stack.url, stack.token(Role.STATION, "QT-01", agency=AGENCY))
     final = client.wait(client.upload([tmp_path / name for name in files], manifest)["batch_id"], timeout=600)
     assert final["status"] == "done", (final, stack.log_tail("worker"))

@@ -33,22 +33,14 @@ from tests.support.pki import RunningPki
 from tests.support.receiver import Receiver
 from tests.support.s3server import SeaweedServer
 from tests.support.stack import SohoaStack
+from tests.support.uploads import station_manifest
 from vault.store import S3Store
 
 pytestmark = pytest.mark.slow
 
 
 def _manifest(scan_set: ScanSet, **changes: Any) -> dict[str, Any]:
-    manifest = {
-        "station_id": "QT-01",
-        "agency_code": AGENCY,
-        "procedure_code": PROCEDURE,
-        "dossier_code": None,
-        "owner_id": OWNER,
-        "split": "qr",
-    }
-    manifest.update(changes)
-    return manifest
+    return station_manifest(**{"split": "qr", "dossier_code": None, **changes})
 
 
 def _stack_env(tmp: Path, pki: RunningPki, broker: str | None, seaweed: SeaweedServer | None) -> dict[str, str]:

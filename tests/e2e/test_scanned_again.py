@@ -17,9 +17,10 @@ import pytest
 
 from api.client import StationClient
 from core.types import Role
-from tests.e2e.conftest import AGENCY, OWNER, PROCEDURE
+from tests.e2e.conftest import AGENCY, OWNER
 from tests.support.forms import form_lines, scan
 from tests.support.stack import SohoaStack
+from tests.support.uploads import BIRTH_FORM, station_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -52,14 +53,7 @@ def _station(stack: SohoaStack) -> StationClient:
 
 def _upload(stack: SohoaStack, page: Path, owner: str = OWNER) -> dict[str, Any]:
     """One one-page birth-registration form as a batch of its own (a new dossier); its state once settled."""
-    manifest = {
-        "station_id": "QT-01",
-        "agency_code": AGENCY,
-        "procedure_code": PROCEDURE,
-        "owner_id": owner,
-        "split": "manifest",
-        "documents": [{"type_code": "TKKS", "name": "Tờ khai đăng ký khai sinh", "pages": "1"}],
-    }
+    manifest = station_manifest("manifest", owner=owner, documents=[BIRTH_FORM])
     client = _station(stack)
     try:
         return client.wait(client.upload([page], manifest)["batch_id"], interval=0.5, timeout=600)

@@ -21,13 +21,13 @@ import pytest
 
 from api.client import StationClient
 from core.types import Role, SignatureLevel, Verdict
-from signing.trust import TrustSettings
 from signing.validate import validate_pdf
-from tests.e2e.conftest import AGENCY, OWNER, PROCEDURE, ScanSet
+from tests.e2e.conftest import AGENCY, OWNER, ScanSet
 from tests.signing.pdfsig import pdfsig_intact
 from tests.support import softhsm
 from tests.support.pki import RunningPki
 from tests.support.stack import SohoaStack
+from tests.support.uploads import station_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -74,16 +74,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory, pki: RunningPki) -> Iterator
 
 
 def _upload(stack: SohoaStack, sub: str, pages: list[Path], owner: str = OWNER) -> dict[str, Any]:
-    manifest = {
-        "station_id": "QT-01",
-        "agency_code": AGENCY,
-        "procedure_code": PROCEDURE,
-        "owner_id": owner,
-        "split": "manifest",
-        "documents": [
-            {"type_code": f"T{i}", "name": f"Giấy tờ {i + 1} của {sub}", "pages": str(i + 1)} for i in range(len(pages))
-        ],
-    }
+    documents = [
+        {"type_code": f"T{i}", "name": f"Giấy tờ {i + 1} của {sub}", "pages": str(i + 1)} for i in range(len(pages))
+    ]
+    manifest = station_manifest("manifest", owner=owner, documents=documents)
     client = StationClient(stack.url, stack.token(Role.STATION, sub, agency=AGENCY))
     try:
         accepted = client.upload(pages, manifest)
@@ -183,7 +177,7 @@ def test_two_officers_sign_their_own_documents_with_their_own_tokens(
     second = _wait(stack, "binh", second["batch_id"], done=1)
     assert first["status"] == second["status"] == "done", (first, second)
 
-    trust = TrustSettings(anchors=(pki.root_cert,), use_configured=False)
+    trust = pki.trust()
     signers = {}
     for sub, state in (("nhung", first), ("binh", second)):
         for doc in state["documents"]:

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from ingest import batches, context, tasks
-from ingest.db import migrate, sessions
 from ingest.staging import FolderArea
 from issuing.agency import Issuer
+from tests.support.jobs import BIRTH_CERTIFICATE, catalogue_with_batch
 
 
 class Retried(Exception):
@@ -52,24 +52,8 @@ def test_a_failure_that_cannot_be_written_is_retried_later(monkeypatch: pytest.M
 def test_a_duplicate_steps_failure_never_unstores_a_document(tmp_path: Path) -> None:
     """Redis may hand a long step out twice (the visibility timeout passed while it ran): when the first delivery
     stored the document and removed its outputs, the duplicate's failure leaves it done."""
-    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
-    migrate(url)
-    factory = sessions(url)
-    planned = [batches.PlannedDocument("Giấy khai sinh", "GKS", "component", [0])]
-    new = batches.NewBatch(
-        "b1",
-        "QT-01",
-        "000.00.00.H30",
-        "1.011442.000.00.00.H30",
-        "D-1",
-        "045190001234",
-        "QT-01",
-        1,
-        str(tmp_path),
-        planned,
-    )
+    factory = catalogue_with_batch(tmp_path, [BIRTH_CERTIFICATE], dossier_code="D-1")
     with factory.begin() as session:
-        batches.create_batch(session, new)
         batches.update_document(session, "b1", 0, status=batches.DocState.DONE, document_id="doc1")
     context.configure(
         lambda: context.PipelineContext(

@@ -15,22 +15,15 @@ from typing import Any
 
 import pikepdf
 import pytest
-from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from bench.synthetic import Degradation, make_page
 from core.types import Actor, Role
-from ingest import batches
-from ingest.claim import _job
-from ingest.intake import accept_batch
 from ingest.manifest import Manifest
-from ingest.models import Batch, IngestBase
 from ingest.pipeline import DocumentJob, run_ocr, run_store
-from ingest.settings import ingest_settings
-from ingest.staging import FolderArea
 from ocr.errors import NothingToArchive
 from ocr.models import OcrOptions
-from ocr.settings import ocr_settings
+from tests.support.jobs import accepted_jobs, in_memory_rows
 from vault.records import NewDocument
 
 pytestmark = pytest.mark.slow
@@ -68,11 +61,7 @@ class RecordingVault:
 
 @pytest.fixture()
 def catalogue() -> Iterator[Session]:
-    engine = create_engine("sqlite://")
-    IngestBase.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
+    yield from in_memory_rows()
 
 
 def _manifest(**fields: Any) -> Manifest:
@@ -89,26 +78,7 @@ def _upload(pages: list[Path], manifest: Manifest, staging: Path, catalogue: Ses
     """Intake as the API runs it (survey, split, record), then each document's job as a worker reads it."""
     staging.mkdir()
     files = [Path(shutil.copy(page, staging / f"{n:03d}-{page.name}")) for n, page in enumerate(pages)]
-    accept_batch(
-        batch_id="b1",
-        staging=staging,
-        files=files,
-        manifest=manifest,
-        actor=Actor(subject="QT-01", role=Role.STATION, agency_code=AGENCY),
-        limits=ingest_settings(),
-        ocr=ocr_settings(),
-        open_dossier=lambda _manifest, _actor: DOSSIER,
-        record=lambda new: batches.create_batch(catalogue, new),
-        enqueue=lambda *_: None,
-        forget=lambda _batch: None,
-    )
-    catalogue.flush()
-    batch = catalogue.get(Batch, "b1")
-    assert batch is not None
-    documents = batches.view_batch(catalogue, "b1")
-    assert documents is not None
-    area = FolderArea(staging.parent)
-    return [_job(batch, batches.load_document(catalogue, "b1", doc.index), area) for doc in documents.documents]
+    return accepted_jobs(catalogue, "b1", staging, files, manifest, DOSSIER)
 
 
 def _page_count(pdf: Path | bytes) -> int:

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import batches
 from ingest import signature_requests as requests
-from ingest.db import migrate, sessions
 from ingest.models import Batch
 from signing.errors import SigningError
 from signing.officers import load_officer_table
 from signing.split import signature_value_problem
+from tests.support.jobs import BIRTH_CERTIFICATE, catalogue_with_batch, document_job
 
 AGENCY = "000.00.00.H30"
 
@@ -45,23 +45,7 @@ def _key_and_certificate() -> tuple[rsa.RSAPrivateKey, bytes]:
 
 @pytest.fixture
 def catalogue(tmp_path: Path) -> sessionmaker[Session]:
-    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
-    migrate(url)
-    factory = sessions(url)
-    new = batches.NewBatch(
-        id="b1",
-        station_id="QT-01",
-        agency_code=AGENCY,
-        procedure_code="1.011442.000.00.00.H30",
-        dossier_code=f"{AGENCY}-261130-0001",
-        owner_id="045190001234",
-        submitted_by="nhung",
-        page_count=1,
-        staging_dir=str(tmp_path),
-        documents=[batches.PlannedDocument("Giấy khai sinh", "GKS", "component", [0])],
-    )
-    with factory.begin() as session:
-        batches.create_batch(session, new)
+    factory = catalogue_with_batch(tmp_path, [BIRTH_CERTIFICATE], submitted_by="nhung")
     with factory.begin() as session:
         batches.update_document(session, "b1", 0, status=batches.DocState.AWAITING_SIGNATURE, step="sign")
     return factory
@@ -177,26 +161,11 @@ def test_a_signed_pdf_kept_as_received_is_not_sent_for_signature(
 ) -> None:
     import json
 
-    from core.types import DocumentKind, SignatureLevel
+    from core.types import SignatureLevel
     from ingest.awaiting import run_split_signing
-    from ingest.pipeline import DocumentJob
     from ingest.staging import FolderBatch
 
-    job = DocumentJob(
-        batch_id="b1",
-        index=0,
-        staging=FolderBatch(tmp_path),
-        pages=(0,),
-        name="Giấy khai sinh",
-        type_code="GKS",
-        kind=DocumentKind.COMPONENT,
-        owner_id="045190001234",
-        dossier_code=f"{AGENCY}-261130-0001",
-        procedure_code="1.011442.000.00.00.H30",
-        agency_code=AGENCY,
-        station_id="QT-01",
-        submitted_by="nhung",
-    )
+    job = document_job(FolderBatch(tmp_path), submitted_by="nhung")
     received = b"%PDF-1.7 signed by the citizen, kept byte for byte"
     job.write("ocr.pdf", received)
     summary = {"page_count": 1, "text": "", "fields": {}, "issues": [], "as_received": True}

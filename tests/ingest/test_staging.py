@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.types import DocumentKind
 from ingest.intake import FILE_LIST, file_list, survey_pages, write_file_list
 from ingest.manifest import Manifest
 from ingest.pipeline import DocumentJob, select_pages
 from ingest.settings import ingest_settings
 from ingest.staging import BatchStaging, StagingArea
 from ocr.settings import ocr_settings
+from tests.support.jobs import document_job
 
 
 def _page(shade: int) -> Image.Image:
@@ -54,21 +54,7 @@ def _manifest(pages: list[str]) -> Manifest:
 
 
 def _job(staged: BatchStaging, pages: tuple[int, ...]) -> DocumentJob:
-    return DocumentJob(
-        batch_id="b1",
-        index=0,
-        staging=staged,
-        pages=pages,
-        name="Tài liệu",
-        type_code="TP",
-        kind=DocumentKind.COMPONENT,
-        owner_id="045190001234",
-        dossier_code="000.00.00.H30-261123-0001",
-        procedure_code="1.011442.000.00.00.H30",
-        agency_code="000.00.00.H30",
-        station_id="QT-01",
-        submitted_by="QT-01",
-    )
+    return document_job(staged, pages=pages, name="Tài liệu", type_code="TP", dossier_code="000.00.00.H30-261123-0001")
 
 
 def _shade(page_bytes: bytes) -> int:

@@ -10,12 +10,12 @@ import pytest
 
 from api.tokens import actor_from_claims
 from core.types import Actor, Role
-from ingest import batches, context
+from ingest import context
 from ingest.claim import _job
-from ingest.db import migrate, sessions
 from ingest.models import Batch, BatchDocument
 from ingest.staging import FolderArea
 from issuing.agency import Issuer
+from tests.support.jobs import BIRTH_CERTIFICATE, catalogue_with_batch
 
 AGENCY = "000.00.00.H30"
 LAN = "Nguyễn Thị Lan"
@@ -30,25 +30,7 @@ def test_the_token_name_claim_fills_the_actor_and_stays_out_of_its_repr() -> Non
 
 
 def test_the_batch_keeps_the_name_and_the_job_signs_with_it(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
-    migrate(url)
-    factory = sessions(url)
-    new = batches.NewBatch(
-        id="b1",
-        station_id="QT-01",
-        agency_code=AGENCY,
-        procedure_code="1.011442.000.00.00.H30",
-        dossier_code=f"{AGENCY}-261130-0001",
-        owner_id="045190001234",
-        submitted_by="QT-01",
-        submitter_name=LAN,
-        page_count=1,
-        staging_dir=str(tmp_path),
-        documents=[batches.PlannedDocument("Giấy khai sinh", "GKS", "component", [0])],
-    )
-    with factory() as session:
-        batches.create_batch(session, new)
-        session.commit()
+    factory = catalogue_with_batch(tmp_path, [BIRTH_CERTIFICATE], submitter_name=LAN)
     with factory() as session:
         batch = session.get(Batch, "b1")
         assert batch is not None and batch.submitter_name == LAN

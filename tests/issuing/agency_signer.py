@@ -11,15 +11,12 @@ import pytest
 from signing.identity import load_pkcs12
 from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
-from signing.trust import TrustSettings
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, pki_fixture
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("pki"))
-    yield running
-    running.stop()
+    yield from pki_fixture(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")
@@ -29,5 +26,5 @@ def signer(pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         tsa_url=pki.tsa_url, trust_dir=pki.trust_dir, font_cache_dir=tmp_path_factory.mktemp("fonts")
     )
     identity = load_pkcs12(pki.identity("agency").p12, pki.password)
-    with DocumentSigner(identity, settings, trust=TrustSettings(anchors=(pki.root_cert,), use_configured=False)) as s:
+    with DocumentSigner(identity, settings, trust=pki.trust()) as s:
         yield s

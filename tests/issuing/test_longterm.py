@@ -19,7 +19,7 @@ from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.world import tiny_pdf
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, pki_fixture
 from vault.records import NewDocument
 from vault.service import Vault
 from vault.settings import VaultSettings
@@ -31,9 +31,7 @@ ADMIN = Actor("root", Role.ADMIN, purpose="kiểm tra")
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("longterm-pki"))
-    yield running
-    running.stop()
+    yield from pki_fixture(tmp_path_factory.mktemp("longterm-pki"))
 
 
 @pytest.fixture
@@ -44,6 +42,14 @@ def setup(tmp_path: Path) -> tuple[sessionmaker[Session], Vault]:
     return factory, Vault(factory, LocalStore(tmp_path / "objects"), VaultSettings())
 
 
+def _signed_bt(pki: RunningPki, title: str) -> tuple[SigningSettings, bytes]:
+    """The settings on the test PKI and a one-page PDF `title` the officer signed at B-T with them."""
+    settings = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir)
+    identity = load_pkcs12(pki.identity("officer").p12, pki.password)
+    with DocumentSigner(identity, settings) as signer:
+        return settings, signer.sign(tiny_pdf(title), level=SignatureLevel.B_T)
+
+
 def _versions(vault: Vault, doc_id: str) -> int:
     return len(vault.document_versions(doc_id, ADMIN))
 
@@ -52,10 +58,7 @@ def test_bt_is_upgraded_to_lta_then_renewed_when_due(
     pki: RunningPki, setup: tuple[sessionmaker[Session], Vault]
 ) -> None:
     factory, vault = setup
-    settings = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir)
-    identity = load_pkcs12(pki.identity("officer").p12, pki.password)
-    with DocumentSigner(identity, settings) as signer:
-        signed = signer.sign(tiny_pdf("đơn đề nghị"), level=SignatureLevel.B_T)
+    settings, signed = _signed_bt(pki, "đơn đề nghị")
     record = vault.store_document(
         NewDocument(owner_id=OWNER, name="Đơn đề nghị", kind=DocumentKind.CITIZEN_UPLOAD),
         signed,
@@ -86,10 +89,7 @@ def test_a_received_pdf_whose_signature_did_not_validate_is_skipped_not_retried(
     from structlog.testing import capture_logs
 
     factory, vault = setup
-    settings = SigningSettings(tsa_url=pki.tsa_url, trust_dir=pki.trust_dir)
-    identity = load_pkcs12(pki.identity("officer").p12, pki.password)
-    with DocumentSigner(identity, settings) as signer:
-        signed = signer.sign(tiny_pdf("hóa đơn điện tử"), level=SignatureLevel.B_T)
+    settings, signed = _signed_bt(pki, "hóa đơn điện tử")
     citizen = Actor(OWNER, Role.CITIZEN, owner_id=OWNER)
     received = {"owner_id": OWNER, "kind": DocumentKind.CITIZEN_UPLOAD}
     failed = vault.store_document(

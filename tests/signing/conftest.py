@@ -7,37 +7,46 @@ from pathlib import Path
 
 import pytest
 
+from signing.identity import load_pkcs12
 from signing.settings import SigningSettings
+from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
-from tests.support.pki import RunningPki, start_pki
+from tests.support.pki import RunningPki, pki_fixture
 
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    running = start_pki(tmp_path_factory.mktemp("pki"))
-    try:
-        yield running
-    finally:
-        running.stop()
+    yield from pki_fixture(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="session")
 def settings(pki: RunningPki, tmp_path_factory: pytest.TempPathFactory) -> SigningSettings:
-    return SigningSettings(
-        tsa_url=pki.tsa_url,
-        trust_dir=pki.trust_dir,
-        font_cache_dir=tmp_path_factory.mktemp("fonts"),
-        network_timeout=5.0,
-        network_retries=1,
-        retry_backoff=0.1,
-    )
+    return pki.signing_settings(tmp_path_factory.mktemp("fonts"), retry_backoff=0.1)
 
 
 @pytest.fixture(scope="session")
 def trust(pki: RunningPki) -> TrustSettings:
-    return TrustSettings(anchors=(pki.root_cert,), use_configured=False)
+    return pki.trust()
 
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("sohoa-data")
+
+
+def _signer(pki: RunningPki, label: str, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
+    signer = DocumentSigner(load_pkcs12(pki.identity(label).p12, pki.password), settings, trust=trust)
+    yield signer
+    signer.close()
+
+
+@pytest.fixture(scope="module")
+def officer(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
+    """The digitising officer's signer on the test PKI (one per test module)."""
+    yield from _signer(pki, "officer", settings, trust)
+
+
+@pytest.fixture(scope="module")
+def agency(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
+    """The agency's signer on the test PKI (one per test module)."""
+    yield from _signer(pki, "agency", settings, trust)

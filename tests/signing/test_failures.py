@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -26,13 +25,6 @@ from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.signing.pdfsig import pdfsig_intact
 from tests.support.pki import RunningPki, free_port
-
-
-@pytest.fixture(scope="module")
-def officer(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
-    signer = DocumentSigner(load_pkcs12(pki.identity("officer").p12, pki.password), settings, trust=trust)
-    yield signer
-    signer.close()
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bench.signing_sample import sample_pdf
 from core.types import SignatureLevel, Verdict
-from signing.identity import load_pkcs12
 from signing.sample_seal import SAMPLE_SEAL
 from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
@@ -20,22 +18,6 @@ from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.signing.pdfsig import pdfsig_intact
 from tests.support.pki import RunningPki
-
-
-@pytest.fixture(scope="module")
-def officer(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
-    identity = load_pkcs12(pki.identity("officer").p12, pki.password)
-    signer = DocumentSigner(identity, settings, trust=trust)
-    yield signer
-    signer.close()
-
-
-@pytest.fixture(scope="module")
-def agency(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
-    identity = load_pkcs12(pki.identity("agency").p12, pki.password)
-    signer = DocumentSigner(identity, settings, trust=trust)
-    yield signer
-    signer.close()
 
 
 @pytest.mark.parametrize("level", list(SignatureLevel))

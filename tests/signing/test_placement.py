@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 
@@ -15,35 +14,18 @@ import pikepdf
 import pytest
 
 from core.types import SignatureLevel, Verdict
-from signing.identity import load_pkcs12
 from signing.sample_seal import SAMPLE_SEAL
-from signing.settings import SigningSettings
 from signing.sign import DocumentSigner, SignOutcome
 from signing.stamps import LEADING, agency_stamp, certified_copy_stamp, officer_stamp
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.signing.letterhead import TEXT_LAYER, image_pdf, letterhead_image, page_text, render
 from tests.signing.pdfsig import pdfsig_intact
-from tests.support.pki import RunningPki
 
 SCAN = dt.datetime(2026, 11, 20, 2, 30, 5, tzinfo=dt.UTC)
 OFFICER = "Nguyễn Thị Hồng Nhung"
 UNIT = "UBND xã Hải Lăng"
 INK = 170
-
-
-@pytest.fixture(scope="module")
-def officer(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
-    signer = DocumentSigner(load_pkcs12(pki.identity("officer").p12, pki.password), settings, trust=trust)
-    yield signer
-    signer.close()
-
-
-@pytest.fixture(scope="module")
-def agency(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
-    signer = DocumentSigner(load_pkcs12(pki.identity("agency").p12, pki.password), settings, trust=trust)
-    yield signer
-    signer.close()
 
 
 def _rect(pdf: bytes, field: str) -> tuple[float, float, float, float]:

@@ -14,7 +14,6 @@ from signing.errors import RevocationUnknownError, TimestampUnavailableError
 from signing.identity import load_pkcs12
 from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
-from signing.trust import TrustSettings
 from tests.support.pki import start_pki
 
 
@@ -29,7 +28,7 @@ def test_a_signer_that_met_the_responder_down_signs_once_it_is_back(tmp_path: Pa
             network_retries=0,
             retry_backoff=0.1,
         )
-        trust = TrustSettings(anchors=(pki.root_cert,), use_configured=False)
+        trust = pki.trust()
         identity = load_pkcs12(pki.identity("officer").p12, pki.password)
         with DocumentSigner(identity, settings, trust=trust) as signer:
             pki.stop()

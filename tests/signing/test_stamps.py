@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ import pytest
 from bench.signing_sample import sample_pdf
 from core.types import SignatureLevel
 from signing.fonts import prepared_font
-from signing.identity import load_pkcs12
 from signing.sample_seal import SAMPLE_SEAL
 from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
@@ -26,8 +24,6 @@ from signing.stamps import (
     image_size_pt,
     officer_stamp,
 )
-from signing.trust import TrustSettings
-from tests.support.pki import RunningPki
 
 SCAN = dt.datetime(2026, 11, 20, 2, 30, 5, tzinfo=dt.UTC)
 
@@ -68,13 +64,6 @@ def test_prepared_font_is_1000_upm_with_vietnamese(tmp_path: Path, settings: Sig
     assert font["head"].unitsPerEm == 1000
     cmap = font.getBestCmap()
     assert all(ord(ch) in cmap for ch in "ơưđộốậỉữẮẰẲẴẶ")
-
-
-@pytest.fixture(scope="module")
-def agency(pki: RunningPki, settings: SigningSettings, trust: TrustSettings) -> Iterator[DocumentSigner]:
-    signer = DocumentSigner(load_pkcs12(pki.identity("agency").p12, pki.password), settings, trust=trust)
-    yield signer
-    signer.close()
 
 
 def _appearance(pdf: bytes, field: str) -> tuple[bytes, list[Any]]:

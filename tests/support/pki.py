@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,11 @@ from typing import Any
 import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from signing.identity import load_pkcs12
+from signing.settings import SigningSettings
+from signing.sign import DocumentSigner
+from signing.trust import TrustSettings
 
 ARCH = "sohoa-test"
 P12_PASSWORD = "sohoa-test-password"
@@ -83,6 +89,26 @@ class RunningPki:
 
     def identity(self, label: str) -> PkiIdentity:
         return self.identities[label]
+
+    def trust(self) -> TrustSettings:
+        """Trust in this PKI's root alone (no configured anchors)."""
+        return TrustSettings(anchors=(self.root_cert,), use_configured=False)
+
+    def signing_settings(self, font_cache_dir: Path, **more: Any) -> SigningSettings:
+        """Signing on this PKI: its TSA and trust folder, a short network timeout (5 s, one retry), and `more`."""
+        return SigningSettings(
+            tsa_url=self.tsa_url,
+            trust_dir=self.trust_dir,
+            font_cache_dir=font_cache_dir,
+            network_timeout=5.0,
+            network_retries=1,
+            **more,
+        )
+
+    def signer(self, label: str, font_cache_dir: Path) -> DocumentSigner:
+        """A DocumentSigner on the identity `label`, with `signing_settings` and `trust`; the caller closes it."""
+        identity = load_pkcs12(self.identity(label).p12, self.password)
+        return DocumentSigner(identity, self.signing_settings(font_cache_dir), trust=self.trust())
 
     def start(self, timeout: float = 30.0) -> None:
         """Start the animator (OCSP, CRLs, TSA) on its port, on the keys and config `start_pki` wrote; wait for it."""
@@ -334,6 +360,15 @@ def _wait_until_serving(pki: RunningPki, timeout: float) -> None:
         time.sleep(0.1)
     pki.stop()
     raise RuntimeError(f"certomancer animator did not answer on {url}: {last_error}")
+
+
+def pki_fixture(root_dir: Path) -> Iterator[RunningPki]:
+    """A PKI started under `root_dir`, for a fixture to yield from; stopped when the fixture is torn down."""
+    running = start_pki(root_dir)
+    try:
+        yield running
+    finally:
+        running.stop()
 
 
 def start_pki(root_dir: Path, port: int | None = None, timeout: float = 30.0) -> RunningPki:

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.support.receiver import serve, shut
+
 REQUIRED = {"id": str, "topic": str, "stream": str, "sequence": int, "created_at": str, "data": dict}
 
 
@@ -77,17 +79,14 @@ class PortalReceiver:
             def log_message(self, *args: Any) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.server = serve(Handler, self.port)
         self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
     def stop(self) -> None:
         """Down: the port refuses connections until `start()` binds it again."""
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-            self.server = None
+        shut(self.server)
+        self.server = None
 
     def streams(self) -> dict[str, list[int]]:
         """Accepted sequences per stream, in the order they arrived."""

@@ -18,12 +18,10 @@ from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
 from core.types import DocumentKind
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from tests.support.stack import SohoaStack
+from tests.support.uploads import AGENCY, OWNER, PROCEDURE
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-AGENCY = "000.00.00.H30"
-PROCEDURE = "1.011442.000.00.00.H30"
-OWNER = "045190001234"
 OTHER_OWNER = "001200009876"
 DOSSIER = "000.00.00.H30-261130-0042"
 DOCUMENTS = (("GKS", "Giấy khai sinh", 300), ("CCCD", "Căn cước công dân", 150))
@@ -113,6 +111,13 @@ def open_person(
     return person
 
 
+def at_the_counter(browser: Any, server: SohoaStack, shots: Path) -> Person:
+    """Chị Lan, the counter's officer, signed in and on the counter page `/quay`."""
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    lan.go("/quay")
+    return lan
+
+
 def _cover_page(folder: Path, index: int, type_code: str, name: str) -> Path:
     pdf = folder / f"sheet-{index}.pdf"
     pdf.write_bytes(render_cover_sheet(make_cover_sheet(DOSSIER, type_code, name, DocumentKind.COMPONENT)))
@@ -156,8 +161,7 @@ class CounterRun:
 @pytest.fixture(scope="session")
 def counter_run(browser: Any, server: SohoaStack, shots: Path, scans: list[Path]) -> CounterRun:
     """Chị Lan at the counter: signs in, uploads the batch from the counter page and watches it finish."""
-    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
-    lan.go("/quay")
+    lan = at_the_counter(browser, server, shots)
     lan.shot("01-quay")
     lan.check_accessibility()
     lan.page.set_input_files("#files", [str(p) for p in scans])

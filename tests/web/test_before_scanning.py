@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, open_person
+from tests.web.conftest import OWNER, PROCEDURE, CounterRun, at_the_counter, open_person
 
 OTHER_AGENCY = "000.00.12.H30"
 
@@ -15,8 +15,7 @@ OTHER_AGENCY = "000.00.12.H30"
 def test_the_counter_sees_which_papers_are_already_in_the_vault(
     counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
 ) -> None:
-    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
-    lan.go("/quay")
+    lan = at_the_counter(browser, server, shots)
     lan.page.fill("#of-owner", OWNER)
     lan.page.fill("#of-procedure", PROCEDURE)
     lan.page.fill("#of-types", "GKS, CCCD, SHK")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, open_person
+from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, at_the_counter, open_person
 
 DEPARTMENT = "Phòng Tư pháp"
 
@@ -93,8 +93,7 @@ def test_a_dossier_applied_online_moves_through_its_life(
 def test_the_counter_opens_a_dossier_with_the_citizens_consent_code(
     counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
 ) -> None:
-    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
-    lan.go("/quay")
+    lan = at_the_counter(browser, server, shots)
     lan.page.fill("#open-owner", OWNER)
     lan.page.fill("#open-procedure", PROCEDURE)
     lan.page.fill("#open-types", "GKS")
@@ -127,8 +126,7 @@ def test_the_counter_opens_a_dossier_with_the_citizens_consent_code(
 def test_the_counter_opens_a_dossier_without_any_paper(
     counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
 ) -> None:
-    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
-    lan.go("/quay")
+    lan = at_the_counter(browser, server, shots)
     lan.page.fill("#open-owner", OWNER)
     lan.page.fill("#open-procedure", PROCEDURE)
     lan.page.click("#open-no-paper")

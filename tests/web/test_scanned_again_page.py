@@ -14,6 +14,7 @@ from api.client import StationClient
 from core.types import Role
 from tests.support.forms import form_lines, scan
 from tests.support.stack import SohoaStack
+from tests.support.uploads import BIRTH_FORM, station_manifest
 from tests.web.conftest import AGENCY, OWNER, PROCEDURE, open_person
 
 pytestmark = pytest.mark.slow
@@ -29,14 +30,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SohoaStack]:
 
 
 def _store_first_scan(stack: SohoaStack, page: Path) -> str:
-    manifest = {
-        "station_id": "QT-01",
-        "agency_code": AGENCY,
-        "procedure_code": PROCEDURE,
-        "owner_id": OWNER,
-        "split": "manifest",
-        "documents": [{"type_code": "TKKS", "name": "Tờ khai đăng ký khai sinh", "pages": "1"}],
-    }
+    manifest = station_manifest("manifest", documents=[BIRTH_FORM])
     client = StationClient(stack.url, stack.token(Role.STATION, "lan", agency=AGENCY))
     try:
         state = client.wait(client.upload([page], manifest)["batch_id"], interval=0.5, timeout=600)

@@ -11,18 +11,15 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from core.files import atomic_writer, fsync_dir, write_atomically
 from vault.errors import InvalidInput, ObjectLocked, ObjectMissing
-from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
-from vault.store.blocks import BlockDigests, stream_version
-from vault.store.source import prepared
-from vault.store.stream import STREAM_CHUNK, StreamedContent
-from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
+from vault.store.base import LockState, ObjectStore, ObjectVersion
+from vault.store.source import PreparedSource
+from vault.store.verify import CHUNK
 
 _SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 _VERSION = re.compile(r"^\d{19}[0-9a-f]{8}$")
@@ -33,8 +30,8 @@ def _new_version_id() -> str:
     return f"{time.time_ns():019d}{secrets.token_hex(4)}"
 
 
-def _file_chunks(path: Path, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
-    """`length` bytes of the file from `offset` (None: to its end), in pieces of `STREAM_CHUNK`."""
+def _file_chunks(path: Path, size: int, offset: int = 0, length: int | None = None) -> Iterator[bytes]:
+    """`length` bytes of the file from `offset` (None: to its end), in pieces of `size`."""
     try:
         handle = path.open("rb")
     except FileNotFoundError as exc:
@@ -43,12 +40,12 @@ def _file_chunks(path: Path, offset: int = 0, length: int | None = None) -> Iter
     with handle:
         if offset:
             handle.seek(offset)
-        while left and (chunk := handle.read(STREAM_CHUNK if left < 0 else min(left, STREAM_CHUNK))):
+        while left and (chunk := handle.read(size if left < 0 else min(left, size))):
             left -= len(chunk) if left > 0 else 0
             yield chunk
 
 
-class LocalStore:
+class LocalStore(ObjectStore):
     """Write-once versioned files; delete and overwrite refused under retention or legal hold."""
 
     name = "local"
@@ -81,25 +78,16 @@ class LocalStore:
         write_atomically(meta_path, json.dumps(meta).encode())
 
     # -- contract ----------------------------------------------------------------------------------------
-    def put(
-        self,
-        key: str,
-        source: Source,
-        size: int | None = None,
-        *,
-        retain_until: dt.datetime | None,
-        legal_hold: bool = False,
-        new_key: bool = False,
-    ) -> StoredObject:
-        folder = self._key_dir(key)
-        current = self.versions(key)
-        if current and self.lock_state(key, current[0].version_id).locked():
-            raise ObjectLocked(f"{key} is under retention or legal hold; it cannot be overwritten")
-        folder.mkdir(parents=True, exist_ok=True)
+    def _latest_lock(self, key: str, *, new_key: bool) -> LockState | None:
+        current = self.versions(key)  # checked also for a new key: a listing costs no round trip here
+        return self.lock_state(key, current[0].version_id) if current else None
+
+    def _write(self, key: str, src: PreparedSource, *, retain_until: dt.datetime | None, legal_hold: bool) -> str:
+        self._key_dir(key).mkdir(parents=True, exist_ok=True)
         version_id = _new_version_id()
         data_path, meta_path = self._paths(key, version_id)
         # Linked in place, never replaced (FileExistsError if the name is taken); read-only for the service.
-        with prepared(source, size) as src, atomic_writer(data_path, mode=0o400, replace=False) as handle:
+        with atomic_writer(data_path, mode=0o400, replace=False) as handle:
             while chunk := src.stream.read(CHUNK):
                 handle.write(chunk)
             meta = {
@@ -110,49 +98,13 @@ class LocalStore:
                 "created": dt.datetime.now(dt.UTC).isoformat(),
             }
             self._write_meta(meta_path, meta)  # before the data's name appears: a version is never half-described
-        return StoredObject(key, version_id, src.sha256, src.size)
+        return version_id
 
-    def open(
-        self, key: str, version_id: str, expected_sha256: str, byte_range: ByteRange | None = None
-    ) -> VerifiedContent:
-        self._meta(key, version_id)
-        data_path, _ = self._paths(key, version_id)
-        with data_path.open("rb") as handle:
-            return spool_verified(
-                iter(lambda: handle.read(CHUNK), b""),
-                expected_sha256,
-                key=key,
-                version_id=version_id,
-                byte_range=byte_range,
-            )
-
-    def stream(
-        self,
-        key: str,
-        version_id: str,
-        expected_sha256: str,
-        size: int,
-        byte_range: ByteRange | None = None,
-        on_mismatch: Callable[[], None] | None = None,
-        blocks: BlockDigests | None = None,
-    ) -> StreamedContent:
+    def _chunks(
+        self, key: str, version_id: str, size: int, offset: int = 0, length: int | None = None
+    ) -> Iterator[bytes]:
         data_path, _ = self._paths(key, version_id)  # no metadata read: a missing data file fails on its opening
-        return stream_version(
-            partial(_file_chunks, data_path),
-            expected_sha256,
-            size,
-            byte_range,
-            blocks,
-            key=key,
-            version_id=version_id,
-            on_mismatch=on_mismatch,
-        )
-
-    def digest(self, key: str, version_id: str) -> str:
-        self._meta(key, version_id)
-        data_path, _ = self._paths(key, version_id)
-        with data_path.open("rb") as handle:
-            return sha256_of(iter(lambda: handle.read(CHUNK), b""))
+        return _file_chunks(data_path, size, offset, length)
 
     def delete(self, key: str, version_id: str) -> None:
         if self.lock_state(key, version_id).locked():

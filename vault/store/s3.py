@@ -7,8 +7,7 @@ legal hold; SSE-C (key from the data dir) or SSE-S3 as configured. SHA-256 is ch
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from functools import partial
+from collections.abc import Iterator
 from typing import Any
 
 import urllib3
@@ -19,11 +18,8 @@ from minio.retention import Retention
 from minio.sse import Sse, SseCustomerKey, SseS3
 
 from vault.errors import ObjectLocked, ObjectMissing, StoreUnavailable
-from vault.store.base import ByteRange, LockState, ObjectVersion, Source, StoredObject
-from vault.store.blocks import BlockDigests, stream_version
-from vault.store.source import prepared
-from vault.store.stream import STREAM_CHUNK, StreamedContent
-from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
+from vault.store.base import LockState, ObjectStore, ObjectVersion
+from vault.store.source import PreparedSource
 
 SHA256_META = "x-amz-meta-sha256"
 _MISSING = {"NoSuchKey", "NoSuchVersion", "NoSuchObjectLockConfiguration", "InvalidArgument"}
@@ -41,6 +37,20 @@ def default_http_client() -> urllib3.PoolManager:
     retry = urllib3.Retry(total=3, backoff_factor=0.1, status_forcelist=[502, 503, 504], allowed_methods=None)
     timeout = urllib3.Timeout(connect=5.0, read=60.0)
     return urllib3.PoolManager(maxsize=16, retries=retry, timeout=timeout)
+
+
+def new_client(
+    endpoint: str,
+    access_key: str,
+    secret_key: str,
+    *,
+    secure: bool = False,
+    region: str | None = None,
+    http_client: urllib3.PoolManager | None = None,
+) -> Minio:
+    """A client of the endpoint, through `default_http_client` unless given another pool."""
+    http = http_client or default_http_client()
+    return Minio(endpoint, access_key=access_key, secret_key=secret_key, secure=secure, region=region, http_client=http)
 
 
 def sse_for(sse: str, sse_key: bytes | None) -> tuple[Sse | None, SseCustomerKey | None]:
@@ -68,7 +78,7 @@ def make_bucket_if_missing(client: Minio, bucket: str, *, object_lock: bool = Fa
             raise
 
 
-class S3Store:
+class S3Store(ObjectStore):
     """Objects in one bucket with versioning + object lock; COMPLIANCE retention, legal hold, SSE."""
 
     name = "s3"
@@ -87,15 +97,8 @@ class S3Store:
         http_client: urllib3.PoolManager | None = None,
     ) -> None:
         self.bucket = bucket
-        http_client = http_client or default_http_client()
-        self.client = Minio(
-            endpoint,
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=secure,
-            region=region,
-            http_client=http_client,
-        )
+        client = new_client(endpoint, access_key, secret_key, secure=secure, region=region, http_client=http_client)
+        self.client = client
         self._put_sse, self._ssec = sse_for(sse, sse_key)
         self.ensure_bucket()
 
@@ -111,45 +114,35 @@ class S3Store:
         if status != "Enabled":
             raise StoreUnavailable(f"bucket {self.bucket} exists without versioning/object lock")
 
-    def put(
-        self,
-        key: str,
-        source: Source,
-        size: int | None = None,
-        *,
-        retain_until: dt.datetime | None,
-        legal_hold: bool = False,
-        new_key: bool = False,
-    ) -> StoredObject:
+    def _latest_lock(self, key: str, *, new_key: bool) -> LockState | None:
         latest = None if new_key else self._head(key, None)
-        if latest is not None and self._lock_from_head(latest).locked():
-            raise ObjectLocked(f"{key} is under retention or legal hold; it cannot be overwritten")
+        return None if latest is None else self._lock_from_head(latest)
+
+    def _write(self, key: str, src: PreparedSource, *, retain_until: dt.datetime | None, legal_hold: bool) -> str:
         retention = Retention(COMPLIANCE, retain_until) if retain_until else None
-        with prepared(source, size) as src:
-            try:
-                result = self.client.put_object(
-                    self.bucket,
-                    key,
-                    src.stream,
-                    src.size,
-                    content_type="application/pdf",
-                    metadata={SHA256_META: src.sha256},
-                    sse=self._put_sse,
-                    retention=retention,
-                    legal_hold=legal_hold,
-                )
-            except S3Error as exc:
-                raise _translate(exc, key, None) from exc
-            except urllib3.exceptions.HTTPError as exc:
-                raise StoreUnavailable(f"S3 write of {key} failed: {type(exc).__name__}") from exc
-            if not result.version_id:
-                raise StoreUnavailable(f"bucket {self.bucket} returned no version id: versioning is off")
-            return StoredObject(key, result.version_id, src.sha256, src.size)
+        try:
+            result = self.client.put_object(
+                self.bucket,
+                key,
+                src.stream,
+                src.size,
+                content_type="application/pdf",
+                metadata={SHA256_META: src.sha256},
+                sse=self._put_sse,
+                retention=retention,
+                legal_hold=legal_hold,
+            )
+        except S3Error as exc:
+            raise _translate(exc, key, None) from exc
+        except urllib3.exceptions.HTTPError as exc:
+            raise StoreUnavailable(f"S3 write of {key} failed: {type(exc).__name__}") from exc
+        if not result.version_id:
+            raise StoreUnavailable(f"bucket {self.bucket} returned no version id: versioning is off")
+        return str(result.version_id)
 
     def _chunks(
-        self, key: str, version_id: str, size: int = CHUNK, offset: int = 0, length: int | None = None
+        self, key: str, version_id: str, size: int, offset: int = 0, length: int | None = None
     ) -> Iterator[bytes]:
-        """The version's bytes in pieces of `size`: `length` of them from `offset` (None: to its end)."""
         try:
             response = self.client.get_object(
                 self.bucket, key, offset=offset, length=length or 0, version_id=version_id, ssec=self._ssec
@@ -165,41 +158,6 @@ class S3Store:
         finally:
             response.close()
             response.release_conn()
-
-    def open(
-        self, key: str, version_id: str, expected_sha256: str, byte_range: ByteRange | None = None
-    ) -> VerifiedContent:
-        return spool_verified(
-            self._chunks(key, version_id),
-            expected_sha256,
-            key=key,
-            version_id=version_id,
-            byte_range=byte_range,
-        )
-
-    def stream(
-        self,
-        key: str,
-        version_id: str,
-        expected_sha256: str,
-        size: int,
-        byte_range: ByteRange | None = None,
-        on_mismatch: Callable[[], None] | None = None,
-        blocks: BlockDigests | None = None,
-    ) -> StreamedContent:
-        return stream_version(
-            partial(self._chunks, key, version_id, STREAM_CHUNK),
-            expected_sha256,
-            size,
-            byte_range,
-            blocks,
-            key=key,
-            version_id=version_id,
-            on_mismatch=on_mismatch,
-        )
-
-    def digest(self, key: str, version_id: str) -> str:
-        return sha256_of(self._chunks(key, version_id))
 
     def delete(self, key: str, version_id: str) -> None:
         try:

@@ -20,6 +20,7 @@ from core.text import fold
 from core.types import Actor, DocumentKind, Role
 from issuing.calendar import default_procedures
 from vault.errors import InvalidInput, NotFound, ReuseRefused, VaultError
+from web.docview import KIND_VI
 from web.reasons import problem_vi
 from web.render import page
 from web.session import CsrfChecked, require, services_of
@@ -28,13 +29,6 @@ router = APIRouter()
 Citizen = Annotated[Actor, Depends(require(Role.CITIZEN))]
 VN = dt.timezone(dt.timedelta(hours=7))
 LOG_PAGE = 30
-KIND_VI = {
-    "component": "Thành phần hồ sơ",
-    "result": "Kết quả giải quyết",
-    "certified_copy": "Bản sao chứng thực",
-    "citizen_upload": "Công dân nộp",
-    "notice": "Phiếu thông báo",
-}
 APPLY_VI: dict[type[VaultError], str] = {
     ReuseRefused: "có giấy tờ đã hết hạn, bị thu hồi hoặc bị hủy, không dùng lại được.",
     NotFound: "không tìm thấy giấy tờ.",

@@ -26,7 +26,7 @@ from core.identifiers import InvalidIdentifier, validate_dossier_code
 from core.timezone import VN_TZ, now_vn
 from core.types import Actor, Role
 from vault.errors import Conflict, Forbidden, NotFound, VaultError
-from web.docview import cached_report, field_rows, render_thumbnail, report_badge, thumbnail_path
+from web.docview import KIND_VI, cached_report, field_rows, render_thumbnail, report_badge, thumbnail_path
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
 from web.session import CsrfChecked, require, services_of, state_purpose, stated_purpose
@@ -34,13 +34,6 @@ from web.session import CsrfChecked, require, services_of, state_purpose, stated
 router = APIRouter()
 Reader = Annotated[Actor, Depends(require(Role.HANDLER, Role.STATION, Role.CITIZEN))]
 Handler = Annotated[Actor, Depends(require(Role.HANDLER))]
-KIND_VI = {
-    "component": "Thành phần hồ sơ",
-    "result": "Kết quả giải quyết",
-    "certified_copy": "Bản sao chứng thực",
-    "citizen_upload": "Công dân nộp",
-    "notice": "Phiếu thông báo",
-}
 
 
 def _with_purpose(request: Request, actor: Actor, code: str) -> Actor | None:

@@ -20,11 +20,12 @@ from sqlalchemy import create_engine, text
 
 from api.client import StationClient
 from core.types import Role
-from tests.e2e.conftest import AGENCY, OWNER, PROCEDURE, ScanSet
+from tests.e2e.conftest import AGENCY, ScanSet
 from tests.support.pki import RunningPki
 from tests.support.s3server import SeaweedServer
 from tests.support.servers import PostgresCluster, RedisServer
 from tests.support.stack import SohoaStack
+from tests.support.uploads import station_manifest
 from vault.store import S3Store
 
 Document = dict[str, Any]
@@ -85,14 +86,7 @@ class FaultRun:
         return StationClient(self.stack.url, self.stack.token(Role.STATION, "QT-01", agency=AGENCY))
 
     def upload(self) -> str:
-        manifest = {
-            "station_id": "QT-01",
-            "agency_code": AGENCY,
-            "procedure_code": PROCEDURE,
-            "dossier_code": None,
-            "owner_id": OWNER,
-            "split": "qr",
-        }
+        manifest = station_manifest("qr", dossier_code=None)
         return str(self.client.upload(self.scan_set.files, manifest)["batch_id"])
 
     def when(self, batch_id: str, moment: Callable[[Document], bool], timeout: float = 300.0) -> Document:

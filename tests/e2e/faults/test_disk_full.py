@@ -17,6 +17,7 @@ from core.types import Role
 from tests.e2e.conftest import AGENCY
 from tests.e2e.faults.conftest import FaultRun, FaultWorld
 from tests.support.servers import Tmpfs
+from tests.support.uploads import station_manifest
 
 pytestmark = [
     pytest.mark.slow,
@@ -46,13 +47,7 @@ def _readyz(run: FaultRun) -> httpx.Response:
 
 def _upload_status(run: FaultRun) -> httpx.Response:
     headers = {"Authorization": f"Bearer {run.stack.token(Role.STATION, 'QT-01', agency=AGENCY)}"}
-    manifest = {
-        "station_id": "QT-01",
-        "agency_code": AGENCY,
-        "procedure_code": "1.011442.000.00.00.H30",
-        "owner_id": "045190001234",
-        "split": "qr",
-    }
+    manifest = station_manifest("qr")
     files = [("files", (path.name, path.read_bytes())) for path in run.scan_set.files]
     data = {"manifest": json.dumps(manifest)}
     return httpx.post(f"{run.stack.url}/api/v1/batches", headers=headers, files=files, data=data, timeout=120)
