@@ -23,7 +23,14 @@ def make_celery() -> Celery:
     app = Celery(
         "sohoa",
         broker=url,
-        include=["ingest.tasks", "ingest.portal_tasks", "ingest.report_tasks"],
+        include=[
+            "ingest.tasks",
+            "ingest.sweep_tasks",
+            "ingest.webhook_tasks",
+            "ingest.archive_tasks",
+            "ingest.portal_tasks",
+            "ingest.report_tasks",
+        ],
         set_as_current=False,
     )
     # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
