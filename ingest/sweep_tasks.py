@@ -11,11 +11,12 @@ from celery import shared_task
 from celery.signals import worker_ready
 
 from core.logging import get_logger
-from ingest import batches, signature_requests
+from core.metrics import DOCUMENTS
+from ingest import batches, scanned_again, signature_requests
 from ingest.context import context
 from ingest.lease import holder_is_dead
 from ingest.settings import ingest_settings
-from ingest.steps import work_root
+from ingest.steps import finished, work_root
 from ingest.sweep import sweep_spool, sweep_staging
 from ingest.tasks import enqueue_document
 
@@ -25,11 +26,12 @@ log = get_logger("sohoa.pipeline")
 @shared_task(name="sohoa.sweep_staging")
 def sweep_abandoned_staging() -> int:
     """Remove staging no running batch owns (hourly by the beat, and at worker start); mark signature
-    requests past their expiry expired, on their documents too."""
+    requests past their expiry expired, on their documents too; end the choices not made in time."""
     with context().sessions.begin() as session:
         expired = signature_requests.expire_due(session)
     if expired:
         log.info("signature requests expired", requests=len(expired))
+    expire_choices()
     swept = sweep_staging(context().staging(), context().sessions, ingest_settings().staging_sweep_after_seconds)
     if swept:
         log.info("abandoned staging swept", batches=len(swept))
@@ -76,3 +78,18 @@ def resume_abandoned() -> int:
     if sent:
         log.info("abandoned documents sent again", documents=sent)
     return sent
+
+
+@shared_task(name="sohoa.expire_choices")
+def expire_choices() -> int:
+    """A paper scanned again whose choice was not made in time fails with its reason; a batch this ends is finished
+    (its staging removed, `batch.finished` notified). By the beat every quarter of the wait (at most every 10 min),
+    and in every staging sweep (worker start)."""
+    with context().sessions.begin() as session:
+        expired = scanned_again.expire_due(session)
+    for batch_id, _index, status in expired:
+        DOCUMENTS.labels("failed").inc()
+        finished(batch_id, status)
+    if expired:
+        log.info("choices not made in time; documents failed", documents=len(expired))
+    return len(expired)

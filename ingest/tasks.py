@@ -55,7 +55,8 @@ def ocr_step(self: Task, batch_id: str, index: int, seconds: int, request_id: st
             batches.update_document(session, batch_id, index, rescan=rescan)
         if rescan:
             announce("rescan.requested", batch_id, {"index": index, "name": job.name, "rescan": rescan})
-        scanned_again.check(job, summary, context().vault(), context().sessions)  # AwaitingChoice: it waits
+        wait = dt.timedelta(seconds=ingest_settings().choice_ttl_seconds)
+        scanned_again.check(job, summary, context().vault(), context().sessions, wait)  # AwaitingChoice: it waits
 
     run_step(self, batch_id, index, "ocr", seconds, work)
 
