@@ -25,6 +25,7 @@ from tests.support.stack import SohoaStack
 pytestmark = pytest.mark.slow
 
 OTHER_OWNER = "001200009876"
+THIRD_OWNER = "079195000123"
 HINT = "Giấy tờ này đã có trong kho"
 
 
@@ -188,12 +189,14 @@ def test_a_choice_on_a_document_not_waiting_is_refused(stack: SohoaStack, first:
     assert _choose(stack, first["batch_id"], 0, "keep").status_code == 422
 
 
-def test_a_choice_never_made_runs_out_and_the_batch_ends(
-    stack: SohoaStack, papers: dict[str, Path], first: dict[str, Any]
-) -> None:
-    stored_id = first["documents"][0]["id"]
-    versions = _handler_get(stack, f"/api/v1/documents/{stored_id}/versions")
-    state = _waits_naming_first(stack, papers, first)
+def test_a_choice_never_made_runs_out_and_the_batch_ends(stack: SohoaStack, papers: dict[str, Path]) -> None:
+    # An owner of its own: the tests above store this paper more than once for OWNER.
+    stored = _upload(stack, papers["an"], THIRD_OWNER)
+    assert stored["status"] == "done", (stored, stack.log_tail("server"))
+    stored_id = stored["documents"][0]["id"]
+    state = _upload(stack, papers["an_again"], THIRD_OWNER)
+    assert state["status"] == "awaiting_choice", (state, stack.log_tail("server"))
+    assert state["documents"][0]["scanned_before"]["id"] == stored_id
     assert state["documents"][0]["choice_until"]  # the station is told until when it may choose
     staging = stack.data_dir / "ingest" / "batches" / state["batch_id"]
     client = _station(stack)
@@ -208,6 +211,7 @@ def test_a_choice_never_made_runs_out_and_the_batch_ends(
     assert state["status"] == "failed" and doc["status"] == "failed", (state, stack.log_tail("server"))
     assert doc["error"].startswith("Hết hạn chọn lúc ") and doc["id"] is None and doc["choice_until"] is None
     assert not staging.exists()  # nothing personal left outside the vault
-    assert _handler_get(stack, f"/api/v1/documents/{stored_id}/versions") == versions  # the stored paper untouched
+    versions = _handler_get(stack, f"/api/v1/documents/{stored_id}/versions")
+    assert [v["number"] for v in versions] == [1]  # the stored paper untouched
     late = _choose(stack, state["batch_id"], 0, "reuse")
     assert late.status_code == 409 and "it is failed" in late.json()["detail"]
