@@ -6,11 +6,13 @@ later; `sohoa choose` answers for a paper scanned again.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from core.timezone import to_vn
 from core.types import Role
 
 
@@ -72,6 +74,9 @@ def _print_outcome(state: dict[str, object]) -> int:
             typer.echo(f"{doc['index'] + 1}. {before['hint']} ({before['id']})")
             choose = f"sohoa choose {state['batch_id']} {doc['index'] + 1}"
             typer.echo(f"   `{choose} reuse|new_version|new_document`")
+            if doc.get("choice_until"):  # then the document fails, the stored paper kept
+                until = to_vn(dt.datetime.fromisoformat(doc["choice_until"]))
+                typer.echo(f"   hạn chọn: {until:%H:%M %d/%m/%Y}")
     codes = {"done": 0, "awaiting_signature": 0, "needs_rescan": 3, "awaiting_choice": 4, "queued": 5, "running": 5}
     return codes.get(str(state["status"]), 1)
 

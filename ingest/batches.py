@@ -104,6 +104,7 @@ class BatchDocumentView(BaseModel):
     new_version_of: str | None = None
     scanned_before: ScannedBefore | None = None  # the stored document this one matched (a paper scanned again)
     choice: str | None = None  # the station's: reuse | new_version | new_document
+    choice_until: dt.datetime | None = None  # while awaiting_choice: chosen by then, or the document fails
 
 
 class BatchView(BaseModel):
@@ -206,6 +207,8 @@ def update_document(session: Session, batch_id: str, index: int, **changes: Any)
         event["error"] = row.error
     if row.status == DocState.AWAITING_CHOICE and row.scanned_before:
         event["scanned_before"] = row.scanned_before
+        if row.choice_until is not None:
+            event["choice_until"] = row.choice_until.isoformat()
     if row.choice:
         event["choice"] = row.choice
     session.add(BatchEvent(batch_id=batch_id, kind="document", data=event))
@@ -301,6 +304,7 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
             new_version_of=row.new_version_of,
             scanned_before=_scanned_before(row.scanned_before),
             choice=row.choice,
+            choice_until=row.choice_until if row.status == DocState.AWAITING_CHOICE else None,
         )
         for row in rows
     ]

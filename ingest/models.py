@@ -61,6 +61,7 @@ class BatchDocument(IngestBase):
     # a paper scanned again: the stored document it matched ({id, type_code, name, stored_at}) and the choice made
     scanned_before: Mapped[dict[str, Any] | None] = mapped_column()
     choice: Mapped[str | None] = mapped_column(String(20))  # reuse | new_version | new_document
+    choice_until: Mapped[dt.datetime | None] = mapped_column()  # awaiting_choice until then, then failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[dt.datetime | None] = mapped_column()  # a task holds this document until then
     lease_owner: Mapped[str | None] = mapped_column(String(64))  # the Celery task id holding the lease

@@ -72,6 +72,9 @@ class IngestSettings(SohoaSettings):
     officers_file: Path | None = None
     # A signature request waiting for an officer's own token expires after this long (then it can be re-requested).
     signature_request_ttl_seconds: int = 3 * 24 * 3600
+    # A paper scanned again waits this long for the station's choice, then fails ("Hết hạn chọn…"), its staging
+    # cleared and its batch ended; under the staging bucket's lifecycle (2 days): docs/intake.md.
+    choice_ttl_seconds: int = 24 * 3600
 
     @property
     def embedded_broker(self) -> bool:

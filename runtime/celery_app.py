@@ -11,7 +11,7 @@ from celery import Celery
 from celery.schedules import crontab
 
 from core.settings import core_settings
-from ingest.settings import ingest_settings
+from ingest.settings import IngestSettings, ingest_settings
 from runtime.broker import broker_transport, broker_url
 from vault.settings import vault_settings
 
@@ -23,7 +23,14 @@ def make_celery() -> Celery:
     app = Celery(
         "sohoa",
         broker=url,
-        include=["ingest.tasks", "ingest.portal_tasks", "ingest.report_tasks"],
+        include=[
+            "ingest.tasks",
+            "ingest.sweep_tasks",
+            "ingest.webhook_tasks",
+            "ingest.archive_tasks",
+            "ingest.portal_tasks",
+            "ingest.report_tasks",
+        ],
         set_as_current=False,
     )
     # Redis redelivers an unacknowledged task after the visibility timeout; it must exceed the longest task.
@@ -50,6 +57,8 @@ def make_celery() -> Celery:
         beat_schedule={
             "long-term-validation": {"task": "sohoa.longterm", "schedule": crontab(hour=1, minute=30)},
             "staging-sweep": {"task": "sohoa.sweep_staging", "schedule": crontab(minute=17)},
+            # A paper scanned again whose choice was not made in time fails: looked for every quarter of the wait.
+            "choice-expiry": {"task": "sohoa.expire_choices", "schedule": choice_expiry_period(settings)},
             # Documents whose worker died (on another host: its lease's heartbeat stopped) are sent again.
             "abandoned-documents": {"task": "sohoa.resume_abandoned", "schedule": float(settings.lease_seconds)},
             # The access log's head signed by the agency and stored under retention (docs/security.md).
@@ -63,6 +72,11 @@ def make_celery() -> Celery:
         beat_schedule_filename=str(core_settings().path("broker", "celerybeat-schedule")),
     )
     return app
+
+
+def choice_expiry_period(settings: IngestSettings) -> float:
+    """Seconds between looks for choices past their wait: a quarter of it, between 1 s and 10 minutes."""
+    return float(min(max(settings.choice_ttl_seconds / 4, 1.0), 600.0))
 
 
 def install_app(app: Celery) -> Celery:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import context as pipeline_context
-from ingest.tasks import deliver_webhook, enqueue_document, resume_signing
+from ingest.tasks import enqueue_document, resume_signing
+from ingest.webhook_tasks import deliver_webhook
 from issuing.agency import Issuer
 from issuing.webhooks import Notifier
 from runtime.catalogue import catalogue, vault

@@ -1,13 +1,45 @@
 """Root test configuration: every test process works in a private data folder, never a real one.
 
 Set before any settings are read (they are cached per process), so tokens, secrets, the SQLite catalogue and
-the local vault of the tests all live under a temporary folder.
+the local vault of the tests all live under a temporary folder. It is the process's one data folder: a test may
+point `SOHOA_DATA_DIR` elsewhere for itself (monkeypatch, caches cleared on both sides), never for the tests after
+it — an app built before such a switch verifies tokens with the development key of one folder while tokens minted
+after it are signed with another's (401s that depend on which tests ran first). The guard below fails the test
+that leaves the variable, or the cached core settings, pointing elsewhere.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Generator
+from pathlib import Path
 
-os.environ["SOHOA_DATA_DIR"] = tempfile.mkdtemp(prefix="sohoa-test-data-")
+import pytest
+
+DATA_DIR = tempfile.mkdtemp(prefix="sohoa-test-data-")
+os.environ["SOHOA_DATA_DIR"] = DATA_DIR
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+from core.settings import core_settings  # noqa: E402  (after the data folder is set)
+
+
+def _data_dir_left_changed() -> str | None:
+    """What a test left pointing away from the process's data folder, if anything."""
+    if os.environ.get("SOHOA_DATA_DIR") != DATA_DIR:
+        return f"SOHOA_DATA_DIR={os.environ.get('SOHOA_DATA_DIR')}"
+    if core_settings.cache_info().currsize and core_settings().data_dir != Path(DATA_DIR):
+        return f"the cached core_settings().data_dir={core_settings().data_dir}"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    """After a test and the fixtures that end with it: the data folder is the process's own again."""
+    result = yield
+    left = _data_dir_left_changed()
+    if left is not None:
+        os.environ["SOHOA_DATA_DIR"] = DATA_DIR  # the tests after it run on the process's folder again
+        core_settings.cache_clear()
+        pytest.fail(f"{item.nodeid} left {left}: restore it (monkeypatch) and clear the settings caches")
+    return result

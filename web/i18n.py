@@ -194,6 +194,10 @@ EN: dict[str, str] = {
     "Lưu thành phiên bản mới": "Store as a new version",
     "Lưu thành giấy tờ mới": "Store as a new paper",
     "Đã chọn": "Chosen",
+    "Hạn chọn": "Choose by",
+    "quá hạn thì bản quét không được lưu, giấy tờ đã lưu giữ nguyên": (
+        "after that the scan is not stored and the stored paper is kept as it is"
+    ),
 }
 
 

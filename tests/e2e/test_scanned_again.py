@@ -1,7 +1,8 @@
 """A paper scanned again, from the station's upload to the vault (issue #18), with a real `sohoa serve` and its
 embedded worker, Tesseract and the vault: the same paper scanned a second time waits, naming the stored document,
 until the station chooses to reuse it (a link in the new dossier, nothing stored), store a new version of it, or
-store a new document; a different paper, and the same paper of another owner, are stored as before.
+store a new document; a different paper, and the same paper of another owner, are stored as before. A choice never
+made runs out: the document fails with its reason, the batch ends, the stored paper stays as it was.
 """
 
 from __future__ import annotations
@@ -25,12 +26,14 @@ from tests.support.uploads import BIRTH_FORM, station_manifest
 pytestmark = pytest.mark.slow
 
 OTHER_OWNER = "001200009876"
+THIRD_OWNER = "079195000123"
 HINT = "Giấy tờ này đã có trong kho"
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SohoaStack]:
-    running = SohoaStack(tmp_path_factory.mktemp("scanned-again") / "data", {})
+    # A wait long enough to choose in the tests below, short enough to see it run out (the beat looks every 7.5 s).
+    running = SohoaStack(tmp_path_factory.mktemp("scanned-again") / "data", {"SOHOA_INGEST_CHOICE_TTL_SECONDS": "30"})
     running.data_dir.mkdir()
     running.start_server(embedded_worker=True, timeout=180)
     yield running
@@ -178,3 +181,31 @@ def test_a_choice_on_a_document_not_waiting_is_refused(stack: SohoaStack, first:
     assert _choose(stack, first["batch_id"], 5, "reuse").status_code == 404
     assert _choose(stack, "0" * 32, 0, "reuse").status_code == 404
     assert _choose(stack, first["batch_id"], 0, "keep").status_code == 422
+
+
+def test_a_choice_never_made_runs_out_and_the_batch_ends(stack: SohoaStack, papers: dict[str, Path]) -> None:
+    # An owner of its own: the tests above store this paper more than once for OWNER.
+    stored = _upload(stack, papers["an"], THIRD_OWNER)
+    assert stored["status"] == "done", (stored, stack.log_tail("server"))
+    stored_id = stored["documents"][0]["id"]
+    state = _upload(stack, papers["an_again"], THIRD_OWNER)
+    assert state["status"] == "awaiting_choice", (state, stack.log_tail("server"))
+    assert state["documents"][0]["scanned_before"]["id"] == stored_id
+    assert state["documents"][0]["choice_until"]  # the station is told until when it may choose
+    staging = stack.data_dir / "ingest" / "batches" / state["batch_id"]
+    client = _station(stack)
+    deadline = time.monotonic() + 180
+    try:
+        while (state := client.batch(state["batch_id"]))["status"] == "awaiting_choice":
+            assert time.monotonic() < deadline, stack.log_tail("server")
+            time.sleep(1)
+    finally:
+        client.close()
+    [doc] = state["documents"]
+    assert state["status"] == "failed" and doc["status"] == "failed", (state, stack.log_tail("server"))
+    assert doc["error"].startswith("Hết hạn chọn lúc ") and doc["id"] is None and doc["choice_until"] is None
+    assert not staging.exists()  # nothing personal left outside the vault
+    versions = _handler_get(stack, f"/api/v1/documents/{stored_id}/versions")
+    assert [v["number"] for v in versions] == [1]  # the stored paper untouched
+    late = _choose(stack, state["batch_id"], 0, "reuse")
+    assert late.status_code == 409 and "it is failed" in late.json()["detail"]

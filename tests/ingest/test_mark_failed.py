@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from ingest import batches, context, tasks
+from ingest import batches, context, steps
 from ingest.staging import FolderArea
 from issuing.agency import Issuer
 from tests.support.jobs import BIRTH_CERTIFICATE, catalogue_with_batch
@@ -41,11 +41,11 @@ def test_a_failure_that_cannot_be_written_is_retried_later(monkeypatch: pytest.M
         retries.append(kwargs)
         return Retried()
 
-    monkeypatch.setattr(tasks, "claimed", claimed)
-    monkeypatch.setattr(tasks, "mark_failed", mark_failed)
+    monkeypatch.setattr(steps, "claimed", claimed)
+    monkeypatch.setattr(steps, "mark_failed", mark_failed)
     task = SimpleNamespace(request=SimpleNamespace(retries=4), retry=retry)
     with pytest.raises(Retried):
-        tasks._step(task, "b1", 0, "ocr", 60, work)  # type: ignore[arg-type]
+        steps.run_step(task, "b1", 0, "ocr", 60, work)  # type: ignore[arg-type]
     assert retries and retries[0]["max_retries"] > 4 and isinstance(retries[0]["exc"], OperationalError)
 
 
@@ -65,7 +65,7 @@ def test_a_duplicate_steps_failure_never_unstores_a_document(tmp_path: Path) -> 
         )
     )
     try:
-        tasks.mark_failed("b1", 0, "store", "FileNotFoundError: doc-000/signed.pdf")
+        steps.mark_failed("b1", 0, "store", "FileNotFoundError: doc-000/signed.pdf")
     finally:
         context.configure(lambda: pytest.fail("no context"))
     with factory() as session:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from celery.exceptions import Ignore
 
-from ingest import tasks
+from ingest import steps
 from ingest.settings import ingest_settings
 from signing.errors import RevocationUnknownError, TimestampUnavailableError
 from vault.errors import StoreUnavailable
@@ -38,12 +38,12 @@ def _run(monkeypatch: pytest.MonkeyPatch, fault: Exception) -> tuple[list[dict[s
         retries.append(kwargs)
         return Retried()
 
-    monkeypatch.setattr(tasks, "claimed", claimed)
-    monkeypatch.setattr(tasks, "mark_failed", lambda _b, _i, _s, reason: failures.append(reason))
-    monkeypatch.setattr(tasks, "mark_waiting", lambda *_: None)  # its own test: tests/ingest/test_waiting_note.py
+    monkeypatch.setattr(steps, "claimed", claimed)
+    monkeypatch.setattr(steps, "mark_failed", lambda _b, _i, _s, reason: failures.append(reason))
+    monkeypatch.setattr(steps, "mark_waiting", lambda *_: None)  # its own test: tests/ingest/test_waiting_note.py
     task = SimpleNamespace(request=SimpleNamespace(retries=0), retry=retry)
     with pytest.raises((Retried, Ignore)):
-        tasks._step(task, "b1", 0, "sign", 60, work)  # type: ignore[arg-type]
+        steps.run_step(task, "b1", 0, "sign", 60, work)  # type: ignore[arg-type]
     return retries, failures
 
 

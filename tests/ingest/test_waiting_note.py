@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest import batches, context, tasks
+from ingest import batches, context, steps
 from ingest.context import PipelineContext
 from ingest.db import migrate, sessions
 from ingest.models import BatchEvent
@@ -51,10 +51,10 @@ def _sign_fails_on_tsa(monkeypatch: pytest.MonkeyPatch, factory: sessionmaker[Se
     def work(_: object) -> None:
         raise TimestampUnavailableError("time-stamping authority unreachable")
 
-    monkeypatch.setattr(tasks, "claimed", claimed)
+    monkeypatch.setattr(steps, "claimed", claimed)
     task = SimpleNamespace(request=SimpleNamespace(retries=0), retry=lambda **_: Retried())
     with pytest.raises(Retried):
-        tasks._step(task, "b1", 0, "sign", 60, work)  # type: ignore[arg-type]
+        steps.run_step(task, "b1", 0, "sign", 60, work)  # type: ignore[arg-type]
 
 
 def _document(factory: sessionmaker[Session]) -> batches.BatchDocumentView:

@@ -181,8 +181,8 @@ def test_the_scheduled_task_takes_a_checkpoint_when_the_log_moved(
 ) -> None:
     """`sohoa.audit_checkpoint`, as the worker's beat runs it every SOHOA_VAULT_AUDIT_CHECKPOINT_MINUTES."""
     from ingest import context as pipeline_context
+    from ingest.archive_tasks import audit_checkpoint
     from ingest.staging import FolderArea
-    from ingest.tasks import audit_checkpoint
     from issuing.agency import Issuer
     from runtime.celery_app import celery_app
     from signing.settings import signing_settings

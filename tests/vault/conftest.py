@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import core_settings
 from tests.support.pgschema import private_schema
 from tests.support.s3server import S3Endpoint, s3_server
 from vault.db import make_engine, migrate, session_factory
@@ -29,21 +28,6 @@ COMPANY = "0100109106"
 AGENCY = "000.00.12.H30"
 OTHER_AGENCY = "000.00.15.H38"
 PROCEDURE = "1.011442.000.00.00.H30"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A private data dir (secrets: partition key, SSE-C key) for the whole session."""
-    target = tmp_path_factory.mktemp("sohoa-data")
-    previous = os.environ.get("SOHOA_DATA_DIR")
-    os.environ["SOHOA_DATA_DIR"] = str(target)
-    core_settings.cache_clear()
-    yield target
-    if previous is None:
-        os.environ.pop("SOHOA_DATA_DIR", None)
-    else:
-        os.environ["SOHOA_DATA_DIR"] = previous
-    core_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

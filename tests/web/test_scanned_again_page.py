@@ -62,6 +62,7 @@ def test_the_counter_shows_the_paper_in_the_vault_and_reuses_it(
     box = lan.page.locator("#scanned-before-0")
     assert "Giấy tờ này đã có trong kho dữ liệu của công dân" in box.inner_text()
     assert "Tờ khai đăng ký khai sinh" in box.inner_text() and stored_id in box.inner_text()
+    assert box.locator(".choice-until").inner_text().startswith("Hạn chọn: ")  # then it fails, the paper kept
     lan.page.click("#scanned-before-0 button[value=reuse]")
     lan.page.wait_for_selector(".chosen", timeout=60_000)
     lan.page.wait_for_load_state("networkidle")

@@ -1,0 +1,163 @@
+"""How one step of a document's chain runs: under its lease, its faults sorted into retry, wait and failure; what a
+failed or finished document does to its batch (staging removed, webhooks notified).
+
+A step claims its document with a lease (the task id, host and process), renewed by a heartbeat while it runs, so a
+duplicate delivery waits while the first runs; a task redelivered after its worker died takes its own lease over,
+and so does any task meeting a lease whose process is gone on this host (a worker killed, its tasks re-sent) or
+whose heartbeat stopped for `SOHOA_INGEST_LEASE_SECONDS` (a worker on another host died).
+Transient faults (object store, TSA, database, network) are retried with back-off; any other fault marks
+that document failed with the reason and stops its chain, while the batch's other documents go on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+from pathlib import Path
+from typing import Any
+
+from celery import Task
+from celery.exceptions import Ignore, MaxRetriesExceededError, SoftTimeLimitExceeded
+from sqlalchemy.exc import OperationalError
+from urllib3.exceptions import HTTPError as Urllib3HTTPError
+
+from core.identifiers import redact
+from core.logging import get_logger
+from core.metrics import DOCUMENTS, STEP_FAILURES, timed_step
+from core.settings import core_settings
+from ingest import batches
+from ingest.awaiting import Waiting
+from ingest.claim import Busy, claimed, mark_waiting
+from ingest.context import context
+from ingest.models import Batch
+from ingest.settings import ingest_settings
+from signing.errors import RevocationUnknownError, TimestampUnavailableError
+from vault.errors import StoreUnavailable
+
+log = get_logger("sohoa.pipeline")
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    StoreUnavailable,
+    TimestampUnavailableError,
+    RevocationUnknownError,
+    OperationalError,
+    ConnectionError,
+    TimeoutError,
+    Urllib3HTTPError,
+)
+
+
+def work_root() -> Path:
+    """This host's work folder: one document's page files during its OCR step, nothing shared."""
+    return core_settings().data_dir / "ingest" / "work"
+
+
+TRUST_SERVICES: tuple[type[BaseException], ...] = (TimestampUnavailableError, RevocationUnknownError)
+
+
+def announce(event: str, batch_id: str, data: dict[str, Any]) -> None:
+    """Notify the agency's webhooks; a failure to enqueue is logged, never fails the document."""
+    try:
+        with context().sessions() as session:
+            batch = session.get(Batch, batch_id)
+            assert batch is not None
+            agency, dossier = batch.agency_code, batch.dossier_code
+        context().issuer.notify(event, agency, {"batch_id": batch_id, "dossier_code": dossier, **data})
+    except Exception as exc:  # the delivery rows or the broker: the pipeline goes on
+        log.warning("webhook notification not sent", event=event, batch=batch_id, error=type(exc).__name__)
+
+
+def finished(batch_id: str, status: batches.BatchState | None) -> None:
+    """The batch ended (every document in the vault or failed with its reason): its staging goes (the folder, or
+    every object of the batch on every worker host's shared object store)."""
+    if status is not None:
+        with context().sessions() as session:
+            batch = session.get(Batch, batch_id)
+            location = batch.staging_dir if batch is not None else None
+        if location is not None:
+            try:
+                context().staging().open(location).remove()
+            except Exception as exc:  # the sweep removes it later; the batch is finished either way
+                log.warning("staging not removed; the sweep will", batch=batch_id, error=type(exc).__name__)
+        announce("batch.finished", batch_id, {"status": status.value})
+
+
+def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
+    """The document failed with its reason, unless a duplicate delivery of its step already finished it: a
+    document in the vault is never marked failed afterwards."""
+    with context().sessions.begin() as session:
+        if batches.load_document(session, batch_id, index).status == batches.DocState.DONE:
+            log.info("a duplicate step failed after the document was stored", batch=batch_id, index=index, step=step)
+            return
+        status = batches.update_document(
+            session,
+            batch_id,
+            index,
+            status=batches.DocState.FAILED,
+            step=step,
+            error=redact(f"{step}: {reason}")[:2000],
+            lease_owner=None,
+            lease_until=None,
+        )
+    log.warning("document failed", batch=batch_id, index=index, step=step)
+    DOCUMENTS.labels("failed").inc()
+    finished(batch_id, status)
+
+
+def run_step(task: Task, batch_id: str, index: int, step: str, seconds: int, work: Any) -> None:
+    """Run one step under its lease, sorting faults into retry, busy, timeout and permanent failure."""
+    try:
+        with claimed(task, batch_id, index, step) as job:
+            if job is None:
+                raise Ignore()
+            with timed_step(step):
+                work(job)
+        log.info("step done", step=step)
+    except Ignore:
+        raise
+    except Waiting as exc:  # a signature from the officer's token, a choice from the station
+        exc.record(context().sessions, batch_id, index)
+        raise Ignore() from None  # the chain stops; the answer sends `resume_signing`
+    except Busy as exc:
+        # Wait for the holder, however long its lease runs (it is bounded by the step's time limit): never give up.
+        remaining = (exc.until - dt.datetime.now(dt.UTC)).total_seconds()
+        countdown = int(min(max(remaining, 1.0), 30.0))
+        raise task.retry(exc=exc, countdown=countdown, max_retries=task.request.retries + 1) from exc
+    except SoftTimeLimitExceeded:
+        STEP_FAILURES.labels(step, "timed_out").inc()
+        _fail_or_keep(task, batch_id, index, step, f"timed out after {seconds} s (limit scales with the page count)")
+        raise Ignore() from None
+    except TRANSIENT as exc:
+        STEP_FAILURES.labels(step, "retried").inc()
+        settings = ingest_settings()
+        countdown = min(2 ** (task.request.retries + 1), settings.retry_backoff_max_seconds)
+        limit = settings.max_retries
+        if isinstance(exc, TRUST_SERVICES):  # documents wait for the TSA/OCSP rather than sign below their level
+            limit += settings.trust_service_wait_seconds // max(settings.retry_backoff_max_seconds, 1)
+            mark_waiting(batch_id, index, "trust_service")
+        try:
+            raise task.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
+        except MaxRetriesExceededError:
+            _fail_or_keep(task, batch_id, index, step, f"gave up after {limit} retries: {exc}")
+            raise Ignore() from exc
+    except Exception as exc:
+        STEP_FAILURES.labels(step, "failed").inc()
+        _fail_or_keep(task, batch_id, index, step, _reason(exc))
+        raise Ignore() from exc
+
+
+def _reason(exc: Exception) -> str:
+    """What a document's failure says: a full disk in words (never the server's file path), else the error."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "disk full: no space left in the staging folder (free space, then send the batch again)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _fail_or_keep(task: Task, batch_id: str, index: int, step: str, reason: str) -> None:
+    """Mark the document failed; when even that write fails (a full disk under the catalogue, the database
+    away), keep the task for a later retry rather than leave the document `running` for good."""
+    try:
+        mark_failed(batch_id, index, step, reason)
+    except Exception as exc:
+        log.warning("document could not be marked failed; retried later", batch=batch_id, index=index, step=step)
+        raise task.retry(exc=exc, countdown=60, max_retries=task.request.retries + 1) from exc
