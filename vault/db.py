@@ -111,14 +111,13 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def reader_factory(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Sessions for single-statement reads: autocommit, so no BEGIN/ROLLBACK round trips and, on SQLite,
+def reader_engine(engine: Engine) -> Engine:
+    """The engine for single-statement reads: autocommit, so no BEGIN/ROLLBACK round trips and, on SQLite,
     no write lock (readers run beside writers under WAL). On SQLite the driver is in autocommit mode already:
     a flag tells `make_engine` not to begin, where switching isolation levels would cost every checkout."""
-    engine: Engine = sessions.kw["bind"]
     if engine.dialect.name == "sqlite":
-        return sessionmaker(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
-    return sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
+        return engine.execution_options(**{READ_ONLY: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def alembic_config(url: str) -> Config:
