@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Purposeful, require_roles
@@ -18,7 +19,7 @@ from api.dossier_views import DossierEventOut, DossierStatus, dossier_status, ev
 from api.problems import Problem
 from api.schemas import DossierDocumentOut, DossierOut, document_out
 from api.services import Svc
-from api.views import ISSUING_RESPONSES
+from api.views import ISSUING_RESPONSES, model_json
 from core.types import Actor, Role
 from issuing.dossier_flow import MoveRequest, advance, announce_opening
 from vault.lifecycle import Action
@@ -48,14 +49,15 @@ def _documents(linked: list[LinkedDocument]) -> list[DossierDocumentOut]:
 
 
 @router.get("/{code}", response_model=DossierLifeOut, summary="A dossier, its documents, its clock and its history")
-def get_dossier(code: str, actor: Purposeful, svc: Svc) -> DossierLifeOut:
+def get_dossier(code: str, actor: Purposeful, svc: Svc) -> Response:
     read = svc.vault.read_dossier(code, actor)  # one read; each document's read authorised and logged
-    return DossierLifeOut(
+    dossier = DossierLifeOut(
         **read.dossier.model_dump(),
         documents=_documents(read.documents),
         life=dossier_status(svc, read.dossier, read.events, actor, completed=read.completed),
         events=[event_out(event) for event in read.events],
     )
+    return model_json(dossier)
 
 
 class MoveIn(BaseModel):
