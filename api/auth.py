@@ -30,11 +30,6 @@ from core.types import Actor, Role
 _bearer = HTTPBearer(auto_error=False, description="OAuth2 bearer JWT")
 
 
-async def _verifier(request: Request) -> TokenVerifier:
-    verifier: TokenVerifier = request.app.state.token_verifier
-    return verifier
-
-
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -48,7 +43,6 @@ def _session_actor(request: Request) -> Actor | None:
 async def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    verifier: Annotated[TokenVerifier, Depends(_verifier)],
     x_purpose: Annotated[str | None, Header(min_length=1, max_length=500)] = None,
     purpose: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
 ) -> Actor:
@@ -59,6 +53,7 @@ async def current_actor(
             stated_here = _stated_purpose(x_purpose, purpose)
             return dataclasses.replace(from_session, purpose=stated_here or from_session.purpose)
         raise Problem(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.token_verifier  # read here: a sub-dependency costs every request
     try:
         if verifier.fetches_keys:  # a JWKS look-up may go over the network: off the event loop
             actor = await run_in_threadpool(verifier.verify, credentials.credentials)
@@ -109,9 +104,16 @@ def require_roles(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
     return _check
 
 
-async def purpose_stated(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+async def purpose_stated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    x_purpose: Annotated[str | None, Header(min_length=1, max_length=500)] = None,
+    purpose: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
+) -> Actor:
     """Any authenticated caller; handlers and the portal must state why they read personal documents
-    (Decree 13/2023), or get a 400."""
+    (Decree 13/2023), or get a 400. `current_actor` called, not depended on: one dependency level less on every
+    read."""
+    actor = await current_actor(request, credentials, x_purpose, purpose)
     if actor.role in (Role.HANDLER, Role.PORTAL) and not actor.purpose:
         raise Problem(400, "state the purpose of this read in the X-Purpose header or the purpose parameter")
     return actor

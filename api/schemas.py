@@ -22,9 +22,14 @@ def stable_path(record: DocumentRecord) -> str:
     return f"/api/v1/d/{agency}/{type_code}/{record.id}"
 
 
+_PUBLIC = tuple(PublicDocument.model_fields)
+
+
 def document_out(record: DocumentRecord) -> DocumentOut:
-    data: dict[str, Any] = record.model_dump(include=set(PublicDocument.model_fields))
-    return DocumentOut(uri=stable_path(record), **data)
+    """The record's public fields and its URI; not validated again (the record was, field by field: a dossier
+    read makes one per document)."""
+    data: dict[str, Any] = {name: getattr(record, name) for name in _PUBLIC}
+    return DocumentOut.model_construct(uri=stable_path(record), **data)
 
 
 class DossierDocumentOut(BaseModel):

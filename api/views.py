@@ -1,5 +1,6 @@
 """Response pieces several routers share: a document's signed PDF as a streamed response (HTTP Range,
-`Repr-Digest`) with its OpenAPI description, the issuing routes' problem responses, and the uploaded-PDF reader.
+`Repr-Digest`) with its OpenAPI description, the issuing routes' problem responses, the uploaded-PDF reader, and
+the JSON of a model the hot read routes answer with.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from fastapi import UploadFile
 from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.problems import PROBLEM_RESPONSES, Problem
@@ -35,6 +37,13 @@ ISSUING_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
     **{code: PROBLEM_RESPONSES[404] for code in (409, 413, 503)},
 }
+
+
+def model_json(model: BaseModel) -> Response:
+    """The model, built and validated by the route, as its JSON response, as FastAPI would write it. A route that
+    answers with it keeps its `response_model` (the OpenAPI schema) but skips FastAPI's validating it once more,
+    which for a synchronous route is a second hop to the thread pool on every request."""
+    return Response(model.__pydantic_serializer__.to_json(model, by_alias=True), media_type="application/json")
 
 
 def parse_range(header: str | None, size: int) -> ByteRange | None:

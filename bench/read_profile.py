@@ -101,8 +101,9 @@ def _profile(steps: Steps, vault: Any, made: dict[str, Any], reads: int, threads
     from api.routers.dossiers import DossierLifeOut, _documents
     from api.schemas import document_out
     from api.services import Services
+    from api.views import model_json
     from core.types import Actor, Role
-    from vault.access import readable_document
+    from vault.access import readable_record_row
     from vault.audit import Link
     from vault.convert import document_record
 
@@ -111,12 +112,12 @@ def _profile(steps: Steps, vault: Any, made: dict[str, Any], reads: int, threads
     svc.vault = vault
 
     def document(doc_id: str) -> None:
-        with steps.step("document: fetch + authorise"), vault.reader() as session:
-            record = document_record(readable_document(session, doc_id, actor))
+        with steps.step("document: fetch + authorise"), vault.read_engine.connect() as connection:
+            record = document_record(readable_record_row(connection, doc_id, actor))
         with steps.step("document: access log (group commit)"):
             vault.access_log.append([Link(actor, "view", doc_id)])
         with steps.step("document: serialise"):
-            document_out(record).model_dump_json()
+            model_json(document_out(record))
 
     def dossier(code: str) -> None:  # as `api.routers.dossiers.get_dossier`
         with steps.step("dossier: read (dossier, documents, events) + log"):
@@ -124,12 +125,14 @@ def _profile(steps: Steps, vault: Any, made: dict[str, Any], reads: int, threads
         with steps.step("dossier: status (clock, moves)"):
             life = dossier_status(svc, read.dossier, read.events, actor, completed=read.completed)
         with steps.step("dossier: serialise"):
-            DossierLifeOut(
-                **read.dossier.model_dump(),
-                documents=_documents(read.documents),
-                life=life,
-                events=[event_out(e) for e in read.events],
-            ).model_dump_json()
+            model_json(
+                DossierLifeOut(
+                    **read.dossier.model_dump(),
+                    documents=_documents(read.documents),
+                    life=life,
+                    events=[event_out(e) for e in read.events],
+                )
+            )
 
     def run(call: Callable[[str], None], items: list[str], name: str) -> None:
         for item in items[:20]:  # warm-up: compiled statements, pools

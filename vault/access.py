@@ -13,10 +13,11 @@ import functools
 from collections.abc import Sequence
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Row, Select, Table, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from core.types import Actor, Role
+from vault.convert import RECORD_COLUMNS
 from vault.errors import NotFound
 from vault.models import Document, Dossier, DossierDocument, Grant, Owner
 
@@ -156,21 +157,55 @@ def granted_documents(session: Session, owner_id: str, actor: Actor) -> list[Doc
     return list(session.scalars(_granted_to_statement(), parameters))
 
 
+_LINKS: Table = DossierDocument.__table__  # type: ignore[assignment]
+_DOCUMENTS: Table = Document.__table__  # type: ignore[assignment]
+_OWNERS: Table = Owner.__table__  # type: ignore[assignment]
+
+
 @functools.cache
-def _linked_statement(rule: Rule) -> Select[DossierDocument, Document, bool]:
+def _record_statement(rule: Rule) -> Select[Any]:
+    """A document's record columns and its owner's id, where this rule lets the reader read it (Core)."""
     return (
-        select(DossierDocument, Document, _condition(rule).label("readable"))
-        .join(Document, Document.id == DossierDocument.document_id)
-        .where(DossierDocument.dossier_id == bindparam("dossier_id"))
-        .order_by(DossierDocument.id)
+        select(*RECORD_COLUMNS, _OWNERS.c.owner_id)
+        .join_from(_DOCUMENTS, _OWNERS, _OWNERS.c.id == _DOCUMENTS.c.owner_pk)
+        .where(_DOCUMENTS.c.id == bindparam("doc_id"), _condition(rule))
     )
 
 
-def linked_documents(session: Session, dossier_id: int, actor: Actor) -> list[tuple[DossierDocument, Document, bool]]:
-    """A dossier's links, each with its document and whether this actor may read it, in one query (a dossier
-    read then needs two in all: the dossier with its owner, then this)."""
-    rows = session.execute(_linked_statement(rule_of(actor)), {"dossier_id": dossier_id, **_parameters(actor)})
-    return [(link, document, bool(readable)) for link, document, readable in rows]
+def readable_record_row(connection: Connection, doc_id: str, actor: Actor) -> Row[Any]:
+    """`readable_document` as one Core row (`vault.convert.document_record` reads it): the API's document read."""
+    rule = rule_of(actor)
+    row = None
+    if rule != "none":
+        row = connection.execute(_record_statement(rule), {"doc_id": doc_id, **_parameters(actor)}).first()
+    if row is None:
+        raise NotFound(f"no document {doc_id}")
+    return row
+
+
+@functools.cache
+def _linked_statement(rule: Rule) -> Select[Any]:
+    return (
+        select(
+            _LINKS.c.component_name,
+            _LINKS.c.reused,
+            _LINKS.c.attached_at,
+            *RECORD_COLUMNS,
+            _OWNERS.c.owner_id,
+            _condition(rule).label("readable"),
+        )
+        .join_from(_LINKS, _DOCUMENTS, _DOCUMENTS.c.id == _LINKS.c.document_id)
+        .join(_OWNERS, _OWNERS.c.id == _DOCUMENTS.c.owner_pk)
+        .where(_LINKS.c.dossier_id == bindparam("dossier_id"))
+        .order_by(_LINKS.c.id)
+    )
+
+
+def linked_documents(connection: Connection, dossier_id: int, actor: Actor) -> list[Row[Any]]:
+    """A dossier's links, each a Core row of its link's columns, its document's record columns and owner's id
+    (`vault.convert.document_record` reads it) and `readable`: whether this actor may read it, in one query (a
+    dossier read then needs three in all: the dossier with its owner, this, its events)."""
+    return list(connection.execute(_linked_statement(rule_of(actor)), {"dossier_id": dossier_id, **_parameters(actor)}))
 
 
 def _versionable_statement() -> Select[Any]:

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.types import Actor
@@ -74,9 +74,9 @@ def record_access(
     append_links(session, [Link(actor, action, document_id, dossier_code, detail)])
 
 
-def append_links(session: Session, links: Sequence[Link]) -> None:
-    """Chain the links, in order, under one lock of the chain's head (Core statements: every read of the API
-    logs, so this is on its hot path)."""
+def append_links(session: Session | Connection, links: Sequence[Link]) -> None:
+    """Chain the links, in order, under one lock of the chain's head, in the caller's transaction (a session's,
+    or a bare connection's: every read of the API logs, so this is on its hot path)."""
     if not links:
         return
     seq, prev = session.execute(_HEAD_FOR_UPDATE).one()
@@ -134,7 +134,7 @@ class GroupCommitLog:
     """
 
     def __init__(self, sessions: sessionmaker[Session], max_batch: int = 256) -> None:
-        self._sessions = sessions
+        self._engine: Engine = sessions.kw["bind"]  # a bare connection: no ORM session per commit
         self._max_batch = max_batch
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -196,8 +196,8 @@ class GroupCommitLog:
 
     def _commit(self, batch: list[_Waiting]) -> None:
         try:
-            with self._sessions.begin() as session:
-                append_links(session, [link for waiting in batch for link in waiting.links])
+            with self._engine.begin() as connection:
+                append_links(connection, [link for waiting in batch for link in waiting.links])
         except BaseException as exc:  # handed to the waiting callers
             if len(batch) == 1:
                 batch[0].error = exc

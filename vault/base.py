@@ -4,10 +4,11 @@ settings, the write hooks and the group-committed access log.
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from vault.audit import GroupCommitLog
-from vault.db import reader_factory
+from vault.db import reader_engine
 from vault.settings import VaultSettings
 from vault.store.base import ObjectStore
 from vault.writes import WriteHooks
@@ -25,7 +26,10 @@ class VaultBase:
         hooks: WriteHooks | None = None,
     ) -> None:
         self.sessions = sessions
-        self.reader = reader_factory(sessions)
+        # Single-statement reads: sessions, and bare connections for the API's hottest reads (a dossier, a
+        # document's record: Core rows, no ORM session or identity map).
+        self.read_engine: Engine = reader_engine(sessions.kw["bind"])
+        self.reader = sessionmaker(self.read_engine, expire_on_commit=False)
         self.store = store
         self.settings = settings
         self.hooks = hooks or WriteHooks()

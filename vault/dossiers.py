@@ -5,8 +5,9 @@ documents for those who may see it, its public state, and the reuse of a vault p
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, Table, bindparam, select
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +37,15 @@ WRITERS = (Role.STATION, Role.HANDLER)
 def dossier_by_code(session: Session, code: str) -> Dossier | None:
     """The dossier of this code, whoever asks (callers authorise)."""
     return session.execute(select(Dossier).where(Dossier.code == code)).scalar_one_or_none()
+
+
+_DOSSIERS: Table = Dossier.__table__  # type: ignore[assignment]
+_OWNERS: Table = Owner.__table__  # type: ignore[assignment]
+_DOSSIER_ROW = (
+    select(_DOSSIERS, _OWNERS.c.owner_id)
+    .join_from(_DOSSIERS, _OWNERS, _OWNERS.c.id == _DOSSIERS.c.owner_pk)
+    .where(_DOSSIERS.c.code == bindparam("code"))
+)
 
 
 def check_supplied_code(code: str, agency_code: str, received_at: dt.datetime) -> str:
@@ -249,27 +259,28 @@ class OwnersAndDossiers(VaultBase):
         """A dossier the actor may see with its documents, its history and whether a valid result is stored, in
         one read (three statements: the dossier with its owner, its links with their documents and readability,
         its events); every document's read is logged before it returns. NotFound as `dossier_and_documents`."""
-        with self.reader() as session:
-            dossier = _visible(session, code, actor)
-            rows = linked_documents(session, dossier.id, actor)
-            for _, document, readable in rows:
-                if not readable:
-                    raise NotFound(f"no document {document.id}")
-            linked = [
-                LinkedDocument(
-                    document=document_record(document),
-                    component_name=link.component_name,
-                    reused=link.reused,
-                    attached_at=link.attached_at,
-                )
-                for link, document, _ in rows
-            ]
-            completed = any(  # as `dossier_state`: a result of the dossier that is valid now
-                document.kind == str(DocumentKind.RESULT) and effective_status(document) is DocumentStatus.VALID
-                for _, document, _ in rows
+        with self.read_engine.connect() as connection:  # Core rows: this is the API's most frequent heavy read
+            dossier: Row[Any] | None = connection.execute(_DOSSIER_ROW, {"code": code}).first()
+            if dossier is None or not dossier_visible(actor, dossier.agency_code, dossier.owner_id):
+                raise NotFound(f"no dossier {code}")
+            rows = linked_documents(connection, dossier.id, actor)
+            events = events_of(connection, dossier) if with_events else []
+        for row in rows:
+            if not row.readable:
+                raise NotFound(f"no document {row.id}")
+        linked = [
+            LinkedDocument(
+                document=document_record(row),
+                component_name=row.component_name,
+                reused=row.reused,
+                attached_at=row.attached_at,
             )
-            events = events_of(session, dossier) if with_events else []
-            record = dossier_record(dossier)
+            for row in rows
+        ]
+        completed = any(  # as `dossier_state`: a result of the dossier that is valid now
+            row.kind == str(DocumentKind.RESULT) and effective_status(row) is DocumentStatus.VALID for row in rows
+        )
+        record = dossier_record(dossier)
         self.access_log.append([Link(actor, "view", item.document.id) for item in linked])
         return DossierRead(dossier=record, documents=linked, events=events, completed=completed)
 

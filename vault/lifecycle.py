@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Row, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from core.types import Actor, Role
@@ -163,7 +164,7 @@ def record_receipt(session: Session, dossier: Dossier, actor: Actor | None, note
     return _event(session, dossier, Action.RECEIVE, None, who, Step(note=note))
 
 
-def event_record(event: DossierEvent, code: str) -> DossierEventRecord:
+def event_record(event: DossierEvent | Row[Any], code: str) -> DossierEventRecord:
     return DossierEventRecord(
         id=event.id,
         dossier_code=code,
@@ -180,7 +181,11 @@ def event_record(event: DossierEvent, code: str) -> DossierEventRecord:
     )
 
 
-def events_of(session: Session, dossier: Dossier) -> list[DossierEventRecord]:
-    """A dossier's events, oldest first."""
-    rows = session.scalars(select(DossierEvent).where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.id))
+_EVENTS: Table = DossierEvent.__table__  # type: ignore[assignment]
+_EVENTS_OF = select(_EVENTS).where(_EVENTS.c.dossier_id == bindparam("dossier_id")).order_by(_EVENTS.c.id)
+
+
+def events_of(session: Session | Connection, dossier: Dossier | Row[Any]) -> list[DossierEventRecord]:
+    """A dossier's events, oldest first (Core rows: a dossier read shows them every time)."""
+    rows = session.execute(_EVENTS_OF, {"dossier_id": dossier.id})
     return [event_record(row, dossier.code) for row in rows]

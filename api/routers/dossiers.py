@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import Purposeful, require_roles
@@ -26,7 +27,7 @@ from api.dossier_views import (
 from api.problems import Problem
 from api.schemas import DossierOut, dossier_documents_out
 from api.services import Svc
-from api.views import ISSUING_RESPONSES
+from api.views import ISSUING_RESPONSES, model_json
 from core.types import Actor, Role
 from issuing.dossier_flow import MoveRequest, advance
 from vault.lifecycle import Action
@@ -44,14 +45,15 @@ class DossierLifeOut(DossierOut):
 
 
 @router.get("/{code}", response_model=DossierLifeOut, summary="A dossier, its documents, its clock and its history")
-def get_dossier(code: str, actor: Purposeful, svc: Svc) -> DossierLifeOut:
+def get_dossier(code: str, actor: Purposeful, svc: Svc) -> Response:
     read = svc.vault.read_dossier(code, actor)  # one read; each document's read authorised and logged
-    return DossierLifeOut(
+    dossier = DossierLifeOut(
         **read.dossier.model_dump(),
         documents=dossier_documents_out(read.documents),
         life=dossier_status(svc, read.dossier, read.events, actor, completed=read.completed),
         events=[event_out(event) for event in read.events],
     )
+    return model_json(dossier)
 
 
 class MoveIn(BaseModel):
