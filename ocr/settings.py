@@ -28,9 +28,9 @@ class OcrSettings(BaseSettings):
     light_ink_contrast: float = 70.0  # ink darker than paper by less than this: too light
     min_confidence: float = 55.0  # mean word confidence below this: unreadable
     tesseract_timeout: int = 180
-    # "tesseract" (pytesseract, one process per call) or "tesserocr" (models kept loaded: ≈15% less CPU per page,
-    # but its libtesseract 5.5 kept more invented text on a streaked blank check page; docs/ocr.md)
-    engine: str = "tesseract"
+    # "tesserocr" (Tesseract's library in the worker, models kept loaded: ≈15-30% less CPU per page) or
+    # "tesseract" (pytesseract, one process per call; also the fallback when tesserocr cannot run here)
+    engine: str = "tesserocr"
 
 
 @lru_cache(maxsize=1)
