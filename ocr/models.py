@@ -46,7 +46,7 @@ class OcrOptions:
     light_ink_contrast: float = 70.0
     min_confidence: float = 55.0
     tesseract_timeout: int = 180
-    engine: str = "tesserocr"
+    engine: str = "tesseract"
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> OcrOptions:
