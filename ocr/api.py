@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+import cv2
 
 from core.logging import get_logger
 from core.metrics import timed_step
@@ -34,8 +37,8 @@ class DocumentOptions:
     `page`: the per-page options (None: from `SOHOA_OCR_*`); `info`: the PDF's metadata; `drop_blank`: leave
     pages with the blank verdict out of the PDF, the text and the page count (they stay in the issues and the
     sidecar, marked dropped); `workers`: pages at once (None: `SOHOA_OCR_JOBS` or one per core); `pool`:
-    "processes", or "threads" where a process may not start a pool of its own (Tesseract runs as a process
-    either way, with `OMP_THREAD_LIMIT=1`).
+    "processes", or "threads" where a process may not start a pool of its own (either way Tesseract runs with
+    `OMP_THREAD_LIMIT=1` and, with more than one worker, OpenCV with one thread).
     """
 
     page: OcrOptions | None = None
@@ -47,6 +50,23 @@ class DocumentOptions:
 
 def _limit_threads() -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
+@contextmanager
+def _opencv_one_thread() -> Iterator[None]:
+    """OpenCV on one thread while pages run in parallel (its own two threads per worker cost ≈10% more CPU per
+    page, tuning split; same results). Set in THIS process, before the pool starts, and restored after: forked
+    workers inherit the setting. Never set in a forked worker: there `cv2.setNumThreads` tears down the thread
+    pool inherited from the parent, whose threads did not survive the fork, and waits for them forever (the hang
+    of tests/ocr/test_api.py seen when it was set in the pool's initializer)."""
+    before = cv2.getNumThreads()
+    if before != 1:
+        cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        if before != 1:
+            cv2.setNumThreads(before)
 
 
 def worker_count(jobs: int | None, pages: int) -> int:
@@ -67,7 +87,7 @@ def _processed(pages: Sequence[PageImage], options: OcrOptions, workers: int, po
         executor = ThreadPoolExecutor(max_workers=workers)
     else:
         executor = ProcessPoolExecutor(max_workers=workers, initializer=_limit_threads)
-    with executor:
+    with _opencv_one_thread(), executor:
         futures: list[Future[PageResult]] = [
             executor.submit(process_page, page, options, number) for number, page in enumerate(pages, start=1)
         ]

@@ -25,9 +25,12 @@ UPRIGHT_SURE = 1.3
 UPSIDE_DOWN_SURE = 1 / 1.3
 
 
-def find_orientation(grey: np.ndarray, dpi: float, engine: OcrEngine | None, timeout: int = 60) -> Orientation:
-    """Clockwise quarter turn and skew angle that make the page upright and level."""
-    small, _ = reduce(grey, dpi, ANALYSIS_DPI)
+def find_orientation(
+    grey: np.ndarray, dpi: float, engine: OcrEngine | None, timeout: int = 60, small: np.ndarray | None = None
+) -> Orientation:
+    """Clockwise quarter turn and skew angle that make the page upright and level; `small` is `grey` reduced
+    to ANALYSIS_DPI when the caller has it already."""
+    small = reduce(grey, dpi, ANALYSIS_DPI)[0] if small is None else small
     mask = ink_mask(small)
     angle, horizontal, vertical = find_skew(mask)
     quarter = 0

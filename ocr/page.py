@@ -23,14 +23,13 @@ from ocr.cleanup import (
 from ocr.engine import OcrEngine, RawWord, get_engine
 from ocr.inputs import decode_page
 from ocr.kept import kept_result, rendering
-from ocr.layout import drop_marks, reading_order
+from ocr.layout import drop_marks, reading_order, speckled_text
 from ocr.models import Cleanup, OcrOptions, PageImage, PageResult, Word
 from ocr.orientation import apply_orientation, as_bilevel, crop, find_orientation, paper_colour
 from ocr.paper import cut_out, even_light, fit_to_paper, paper_corners, uneven
 from ocr.prints import page_print
 from ocr.quality import blank_verdict, exposure_verdicts, readability_verdicts, resolution_verdicts
 
-RESCAN_WORD_CONFIDENCE = 60.0
 # Dark pixels left on a despeckled page below which nothing on it is sharp print (tuning: a streaked blank page
 # 0.27%, streaked text pages 2.8%)
 SPECKLED_EMPTY_INK = 0.005
@@ -72,18 +71,19 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     mean_conf = 0.0
     orientation = None
     if not blank:
-        orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout)
+        orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout, small)
         fill = paper_colour(image, dpi)
         read = _recognise(image, orientation, fill, dpi, engine, options)
-        if read.unreadable:  # speckle clouds (a dirty drum) may have misled orientation and OCR: despeckled again
+        speckled = bool(read.unreadable)
+        if speckled:  # speckle clouds (a dirty drum) may have misled orientation and OCR: despeckled again
             read, orientation = _despeckled(image, grey, dpi, fill, engine, options, (read, orientation))
         if read.unreadable and read.words:  # maybe turned the wrong way up: one more call on a page to rescan anyway
             flipped = replace(orientation, rotation=(orientation.rotation + 180) % 360, method="low confidence")
             other = _recognise(image, flipped, fill, dpi, engine, options, speckled=read.speckled)
             read, orientation = (other, flipped) if other.mean_conf > read.mean_conf else (read, orientation)
         image, words, mean_conf = read.image, read.words, read.mean_conf
-        if read.unreadable:  # a page to rescan: only its confident words go into the text (no invented text)
-            words = [w for w in words if w.conf >= RESCAN_WORD_CONFIDENCE]
+        if speckled:  # only confident words in lines of real words go into the text (streaks read as scraps)
+            words = speckled_text(words, bool(read.unreadable))
         verdicts += read.unreadable
     if page.mode == "1":
         image = as_bilevel(image)

@@ -28,8 +28,8 @@ class OcrSettings(BaseSettings):
     light_ink_contrast: float = 70.0  # ink darker than paper by less than this: too light
     min_confidence: float = 55.0  # mean word confidence below this: unreadable
     tesseract_timeout: int = 180
-    # "tesseract" (pytesseract, one process per call) or "tesserocr" (models kept loaded: ≈15% less CPU per page,
-    # but its libtesseract 5.5 kept more invented text on a streaked blank check page; docs/ocr.md)
+    # "tesseract" (pytesseract, one process per call; the fallback) or "tesserocr" (models kept loaded: ≈15-30%
+    # less CPU per page, but its libtesseract 5.5 read a bold heading without diacritics with vie+eng; docs/ocr.md)
     engine: str = "tesseract"
 
 

@@ -4,6 +4,8 @@ sidecar, fields and the PDF together; processes or threads give the same documen
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import time
 
 import pikepdf
@@ -79,3 +81,39 @@ def test_a_failed_page_stops_the_pages_not_started(monkeypatch: pytest.MonkeyPat
     with pytest.raises(EngineFailed):
         ocr_document([page] * 8, DocumentOptions(page=OcrOptions(), workers=2, pool="threads"))
     assert 1 in started and max(started) <= 3
+
+
+# Run in its own process: OpenCV's thread pool is started in the parent (two Python threads blurring a large
+# image) before pages run in forked workers, in threads and in forked workers again; the workers must see OpenCV
+# on one thread and the parent its own setting back. It hung when the setting was made in the forked workers.
+OPENCV_AFTER_FORK = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import cv2
+import numpy as np
+import ocr.api as api
+from ocr.inputs import load_pages
+from ocr.models import OcrOptions
+from pathlib import Path
+
+big = np.random.default_rng(0).integers(0, 255, (2500, 2500), dtype=np.uint8)
+with ThreadPoolExecutor(2) as pool:
+    list(pool.map(lambda _: cv2.GaussianBlur(big, (0, 0), 3).mean(), range(6)))
+cv2.setNumThreads(2)
+pages = load_pages([Path(p) for p in sys.argv[1:]])
+texts = {api.ocr_document(pages, api.DocumentOptions(workers=2, pool=p)).text for p in ("processes", "threads")}
+def seen(page, options, number):
+    return cv2.getNumThreads()
+api.process_page = seen
+inside = {kind: set(api._processed(pages, OcrOptions(), 2, kind)) for kind in ("processes", "threads")}
+print(len(texts), sorted(inside["processes"]), sorted(inside["threads"]), cv2.getNumThreads())
+"""
+
+
+def test_pages_in_parallel_run_opencv_on_one_thread_without_hanging(cases: dict[str, Case]) -> None:
+    pages = [str(cases["clean"].path), str(cases["blank"].path)]
+    done = subprocess.run(
+        [sys.executable, "-c", OPENCV_AFTER_FORK, *pages], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1].split() == ["1", "[1]", "[1]", "2"]  # same text; one thread inside; restored

@@ -105,3 +105,21 @@ def test_command_line_parameters_and_tsv_rows() -> None:
     assert tesseract_variables("-c tessedit_do_invert=0 --oem 1 -c a=b=c") == {"tessedit_do_invert": "0", "a": "b=c"}
     columns = tsv_columns("1\t1\t0\t0\t0\t0\t0\t0\t10\t10\t-1\t\n5\t1\t1\t1\t1\t1\t2\t3\t4\t5\t96.5\tViệt\n")
     assert columns["level"] == ["1", "5"] and columns["text"] == ["", "Việt"] and columns["conf"][1] == "96.5"
+
+
+def test_engine_setting_picks_the_engine_and_pytesseract_is_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytesseract stays the default: tesserocr's libtesseract 5.5.4 read the bold heading of a rendered page
+    without its diacritics with vie+eng ('TINH QUANG TRI'; docs/ocr.md, fourth round)."""
+    from ocr.models import OcrOptions
+    from ocr.settings import ocr_settings
+
+    monkeypatch.delenv("SOHOA_OCR_ENGINE", raising=False)
+    ocr_settings.cache_clear()
+    try:
+        assert OcrOptions().engine == OcrOptions.from_settings().engine == "tesseract"
+        assert type(get_engine(OcrOptions.from_settings().engine)) is TesseractEngine
+        monkeypatch.setenv("SOHOA_OCR_ENGINE", "tesserocr")
+        ocr_settings.cache_clear()
+        assert type(get_engine(OcrOptions.from_settings().engine)) is TesserocrEngine
+    finally:
+        ocr_settings.cache_clear()
