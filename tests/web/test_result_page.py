@@ -69,5 +69,6 @@ def test_a_handler_stores_the_agencys_signed_result_from_the_dossier_page(
     assert "Giấy phép xây dựng" in text and "Kết quả giải quyết" in text and "3 trang" in text, text
     assert card.locator(".thumbs img").count() == 3  # every page of the result, not the first only
     assert card.locator(".badge").inner_text().startswith("Hợp lệ")
+    assert minh.page.locator("#result-form").count() == 1, "a further result (KQ2) may still be stored"
     minh.shot("64-ho-so-luu-ket-qua")
     minh.check_accessibility()
