@@ -12,7 +12,7 @@ from typing import Literal
 
 from core.identifiers import validate_dossier_code, validate_procedure_code
 from core.timezone import now_vn, to_vn
-from core.types import Actor, DocumentKind
+from core.types import Actor, DocumentKind, Role
 from issuing.calendar import (
     Appointment,
     ProcedureTable,
@@ -181,7 +181,9 @@ def dossier_receipt(
     settings: IssuingSettings | None = None,
 ) -> tuple[Receipt, Appointment]:
     """The receipt of a dossier as the counter issued it: issued at reception, components handed in so far,
-    processing time from the procedure table and appointment from the working calendar."""
+    processing time from the procedure table and appointment from the working calendar. A station (the counter
+    officer who receives and prints) signs as the receiving officer under its token's name; anyone else leaves the
+    line blank to be written by hand."""
     settings = settings or issuing_settings()
     owner = vault.ensure_owner(dossier.owner_id)
     components = [
@@ -199,5 +201,6 @@ def dossier_receipt(
         received_at=dossier.received_at,
         calendar=calendar or default_calendar(),
         procedures=procedures or default_procedures(),
+        officer_name=(actor.name or "") if actor.role is Role.STATION else "",
         issued_at=dossier.received_at,
     )

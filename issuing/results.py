@@ -16,6 +16,7 @@ from core.timezone import to_vn
 from core.types import Actor, DocumentKind, Verdict
 from issuing.agency import Issuer, seal_result
 from issuing.settings import IssuingSettings, issuing_settings
+from signing.pdfio import page_count
 from signing.report import ValidationReport
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
@@ -151,6 +152,7 @@ def issue_result(
         procedure_code=dossier.procedure_code,
         component_name=fields.name,
         signature_verdict=report.verdict,
+        page_count=page_count(stored_pdf),  # the viewer shows every page
     )
     started = dt.datetime.now(dt.UTC)
     record: DocumentRecord = vault.store_document(new, stored_pdf, actor, idempotency_key)
@@ -174,7 +176,9 @@ def correct_result(
     (same result code); the previous version is superseded and stays readable."""
     settings = settings or issuing_settings()
     stored_pdf, report, sealed = _accepted_or_sealed(pdf, agency_code, issuer, trust, settings)
-    updated: DocumentRecord = vault.new_version(record.id, stored_pdf, actor, signature_verdict=report.verdict)
+    updated: DocumentRecord = vault.new_version(
+        record.id, stored_pdf, actor, signature_verdict=report.verdict, page_count=page_count(stored_pdf)
+    )
     issuer.notify("result.corrected", agency_code, result_event(updated))
     return IssuedResult(record=updated, report=report, sealed=sealed)
 

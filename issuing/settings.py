@@ -7,7 +7,8 @@ With no configuration the calendar and procedure tables shipped in `issuing/data
 
 from __future__ import annotations
 
-from functools import lru_cache
+import tomllib
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,7 +43,8 @@ class IssuingSettings(BaseSettings):
     seal_png: Path | None = None
     # An unsigned result (or one whose signatures fail): refuse it (false) or seal it with the agency identity.
     seal_unsigned_results: bool = False
-    # Agency code -> name printed on stamps and receipts (default: the code itself).
+    # Agency code -> name printed on stamps, receipts and pages; wins over `issuing/data/agencies.toml`
+    # (an agency in neither: its code).
     agency_names: dict[str, str] = Field(default_factory=dict)
     # Agency code -> substrings of which one must occur in the subject of a result's passing signature.
     # An agency not listed: any trusted, passing signature counts as the competent agency's.
@@ -73,10 +75,18 @@ class IssuingSettings(BaseSettings):
     font_dir: Path | None = _paperwork(None, "font_dir")
 
     def agency_name(self, agency_code: str) -> str:
-        return self.agency_names.get(agency_code, agency_code)
+        """The one look-up of an agency's name: this setting, then the shipped list, else the code itself."""
+        return self.agency_names.get(agency_code) or shipped_agency_names().get(agency_code) or agency_code
 
     def resolved_seal_png(self) -> Path:
         return self.seal_png or SAMPLE_SEAL
+
+
+@cache
+def shipped_agency_names() -> dict[str, str]:
+    """Agency names by code shipped in `issuing/data/agencies.toml` (examples until the province's list)."""
+    with (DATA_DIR / "agencies.toml").open("rb") as handle:
+        return {str(code): str(name) for code, name in tomllib.load(handle).get("agencies", {}).items()}
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ SignerSource = Literal["pkcs11", "pkcs12", "development"]
 
 class SignerConfig(BaseModel):
     """A PKCS#11 token (library, token label, key label, PIN file), else a PKCS#12 file (password file), else the
-    development identity of the signer's role in the data folder ("DEVELOPMENT ONLY").
+    development identity of the signer's role in the data folder ("BẢN THỬ NGHIỆM").
 
     A settings class holds it as one field (`officer`, `agency`) read from flat environment variables with the
     field's name as prefix: `SOHOA_INGEST_OFFICER_P12`, `SOHOA_ISSUING_AGENCY_PKCS11_LIB`, ... (give the settings

@@ -1,6 +1,7 @@
 """The development CA and unit certificates sohoa creates on first run, for the embedded default only.
 
-Subject names say "DEVELOPMENT ONLY — NOT FOR LEGAL USE"; files live in `<data dir>/signing/dev/` (keys 0600).
+Subject names say "BẢN THỬ NGHIỆM — KHÔNG CÓ GIÁ TRỊ PHÁP LÝ" (earlier ones the English mark, still recognised);
+files live in `<data dir>/signing/dev/` (keys 0600).
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ from cryptography.x509.oid import NameOID
 
 from core.files import write_atomically
 
-DEV_MARK = "DEVELOPMENT ONLY — NOT FOR LEGAL USE"
-ORGANISATION = "sohoa development (không có giá trị pháp lý)"
+DEV_MARK = "BẢN THỬ NGHIỆM — KHÔNG CÓ GIÁ TRỊ PHÁP LÝ"  # read by people on stamps and in validation reports
+DEV_MARKS = (DEV_MARK, "DEVELOPMENT ONLY — NOT FOR LEGAL USE")  # the English mark of certificates made before
+ORGANISATION = "sohoa (bản thử nghiệm, không có giá trị pháp lý)"
 ROLES = ("officer", "agency")
+NO_LEGAL_VALUE = "KHÔNG CÓ GIÁ TRỊ PHÁP LÝ"
+# The CN of a role's certificate, shown on its stamps (a CN holds at most 64 bytes of UTF-8: no room for DEV_MARK).
+ROLE_NAMES = {"officer": f"CÁN BỘ THỬ NGHIỆM — {NO_LEGAL_VALUE}", "agency": f"CƠ QUAN THỬ NGHIỆM — {NO_LEGAL_VALUE}"}
 CA_YEARS = 10
 UNIT_YEARS = 2
 RENEW_BEFORE = dt.timedelta(days=30)
@@ -48,7 +53,7 @@ def officer_dev_material(data_dir: Path, sub: str, name: str | None = None) -> D
     officers/` under a hash of `sub`, issued again when the name changes or the certificate nears expiry."""
     if not sub.strip():
         raise ValueError("an officer's development certificate needs the account's sub")
-    common_name = (name or sub).strip()[:64]  # X.520 ub-common-name
+    common_name = _fit_common_name((name or sub).strip())
     folder = dev_folder(data_dir)
     officers = folder / "officers"
     officers.mkdir(parents=True, exist_ok=True)
@@ -67,8 +72,22 @@ def officer_dev_material(data_dir: Path, sub: str, name: str | None = None) -> D
         if not fresh:
             key = _new_key()
             _write_key(material.key_pem, key)
-            _write_cert(material.cert_pem, _unit_cert(common_name, key, ca_key, ca_cert, subject_cn=common_name))
+            _write_cert(material.cert_pem, _unit_cert(common_name, key, ca_key, ca_cert))
         return material
+
+
+def is_development_name(name: str) -> bool:
+    """Whether a subject or issuer name carries a development mark (the current one or the English one before)."""
+    return any(mark in name for mark in DEV_MARKS)
+
+
+def role_common_name(role: str) -> str:
+    return ROLE_NAMES[role]
+
+
+def _fit_common_name(name: str) -> str:
+    """A name cut to the 64 bytes of UTF-8 a CN holds (X.520 ub-common-name), at a character boundary."""
+    return name.encode()[:64].decode(errors="ignore")
 
 
 def _common_name(cert_path: Path) -> str:
@@ -78,7 +97,8 @@ def _common_name(cert_path: Path) -> str:
 
 
 def ensure_dev_material(data_dir: Path, role: str) -> DevMaterial:
-    """Create (first run) or reuse the development CA and the unit certificate for `role`."""
+    """Create (first run) or reuse the development CA and the unit certificate for `role`; one made with the
+    English mark before is issued again under the same CA (what it signed still validates)."""
     if role not in ROLES:
         raise ValueError(f"unknown development role {role!r}; expected one of {', '.join(ROLES)}")
     folder = dev_folder(data_dir)
@@ -88,10 +108,16 @@ def ensure_dev_material(data_dir: Path, role: str) -> DevMaterial:
         material = DevMaterial(
             key_pem=folder / f"{role}.key.pem", cert_pem=folder / f"{role}.pem", ca_pem=folder / "ca.pem"
         )
-        if not (_usable(material.cert_pem) and material.key_pem.exists() and _issued_by(material.cert_pem, ca_cert)):
+        fresh = (
+            _usable(material.cert_pem)
+            and material.key_pem.exists()
+            and _issued_by(material.cert_pem, ca_cert)
+            and _common_name(material.cert_pem) == role_common_name(role)
+        )
+        if not fresh:
             key = _new_key()
             _write_key(material.key_pem, key)
-            _write_cert(material.cert_pem, _unit_cert(role, key, ca_key, ca_cert))
+            _write_cert(material.cert_pem, _unit_cert(role_common_name(role), key, ca_key, ca_cert))
         return material
 
 
@@ -159,7 +185,7 @@ def _ensure_ca(folder: Path) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
         assert isinstance(key, rsa.RSAPrivateKey)
         return key, x509.load_pem_x509_certificate(cert_path.read_bytes())
     key = _new_key()
-    name = _name(f"sohoa development CA — {DEV_MARK}", DEV_MARK)
+    name = _name("CA THỬ NGHIỆM sohoa", DEV_MARK)
     now = _now()
     cert = (
         x509.CertificateBuilder()
@@ -193,17 +219,12 @@ def _ensure_ca(folder: Path) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
 
 
 def _unit_cert(
-    role: str,
-    key: rsa.RSAPrivateKey,
-    ca_key: rsa.RSAPrivateKey,
-    ca_cert: x509.Certificate,
-    *,
-    subject_cn: str | None = None,
+    common_name: str, key: rsa.RSAPrivateKey, ca_key: rsa.RSAPrivateKey, ca_cert: x509.Certificate
 ) -> x509.Certificate:
     now = _now()
     return (
         x509.CertificateBuilder()
-        .subject_name(_name(subject_cn or f"{DEV_MARK} ({role})", DEV_MARK))
+        .subject_name(_name(common_name, DEV_MARK))
         .issuer_name(ca_cert.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())

@@ -34,6 +34,11 @@ def open_reader(data: bytes) -> Any:
     return reader
 
 
+def page_count(data: bytes) -> int:
+    """How many pages a PDF has (PdfEncryptedError / PdfBrokenError as `open_reader`)."""
+    return int(open_reader(data).root["/Pages"]["/Count"])
+
+
 def open_incremental_writer(data: bytes) -> Any:
     """A pyHanko IncrementalPdfFileWriter over `data` (the original bytes are kept untouched)."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter

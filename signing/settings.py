@@ -70,8 +70,9 @@ class SigningSettings(BaseSettings):
     font_cache_dir: Path | None = None  # default <data dir>/signing/fonts
     font_path: Path | None = None  # TTF with Vietnamese glyphs; default Liberation Serif, then DejaVu Serif
     officer_stamp: StampPlacement = Field(default_factory=lambda: StampPlacement(corner="top-left"))
+    # the seal keeps 8 pt (≈ 3 mm) clear of the page's ink, so it never reads as part of the letterhead or text
     agency_stamp: StampPlacement = Field(
-        default_factory=lambda: StampPlacement(corner="top-right", width=170.0, height=60.0)
+        default_factory=lambda: StampPlacement(corner="top-right", width=170.0, height=60.0, gap=8.0)
     )
     certified_copy_stamp: StampPlacement = Field(
         default_factory=lambda: StampPlacement(corner="top-right", width=220.0, height=56.0)

@@ -28,6 +28,7 @@ PAD_Y = 2.0
 LEADING = 1.18  # line pitch in font sizes
 MIN_FONT_SIZE = 8.0  # readable at 100% scale
 SMALL_IMAGES = (0.6, 0.4, 0.3)  # a seal may shrink to these (after the text reached its minimum size)
+READABLE_SEAL = 0.6  # a seal below this share of its actual size reads as a red dot: only where nothing else fits
 
 
 class StampKind(StrEnum):
@@ -69,6 +70,7 @@ class StampLayout:
     width: float
     height: float
     image_size: tuple[float, float] | None
+    last_resort: bool = False  # its seal is below READABLE_SEAL of actual size: tried where no other form fits
 
 
 def stamp_time_vn(moment: dt.datetime) -> str:
@@ -199,12 +201,14 @@ def layout(
         image = (w * k, h * k)
         text_w += image[0] + IMAGE_GAP
         text_h = max(text_h, image[1])
-    return StampLayout(spec, wrapped, size, float(int(text_w) + 1), float(int(text_h) + 1), image)
+    tiny_seal = image_scale is not None and image_scale < READABLE_SEAL
+    return StampLayout(spec, wrapped, size, float(int(text_w) + 1), float(int(text_h) + 1), image, tiny_seal)
 
 
 def layouts(spec: StampSpec, font: OutlineFont) -> list[StampLayout]:
     """The forms to try, best first: full size wide, then compact, shrinking step by step to 8 pt text; a
-    seal last shrinks further (to 60%, 40%, 30%) with the text at 8 pt."""
+    seal last shrinks further (to 60%, 40%, 30% of that) with the text at 8 pt: `last_resort` forms (below
+    READABLE_SEAL of its actual size), which placement tries only where no other form fits on blank paper."""
     smallest = min(1.0, MIN_FONT_SIZE / spec.font_size)
     scales = [1.0]
     while scales[-1] - 0.1 > smallest + 1e-9:

@@ -27,7 +27,7 @@ class BadgeKind(StrEnum):
 
 BADGE_LABEL = {
     BadgeKind.VALID: "Hợp lệ",
-    BadgeKind.VALID_DEVELOPMENT: "Hợp lệ — chứng thư phát triển, không có giá trị pháp lý",
+    BadgeKind.VALID_DEVELOPMENT: "Hợp lệ — chứng thư thử nghiệm, không có giá trị pháp lý",
     BadgeKind.INDETERMINATE: "Chưa xác định được tính hợp lệ",
     BadgeKind.INVALID: "Không hợp lệ",
 }
@@ -164,7 +164,7 @@ def _signer(sig: SignatureReport) -> SignerSummary:
     )
     problem, next_step = None, "Có thể sử dụng; không cần làm gì thêm."
     if badge is BadgeKind.VALID_DEVELOPMENT:
-        problem = "Ký bằng chứng thư phát triển của sohoa: chỉ dùng để thử nghiệm."
+        problem = "Ký bằng chứng thư thử nghiệm của sohoa: chỉ dùng để thử nghiệm."
         next_step = "Trước khi dùng chính thức, ký lại bằng chứng thư số của cán bộ do tổ chức chứng thực cấp."
     elif badge is not BadgeKind.VALID:
         problem, next_step = PROBLEMS.get(

@@ -13,7 +13,7 @@ from typing import Any
 
 from core.timezone import to_vn
 from core.types import SignatureLevel, Verdict
-from signing.devca import DEV_MARK
+from signing.devca import is_development_name
 from signing.errors import PdfBrokenError
 from signing.network import fetcher_backend, new_session
 from signing.pdfio import open_reader
@@ -245,7 +245,7 @@ async def _signature(sig: Any, spec: Any, reader: Any, timestamps: list[Document
         signer_name=str(sig.signer_cert.subject.native.get("common_name", "")),
         signer_organisation=_organisation(sig.signer_cert),
         issuer_name=str(sig.signer_cert.issuer.native.get("common_name", "")) or None,
-        development=DEV_MARK in subject or any(DEV_MARK in name for name in chain),
+        development=is_development_name(subject) or any(is_development_name(name) for name in chain),
         reason=str(reason) if reason is not None else None,
         stamp_text=str(stamp_text) if stamp_text is not None else None,
         signing_time=_when(sig.self_reported_timestamp),

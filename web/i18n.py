@@ -31,6 +31,16 @@ EN: dict[str, str] = {
     "Họ và tên": "Full name",
     "Số định danh cá nhân (công dân)": "Personal ID number (citizens)",
     "Đăng nhập phát triển": "Development sign-in",
+    "Lưu kết quả giải quyết": "Store the result",
+    "Tệp PDF kết quả đã được cơ quan ký số; chữ ký được kiểm tra trước khi lưu vào kho của công dân.": (
+        "The result PDF as the agency signed it; its signatures are checked before it goes to the citizen's vault."
+    ),
+    "Tệp kết quả (PDF đã ký số)": "Result file (signed PDF)",
+    "Số, ký hiệu": "Number and symbol",
+    "Ngày ban hành": "Issued on",
+    "Có hiệu lực đến (để trống: không thời hạn)": "Valid until (empty: no end)",
+    "Phạm vi sử dụng": "Scope of use",
+    "Lưu kết quả": "Store the result",
     "Chỉ dùng khi thử nghiệm: chọn vai trò, cơ quan và tên.": "For test installs only: pick a role, agency and name.",
     "Đăng nhập qua cổng xác thực tập trung của tỉnh": "Sign in with the province's single sign-on",
     "Cán bộ một cửa": "Counter officer",

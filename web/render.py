@@ -14,10 +14,12 @@ from fastapi.templating import Jinja2Templates
 
 from core.types import Role
 from issuing.agencies import agency_label
+from web.formats import percent, vn_date
 from web.i18n import LANG_COOKIE, asked_language, language, translator
 from web.session import csrf_token, display_name, session_actor
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.filters |= {"vn_date": vn_date, "percent": percent}
 
 ROLE_LABELS = {
     Role.STATION: "Cán bộ một cửa",

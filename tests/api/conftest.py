@@ -93,9 +93,17 @@ class Api:
         svc: Services = self.client.app.state.services  # type: ignore[attr-defined]
         return svc
 
-    def headers(self, role: Role, agency_code: str | None = None, owner_id: str | None = None) -> dict[str, str]:
+    def headers(
+        self, role: Role, agency_code: str | None = None, owner_id: str | None = None, name: str | None = None
+    ) -> dict[str, str]:
         token = mint_development_token(
-            self.api, core_settings(), role=role, subject=f"{role.value}-1", agency_code=agency_code, owner_id=owner_id
+            self.api,
+            core_settings(),
+            role=role,
+            subject=f"{role.value}-1",
+            agency_code=agency_code,
+            owner_id=owner_id,
+            name=name,
         )
         return {"Authorization": f"Bearer {token}", "X-Purpose": quote("giải quyết hồ sơ")}
 

@@ -117,3 +117,22 @@ def test_receipt_needs_a_known_procedure_and_a_visible_dossier(api_app: Api, age
     assert api_app.client.get(f"/api/v1/dossiers/{known.code}/receipt", headers=owner).status_code == 200
     other = api_app.headers(Role.CITIZEN, owner_id="045190009876")
     assert api_app.client.get(f"/api/v1/dossiers/{known.code}/receipt", headers=other).status_code == 404
+
+
+def test_a_station_signs_the_receipt_as_its_officer_and_names_come_from_the_shipped_list(
+    api_app: Api, issuing_env: None
+) -> None:
+    shipped = "000.00.00.H30"  # not in the operator's SOHOA_ISSUING_AGENCY_NAMES ({}): the shipped list names it
+    dossier = api_app.dossier(shipped, EIGHT_HOURS, received_at=vn(2026, 3, 6, 16, 50))
+    station = api_app.headers(Role.STATION, shipped, name="Lê Thị Thu")
+    response = api_app.client.get(f"/api/v1/dossiers/{dossier.code}/receipt", headers=station)
+    assert response.status_code == 200
+    text = " ".join(first_page_text(response.content).split())
+    assert "UBND XÃ MẪU (VÍ DỤ)" in text or "UBND xã Mẫu (ví dụ)" in text
+    assert "UBND xã Mẫu (ví dụ) tiếp nhận hồ sơ của:" in text
+    assert f"{shipped} tiếp nhận" not in text
+    assert text.index("NGƯỜI TIẾP NHẬN HỒ SƠ") < text.index("Lê Thị Thu")
+    # a handler re-printing it is not the receiving officer: the line stays blank for a hand-written name
+    handler = api_app.headers(Role.HANDLER, shipped, name="Phan Văn Hải")
+    reprinted = api_app.client.get(f"/api/v1/dossiers/{dossier.code}/receipt", headers=handler)
+    assert reprinted.status_code == 200 and "Phan Văn Hải" not in first_page_text(reprinted.content)

@@ -234,3 +234,23 @@ def test_result_fields_validity_and_issue_day() -> None:
         ResultFields(type_code="GP", name="x", issued_at="2026-11-20")
     with pytest.raises(ValidationError, match="before issued_at"):
         ResultFields(type_code="GP", name="x", issued_at="2026-11-20", valid_until="2026-01-01")
+
+
+def test_a_result_of_several_pages_keeps_its_page_count(
+    api_app: Api, agency_code: str, agency_sign: Callable[[bytes], bytes]
+) -> None:
+    """The viewer shows as many pages as the stored record says: a 3-page result (and its correction) says 3."""
+    from tests.support.pdfs import born_digital
+
+    dossier = api_app.dossier(agency_code)
+    stored = post_result(api_app, dossier.code, agency_code, agency_sign(born_digital(pages=3)))
+    assert stored.status_code == 201, stored.text  # type: ignore[attr-defined]
+    document = stored.json()["document"]  # type: ignore[attr-defined]
+    assert document["page_count"] == 3
+    corrected = api_app.client.post(
+        f"/api/v1/documents/{document['id']}/correction",
+        headers=api_app.headers(Role.HANDLER, agency_code),
+        files={"file": ("kq.pdf", agency_sign(born_digital(pages=2)), "application/pdf")},
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["document"]["page_count"] == 2

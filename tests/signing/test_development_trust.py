@@ -89,9 +89,9 @@ def test_development_signature_is_valid_development(data: Path, tmp_path: Path) 
     assert report.verdict is Verdict.TOTAL_PASSED
     summary = summarise(report)
     assert summary.badge is BadgeKind.VALID_DEVELOPMENT
-    assert summary.label == "Hợp lệ — chứng thư phát triển, không có giá trị pháp lý"
+    assert summary.label == "Hợp lệ — chứng thư thử nghiệm, không có giá trị pháp lý"
     [sig] = summary.signatures
-    assert sig.signer == "Nguyễn Văn An" and sig.issuer and "development CA" in sig.issuer
+    assert sig.signer == "Nguyễn Văn An" and sig.issuer and "CA THỬ NGHIỆM" in sig.issuer
     assert "ký lại" in summary.next_step
     assert pdfsig_intact(path) == [True]
 

@@ -26,8 +26,9 @@ def test_development_identity_created_once_and_marked(tmp_path: Path) -> None:
 
     assert first.certificate.dump() == again.certificate.dump()
     assert first.certificate.dump() != agency.certificate.dump()
-    assert "DEVELOPMENT ONLY — NOT FOR LEGAL USE" in first.display_name
-    assert "DEVELOPMENT ONLY" in first.chain[0].subject.human_friendly
+    assert first.display_name == "CÁN BỘ THỬ NGHIỆM — KHÔNG CÓ GIÁ TRỊ PHÁP LÝ"  # Vietnamese, on the stamp
+    assert agency.display_name == "CƠ QUAN THỬ NGHIỆM — KHÔNG CÓ GIÁ TRỊ PHÁP LÝ"
+    assert "BẢN THỬ NGHIỆM — KHÔNG CÓ GIÁ TRỊ PHÁP LÝ" in first.chain[0].subject.human_friendly
     assert first.is_development
     key = tmp_path / "signing" / "dev" / "officer.key.pem"
     assert key.stat().st_mode & 0o777 == 0o600
@@ -115,3 +116,25 @@ def test_cli_signs_with_token(
         assert wrong.exit_code == 4 and "refused the PIN" in wrong.output
     finally:
         signing_settings.cache_clear()
+
+
+def test_an_english_marked_development_certificate_is_issued_again_under_the_same_ca(tmp_path: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from signing.devca import _unit_cert, ensure_dev_material, is_development_name
+
+    material = ensure_dev_material(tmp_path, "agency")
+    ca_before = material.ca_pem.read_bytes()
+    ca_key = serialization.load_pem_private_key((material.ca_pem.parent / "ca.key.pem").read_bytes(), None)
+    key = serialization.load_pem_private_key(material.key_pem.read_bytes(), None)
+    ca_cert = x509.load_pem_x509_certificate(ca_before)
+    legacy = _unit_cert("DEVELOPMENT ONLY — NOT FOR LEGAL USE (agency)", key, ca_key, ca_cert)  # type: ignore[arg-type]
+    material.cert_pem.write_bytes(legacy.public_bytes(serialization.Encoding.PEM))
+    assert is_development_name(legacy.subject.rfc4514_string())  # what it signed still reads as development
+
+    again = ensure_dev_material(tmp_path, "agency")
+    assert again.ca_pem.read_bytes() == ca_before  # same CA: earlier signatures keep validating
+    renewed = x509.load_pem_x509_certificate(again.cert_pem.read_bytes())
+    assert "CN=CƠ QUAN THỬ NGHIỆM — KHÔNG CÓ GIÁ TRỊ PHÁP LÝ," in renewed.subject.rfc4514_string()
+    assert not is_development_name("CN=UBND xã Gio Linh,O=UBND tỉnh Quảng Trị")

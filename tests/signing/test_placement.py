@@ -172,3 +172,28 @@ def test_a_full_top_band_sends_the_seal_to_blank_paper_below(
     before = render(_write(tmp_path, "unsigned.pdf", unsigned))
     assert int((before[_pixels(rect, 100)] < INK).sum()) == 0
     _agree(_write(tmp_path, "sealed.pdf", outcome.pdf), trust)
+
+
+def test_a_seal_stays_readable_below_the_text_rather_than_a_dot_above_the_letterhead(
+    agency: DocumentSigner, tmp_path: Path, trust: TrustSettings
+) -> None:
+    """A one-paragraph result whose letterhead starts 18 mm from the top (the walk's page): above the letterhead
+    only a seal shrunk to a red dot would fit, so the stamp goes at full size on the blank paper after the text,
+    nearest the top-right corner, 8 pt clear of any ink (not touching the letterhead or the text)."""
+    from PIL import ImageDraw
+
+    image = letterhead_image(top_mm=18)
+    ImageDraw.Draw(image).rectangle((0, round(110 / 25.4 * 150), image.width, image.height), fill=250)
+    unsigned = image_pdf(image)
+    outcome = agency.sign_with_outcome(
+        unsigned, level=SignatureLevel.B_B, stamp=agency_stamp("Ủy ban nhân dân xã Hải Lăng", SAMPLE_SEAL, at=SCAN)
+    )
+    assert outcome.stamp is not None and outcome.stamp.on_blank and not outcome.stamp.layout.last_resort
+    seal = outcome.stamp.layout.image_size
+    assert outcome.stamp.layout.font_size == 10.0 and seal is not None and round(seal[0]) == 102  # actual size
+    rect = _rect(outcome.pdf, outcome.field_name)
+    assert (rect[0] + rect[2]) / 2 > 595 / 2, "on the right, the agency's side"
+    before = render(_write(tmp_path, "unsigned.pdf", unsigned))
+    clear = _pixels((rect[0] - 7, rect[1] - 7, rect[2] + 7, rect[3] + 7), 100)
+    assert int((before[clear] < INK).sum()) == 0, "7 pt around the stamp were blank"
+    _agree(_write(tmp_path, "sealed.pdf", outcome.pdf), trust)

@@ -21,7 +21,7 @@ def test_a_development_signature_shows_the_summarys_badge_and_lines() -> None:
         signed_at="30/11/2026 13:20:05",
         signed_at_source="theo dấu thời gian",
         changes="Tài liệu không bị thay đổi sau khi ký.",
-        problem="Ký bằng chứng thư phát triển của sohoa: chỉ dùng để thử nghiệm.",
+        problem="Ký bằng chứng thư thử nghiệm của sohoa: chỉ dùng để thử nghiệm.",
         next_step="Trước khi dùng chính thức, ký lại.",
     )
     summary = SignatureSummary(
@@ -29,7 +29,7 @@ def test_a_development_signature_shows_the_summarys_badge_and_lines() -> None:
     )
     badge = report_badge(_report(summary))
     assert badge.level == "valid_development"
-    assert badge.label.startswith("Hợp lệ — chứng thư phát triển") and "ký bởi Nguyễn Thị Lan" in badge.label
+    assert badge.label.startswith("Hợp lệ — chứng thư thử nghiệm") and "ký bởi Nguyễn Thị Lan" in badge.label
     assert ("Người ký", "Nguyễn Thị Lan") in badge.facts
     assert ("Thời điểm ký", "30/11/2026 13:20:05 (theo dấu thời gian)") in badge.facts
 

@@ -257,6 +257,7 @@ def test_a_manager_downloads_the_indicators_csv(
     tuan.go("/thong-ke")
     table = tuan.page.locator("table").first.inner_text()
     assert "Tỷ lệ số hóa" in table and "Tỷ lệ tái sử dụng" in table
+    assert re.search(r"\d,\d %", table) and not re.search(r"\d\.\d %", table), table  # decimal comma
     # Why today's dossiers are not digitised: every dossier received in this session's stack counts here.
     assert re.search(r"Không tính [1-9][0-9]*: chưa có kết quả giải quyết điện tử", table), table
     assert tuan.page.locator("svg.chart rect").count() == 18

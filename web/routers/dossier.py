@@ -21,10 +21,12 @@ from api.routers.documents import get_validation
 from api.routers.dossiers import MoveIn
 from api.routers.dossiers import move as move_dossier
 from api.services import Services
-from api.views import content_response
+from api.views import content_response, read_pdf
 from core.identifiers import InvalidIdentifier, validate_dossier_code
 from core.timezone import VN_TZ, now_vn
 from core.types import Actor, Role
+from issuing.results import ResultFields, ResultRefused, issue_result
+from signing.errors import PdfInputError, SigningError
 from vault.errors import Conflict, Forbidden, NotFound, VaultError
 from web.docview import KIND_VI, cached_report, field_rows, render_thumbnail, report_badge, thumbnail_path
 from web.qrphoto import dossier_code_from_photo
@@ -158,6 +160,55 @@ async def move(
     except VaultError as exc:
         return await _dossier_page(request, code, actor, _why_vi(exc, action), status_of(exc))
     return RedirectResponse(f"/ho-so/{code}#history", status_code=303)
+
+
+@router.post("/ho-so/{code}/ket-qua")
+async def result(
+    request: Request,
+    code: str,
+    actor: Handler,
+    _: CsrfChecked,
+    file: Annotated[UploadFile, File()],
+    type_code: Annotated[str, Form(max_length=50)],
+    name: Annotated[str, Form(max_length=500)],
+    issued_at: Annotated[str, Form(max_length=10)],
+    number_symbol: Annotated[str, Form(max_length=100)] = "",
+    valid_until: Annotated[str, Form(max_length=10)] = "",
+    scope: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    """The agency's signed result uploaded from the dossier page: checked as the API checks it (the competent
+    agency's valid signature, or sohoa's seal when allowed) and stored as `<code>-KQ<n>` in the owner's vault."""
+    reader = _with_purpose(request, actor, code)
+    if reader is None:
+        return RedirectResponse(f"/ho-so/{code}", status_code=303)
+    svc = services_of(request)
+    try:
+        dossier = await run_in_threadpool(svc.vault.get_dossier, code, reader)
+        if dossier.agency_code != actor.agency_code:  # the competent agency's handlers only, as in the API
+            raise Problem(403, "chỉ cán bộ của cơ quan giải quyết hồ sơ mới lưu kết quả")
+        fields = ResultFields(
+            type_code=type_code.strip(),
+            name=name.strip(),
+            number_symbol=number_symbol.strip() or None,
+            issued_at=issued_at,  # a form's text (YYYY-MM-DD), parsed by the model
+            valid_until=valid_until or None,
+            permanent=not valid_until,
+            scope=scope.strip() or None,
+        )
+        pdf = await read_pdf(file, svc.ingest.max_file_bytes)
+        issued = await run_in_threadpool(issue_result, svc.vault, dossier, pdf, fields, reader, svc.issuer)
+    except ValidationError as exc:
+        why = "; ".join(str(e["msg"]) for e in exc.errors())
+        return await _dossier_page(request, code, actor, f"Thông tin kết quả chưa đúng: {why}", 422)
+    except ResultRefused as exc:
+        return await _dossier_page(request, code, actor, f"Kết quả bị từ chối: {exc.detail}", 422)
+    except Problem as exc:
+        return await _dossier_page(request, code, actor, f"Không lưu được kết quả: {exc.detail}", exc.status)
+    except (PdfInputError, SigningError) as exc:
+        return await _dossier_page(request, code, actor, f"Không lưu được kết quả: {exc}", 422)
+    except VaultError as exc:
+        return await _dossier_page(request, code, actor, f"Không lưu được kết quả: {exc}", status_of(exc))
+    return RedirectResponse(f"/ho-so/{code}#doc-{issued.record.id}", status_code=303)
 
 
 @router.get("/ho-so/{code}/tai-lieu/{doc_id}.pdf")

@@ -1,0 +1,74 @@
+"""A handler issues a dossier's result from its page (no API client needed): the agency's signed PDF uploaded
+with its paper's details, checked as the API checks it, stored as <code>-KQ1 with every page shown; an unsigned
+PDF is refused in Vietnamese. Browser (Chromium) on the real server; the PDF signed with `sohoa sign --stamp agency`
+of the installation's development agency identity, which the server trusts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from core.types import Role
+from tests.support.pdfs import born_digital
+from tests.support.stack import SohoaStack
+from tests.web.conftest import AGENCY, OWNER, PROCEDURE, open_person
+
+
+def _open_dossier(server: SohoaStack) -> str:
+    token = server.token(Role.STATION, "station-kq", agency=AGENCY, name="Lê Thị Thu")
+    answer = httpx.post(
+        server.url + "/api/v1/dossiers",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"owner_id": OWNER, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
+        timeout=60,
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["life"]["code"])
+
+
+def _fill(person: Any, pdf: Path, name: str) -> None:
+    person.page.set_input_files("#result-file", str(pdf))
+    person.page.fill("#result-name", name)
+    person.page.fill("#result-type", "GPXD")
+    person.page.fill("#result-number", "12/GPXD")
+    person.page.fill("#result-issued", "2026-11-30")
+    person.page.click("#result-form button[type=submit]")
+    person.page.wait_for_load_state("load")
+
+
+def test_a_handler_stores_the_agencys_signed_result_from_the_dossier_page(
+    browser: Any, server: SohoaStack, shots: Path, tmp_path: Path
+) -> None:
+    code = _open_dossier(server)
+    unsigned = tmp_path / "unsigned.pdf"
+    unsigned.write_bytes(born_digital(title="Giấy phép xây dựng", pages=3))
+    signed = tmp_path / "signed.pdf"
+    done = server.cli("sign", str(unsigned), "-o", str(signed), "--stamp", "agency", "--level", "B-B")
+    assert done.returncode == 0, done.stderr
+
+    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY)
+    minh.go(f"/ho-so/{code}")
+    minh.page.fill("#purpose", "Trả kết quả giải quyết")
+    minh.page.click("form[action$='/muc-dich'] button[type=submit]")
+    minh.page.wait_for_selector("#result-form")
+    minh.page.locator("#result-form").scroll_into_view_if_needed()
+    minh.shot("63-ho-so-form-ket-qua")
+    minh.check_accessibility()
+
+    _fill(minh, unsigned, "Giấy phép xây dựng")  # no signature: refused, in Vietnamese, nothing stored
+    alert = minh.page.locator("#move-error").inner_text()
+    assert alert.startswith("Kết quả bị từ chối"), alert
+    assert minh.page.locator("section.card[id^=doc-]").count() == 0
+
+    _fill(minh, signed, "Giấy phép xây dựng")
+    card = minh.page.locator("section.card[id^=doc-]")
+    assert card.count() == 1
+    text = card.inner_text()
+    assert "Giấy phép xây dựng" in text and "Kết quả giải quyết" in text and "3 trang" in text, text
+    assert card.locator(".thumbs img").count() == 3  # every page of the result, not the first only
+    assert card.locator(".badge").inner_text().startswith("Hợp lệ")
+    assert minh.page.locator("#result-form").count() == 1, "a further result (KQ2) may still be stored"
+    minh.shot("64-ho-so-luu-ket-qua")
+    minh.check_accessibility()

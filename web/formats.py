@@ -1,0 +1,41 @@
+"""How dates and percentages read on the pages: day/month/year in Vietnam time, decimal comma in Vietnamese.
+The Jinja filters `vn_date` and `percent`, registered in `web.render`; templates use them, never strftime or "%".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from jinja2 import pass_context
+
+from core.timezone import to_vn
+
+ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def vn_date(value: Any, time: bool = False) -> str:
+    """A date as 23/04/2018 (an aware datetime in Vietnam time; `time`: "09:15 23/04/2018"). A text that is an
+    ISO date (2018-04-23, as extracted fields hold them) is turned around; any other value is shown as it is."""
+    if isinstance(value, dt.datetime):
+        moment = to_vn(value) if value.tzinfo is not None else value
+        return moment.strftime("%H:%M %d/%m/%Y" if time else "%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str) and (found := ISO_DATE.fullmatch(value.strip())):
+        year, month, day = found.groups()
+        return f"{day}/{month}/{year}"
+    return "" if value is None else str(value)
+
+
+def format_percent(rate: float, lang: str, digits: int = 1) -> str:
+    """A rate (0.125) as "12,5 %" in Vietnamese (decimal comma), "12.5 %" in English."""
+    text = f"{rate * 100:.{digits}f}"
+    return f"{text.replace('.', ',') if lang == 'vi' else text} %"
+
+
+@pass_context
+def percent(context: Any, rate: float, digits: int = 1) -> str:
+    """The `percent` filter: `format_percent` in the page's language."""
+    return format_percent(rate, str(context.get("lang", "vi")), digits)
