@@ -7,13 +7,17 @@ later; `sohoa choose` answers for a paper scanned again.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from core.timezone import to_vn
 from core.types import Role
+
+if TYPE_CHECKING:
+    from api.client import StationClient
 
 
 def token(
@@ -99,21 +103,8 @@ def status(
     wait: Annotated[bool, typer.Option(help="Follow the batch until it is done")] = False,
 ) -> None:
     """Show a batch's documents (after `sohoa upload --no-wait`); exit codes of `sohoa upload`, 5 while it runs."""
-    from api.client import ApiError, StationClient, Unreachable
-
     _quiet_http()
-    if not token:
-        typer.echo("error: a station token is needed (--token or SOHOA_TOKEN)", err=True)
-        raise typer.Exit(2)
-    client = StationClient(server, token)
-    try:
-        state = client.follow(batch) if wait else client.batch(batch)
-    except (Unreachable, ApiError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        client.close()
-    raise typer.Exit(_print_outcome(state))
+    _station_call(server, token, lambda client: client.follow(batch) if wait else client.batch(batch))
 
 
 def choose(
@@ -125,25 +116,35 @@ def choose(
     wait: Annotated[bool, typer.Option(help="Follow the batch until it is done")] = True,
 ) -> None:
     """For a paper scanned again: reuse the stored paper, store the scan as its new version, or as a new paper."""
-    from api.client import ApiError, StationClient, Unreachable
-
     _quiet_http()
     if choice not in CHOICES:
         typer.echo(f"error: {choice!r} is not a choice: reuse, new_version or new_document", err=True)
         raise typer.Exit(2)
+
+    def chosen(client: StationClient) -> dict[str, Any]:
+        state = client.choose(batch, number - 1, choice)
+        return client.follow(batch) if wait else state
+
+    _station_call(server, token, chosen)
+
+
+def _station_call(server: str, token: str | None, call: Callable[[StationClient], dict[str, Any]]) -> NoReturn:
+    """One station request (token checked first), its batch printed; exits with `sohoa upload`'s codes, 2 when the
+    server cannot be reached or refuses."""
+    from api.client import ApiError, StationClient, Unreachable
+
     if not token:
         typer.echo("error: a station token is needed (--token or SOHOA_TOKEN)", err=True)
         raise typer.Exit(2)
     client = StationClient(server, token)
     try:
-        state = client.choose(batch, number - 1, choice)
-        final = client.follow(batch) if wait else state
+        state = call(client)
     except (Unreachable, ApiError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     finally:
         client.close()
-    raise typer.Exit(_print_outcome(final))
+    raise typer.Exit(_print_outcome(state))
 
 
 def upload(
