@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from api.routers.stats import digitisation, rollup
 from api.services import Services
 from core.identifiers import InvalidIdentifier, validate_agency_code
+from core.timezone import now_vn
 from core.types import Actor, Role
 from issuing.stats_csv import csv_text
 from vault.indicators import DEFINITIONS, DigitisationStats
@@ -65,7 +66,7 @@ def _cached(key: tuple[object, ...], compute: Callable[[], list[DigitisationStat
 
 def _compute(svc: Services, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
     figures = []
-    for start, end in _months(months, dt.date.today()):
+    for start, end in _months(months, now_vn().date()):
         stats = digitisation(actor, svc, agency, start.isoformat(), end.isoformat(), "json")
         assert isinstance(stats, DigitisationStats)
         figures.append(stats)
@@ -74,13 +75,13 @@ def _compute(svc: Services, actor: Actor, agency: str | None, months: int) -> li
 
 def _figures(request: Request, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
     """The indicators per month, counted at most once a minute for the same asker and unit."""
-    key = ("months", actor.role.value, actor.agency_code, agency, months, dt.date.today())
+    key = ("months", actor.role.value, actor.agency_code, agency, months, now_vn().date())
     return _cached(key, lambda: _compute(services_of(request), actor, agency, months))
 
 
 def _rollup(request: Request, actor: Actor, unit: str | None, level: str) -> list[DigitisationStats]:
     """This month's indicators per unit at `level` under the chosen unit (counted at most once a minute, as above)."""
-    start, end = _months(1, dt.date.today())[0]
+    start, end = _months(1, now_vn().date())[0]
 
     def compute() -> list[DigitisationStats]:
         figures = rollup(actor, services_of(request), level, unit, start.isoformat(), end.isoformat(), "json")  # type: ignore[arg-type]
