@@ -15,11 +15,13 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from core.timezone import to_vn
 from core.types import Actor, DocumentKind, Verdict
 from issuing.agency import Issuer, seal_result
+from issuing.dossier_flow import EVENT_OF, event_payload
 from issuing.settings import IssuingSettings, issuing_settings
 from signing.pdfio import page_count
 from signing.report import ValidationReport
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
+from vault.lifecycle import Action, result_note
 from vault.records import DocumentRecord, DossierRecord, NewDocument
 from vault.service import Vault
 
@@ -134,7 +136,8 @@ def issue_result(
     settings: IssuingSettings | None = None,
 ) -> IssuedResult:
     """Check (or seal) a result and store it as `<dossier code>-KQ<n>` in the owner's vault, linked to the
-    dossier; the one-stop system's webhooks get `result.stored` (`issuer.notify`)."""
+    dossier; the first result moves an open dossier to `result_ready` in the same transaction (the vault). The
+    one-stop system's webhooks get `result.stored`, and `dossier.result_ready` when it moved (`issuer.notify`)."""
     settings = settings or issuing_settings()
     stored_pdf, report, sealed = _accepted_or_sealed(pdf, dossier.agency_code, issuer, trust, settings)
     new = NewDocument(
@@ -158,7 +161,17 @@ def issue_result(
     record: DocumentRecord = vault.store_document(new, stored_pdf, actor, idempotency_key)
     if record.created_at >= started:  # not a replay of an idempotency key: announce it once
         issuer.notify("result.stored", dossier.agency_code, result_event(record))
+        _announce_move(vault, dossier, record, actor, issuer)
     return IssuedResult(record=record, report=report, sealed=sealed)
+
+
+def _announce_move(vault: Vault, dossier: DossierRecord, record: DocumentRecord, actor: Actor, issuer: Issuer) -> None:
+    """`dossier.result_ready` when storing this result moved the dossier (its event names the result)."""
+    _dossier, events = vault.dossier_history(dossier.code, actor)
+    note = result_note(record.result_code)
+    for event in events:
+        if event.action == Action.RESULT_READY and event.note == note:
+            issuer.notify(EVENT_OF[Action.RESULT_READY], dossier.agency_code, event_payload(event))
 
 
 def correct_result(

@@ -158,6 +158,23 @@ def transition(session: Session, code: str, action: Action, actor: Actor, step: 
     return event_record(_event(session, dossier, action, before, actor, step), dossier.code)
 
 
+def result_note(result_code: str | None) -> str:
+    """The note of the move a stored electronic result makes (it names the result, so the move is found again)."""
+    return f"Đã lưu kết quả điện tử {result_code}"
+
+
+def result_stored(session: Session, dossier: Dossier, result_code: str | None, actor: Actor) -> DossierEvent | None:
+    """A stored electronic result means the dossier has its result (Decree 61/2018 art. 20, "đã có kết quả"): the
+    first one moves an open dossier (received, processing) to `result_ready` in the transaction that stores it,
+    with its event and portal message. Any other state (a further result, a returned or stopped dossier) stays.
+    The caller holds the dossier's row lock, so two results stored at once make one move."""
+    if dossier.status not in OPEN:
+        return None
+    before = dossier.status
+    dossier.status = str(State.RESULT_READY)
+    return _event(session, dossier, Action.RESULT_READY, before, actor, Step(note=result_note(result_code)))
+
+
 def record_receipt(session: Session, dossier: Dossier, actor: Actor | None, note: str | None = None) -> DossierEvent:
     """The first event of a dossier, written with its row: received, by whom (the system when no actor)."""
     who = actor or Actor("sohoa", Role.ADMIN)

@@ -20,6 +20,7 @@ from core.types import Actor, DocumentKind, Role
 from vault import outbox
 from vault.audit import record_access
 from vault.codes import next_result_code
+from vault.lifecycle import result_stored
 from vault.models import Document, DocumentVersion, Dossier, DossierDocument, Owner, PendingWrite, utcnow
 from vault.records import DocumentFields, NewDocument
 from vault.store.base import StoredObject
@@ -79,6 +80,10 @@ def complete_write(session: Session, pending: PendingWrite, version_id: str) -> 
     session.delete(pending)
     session.flush()
     outbox.document_changed(session, document, "stored" if payload["op"] == "create" else "versioned")
+    if payload["op"] == "create" and document.kind == DocumentKind.RESULT and document.source_dossier_code:
+        # the dossier has its result: moved after the result's own message, so the portal reads them in order
+        dossier = _dossier_row(session, document.source_dossier_code, lock=True)
+        result_stored(session, dossier, document.result_code, actor)
     return document
 
 
@@ -103,6 +108,9 @@ def catalogue_values(new: NewDocument) -> dict[str, Any]:
 def _create_document(session: Session, pending: PendingWrite, payload: dict[str, Any]) -> Document:
     new = NewDocument.model_validate(payload["new"])
     owner = session.execute(select(Owner).where(Owner.owner_id == new.owner_id)).scalar_one()
+    dossier = None
+    if new.source_dossier_code:  # a result locks it: results are numbered and move the dossier one at a time
+        dossier = _dossier_row(session, new.source_dossier_code, lock=new.kind is DocumentKind.RESULT)
     result_code = new.result_code
     if new.kind is DocumentKind.RESULT and not result_code and new.source_dossier_code:
         result_code = next_result_code(session, new.source_dossier_code)
@@ -122,8 +130,7 @@ def _create_document(session: Session, pending: PendingWrite, payload: dict[str,
     )
     session.add(document)
     session.flush()
-    if new.source_dossier_code:
-        dossier = session.execute(select(Dossier).where(Dossier.code == new.source_dossier_code)).scalar_one()
+    if dossier is not None:
         session.add(
             DossierDocument(
                 dossier_id=dossier.id,
@@ -140,6 +147,15 @@ def _create_document(session: Session, pending: PendingWrite, payload: dict[str,
             old.superseded_by_id = document.id
             outbox.document_changed(session, old, "status")
     return document
+
+
+def _dossier_row(session: Session, code: str, *, lock: bool) -> Dossier:
+    """The dossier a new paper is linked to, read again; its row locked when `lock` (not the joined owner:
+    PostgreSQL refuses FOR UPDATE on the nullable side of an outer join)."""
+    query = select(Dossier).where(Dossier.code == code)
+    if lock:
+        query = query.with_for_update(of=Dossier).execution_options(populate_existing=True)
+    return session.execute(query).scalar_one()
 
 
 def _add_version(session: Session, pending: PendingWrite, payload: dict[str, Any]) -> Document:

@@ -37,7 +37,8 @@ def test_status_shows_code_and_completion_only(
     )
     assert stored.status_code == 201, stored.text
     after = api_app.client.get(url).json()
-    assert after["completed"] is True and after["state"] == "completed"
+    assert after["completed"] is True and after["state"] == "result_ready"  # the stored result moved it
+    assert after["state_vi"] == "Đã có kết quả"
     assert set(after) == {"code", "state", "state_vi", "completed"}  # nothing personal
 
     receipt = api_app.client.get(

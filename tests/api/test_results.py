@@ -254,3 +254,45 @@ def test_a_result_of_several_pages_keeps_its_page_count(
     )
     assert corrected.status_code == 200, corrected.text
     assert corrected.json()["document"]["page_count"] == 2
+
+
+def test_the_first_stored_result_moves_the_dossier_and_is_announced_once(
+    api_app: Api, agency_code: str, agency_sign: Callable[[bytes], bytes]
+) -> None:
+    """A stored electronic result means the dossier has its result: the first one moves it to "Đã có kết quả"
+    (result_ready, an event naming the result), the next step offered is returning it; a replay or a second
+    result (KQ2) moves nothing again, and the one-stop system hears `dossier.result_ready` once."""
+    with api_app.services.sessions.begin() as session:
+        events = ["result.stored", "dossier.result_ready"]
+        hook = webhooks.register(session, agency_code, "https://one-stop.example.vn/hooks", events, "t")
+    dossier = api_app.dossier(agency_code)
+    handler = api_app.headers(Role.HANDLER, agency_code)
+    before = api_app.client.get(f"/api/v1/dossiers/{dossier.code}", headers=handler).json()["life"]
+    assert before["state"] == "received" and "result_ready" in before["moves"]
+    signed = agency_sign(sample_pdf("Giấy phép chuyển bước"))
+    for _ in range(2):  # the same upload under one idempotency key, then a further result
+        replayed = api_app.client.post(
+            f"/api/v1/dossiers/{dossier.code}/results",
+            headers={**handler, "Idempotency-Key": f"move-{dossier.code}"},
+            files={"file": ("kq.pdf", signed, "application/pdf")},
+            data={"metadata": json.dumps(META)},
+        )
+        assert replayed.status_code == 201, replayed.text
+    second = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Quyết định kèm theo")))
+    assert second.json()["document"]["result_code"] == f"{dossier.code}-KQ2"  # type: ignore[attr-defined]
+    read = api_app.client.get(f"/api/v1/dossiers/{dossier.code}", headers=handler).json()
+    assert read["life"]["state"] == "result_ready" and read["life"]["state_vi"] == "Đã có kết quả"
+    assert read["life"]["moves"] == ["return"]  # not "Có kết quả giải quyết" again
+    moved = [e for e in read["events"] if e["action"] == "result_ready"]
+    assert len(moved) == 1 and moved[0]["from_state"] == "received" and moved[0]["actor_subject"]
+    assert moved[0]["note"] == f"Đã lưu kết quả điện tử {dossier.code}-KQ1"
+    with api_app.services.sessions() as session:
+        deliveries = session.query(webhooks.Delivery).filter_by(webhook_id=hook.id).all()
+    sent = sorted(d.event for d in deliveries)
+    assert sent == ["dossier.result_ready", "result.stored", "result.stored"]
+    ready = next(d.payload for d in deliveries if d.event == "dossier.result_ready")
+    assert (ready["dossier_code"], ready["state"], ready["from_state"]) == (dossier.code, "result_ready", "received")
+    returned = api_app.client.post(
+        f"/api/v1/dossiers/{dossier.code}/transitions", headers=handler, json={"action": "return"}
+    )
+    assert returned.status_code == 201, returned.text

@@ -136,13 +136,15 @@ def test_a_message_is_written_with_its_change_and_never_without_it(vault: Vault)
         "dossier.status_changed",
         "dossier.status_changed",
         "result.issued",
+        "dossier.status_changed",  # the stored result moved the dossier, in the same transaction, after it
         "result.cancelled",
     ]
     assert [m.payload.get("action") for m in rows[:2]] == ["receive", "assign"]
-    assert rows[2].payload["result_code"] == f"{code}-KQ1" and rows[3].payload["status"] == "cancelled"
+    assert (rows[3].payload["action"], rows[3].payload["to_state"]) == ("result_ready", "result_ready")
+    assert rows[2].payload["result_code"] == f"{code}-KQ1" and rows[4].payload["status"] == "cancelled"
     assert {m.stream for m in rows} == {f"dossier:{code}"}
     assert all(OWNER not in str(m.payload) and "nhầm" not in str(m.payload) for m in rows)  # nothing personal
-    assert len({m.id for m in rows}) == 4
+    assert len({m.id for m in rows}) == 5
 
 
 def test_off_unless_switched_on(tmp_path: Path) -> None:
@@ -158,8 +160,7 @@ def test_delivered_in_order_signed_and_deduplicated(vault: Vault, receiver: Port
     codes = [open_dossier(vault) for _ in range(2)]
     for code in codes:
         vault.transition(code, Action.ASSIGN, HANDLER, Step(department="Phòng Tư pháp"))
-        store_result(vault, code)
-        vault.transition(code, Action.RESULT_READY, HANDLER, Step())
+        store_result(vault, code)  # moves the dossier to result_ready too
     pumped = portal.pump(vault.sessions, settings)
     assert (pumped.delivered, pumped.failed, pumped.dead, pumped.next_due) == (8, 0, 0, None)
     assert len(receiver.accepted) == 8 and receiver.posts == 8
@@ -231,7 +232,7 @@ def test_the_endpoint_down_for_30_seconds(sqlite_vault: Vault, receiver: PortalR
         store_result(vault, code)
     time.sleep(max(0.0, 30 - (time.monotonic() - down_at)))
     with vault.sessions() as session:
-        assert portal.backlog(session)["pending"] == 9 and portal.backlog(session)["delivered"] == 0
+        assert portal.backlog(session)["pending"] == 12 and portal.backlog(session)["delivered"] == 0
         assert session.scalar(select(func.max(OutboxMessage.attempts))) >= 4  # retried through the outage
     receiver.start()  # back on the same port
     deadline = time.monotonic() + 20
@@ -244,11 +245,11 @@ def test_the_endpoint_down_for_30_seconds(sqlite_vault: Vault, receiver: PortalR
     thread.join(5)
     with vault.sessions() as session:
         counts = portal.backlog(session)
-    assert (counts["pending"], counts["dead"], counts["delivered"]) == (0, 0, 9)
-    assert len(receiver.accepted) == 9 and receiver.posts == 9  # each once
+    assert (counts["pending"], counts["dead"], counts["delivered"]) == (0, 0, 12)
+    assert len(receiver.accepted) == 12 and receiver.posts == 12  # each once
     for code in codes:
         stream = receiver.streams()[f"dossier:{code}"]
-        assert stream == sorted(stream) and len(stream) == 3
+        assert stream == sorted(stream) and len(stream) == 4
 
 
 def test_the_delivery_task_is_sent_after_a_commit_that_wrote_messages_only(vault: Vault) -> None:
