@@ -184,13 +184,19 @@ def correct_result(
     *,
     trust: TrustSettings | None = None,
     settings: IssuingSettings | None = None,
+    reason: str | None = None,
 ) -> IssuedResult:
     """A corrected result: checked (or sealed) like a new one, stored as the next version of the same result
-    (same result code); the previous version is superseded and stays readable."""
+    (same result code); the previous version is superseded and stays readable; the reason joins its history."""
     settings = settings or issuing_settings()
     stored_pdf, report, sealed = _accepted_or_sealed(pdf, agency_code, issuer, trust, settings)
     updated: DocumentRecord = vault.new_version(
-        record.id, stored_pdf, actor, signature_verdict=report.verdict, page_count=page_count(stored_pdf)
+        record.id,
+        stored_pdf,
+        actor,
+        signature_verdict=report.verdict,
+        page_count=page_count(stored_pdf),
+        reason=reason,
     )
     issuer.notify("result.corrected", agency_code, result_event(updated))
     return IssuedResult(record=updated, report=report, sealed=sealed)

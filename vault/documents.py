@@ -196,8 +196,10 @@ class DocumentWrites(VaultBase):
         ocr_text: str | None = None,
         extracted_fields: dict[str, Any] | None = None,
         page_prints: list[str] | None = None,
+        reason: str | None = None,
     ) -> DocumentRecord:
-        """A new version of a paper: the previous version is superseded and stays readable under retention.
+        """A new version of a paper: the previous version is superseded and stays readable under retention; the
+        `reason` (a result's correction) is kept in the access log beside the version.
 
         Stations and handlers version only documents their agency's dossiers hold (`vault.access`). Sending the
         current version's bytes again (a retried pipeline step) adds no version and returns the record."""
@@ -233,6 +235,7 @@ class DocumentWrites(VaultBase):
                     "number": number,
                     "changes": {k: v for k, v in changes.items() if v is not None},
                     "actor": actor_to_json(actor),
+                    "reason": " ".join((reason or "").split())[:400] or None,
                     "retain_until": self._retention(document.kind, document.type_code).isoformat(),
                     "legal_hold": False,
                     **blocks,

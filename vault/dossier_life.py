@@ -22,6 +22,7 @@ from vault.lifecycle import Action, Step, check_move, events_of, record_receipt,
 from vault.models import ConsentRequest, Document, Dossier, Owner, utcnow
 from vault.owners import owner_row
 from vault.records import ConsentRecord, DossierEventRecord, DossierRecord, LinkedDocument
+from vault.reports import IssuedStep, results_history
 from vault.reuse import WrongConsentCode, count_wrong_try, link_reused, new_consent, take_consent
 
 STAFF = (Role.STATION, Role.HANDLER)
@@ -79,6 +80,11 @@ class DossierLife(VaultBase):
         with self.reader() as session:
             dossier = self._visible(session, code, actor)
             return dossier_record(dossier), events_of(session, dossier)
+
+    def results_history(self, code: str, actor: Actor) -> dict[str, list[IssuedStep]]:
+        """Who issued, corrected or cancelled each of the dossier's results, and when (for those who see it)."""
+        with self.reader() as session:
+            return results_history(session, self._visible(session, code, actor).id)
 
     def owner_dossiers(self, owner_id: str, actor: Actor) -> list[DossierRecord]:
         """The owner's dossiers, newest first: the owner (or an admin) only."""

@@ -75,7 +75,7 @@ def complete_write(session: Session, pending: PendingWrite, version_id: str) -> 
         action,
         document_id=document.id,
         dossier_code=document.source_dossier_code,
-        detail=f"v{payload['number']}",
+        detail=f"v{payload['number']}" + (f": {payload['reason']}" if payload.get("reason") else ""),
     )
     session.delete(pending)
     session.flush()

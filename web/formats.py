@@ -15,12 +15,14 @@ from core.timezone import to_vn
 ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
-def vn_date(value: Any, time: bool = False) -> str:
-    """A date as 23/04/2018 (an aware datetime in Vietnam time; `time`: "09:15 23/04/2018"). A text that is an
-    ISO date (2018-04-23, as extracted fields hold them) is turned around; any other value is shown as it is."""
+def vn_date(value: Any, time: bool = False, day_first: bool = False) -> str:
+    """A date as 23/04/2018 (an aware datetime in Vietnam time; `time`: "09:15 23/04/2018", or with `day_first`
+    "23/04/2018 09:15"). A text that is an ISO date (2018-04-23, as extracted fields hold them) is turned around;
+    any other value is shown as it is."""
     if isinstance(value, dt.datetime):
         moment = to_vn(value) if value.tzinfo is not None else value
-        return moment.strftime("%H:%M %d/%m/%Y" if time else "%d/%m/%Y")
+        shape = ("%d/%m/%Y %H:%M" if day_first else "%H:%M %d/%m/%Y") if time else "%d/%m/%Y"
+        return moment.strftime(shape)
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     if isinstance(value, str) and (found := ISO_DATE.fullmatch(value.strip())):

@@ -208,6 +208,43 @@ EN: dict[str, str] = {
     "quá hạn thì bản quét không được lưu, giấy tờ đã lưu giữ nguyên": (
         "after that the scan is not stored and the stored paper is kept as it is"
     ),
+    "Số kết quả": "Result number",
+    (
+        "Hồ sơ chưa có kết quả điện tử còn hiệu lực (chưa lưu, hoặc đã hủy): chỉ trả khi đã có kết quả giấy, hoặc "
+        "lưu kết quả mới trước."
+    ): (
+        "The dossier has no electronic result in force (none stored, or cancelled): return it only with a paper "
+        "result, or store a new result first."
+    ),
+    "Lịch sử kết quả": "History of result",
+    "phiên bản": "version",
+    "Ban hành (lưu vào kho)": "Issued (stored in the vault)",
+    "Đính chính": "Corrected",
+    "Hủy": "Cancelled",
+    "Khôi phục hiệu lực": "Restored",
+    "Đính chính kết quả": "Correct the result",
+    "Hủy kết quả": "Cancel the result",
+    "Lý do đính chính": "Reason for the correction",
+    "Lý do hủy": "Reason for cancelling",
+    "Lưu bản đính chính": "Store the correction",
+    "Tệp kết quả đã đính chính (PDF đã ký số)": "Corrected result file (digitally signed PDF)",
+    "Chọn lại tệp PDF: trình duyệt không giữ tệp đã chọn.": (
+        "Choose the PDF again: the browser does not keep a chosen file."
+    ),
+    (
+        "Bản đính chính thay kết quả này bằng một phiên bản mới cùng số; phiên bản trước vẫn được lưu và đọc được. "
+        "Tệp được kiểm tra chữ ký như kết quả mới."
+    ): (
+        "The correction replaces this result with a new version under the same number; the previous version stays "
+        "stored and readable. Its signatures are checked as a new result's are."
+    ),
+    (
+        "Kết quả bị hủy vẫn được lưu và đọc được, nhưng không còn hiệu lực và không được dùng lại cho hồ sơ khác. "
+        "Không hoàn tác được."
+    ): (
+        "A cancelled result stays stored and readable, but is no longer in force and cannot be reused in another "
+        "dossier. This cannot be undone."
+    ),
 }
 
 

@@ -62,6 +62,30 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"(\S+): not a JPEG, PNG, TIFF or PDF scan"),
         "Tệp {0} không phải ảnh quét JPEG, PNG, TIFF hoặc PDF.",
     ),
+    # results: the issuing calls' refusals (docs/results.md)
+    (re.compile(r"the result carries no signature"), "tệp chưa có chữ ký số của cơ quan giải quyết."),
+    (
+        re.compile(r"signature (\S+) is TOTAL-FAILED"),
+        "chữ ký {0} không hợp lệ (tệp đã bị sửa sau khi ký, hoặc chữ ký hỏng).",
+    ),
+    (
+        re.compile(r"signature (\S+) is INDETERMINATE"),
+        "chưa xác minh được chữ ký {0} (chứng thư số không thuộc danh sách tin cậy, hoặc chưa kiểm tra được thu hồi).",
+    ),
+    (re.compile(r"no signature by the agency (\S+)"), "không có chữ ký của cơ quan {0}."),
+    (
+        re.compile(r"the agency's own seal does not validate"),
+        "dấu của cơ quan không xác minh được: kiểm tra danh sách tin cậy.",
+    ),
+    (re.compile(r"the document is already cancelled"), "Kết quả này đã được hủy trước đó."),
+    (
+        re.compile(r"the result is \w+: store a new result instead"),
+        "Kết quả không còn hiệu lực: không đính chính được, hãy lưu kết quả mới.",
+    ),
+    (re.compile(r"only a dossier's result is corrected"), "Chỉ đính chính được kết quả giải quyết của hồ sơ."),
+    (re.compile(r"only issued papers"), "Chỉ hủy được giấy tờ do cơ quan cấp (kết quả, bản sao chứng thực)."),
+    (re.compile(r"only the issuing agency"), "Chỉ cán bộ của cơ quan đã ban hành mới thay đổi được kết quả này."),
+    (re.compile(r"^no (such )?(dossier|document)"), "Không tìm thấy kết quả này trong hồ sơ."),
 )
 
 

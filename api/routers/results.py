@@ -16,11 +16,12 @@ from pydantic import BaseModel, Field, ValidationError
 from api.auth import require_roles
 from api.problems import PROBLEM_MEDIA_TYPE, Problem
 from api.schemas import DocumentOut, document_out
-from api.services import Svc
+from api.services import Services, Svc
 from api.views import ISSUING_RESPONSES, read_pdf
 from core.types import Actor, DocumentKind, DocumentStatus, Role
 from issuing.results import IssuedResult, ResultFields, ResultRefused, correct_result, issue_result, result_event
 from signing.errors import PdfInputError, SigningError
+from vault.records import DocumentRecord, DossierRecord
 
 router = APIRouter(prefix="/api/v1", tags=["results"], responses=ISSUING_RESPONSES)
 
@@ -125,7 +126,21 @@ async def post_correction(
     actor: Handler,
     svc: Svc,
     file: Annotated[UploadFile | None, File(description="The corrected result PDF, signed by the agency")] = None,
+    reason: Annotated[str | None, Form(max_length=400, description="Why it is corrected (kept in its history)")] = None,
 ) -> ResultOut | JSONResponse:
+    record, dossier = correctable(svc, document_id, actor)
+    if file is None:
+        raise Problem(422, "send the corrected result PDF as `file` (multipart/form-data)")
+    pdf = await read_pdf(file, svc.ingest.max_file_bytes)
+    return await _issued(
+        f"/api/v1/documents/{document_id}/correction",
+        lambda: correct_result(svc.vault, record, dossier.agency_code, pdf, actor, svc.issuer, reason=reason),
+    )
+
+
+def correctable(svc: Services, document_id: str, actor: Actor) -> tuple[DocumentRecord, DossierRecord]:
+    """The result and its dossier when this actor may correct it now: a dossier's valid result, the dossier's
+    agency's handler (404 otherwise), 409 for anything else. The API and the dossier page ask the same."""
     record = svc.vault.get_document(document_id, actor)
     if record.kind is not DocumentKind.RESULT or not record.source_dossier_code:
         raise Problem(409, "only a dossier's result is corrected this way")
@@ -133,13 +148,7 @@ async def post_correction(
         raise Problem(409, f"the result is {record.status}: store a new result instead")
     dossier = svc.vault.get_dossier(record.source_dossier_code, actor)
     _agency_handler(actor, dossier.agency_code)
-    if file is None:
-        raise Problem(422, "send the corrected result PDF as `file` (multipart/form-data)")
-    pdf = await read_pdf(file, svc.ingest.max_file_bytes)
-    return await _issued(
-        f"/api/v1/documents/{document_id}/correction",
-        lambda: correct_result(svc.vault, record, dossier.agency_code, pdf, actor, svc.issuer),
-    )
+    return record, dossier
 
 
 @router.post(
@@ -148,12 +157,18 @@ async def post_correction(
     summary="Cancel an issued result or certified copy: it stays stored and readable, and cannot be reused",
 )
 def cancel(document_id: str, body: CancelIn, actor: Handler, svc: Svc) -> DocumentOut:
+    return document_out(cancel_issued(svc, document_id, body.reason, actor))
+
+
+def cancel_issued(svc: Services, document_id: str, reason: str, actor: Actor) -> DocumentRecord:
+    """Cancel an issued paper (the API and the dossier page): 409 for another kind or one cancelled already; the
+    vault refuses another agency (403, or 404 to one who cannot see it); the webhooks hear `result.cancelled`."""
     record = svc.vault.get_document(document_id, actor)
     if record.kind not in ISSUED_KINDS:
         raise Problem(409, "only issued papers (results, certified copies) are cancelled here")
     if record.status is DocumentStatus.CANCELLED:
         raise Problem(409, "the document is already cancelled")
-    updated = svc.vault.set_status(document_id, DocumentStatus.CANCELLED, body.reason, actor)
+    updated = svc.vault.set_status(document_id, DocumentStatus.CANCELLED, reason, actor)
     if updated.kind is DocumentKind.RESULT and updated.issuing_agency_code:
         svc.issuer.notify("result.cancelled", updated.issuing_agency_code, result_event(updated))
-    return document_out(updated)
+    return updated

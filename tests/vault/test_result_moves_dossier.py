@@ -45,9 +45,7 @@ def test_the_first_result_moves_the_dossier_once_with_its_portal_message(vault: 
         topics = session.scalars(
             select(OutboxMessage.topic).where(OutboxMessage.stream == f"dossier:{code}").order_by(OutboxMessage.id)
         ).all()
-        moved = session.scalars(
-            select(OutboxMessage).where(OutboxMessage.topic == "dossier.status_changed")
-        ).all()
+        moved = session.scalars(select(OutboxMessage).where(OutboxMessage.topic == "dossier.status_changed")).all()
     assert "result.issued" in topics
     assert [m.payload["to_state"] for m in moved if m.payload["dossier_code"] == code][-1] == "result_ready"
 
@@ -73,7 +71,7 @@ def test_two_results_stored_at_once_make_one_move(vault: Vault) -> None:
         try:
             start.wait()
             vault.store_document(_result(code, f"Kết quả {index}"), PDF + bytes([index]), HANDLER)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             failures.append(exc)
 
     threads = [threading.Thread(target=store, args=(i,)) for i in range(2)]

@@ -1,7 +1,8 @@
 """A handler issues a dossier's result from its page (no API client needed): the agency's signed PDF uploaded
-with its paper's details, checked as the API checks it, stored as <code>-KQ1 with every page shown; an unsigned
-PDF is refused in Vietnamese. Browser (Chromium) on the real server; the PDF signed with `sohoa sign --stamp agency`
-of the installation's development agency identity, which the server trusts."""
+with its paper's details, checked as the API checks it, stored as <code>-KQ1 with every page shown, the dossier
+moved to "Đã có kết quả" with returning it as the next step; an unsigned PDF is refused in Vietnamese. Browser
+(Chromium) on the real server; the PDF signed with `sohoa sign --stamp agency` of the installation's development
+agency identity, which the server trusts."""
 
 from __future__ import annotations
 
@@ -70,5 +71,13 @@ def test_a_handler_stores_the_agencys_signed_result_from_the_dossier_page(
     assert card.locator(".thumbs img").count() == 3  # every page of the result, not the first only
     assert card.locator(".badge").inner_text().startswith("Hợp lệ")
     assert minh.page.locator("#result-form").count() == 1, "a further result (KQ2) may still be stored"
+    # the dossier has its result: its state moved, and the next step is returning it, not "Có kết quả" again
+    assert minh.page.locator("#dossier-status").inner_text() == "Đã có kết quả"
+    assert minh.page.locator("#move-result_ready").count() == 0 and minh.page.locator("#move-return").count() == 1
+    assert minh.page.locator("#return-without-result").count() == 0
+    ready = minh.page.locator("#events tr.event[data-action=result_ready]")
+    assert ready.count() == 1 and f"{code}-KQ1" in ready.inner_text()
+    assert card.locator(".result-status [data-status=valid]").inner_text() == "Còn hiệu lực"
+    assert card.locator(".issued-step").count() == 1
     minh.shot("64-ho-so-luu-ket-qua")
     minh.check_accessibility()

@@ -1,49 +1,38 @@
 """`/ho-so/{code}`, the case handler's dossier: found by code or from a photo of the receipt's QR (decoded on the
-server), its documents with thumbnails, a viewer, the signature badge, OCR text and fields, download. A handler
-states the purpose once per dossier; it is kept in the session and every read is logged with it, as in the API.
+server), its documents with thumbnails, a viewer, the signature badge, OCR text and fields, download, its moves.
+A handler states the purpose once per dossier; it is kept in the session and every read is logged with it, as in
+the API. Its results are stored, corrected and cancelled by `web.routers.results`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.dossier_views import ACTION_LABELS, dossier_status, event_out
+from api.dossier_views import ACTION_LABELS
 from api.errors import status_of
 from api.problems import Problem
-from api.routers.documents import get_validation
 from api.routers.dossiers import MoveIn
 from api.routers.dossiers import move as move_dossier
-from api.services import Services
-from api.views import content_response, read_pdf
+from api.views import content_response
 from core.identifiers import InvalidIdentifier, validate_dossier_code
-from core.timezone import VN_TZ, now_vn
+from core.timezone import VN_TZ
 from core.types import Actor, Role
-from issuing.results import ResultFields, ResultRefused, issue_result
-from signing.errors import PdfInputError, SigningError
-from vault.errors import Conflict, Forbidden, NotFound, VaultError
-from web.docview import KIND_VI, cached_report, field_rows, render_thumbnail, report_badge, thumbnail_path
+from vault.errors import Conflict, Forbidden, VaultError
+from web.docview import KIND_VI, field_rows, render_thumbnail, report_badge, thumbnail_path
+from web.dossier_page import dossier_page, report_of, with_purpose
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
-from web.session import CsrfChecked, require, services_of, state_purpose, stated_purpose
+from web.session import CsrfChecked, require, services_of, state_purpose
 
 router = APIRouter()
 Reader = Annotated[Actor, Depends(require(Role.HANDLER, Role.STATION, Role.CITIZEN))]
 Handler = Annotated[Actor, Depends(require(Role.HANDLER))]
-
-
-def _with_purpose(request: Request, actor: Actor, code: str) -> Actor | None:
-    """The actor carrying the purpose stated for this dossier; None when a handler has not stated one yet."""
-    if actor.role not in (Role.HANDLER, Role.PORTAL):
-        return actor
-    purpose = stated_purpose(request, code)
-    return dataclasses.replace(actor, purpose=purpose) if purpose else None
 
 
 @router.get("/ho-so")
@@ -76,38 +65,6 @@ def state(request: Request, code: str, actor: Handler, _: CsrfChecked, purpose: 
     return RedirectResponse(f"/ho-so/{code}", status_code=303)
 
 
-def _dossier(svc: Services, code: str, actor: Actor) -> tuple[Any, list[Any]]:
-    try:  # who may see the dossier, and each document's read authorised and logged: the vault's rules
-        return svc.vault.dossier_and_documents(code, actor)
-    except NotFound:
-        raise Problem(404, "no such dossier") from None
-
-
-def _report(svc: Services, doc_id: str, sha256: str, actor: Actor) -> dict[str, Any]:
-    return cached_report(svc.core, sha256, lambda: get_validation(doc_id, actor, svc))
-
-
-async def _dossier_page(
-    request: Request, code: str, actor: Actor, error: str | None = None, status: int = 200
-) -> Response:
-    reader = _with_purpose(request, actor, code)
-    if reader is None:
-        return page(request, "purpose.html", {"code": code, "error": None})
-    svc = services_of(request)
-    dossier, linked = await run_in_threadpool(_dossier, svc, code, reader)
-    docs = []
-    for link in linked:
-        doc = link.document
-        report = await run_in_threadpool(_report, svc, doc.id, doc.sha256, reader)
-        docs.append({"link": link, "doc": doc, "badge": report_badge(report)})
-    _record, events = await run_in_threadpool(svc.vault.dossier_history, code, reader)
-    life = await run_in_threadpool(dossier_status, svc, dossier, events, reader)
-    context = {"dossier": dossier, "docs": docs, "kind_vi": KIND_VI, "purpose": reader.purpose, "state": life.state}
-    context |= {"state_vi": life.state_vi, "life": life, "events": [event_out(e) for e in events], "error": error}
-    context |= {"action_vi": ACTION_LABELS, "today": now_vn().strftime("%Y-%m-%dT%H:%M"), "vn": VN_TZ}
-    return page(request, "dossier.html", context, status=status)
-
-
 FIELD_VI = {
     "missing": "Liệt kê giấy tờ, nội dung cần bổ sung (mỗi dòng một mục).",
     "reason": "Nêu lý do.",
@@ -126,8 +83,8 @@ def _why_vi(exc: VaultError, action: str) -> str:
 
 
 @router.get("/ho-so/{code}")
-async def dossier_page(request: Request, code: str, actor: Reader) -> Response:
-    return await _dossier_page(request, code, actor)
+async def show(request: Request, code: str, actor: Reader) -> Response:
+    return await dossier_page(request, code, actor)
 
 
 @router.post("/ho-so/{code}/chuyen")
@@ -154,61 +111,12 @@ async def move(
         )
         await run_in_threadpool(move_dossier, code, body, actor, services_of(request))
     except (ValueError, ValidationError) as exc:
-        return await _dossier_page(request, code, actor, f"Không thực hiện được: {exc}", 422)
+        return await dossier_page(request, code, actor, f"Không thực hiện được: {exc}", 422)
     except Problem as exc:
-        return await _dossier_page(request, code, actor, f"Không thực hiện được: {exc.detail}", exc.status)
+        return await dossier_page(request, code, actor, f"Không thực hiện được: {exc.detail}", exc.status)
     except VaultError as exc:
-        return await _dossier_page(request, code, actor, _why_vi(exc, action), status_of(exc))
+        return await dossier_page(request, code, actor, _why_vi(exc, action), status_of(exc))
     return RedirectResponse(f"/ho-so/{code}#history", status_code=303)
-
-
-@router.post("/ho-so/{code}/ket-qua")
-async def result(
-    request: Request,
-    code: str,
-    actor: Handler,
-    _: CsrfChecked,
-    file: Annotated[UploadFile, File()],
-    type_code: Annotated[str, Form(max_length=50)],
-    name: Annotated[str, Form(max_length=500)],
-    issued_at: Annotated[str, Form(max_length=10)],
-    number_symbol: Annotated[str, Form(max_length=100)] = "",
-    valid_until: Annotated[str, Form(max_length=10)] = "",
-    scope: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    """The agency's signed result uploaded from the dossier page: checked as the API checks it (the competent
-    agency's valid signature, or sohoa's seal when allowed) and stored as `<code>-KQ<n>` in the owner's vault."""
-    reader = _with_purpose(request, actor, code)
-    if reader is None:
-        return RedirectResponse(f"/ho-so/{code}", status_code=303)
-    svc = services_of(request)
-    try:
-        dossier = await run_in_threadpool(svc.vault.get_dossier, code, reader)
-        if dossier.agency_code != actor.agency_code:  # the competent agency's handlers only, as in the API
-            raise Problem(403, "chỉ cán bộ của cơ quan giải quyết hồ sơ mới lưu kết quả")
-        fields = ResultFields(
-            type_code=type_code.strip(),
-            name=name.strip(),
-            number_symbol=number_symbol.strip() or None,
-            issued_at=issued_at,  # a form's text (YYYY-MM-DD), parsed by the model
-            valid_until=valid_until or None,
-            permanent=not valid_until,
-            scope=scope.strip() or None,
-        )
-        pdf = await read_pdf(file, svc.ingest.max_file_bytes)
-        issued = await run_in_threadpool(issue_result, svc.vault, dossier, pdf, fields, reader, svc.issuer)
-    except ValidationError as exc:
-        why = "; ".join(str(e["msg"]) for e in exc.errors())
-        return await _dossier_page(request, code, actor, f"Thông tin kết quả chưa đúng: {why}", 422)
-    except ResultRefused as exc:
-        return await _dossier_page(request, code, actor, f"Kết quả bị từ chối: {exc.detail}", 422)
-    except Problem as exc:
-        return await _dossier_page(request, code, actor, f"Không lưu được kết quả: {exc.detail}", exc.status)
-    except (PdfInputError, SigningError) as exc:
-        return await _dossier_page(request, code, actor, f"Không lưu được kết quả: {exc}", 422)
-    except VaultError as exc:
-        return await _dossier_page(request, code, actor, f"Không lưu được kết quả: {exc}", status_of(exc))
-    return RedirectResponse(f"/ho-so/{code}#doc-{issued.record.id}", status_code=303)
 
 
 @router.get("/ho-so/{code}/tai-lieu/{doc_id}.pdf")
@@ -220,7 +128,7 @@ def document_pdf(
     range_: Annotated[str | None, Header(alias="Range")] = None,
     download: bool = False,
 ) -> Response:
-    reader = _with_purpose(request, actor, code)
+    reader = with_purpose(request, actor, code)
     if reader is None:
         raise Problem(404, "no such document")
     disposition = "attachment" if download else "inline"
@@ -236,7 +144,7 @@ def thumbnail(
     actor: Reader,
     w: Annotated[int, Query(ge=100, le=1400)] = 240,
 ) -> Response:
-    reader = _with_purpose(request, actor, code)
+    reader = with_purpose(request, actor, code)
     if reader is None:
         raise Problem(404, "no such page")
     svc = services_of(request)
@@ -253,12 +161,12 @@ def thumbnail(
 # Declared last: `{doc_id}` would also match "<id>.pdf".
 @router.get("/ho-so/{code}/tai-lieu/{doc_id}")
 async def document_page(request: Request, code: str, doc_id: str, actor: Reader) -> Response:
-    reader = _with_purpose(request, actor, code)
+    reader = with_purpose(request, actor, code)
     if reader is None:
         return RedirectResponse(f"/ho-so/{code}", status_code=303)
     svc = services_of(request)
     record = await run_in_threadpool(svc.vault.get_document, doc_id, reader)
-    report = await run_in_threadpool(_report, svc, doc_id, record.sha256, reader)
+    report = await run_in_threadpool(report_of, svc, doc_id, record.sha256, reader)
     return page(
         request,
         "document.html",
