@@ -4,6 +4,7 @@ with the report or sealed by sohoa (TOTAL-PASSED, pdfsig valid); cancelled and c
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable
@@ -16,11 +17,13 @@ from core.types import Actor, Role, Verdict
 from issuing import webhooks
 from issuing.results import ResultFields
 from issuing.settings import issuing_settings
+from signing.errors import TokenNotFoundError
+from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.conftest import OWNER_ID, Api, first_page_text, in_top_right_of_page_one, sample_pdf
 from tests.signing.pdfsig import pdfsig_intact
-from vault.errors import ReuseRefused
+from vault.errors import NotFound, ReuseRefused
 
 META = {
     "type_code": "GPXD",
@@ -296,3 +299,55 @@ def test_the_first_stored_result_moves_the_dossier_and_is_announced_once(
         f"/api/v1/dossiers/{dossier.code}/transitions", headers=handler, json={"action": "return"}
     )
     assert returned.status_code == 201, returned.text
+
+
+def test_a_correction_and_a_cancellation_make_the_results_history(
+    api_app: Api, agency_code: str, agency_sign: Callable[[bytes], bytes]
+) -> None:
+    """Who issued, corrected (with the reason given) and cancelled a result, in order: what the dossier page shows."""
+    dossier = api_app.dossier(agency_code)
+    handler = api_app.headers(Role.HANDLER, agency_code)
+    created = post_result(api_app, dossier.code, agency_code, agency_sign(sample_pdf("Giấy phép có lịch sử")))
+    doc_id = created.json()["document"]["id"]  # type: ignore[attr-defined]
+    corrected = api_app.client.post(
+        f"/api/v1/documents/{doc_id}/correction",
+        headers=handler,
+        files={"file": ("kq.pdf", agency_sign(sample_pdf("Giấy phép đã sửa")), "application/pdf")},
+        data={"reason": "Sai   số thửa đất"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    cancelled = api_app.client.post(f"/api/v1/documents/{doc_id}/cancel", headers=handler, json={"reason": "Cấp sai"})
+    assert cancelled.status_code == 200, cancelled.text
+    history = api_app.services.vault.results_history(dossier.code, api_app_actor(agency_code))
+    steps = [(s.action, s.version, s.reason, s.subject) for s in history[doc_id]]
+    assert steps == [
+        ("store", 1, None, "handler-1"),
+        ("new_version", 2, "Sai số thửa đất", "handler-1"),
+        ("status:cancelled", None, "Cấp sai", "handler-1"),
+    ]
+    assert all(s.at.tzinfo is not None for s in history[doc_id])
+    stranger = Actor("handler-9", Role.HANDLER, agency_code="000.00.99.H30", purpose="giải quyết hồ sơ")
+    with pytest.raises(NotFound):
+        api_app.services.vault.results_history(dossier.code, stranger)
+
+
+def test_a_seal_that_cannot_be_applied_now_is_a_503_and_stores_nothing(
+    api_app: Api, agency_code: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The HSM or the TSA is down: 503 with Retry-After, nothing stored, the dossier not moved."""
+    monkeypatch.setenv("SOHOA_ISSUING_SEAL_UNSIGNED_RESULTS", "true")
+    issuing_settings.cache_clear()
+
+    def hsm_down() -> DocumentSigner:
+        raise TokenNotFoundError("the PKCS#11 module cannot be loaded")
+
+    monkeypatch.setattr(
+        api_app.services, "issuer", dataclasses.replace(api_app.services.issuer, agency_signer=hsm_down)
+    )
+    dossier = api_app.dossier(agency_code)
+    response = post_result(api_app, dossier.code, agency_code, sample_pdf("Giấy phép chờ đóng dấu"))
+    assert response.status_code == 503, response.text  # type: ignore[attr-defined]
+    assert response.headers["retry-after"] == "60"  # type: ignore[attr-defined]
+    handler = api_app_actor(agency_code)
+    assert api_app.services.vault.dossier_documents(dossier.code, handler) == []
+    assert api_app.services.vault.get_dossier(dossier.code, handler).status == "received"
