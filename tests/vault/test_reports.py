@@ -91,7 +91,8 @@ def test_a_failed_batch_or_a_refusal_explains_why_a_dossier_does_not_count(vault
     assert vault.digitisation_stats(ADMIN, AGENCY, None, None).digitisation.numerator == 4
     _set_state(vault, codes[3], "withdrawn")
     stats = vault.digitisation_stats(ADMIN, AGENCY, None, None, failed_codes=frozenset({codes[0]}))
-    assert stats.dossiers_received == 4 and stats.by_state == {"received": 3, "withdrawn": 1}
+    # a stored result moved each dossier to result_ready (docs/results.md)
+    assert stats.dossiers_received == 4 and stats.by_state == {"result_ready": 3, "withdrawn": 1}
     assert (stats.digitisation.numerator, stats.digitisation.denominator) == (2, 3)
     why = {n.reason: n.dossiers for n in stats.digitisation.not_counted}
     assert why == {"batch_failed": 1, "no_result_due": 1}
