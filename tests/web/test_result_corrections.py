@@ -94,6 +94,7 @@ def test_a_handler_corrects_then_cancels_a_result_from_the_dossier_page(
     assert minh.page.input_value(f"#correct-reason-{doc_id}") == "Sai tên chủ đầu tư"
     assert minh.page.locator(f"#doc-{doc_id} .version").get_attribute("data-version") == "1"
     minh.shot("71-ket-qua-dinh-chinh-bi-tu-choi")
+    minh.check_accessibility()
 
     # the signed correction: version 2 of the same result, the reason in its history
     minh.page.set_input_files(f"#correct-file-{doc_id}", str(corrected))
