@@ -92,6 +92,7 @@ def test_a_handler_corrects_then_cancels_a_result_from_the_dossier_page(
     assert minh.page.locator("#move-error").inner_text().startswith("Kết quả bị từ chối: tệp chưa có chữ ký số")
     assert minh.page.locator(f"#fix-correct-{doc_id}").get_attribute("open") is not None
     assert minh.page.input_value(f"#correct-reason-{doc_id}") == "Sai tên chủ đầu tư"
+    assert minh.page.locator(f"#correct-again-{doc_id}").is_visible()  # the file is chosen again
     assert minh.page.locator(f"#doc-{doc_id} .version").get_attribute("data-version") == "1"
     minh.shot("71-ket-qua-dinh-chinh-bi-tu-choi")
     minh.check_accessibility()
