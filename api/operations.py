@@ -132,7 +132,7 @@ def read_status(
         disk=_disk(svc.core.data_dir, min_free_bytes),
         problems=problems,
     )
-    problems.extend(find_problems(status, now))
+    status.problems.extend(find_problems(status, now))
     return status
 
 
