@@ -140,7 +140,9 @@ def find_problems(status: OpsStatus, now: dt.datetime) -> list[Problem]:
     """What is stuck beyond the threshold, or down: the reasons an alert fires."""
     limit = status.stuck_after_seconds
     found = [
-        Problem(key=f"batch:{b.batch_id}", text=f"Lô {b.batch_id} ({b.status}) chưa xong sau {b.age_seconds // 60} phút")
+        Problem(
+            key=f"batch:{b.batch_id}", text=f"Lô {b.batch_id} ({b.status}) chưa xong sau {b.age_seconds // 60} phút"
+        )
         for b in status.batches
         if b.status in MOVING and b.age_seconds > limit
     ]
@@ -150,7 +152,10 @@ def find_problems(status: OpsStatus, now: dt.datetime) -> list[Problem]:
         for d in b.documents
         if d.deadline is not None and d.deadline < now
     ]
-    for key, label, out in (("portal_outbox", "Cổng DVC", status.portal_outbox), ("webhooks", "Webhook", status.webhooks)):
+    for key, label, out in (
+        ("portal_outbox", "Cổng DVC", status.portal_outbox),
+        ("webhooks", "Webhook", status.webhooks),
+    ):
         if out is not None and _age(now, out.oldest_pending_at) > limit:
             found.append(Problem(key=key, text=f"{label}: {out.pending} thông điệp chờ gửi quá {limit // 60} phút"))
         if out is not None and out.dead:

@@ -52,7 +52,9 @@ def show(report: OpsStatus) -> None:
         parts.add_column(column)
     broker = report.broker
     queues = ", ".join(f"{name}={count}" for name, count in broker.queues.items()) or "—"
-    parts.add_row("Broker", "ok" if broker.reachable else "KHÔNG PHẢN HỒI", queues if broker.reachable else broker.error)
+    parts.add_row(
+        "Broker", "ok" if broker.reachable else "KHÔNG PHẢN HỒI", queues if broker.reachable else broker.error
+    )
     store = report.object_store
     parts.add_row("Kho đối tượng", "ok" if store.reachable else "KHÔNG PHẢN HỒI", store.error or "")
     disk = report.disk
@@ -62,12 +64,24 @@ def show(report: OpsStatus) -> None:
         if out is not None:
             oldest = age_words((report.at - out.oldest_pending_at).total_seconds()) if out.oldest_pending_at else "—"
             detail = f"chờ {out.pending} (lâu nhất {oldest}), lỗi hẳn {out.dead}"
-            parts.add_row(label, "ok" if not out.dead else "CÓ LỖI", detail + (f"; lỗi cuối: {out.last_error}" if out.last_error else ""))
+            parts.add_row(
+                label,
+                "ok" if not out.dead else "CÓ LỖI",
+                detail + (f"; lỗi cuối: {out.last_error}" if out.last_error else ""),
+            )
     if report.longterm is not None:
         lt = report.longterm
-        parts.add_row("Chữ ký dài hạn", "ok", f"đến hạn {lt.due}, hoãn {lt.postponed}" + (f"; lỗi cuối: {lt.last_error}" if lt.last_error else ""))
+        parts.add_row(
+            "Chữ ký dài hạn",
+            "ok",
+            f"đến hạn {lt.due}, hoãn {lt.postponed}" + (f"; lỗi cuối: {lt.last_error}" if lt.last_error else ""),
+        )
     leftovers = report.staging_leftovers
-    parts.add_row("Staging bỏ lại", "?" if leftovers is None else "ok", "không đọc được" if leftovers is None else str(len(leftovers)))
+    parts.add_row(
+        "Staging bỏ lại",
+        "?" if leftovers is None else "ok",
+        "không đọc được" if leftovers is None else str(len(leftovers)),
+    )
     console.print(parts)
     batches = Table(title=f"Lô chưa xong ({len(report.batches)})", show_header=True)
     for column in ("Lô", "Hồ sơ", "Cơ quan", "Trạng thái", "Tuổi", "Tài liệu", "Bước", "Lần thử", "Vì sao"):

@@ -11,7 +11,9 @@ def test_admins_read_what_waits_and_others_are_refused(api_app: Api, agency_code
     answer = api_app.client.get("/api/v1/admin/operations", headers=api_app.headers(Role.ADMIN))
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert {"batches", "portal_outbox", "webhooks", "longterm", "broker", "object_store", "disk", "problems"} <= set(body)
+    assert {"batches", "portal_outbox", "webhooks", "longterm", "broker", "object_store", "disk", "problems"} <= set(
+        body
+    )
     assert body["object_store"]["reachable"] is True and isinstance(body["problems"], list)
     for role in (Role.HANDLER, Role.STATION):
         refused = api_app.client.get("/api/v1/admin/operations", headers=api_app.headers(role, agency_code))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from celery import Celery
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from api.operations import OpsStatus, read_status
 from api.services import Services
@@ -50,17 +51,26 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield schema_url
 
 
-def _batch(session: object, batch_id: str, states: list[str], created: dt.datetime) -> None:
+def _batch(session: Session, batch_id: str, states: list[str], created: dt.datetime) -> None:
     planned = [batches.PlannedDocument(DOC_NAME, "GKS", "component", [i]) for i in range(len(states))]
     new = batches.NewBatch(
-        batch_id, "station-1", "000.00.00.H30", "1.011442", f"HS-{batch_id[:4]}", OWNER, "lan", len(states),
-        f"/nowhere/{batch_id}", planned, submitter_name=OFFICER,
+        batch_id,
+        "station-1",
+        "000.00.00.H30",
+        "1.011442",
+        f"HS-{batch_id[:4]}",
+        OWNER,
+        "lan",
+        len(states),
+        f"/nowhere/{batch_id}",
+        planned,
+        submitter_name=OFFICER,
     )
-    batches.create_batch(session, new)  # type: ignore[arg-type]
-    session.flush()  # type: ignore[attr-defined]
-    session.execute(update(Batch).where(Batch.id == batch_id).values(created_at=created))  # type: ignore[attr-defined]
+    batches.create_batch(session, new)
+    session.flush()
+    session.execute(update(Batch).where(Batch.id == batch_id).values(created_at=created))
     for index, state in enumerate(states):
-        session.execute(  # type: ignore[attr-defined]
+        session.execute(
             update(BatchDocument)
             .where(BatchDocument.batch_id == batch_id, BatchDocument.index == index)
             .values(status=state)
@@ -81,8 +91,16 @@ def _rows(services: Services) -> None:
         _batch(session, "c" * 32, ["awaiting_signature", "done"], NOW - 5 * HOUR)  # waits for the officer, in time
         session.add(
             SignatureRequest(
-                id="d" * 32, batch_id="c" * 32, index=0, officer_sub="lan", status="pending", level="B-LTA",
-                document_sha256="0" * 64, to_be_signed=b"x", certificate=b"x", pending=b"{}",
+                id="d" * 32,
+                batch_id="c" * 32,
+                index=0,
+                officer_sub="lan",
+                status="pending",
+                level="B-LTA",
+                document_sha256="0" * 64,
+                to_be_signed=b"x",
+                certificate=b"x",
+                pending=b"{}",
                 expires_at=NOW + HOUR,
             )
         )
@@ -90,22 +108,58 @@ def _rows(services: Services) -> None:
         session.execute(update(Batch).where(Batch.id == "e" * 32).values(finished_at=NOW - 8 * HOUR))
         session.add_all(
             [
-                OutboxMessage(id="1" * 32, topic="dossier.status_changed", stream="dossier:X",
-                              payload={"owner": OWNER}, created_at=NOW - 3 * HOUR, status="pending",
-                              last_error="HTTP 503: portal busy"),
-                OutboxMessage(id="2" * 32, topic="dossier.status_changed", stream="dossier:Y",
-                              payload={}, status="dead", attempts=12, last_error="HTTP 400: refused"),
+                OutboxMessage(
+                    id="1" * 32,
+                    topic="dossier.status_changed",
+                    stream="dossier:X",
+                    payload={"owner": OWNER},
+                    created_at=NOW - 3 * HOUR,
+                    status="pending",
+                    last_error="HTTP 503: portal busy",
+                ),
+                OutboxMessage(
+                    id="2" * 32,
+                    topic="dossier.status_changed",
+                    stream="dossier:Y",
+                    payload={},
+                    status="dead",
+                    attempts=12,
+                    last_error="HTTP 400: refused",
+                ),
             ]
         )
-        session.add(Webhook(id="f" * 32, agency_code="000.00.00.H30", url="https://example.test/h", secret="s",
-                            events=["batch.finished"], created_by="admin"))
+        session.add(
+            Webhook(
+                id="f" * 32,
+                agency_code="000.00.00.H30",
+                url="https://example.test/h",
+                secret="s",
+                events=["batch.finished"],
+                created_by="admin",
+            )
+        )
         session.flush()
-        session.add(Delivery(id="9" * 32, webhook_id="f" * 32, event="batch.finished", payload={},
-                             status="pending", attempts=2, last_error="ConnectError", created_at=NOW - dt.timedelta(minutes=10)))
+        session.add(
+            Delivery(
+                id="9" * 32,
+                webhook_id="f" * 32,
+                event="batch.finished",
+                payload={},
+                status="pending",
+                attempts=2,
+                last_error="ConnectError",
+                created_at=NOW - dt.timedelta(minutes=10),
+            )
+        )
         session.add_all(
             [
-                LongTermState(document_id="7" * 32, version=1, level="B-T", next_check=NOW - 3 * 24 * HOUR,
-                              last_error="TimestampUnavailableError: TSA down"),
+                LongTermState(
+                    document_id="7" * 32,
+                    version=1,
+                    level="B-T",
+                    next_check=NOW - 3 * 24 * HOUR,
+                    last_error="TimestampUnavailableError: TSA down",
+                ),
                 LongTermState(document_id="8" * 32, version=1, level="B-LTA", next_check=NOW + 24 * HOUR),
             ]
         )
@@ -124,8 +178,8 @@ def _services(url: str, tmp_path: Path) -> Services:
     return services
 
 
-def _status(services: Services, **kw: object) -> OpsStatus:
-    return read_status(services, stuck_after_seconds=3600, min_free_bytes=1, **kw)  # type: ignore[arg-type]
+def _status(services: Services, now: dt.datetime | None = None) -> OpsStatus:
+    return read_status(services, stuck_after_seconds=3600, min_free_bytes=1, now=now)
 
 
 def test_what_waits_is_read_with_its_reasons(url: str, tmp_path: Path) -> None:
