@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from api.services import Services
 from ingest.sweep import abandoned_staging
-from ingest.waits import WaitingBatch, waiting_batches
+from ingest.waits import STATE_WORDS, WaitingBatch, waiting_batches
 from issuing.waits import LongTermDue, Outgoing, longterm_due, portal_outbox, webhook_deliveries
 from vault.models import utcnow
 
@@ -141,7 +141,8 @@ def find_problems(status: OpsStatus, now: dt.datetime) -> list[Problem]:
     limit = status.stuck_after_seconds
     found = [
         Problem(
-            key=f"batch:{b.batch_id}", text=f"Lô {b.batch_id} ({b.status}) chưa xong sau {b.age_seconds // 60} phút"
+            key=f"batch:{b.batch_id}",
+            text=f"Lô {b.batch_id} ({STATE_WORDS[b.status].lower()}) chưa xong sau {age_words(b.age_seconds)}",
         )
         for b in status.batches
         if b.status in MOVING and b.age_seconds > limit
@@ -157,7 +158,7 @@ def find_problems(status: OpsStatus, now: dt.datetime) -> list[Problem]:
         ("webhooks", "Webhook", status.webhooks),
     ):
         if out is not None and _age(now, out.oldest_pending_at) > limit:
-            found.append(Problem(key=key, text=f"{label}: {out.pending} thông điệp chờ gửi quá {limit // 60} phút"))
+            found.append(Problem(key=key, text=f"{label}: {out.pending} thông điệp chờ gửi quá {age_words(limit)}"))
         if out is not None and out.dead:
             found.append(Problem(key=f"{key}:dead", text=f"{label}: {out.dead} thông điệp gửi lỗi hẳn, cần gửi lại"))
     if status.longterm is not None and _age(now, status.longterm.oldest_due_at) > LONGTERM_LATE.total_seconds():
@@ -176,7 +177,7 @@ def age_words(seconds: float) -> str:
     minutes = int(seconds // 60)
     days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
     if days:
-        return f"{days} ngày {hours} giờ"
+        return f"{days} ngày {hours} giờ" if hours else f"{days} ngày"
     if hours:
-        return f"{hours} giờ {mins} phút"
+        return f"{hours} giờ {mins} phút" if mins else f"{hours} giờ"
     return f"{mins} phút"

@@ -16,6 +16,16 @@ from ingest.batches import DocState, derive_status
 from ingest.models import Batch, BatchDocument, SignatureRequest
 from ingest.signature_requests import RequestState
 
+STATE_WORDS = {
+    "queued": "Chờ xử lý",
+    "running": "Đang xử lý",
+    "awaiting_signature": "Chờ cán bộ ký",
+    "awaiting_choice": "Chờ quầy chọn",
+    "failed": "Lỗi",
+    "needs_rescan": "Cần quét lại",
+    "done": "Xong",
+}
+STEP_WORDS = {"ocr": "nhận dạng (OCR)", "sign": "ký số", "store": "lưu kho"}
 TRUST_SERVICE_NOTE = "TSA/OCSP không phản hồi — đang thử lại, chưa ký dưới mức cấu hình"
 _CLASS = re.compile(r"^(?:\w+: )?(?:gave up after \d+ retries: )?([A-Z]\w*(?:Error|Exception|Unavailable|Exceeded)\w*)")
 
@@ -63,6 +73,10 @@ def _deadline_text(moment: dt.datetime | None) -> str:
     return f" (hạn {to_vn(moment):%H:%M %d/%m/%Y})" if moment is not None else ""
 
 
+def step_words(step: str | None) -> str:
+    return STEP_WORDS.get(step or "", step or "?")
+
+
 def reason_of(row: BatchDocument, expires: dt.datetime | None, request_state: str | None) -> str:
     """Why a document is not done yet, in Vietnamese, from its state only (never the free text of an error)."""
     status = row.status
@@ -72,8 +86,8 @@ def reason_of(row: BatchDocument, expires: dt.datetime | None, request_state: st
         if row.waiting == "trust_service":
             return TRUST_SERVICE_NOTE
         if row.lease_owner is None and row.attempts > 0:
-            return f"Chờ thử lại bước {row.step or '?'} (đã thử {row.attempts} lần)"
-        return f"Đang xử lý bước {row.step or '?'}"
+            return f"Chờ thử lại bước {step_words(row.step)} (đã thử {row.attempts} lần)"
+        return f"Đang xử lý bước {step_words(row.step)}"
     if status == DocState.AWAITING_SIGNATURE:
         if request_state == RequestState.REJECTED:
             return "Cán bộ từ chối ký — chờ yêu cầu ký lại"
@@ -83,7 +97,7 @@ def reason_of(row: BatchDocument, expires: dt.datetime | None, request_state: st
     if status == DocState.AWAITING_CHOICE:
         return "Giấy tờ đã có trong kho — chờ quầy chọn cách lưu" + _deadline_text(row.choice_until)
     if status == DocState.FAILED:
-        return f"Lỗi ở bước {row.step or '?'}: {error_class(row.error) or 'không rõ'}"
+        return f"Lỗi ở bước {step_words(row.step)}: {error_class(row.error) or 'không rõ'}"
     return "Xong"
 
 

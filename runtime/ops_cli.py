@@ -45,6 +45,7 @@ def show(report: OpsStatus) -> None:
     from rich.table import Table
 
     from api.operations import age_words
+    from ingest.waits import STATE_WORDS, step_words
 
     console = Console()
     parts = Table(title="Thành phần", show_header=True)
@@ -93,10 +94,10 @@ def show(report: OpsStatus) -> None:
                 batch.batch_id if first else "",
                 batch.dossier_code if first else "",
                 batch.agency_code if first else "",
-                batch.status if first else "",
+                STATE_WORDS.get(batch.status, batch.status) if first else "",
                 age_words(batch.age_seconds) if first else "",
                 "" if doc is None else str(doc.index),
-                "" if doc is None else doc.step or "",
+                "" if doc is None or doc.step is None else step_words(doc.step),
                 "" if doc is None else str(doc.attempts),
                 "" if doc is None else doc.reason,
             )

@@ -13,20 +13,12 @@ from fastapi.responses import Response
 from api.operations import age_words, read_status
 from api.settings import api_settings
 from core.types import Actor, Role
+from ingest.waits import STATE_WORDS, step_words
 from web.render import page
 from web.session import require, services_of
 
 router = APIRouter()
 Admin = Annotated[Actor, Depends(require(Role.ADMIN))]
-STATE_LABELS = {
-    "queued": "Chờ xử lý",
-    "running": "Đang xử lý",
-    "awaiting_signature": "Chờ cán bộ ký",
-    "awaiting_choice": "Chờ quầy chọn",
-    "failed": "Lỗi",
-    "needs_rescan": "Cần quét lại",
-    "done": "Xong",
-}
 
 
 @router.get("/van-hanh")
@@ -38,5 +30,5 @@ async def operations(request: Request, actor: Admin) -> Response:
         stuck_after_seconds=settings.ops_stuck_after_seconds,
         min_free_bytes=settings.min_free_disk_bytes,
     )
-    context = {"report": report, "age": age_words, "states": STATE_LABELS, "mib": 1024**2}
+    context = {"report": report, "age": age_words, "states": STATE_WORDS, "step": step_words, "mib": 1024**2}
     return page(request, "operations.html", context)
