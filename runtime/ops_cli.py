@@ -84,24 +84,20 @@ def show(report: OpsStatus) -> None:
         "không đọc được" if leftovers is None else str(len(leftovers)),
     )
     console.print(parts)
-    batches = Table(title=f"Lô chưa xong ({len(report.batches)})", show_header=True)
-    for column in ("Lô", "Hồ sơ", "Cơ quan", "Trạng thái", "Tuổi", "Tài liệu", "Bước", "Lần thử", "Vì sao"):
-        batches.add_column(column)
-    for batch in report.batches:
-        for position, doc in enumerate(batch.documents or [None]):
-            first = position == 0
-            batches.add_row(
-                batch.batch_id if first else "",
-                batch.dossier_code if first else "",
-                batch.agency_code if first else "",
-                STATE_WORDS.get(batch.status, batch.status) if first else "",
-                age_words(batch.age_seconds) if first else "",
-                "" if doc is None else str(doc.index),
-                "" if doc is None or doc.step is None else step_words(doc.step),
-                "" if doc is None else str(doc.attempts),
-                "" if doc is None else doc.reason,
-            )
-    console.print(batches)
+    console.print(f"[bold]Lô chưa xong ({len(report.batches)})[/]")
+    for batch in report.batches:  # a heading line per batch and a narrow table of its documents: fits 80 columns
+        state = STATE_WORDS.get(batch.status, batch.status)
+        heading = f"Lô {batch.batch_id} · hồ sơ {batch.dossier_code} · {batch.agency_code} · {state}"
+        console.print(f"{heading} · {age_words(batch.age_seconds)}", markup=False, highlight=False)
+        documents = Table(show_header=True, box=None, padding=(0, 1, 0, 2))
+        for column in ("Tài liệu", "Bước", "Lần thử", "Vì sao"):
+            documents.add_column(column)
+        for doc in batch.documents:
+            step = "" if doc.step is None else step_words(doc.step)
+            why = doc.reason + (f" [{doc.error_class}]" if doc.error_class else "")
+            documents.add_row(str(doc.index), step, str(doc.attempts), why)
+        if batch.documents:
+            console.print(documents)
     if report.problems:
         console.print(f"[bold red]Bị kẹt hoặc không phản hồi ({len(report.problems)}):[/]")
         for problem in report.problems:
