@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.services import Services
+from ingest.staging import StagingArea
 from ingest.sweep import abandoned_staging
 from ingest.waits import STATE_WORDS, WaitingBatch, waiting_batches
 from issuing.waits import LongTermDue, Outgoing, longterm_due, portal_outbox, webhook_deliveries
@@ -66,6 +69,30 @@ def _failure(exc: Exception) -> str:
     return type(exc).__name__
 
 
+@dataclass(frozen=True)
+class Sources:
+    """Where the read looks, each opened only inside it: a part that cannot be opened (the catalogue or the S3
+    server down) is reported, never raised. `sources_of` takes them from an app's services; the CLI builds its own."""
+
+    sessions: Callable[[], sessionmaker[Session]]
+    probe_store: Callable[[], object]  # raises when the vault's object store does not answer
+    staging: Callable[[], StagingArea]
+    data_dir: Path
+    staging_sweep_after_seconds: int
+    queue_depths: Callable[[], dict[str, int]] | None  # raises when the broker does not answer
+
+
+def sources_of(svc: Services) -> Sources:
+    return Sources(
+        sessions=lambda: svc.sessions,
+        probe_store=lambda: svc.vault.store.exists("readiness-probe"),
+        staging=svc.staging,
+        data_dir=svc.core.data_dir,
+        staging_sweep_after_seconds=svc.ingest.staging_sweep_after_seconds,
+        queue_depths=svc.queue_depths,
+    )
+
+
 def _broker(read: Callable[[], dict[str, int]] | None) -> Broker:
     if read is None:
         return Broker(reachable=False, queues={}, error="not configured")
@@ -75,17 +102,19 @@ def _broker(read: Callable[[], dict[str, int]] | None) -> Broker:
         return Broker(reachable=False, queues={}, error=_failure(exc))
 
 
-def _object_store(svc: Services) -> Component:
+def _object_store(sources: Sources) -> Component:
     try:
-        svc.vault.store.exists("readiness-probe")
+        sources.probe_store()
         return Component(reachable=True)
     except Exception as exc:
         return Component(reachable=False, error=_failure(exc))
 
 
-def _leftovers(svc: Services) -> list[str] | None:
+def _leftovers(sources: Sources, sessions: sessionmaker[Session] | None) -> list[str] | None:
+    if sessions is None:
+        return None
     try:
-        found = abandoned_staging(svc.staging(), svc.sessions, svc.ingest.staging_sweep_after_seconds)
+        found = abandoned_staging(sources.staging(), sessions, sources.staging_sweep_after_seconds)
     except Exception:  # the staging bucket unreachable: the object store's line says so
         return None
     return sorted(staged.batch_id for staged in found)
@@ -98,23 +127,26 @@ def _disk(folder: Path, min_free: int) -> Disk:
 
 
 def read_status(
-    svc: Services,
+    sources: Sources,
     *,
     stuck_after_seconds: int,
     min_free_bytes: int,
     now: dt.datetime | None = None,
 ) -> OpsStatus:
     """Everything that waits, and the problems: what is stuck longer than `stuck_after_seconds` or cannot be
-    reached. A part whose database read fails is None (the database line of the problems says why)."""
+    reached. The parts read from the database are None when it cannot be read (a problem says why)."""
     now = now or utcnow()
     problems: list[Problem] = []
+    sessions: sessionmaker[Session] | None = None
     try:
-        with svc.sessions() as session:
+        sessions = sources.sessions()
+        with sessions() as session:
             batches = waiting_batches(session, now)
             outbox, hooks, longterm = portal_outbox(session), webhook_deliveries(session), longterm_due(session, now)
     except Exception as exc:
-        problems.append(Problem(key="database", text=f"Không đọc được cơ sở dữ liệu ({_failure(exc)})"))
-        batches, outbox, hooks, longterm = [], None, None, None
+        hint = " — chạy sohoa migrate" if _failure(exc) == "SchemaOutOfDate" else ""
+        problems.append(Problem(key="database", text=f"Không đọc được cơ sở dữ liệu ({_failure(exc)}){hint}"))
+        sessions, batches, outbox, hooks, longterm = None, [], None, None, None
     by_state: dict[str, int] = {}
     for batch in batches:
         by_state[batch.status] = by_state.get(batch.status, 0) + 1
@@ -126,10 +158,10 @@ def read_status(
         portal_outbox=outbox,
         webhooks=hooks,
         longterm=longterm,
-        staging_leftovers=_leftovers(svc),
-        broker=_broker(svc.queue_depths),
-        object_store=_object_store(svc),
-        disk=_disk(svc.core.data_dir, min_free_bytes),
+        staging_leftovers=_leftovers(sources, sessions),
+        broker=_broker(sources.queue_depths),
+        object_store=_object_store(sources),
+        disk=_disk(sources.data_dir, min_free_bytes),
         problems=problems,
     )
     status.problems.extend(find_problems(status, now))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from api.operations import OpsStatus
+    from api.operations import OpsStatus, Sources
 
 ops_app = typer.Typer(help="Vận hành: những gì đang chờ và vì sao (lô, tài liệu, hàng đợi, kho, đĩa).")
 
@@ -24,11 +24,10 @@ def status(
     khi có việc bị kẹt quá ngưỡng."""
     from api.operations import read_status
     from api.settings import api_settings
-    from runtime.app import api_services
 
     settings = api_settings()
     report = read_status(
-        api_services(),
+        ops_sources(),
         stuck_after_seconds=stuck_after or settings.ops_stuck_after_seconds,
         min_free_bytes=settings.min_free_disk_bytes,
     )
@@ -37,6 +36,29 @@ def status(
     else:
         show(report)
     raise typer.Exit(1 if report.problems else 0)
+
+
+def ops_sources() -> Sources:
+    """This installation's catalogue, object store, staging and broker, each opened only when the read asks (so
+    that one that is down is a line of the report, not a crash of the command)."""
+    from api.operations import Sources
+    from core.settings import core_settings
+    from ingest.settings import ingest_settings
+    from runtime.catalogue import catalogue
+    from runtime.celery_app import celery_app
+    from runtime.metrics import QueueDepth
+    from runtime.staging import staging_area
+    from vault.settings import vault_settings
+    from vault.store import make_store
+
+    return Sources(
+        sessions=catalogue,
+        probe_store=lambda: make_store(vault_settings()).exists("readiness-probe"),
+        staging=staging_area,
+        data_dir=core_settings().data_dir,
+        staging_sweep_after_seconds=ingest_settings().staging_sweep_after_seconds,
+        queue_depths=QueueDepth(celery_app).read,
+    )
 
 
 def show(report: OpsStatus) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 
 from api.auth import require_roles
-from api.operations import OpsStatus, read_status
+from api.operations import OpsStatus, read_status, sources_of
 from api.problems import PROBLEM_RESPONSES
 from api.services import Svc
 from api.settings import api_settings
@@ -26,7 +26,7 @@ async def operations_status(actor: Admin, services: Svc) -> OpsStatus:
     settings = api_settings()
     return await run_in_threadpool(
         read_status,
-        services,
+        sources_of(services),
         stuck_after_seconds=settings.ops_stuck_after_seconds,
         min_free_bytes=settings.min_free_disk_bytes,
     )

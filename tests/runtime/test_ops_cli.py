@@ -20,8 +20,8 @@ from ingest.models import Batch
 BATCH = "0123456789abcdef0123456789abcdef"
 
 
-def _ops(data: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SOHOA_DATA_DIR": str(data), "COLUMNS": "200"}
+def _ops(data: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOHOA_DATA_DIR": str(data), "COLUMNS": "200", **extra}
     env.pop("SOHOA_VAULT_DATABASE_URL", None)
     return subprocess.run(
         [sys.executable, "-m", "cli", "ops", "status", *args], env=env, capture_output=True, text=True, timeout=120
@@ -56,3 +56,13 @@ def test_exit_codes_json_and_table(tmp_path: Path) -> None:
     assert "Chờ worker nhận việc" in table.stdout
     patient = _ops(data, "--json", "--stuck-after", str(3 * 3600))
     assert patient.returncode == 0 and json.loads(patient.stdout)["problems"] == []
+
+
+def test_a_broker_that_does_not_answer_is_reported_not_raised(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "vault").mkdir(parents=True)
+    migrate(f"sqlite:///{data / 'vault' / 'catalogue.sqlite3'}")  # outside the embedded default none is migrated
+    down = _ops(data, "--json", SOHOA_INGEST_BROKER_URL="redis://127.0.0.1:1/0")  # nothing listens there
+    assert down.returncode == 1, down.stderr
+    report = json.loads(down.stdout)
+    assert report["broker"]["reachable"] is False and [p["key"] for p in report["problems"]] == ["broker"]

@@ -16,7 +16,7 @@ from celery import Celery
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from api.operations import OpsStatus, read_status
+from api.operations import OpsStatus, read_status, sources_of
 from api.services import Services
 from core.settings import core_settings
 from ingest import batches
@@ -179,7 +179,7 @@ def _services(url: str, tmp_path: Path) -> Services:
 
 
 def _status(services: Services, now: dt.datetime | None = None) -> OpsStatus:
-    return read_status(services, stuck_after_seconds=3600, min_free_bytes=1, now=now)
+    return read_status(sources_of(services), stuck_after_seconds=3600, min_free_bytes=1, now=now)
 
 
 def test_what_waits_is_read_with_its_reasons(url: str, tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from api.operations import age_words, read_status
+from api.operations import age_words, read_status, sources_of
 from api.settings import api_settings
 from core.types import Actor, Role
 from ingest.waits import STATE_WORDS, step_words
@@ -26,7 +26,7 @@ async def operations(request: Request, actor: Admin) -> Response:
     settings = api_settings()
     report = await run_in_threadpool(
         read_status,
-        services_of(request),
+        sources_of(services_of(request)),
         stuck_after_seconds=settings.ops_stuck_after_seconds,
         min_free_bytes=settings.min_free_disk_bytes,
     )
