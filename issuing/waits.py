@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.identifiers import redact
 from issuing.longterm import LongTermState
 from issuing.webhooks import Delivery
 from vault.models import OutboxMessage
@@ -37,7 +38,8 @@ class LongTermDue(BaseModel):
 
 
 def _short(error: str | None) -> str | None:
-    return error[:LAST_ERROR_CHARS] if error else None
+    """The start of an error, any 12-digit run (a personal ID number, possibly, echoed by a receiver) masked."""
+    return redact(error)[:LAST_ERROR_CHARS] if error else None
 
 
 def portal_outbox(session: Session) -> Outgoing:

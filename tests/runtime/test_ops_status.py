@@ -124,7 +124,7 @@ def _rows(services: Services) -> None:
                     payload={},
                     status="dead",
                     attempts=12,
-                    last_error="HTTP 400: refused",
+                    last_error=f"HTTP 400: owner {OWNER} refused",
                 ),
             ]
         )
@@ -199,7 +199,10 @@ def test_what_waits_is_read_with_its_reasons(url: str, tmp_path: Path) -> None:
     assert choice.status == "awaiting_choice" and choice.deadline is not None and choice.deadline < NOW
     assert status.portal_outbox is not None and status.webhooks is not None and status.longterm is not None
     assert (status.portal_outbox.pending, status.portal_outbox.dead) == (1, 1)
-    assert status.portal_outbox.oldest_pending_at is not None and status.portal_outbox.last_error == "HTTP 400: refused"
+    assert (
+        status.portal_outbox.oldest_pending_at is not None
+        and status.portal_outbox.last_error == "HTTP 400: owner [ID] refused"
+    )
     assert (status.webhooks.pending, status.webhooks.last_error) == (1, "ConnectError")
     assert (status.longterm.due, status.longterm.postponed) == (1, 1)
     assert status.longterm.last_error and "TSA down" in status.longterm.last_error

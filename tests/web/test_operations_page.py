@@ -66,6 +66,11 @@ def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, 
     mai.shot("60-van-hanh")
     mai.check_accessibility()
     assert mai.page.locator("nav a[href='/van-hanh']").count() == 1
+    mai.go("/van-hanh?lang=en")
+    assert mai.page.locator("h1").inner_text() == "Operations: what waits and why"
+    assert "Unfinished batches (2)" in mai.page.locator("#batches-h").inner_text()
+    mai.shot("61-van-hanh-en")
+    mai.go("/van-hanh?lang=vi")
     lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
     refused = lan.go("/van-hanh")
     assert refused.status == 403 and TSA_BATCH not in lan.page.content()
