@@ -52,6 +52,8 @@ class Services:
     # Where accepted batches wait for the workers (the object store's staging bucket on S3 setups); None: the
     # spool folder itself (the embedded default, one machine).
     staging_area: StagingArea | None = None
+    # Messages waiting per broker queue (`sohoa ops status`); raises when the broker does not answer.
+    queue_depths: Callable[[], dict[str, int]] | None = None
 
     @property
     def staging_root(self) -> Path:

@@ -19,6 +19,8 @@ class ApiSettings(BaseSettings):
     port: int = 8000
     workers: int = 1  # API processes; the catalogue and vault are shared, so any number works
     min_free_disk_bytes: int = 256 * 1024**2  # /readyz says not ready below this much free space in the data folder
+    # `sohoa ops status`, /van-hanh: a batch queued or running, or a message unsent, for longer is stuck
+    ops_stuck_after_seconds: int = 3600
     # Token verification: a PEM public key, a JWKS URL or an OIDC discovery URL; none = development keys.
     jwt_issuer: str = "sohoa-dev"
     jwt_audience: str = "sohoa"

@@ -13,7 +13,7 @@ from core.logging import configure_logging
 from core.settings import core_settings
 from issuing import cli as issuing_cli
 from ocr import cli as ocr_cli
-from runtime import audit_cli, deploy_cli, portal_cli, stats_cli
+from runtime import audit_cli, deploy_cli, ops_cli, portal_cli, stats_cli
 from runtime import cli as runtime_cli
 from signing import cli as signing_cli
 from vault import cli as vault_cli
@@ -40,6 +40,7 @@ runtime_cli.register(app)
 audit_cli.register(app)
 stats_cli.register(app)
 portal_cli.register(app)
+ops_cli.register(app)
 deploy_cli.register(app)
 api_cli.register(app)
 

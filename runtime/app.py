@@ -47,6 +47,7 @@ def api_services(
         ping_broker=ping_broker,
         resume_signing=resume_signing,
         staging_area=staging_area(),
+        queue_depths=QueueDepth(celery_app).read,
     )
 
 

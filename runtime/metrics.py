@@ -31,14 +31,18 @@ class QueueDepth(Collector):
     def queues(self) -> list[str]:
         return sorted(set(self.app.amqp.queues) | {self.app.conf.task_default_queue})
 
+    def read(self) -> dict[str, int]:
+        """Messages waiting per queue; raises when the broker does not answer (`sohoa ops status`)."""
+        with self.app.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=1, timeout=3)
+            return dict(self._depths(connection, self.queues()))
+
     def collect(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily("sohoa_queue_depth", "Messages waiting in a Celery queue", labels=["queue"])
         up = GaugeMetricFamily("sohoa_broker_up", "1 when the broker answered the last queue-depth read")
         try:
-            with self.app.connection_for_read() as connection:
-                connection.ensure_connection(max_retries=1, timeout=3)
-                for queue, count in self._depths(connection, self.queues()):
-                    depth.add_metric([queue], count)
+            for queue, count in self.read().items():
+                depth.add_metric([queue], count)
             up.add_metric([], 1)
         except Exception as exc:  # a scrape reports the broker down rather than failing
             log.warning("queue depth not read", error=type(exc).__name__)

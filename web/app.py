@@ -95,7 +95,7 @@ def session_key(settings: WebSettings, core: CoreSettings) -> str:
 
 def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
     """Add the pages to an app built by `api.app.create_app` (the API never imports `web`)."""
-    from web.routers import auth, citizen, counter, dossier, home, public_status, results, stats
+    from web.routers import auth, citizen, counter, dossier, home, operations, public_status, results, stats
 
     settings = settings or web_settings()
     api = getattr(app.state, "api_settings", None) or api_settings()
@@ -115,7 +115,7 @@ def install(app: FastAPI, settings: WebSettings | None = None) -> FastAPI:
     app.state.session_actor = session_actor
     app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) not in _REPLACED]
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, home, public_status, counter, dossier, results, citizen, stats):
+    for module in (auth, home, public_status, counter, dossier, results, citizen, stats, operations):
         app.include_router(module.router, include_in_schema=False)
     _install_handlers(app)
     return app

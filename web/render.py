@@ -32,7 +32,12 @@ NAV = {
     Role.STATION: [("/quay", "Quầy tiếp nhận")],
     Role.HANDLER: [("/ho-so", "Hồ sơ"), ("/thong-ke", "Thống kê")],
     Role.CITIZEN: [("/kho", "Kho dữ liệu của tôi")],
-    Role.ADMIN: [("/quay", "Quầy tiếp nhận"), ("/ho-so", "Hồ sơ"), ("/thong-ke", "Thống kê")],
+    Role.ADMIN: [
+        ("/quay", "Quầy tiếp nhận"),
+        ("/ho-so", "Hồ sơ"),
+        ("/thong-ke", "Thống kê"),
+        ("/van-hanh", "Vận hành"),
+    ],
     Role.PORTAL: [],
 }
 

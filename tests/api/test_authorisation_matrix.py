@@ -218,6 +218,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ),
     ("GET", "/api/v1/webhooks"): Rule(lambda w, s: Call("/api/v1/webhooks"), roles("admin", "handler")),
     ("GET", "/api/v1/admin/portal-sync"): Rule(lambda w, s: Call("/api/v1/admin/portal-sync"), roles("admin")),
+    ("GET", "/api/v1/admin/operations"): Rule(lambda w, s: Call("/api/v1/admin/operations"), roles("admin")),
     ("POST", "/api/v1/admin/portal-sync/replay"): Rule(
         lambda w, s: Call("/api/v1/admin/portal-sync/replay", {"all": True}), roles("admin")
     ),

@@ -76,7 +76,7 @@ def test_production_has_no_development_sign_in_and_a_secure_cookie(tmp_path: Pat
 def test_pages_for_another_role_are_refused(client: TestClient) -> None:
     form = {"role": "citizen", "name": "Hoa", "owner": "045190001234", "csrf": _csrf(client)}
     client.post("/dang-nhap/phat-trien", data=form)
-    for path in ("/quay", "/ho-so", "/thong-ke"):
+    for path in ("/quay", "/ho-so", "/thong-ke", "/van-hanh"):
         assert client.get(path).status_code == 403, path
 
 

@@ -1,0 +1,81 @@
+"""What waits to leave the agency or to be kept valid, without personal data: the portal outbox and the webhook
+deliveries not delivered yet, and the signatures due for long-term upgrade or renewal (`sohoa ops status`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.identifiers import redact
+from issuing.longterm import LongTermState
+from issuing.webhooks import Delivery
+from vault.models import OutboxMessage
+
+LAST_ERROR_CHARS = 120  # "HTTP 503: …": a status and the start of the receiver's answer, never a payload
+
+
+class Outgoing(BaseModel):
+    """Messages not delivered yet: how many, the oldest one's age, the dead ones, and the newest error."""
+
+    pending: int
+    dead: int
+    oldest_pending_at: dt.datetime | None
+    last_error: str | None
+
+
+class LongTermDue(BaseModel):
+    """Signatures the long-term job has still to upgrade (B-T/B-LT → B-LTA) or renew, due now, and the ones
+    postponed because the TSA or revocation data were not available (retried an hour later)."""
+
+    due: int
+    oldest_due_at: dt.datetime | None
+    postponed: int
+    last_error: str | None
+
+
+def _short(error: str | None) -> str | None:
+    """The start of an error, any 12-digit run (a personal ID number, possibly, echoed by a receiver) masked."""
+    return redact(error)[:LAST_ERROR_CHARS] if error else None
+
+
+def portal_outbox(session: Session) -> Outgoing:
+    pending = OutboxMessage.status == "pending"
+    count, oldest = session.execute(select(func.count(), func.min(OutboxMessage.created_at)).where(pending)).one()
+    dead = session.scalar(select(func.count()).where(OutboxMessage.status == "dead")) or 0
+    error = session.scalar(
+        select(OutboxMessage.last_error)
+        .where(OutboxMessage.status.in_(["pending", "dead"]), OutboxMessage.last_error.is_not(None))
+        .order_by(OutboxMessage.seq.desc())
+        .limit(1)
+    )
+    return Outgoing(pending=count, dead=dead, oldest_pending_at=oldest, last_error=_short(error))
+
+
+def webhook_deliveries(session: Session) -> Outgoing:
+    pending = Delivery.status == "pending"
+    count, oldest = session.execute(select(func.count(), func.min(Delivery.created_at)).where(pending)).one()
+    dead = session.scalar(select(func.count()).where(Delivery.status == "failed")) or 0
+    error = session.scalar(
+        select(Delivery.last_error)
+        .where(Delivery.status.in_(["pending", "failed"]), Delivery.last_error.is_not(None))
+        .order_by(Delivery.created_at.desc())
+        .limit(1)
+    )
+    return Outgoing(pending=count, dead=dead, oldest_pending_at=oldest, last_error=_short(error))
+
+
+def longterm_due(session: Session, now: dt.datetime) -> LongTermDue:
+    due = LongTermState.next_check <= now
+    count, oldest = session.execute(select(func.count(), func.min(LongTermState.next_check)).where(due)).one()
+    postponed = session.scalar(select(func.count()).where(LongTermState.last_error.is_not(None))) or 0
+    error = session.scalar(
+        select(LongTermState.last_error)
+        .where(LongTermState.last_error.is_not(None))
+        .order_by(LongTermState.next_check.desc())
+        .limit(1)
+    )
+    return LongTermDue(due=count, oldest_due_at=oldest, postponed=postponed, last_error=_short(error))

@@ -1,0 +1,76 @@
+"""`/van-hanh` in Chromium, as Chị Mai (admin) reads it on the embedded default: a batch whose document waits for
+the TSA for two hours is listed with its reason and named stuck, one awaiting the counter's choice is listed with
+its deadline and not stuck; the broker, object store and disk lines; nothing personal on the page; axe-core; a
+station's officer is kept out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+
+from ingest import batches
+from ingest.db import sessions
+from ingest.models import Batch, BatchDocument
+from tests.support.stack import SohoaStack
+from tests.support.uploads import AGENCY
+from tests.web.conftest import open_person
+
+TSA_BATCH, CHOICE_BATCH = "7a" * 16, "7b" * 16
+OWNER, DOC_NAME = "045190009999", "Giấy khai sinh của Lê Thị Hoa"
+
+
+def _waiting_rows(server: SohoaStack) -> None:
+    """Two batches in the server's own catalogue: no task carries them, so they wait as written."""
+    factory = sessions(f"sqlite:///{server.data_dir / 'vault' / 'catalogue.sqlite3'}")
+    now = dt.datetime.now(dt.UTC)
+    with factory.begin() as session:
+        for batch_id, dossier in ((TSA_BATCH, "HS-TSA-1"), (CHOICE_BATCH, "HS-CHON-1")):
+            planned = [batches.PlannedDocument(DOC_NAME, "GKS", "component", [0])]
+            new = batches.NewBatch(batch_id, "st", AGENCY, "1.0", dossier, OWNER, "lan", 1, "/nowhere", planned)
+            batches.create_batch(session, new)
+        session.flush()
+        session.execute(update(Batch).where(Batch.id == TSA_BATCH).values(created_at=now - dt.timedelta(hours=2)))
+        session.execute(
+            update(BatchDocument)
+            .where(BatchDocument.batch_id == TSA_BATCH)
+            .values(status="running", step="sign", waiting="trust_service", attempts=5)
+        )
+        session.execute(
+            update(BatchDocument)
+            .where(BatchDocument.batch_id == CHOICE_BATCH)
+            .values(status="awaiting_choice", step="ocr", choice_until=now + dt.timedelta(hours=20))
+        )
+
+
+def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, shots: Path) -> None:
+    _waiting_rows(server)
+    mai = open_person(browser, server, shots, role="admin", name="Phạm Thị Mai")
+    mai.go("/van-hanh")
+    assert mai.page.locator("h1").inner_text().startswith("Vận hành")
+    problems = mai.page.locator("#problems").inner_text()
+    assert f"Lô {TSA_BATCH} (đang xử lý) chưa xong sau 2 giờ" in problems, problems
+    assert CHOICE_BATCH not in problems
+    tsa = mai.page.locator(f"tr[data-batch='{TSA_BATCH}']").inner_text()
+    assert (
+        "HS-TSA-1" in tsa and "TSA/OCSP không phản hồi" in tsa and "bước ký số · 5 lần thử" in tsa and "2 giờ" in tsa
+    ), tsa
+    choice = mai.page.locator(f"tr[data-batch='{CHOICE_BATCH}']").inner_text()
+    assert "Chờ quầy chọn" in choice and "chờ quầy chọn cách lưu (hạn" in choice, choice
+    parts = mai.page.locator("#parts").inner_text()
+    assert "Hàng đợi (broker)" in parts and "phản hồi" in parts and "MiB trống" in parts, parts
+    content = mai.page.content()
+    assert OWNER not in content and "Lê Thị Hoa" not in content
+    mai.shot("60-van-hanh")
+    mai.check_accessibility()
+    assert mai.page.locator("nav a[href='/van-hanh']").count() == 1
+    mai.go("/van-hanh?lang=en")
+    assert mai.page.locator("h1").inner_text() == "Operations: what waits and why"
+    assert "Unfinished batches (2)" in mai.page.locator("#batches-h").inner_text()
+    mai.shot("61-van-hanh-en")
+    mai.go("/van-hanh?lang=vi")
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    refused = lan.go("/van-hanh")
+    assert refused.status == 403 and TSA_BATCH not in lan.page.content()
