@@ -83,9 +83,9 @@ def test_the_read_ahead_stops_at_its_bound_and_a_client_gone_closes_the_stream()
             if not pump._running:
                 break
             await asyncio.sleep(0.01)
-        # The first chunk was read on construction, the one taken with it; then AHEAD more, and no further.
-        assert chunks.drawn == 1 + AHEAD
+        # The one taken, AHEAD more hashed and waiting, and the chunk after them read (not hashed); no further.
+        assert chunks.drawn == 1 + AHEAD + 1
         pump.close()
 
     asyncio.run(run())
-    assert chunks.closed.wait(10) and chunks.drawn == 1 + AHEAD
+    assert chunks.closed.wait(10) and chunks.drawn == 1 + AHEAD + 1

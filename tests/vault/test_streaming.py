@@ -106,8 +106,8 @@ def test_a_flipped_byte_on_disk_breaks_the_stream_local(tmp_path: Path) -> None:
 
 
 def test_each_piece_leaves_once_hashed_and_the_last_once_the_whole_matched() -> None:
-    """No read-ahead inside the content: a piece is handed out as soon as its own chunk is hashed (the catalogue's
-    size tells which piece is the last), and only the last one waits for the whole object's digest."""
+    """No hashing ahead inside the content: a piece is handed out as soon as its own chunk is hashed (the
+    catalogue's size tells which piece is the last), and only the last one waits for the whole object's digest."""
     drawn: list[tuple[int, int]] = []
 
     def reader(data: bytes) -> Callable[[int, int, int | None], Iterator[bytes]]:
@@ -122,8 +122,9 @@ def test_each_piece_leaves_once_hashed_and_the_last_once_the_whole_matched() -> 
         return stream_version(reader(data), sha256, len(data), None, None, key="k", version_id="v", on_mismatch=None)
 
     pieces = iter(stream(BIG, hashlib.sha256(BIG).hexdigest()))
-    assert next(pieces) == BIG[:STREAM_CHUNK] and drawn == [(0, STREAM_CHUNK)]  # nothing read beyond it
-    assert next(pieces) == BIG[STREAM_CHUNK : 2 * STREAM_CHUNK] and len(drawn) == 2
+    # The chunk after it is read (not hashed, not handed out), so that the next call starts by hashing; no more.
+    assert next(pieces) == BIG[:STREAM_CHUNK] and drawn == [(0, STREAM_CHUNK), (STREAM_CHUNK, STREAM_CHUNK)]
+    assert next(pieces) == BIG[STREAM_CHUNK : 2 * STREAM_CHUNK] and len(drawn) == 3
     assert b"".join(pieces) == BIG[2 * STREAM_CHUNK :] and len(drawn) == -(-len(BIG) // STREAM_CHUNK)
     received = bytearray()
     with pytest.raises(IntegrityError):  # a wrong digest: every piece but the last went out, then the error

@@ -101,9 +101,16 @@ class StreamedContent:
         return self._slices(iter(self._ahead) if self._checked else self._hashed(_chain(self._ahead[0], self._chunks)))
 
     def _hashed(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
+        """Each chunk once hashed; the following chunk is read (not hashed, not handed out) before it is handed on.
+        So a consumer in another thread that takes a chunk and asks for the next one goes straight into hashing,
+        which lets the GIL go: the event loop sending the chunk just handed on runs meanwhile, where a read first
+        would have let the loop take the GIL and held the hashing back until its send was over."""
+        chunk = next(chunks, None)
+        while chunk is not None:
             self._hash(chunk)
+            following = next(chunks, None)
             yield chunk
+            chunk = following
 
     def _slices(self, chunks: Iterator[bytes], offset: int = 0) -> Iterator[bytes]:
         """The parts of `chunks` (the object's bytes from `offset` on) that fall inside the range, in order; every
