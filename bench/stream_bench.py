@@ -38,13 +38,27 @@ RANGE_BYTES = 64 * 1024  # pdf.js's range chunk
 RANGE_REQUESTS = 5  # per object and round
 
 
-def _cpu_seconds(pid: int | None = None) -> float:
-    """CPU seconds so far of this process (None) or of process `pid`, all threads, user and system."""
-    if pid is None:
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        return used.ru_utime + used.ru_stime
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def _cpu_seconds() -> float:
+    """CPU seconds so far of this process, all threads, user and system."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def _threads_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of each thread of process `pid` (the scheduler's nanoseconds: /proc's ticks of 10 ms are
+    too coarse for one read)."""
+    found: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found[task.name] = int((task / "schedstat").read_text().split()[0]) / 1e9
+        except (FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
+            continue
+    return found
+
+
+def _cpu_since(pid: int, before: dict[str, float]) -> float:
+    """CPU seconds the threads of `pid` used since `before` (a thread ended meanwhile is left out)."""
+    return sum(used - before.get(tid, 0.0) for tid, used in _threads_cpu(pid).items())
 
 
 def _store_blobs(blobs: int, size: int) -> list[str]:
@@ -255,15 +269,15 @@ def _measure_rounds(
             sums: dict[str, list[float]] = {name: [0, 0.0] for name in names}
             for doc_id in blob_ids:
                 for name, read in reads.items():
-                    cpu = (_cpu_seconds(), _cpu_seconds(server_pid))
+                    own, server = _cpu_seconds(), _threads_cpu(server_pid)
                     start = time.perf_counter()
                     sums[name][0] += read(doc_id)
                     sums[name][1] += time.perf_counter() - start
                     if name == "store":
-                        sums["cpu_store"][1] += _cpu_seconds() - cpu[0]
+                        sums["cpu_store"][1] += _cpu_seconds() - own
                     elif name == "raw":
-                        sums["cpu_client"][1] += _cpu_seconds() - cpu[0]
-                        sums["cpu_server"][1] += _cpu_seconds(server_pid) - cpu[1]
+                        sums["cpu_client"][1] += _cpu_seconds() - own
+                        sums["cpu_server"][1] += _cpu_since(server_pid, server)
                 for _ in range(RANGE_REQUESTS):
                     start = time.perf_counter()
                     raw.get(f"/api/v1/documents/{doc_id}/content", wanted)
