@@ -5,24 +5,20 @@ the JSON of a model the hot read routes answer with.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
-import threading
-from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
 from fastapi import UploadFile
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from api.problems import PROBLEM_RESPONSES, Problem
+from api.stream_body import stream_body
 from core.types import Actor
 from vault.service import Vault
 from vault.store.base import ByteRange
-from vault.store.stream import StreamedContent
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -93,45 +89,7 @@ def content_response(
         headers["Content-Range"] = f"bytes {content.start}-{content.end}/{content.total_size}"
     if content.in_memory:
         return Response(content.read(), status_code=status, media_type="application/pdf", headers=headers)
-    return StreamingResponse(_body(content), status_code=status, media_type="application/pdf", headers=headers)
-
-
-async def _body(content: StreamedContent) -> AsyncIterator[bytes]:
-    """The pieces, each read and hashed in a worker thread while the event loop sends the one before (one piece
-    read ahead); the stream is closed however the reply ends (finished, client gone, integrity error)."""
-    reader = _Reader(content)
-    ahead: asyncio.Future[bytes | None] | None = None
-    try:
-        ahead = asyncio.ensure_future(run_in_threadpool(reader.next))
-        while (following := await ahead) is not None:
-            ahead = asyncio.ensure_future(run_in_threadpool(reader.next))
-            yield following
-    finally:
-        if ahead is not None:  # a failure nobody awaits any more is not the event loop's warning
-            ahead.add_done_callback(lambda task: task.cancelled() or task.exception())
-        # A client gone cancels the read-ahead while its thread may still read: the close waits for it, off the loop.
-        try:
-            asyncio.get_running_loop().run_in_executor(None, reader.close)
-        except RuntimeError:  # the loop is closing
-            reader.close()
-
-
-class _Reader:
-    """One stream's pieces for worker threads: one read at a time, and closed only once no read runs."""
-
-    def __init__(self, content: StreamedContent) -> None:
-        self._content = content
-        self._pieces = iter(content)
-        self._lock = threading.Lock()
-
-    def next(self) -> bytes | None:
-        with self._lock:
-            return next(self._pieces, None)
-
-    def close(self) -> None:
-        with self._lock:
-            self._pieces.close()
-            self._content.close()
+    return StreamingResponse(stream_body(content), status_code=status, media_type="application/pdf", headers=headers)
 
 
 async def read_pdf(upload: UploadFile, max_bytes: int) -> bytes:

@@ -2,7 +2,9 @@
 verified read straight from the store without HTTP (`Vault.stream_content`: authorised, logged, hashed), in the same
 run. Three clients: a raw socket, `wrk` (C; their own work is small, as a browser's) and httpx in this process
 (Python: on 2 cores its own parsing competes with the server's, so its figure is lower). A Range row: a 64 KiB range
-(pdf.js's request) of each object through the API, set against the store's full verified read of it.
+(pdf.js's request) of each object through the API, set against the store's full verified read of it. Beside the
+rates, CPU milliseconds per read (the anchor's process; the server's process and the raw client's), which a busy
+host changes far less than wall time: on a host whose cores are all taken, the ratio tends to the CPU ratio.
 
 Each store (the embedded folder store, S3 on a SeaweedFS started here) is measured in a process of its own; in each
 round every object is read by the anchor and by the API clients in turn, so a change of the machine's load falls on
@@ -17,6 +19,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import statistics
@@ -33,6 +36,29 @@ OWNER = "045190007777"
 PURPOSE = "gi%E1%BA%A3i%20quy%E1%BA%BFt%20h%E1%BB%93%20s%C6%A1"  # "giải quyết hồ sơ", URL-encoded
 RANGE_BYTES = 64 * 1024  # pdf.js's range chunk
 RANGE_REQUESTS = 5  # per object and round
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds so far of this process, all threads, user and system."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def _threads_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds so far of each thread of process `pid` (the scheduler's nanoseconds: /proc's ticks of 10 ms are
+    too coarse for one read)."""
+    found: dict[str, float] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found[task.name] = int((task / "schedstat").read_text().split()[0]) / 1e9
+        except (FileNotFoundError, ProcessLookupError):  # the thread ended meanwhile
+            continue
+    return found
+
+
+def _cpu_since(pid: int, before: dict[str, float]) -> float:
+    """CPU seconds the threads of `pid` used since `before` (a thread ended meanwhile is left out)."""
+    return sum(used - before.get(tid, 0.0) for tid, used in _threads_cpu(pid).items())
 
 
 def _store_blobs(blobs: int, size: int) -> list[str]:
@@ -170,7 +196,10 @@ def measure(store: str, blobs: int, size_mb: float, rounds: int) -> dict[str, An
             try:
                 token = stack.token(Role.ADMIN, "bench")
                 headers = {"Authorization": f"Bearer {token}", "X-Purpose": PURPOSE}
-                rounds_seen = _measure_rounds(stack.url, headers, token, blob_ids, folder, rounds, size)
+                assert stack.server is not None
+                rounds_seen = _measure_rounds(
+                    stack.url, headers, token, blob_ids, folder, rounds, size, stack.server.pid
+                )
             finally:
                 stack.stop()
         finally:
@@ -185,7 +214,7 @@ def summary(store: str, rounds_seen: list[dict[str, list[float]]]) -> dict[str, 
     rates = {
         name: statistics.median(r[name][0] / r[name][1] / 1e6 for r in rounds_seen)
         for name in rounds_seen[0]
-        if not name.startswith("range")
+        if not name.startswith(("range", "cpu"))
     }
     result: dict[str, Any] = {"store": store, **{f"{name}_mb_s": round(rate, 1) for name, rate in rates.items()}}
     for name in ("raw", "wrk", "httpx"):
@@ -196,16 +225,27 @@ def summary(store: str, rounds_seen: list[dict[str, list[float]]]) -> dict[str, 
     range_ms = statistics.median(r["range"][1] / r["range"][0] * 1e3 for r in rounds_seen)
     full_ms = statistics.median(r["range_full"][1] / r["range_full"][0] * 1e3 for r in rounds_seen)
     result.update(range_ms=round(range_ms, 2), full_read_ms=round(full_ms, 1), range_ratio=round(full_ms / range_ms, 1))
+    reads = sum(r["range_full"][0] for r in rounds_seen)
+    for name in ("cpu_store", "cpu_server", "cpu_client"):
+        result[f"{name}_ms"] = round(sum(r[name][1] for r in rounds_seen) / reads * 1e3, 1)
     return result
 
 
 def _measure_rounds(
-    url: str, headers: dict[str, str], token: str, blob_ids: list[str], folder: Path, rounds: int, size: int
+    url: str,
+    headers: dict[str, str],
+    token: str,
+    blob_ids: list[str],
+    folder: Path,
+    rounds: int,
+    size: int,
+    server_pid: int,
 ) -> list[dict[str, list[float]]]:
     """Per round: each object read straight from the store, then through the API by the raw client and by httpx,
     one after the other (so a change of load falls on all three alike), then a 64 KiB range of it through the API
     (raw client, as pdf.js asks: "range" counts requests and seconds, "range_full" the store's full reads they are
-    set against); then `wrk` for 3 s."""
+    set against); then `wrk` for 3 s. "cpu_store" sums the CPU seconds of this process over the anchor's reads,
+    "cpu_server" and "cpu_client" those of the server's process and of this one over the raw client's."""
     from core.types import Actor, Role
     from runtime import catalogue as runtime
 
@@ -225,12 +265,19 @@ def _measure_rounds(
             for read in reads.values():
                 read(doc_id)
         for _ in range(rounds):
-            sums: dict[str, list[float]] = {name: [0, 0.0] for name in (*reads, "range", "range_full")}
+            names = (*reads, "range", "range_full", "cpu_store", "cpu_server", "cpu_client")
+            sums: dict[str, list[float]] = {name: [0, 0.0] for name in names}
             for doc_id in blob_ids:
                 for name, read in reads.items():
+                    own, server = _cpu_seconds(), _threads_cpu(server_pid)
                     start = time.perf_counter()
                     sums[name][0] += read(doc_id)
                     sums[name][1] += time.perf_counter() - start
+                    if name == "store":
+                        sums["cpu_store"][1] += _cpu_seconds() - own
+                    elif name == "raw":
+                        sums["cpu_client"][1] += _cpu_seconds() - own
+                        sums["cpu_server"][1] += _cpu_since(server_pid, server)
                 for _ in range(RANGE_REQUESTS):
                     start = time.perf_counter()
                     raw.get(f"/api/v1/documents/{doc_id}/content", wanted)
@@ -276,6 +323,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{result['store']:>5}: Range 64 KiB of {args.size_mb:g} MB through the API {result['range_ms']} ms against "
         f"the store's full verified read {result['full_read_ms']} ms: {result['range_ratio']}× {where}"
+    )
+    print(
+        f"{result['store']:>5}: CPU per {args.size_mb:g} MB read: store {result['cpu_store_ms']} ms; API (raw) server "
+        f"{result['cpu_server_ms']} ms + client {result['cpu_client_ms']} ms {where}"
     )
     if args.json:
         with args.json.open("a") as out:

@@ -20,7 +20,7 @@ from vault.records import NewDocument
 from vault.service import Vault
 from vault.store import LocalStore, ObjectStore
 from vault.store.blocks import BLOCK_SIZE, DIGEST, BlockDigests, BlockVerifiedContent, ContentDigest
-from vault.store.stream import STREAM_CHUNK
+from vault.store.stream import STREAM_CHUNK, WHOLE_MAX
 
 BIG = b"%PDF-1.7\n" + os.urandom(20 * 1024 * 1024) + b"\n%%EOF\n"
 ADMIN = Actor("admin-1", Role.ADMIN)
@@ -69,8 +69,10 @@ def test_block_digests_cover_every_byte_once() -> None:
         (0, 65535),  # pdf.js: its first chunk
         (BLOCK_SIZE - 10, BLOCK_SIZE + 9),  # across a block boundary
         (STREAM_CHUNK - 5, STREAM_CHUNK + 65530),
+        (WHOLE_MAX - 5, WHOLE_MAX + 65530),  # past the part read and checked before the reply would start
         (len(BIG) - 1024, len(BIG) - 1),  # the trailer, in the last (short) block
         (3 * BLOCK_SIZE + 7, 3 * STREAM_CHUNK + 11),  # several pieces
+        (3 * BLOCK_SIZE + 7, 3 * WHOLE_MAX + 11),  # checked whole up to WHOLE_MAX, then streamed
         (5, None),
     ],
 )
@@ -84,7 +86,7 @@ def test_ranges_read_and_check_only_their_blocks(store: ObjectStore, wanted: tup
     with store.stream(stored.key, stored.version_id, stored.sha256, stored.size, wanted, blocks=elsewhere_bad) as got:
         assert isinstance(got, BlockVerifiedContent)
         span = min(-(-(first + len(expected)) // BLOCK_SIZE) * BLOCK_SIZE, len(BIG)) - first // BLOCK_SIZE * BLOCK_SIZE
-        assert got.in_memory == (span <= STREAM_CHUNK)  # read and checked whole before the reply would start
+        assert got.in_memory == (span <= WHOLE_MAX)  # read and checked whole before the reply would start
         assert got.read() == expected
         assert (got.start, got.end, got.total_size) == (first, first + len(expected) - 1, len(BIG))
 
@@ -104,7 +106,7 @@ def test_a_tampered_block_in_the_range_is_refused_before_any_byte(store: ObjectS
 def test_a_tampered_block_further_on_stops_the_range_before_its_bytes(store: ObjectStore) -> None:
     stored = store.put("s1/doc3/v1.pdf", BIG, retain_until=soon(), new_key=True)
     alerts: list[str] = []
-    index = STREAM_CHUNK // BLOCK_SIZE + 3  # in the second piece
+    index = WHOLE_MAX // BLOCK_SIZE + 3  # past the part checked before the reply would start
     content = store.stream(
         stored.key, stored.version_id, stored.sha256, stored.size, (10, None),
         on_mismatch=lambda: alerts.append("x"), blocks=with_bad_block(blocks_of(BIG), index),

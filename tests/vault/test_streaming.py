@@ -7,13 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from vault.errors import IntegrityError, InvalidInput, ObjectMissing
 from vault.store import LocalStore, ObjectStore
-from vault.store.stream import STREAM_CHUNK
+from vault.store.blocks import stream_version
+from vault.store.stream import STREAM_CHUNK, WHOLE_MAX, StreamedContent
 
 BIG = b"%PDF-1.7\n" + os.urandom(20 * 1024 * 1024) + b"\n%%EOF\n"
 SMALL = b"%PDF-1.7\n" + os.urandom(5_000) + b"\n%%EOF\n"
@@ -101,3 +103,35 @@ def test_a_flipped_byte_on_disk_breaks_the_stream_local(tmp_path: Path) -> None:
         for piece in store.stream(stored.key, stored.version_id, stored.sha256, stored.size):
             received += len(piece)
     assert received < len(BIG)
+
+
+def test_each_piece_leaves_once_hashed_and_the_last_once_the_whole_matched() -> None:
+    """No hashing ahead inside the content: a piece is handed out as soon as its own chunk is hashed (the
+    catalogue's size tells which piece is the last), and only the last one waits for the whole object's digest."""
+    drawn: list[tuple[int, int]] = []
+
+    def reader(data: bytes) -> Callable[[int, int, int | None], Iterator[bytes]]:
+        def read(chunk: int, offset: int, length: int | None) -> Iterator[bytes]:
+            for start in range(offset, len(data), chunk):
+                drawn.append((start, chunk))
+                yield data[start : start + chunk]
+
+        return read
+
+    def stream(data: bytes, sha256: str) -> StreamedContent:
+        return stream_version(reader(data), sha256, len(data), None, None, key="k", version_id="v", on_mismatch=None)
+
+    pieces = iter(stream(BIG, hashlib.sha256(BIG).hexdigest()))
+    # The chunk after it is read (not hashed, not handed out), so that the next call starts by hashing; no more.
+    assert next(pieces) == BIG[:STREAM_CHUNK] and drawn == [(0, STREAM_CHUNK), (STREAM_CHUNK, STREAM_CHUNK)]
+    assert next(pieces) == BIG[STREAM_CHUNK : 2 * STREAM_CHUNK] and len(drawn) == 3
+    assert b"".join(pieces) == BIG[2 * STREAM_CHUNK :] and len(drawn) == -(-len(BIG) // STREAM_CHUNK)
+    received = bytearray()
+    with pytest.raises(IntegrityError):  # a wrong digest: every piece but the last went out, then the error
+        for piece in stream(BIG, "0" * 64):
+            received += piece
+    assert len(received) == len(BIG) - len(BIG) % STREAM_CHUNK and received == BIG[: len(received)]
+    small = BIG[: WHOLE_MAX - 1]  # read in one piece and checked before anything is handed out
+    drawn.clear()
+    with stream(small, hashlib.sha256(small).hexdigest()) as content:
+        assert content.in_memory and drawn == [(0, WHOLE_MAX)] and content.read() == small

@@ -16,7 +16,7 @@ from typing import BinaryIO
 from vault.errors import ObjectLocked
 from vault.store.blocks import BlockDigests, stream_version
 from vault.store.source import PreparedSource, prepared
-from vault.store.stream import STREAM_CHUNK, StreamedContent
+from vault.store.stream import StreamedContent
 from vault.store.verify import CHUNK, VerifiedContent, sha256_of, spool_verified
 
 Source = bytes | Path | BinaryIO
@@ -109,7 +109,7 @@ class ObjectStore(ABC):
         the digest matched (`IntegrityError` instead, after `on_mismatch`). `size` is the catalogue's. A range
         of a version with `blocks` (its block digests) reads only the blocks it covers, each checked first."""
         return stream_version(
-            partial(self._chunks, key, version_id, STREAM_CHUNK),
+            partial(self._chunks, key, version_id),
             expected_sha256,
             size,
             byte_range,

@@ -10,15 +10,17 @@ import hashlib
 import hmac
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from itertools import chain
 
-from vault.store.stream import StreamedContent
+from vault.store.stream import WHOLE_MAX, StreamedContent, piece_size
 from vault.store.verify import resolve_range
 
 BLOCK_SIZE = 256 * 1024  # a pdf.js range (64 KiB) reads at most two blocks; 32 bytes of digest per 256 KiB stored
 DIGEST = 32
 
-# read(offset, length): the object's bytes from `offset`, `length` of them (None: to its end), in chunks
-RangeReader = Callable[[int, int | None], Iterator[bytes]]
+# read(chunk, offset, length): the object's bytes from `offset`, `length` of them (None: to its end), in pieces of
+# `chunk` bytes (the last one shorter)
+RangeReader = Callable[[int, int, int | None], Iterator[bytes]]
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,8 @@ class ContentDigest:
 
 class BlockVerifiedContent(StreamedContent):
     """A byte range read on its own: only the blocks it covers are read, and each is checked against its digest
-    before any of its bytes is yielded (`IntegrityError` instead, after `on_mismatch`). The first piece (up to
-    `STREAM_CHUNK`) is read and checked on construction: a range within it (every pdf.js request) is verified
+    before any of its bytes is yielded (`IntegrityError` instead, after `on_mismatch`). The first `WHOLE_MAX` bytes
+    of the blocks are read and checked on construction: a range within them (every pdf.js request) is verified
     before any byte is promised, and its corruption is a plain error rather than a broken stream."""
 
     def __init__(
@@ -105,15 +107,19 @@ class BlockVerifiedContent(StreamedContent):
         self._span_start = self._first_block * blocks.size
         stop = self.start + self.length
         self._span_stop = min(-(-stop // blocks.size) * blocks.size, total_size)
-        self._chunks = read(self._span_start, self._span_stop - self._span_start)
+        span = self._span_stop - self._span_start
+        self._chunks = read(piece_size(span), self._span_start, span)
         self._verified = self._verified_pieces()
+        self._ahead: list[bytes] = []
+        got = 0
         try:
-            first = next(self._verified, b"")
+            while got < min(span, WHOLE_MAX) and (piece := next(self._verified, b"")):
+                self._ahead.append(piece)
+                got += len(piece)
         except BaseException:
             self.close()
             raise
-        self._ahead = [first]
-        self._checked = self._span_start + len(first) >= self._span_stop
+        self._checked = got >= span
 
     def _verified_pieces(self) -> Iterator[bytes]:
         """The span's bytes in pieces of whole blocks, each block checked before its piece is yielded."""
@@ -136,7 +142,7 @@ class BlockVerifiedContent(StreamedContent):
             self._fail("block length")
 
     def _pieces(self) -> Iterator[bytes]:
-        source = iter(self._ahead) if self._checked else _chain(self._ahead[0], self._verified)
+        source = iter(self._ahead) if self._checked else chain(self._ahead, self._verified)
         return self._slices(source, self._span_start)
 
     def __iter__(self) -> Generator[bytes, None, None]:
@@ -145,11 +151,6 @@ class BlockVerifiedContent(StreamedContent):
             yield from self._pieces()
         finally:
             self.close()
-
-
-def _chain(first: bytes, rest: Iterator[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
 
 
 def stream_version(
@@ -170,5 +171,11 @@ def stream_version(
             read, expected_sha256, size, byte_range, blocks, key=key, version_id=version_id, on_mismatch=on_mismatch
         )
     return StreamedContent(
-        read(0, None), expected_sha256, size, byte_range, key=key, version_id=version_id, on_mismatch=on_mismatch
+        read(piece_size(size), 0, None),
+        expected_sha256,
+        size,
+        byte_range,
+        key=key,
+        version_id=version_id,
+        on_mismatch=on_mismatch,
     )

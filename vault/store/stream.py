@@ -14,17 +14,29 @@ from types import TracebackType
 from vault.errors import IntegrityError
 from vault.store.verify import alert_mismatch, resolve_range
 
-STREAM_CHUNK = 4 * 1024 * 1024  # a thread hop and an ASGI message per chunk: fewer, larger ones stream faster
+# Up to this size an object (or the blocks a range covers) is read and verified whole before the reply starts: a
+# mismatch is then a plain error, and the API sends it as one body. Every PDF up to 4 MiB, every pdf.js range.
+WHOLE_MAX = 4 * 1024 * 1024
+# The pieces a larger one streams in. Each is hashed and then sent at once, while the next is read and hashed: small
+# enough that the first byte leaves after 1 MiB of hashing and the two cores overlap, large enough that the thread
+# hop and ASGI message per piece cost little (measured in docs/vault.md, "Streaming downloads").
+STREAM_CHUNK = 1024 * 1024
+
+
+def piece_size(span: int) -> int:
+    """The read size for `span` bytes: all of them in one piece up to `WHOLE_MAX`, else `STREAM_CHUNK` pieces."""
+    return WHOLE_MAX if span <= WHOLE_MAX else STREAM_CHUNK
 
 
 class StreamedContent:
     """The bytes of one version (or of a byte range of it), read from the store as they are iterated.
 
-    Every chunk of the whole object is hashed, also outside the range. The last piece of the range is yielded only
-    after the object's digest and length matched; otherwise `IntegrityError` is raised instead (after
-    `on_mismatch`), so a consumer never sees the end of a corrupt object. The first chunk is read on construction:
-    a missing object or an unreachable store fails before any byte is promised. An object that fits in that first
-    chunk is verified on construction too, so its corruption is a plain error rather than a broken stream.
+    Every chunk of the whole object is hashed, also outside the range. Each piece of the range is yielded as soon as
+    its chunk is hashed, except the last: it is yielded only after every chunk was drawn and the object's digest and
+    length matched; otherwise `IntegrityError` is raised instead (after `on_mismatch`), so a consumer never sees the
+    end of a corrupt object. The first chunk is read on construction: a missing object or an unreachable store fails
+    before any byte is promised. An object that fits in that first chunk (`piece_size`: up to `WHOLE_MAX`) is
+    verified on construction too, so its corruption is a plain error rather than a broken stream.
     """
 
     def __init__(
@@ -89,9 +101,16 @@ class StreamedContent:
         return self._slices(iter(self._ahead) if self._checked else self._hashed(_chain(self._ahead[0], self._chunks)))
 
     def _hashed(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
-        for chunk in chunks:
+        """Each chunk once hashed; the following chunk is read (not hashed, not handed out) before it is handed on.
+        So a consumer in another thread that takes a chunk and asks for the next one goes straight into hashing,
+        which lets the GIL go: the event loop sending the chunk just handed on runs meanwhile, where a read first
+        would have let the loop take the GIL and held the hashing back until its send was over."""
+        chunk = next(chunks, None)
+        while chunk is not None:
             self._hash(chunk)
+            following = next(chunks, None)
             yield chunk
+            chunk = following
 
     def _slices(self, chunks: Iterator[bytes], offset: int = 0) -> Iterator[bytes]:
         """The parts of `chunks` (the object's bytes from `offset` on) that fall inside the range, in order; every
@@ -104,16 +123,23 @@ class StreamedContent:
                 yield chunk if (low, high) == (0, len(chunk)) else chunk[low:high]
 
     def __iter__(self) -> Generator[bytes, None, None]:
-        held: bytes | None = None
+        """Each piece once its chunk is hashed; the range's last piece once the whole object matched. Nothing is
+        read ahead: the size is the catalogue's, so the last piece is known by its position."""
+        pieces, left, last = self._pieces(), self.length, None
         try:
-            for piece in self._pieces():
-                if held is not None:
-                    yield held
-                held = piece
+            for piece in pieces:
+                left -= len(piece)
+                if left > 0:
+                    yield piece
+                else:
+                    last = piece
+                    break
+            for _ in pieces:  # the rest of the object: drawn and hashed (the slices past the range are empty)
+                pass
             if not self._checked:
                 self._check()
-            if held is not None:
-                yield held
+            if last is not None:
+                yield last
         finally:
             self.close()
 
