@@ -39,3 +39,18 @@ def format_percent(rate: float, lang: str, digits: int = 1) -> str:
 def percent(context: Any, rate: float, digits: int = 1) -> str:
     """The `percent` filter: `format_percent` in the page's language."""
     return format_percent(rate, str(context.get("lang", "vi")), digits)
+
+
+VN_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def parse_vn_date(text: str) -> dt.date:
+    """A date as a Vietnamese person types it, 31/12/2026 (also 31-12-2026, 31.12.2026; ISO 2026-12-31 from older
+    forms and programs). ValueError when it is none of these or no such day."""
+    text = text.strip()
+    if found := VN_DATE.fullmatch(text):
+        day, month, year = (int(part) for part in found.groups())
+        return dt.date(year, month, day)
+    if ISO_DATE.fullmatch(text):
+        return dt.date.fromisoformat(text)
+    raise ValueError(f"not a date: {text!r}")

@@ -208,6 +208,33 @@ EN: dict[str, str] = {
     "quá hạn thì bản quét không được lưu, giấy tờ đã lưu giữ nguyên": (
         "after that the scan is not stored and the stored paper is kept as it is"
     ),
+    # the vault page: document kinds (web.docview.KIND_VI), what was done (web.routers.citizen.ACTION_VI), forms
+    "Thành phần hồ sơ": "Dossier component",
+    "Kết quả giải quyết": "Result",
+    "Bản sao chứng thực": "Certified copy",
+    "Công dân nộp": "Uploaded by the citizen",
+    "Phiếu thông báo": "Notice",
+    "Đọc": "Read",
+    "Lưu": "Written",
+    "Lưu vào kho": "Stored in the vault",
+    "Thu hồi quyền": "Access revoked",
+    "Lưu phiên bản mới": "New version stored",
+    "Xem danh sách": "Listed",
+    "Thời điểm": "When",
+    "Người đọc": "Who",
+    "Giấy tờ": "Paper",
+    "Việc": "What was done",
+    "Còn hiệu lực": "Active",
+    "Đã thu hồi": "Revoked",
+    "Chọn cơ quan trong danh sách (hoặc nhập mã cơ quan).": "Pick the agency from the list (or type its code).",
+    "Ngày/tháng/năm, ví dụ 31/12/2026; quyền hết hiệu lực cuối ngày đó.": (
+        "Day/month/year, e.g. 31/12/2026; the access ends at the end of that day."
+    ),
+    "Cán bộ tiếp nhận đề nghị dùng lại giấy tờ trong kho của bạn. Nếu đồng ý, đọc mã dưới đây cho cán bộ"
+    " (mã dùng một lần, hết hạn sau 15 phút).": (
+        "The counter officer asks to reuse papers of your vault. If you agree, read this code out to the officer"
+        " (one use, valid for 15 minutes)."
+    ),
 }
 
 

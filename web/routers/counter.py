@@ -198,7 +198,7 @@ def papers_on_file(
     """Before scanning: which of the procedure's papers (its own list, or the types typed) the citizen's vault
     already holds with legal value."""
     codes = types.replace(";", " ").replace(",", " ").split()  # "GKS, CCCD" or "GKS CCCD", as the consent form takes
-    values = {"procedure": procedure.strip(), "types": types}
+    values = {"owner": owner.strip(), "procedure": procedure.strip(), "types": types}  # typed once, not three times
     if not codes and not procedure.strip():
         return _form(request, actor, "Cần mã thủ tục hoặc ít nhất một mã loại giấy tờ.", 422, **values)
     query = {"owner_id": owner, "procedure_code": procedure.strip() or None, "type_codes": codes}

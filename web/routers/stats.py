@@ -20,7 +20,7 @@ from api.services import Services
 from core.identifiers import InvalidIdentifier, validate_agency_code
 from core.timezone import now_vn
 from core.types import Actor, Role
-from issuing.stats_csv import csv_text
+from issuing.stats_csv import people_csv_text
 from vault.indicators import DEFINITIONS, DigitisationStats
 from web.render import page
 from web.session import require, services_of
@@ -142,7 +142,7 @@ async def indicators(
 @router.get("/thong-ke.csv")
 def indicators_csv(report: Indicators) -> Response:
     return Response(
-        csv_text(report.figures),
+        people_csv_text(report.figures),  # for Excel on a Vietnamese Windows; the API keeps ISO
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="chi-tieu-766.csv"', "Cache-Control": "no-store"},
     )

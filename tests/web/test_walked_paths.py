@@ -1,0 +1,141 @@
+"""What Chị Lan, Bà Hoa and Ông Tuấn tripped on when their paths were walked in Chromium, each checked in the
+browser against a real `sohoa serve`: dates typed day/month/year, the vault's English mode, the access log naming
+the paper read, the consent code first on the phone, the counter keeping the owner's ID, the receipt's QR a phone
+opens, and the manager's CSV as Excel reads it on a Vietnamese Windows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from core.timezone import now_vn
+from tests.support.stack import SohoaStack
+from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, open_person
+from web.docview import KIND_VI
+from web.i18n import EN
+
+
+def test_the_vault_in_english_names_every_document_kind_in_english(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    assert all(label in EN for label in KIND_VI.values()), [k for k in KIND_VI.values() if k not in EN]
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER)
+    hoa.go("/kho?lang=en")
+    kinds = hoa.page.locator("#documents tbody td:nth-child(2)").all_inner_texts()
+    assert kinds and set(kinds) <= {EN[label] for label in KIND_VI.values()}, kinds
+    options = hoa.page.locator("#kind option").all_inner_texts()
+    assert "Thành phần hồ sơ" not in options and "Dossier component" in options, options
+    hoa.shot("50-kho-english")
+
+
+def test_a_grant_expiry_is_typed_day_month_year_from_vietnams_date(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
+    hoa.go("/kho")
+    expires = hoa.page.locator("#expires")
+    assert expires.get_attribute("type") in (None, "text")  # not the browser's own date picker, in its own locale
+    assert expires.input_value() == f"{now_vn().date() + dt.timedelta(days=30):%d/%m/%Y}"
+    assert "31/12/2026" in hoa.page.locator("#expires-hint").inner_text()
+    hoa.page.fill("#purpose", "Kiểm tra hạn viết kiểu Mỹ")
+    expires.evaluate("input => input.removeAttribute('pattern')")  # what the server says when the browser lets it by
+    expires.fill("12/31/2030")
+    hoa.page.click("form[action='/kho/cap-quyen'] button[type=submit]")
+    message = hoa.page.locator("#message").inner_text()
+    assert message == "Không cấp được quyền: ngày hết hạn viết theo dạng ngày/tháng/năm, ví dụ 31/12/2026.", message
+    hoa.page.fill("#purpose", "Nộp hồ sơ trên Cổng")
+    hoa.page.fill("#expires", "31/12/2030")
+    hoa.page.click("form[action='/kho/cap-quyen'] button[type=submit]")
+    row = hoa.page.locator("#grant-table tr.grant", has_text="Nộp hồ sơ trên Cổng")
+    assert "31/12/2030" in row.inner_text() and "Còn hiệu lực" in row.inner_text()
+    hoa.shot("51-kho-cap-quyen-ngay")
+    row.locator("button").click()
+    assert "Đã thu hồi" in hoa.page.locator("#grant-table tr.grant", has_text="Nộp hồ sơ trên Cổng").inner_text()
+
+
+def test_the_access_log_says_which_paper_was_read(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER)
+    hoa.go("/kho")
+    headers = hoa.page.locator("#access-log thead th").all_inner_texts()
+    assert "Giấy tờ" in headers, headers
+    papers = set(hoa.page.locator("#access-log td.log-doc").all_inner_texts())
+    assert papers & {"Giấy khai sinh", "Căn cước công dân"}, papers
+    hoa.go("/kho?lang=en")
+    headers = hoa.page.locator("#access-log thead th").all_inner_texts()
+    assert {"When", "Paper", "What was done"} <= set(headers), headers
+
+
+def test_the_counter_keeps_the_owner_id_and_the_citizen_sees_the_consent_code_first(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    lan.go("/quay")
+    lan.page.fill("#of-owner", OWNER)
+    lan.page.fill("#of-procedure", PROCEDURE)
+    lan.page.click("#onfile-form button[type=submit]")
+    assert "đã có trong kho" in lan.page.locator("#onfile").inner_text()
+    # The ID she typed once is in the forms that follow: consent, upload, and the check itself.
+    assert [lan.page.input_value(f) for f in ("#of-owner", "#owner", "#open-owner")] == [OWNER] * 3
+    lan.page.click("#consent-form button[type=submit]:not(#open-no-paper)")
+    assert lan.page.locator("#consent-sent").is_visible()
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
+    hoa.go("/kho")
+    order = hoa.page.evaluate("[...document.querySelectorAll('main section')].map(s => s.id || s.className)")
+    assert order[0] == "consents", order  # the officer waits for this code: it comes before everything else
+    request = hoa.page.locator("li.consent").first.inner_text()
+    assert "UBND xã Mẫu" in request and "Thủ tục mẫu" in request, request  # names she knows, not codes
+    hoa.shot("52-kho-yeu-cau-dong-y-dien-thoai")
+    assert hoa.page.locator("#agency-list option[value='000.00.00.H30']").count() == 1  # agencies to pick from
+
+
+def test_the_receipt_carries_a_qr_a_phone_camera_opens(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path, tmp_path: Path
+) -> None:
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    answer = lan.page.context.request.get(f"{server.url}/api/v1/dossiers/{counter_run.dossier_code}/receipt")
+    assert answer.status == 200
+    (tmp_path / "receipt.pdf").write_bytes(answer.body())
+    subprocess.run(
+        ["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", "-singlefile", "receipt.pdf", "r"],
+        cwd=tmp_path,
+        check=True,
+    )
+    found, texts, _points, _ = cv2.QRCodeDetectorAruco().detectAndDecodeMulti(cv2.imread(str(tmp_path / "r.png")))
+    assert found
+    urls = [text for text in texts if text.startswith("http")]
+    assert urls == [f"{server.url}/tra-cuu/{counter_run.dossier_code}"], texts
+    assert any(text.startswith("SOHOA1|R|") for text in texts), texts  # the receipt's data stays
+    phone = open_person(browser, server, shots, role=None, phone=True)
+    phone.page.goto(urls[0])
+    assert phone.page.locator("#code").inner_text() == counter_run.dossier_code
+    assert phone.page.locator("#state").inner_text() == "Đã tiếp nhận"
+
+
+def test_the_managers_csv_opens_in_excel_on_a_vietnamese_windows(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    tuan = open_person(browser, server, shots, role="admin", name="Đỗ Minh Tuấn", agency=AGENCY)
+    tuan.go("/thong-ke")
+    with tuan.page.expect_download() as info:
+        tuan.page.click("#csv")
+    raw = Path(info.value.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark: Excel shows the Vietnamese letters
+    text = raw.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:3] == ["Mã đơn vị", "Tên đơn vị", "Cấp"] and len(set(map(len, rows))) == 1, rows[:2]
+    header = rows[0]
+    month = rows[-1]
+    assert re.fullmatch(r"01/\d{2}/\d{4}", month[header.index("Từ ngày")]), month
+    assert re.fullmatch(r"\d+,\d{2}", month[header.index("Tỷ lệ (%)")]), month  # decimal comma
+    assert re.fullmatch(r"\d+,\d+", month[header.index("Điểm tối đa")]), month
+    assert all(row[0] == "Tất cả" and row[1] == "Tất cả đơn vị" for row in rows[1:]), rows[1]
