@@ -209,6 +209,13 @@ EN: dict[str, str] = {
         "after that the scan is not stored and the stored paper is kept as it is"
     ),
     # the vault page: document kinds (web.docview.KIND_VI), what was done (web.routers.citizen.ACTION_VI), forms
+    "In tờ bìa cho giấy tờ cần quét": "Print cover sheets for the papers to scan",
+    "Để trống: mở hồ sơ mới cho công dân này rồi in; mã hồ sơ in trên tờ bìa, lô quét có tờ bìa tự vào đúng hồ sơ.": (
+        "Empty: a new dossier is opened for this citizen first; its code is on the sheets, and a batch with them goes"
+        " to it."
+    ),
+    "Mở hồ sơ mới để in tờ bìa": "Open a new dossier to print cover sheets",
+    "Quét giấy tờ vào hồ sơ này": "Scan papers into this dossier",
     "Thành phần hồ sơ": "Dossier component",
     "Kết quả giải quyết": "Result",
     "Bản sao chứng thực": "Certified copy",

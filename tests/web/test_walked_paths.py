@@ -1,7 +1,8 @@
 """What Chị Lan, Bà Hoa and Ông Tuấn tripped on when their paths were walked in Chromium, each checked in the
 browser against a real `sohoa serve`: dates typed day/month/year, the vault's English mode, the access log naming
-the paper read, the consent code first on the phone, the counter keeping the owner's ID, the receipt's QR a phone
-opens, and the manager's CSV as Excel reads it on a Vietnamese Windows.
+the paper read, the consent code first on the phone, the counter keeping the owner's ID, cover sheets printed from
+the checklist with a real dossier code, the receipt's QR a phone opens, and the manager's CSV as Excel reads it on
+a Vietnamese Windows.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import re
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import cv2
 
 from core.timezone import now_vn
+from issuing.qr import find_cover_sheet
 from tests.support.stack import SohoaStack
 from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, open_person
 from web.docview import KIND_VI
@@ -139,3 +142,38 @@ def test_the_managers_csv_opens_in_excel_on_a_vietnamese_windows(
     assert re.fullmatch(r"\d+,\d{2}", month[header.index("Tỷ lệ (%)")]), month  # decimal comma
     assert re.fullmatch(r"\d+,\d+", month[header.index("Điểm tối đa")]), month
     assert all(row[0] == "Tất cả" and row[1] == "Tất cả đơn vị" for row in rows[1:]), rows[1]
+
+
+def test_cover_sheets_for_a_new_citizen_come_from_the_checklist_with_a_real_dossier_code(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path, tmp_path: Path
+) -> None:
+    newcomer = "079190004321"  # nothing in the vault: every paper is to scan, and she has no dossier code yet
+    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
+    lan.go("/quay")
+    lan.page.fill("#of-owner", newcomer)
+    lan.page.fill("#of-procedure", PROCEDURE)
+    lan.page.click("#onfile-form button[type=submit]")
+    lan.page.click("#sheets-form button[type=submit]")  # "Mở hồ sơ mới để in tờ bìa"
+    lan.page.wait_for_url("**/quay?ho_so=*")
+    code = lan.page.url.split("ho_so=", 1)[1].split("#", 1)[0]
+    assert code.startswith(AGENCY + "-") and code in lan.page.locator("#notice").inner_text()
+    assert [lan.page.input_value(f) for f in ("#sheets-dossier", "#dossier", "#cs-dossier")] == [code] * 3
+    assert lan.page.locator("#open").count() == 0  # no second dossier to open by mistake
+    lan.shot("53-quay-to-bia-ho-so-moi")
+    form = lan.page.locator("#sheets-form")
+    papers = form.locator("input[name=paper]:checked").evaluate_all("els => els.map(e => e.value)")
+    assert papers == ["TK|Tờ khai theo mẫu", "GKS|Giấy khai sinh", "CCCD|Căn cước công dân"], papers
+    fields = [("csrf", form.locator("input[name=csrf]").input_value()), ("dossier", code)]
+    body = urlencode(fields + [("paper", paper) for paper in papers])
+    sheets = lan.page.context.request.post(
+        f"{server.url}/quay/to-bia", data=body, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert sheets.status == 200 and sheets.headers["content-type"] == "application/pdf"
+    (tmp_path / "sheets.pdf").write_bytes(sheets.body())
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "sheets.pdf", "s"], cwd=tmp_path, check=True)
+    found = [find_cover_sheet(cv2.imread(str(png))) for png in sorted(tmp_path.glob("s-*.png"))]
+    assert [(s.dossier_code, s.type_code) for s in found if s] == [(code, "TK"), (code, "GKS"), (code, "CCCD")]
+    # From any dossier's page the officer comes back to scan into it.
+    lan.go(f"/ho-so/{code}")
+    lan.page.click("#scan-more")
+    assert lan.page.input_value("#dossier") == code and "0/4" in lan.page.locator("#onfile-summary").inner_text()
