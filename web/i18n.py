@@ -228,7 +228,6 @@ EN: dict[str, str] = {
     "Lưu phiên bản mới": "New version stored",
     "Xem danh sách": "Listed",
     "Thời điểm": "When",
-    "Người đọc": "Who",
     "Giấy tờ": "Paper",
     "Việc": "What was done",
     "Còn hiệu lực": "Active",

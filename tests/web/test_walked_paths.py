@@ -177,3 +177,30 @@ def test_cover_sheets_for_a_new_citizen_come_from_the_checklist_with_a_real_doss
     lan.go(f"/ho-so/{code}")
     lan.page.click("#scan-more")
     assert lan.page.input_value("#dossier") == code and "0/4" in lan.page.locator("#onfile-summary").inner_text()
+
+
+def test_the_vault_and_the_indicators_fit_a_phone_without_sideways_scrolling(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    """On 375 px a wide table becomes one card per row, each value with its column's name (no cut-off column)."""
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
+    hoa.go("/kho")
+    for table in ("#dossiers", "#access-log"):
+        wide, room = hoa.page.evaluate(f"[document.querySelector('{table}').scrollWidth, {WRAP_WIDTH}('{table}')]")
+        assert wide <= room, (table, wide, room)
+    first = hoa.page.locator("#dossiers tr.dossier td").first
+    assert first.evaluate("td => getComputedStyle(td, '::before').content") == '"Mã hồ sơ: "'
+    hoa.shot("54-kho-dien-thoai")
+    tuan = open_person(browser, server, shots, role="admin", name="Đỗ Minh Tuấn", agency=AGENCY, phone=True)
+    tuan.go("/thong-ke")
+    for table in ("table", "#units"):
+        wide, room = tuan.page.evaluate(f"[document.querySelector('{table}').scrollWidth, {WRAP_WIDTH}('{table}')]")
+        assert wide <= room, (table, wide, room)
+    tuan.shot("55-thong-ke-dien-thoai")
+    tuan.check_accessibility()
+    desk = open_person(browser, server, shots, role="admin", name="Đỗ Minh Tuấn", agency=AGENCY)
+    desk.go("/thong-ke")  # on a desktop the tables stay tables, as wide as the page
+    assert desk.page.evaluate("getComputedStyle(document.querySelector('table')).display") == "table"
+
+
+WRAP_WIDTH = "(s => document.querySelector(s).parentElement.clientWidth)"

@@ -20,6 +20,7 @@ from api.services import Services
 from core.identifiers import InvalidIdentifier, validate_agency_code
 from core.timezone import now_vn
 from core.types import Actor, Role
+from issuing.agencies import known_agencies
 from issuing.stats_csv import people_csv_text
 from vault.indicators import DEFINITIONS, DigitisationStats
 from web.render import page
@@ -135,7 +136,8 @@ async def indicators(
     return page(
         request,
         "stats.html",
-        {**context, "indicators": INDICATORS, "units": units, "level": level, "levels": LEVEL_LABELS},
+        {**context, "indicators": INDICATORS, "units": units, "level": level, "levels": LEVEL_LABELS}
+        | {"agencies": known_agencies()},  # the manager picks a unit by name, not by a code from memory
     )
 
 
