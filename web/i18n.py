@@ -216,6 +216,7 @@ EN: dict[str, str] = {
     ),
     "Mở hồ sơ mới để in tờ bìa": "Open a new dossier to print cover sheets",
     "Quét giấy tờ vào hồ sơ này": "Scan papers into this dossier",
+    "Giờ:phút ngày/tháng/năm, ví dụ 14:00 31/12/2026.": "Hour:minute day/month/year, e.g. 14:00 31/12/2026.",
     "Thành phần hồ sơ": "Dossier component",
     "Kết quả giải quyết": "Result",
     "Bản sao chứng thực": "Certified copy",
