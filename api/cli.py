@@ -97,25 +97,35 @@ def _quiet_http() -> None:
 
 
 def status(
-    batch: Annotated[str, typer.Argument(help="The batch id (printed by `sohoa upload`)")],
-    server: Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")] = "http://127.0.0.1:8000",
-    token: Annotated[str | None, typer.Option(envvar="SOHOA_TOKEN", help="Station bearer token")] = None,
-    wait: Annotated[bool, typer.Option(help="Follow the batch until it is done")] = False,
+    batch: Annotated[str, typer.Argument(help="Mã lô, do `sohoa upload` in ra (the batch id)")],
+    server: Annotated[
+        str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của trạm quét (station bearer token)")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Theo dõi lô đến khi xong (follow the batch until it is done)")] = False,
 ) -> None:
-    """Show a batch's documents (after `sohoa upload --no-wait`); exit codes of `sohoa upload`, 5 while it runs."""
+    """Xem các tài liệu của một lô; mã thoát như upload, 5 khi lô còn chạy (a batch's documents; exit 5: running)."""
     _quiet_http()
     _station_call(server, token, lambda client: client.follow(batch) if wait else client.batch(batch))
 
 
 def choose(
-    batch: Annotated[str, typer.Argument(help="The batch id")],
-    number: Annotated[int, typer.Argument(min=1, help="The document's number in the batch (1, 2, …)")],
-    choice: Annotated[str, typer.Argument(help="reuse, new_version or new_document")],
-    server: Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")] = "http://127.0.0.1:8000",
-    token: Annotated[str | None, typer.Option(envvar="SOHOA_TOKEN", help="Station bearer token")] = None,
-    wait: Annotated[bool, typer.Option(help="Follow the batch until it is done")] = True,
+    batch: Annotated[str, typer.Argument(help="Mã lô (the batch id)")],
+    number: Annotated[int, typer.Argument(min=1, help="Số thứ tự của tài liệu trong lô: 1, 2, … (its number)")],
+    choice: Annotated[
+        str, typer.Argument(help="reuse (dùng lại), new_version (phiên bản mới) hoặc new_document (giấy tờ mới)")
+    ],
+    server: Annotated[
+        str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của trạm quét (station bearer token)")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Theo dõi lô đến khi xong (follow the batch until it is done)")] = True,
 ) -> None:
-    """For a paper scanned again: reuse the stored paper, store the scan as its new version, or as a new paper."""
+    """Giấy tờ đã có trong kho được quét lại: dùng lại, phiên bản mới hay giấy tờ mới (a paper scanned again)."""
     _quiet_http()
     if choice not in CHOICES:
         typer.echo(f"error: {choice!r} is not a choice: reuse, new_version or new_document", err=True)
@@ -148,19 +158,33 @@ def _station_call(server: str, token: str | None, call: Callable[[StationClient]
 
 
 def upload(
-    paths: Annotated[list[Path], typer.Argument(help="Page files in order (or one zip with manifest.json)")],
-    owner: Annotated[str | None, typer.Option(help="Owner's personal ID or tax code")] = None,
-    dossier: Annotated[str | None, typer.Option(help="Dossier code (default: a new one)")] = None,
-    split: Annotated[str, typer.Option(help="qr, blank or manifest")] = "qr",
-    manifest: Annotated[Path | None, typer.Option(help="A manifest JSON file (overrides the options)")] = None,
-    agency: Annotated[str | None, typer.Option(envvar="SOHOA_STATION_AGENCY", help="Agency code")] = None,
-    procedure: Annotated[str | None, typer.Option(envvar="SOHOA_STATION_PROCEDURE", help="Procedure code")] = None,
-    station: Annotated[str, typer.Option(envvar="SOHOA_STATION_ID", help="Station id")] = "station",
-    server: Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")] = "http://127.0.0.1:8000",
-    token: Annotated[str | None, typer.Option(envvar="SOHOA_TOKEN", help="Station bearer token")] = None,
-    wait: Annotated[bool, typer.Option(help="Follow the batch until it is done")] = True,
+    paths: Annotated[
+        list[Path], typer.Argument(help="Các tệp trang theo thứ tự, hoặc một tệp zip có manifest.json (page files)")
+    ],
+    owner: Annotated[
+        str | None, typer.Option(help="Số định danh cá nhân hoặc mã số thuế của chủ hồ sơ (owner's ID or tax code)")
+    ] = None,
+    dossier: Annotated[str | None, typer.Option(help="Mã hồ sơ; để trống: hồ sơ mới (dossier code)")] = None,
+    split: Annotated[
+        str, typer.Option(help="Cách tách tài liệu: qr (tờ bìa), blank (trang trắng), manifest (how to split)")
+    ] = "qr",
+    manifest: Annotated[
+        Path | None, typer.Option(help="Tệp manifest JSON, thay cho các tùy chọn (a manifest JSON file)")
+    ] = None,
+    agency: Annotated[str | None, typer.Option(envvar="SOHOA_STATION_AGENCY", help="Mã cơ quan (agency code)")] = None,
+    procedure: Annotated[
+        str | None, typer.Option(envvar="SOHOA_STATION_PROCEDURE", help="Mã thủ tục (procedure code)")
+    ] = None,
+    station: Annotated[str, typer.Option(envvar="SOHOA_STATION_ID", help="Mã trạm quét (station id)")] = "station",
+    server: Annotated[
+        str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của trạm quét (station bearer token)")
+    ] = None,
+    wait: Annotated[bool, typer.Option(help="Theo dõi lô đến khi xong (follow the batch until it is done)")] = True,
 ) -> None:
-    """Upload a scanned batch, follow it, print each document; exit 3 when a page needs a rescan."""
+    """Tải lô trang quét lên, theo dõi, in từng tài liệu; mã thoát 3: cần quét lại (upload a scanned batch)."""
     import json
 
     from rich.progress import Progress
@@ -256,20 +280,35 @@ def _fail(message: str) -> typer.Exit:
 
 
 def sign_agent(
-    pkcs11_lib: Annotated[Path, typer.Option(envvar="SOHOA_AGENT_PKCS11_LIB", help="The token's PKCS#11 module")],
-    token_label: Annotated[str, typer.Option("--token-label", envvar="SOHOA_AGENT_TOKEN_LABEL", help="Token label")],
-    key: Annotated[str | None, typer.Option(help="Key label on the token (default: its only key)")] = None,
-    pin_file: Annotated[
-        Path | None, typer.Option(help="File holding the PIN (else SOHOA_PKCS11_PIN, else asked)")
+    pkcs11_lib: Annotated[
+        Path,
+        typer.Option(envvar="SOHOA_AGENT_PKCS11_LIB", help="Thư viện PKCS#11 của thiết bị ký (the PKCS#11 module)"),
+    ],
+    token_label: Annotated[
+        str, typer.Option("--token-label", envvar="SOHOA_AGENT_TOKEN_LABEL", help="Nhãn thiết bị ký (token label)")
+    ],
+    key: Annotated[
+        str | None, typer.Option(help="Nhãn khóa trên thiết bị; để trống: khóa duy nhất (key label on the token)")
     ] = None,
-    server: Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="sohoa server URL")] = "http://127.0.0.1:8000",
-    token: Annotated[str | None, typer.Option(envvar="SOHOA_TOKEN", help="The officer's bearer token")] = None,
-    yes: Annotated[bool, typer.Option("--yes", help="Sign every pending request without asking")] = False,
-    reject: Annotated[str | None, typer.Option(help="Reject this request id instead of signing")] = None,
-    reason: Annotated[str | None, typer.Option(help="Why the request is rejected (with --reject)")] = None,
+    pin_file: Annotated[
+        Path | None,
+        typer.Option(help="Tệp chứa mã PIN; nếu không có: SOHOA_PKCS11_PIN, hoặc hỏi (file holding the PIN)"),
+    ] = None,
+    server: Annotated[
+        str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")
+    ] = "http://127.0.0.1:8000",
+    token: Annotated[
+        str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của cán bộ (the officer's bearer token)")
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Ký mọi yêu cầu đang chờ, không hỏi (sign every request without asking)")
+    ] = False,
+    reject: Annotated[
+        str | None, typer.Option(help="Từ chối yêu cầu có mã này thay vì ký (reject this request id)")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Lý do từ chối, đi kèm --reject (why it is rejected)")] = None,
 ) -> None:
-    """On the officer's PC: show each pending signature request (dossier, document, pages, hash), ask, sign it
-    with the USB token (the key never leaves it) and send the signature; or reject one with a reason."""
+    """Trên máy cán bộ: xác nhận và ký từng yêu cầu bằng thiết bị ký USB, hoặc từ chối (sign with the USB token)."""
     import sys
 
     from api.agent import AgentClient, sign_pending

@@ -23,6 +23,7 @@ from urllib.parse import quote
 import httpx
 
 from bench.api_bench import AGENCY, PURPOSE, prepare_catalogue
+from core.timezone import now_vn
 
 PROCEDURE = "1.011442.000.00.00.H30"
 DOSSIERS = 12  # dossiers of real stored PDFs the handler reads (their purposes ride in the session cookie)
@@ -44,7 +45,7 @@ def _real_dossiers(data_dir: Path, owner_ids: list[str]) -> list[str]:
     station = Actor("bench-station", Role.STATION, agency_code=AGENCY)
     pdf = sample_pdf(2)
     codes = []
-    day = (dt.date.today() - dt.timedelta(days=30)).strftime("%y%m%d")  # a day the generated dossiers leave free
+    day = (now_vn().date() - dt.timedelta(days=30)).strftime("%y%m%d")  # a day the generated dossiers leave free
     for number, owner in enumerate(owner_ids[:DOSSIERS], start=1):
         code = f"{AGENCY}-{day}-{number:04d}"
         dossier = vault.open_dossier(AGENCY, PROCEDURE, owner, station, code=code)
@@ -105,7 +106,7 @@ def _cold_indicators(admin: httpx.Client, api: httpx.Client, first: dt.date) -> 
     assert admin.get("/thong-ke").status_code == 200
     page_ms = (time.perf_counter() - start) * 1000
     start = time.perf_counter()
-    assert api.get(f"/api/v1/stats/digitisation?from={first}&to={dt.date.today()}").status_code == 200
+    assert api.get(f"/api/v1/stats/digitisation?from={first}&to={now_vn().date()}").status_code == 200
     return round(page_ms), round((time.perf_counter() - start) * 1000)
 
 
@@ -127,7 +128,7 @@ def run(stack: Any, made: dict[str, Any], real: list[str], requests: int) -> lis
     api_citizen = _bearer(url, stack.token(Role.CITIZEN, "cd-bench", owner=owner))
     api_admin = _bearer(url, stack.token(Role.ADMIN, "ad-bench"))
     codes = made["codes"][:: max(1, len(made["codes"]) // 500)]
-    first = dt.date.today().replace(day=1)
+    first = now_vn().date().replace(day=1)
     last_month = (first - dt.timedelta(days=1)).replace(day=1)
     one_month = f"/api/v1/stats/digitisation?from={last_month}&to={first - dt.timedelta(days=1)}"
     pairs = [

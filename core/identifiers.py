@@ -16,6 +16,8 @@ import re
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
+from core.timezone import now_vn
+
 # Province codes of the 12-digit personal ID (Circular 07/2016/TT-BCA, 63 provinces before the 2025 merger;
 # IDs already issued keep these prefixes).
 PROVINCE_CODES = frozenset(
@@ -121,7 +123,7 @@ def validate_personal_id(value: str, *, today: dt.date | None = None) -> str:
         raise InvalidIdentifier("personal ID has an unknown province code in its first 3 digits")
     century_digit = int(value[3])
     birth_year = 1900 + 100 * (century_digit // 2) + int(value[4:6])
-    if birth_year > (today or dt.date.today()).year:
+    if birth_year > (today or now_vn().date()).year:  # Vietnam's year: from 17:00 UTC on 31/12 it is the next
         raise InvalidIdentifier("personal ID encodes a birth year in the future (digits 4-6)")
     return value
 

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from issuing.settings import issuing_settings
+from issuing.settings import issuing_settings, shipped_agency_names
 
 
 def agency_label(code: str | None) -> str:
@@ -13,3 +13,11 @@ def agency_label(code: str | None) -> str:
         return "—"
     name = issuing_settings().agency_name(code)
     return f"{name} ({code})" if name != code else code
+
+
+def known_agencies() -> list[tuple[str, str]]:
+    """Every agency with a known name (the operator's setting over the shipped list) as (code, label), by label:
+    what a citizen picks from instead of typing a code she has never seen."""
+    settings = issuing_settings()
+    codes = set(shipped_agency_names()) | set(settings.agency_names)
+    return sorted(((code, agency_label(code)) for code in codes), key=lambda pair: pair[1])

@@ -15,15 +15,16 @@ from core.types import DocumentKind
 
 
 def coversheet(
-    dossier: Annotated[str, typer.Option("--dossier", help="Dossier code, <agency code>-YYMMDD-XXXX")],
-    type_code: Annotated[str, typer.Option("--type", help="Document type code, e.g. GKS")],
-    name: Annotated[str, typer.Option("--name", help="Document name in Vietnamese, e.g. 'Giấy khai sinh'")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="PDF file to write")],
+    dossier: Annotated[str, typer.Option("--dossier", help="Mã hồ sơ, <mã cơ quan>-YYMMDD-XXXX (dossier code)")],
+    type_code: Annotated[str, typer.Option("--type", help="Mã loại giấy tờ, ví dụ GKS (document type code)")],
+    name: Annotated[str, typer.Option("--name", help="Tên giấy tờ, ví dụ 'Giấy khai sinh' (document name)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Tệp PDF cần ghi (PDF file to write)")],
     kind: Annotated[
-        DocumentKind, typer.Option("--kind", help="What the document is in the dossier")
+        DocumentKind,
+        typer.Option("--kind", help="Loại tài liệu trong hồ sơ; mặc định: thành phần hồ sơ (its kind in the dossier)"),
     ] = DocumentKind.COMPONENT,
 ) -> None:
-    """Write an A4 cover sheet PDF whose QR code names the dossier, the document type and name."""
+    """In tờ bìa A4 có mã QR ghi mã hồ sơ, mã loại và tên giấy tờ (write an A4 cover sheet PDF with its QR)."""
     from issuing.coversheet import make_cover_sheet, render_cover_sheet
     from issuing.pdfdraw import FontNotFound
 

@@ -6,6 +6,7 @@ Its large QR code names the dossier, the document type and name; sohoa splits th
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from core.identifiers import validate_dossier_code
 from core.types import DocumentKind
@@ -39,7 +40,20 @@ def make_cover_sheet(
 
 def render_cover_sheet(sheet: CoverSheetPayload) -> bytes:
     """An A4 PDF: heading, the QR code (70 mm, centred), then the fields in Vietnamese, Liberation fonts."""
-    doc = PdfDocument(title=f"Tờ phân cách — {sheet.name}", author="sohoa")
+    return render_cover_sheets([sheet])
+
+
+def render_cover_sheets(sheets: Sequence[CoverSheetPayload]) -> bytes:
+    """One A4 page per sheet, in order: the sheets of every paper still to scan, printed at once."""
+    if not sheets:
+        raise ValueError("no cover sheet to print")
+    doc = PdfDocument(title=f"Tờ phân cách — {sheets[0].dossier_code}", author="sohoa")
+    for sheet in sheets:
+        _draw_sheet(doc, sheet)
+    return doc.to_bytes()
+
+
+def _draw_sheet(doc: PdfDocument, sheet: CoverSheetPayload) -> None:
     page = doc.new_page()
     centre = page.width / 2
     top = page.height - 25 * MM
@@ -73,4 +87,3 @@ def render_cover_sheet(sheet: CoverSheetPayload) -> bytes:
         y -= 2 * MM
     page.line(25 * MM, 25 * MM, page.width - 25 * MM, 25 * MM)
     page.text(centre, 19 * MM, "sohoa — số hóa hồ sơ tại Bộ phận Một cửa", "sans", 9, "center")
-    return doc.to_bytes()

@@ -114,7 +114,10 @@ def clock(
     if dossier.status == State.SUPPLEMENT_REQUESTED:
         return Clock(deadline=None, appointment_at=None, stopped=True, overdue=False)
     deadline = deadline_of(dossier, calendar, procedures)
-    appointment = calendar.next_session_start(deadline) if deadline else None
+    try:
+        appointment = calendar.next_session_start(deadline) if deadline else None
+    except CalendarError:  # a deadline beyond the calendar's years (stored before the check above): shown as it is
+        appointment = deadline
     moment = now or dt.datetime.now(dt.UTC)
     ready = [event.at for event in events if event.action == Action.RESULT_READY]
     if deadline is None:
@@ -148,6 +151,10 @@ def _due(
             raise InvalidInput("an apology gives the new date with its time zone", field="new_date")
         if request.new_date <= now or (current is not None and request.new_date <= current):
             raise InvalidInput("the new date must be later than now and than the deadline missed", field="new_date")
+        try:  # a year the calendar has no holidays for would break every later reading of this dossier's clock
+            calendar.next_session_start(request.new_date)
+        except CalendarError as exc:
+            raise InvalidInput(f"the new date is outside the working calendar: {exc}", field="new_date") from exc
         return True, request.new_date
     return False, None
 

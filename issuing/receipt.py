@@ -57,6 +57,14 @@ class Receipt:
     officer_name: str = ""
     result_delivery: str = ""  # where the result is handed over, e.g. "Bộ phận Một cửa" or "qua bưu chính"
     issued_at: dt.datetime | None = None  # default: now
+    status_url: str = ""  # the public status page: a second QR that a phone's camera opens (the first is data)
+
+
+def status_page_url(request_base: str, code: str) -> str:
+    """The address of the dossier's public status page, `/tra-cuu/{code}`, under the operator's public base URL
+    (`SOHOA_ISSUING_PUBLIC_BASE_URL`) or else the address the request came to."""
+    base = issuing_settings().public_base_url or request_base
+    return f"{base.rstrip('/')}/tra-cuu/{code}"
 
 
 def receipt_payload(
@@ -167,8 +175,27 @@ def render_receipt(
     page.text(55 * MM, flow.y - 30 * MM, receipt.owner_name, "serif-bold", 12, "center")
     if receipt.officer_name:
         page.text(150 * MM, flow.y - 30 * MM, receipt.officer_name, "serif-bold", 12, "center")
+    if receipt.status_url:
+        _status_qr(flow, receipt.status_url)
     qr_footer(page, payload.issuing_system, payload.issued_at)
     return doc.to_bytes()
+
+
+STATUS_QR_MM = 26
+
+
+def _status_qr(flow: Flow, url: str) -> None:
+    """Below the signatures: the status page's address as a QR code a phone's camera opens, and in print."""
+    flow.y -= 40 * MM
+    flow.need(STATUS_QR_MM * MM)
+    page, left, top = flow.page, flow.left, flow.y
+    page.qr(left, top, STATUS_QR_MM * MM, url, "M")
+    text_x = left + (STATUS_QR_MM + 5) * MM
+    page.text(text_x, top - 6 * MM, "Tra cứu tình trạng hồ sơ bằng điện thoại:", "serif-bold", 11)
+    page.text(text_x, top - 6 * MM - 15, "quét mã QR này bằng máy ảnh của điện thoại, hoặc mở địa chỉ", "serif", 11)
+    for number, line in enumerate(page.wrap(url, flow.right - text_x, "serif", 10)):
+        page.text(text_x, top - 6 * MM - 32 - 13 * number, line, "serif", 10)
+    flow.y = top - STATUS_QR_MM * MM
 
 
 def dossier_receipt(

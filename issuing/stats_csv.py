@@ -1,5 +1,6 @@
-"""Decision 766 indicators as CSV with Vietnamese headers (one row per unit, period and indicator), the same
-columns for the API, the manager's page and the signed monthly report.
+"""Decision 766 indicators as CSV with Vietnamese headers (one row per unit, period and indicator): the same
+columns for the API and the signed monthly report (ISO dates, decimal point), and for a person's spreadsheet
+the layout Excel reads on a Vietnamese Windows (semicolons, decimal comma, dd/mm/yyyy, the unit's name).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import csv
 import io
 from collections.abc import Iterable
 
+from issuing.settings import issuing_settings
 from vault.indicators import DigitisationStats
 
 INDICATOR_NAMES = ("digitisation", "electronic_results", "reuse")
@@ -59,4 +61,34 @@ def csv_text(figures: Iterable[DigitisationStats]) -> str:
     writer = csv.writer(buffer)
     writer.writerow(HEADER)
     writer.writerows(rows(figures))
+    return "\ufeff" + buffer.getvalue()
+
+
+def _vn_number(value: object) -> object:
+    """A number as Vietnamese Excel reads it: 6,25 (integers unchanged)."""
+    return str(value).replace(".", ",") if isinstance(value, float) else value
+
+
+def _vn_cell(column: str, value: object) -> object:
+    if column in ("Từ ngày", "Đến ngày") and isinstance(value, str) and value:
+        year, month, day = value.split("-")
+        return f"{day}/{month}/{year}"
+    if column == "Tỷ lệ (%)" and isinstance(value, str):
+        return value.replace(".", ",")
+    return _vn_number(value)
+
+
+def people_csv_text(figures: Iterable[DigitisationStats]) -> str:
+    """The manager's download: the same rows for a spreadsheet on a Vietnamese Windows, whose list separator is
+    ";" and decimal symbol ","; a comma-separated file would open there as one column. The unit's name follows
+    its code. UTF-8 with a byte-order mark, so Excel shows the Vietnamese letters."""
+    names = issuing_settings()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow((HEADER[0], "Tên đơn vị", *HEADER[1:]))
+    for row in rows(figures):
+        cells = [_vn_cell(column, value) for column, value in zip(HEADER, row, strict=True)]
+        code = str(row[0])
+        name = "Tất cả đơn vị" if code == "Tất cả" else names.agency_name(code)
+        writer.writerow((cells[0], name if name != code else "", *cells[1:]))
     return "\ufeff" + buffer.getvalue()

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-portal_app = typer.Typer(help="Đồng bộ Cổng dịch vụ công quốc gia: hàng đợi, thư lỗi (dead letters), gửi lại.")
+portal_app = typer.Typer(help="Sync with the national public service portal: the outbox, dead letters, replay.")
 
 
 def _fail(message: str) -> None:
@@ -18,7 +18,7 @@ def _fail(message: str) -> None:
 
 @portal_app.command("status")
 def status() -> None:
-    """Số thông điệp chờ gửi, đã gửi, lỗi; tuổi của thông điệp chờ lâu nhất (JSON)."""
+    """Messages waiting, sent and dead; the age of the oldest one waiting (JSON)."""
     from issuing import portal
     from runtime.catalogue import catalogue
 
@@ -29,7 +29,7 @@ def status() -> None:
 
 @portal_app.command("dead")
 def dead() -> None:
-    """Các thông điệp lỗi (dead letters): mã, chủ đề, luồng, số lần thử, lỗi cuối (một dòng JSON mỗi thư)."""
+    """The dead letters: id, subject, flow, attempts, last error (one JSON line each)."""
     from issuing import portal
     from runtime.catalogue import catalogue
 
@@ -44,7 +44,7 @@ def replay(
     ids: Annotated[list[str] | None, typer.Argument(help="Message ids to send again")] = None,
     all_dead: Annotated[bool, typer.Option("--all", help="Send every dead letter again")] = False,
 ) -> None:
-    """Đưa thư lỗi trở lại hàng đợi (theo mã, hoặc --all); tác vụ gửi được kích hoạt."""
+    """Put dead letters back in the outbox (by id, or --all); the delivery task is started."""
     from issuing import portal
     from runtime.catalogue import catalogue
 
@@ -59,7 +59,7 @@ def replay(
 
 @portal_app.command("sync")
 def sync() -> None:
-    """Gửi ngay trong tiến trình này những thông điệp đến hạn (không cần worker)."""
+    """Send the messages that are due now, in this process (no worker needed)."""
     from issuing import portal
     from runtime.catalogue import catalogue
 

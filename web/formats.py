@@ -41,3 +41,36 @@ def format_percent(rate: float, lang: str, digits: int = 1) -> str:
 def percent(context: Any, rate: float, digits: int = 1) -> str:
     """The `percent` filter: `format_percent` in the page's language."""
     return format_percent(rate, str(context.get("lang", "vi")), digits)
+
+
+VN_DATE = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+
+
+def parse_vn_date(text: str) -> dt.date:
+    """A date as a Vietnamese person types it, 31/12/2026 (also 31-12-2026, 31.12.2026; ISO 2026-12-31 from older
+    forms and programs). ValueError when it is none of these or no such day."""
+    text = text.strip()
+    if found := VN_DATE.fullmatch(text):
+        day, month, year = (int(part) for part in found.groups())
+        return dt.date(year, month, day)
+    if ISO_DATE.fullmatch(text):
+        return dt.date.fromisoformat(text)
+    raise ValueError(f"not a date: {text!r}")
+
+
+VN_TIME = re.compile(r"(\d{1,2})[:hg](\d{2})")
+
+
+def parse_vn_datetime(text: str) -> dt.datetime:
+    """A moment as a Vietnamese officer types it, "14:00 31/12/2026" (or "31/12/2026 14:00", "14h00"; ISO
+    2026-12-31T14:00 from older forms), naive, in Vietnam time. ValueError when the date or the time is missing or
+    is no such moment."""
+    parts = text.strip().split()
+    if len(parts) == 1 and "T" in parts[0]:
+        return dt.datetime.fromisoformat(parts[0]).replace(tzinfo=None)
+    times = [part for part in parts if VN_TIME.fullmatch(part)]
+    dates = [part for part in parts if part not in times]
+    if len(parts) != 2 or len(times) != 1 or len(dates) != 1:
+        raise ValueError(f"not a time and a date: {text!r}")
+    hour, minute = (int(group) for group in VN_TIME.fullmatch(times[0]).groups())  # type: ignore[union-attr]
+    return dt.datetime.combine(parse_vn_date(dates[0]), dt.time(hour, minute))

@@ -282,6 +282,40 @@ EN: dict[str, str] = {
         "A cancelled result stays stored and readable, but is no longer in force and cannot be reused in another "
         "dossier. This cannot be undone."
     ),
+    # the vault page: document kinds (web.docview.KIND_VI), what was done (web.routers.citizen.ACTION_VI), forms
+    "In tờ bìa cho giấy tờ cần quét": "Print cover sheets for the papers to scan",
+    "Để trống: mở hồ sơ mới cho công dân này rồi in; mã hồ sơ in trên tờ bìa, lô quét có tờ bìa tự vào đúng hồ sơ.": (
+        "Empty: a new dossier is opened for this citizen first; its code is on the sheets, and a batch with them goes"
+        " to it."
+    ),
+    "Mở hồ sơ mới để in tờ bìa": "Open a new dossier to print cover sheets",
+    "Quét giấy tờ vào hồ sơ này": "Scan papers into this dossier",
+    "Giờ:phút ngày/tháng/năm, ví dụ 14:00 31/12/2026.": "Hour:minute day/month/year, e.g. 14:00 31/12/2026.",
+    "Thành phần hồ sơ": "Dossier component",
+    "Kết quả giải quyết": "Result",
+    "Bản sao chứng thực": "Certified copy",
+    "Công dân nộp": "Uploaded by the citizen",
+    "Phiếu thông báo": "Notice",
+    "Đọc": "Read",
+    "Lưu": "Written",
+    "Lưu vào kho": "Stored in the vault",
+    "Thu hồi quyền": "Access revoked",
+    "Lưu phiên bản mới": "New version stored",
+    "Xem danh sách": "Listed",
+    "Thời điểm": "When",
+    "Giấy tờ": "Paper",
+    "Việc": "What was done",
+    "Còn hiệu lực": "Active",
+    "Đã thu hồi": "Revoked",
+    "Chọn cơ quan trong danh sách (hoặc nhập mã cơ quan).": "Pick the agency from the list (or type its code).",
+    "Ngày/tháng/năm, ví dụ 31/12/2026; quyền hết hiệu lực cuối ngày đó.": (
+        "Day/month/year, e.g. 31/12/2026; the access ends at the end of that day."
+    ),
+    "Cán bộ tiếp nhận đề nghị dùng lại giấy tờ trong kho của bạn. Nếu đồng ý, đọc mã dưới đây cho cán bộ"
+    " (mã dùng một lần, hết hạn sau 15 phút).": (
+        "The counter officer asks to reuse papers of your vault. If you agree, read this code out to the officer"
+        " (one use, valid for 15 minutes)."
+    ),
 }
 
 

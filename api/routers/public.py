@@ -16,7 +16,7 @@ from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, Svc
 from core.identifiers import InvalidIdentifier, validate_dossier_code
 from issuing.qr import PayloadError, decode_receipt
-from issuing.settings import issuing_settings
+from issuing.receipt import status_page_url
 from vault.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEM_RESPONSES)
@@ -60,8 +60,7 @@ def status_by_qr(svc: Svc, qr: Annotated[str, Query(min_length=8, max_length=200
 
 
 def status_url(request: Request, code: str) -> str:
-    base = issuing_settings().public_base_url or str(request.base_url)
-    return f"{base.rstrip('/')}/tra-cuu/{code}"
+    return status_page_url(str(request.base_url), code)
 
 
 @router.get(

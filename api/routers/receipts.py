@@ -5,9 +5,10 @@ its QR code, its data as JSON, and the handlers' look-up by the receipt's QR pay
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
@@ -20,7 +21,7 @@ from api.views import ISSUING_RESPONSES
 from core.types import Actor
 from issuing.calendar import Appointment, CalendarError, UnknownProcedure
 from issuing.qr import PayloadError, decode_receipt, encode_receipt
-from issuing.receipt import Receipt, dossier_receipt, receipt_payload, render_receipt
+from issuing.receipt import Receipt, dossier_receipt, receipt_payload, render_receipt, status_page_url
 from vault.records import DossierRecord
 
 router = APIRouter(prefix="/api/v1", tags=["receipts"], responses=ISSUING_RESPONSES)
@@ -66,7 +67,11 @@ def _receipt(svc: Services, dossier: DossierRecord, actor: Actor) -> tuple[Recei
     summary="The receipt and appointment slip (PDF, QR top-left), or its data with format=json",
 )
 async def get_receipt(
-    code: str, actor: Purposeful, svc: Svc, format_: Annotated[Literal["pdf", "json"], Query(alias="format")] = "pdf"
+    code: str,
+    actor: Purposeful,
+    svc: Svc,
+    request: Request,
+    format_: Annotated[Literal["pdf", "json"], Query(alias="format")] = "pdf",
 ) -> Response:
     dossier = await run_in_threadpool(svc.vault.get_dossier, code, actor)
     receipt, appointment = await run_in_threadpool(_receipt, svc, dossier, actor)
@@ -83,6 +88,7 @@ async def get_receipt(
             qr_payload=encode_receipt(receipt_payload(receipt)),
         )
         return Response(out.model_dump_json(), media_type="application/json")
+    receipt = replace(receipt, status_url=status_page_url(str(request.base_url), receipt.dossier_code))
     pdf = await run_in_threadpool(render_receipt, receipt)
     return Response(
         pdf,

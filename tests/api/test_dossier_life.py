@@ -170,3 +170,17 @@ def test_refusal_and_withdrawal(api_app: Api, agency_code: str) -> None:
     handler = Actor("handler-1", Role.HANDLER, agency_code=agency_code)
     _dossier, events = api_app.services.vault.dossier_history(withdrawn, handler)
     assert events[-1].actor_role == "citizen" and events[-1].note == "Lý do: Nộp nhầm thủ tục"
+
+
+def test_an_apology_dated_beyond_the_working_calendar_is_refused_and_nothing_is_stored(
+    api_app: Api, agency_code: str
+) -> None:
+    code = api_app.dossier(agency_code).code
+    beyond = max(default_calendar().years) + 3
+    late = _move(
+        api_app, code, agency_code, action="apologise", reason="Chờ ý kiến", new_date=f"{beyond}-12-30T14:00:00+07:00"
+    )
+    assert late.status_code == 422, late.text
+    assert "working calendar" in late.text and late.json().get("field") in (None, "new_date")
+    life = _life(api_app, code, agency_code)  # the dossier still reads: no date its calendar cannot count from
+    assert [e["action"] for e in life["events"]] == ["receive"], life

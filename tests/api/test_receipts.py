@@ -15,7 +15,7 @@ import pytest
 
 from core.timezone import VN_TZ
 from core.types import Role
-from issuing.qr import RECEIPT_PAPER_NAME, decode_receipt
+from issuing.qr import RECEIPT_PAPER_NAME, decode_receipt, find_qr_codes
 from tests.api.conftest import AGENCY_NAME, OWNER_ID, Api, first_page_text
 
 EIGHT_HOURS = "1.000001.000.00.00.H30"  # the shipped example procedure of 8 working hours
@@ -54,11 +54,15 @@ def test_receipt_qr_holds_the_expected_fields(api_app: Api, agency_code: str) ->
     assert RECEIPT_PAPER_NAME.upper() in text and f"{AGENCY_NAME} tiếp nhận hồ sơ của:" in text
     assert "Nguyễn Văn An" in text and OWNER_ID not in text  # the personal ID is printed masked
     page = render_first_page(response.content)
-    text, corners, _ = cv2.QRCodeDetectorAruco().detectAndDecode(page)
-    assert text, "OpenCV found no QR code on the receipt"
+    hits = {hit.text.split("|")[0]: hit for hit in find_qr_codes(page)}
+    assert "SOHOA1" in hits, f"OpenCV found no receipt QR code on the receipt: {list(hits)}"
+    text = hits["SOHOA1"].text
     height, width = page.shape
-    xs, ys = corners.reshape(-1, 2)[:, 0], corners.reshape(-1, 2)[:, 1]
+    corners = np.array(hits["SOHOA1"].corners)
+    xs, ys = corners[:, 0], corners[:, 1]
     assert xs.max() < width / 2 and ys.max() < height / 3  # top-left
+    # and lower down, the public status page's address, which a phone's camera opens
+    assert [t for t in hits if t.startswith("http")] == [f"http://testserver/tra-cuu/{dossier.code}"], list(hits)
     payload = decode_receipt(text)
     assert payload.dossier_code == dossier.code
     assert payload.procedure_code == EIGHT_HOURS

@@ -81,3 +81,12 @@ def test_tax_codes_have_one_written_form(value: str) -> None:
 def test_owner_ids_come_back_canonical() -> None:
     assert ids.validate_owner_id("0314409058002") == "0314409058-002"
     assert ids.validate_owner_id("045190001234") == "045190001234"
+
+
+def test_a_birth_year_is_in_the_future_by_vietnams_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 31/12/2026 18:00 UTC is 01:00 on 01/01/2027 in Vietnam: a child born that night has a 2027 ID already.
+    new_year_night = dt.datetime(2027, 1, 1, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    monkeypatch.setattr(ids, "now_vn", lambda: new_year_night)
+    assert ids.validate_personal_id("001227000001") == "001227000001"  # province 001, born in 2027
+    with pytest.raises(ids.InvalidIdentifier, match="future"):
+        ids.validate_personal_id("001228000001")

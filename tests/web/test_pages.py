@@ -269,11 +269,11 @@ def test_a_manager_downloads_the_indicators_csv(
     with tuan.page.expect_download() as info:
         tuan.page.click("#csv")
     download = info.value
-    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
-    assert rows[0][:6] == ["Mã đơn vị", "Cấp", "Từ ngày", "Đến ngày", "Chỉ tiêu", "Số hồ sơ tiếp nhận"]
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig")), delimiter=";"))
+    assert rows[0][:7] == ["Mã đơn vị", "Tên đơn vị", "Cấp", "Từ ngày", "Đến ngày", "Chỉ tiêu", "Số hồ sơ tiếp nhận"]
     assert len(rows) == 1 + 6 * 3
     this_month = rows[-1]
-    assert int(this_month[5]) >= 1, rows  # the dossier received today
+    assert int(this_month[6]) >= 1, rows  # the dossier received today
 
 
 def test_the_public_status_page_shows_the_state_and_nothing_personal(

@@ -43,7 +43,7 @@ def test_the_rollup_by_unit_shows_the_units_names(tmp_path: Path, monkeypatch: p
     assert answer.status_code == 200, answer.text
     table = answer.text[answer.text.index('<table id="units">') :]
     table = table[: table.index("</table>")]
-    rows = re.findall(r'<th scope="row">([^<]*)</th><td>(\d+)</td>', table)
+    rows = re.findall(r'<th scope="row">([^<]*)</th><td[^>]*>(\d+)</td>', table)
     assert rows == [
         ("UBND phường Mẫu 12 (ví dụ) (000.00.12.H30)", "1"),
         ("UBND huyện Thử 13 (000.00.13.H30)", "1"),

@@ -17,17 +17,20 @@ from api.problems import Problem
 from api.routers import me
 from api.views import content_response
 from core.text import fold
+from core.timezone import VN_TZ, now_vn
 from core.types import Actor, DocumentKind, Role
+from issuing.agencies import known_agencies
 from issuing.calendar import default_procedures
 from vault.errors import InvalidInput, NotFound, ReuseRefused, VaultError
 from web.docview import KIND_VI
+from web.formats import parse_vn_date
 from web.reasons import problem_vi
 from web.render import page
 from web.session import CsrfChecked, require, services_of
 
 router = APIRouter()
 Citizen = Annotated[Actor, Depends(require(Role.CITIZEN))]
-VN = dt.timezone(dt.timedelta(hours=7))
+VN = VN_TZ
 LOG_PAGE = 30
 APPLY_VI: dict[type[VaultError], str] = {
     ReuseRefused: "có giấy tờ đã hết hạn, bị thu hồi hoặc bị hủy, không dùng lại được.",
@@ -53,12 +56,13 @@ def _vault_page(
     svc = services_of(request)
     chosen = DocumentKind(kind) if kind in {k.value for k in DocumentKind} else None
     documents = me.my_documents(actor, svc, None, chosen, None, 0, 200).items
+    names = {d.id: d.name for d in me.my_documents(actor, svc, None, None, None, 0, 200).items} if chosen else {}
+    names |= {d.id: d.name for d in documents}  # the access log names every paper read, whatever the filter
     if q.strip():
         wanted = fold(q.strip())
         documents = [d for d in documents if wanted in fold(f"{d.name} {d.type_code or ''} {d.number_symbol or ''}")]
     dossiers = me.my_dossiers(actor, svc)
     consents = me.my_consent_requests(actor, svc)
-    names = {d.id: d.name for d in documents}
     grants = me.my_grants(actor, svc)
     log = me.my_access_log(actor, svc, log_from, LOG_PAGE)  # a page at a time: a read document's log only grows
     readers = [entry for entry in log if entry.subject != actor.subject or entry.role != "citizen"]
@@ -71,6 +75,8 @@ def _vault_page(
             "consents": consents,
             "names": names,
             "procedures": sorted(default_procedures().procedures.values(), key=lambda p: p.code),
+            "procedure_names": {p.code: p.name for p in default_procedures().procedures.values()},
+            "agencies": known_agencies(),
             "grants": grants,
             "log": readers,
             "log_from": log_from,
@@ -82,7 +88,7 @@ def _vault_page(
             "message": message,
             "action_vi": ACTION_VI,
             "vn": VN,
-            "default_expiry": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+            "default_expiry": f"{now_vn().date() + dt.timedelta(days=30):%d/%m/%Y}",  # Vietnam's date, not UTC's
         },
         status=status,
     )
@@ -113,7 +119,11 @@ def grant(
     if grantee_kind != "portal" and not grantee.strip():  # never the portal in place of the agency she chose
         return _vault_page(request, actor, "", "", GRANT_VI + "nhập mã cơ quan được cấp quyền.", 422)
     try:
-        until = dt.datetime.combine(dt.date.fromisoformat(expires), dt.time(23, 59), VN)
+        day = parse_vn_date(expires)
+    except ValueError:
+        return _vault_page(request, actor, "", "", GRANT_VI + EXPIRY_FORMAT_VI, 422)
+    try:
+        until = dt.datetime.combine(day, dt.time(23, 59), VN)
         body = me.GrantIn(
             grantee_kind=grantee_kind,
             grantee=grantee.strip() or "portal",
@@ -133,6 +143,7 @@ def grant(
 
 
 GRANT_VI = "Không cấp được quyền: "
+EXPIRY_FORMAT_VI = "ngày hết hạn viết theo dạng ngày/tháng/năm, ví dụ 31/12/2026."
 
 
 @router.post("/kho/thu-hoi/{grant_id}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
@@ -24,7 +24,7 @@ from api.services import Services
 from core.timezone import VN_TZ
 from core.types import Actor, DocumentKind, Role
 from issuing.calendar import default_procedures
-from issuing.coversheet import make_cover_sheet, render_cover_sheet
+from issuing.coversheet import make_cover_sheet, render_cover_sheets
 from vault.errors import Forbidden, InvalidInput, NotFound, ReuseRefused, VaultError
 from vault.records import ConsentRecord
 from vault.reuse import WrongConsentCode
@@ -76,8 +76,17 @@ def _counter_page(
 
 
 @router.get("/quay")
-def counter(request: Request, actor: Station) -> Response:
-    return _form(request, actor)
+def counter(request: Request, actor: Station, ho_so: Annotated[str, Query(max_length=40)] = "") -> Response:
+    """The counter; with `?ho_so=` (from a dossier's page) the dossier's papers checked and its code filled in, so
+    the cover sheets and the upload go to that dossier without the code typed again."""
+    if not ho_so.strip():
+        return _form(request, actor)
+    try:
+        dossier = services_of(request).vault.get_dossier(ho_so.strip(), actor)
+    except VaultError:
+        return _form(request, actor, f"Không tìm thấy hồ sơ {ho_so.strip()} của cơ quan.", 404)
+    notice = f"Hồ sơ {dossier.code}: in tờ bìa cho giấy tờ cần quét, đặt trước từng giấy tờ, quét rồi tải lên."
+    return _checklist(request, actor, dossier.owner_id, dossier.procedure_code, "", dossier.code, notice)
 
 
 @router.post("/quay")
@@ -197,8 +206,14 @@ def papers_on_file(
 ) -> Response:
     """Before scanning: which of the procedure's papers (its own list, or the types typed) the citizen's vault
     already holds with legal value."""
+    return _checklist(request, actor, owner, procedure, types)
+
+
+def _checklist(
+    request: Request, actor: Actor, owner: str, procedure: str, types: str, dossier: str = "", notice: str = ""
+) -> Response:
     codes = types.replace(";", " ").replace(",", " ").split()  # "GKS, CCCD" or "GKS CCCD", as the consent form takes
-    values = {"procedure": procedure.strip(), "types": types}
+    values = {"owner": owner.strip(), "procedure": procedure.strip(), "types": types, "dossier": dossier}
     if not codes and not procedure.strip():
         return _form(request, actor, "Cần mã thủ tục hoặc ít nhất một mã loại giấy tờ.", 422, **values)
     query = {"owner_id": owner, "procedure_code": procedure.strip() or None, "type_codes": codes}
@@ -211,7 +226,7 @@ def papers_on_file(
         return _form(request, actor, "Mã loại giấy tờ không hợp lệ.", 422, **values)
     held = [p.type_code for p in answer.papers if p.on_file]
     values |= {"type_codes": " ".join(held)}  # the consent form below asks to reuse what the vault holds
-    context = {"papers": answer.papers, "by_procedure": answer.procedure_papers, "held": len(held)}
+    context = {"papers": answer.papers, "by_procedure": answer.procedure_papers, "held": len(held), "notice": notice}
     return _counter_page(request, actor, None, 200, None, values, **context)
 
 
@@ -223,18 +238,35 @@ def cover_sheet(
     request: Request,
     actor: Station,
     _: CsrfChecked,
-    dossier: Annotated[str, Form(max_length=40)],
-    type_code: Annotated[str, Form(max_length=50)],
-    name: Annotated[str, Form(max_length=200)],
+    dossier: Annotated[str, Form(max_length=40)] = "",
+    type_code: Annotated[str, Form(max_length=50)] = "",
+    name: Annotated[str, Form(max_length=200)] = "",
+    paper: Annotated[list[str] | None, Form(max_length=260)] = None,
+    owner: Annotated[str, Form(max_length=20)] = "",
+    procedure: Annotated[str, Form(max_length=40)] = "",
 ) -> Response:
+    """One cover sheet (type and name typed), or one per paper still to scan (`paper`: "GKS|Giấy khai sinh", from
+    the checklist). Without a dossier code the checklist's citizen gets a new dossier, opened here."""
+    wanted = [(kind, text) for kind, _, text in (p.partition("|") for p in paper or []) if text]
+    wanted = wanted or ([(type_code, name)] if type_code else [])
+    if not wanted:
+        return _form(request, actor, "Chọn ít nhất một giấy tờ cần in tờ bìa.", 422)
+    code = dossier.strip()
+    if not code and owner.strip() and procedure.strip():  # opened once, then printed from its own checklist
+        try:
+            body = CounterOpenIn(owner_id=owner.strip(), procedure_code=procedure.strip())
+            code = open_at_counter(body, actor, services_of(request)).life.code
+        except (ValidationError, Problem, VaultError):
+            return _form(request, actor, "Không mở được hồ sơ mới: kiểm tra số định danh và mã thủ tục.", 422)
+        return RedirectResponse(f"/quay?ho_so={code}#sheets-form", status_code=303)
     try:
-        sheet = make_cover_sheet(dossier.strip(), type_code, name, DocumentKind.COMPONENT)
+        sheets = [make_cover_sheet(code, kind, paper_name, DocumentKind.COMPONENT) for kind, paper_name in wanted]
     except ValueError as exc:
         return _form(request, actor, str(exc), 422)
     return Response(
-        render_cover_sheet(sheet),
+        render_cover_sheets(sheets),
         media_type="application/pdf",
-        headers={"Content-Disposition": 'inline; filename="to-bia.pdf"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'inline; filename="to-bia-{code}.pdf"', "Cache-Control": "no-store"},
     )
 
 

@@ -6,7 +6,6 @@ the API. Its results are stored, corrected and cancelled by `web.routers.results
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, UploadFile
@@ -25,6 +24,7 @@ from core.timezone import VN_TZ
 from core.types import Actor, Role
 from vault.errors import Conflict, Forbidden, VaultError
 from web.docview import KIND_VI, field_rows, render_thumbnail, report_badge, thumbnail_path
+from web.formats import parse_vn_datetime
 from web.dossier_page import dossier_page, report_of, with_purpose
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
@@ -79,7 +79,12 @@ def _why_vi(exc: VaultError, action: str) -> str:
         return f"Không thực hiện được «{ACTION_LABELS.get(action, action)}» ở tình trạng hiện tại của hồ sơ."
     if isinstance(exc, Forbidden):
         return "Bạn không có quyền thực hiện bước này."
+    if exc.field == "new_date" and "working calendar" in str(exc):
+        return "Không thực hiện được: " + CALENDAR_VI
     return "Không thực hiện được: " + FIELD_VI.get(exc.field or "", str(exc))
+
+
+CALENDAR_VI = "lịch làm việc chưa có ngày nghỉ, ngày lễ của năm đó; chọn ngày hẹn trong các năm lịch đã có."
 
 
 @router.get("/ho-so/{code}")
@@ -101,7 +106,7 @@ async def move(
 ) -> Response:
     """A move of the dossier's life from the page's forms (the API's route, so the same rules and notices)."""
     try:
-        when = dt.datetime.fromisoformat(new_date).replace(tzinfo=VN_TZ) if new_date else None
+        when = parse_vn_datetime(new_date).replace(tzinfo=VN_TZ) if new_date else None
         body = MoveIn(
             action=action,
             department=department or None,
@@ -111,12 +116,24 @@ async def move(
         )
         await run_in_threadpool(move_dossier, code, body, actor, services_of(request))
     except (ValueError, ValidationError) as exc:
-        return await dossier_page(request, code, actor, f"Không thực hiện được: {exc}", 422)
+        why = NEW_DATE_FORMAT_VI if new_date and not _is_moment(new_date) else str(exc)
+        return await dossier_page(request, code, actor, f"Không thực hiện được: {why}", 422)
     except Problem as exc:
         return await dossier_page(request, code, actor, f"Không thực hiện được: {exc.detail}", exc.status)
     except VaultError as exc:
         return await dossier_page(request, code, actor, _why_vi(exc, action), status_of(exc))
     return RedirectResponse(f"/ho-so/{code}#history", status_code=303)
+
+
+NEW_DATE_FORMAT_VI = "ngày hẹn mới viết theo dạng giờ:phút ngày/tháng/năm, ví dụ 14:00 31/12/2026."
+
+
+def _is_moment(text: str) -> bool:
+    try:
+        parse_vn_datetime(text)
+    except ValueError:
+        return False
+    return True
 
 
 @router.get("/ho-so/{code}/tai-lieu/{doc_id}.pdf")

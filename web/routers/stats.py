@@ -20,7 +20,8 @@ from api.services import Services
 from core.identifiers import InvalidIdentifier, validate_agency_code
 from core.timezone import now_vn
 from core.types import Actor, Role
-from issuing.stats_csv import csv_text
+from issuing.agencies import known_agencies
+from issuing.stats_csv import people_csv_text
 from vault.indicators import DEFINITIONS, DigitisationStats
 from web.render import page
 from web.session import require, services_of
@@ -135,14 +136,15 @@ async def indicators(
     return page(
         request,
         "stats.html",
-        {**context, "indicators": INDICATORS, "units": units, "level": level, "levels": LEVEL_LABELS},
+        {**context, "indicators": INDICATORS, "units": units, "level": level, "levels": LEVEL_LABELS}
+        | {"agencies": known_agencies()},  # the manager picks a unit by name, not by a code from memory
     )
 
 
 @router.get("/thong-ke.csv")
 def indicators_csv(report: Indicators) -> Response:
     return Response(
-        csv_text(report.figures),
+        people_csv_text(report.figures),  # for Excel on a Vietnamese Windows; the API keeps ISO
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="chi-tieu-766.csv"', "Cache-Control": "no-store"},
     )
