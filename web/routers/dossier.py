@@ -24,8 +24,8 @@ from core.timezone import VN_TZ
 from core.types import Actor, Role
 from vault.errors import Conflict, Forbidden, VaultError
 from web.docview import KIND_VI, field_rows, render_thumbnail, report_badge, thumbnail_path
-from web.formats import parse_vn_datetime
 from web.dossier_page import dossier_page, report_of, with_purpose
+from web.formats import parse_vn_datetime
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
 from web.session import CsrfChecked, require, services_of, state_purpose
