@@ -70,6 +70,7 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     words: list[Word] = []
     mean_conf = 0.0
     orientation = None
+    read: _Reading | None = None
     if not blank:
         orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout, small)
         fill = paper_colour(image, dpi)
@@ -91,7 +92,8 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     changed = changed or image.shape[:2] != (page.height, page.width)
     sideways = orientation is not None and orientation.rotation in (90, 270)
     dpi_out = (page.dpi[1], page.dpi[0]) if sideways else page.dpi
-    archival = encode_archival(image, page, dpi_out, options.jpeg_quality, not changed, options.mixed_raster)
+    flat = read.flat if read is not None and page.mode != "1" else None  # the OCR copy: MRC's print mask from it
+    archival = encode_archival(image, page, dpi_out, options.jpeg_quality, not changed, options.mixed_raster, flat=flat)
     return PageResult(
         number=number,
         source=f"{page.source}#{page.number_in_source}",
@@ -119,6 +121,7 @@ class _Reading:
     mean_conf: float
     unreadable: list[tuple[PageVerdict, str]]
     speckled: bool = False
+    flat: np.ndarray | None = None  # the flattened OCR copy (before despeckling) when at the image's resolution
 
 
 def _recognise(
@@ -137,12 +140,12 @@ def _recognise(
     if levelled.ndim == 3 and uneven(levelled, dpi):  # the archived colour page evened out too
         levelled = even_light(levelled, dpi)
     grey, scale = reduce(ocr_grey(levelled), dpi, OCR_DPI)
-    flat = flatten(grey, dpi * scale)
-    flat = despeckle(flat) if speckled else flat
+    grey_flat = flatten(grey, dpi * scale)
+    flat = despeckle(grey_flat) if speckled else grey_flat
     raw = _scaled(engine.recognise(flat, dpi * scale, options.lang, options.tesseract_timeout), 1 / scale)
     words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in reading_order(drop_marks(raw))]
     mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in words if w.conf >= 0], options)
-    return _Reading(levelled, words, mean_conf, unreadable, speckled)
+    return _Reading(levelled, words, mean_conf, unreadable, speckled, grey_flat if scale == 1.0 else None)
 
 
 def _scaled(words: list[RawWord], factor: float) -> list[RawWord]:
