@@ -5,6 +5,9 @@ carries nothing from one page to the next.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -123,3 +126,23 @@ def test_engine_setting_picks_the_engine_and_tesserocr_is_the_default(monkeypatc
         assert type(get_engine(OcrOptions.from_settings().engine)) is TesseractEngine
     finally:
         ocr_settings.cache_clear()
+
+
+def test_tesserocr_runs_tesseract_on_one_thread() -> None:
+    """Debian's libtesseract is built with OpenMP (PyPI's wheel was not): without OMP_THREAD_LIMIT=1 before it is
+    loaded, each page would start a thread per core and spin them (≈6 CPU s a page instead of 1 on this machine).
+    The engine sets the limit itself, whatever the caller's environment."""
+    code = (
+        "import os, numpy as np\n"
+        "from PIL import Image, ImageDraw\n"
+        "from bench.docgen import font\n"
+        "from ocr.engine import TesserocrEngine\n"
+        "before = len(os.listdir('/proc/self/task'))\n"
+        "image = Image.new('L', (900, 120), 255)\n"
+        "ImageDraw.Draw(image).text((20, 30), 'Cộng hòa xã hội chủ nghĩa', fill=0, font=font('dejavu-sans', 40))\n"
+        "words = TesserocrEngine().recognise(np.asarray(image), 300, 'vie', timeout=60)\n"
+        "print(os.environ['OMP_THREAD_LIMIT'], len(os.listdir('/proc/self/task')) - before, len(words))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key not in ("OMP_THREAD_LIMIT", "OMP_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["1", "0", "6"]  # the limit set, no thread started, the line read (3 without)
