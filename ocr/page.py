@@ -11,7 +11,6 @@ import numpy as np
 from core.types import PageVerdict
 from ocr.archive import encode_archival
 from ocr.cleanup import (
-    ANALYSIS_DPI,
     Orientation,
     dark_border_box,
     despeckle,
@@ -19,6 +18,7 @@ from ocr.cleanup import (
     ink_mask,
     ocr_grey,
     reduce,
+    reductions,
 )
 from ocr.engine import OcrEngine, RawWord, get_engine
 from ocr.inputs import decode_page
@@ -54,13 +54,13 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
         grey = ocr_grey(image)
         xs, ys = corners[:, 0], corners[:, 1]
         box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
-    small, scale = reduce(grey, dpi, ANALYSIS_DPI)
+    fine, (small, scale) = reductions(grey, dpi)  # 150 and 100 dpi, the second from the first
     if corners is None:
         box = dark_border_box(small, scale, grey.shape[:2])
     cropped = corners is not None or box != (0, 0, grey.shape[1], grey.shape[0])
     if corners is None and cropped:
         image, grey = crop(image, box), crop(grey, box)
-        small, scale = reduce(grey, dpi, ANALYSIS_DPI)
+        fine, (small, scale) = reductions(grey, dpi)
     mask = ink_mask(small)
     ink_fraction = float(mask.mean())
     exposure = exposure_verdicts(small, mask, options)
@@ -72,7 +72,7 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     orientation = None
     read: _Reading | None = None
     if not blank:
-        orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout, small)
+        orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout, small, fine)
         fill = paper_colour(image, dpi)
         read = _recognise(image, orientation, fill, dpi, engine, options)
         speckled = bool(read.unreadable)
