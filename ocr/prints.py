@@ -18,7 +18,7 @@ HIGHFREQ_FACTOR = 4  # imagehash.phash's default: the DCT of a 32×32 thumbnail
 def page_print(image: np.ndarray) -> str:
     """The page's pHash as hex (grey, or RGB/bilevel pixels as `ocr.inputs.decode_page` gives them): the same bits
     as `imagehash.phash(image, hash_size=8)`, with OpenCV's DCT instead of SciPy's, whose import cost each OCR
-    worker ≈0.7 CPU s (docs/ocr.md, "Fifth round"). OpenCV's DCT is orthonormal: its first row and column are
+    worker ≈0.15 CPU s (docs/ocr.md, "Fifth round"). OpenCV's DCT is orthonormal: its first row and column are
     1/√2 of the others relative to SciPy's unnormalised one, so they are scaled back before the median test."""
     side = HASH_SIZE * HIGHFREQ_FACTOR
     pixels = Image.fromarray(image).convert("L").resize((side, side), Image.Resampling.LANCZOS)
