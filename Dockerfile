@@ -20,10 +20,16 @@ ENV PATH=/opt/sohoa/bin:$PATH \
 
 WORKDIR /app
 # The locked dependencies first (uv.lock, hashes checked; a layer that changes only with the lock) ...
+# tesserocr is built from source against Debian's libtesseract, the `tesseract` command's own library
+# (pyproject.toml's no-binary-package; docs/ocr.md): its compiler and headers leave with the same layer.
 COPY pyproject.toml uv.lock README.md ./
-RUN pip install --no-cache-dir uv==0.13.9 \
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends g++ pkg-config libtesseract-dev libleptonica-dev \
+ && pip install --no-cache-dir uv==0.13.9 \
  && UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-install-project --no-cache --compile-bytecode \
-      --python /usr/local/bin/python3
+      --python /usr/local/bin/python3 \
+ && apt-get purge -y --auto-remove g++ pkg-config libtesseract-dev libleptonica-dev \
+ && rm -rf /var/lib/apt/lists/*
 # ... then the project itself: every package of the repository (.dockerignore keeps tests, docs and secrets out).
 COPY . .
 RUN UV_PROJECT_ENVIRONMENT=/opt/sohoa uv sync --frozen --no-dev --no-editable --no-cache --compile-bytecode \

@@ -22,7 +22,8 @@ $(UV):
 	$(TOOLS)/bin/pip install -q uv==$(UV_VERSION)
 
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --extra dev --compile-bytecode --python $(PYTHON) \
+	  --reinstall-package tesserocr
 	touch $(STAMP)
 
 ## Update the lock after changing a dependency in pyproject.toml (add --upgrade to take new releases).

@@ -146,6 +146,13 @@ def _anchor_rows(folder: Path, corpus: str, scan: Path) -> tuple[dict, dict] | N
     return omp | {"run": "OCRmyPDF (anchor run)"}, floor | {"run": "raw Tesseract clean (anchor)"}
 
 
+def _floor(corpus: str, images: list[Path], truths: list[str], work: Path, jobs: int) -> dict[str, object]:
+    """Raw Tesseract on the clean renders of the corpus's pages: the CPU floor."""
+    cleans = [image.with_suffix(".png") for image in images]
+    floor_run, floor_texts = run_raw(FLOOR, cleans, work / "raw-clean", jobs, truths)
+    return row(corpus, floor_run, kinds_of(truths, floor_texts))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--split", choices=["tuning", "check"], required=True)
@@ -156,8 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--anchors",
         type=Path,
-        help="an earlier run's folder: take OCRmyPDF's and the floor's rows from it for byte-identical scans "
-        "(when OCRmyPDF is too slow on a shared machine to run again; its speed is then from that run)",
+        help="an earlier run's folder: take OCRmyPDF's row from it for byte-identical scans (when OCRmyPDF is too "
+        "slow on a shared machine to run again; its speed is then from that run); the floor runs again here",
     )
     parser.add_argument("--out", type=Path, default=HERE / "results" / f"ocr-check-{dt.datetime.now():%Y%m%d-%H%M%S}")
     args = parser.parse_args(argv)
@@ -174,16 +181,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(sohoa)
         omp = floor = None
         earlier = _anchor_rows(args.anchors, corpus, scan) if args.anchors else None
-        if earlier:
-            omp, floor = earlier
-            rows += [omp, floor]
+        if earlier:  # OCRmyPDF from the earlier run; the floor (cheap) again in this one, beside sohoa
+            omp = earlier[0]
+            floor = _floor(corpus, images, truths, work, args.jobs)
+            rows += [omp, earlier[1], floor]
         elif not args.only_sohoa:
             omp_out = work / "ocrmypdf.pdf"
             omp_run, omp_texts = run_pdf_tool("OCRmyPDF", ocrmypdf_command(scan, omp_out, args.jobs), omp_out, truths)
             omp = row(corpus, omp_run, kinds_of(truths, omp_texts))
-            cleans = [image.with_suffix(".png") for image in images]
-            floor_run, floor_texts = run_raw(FLOOR, cleans, work / "raw-clean", args.jobs, truths)
-            floor = row(corpus, floor_run, kinds_of(truths, floor_texts))
+            floor = _floor(corpus, images, truths, work, args.jobs)
             rows += [omp, floor]
         ratios += verdicts(corpus, sohoa, omp, floor)
         print(table([r for r in rows if r["corpus"] == corpus]), flush=True)

@@ -20,8 +20,16 @@ PHOTOMETRIC, STRIP_OFFSETS, ROWS_PER_STRIP, STRIP_BYTE_COUNTS = 262, 273, 278, 2
 
 
 def encode_archival(
-    image: np.ndarray, page: PageImage, dpi: tuple[float, float], quality: int, untouched: bool, mixed: bool = True
+    image: np.ndarray,
+    page: PageImage,
+    dpi: tuple[float, float],
+    quality: int,
+    untouched: bool,
+    mixed: bool = True,
+    *,
+    flat: np.ndarray | None = None,
 ) -> ArchivalImage:
+    """The page's archival image; `flat` is its flattened OCR copy at full resolution if already made."""
     height, width = image.shape[:2]
     if page.mode == "1":
         g4 = ccitt_g4(image)
@@ -35,7 +43,7 @@ def encode_archival(
     pixels = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
     pixels = cv2.medianBlur(pixels, 3)  # sensor noise costs JPEG bytes and carries no content
     pixels, paper = plain_paper(pixels)
-    mask = print_mask(image, float(min(dpi))) if mixed else None
+    mask = print_mask(image, float(min(dpi)), flat) if mixed else None
     g4 = ccitt_g4(np.where(mask, 0, 255).astype(np.uint8)) if mask is not None else None
     if mask is None or g4 is None:
         return ArchivalImage(_jpeg_within(pixels, quality), "jpeg", width, height, colour, dpi)

@@ -144,7 +144,7 @@ def register(app: typer.Typer) -> None:
             Path | None,
             typer.Option("--sidecar", help="Plain text; words, boxes, confidences go beside it (.words.json)."),
         ] = None,
-        lang: Annotated[str | None, typer.Option("--lang", help="Tesseract languages (default vie+eng).")] = None,
+        lang: Annotated[str | None, typer.Option("--lang", help="Tesseract languages (default vie).")] = None,
         jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Worker processes (default: cores).")] = None,
         drop_blank: Annotated[
             bool, typer.Option("--drop-blank", help="Leave blank pages out of the PDF (duplex scans).")

@@ -152,6 +152,18 @@ def tessdata_folder() -> str:
 
 
 _tessdata: list[str] = []
+_versions: list[str] = []
+
+
+def command_version() -> str:
+    """The first line of `tesseract --version` ("tesseract 5.3.0"), asked once per process."""
+    if not _versions:
+        try:
+            done = subprocess.run(["tesseract", "--version"], capture_output=True, text=True, timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            raise EngineUnavailable(f"tesseract --version failed: {exc}") from exc
+        _versions.append(((done.stdout or done.stderr).splitlines() or [""])[0].strip())
+    return _versions[0]
 
 
 def _asked_tessdata() -> str:
@@ -169,18 +181,25 @@ def _asked_tessdata() -> str:
 
 class TesserocrEngine(TesseractEngine):
     """Tesseract's library in this process through tesserocr: each language's model is loaded once per process
-    and reused page after page (idle APIs are shared by the process's threads, one page at a time each). The
-    wheel bundles its own libtesseract (no OpenMP) and reads the system's language data. OSD stays pytesseract's
-    (rarely asked: only when the ink balance cannot tell upside down)."""
+    and reused page after page (idle APIs are shared by the process's threads, one page at a time each). tesserocr
+    is built against the system's libtesseract, the `tesseract` command's own (unavailable otherwise), and reads
+    the system's language data. OSD stays pytesseract's (rarely asked: only when the ink balance cannot tell
+    upside down)."""
 
     name = "tesserocr"
 
     def __init__(self) -> None:
         super().__init__()
         try:
-            import tesserocr  # noqa: F401
+            import tesserocr
         except ImportError as exc:
             raise EngineUnavailable(f"tesserocr is not installed: {exc}") from exc
+        library, command = tesserocr.tesseract_version().splitlines()[0], command_version()
+        if library != command:  # e.g. PyPI's wheel (5.5.4): it loses bold headings' diacritics (docs/ocr.md)
+            raise EngineUnavailable(
+                f"tesserocr runs {library!r}, not the tesseract command's {command!r} "
+                "(rebuild it against the system's library: uv sync --reinstall-package tesserocr)"
+            )
         self.tessdata = tessdata_folder()
 
     def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[RawWord]:

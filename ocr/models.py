@@ -37,7 +37,7 @@ class PageImage:
 class OcrOptions:
     """What a page run needs to know besides the page: language, thresholds and output encoding."""
 
-    lang: str = "vie+eng"
+    lang: str = "vie"
     min_dpi: float = 200.0
     jpeg_quality: int = 75
     mixed_raster: bool = True
@@ -46,7 +46,7 @@ class OcrOptions:
     light_ink_contrast: float = 70.0
     min_confidence: float = 55.0
     tesseract_timeout: int = 180
-    engine: str = "tesseract"
+    engine: str = "tesserocr"
 
     @classmethod
     def from_settings(cls, **overrides: Any) -> OcrOptions:

@@ -21,10 +21,11 @@ MAX_MIDTONES = 0.06
 MAX_PRINT = 0.3
 
 
-def print_mask(image: np.ndarray, dpi: float) -> np.ndarray | None:
+def print_mask(image: np.ndarray, dpi: float, flat: np.ndarray | None = None) -> np.ndarray | None:
     """The black print of a levelled RGB or grey page (True where print), or None when the page is not mostly
-    print on paper (mid-tones over MAX_MIDTONES, print over MAX_PRINT) or has no print."""
-    flat = flatten(ocr_grey(image), dpi)
+    print on paper (mid-tones over MAX_MIDTONES, print over MAX_PRINT) or has no print. `flat` is the page's
+    flattened OCR copy at full resolution when the caller has it already."""
+    flat = flatten(ocr_grey(image), dpi) if flat is None else flat
     sample = flat[::4, ::4]
     low, high = MIDTONE_RANGE
     midtones = float(cv2.inRange(sample, low, high).mean()) / 255.0

@@ -26,10 +26,15 @@ UPSIDE_DOWN_SURE = 1 / 1.3
 
 
 def find_orientation(
-    grey: np.ndarray, dpi: float, engine: OcrEngine | None, timeout: int = 60, small: np.ndarray | None = None
+    grey: np.ndarray,
+    dpi: float,
+    engine: OcrEngine | None,
+    timeout: int = 60,
+    small: np.ndarray | None = None,
+    fine: tuple[np.ndarray, float] | None = None,
 ) -> Orientation:
     """Clockwise quarter turn and skew angle that make the page upright and level; `small` is `grey` reduced
-    to ANALYSIS_DPI when the caller has it already."""
+    to ANALYSIS_DPI and `fine` to FINE_DPI (with its scale) when the caller has them already."""
     small = reduce(grey, dpi, ANALYSIS_DPI)[0] if small is None else small
     mask = ink_mask(small)
     angle, horizontal, vertical = find_skew(mask)
@@ -37,10 +42,10 @@ def find_orientation(
     if vertical > horizontal:
         quarter = 90
         angle, _, _ = find_skew(np.ascontiguousarray(np.rot90(mask, k=-1)))
-    fine, fine_scale = reduce(grey, dpi, FINE_DPI)
-    fine = rotate_quarter(fine, quarter)
-    angle = refine_skew(ink_mask(fine), angle)
-    level = deskew(fine, angle, 255)
+    fine_copy, fine_scale = reduce(grey, dpi, FINE_DPI) if fine is None else fine
+    fine_copy = rotate_quarter(fine_copy, quarter)
+    angle = refine_skew(ink_mask(fine_copy), angle)
+    level = deskew(fine_copy, angle, 255)
     ratio = upright_ratio(ink_mask(level))
     method = "ink balance"
     if ratio < UPSIDE_DOWN_SURE:

@@ -11,7 +11,6 @@ import numpy as np
 from core.types import PageVerdict
 from ocr.archive import encode_archival
 from ocr.cleanup import (
-    ANALYSIS_DPI,
     Orientation,
     dark_border_box,
     despeckle,
@@ -19,6 +18,7 @@ from ocr.cleanup import (
     ink_mask,
     ocr_grey,
     reduce,
+    reductions,
 )
 from ocr.engine import OcrEngine, RawWord, get_engine
 from ocr.inputs import decode_page
@@ -54,13 +54,13 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
         grey = ocr_grey(image)
         xs, ys = corners[:, 0], corners[:, 1]
         box = (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()))
-    small, scale = reduce(grey, dpi, ANALYSIS_DPI)
+    fine, (small, scale) = reductions(grey, dpi)  # 150 and 100 dpi, the second from the first
     if corners is None:
         box = dark_border_box(small, scale, grey.shape[:2])
     cropped = corners is not None or box != (0, 0, grey.shape[1], grey.shape[0])
     if corners is None and cropped:
         image, grey = crop(image, box), crop(grey, box)
-        small, scale = reduce(grey, dpi, ANALYSIS_DPI)
+        fine, (small, scale) = reductions(grey, dpi)
     mask = ink_mask(small)
     ink_fraction = float(mask.mean())
     exposure = exposure_verdicts(small, mask, options)
@@ -70,8 +70,9 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     words: list[Word] = []
     mean_conf = 0.0
     orientation = None
+    read: _Reading | None = None
     if not blank:
-        orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout, small)
+        orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout, small, fine)
         fill = paper_colour(image, dpi)
         read = _recognise(image, orientation, fill, dpi, engine, options)
         speckled = bool(read.unreadable)
@@ -91,7 +92,8 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     changed = changed or image.shape[:2] != (page.height, page.width)
     sideways = orientation is not None and orientation.rotation in (90, 270)
     dpi_out = (page.dpi[1], page.dpi[0]) if sideways else page.dpi
-    archival = encode_archival(image, page, dpi_out, options.jpeg_quality, not changed, options.mixed_raster)
+    flat = read.flat if read is not None and page.mode != "1" else None  # the OCR copy: MRC's print mask from it
+    archival = encode_archival(image, page, dpi_out, options.jpeg_quality, not changed, options.mixed_raster, flat=flat)
     return PageResult(
         number=number,
         source=f"{page.source}#{page.number_in_source}",
@@ -119,6 +121,7 @@ class _Reading:
     mean_conf: float
     unreadable: list[tuple[PageVerdict, str]]
     speckled: bool = False
+    flat: np.ndarray | None = None  # the flattened OCR copy (before despeckling) when at the image's resolution
 
 
 def _recognise(
@@ -137,12 +140,12 @@ def _recognise(
     if levelled.ndim == 3 and uneven(levelled, dpi):  # the archived colour page evened out too
         levelled = even_light(levelled, dpi)
     grey, scale = reduce(ocr_grey(levelled), dpi, OCR_DPI)
-    flat = flatten(grey, dpi * scale)
-    flat = despeckle(flat) if speckled else flat
+    grey_flat = flatten(grey, dpi * scale)
+    flat = despeckle(grey_flat) if speckled else grey_flat
     raw = _scaled(engine.recognise(flat, dpi * scale, options.lang, options.tesseract_timeout), 1 / scale)
     words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in reading_order(drop_marks(raw))]
     mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in words if w.conf >= 0], options)
-    return _Reading(levelled, words, mean_conf, unreadable, speckled)
+    return _Reading(levelled, words, mean_conf, unreadable, speckled, grey_flat if scale == 1.0 else None)
 
 
 def _scaled(words: list[RawWord], factor: float) -> list[RawWord]:

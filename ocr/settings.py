@@ -15,7 +15,9 @@ class OcrSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SOHOA_OCR_", extra="ignore")
 
-    lang: str = "vie+eng"
+    # vie alone: with vie+eng Tesseract reads a bold heading's words with the English model once it wins one
+    # ("TINH QUANG TRI", "SO TAI NGUYEN VA MOI TRUONG"), and costs ≈5-13% more CPU (docs/ocr.md, "Fifth round")
+    lang: str = "vie"
     jobs: int = 0  # 0: one worker per core
     max_pixels: int = 150_000_000  # decompression-bomb guard (A3 at 600 dpi is 70 megapixels)
     max_file_bytes: int = 512 * 1024 * 1024
@@ -28,9 +30,9 @@ class OcrSettings(BaseSettings):
     light_ink_contrast: float = 70.0  # ink darker than paper by less than this: too light
     min_confidence: float = 55.0  # mean word confidence below this: unreadable
     tesseract_timeout: int = 180
-    # "tesseract" (pytesseract, one process per call; the fallback) or "tesserocr" (models kept loaded: ≈15-30%
-    # less CPU per page, but its libtesseract 5.5 read a bold heading without diacritics with vie+eng; docs/ocr.md)
-    engine: str = "tesseract"
+    # "tesserocr" (the system's libtesseract in the worker, models kept loaded: ≈15-30% less CPU per page) or
+    # "tesseract" (pytesseract, one process per call; the fallback when tesserocr cannot run here; docs/ocr.md)
+    engine: str = "tesserocr"
 
 
 @lru_cache(maxsize=1)

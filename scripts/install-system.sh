@@ -3,7 +3,10 @@
 # Installs only what is missing, so a second run costs a second.
 set -euo pipefail
 
-runtime=(python3 python3-venv python3-pip tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd
+# tesserocr is built against the system's libtesseract (the `tesseract` command's own library): its headers,
+# Leptonica's, pkg-config and a C++ compiler (docs/ocr.md, "Fifth round").
+runtime=(python3 python3-venv python3-pip python3-dev tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd
+         libtesseract-dev libleptonica-dev pkg-config g++
          fonts-liberation2 fonts-dejavu-core qpdf poppler-utils libgl1 libglib2.0-0)
 testing=(softhsm2 redis-server postgresql rabbitmq-server unpaper ghostscript wrk chromium)
 
