@@ -106,8 +106,11 @@ def _inline_thread_pool() -> Callable[[], None]:
     return undo
 
 
-async def _measure(app: Any, token: str, paths: list[str], requests: int, concurrency: int) -> float:
-    """CPU ms per request (this process, every thread) over `requests` reads, `concurrency` at a time."""
+async def _measure(
+    app: Any, token: str, paths: list[str], requests: int, concurrency: int
+) -> tuple[float, float]:
+    """CPU and wall ms per request (CPU: this process, every thread) over `requests` reads, `concurrency` at a
+    time."""
     for path in paths[:50]:  # warm-up: compiled statements, pools, caches
         status, body = await _request(app, path, token)
         if status != 200:
@@ -121,9 +124,9 @@ async def _measure(app: Any, token: str, paths: list[str], requests: int, concur
             if status != 200:
                 raise RuntimeError(f"{path}: {status}")
 
-    start = time.process_time()
+    start, wall = time.process_time(), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return (time.process_time() - start) * 1000 / requests
+    return (time.process_time() - start) * 1000 / requests, (time.perf_counter() - wall) * 1000 / requests
 
 
 def _gc_pause(pauses: list[tuple[int, float]], started: dict[str, float], phase: str, info: dict[str, Any]) -> None:
@@ -180,11 +183,12 @@ async def _run(args: argparse.Namespace, made: dict[str, Any], token: str) -> No
     async with app.router.lifespan_context(app):  # as uvicorn runs it: gc.freeze() after start-up
         for name, paths in plans.items():
             pauses.clear()
-            cpu = await _measure(app, token, paths, args.requests, args.concurrency)
+            cpu, wall = await _measure(app, token, paths, args.requests, args.concurrency)
             longest = max((pause for _, pause in pauses), default=0) * 1000
             full = sum(generation == 2 for generation, _ in pauses)
             print(
-                f"{name:<10} CPU {cpu:6.3f} ms/request ({args.requests} requests, {args.concurrency} at a time); "
+                f"{name:<10} CPU {cpu:6.3f} ms/request, wall {wall:6.3f} ms ({args.requests} requests, "
+                f"{args.concurrency} at a time, load {os.getloadavg()[0]:.1f}); "
                 f"gc: {len(pauses)} passes ({full} full), {sum(p for _, p in pauses) * 1000:.1f} ms in all, "
                 f"longest {longest:.2f} ms"
             )
