@@ -133,7 +133,11 @@ def append_links_on_cursor(connection: Connection, links: Sequence[Link]) -> Non
         rows, seq, prev = _chained(links, seq, prev)
         for row in rows:  # bound as the column's type binds it (naive UTC; text on SQLite)
             row["at"] = sql.bind_at(row["at"])
-        cursor.executemany(sql.insert, rows)
+        if sql.rows_group is None:  # SQLite: executemany is a loop in C, no round trips
+            cursor.executemany(sql.insert, rows)
+        else:  # a server: one multi-row INSERT (psycopg's executemany would enter and leave a pipeline)
+            statement = _rows_insert(sql.insert, sql.rows_group, len(rows))
+            cursor.execute(statement, [row[name] for row in rows for name in _INSERTED])
         cursor.execute(sql.move, {**sql.move_fixed, "new_seq": seq, "new_hash": prev})
     except dialect.loaded_dbapi.Error as exc:
         if dialect.is_disconnect(exc, driver, cursor):
@@ -150,21 +154,34 @@ class _DriverSql:
     move: str
     move_fixed: dict[str, Any]
     bind_at: Callable[[dt.datetime], Any]
+    rows_group: str | None  # on a server: one row's `(%s, ...)`, repeated for a multi-row INSERT
+
+
+_INSERTED = (*_HASHED, "prev_hash", "hash")
+
+
+@functools.lru_cache(maxsize=64)
+def _rows_insert(insert: str, group: str, count: int) -> str:
+    """`INSERT ... VALUES (...), (...)` for `count` rows, parameters in `_INSERTED` order row after row."""
+    return insert.split(" VALUES ")[0] + " VALUES " + ", ".join([group] * count)
 
 
 @functools.cache
 def _driver_sql(dialect: Dialect) -> _DriverSql:
     """An append's statements for this dialect's driver, with named parameters (`:name` on SQLite, `%(name)s`
     on psycopg), and the bind step of the `at` column."""
-    named = type(dialect)(paramstyle="named") if dialect.name == "sqlite" else dialect
+    sqlite = dialect.name == "sqlite"
+    named = type(dialect)(paramstyle="named") if sqlite else dialect
     move = _MOVE_HEAD.compile(dialect=named)
     bind_at = _LOG_TABLE.c.at.type.dialect_impl(dialect).bind_processor(dialect)
+    positional = str(_INSERT_LINKS.inline().compile(dialect=type(dialect)(paramstyle="format"), column_keys=_INSERTED))
     return _DriverSql(
         head=str(_HEAD_FOR_UPDATE.compile(dialect=named, compile_kwargs={"literal_binds": True})),
-        insert=str(_INSERT_LINKS.inline().compile(dialect=named, column_keys=[*_HASHED, "prev_hash", "hash"])),
+        insert=str(_INSERT_LINKS.inline().compile(dialect=named, column_keys=_INSERTED)) if sqlite else positional,
         move=str(move),
         move_fixed={name: value for name, value in move.params.items() if value is not None},
         bind_at=bind_at or (lambda value: value),
+        rows_group=None if sqlite else positional.split(" VALUES ", 1)[1],
     )
 
 
