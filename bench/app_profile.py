@@ -106,9 +106,7 @@ def _inline_thread_pool() -> Callable[[], None]:
     return undo
 
 
-async def _measure(
-    app: Any, token: str, paths: list[str], requests: int, concurrency: int
-) -> tuple[float, float]:
+async def _measure(app: Any, token: str, paths: list[str], requests: int, concurrency: int) -> tuple[float, float]:
     """CPU and wall ms per request (CPU: this process, every thread) over `requests` reads, `concurrency` at a
     time."""
     for path in paths[:50]:  # warm-up: compiled statements, pools, caches

@@ -15,9 +15,10 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, Dialect, Engine, Table, bindparam, insert, select, update
+from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -171,10 +172,10 @@ def _driver_sql(dialect: Dialect) -> _DriverSql:
     """An append's statements for this dialect's driver, with named parameters (`:name` on SQLite, `%(name)s`
     on psycopg), and the bind step of the `at` column."""
     sqlite = dialect.name == "sqlite"
-    named = type(dialect)(paramstyle="named") if sqlite else dialect
+    named = _styled(dialect, "named") if sqlite else dialect
     move = _MOVE_HEAD.compile(dialect=named)
     bind_at = _LOG_TABLE.c.at.type.dialect_impl(dialect).bind_processor(dialect)
-    positional = str(_INSERT_LINKS.inline().compile(dialect=type(dialect)(paramstyle="format"), column_keys=_INSERTED))
+    positional = str(_INSERT_LINKS.inline().compile(dialect=_styled(dialect, "format"), column_keys=_INSERTED))
     return _DriverSql(
         head=str(_HEAD_FOR_UPDATE.compile(dialect=named, compile_kwargs={"literal_binds": True})),
         insert=str(_INSERT_LINKS.inline().compile(dialect=named, column_keys=_INSERTED)) if sqlite else positional,
@@ -183,6 +184,12 @@ def _driver_sql(dialect: Dialect) -> _DriverSql:
         bind_at=bind_at or (lambda value: value),
         rows_group=None if sqlite else positional.split(" VALUES ", 1)[1],
     )
+
+
+def _styled(dialect: Dialect, paramstyle: Literal["named", "format"]) -> Dialect:
+    """The same dialect writing parameters in another style (`named`: `:name`; `format`: `%s`)."""
+    dialect_class = cast("type[DefaultDialect]", type(dialect))
+    return dialect_class(paramstyle=paramstyle)
 
 
 # Plain Core statements on the tables, built once (the ORM's bulk paths would add their bookkeeping to every read).
