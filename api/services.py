@@ -241,6 +241,12 @@ class Services:
 
 
 async def services(request: Request) -> Services:
+    return services_of(request)
+
+
+def services_of(request: Request) -> Services:
+    """The app's services, read by a hot read route itself: the `Svc` dependency costs every request a level of
+    FastAPI's dependency solving (≈0.04 ms of CPU), for a value that never changes."""
     svc: Services = request.app.state.services
     return svc
 

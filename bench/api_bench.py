@@ -280,6 +280,15 @@ def _api_mb_per_s(url: str, token: str, blob_ids: list[str], rounds: int) -> flo
     return total / (time.perf_counter() - start) / 1e6
 
 
+def _run_context() -> str:
+    """When, on what code and what machine: the line a measurement is quoted with."""
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False)
+    commit = done.stdout.strip() or "not a git checkout"
+    loads = ", ".join(f"{load:.1f}" for load in os.getloadavg())
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return f"{when}, code {commit}, {os.cpu_count()} cores, load average (1, 5, 15 min) {loads}"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["load"]:
@@ -389,14 +398,17 @@ def _measure(args: argparse.Namespace, database: str, url: str | None) -> int:
             check=False,
         )
     print(f"-- {database}, {args.api_workers} API processes, {args.documents} documents, paced at {args.rate:.0f}/s --")
+    print(_run_context())
     print(
         f"{'endpoint':<24}{'rate':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}{'max req/s':>11}"
-        f"{'CPU ms/req':>12}{'load':>7}"
+        f"{'CPU ms/req':>12}{'load':>7}{'CPU - anchor':>14}"
     )
+    anchor_cpu = min(fixed["cpu_ms"] for name, fixed, _ in rows if "anchor" in name)
     for name, fixed, most in rows:
         print(
             f"{name:<24}{fixed['rps']:>8}{fixed['p50_ms']:>9}{fixed.get('p95_ms', '-'):>9}{fixed['p99_ms']:>9}"
             f"{fixed['errors']:>8}{most.get('rps', '-'):>11}{fixed['cpu_ms']:>12}{fixed['load']:>7}"
+            f"{fixed['cpu_ms'] - anchor_cpu:>14.2f}"
         )
         if most:
             verdict = "OK" if fixed["p99_ms"] < 50 and fixed["rps"] >= 0.95 * args.rate else "MISSED"

@@ -74,6 +74,10 @@ class WorkingCalendar:
     workdays: Mapping[dt.date, str] = field(default_factory=dict)
     years: frozenset[int] = frozenset()  # years whose holidays are listed; empty: no check
     missing_year: Literal["error", "weekends_only"] = "error"
+    # Each day's sessions once worked out (a few hundred days a year at most; the calendar is immutable).
+    _days: dict[dt.date, tuple[tuple[dt.datetime, dt.datetime], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.sessions:
@@ -107,13 +111,20 @@ class WorkingCalendar:
             return False
         return day.isoweekday() not in self.weekend
 
-    def day_sessions(self, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
-        """The working sessions of one day as Vietnam-time datetimes (none on a day off)."""
+    def day_sessions(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+        """The working sessions of one day as Vietnam-time datetimes (none on a day off); worked out once per day
+        (a dossier read shows its clock, which walks the days from its receipt)."""
+        known = self._days.get(day)
+        if known is None:
+            known = self._days[day] = self._work_out_sessions(day)
+        return known
+
+    def _work_out_sessions(self, day: dt.date) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
         if not self.is_working_day(day):
-            return []
-        return [
+            return ()
+        return tuple(
             (dt.datetime.combine(day, s.start, VN_TZ), dt.datetime.combine(day, s.end, VN_TZ)) for s in self.sessions
-        ]
+        )
 
     def _sessions_from(self, moment: dt.datetime) -> Iterator[tuple[dt.datetime, dt.datetime]]:
         """Sessions that end after `moment`, in order."""

@@ -18,6 +18,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from vault.wal import WalCheckpointer
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY = "sohoa_read_only"  # execution option of reader connections on SQLite
 IDLE_PING_SECONDS = 1.0  # a pooled server connection idle longer than this is pinged before it is handed out
@@ -73,6 +75,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # may want one (the API's thread pool has 40), so that no request pays for opening and closing one.
     pool = {"pool_size": 48, "max_overflow": 16} if ":memory:" not in url else {}
     engine = create_engine(url, connect_args={"timeout": 30, "isolation_level": None}, **(pool | kwargs))
+    database = engine.url.database
+    on_file = bool(database) and database != ":memory:" and not str(database).startswith("file:")
+    checkpointer = WalCheckpointer(Path(database)) if on_file else None  # type: ignore[arg-type]
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -81,9 +86,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if checkpointer is not None:  # checkpoints are its thread's, never a commit's (vault/wal.py)
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
-    database = engine.url.database
     write_lock = WriterQueue(Path(f"{database}.writers") if database and database != ":memory:" else None)
 
     @event.listens_for(engine, "begin")
@@ -106,6 +112,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 connection.exec_driver_sql(statement)
             finally:
                 write_lock.release()
+            if checkpointer is not None and statement == "COMMIT":
+                checkpointer.committed()
 
     event.listen(engine, "commit", lambda connection: _finish(connection, "COMMIT"))
     event.listen(engine, "rollback", lambda connection: _finish(connection, "ROLLBACK"))

@@ -7,21 +7,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.auth import Purposeful
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.schemas import DocumentOut, FieldsOut, TextOut, document_out
-from api.services import Svc
+from api.services import Svc, services_of
 from api.views import PDF_RESPONSES, content_response, model_json
 
 router = APIRouter(prefix="/api/v1", tags=["documents"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut, summary="A document's catalogue record")
-def get_document(document_id: str, actor: Purposeful, svc: Svc) -> Response:
-    return model_json(document_out(svc.vault.get_document(document_id, actor)))
+def get_document(document_id: str, actor: Purposeful, request: Request) -> Response:
+    return model_json(document_out(services_of(request).vault.get_document(document_id, actor)))
 
 
 @router.get(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -26,7 +26,7 @@ from api.dossier_views import (
 )
 from api.problems import Problem
 from api.schemas import DossierOut, dossier_documents_out
-from api.services import Svc
+from api.services import Svc, services_of
 from api.views import ISSUING_RESPONSES, model_json
 from core.types import Actor, Role
 from issuing.dossier_flow import MoveRequest, advance
@@ -45,7 +45,8 @@ class DossierLifeOut(DossierOut):
 
 
 @router.get("/{code}", response_model=DossierLifeOut, summary="A dossier, its documents, its clock and its history")
-def get_dossier(code: str, actor: Purposeful, svc: Svc) -> Response:
+def get_dossier(code: str, actor: Purposeful, request: Request) -> Response:
+    svc = services_of(request)
     read = svc.vault.read_dossier(code, actor)  # one read; each document's read authorised and logged
     dossier = DossierLifeOut(
         **read.dossier.model_dump(),
