@@ -92,7 +92,7 @@ def test_a_bb_signature_is_upgraded_once_the_tsa_answers(
     assert (back.upgraded, back.postponed) == ([record.id], [])
     upgraded = _read(vault, record.id)
     report = validate_pdf(upgraded, pki.trust(), up)
-    assert report.verdict is Verdict.TOTAL_PASSED, report
+    assert report.verdict is Verdict.TOTAL_PASSED, [s.message for s in report.signatures]
     assert [s.pades_level for s in report.signatures] == [SignatureLevel.B_LTA]
     assert len(report.document_timestamps) == 1
     assert _page_one(upgraded, tmp_path, "after") == _page_one(outcome.pdf, tmp_path, "before")  # stamp unchanged
