@@ -49,16 +49,16 @@ class LongTermReport:
     skipped: dict[str, str] = field(default_factory=dict)  # document id → why it is not upgraded
 
 
-def enrol(sessions: sessionmaker[Session], vault: Vault, settings: SigningSettings, now: dt.datetime, limit: int) -> int:
+def enrol(
+    sessions: sessionmaker[Session], vault: Vault, settings: SigningSettings, now: dt.datetime, limit: int
+) -> int:
     """Start tracking up to `limit` documents not tracked yet, at the level they reached: B-B when a signature has
     no timestamp (due now: upgraded once the TSA answers), else the level their kind is signed at (B-LTA: first
     look in 30 days). Each file is read once, outside any transaction (the vault opens its own)."""
     tracked = select(LongTermState.document_id)
     with sessions() as session:
         rows = session.execute(
-            select(Document.id, Document.kind, Document.current_version)
-            .where(Document.id.not_in(tracked))
-            .limit(limit)
+            select(Document.id, Document.kind, Document.current_version).where(Document.id.not_in(tracked)).limit(limit)
         ).all()
     states = []
     for doc_id, kind, version in rows:

@@ -18,7 +18,6 @@ from ingest.db import migrate, sessions
 from issuing.longterm import TSA_DOWN, LongTermState, run_longterm
 from issuing.waits import longterm_due
 from signing.identity import load_pkcs12
-from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
 from signing.stamps import officer_stamp
 from signing.validate import validate_pdf

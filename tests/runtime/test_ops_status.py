@@ -1,7 +1,8 @@
 """`sohoa ops status`'s one read (`api.operations.read_status`) on SQLite and PostgreSQL, with real rows in each
 waiting state: batches queued/running (a document waiting for the TSA), awaiting a signature and a choice past its
 deadline, a finished batch left out; portal and webhook messages unsent and dead; long-term signatures due and
-postponed, a document still at B-B (the TSA down at signing) for three days; a staging leftover; the real broker answering, then one that does not. No personal data in it."""
+postponed, a document still at B-B (the TSA down at signing) for three days; a staging leftover; the real broker
+answering, then one that does not. No personal data in it."""
 
 from __future__ import annotations
 
