@@ -18,6 +18,7 @@ from ingest.db import migrate, sessions
 from issuing.longterm import TSA_DOWN, LongTermState, run_longterm
 from issuing.waits import longterm_due
 from signing.identity import load_pkcs12
+from signing.longterm import lacks_timestamp
 from signing.sign import DocumentSigner
 from signing.stamps import officer_stamp
 from signing.validate import validate_pdf
@@ -93,7 +94,7 @@ def test_a_bb_signature_is_upgraded_once_the_tsa_answers(
     report = validate_pdf(upgraded, pki.trust(), up)
     assert report.verdict is Verdict.TOTAL_PASSED, [s.message for s in report.signatures]
     assert [s.pades_level for s in report.signatures] == [SignatureLevel.B_LTA]
-    assert len(report.document_timestamps) == 1
+    assert len(report.document_timestamps) == 1 and not lacks_timestamp(upgraded)
     assert _page_one(upgraded, tmp_path, "after") == _page_one(outcome.pdf, tmp_path, "before")  # stamp unchanged
     with factory() as session:
         assert longterm_due(session, dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).at_bb == 0
