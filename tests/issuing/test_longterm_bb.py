@@ -1,6 +1,7 @@
 """A document signed at B-B because the TSA did not answer (fallback on): the long-term job enrols it as due now,
 postpones it while the TSA is still down ("TSA không phản hồi"), the operator's read counts it, and once the TSA
-answers it is raised to B-LTA (a document timestamp over the signature, then validation data), its stamp unchanged."""
+answers it is raised to B-LTA (a document timestamp over the signature, then validation data), its stamp unchanged.
+A kind configured at B-B is left at B-B."""
 
 from __future__ import annotations
 
@@ -100,3 +101,22 @@ def test_a_bb_signature_is_upgraded_once_the_tsa_answers(
         assert longterm_due(session, dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)).at_bb == 0
         state = session.get(LongTermState, record.id)
         assert state is not None and state.level == SignatureLevel.B_LTA.value and state.last_error is None
+
+
+def test_a_kind_configured_at_bb_is_left_at_bb(
+    pki: RunningPki, setup: tuple[sessionmaker[Session], Vault], tmp_path: Path
+) -> None:
+    factory, vault = setup
+    at_bb = pki.signing_settings(tmp_path / "fonts", levels={DocumentKind.NOTICE: SignatureLevel.B_B})
+    with DocumentSigner(load_pkcs12(pki.identity("agency").p12, pki.password), at_bb, trust=pki.trust()) as signer:
+        signed = signer.sign(sample_pdf(1), level=at_bb.level_for(DocumentKind.NOTICE))
+    record = vault.store_document(
+        NewDocument(owner_id=OWNER, name="Phiếu hẹn", kind=DocumentKind.NOTICE), signed, ADMIN
+    )
+    report = run_longterm(factory, vault, at_bb)
+    assert (report.enrolled, report.upgraded, report.postponed) == (1, [], [])
+    with factory() as session:
+        assert longterm_due(session, dt.datetime.now(dt.UTC), at_bb).at_bb == 0  # nothing waits: B-B was asked
+        state = session.get(LongTermState, record.id)
+        assert state is not None and state.level == SignatureLevel.B_B.value
+    assert len(vault.document_versions(record.id, ADMIN)) == 1
