@@ -1,6 +1,6 @@
-"""Long-term validation of what the vault keeps: documents signed at B-T (or B-LT) are upgraded to B-LTA once
-revocation data can be had, and B-LTA documents get a new archive timestamp before the last one's TSA certificate
-expires. Each change is stored as a new version of the document (the earlier one stays under retention).
+"""Long-term validation of what the vault keeps: documents signed at B-B (the TSA down at signing), B-T or B-LT are
+upgraded to B-LTA once the TSA and revocation data can be had, and B-LTA documents get a new archive timestamp before
+the last one's TSA certificate expires. Each change is a new version of the document (the earlier one stays).
 
 The job keeps its own state per document (level reached, next check), so each run touches only what is due.
 """
@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, String, Text, select, update
+from sqlalchemy import ColumnElement, Integer, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from core.logging import get_logger
 from core.types import Actor, DocumentKind, Role, SignatureLevel, Verdict
 from issuing.models import IssuingBase
-from signing.errors import SigningError
-from signing.longterm import renew_archive_timestamp, upgrade_to_lta
+from signing.errors import SigningError, TimestampUnavailableError
+from signing.longterm import lacks_timestamp, renew_archive_timestamp, upgrade_to_lta
 from signing.settings import SigningSettings
 from vault.models import Document
 from vault.service import Vault
@@ -26,6 +26,9 @@ log = get_logger("sohoa.longterm")
 SYSTEM = Actor("sohoa-longterm", Role.ADMIN, purpose="lưu trữ dài hạn chữ ký số")
 RETRY_LATER = dt.timedelta(hours=1)  # revocation data or the TSA not available yet
 RECHECK = dt.timedelta(days=30)  # the next look at a document done with (or skipped) for now
+TSA_DOWN = "TSA không phản hồi"  # the start of a postponed step's reason when the time-stamping authority failed
+ENROL_PER_RUN = 10_000  # files read to enrol per run (≈ 6 ms CPU each): above a busy site's daily intake
+UPGRADED = (SignatureLevel.B_B.value, SignatureLevel.B_T.value, SignatureLevel.B_LT.value)  # raised to B-LTA
 
 
 class LongTermState(IssuingBase):
@@ -47,17 +50,43 @@ class LongTermReport:
     skipped: dict[str, str] = field(default_factory=dict)  # document id → why it is not upgraded
 
 
-def enrol(session: Session, settings: SigningSettings, now: dt.datetime) -> int:
-    """Start tracking documents not tracked yet, at the level their kind is signed at."""
+def enrol(
+    sessions: sessionmaker[Session], vault: Vault, settings: SigningSettings, now: dt.datetime, limit: int
+) -> int:
+    """Start tracking up to `limit` documents not tracked yet, at the level they reached: B-B when a signature has
+    no timestamp (due now: upgraded once the TSA answers), else the level their kind is signed at (B-LTA: first
+    look in 30 days). Each file is read once, outside any transaction (the vault opens its own)."""
     tracked = select(LongTermState.document_id)
-    rows = session.execute(
-        select(Document.id, Document.kind, Document.current_version).where(Document.id.not_in(tracked))
-    ).all()
+    with sessions() as session:
+        rows = session.execute(
+            select(Document.id, Document.kind, Document.current_version).where(Document.id.not_in(tracked)).limit(limit)
+        ).all()
+    states = []
     for doc_id, kind, version in rows:
         level = settings.level_for(DocumentKind(kind))
-        due = now if level is not SignatureLevel.B_LTA else now + dt.timedelta(days=30)
-        session.add(LongTermState(document_id=doc_id, version=version, level=level.value, next_check=due))
-    return len(rows)
+        if level is not SignatureLevel.B_B and _signed_at_bb(vault, doc_id):
+            level, due = SignatureLevel.B_B, now
+        else:
+            due = now if level is not SignatureLevel.B_LTA else now + RECHECK
+        states.append(LongTermState(document_id=doc_id, version=version, level=level.value, next_check=due))
+    with sessions.begin() as session:
+        session.add_all(states)
+    return len(states)
+
+
+def _signed_at_bb(vault: Vault, doc_id: str) -> bool:
+    """Whether the stored file has a signature without a timestamp; a file pyHanko cannot read is left as its kind
+    says (its step then fails and is retried, as before)."""
+    try:
+        return lacks_timestamp(_read(vault, doc_id))
+    except SigningError:
+        return False
+
+
+def awaiting_upgrade(settings: SigningSettings) -> ColumnElement[bool]:
+    """Documents at B-B that are to be raised: their kind asks for more than B-B (the TSA was down at signing)."""
+    at_bb = [kind.value for kind in DocumentKind if settings.level_for(kind) is SignatureLevel.B_B]
+    return and_(LongTermState.level == SignatureLevel.B_B.value, Document.kind.not_in(at_bb))
 
 
 def _read(vault: Vault, doc_id: str) -> bytes:
@@ -70,7 +99,7 @@ def _process(vault: Vault, state: LongTermState, settings: SigningSettings, now:
     """Upgrade or renew one document; the change made ("upgraded", "renewed") or None. Updates `state`."""
     pdf = _read(vault, state.document_id)
     change = None
-    if state.level in (SignatureLevel.B_T.value, SignatureLevel.B_LT.value):
+    if state.level in UPGRADED:
         record = vault.new_version(state.document_id, upgrade_to_lta(pdf, settings=settings), SYSTEM)
         state.level, state.version, change = SignatureLevel.B_LTA.value, record.current_version, "upgraded"
     elif state.level == SignatureLevel.B_LTA.value:
@@ -114,19 +143,23 @@ def run_longterm(
     *,
     limit: int = 500,
     now: dt.datetime | None = None,
+    enrol_limit: int = ENROL_PER_RUN,
 ) -> LongTermReport:
-    """Enrol new documents, then upgrade or renew up to `limit` due ones; failures are retried an hour later.
+    """Enrol up to `enrol_limit` new documents, then upgrade or renew up to `limit` due ones; failures are retried
+    an hour later (the reason starting with `TSA_DOWN` when the time-stamping authority did not answer).
 
     No transaction is held while a document is signed and stored (the vault opens its own)."""
     moment = now or dt.datetime.now(dt.UTC)
     report = LongTermReport()
-    with sessions.begin() as session:
-        report.enrolled = enrol(session, settings, moment)
+    report.enrolled = enrol(sessions, vault, settings, moment, enrol_limit)
     with sessions() as session:
         due = session.execute(
             select(LongTermState.document_id, Document.signature_verdict)
             .join(Document, Document.id == LongTermState.document_id)
-            .where(LongTermState.next_check <= moment, LongTermState.level != SignatureLevel.B_B.value)
+            .where(
+                LongTermState.next_check <= moment,
+                or_(LongTermState.level != SignatureLevel.B_B.value, awaiting_upgrade(settings)),
+            )
             .limit(limit)
         ).all()
     for doc_id, verdict in due:
@@ -142,7 +175,8 @@ def run_longterm(
             else:
                 change = _process(vault, state, settings, moment)
         except SigningError as exc:
-            state.next_check, state.last_error, change = moment + RETRY_LATER, str(exc)[:500], None
+            error = f"{TSA_DOWN}: {exc}" if isinstance(exc, TimestampUnavailableError) else str(exc)
+            state.next_check, state.last_error, change = moment + RETRY_LATER, error[:500], None
             report.postponed.append(doc_id)
             log.info("long-term step postponed", document=doc_id, reason=type(exc).__name__)
         with sessions.begin() as session:

@@ -11,11 +11,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.identifiers import redact
-from issuing.longterm import LongTermState
+from issuing.longterm import LongTermState, awaiting_upgrade
 from issuing.webhooks import Delivery
-from vault.models import OutboxMessage
+from signing.settings import SigningSettings, signing_settings
+from vault.models import Document, OutboxMessage
 
 LAST_ERROR_CHARS = 120  # "HTTP 503: …": a status and the start of the receiver's answer, never a payload
+AT_BB = "chữ ký ở mức B-B (TSA không phản hồi lúc ký) — sẽ nâng cấp khi TSA hoạt động lại"
 
 
 class Outgoing(BaseModel):
@@ -28,13 +30,17 @@ class Outgoing(BaseModel):
 
 
 class LongTermDue(BaseModel):
-    """Signatures the long-term job has still to upgrade (B-T/B-LT → B-LTA) or renew, due now, and the ones
-    postponed because the TSA or revocation data were not available (retried an hour later)."""
+    """Signatures the long-term job has still to upgrade (B-B/B-T/B-LT → B-LTA) or renew, due now, and the ones
+    postponed because the TSA or revocation data were not available (retried an hour later); apart, the documents
+    still at B-B (signed while the TSA was down), how many and since when the oldest was stored, and why (`AT_BB`)."""
 
     due: int
     oldest_due_at: dt.datetime | None
     postponed: int
     last_error: str | None
+    at_bb: int = 0
+    oldest_at_bb_since: dt.datetime | None = None
+    at_bb_reason: str | None = None
 
 
 def _short(error: str | None) -> str | None:
@@ -68,7 +74,7 @@ def webhook_deliveries(session: Session) -> Outgoing:
     return Outgoing(pending=count, dead=dead, oldest_pending_at=oldest, last_error=_short(error))
 
 
-def longterm_due(session: Session, now: dt.datetime) -> LongTermDue:
+def longterm_due(session: Session, now: dt.datetime, settings: SigningSettings | None = None) -> LongTermDue:
     due = LongTermState.next_check <= now
     count, oldest = session.execute(select(func.count(), func.min(LongTermState.next_check)).where(due)).one()
     postponed = session.scalar(select(func.count()).where(LongTermState.last_error.is_not(None))) or 0
@@ -78,4 +84,18 @@ def longterm_due(session: Session, now: dt.datetime) -> LongTermDue:
         .order_by(LongTermState.next_check.desc())
         .limit(1)
     )
-    return LongTermDue(due=count, oldest_due_at=oldest, postponed=postponed, last_error=_short(error))
+    at_bb, since = session.execute(
+        select(func.count(), func.min(Document.created_at))
+        .select_from(LongTermState)
+        .join(Document, Document.id == LongTermState.document_id)
+        .where(awaiting_upgrade(settings or signing_settings()))
+    ).one()
+    return LongTermDue(
+        due=count,
+        oldest_due_at=oldest,
+        postponed=postponed,
+        last_error=_short(error),
+        at_bb=at_bb,
+        oldest_at_bb_since=since,
+        at_bb_reason=AT_BB if at_bb else None,
+    )

@@ -99,6 +99,9 @@ def show(report: OpsStatus) -> None:
             "ok",
             f"đến hạn {lt.due}, hoãn {lt.postponed}" + (f"; lỗi cuối: {lt.last_error}" if lt.last_error else ""),
         )
+        if lt.at_bb and lt.oldest_at_bb_since is not None:
+            oldest = age_words((report.at - lt.oldest_at_bb_since).total_seconds())
+            parts.add_row("Chữ ký mức B-B", "CHỜ TSA", f"{lt.at_bb} tài liệu, lâu nhất {oldest}: {lt.at_bb_reason}")
     leftovers = report.staging_leftovers
     parts.add_row(
         "Staging bỏ lại",

@@ -1,4 +1,5 @@
-"""Long-term jobs: raise B-T files to B-LTA once revocation data is available, and renew archive timestamps.
+"""Long-term jobs: raise B-B/B-T files to B-LTA once the TSA and revocation data are available, and renew archive
+timestamps; `lacks_timestamp` tells a file signed at B-B (the TSA down at signing) from its structure.
 
 Plain functions over PDF bytes (incremental updates only); the lead's scheduler decides when to call them.
 """
@@ -20,6 +21,23 @@ from signing.trust import TrustSettings, signing_validation_context, trust_ancho
 T = TypeVar("T")
 
 
+def lacks_timestamp(pdf: bytes) -> bool:
+    """Whether a PAdES signature of `pdf` has no proof of existence yet (PAdES B-B): neither a signature timestamp
+    nor a document timestamp added after it. Read from the file's structure alone (no validation, no network)."""
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+
+    reader = open_reader(pdf)
+    stamped = [ts.signed_revision for ts in reader.embedded_timestamp_signatures]
+    for signature in reader.embedded_regular_signatures:
+        if signature.sig_object.get("/SubFilter") != "/ETSI.CAdES.detached":
+            continue  # not PAdES (e.g. adbe.pkcs7.detached): no level to raise
+        if any(True for _ in extract_tst_data_iter(signature.signer_info, signed=False)):
+            continue
+        if not any(revision > signature.signed_revision for revision in stamped):
+            return True
+    return False
+
+
 def upgrade_to_lta(
     pdf: bytes,
     *,
@@ -27,7 +45,8 @@ def upgrade_to_lta(
     trust: TrustSettings | None = None,
     settings: SigningSettings | None = None,
 ) -> bytes:
-    """Embed revocation data for every signature (DSS), then add a document timestamp: B-T → B-LTA.
+    """Embed revocation data for every signature (DSS), then add a document timestamp: B-T → B-LTA. A B-B
+    signature gets the same: the document timestamp over it is its proof of existence, so it reaches B-LTA too.
 
     Raises SigningError when revocation data cannot be had yet (try again later) or no TSA is set.
     """

@@ -303,10 +303,12 @@ async def _ades_process(sig: Any, pdf_spec: Any, reader: Any, level: SignatureLe
     import dataclasses
 
     from pyhanko.sign.validation import ades
+    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
     from pyhanko.sign.validation.policy_decl import LocalKnowledge
     from pyhanko.sign.validation.status import PdfSignatureStatus
 
-    if level is SignatureLevel.B_LTA:
+    stamped = any(True for _ in extract_tst_data_iter(sig.signer_info, signed=False))
+    if level is SignatureLevel.B_LTA and stamped:
         return await ades.ades_lta_validation(sig, pdf_spec)
     spec = pdf_spec.signature_validation_spec
     # revocation data embedded in the DSS counts as local knowledge (pyHanko 0.38 helper, pinned version)
@@ -320,8 +322,9 @@ async def _ades_process(sig: Any, pdf_spec: Any, reader: Any, level: SignatureLe
             known_certs=[*known.known_certs, *dss.known_certs],
         ),
     )
-    if level in (None, SignatureLevel.B_B):
-        # pyHanko 0.38's basic validation ignores status_cls: integrity info is reported separately
+    if level in (None, SignatureLevel.B_B) or not stamped:
+        # pyHanko 0.38's basic validation ignores status_cls: integrity info is reported separately. A B-B signature
+        # raised by a document timestamp alone: its time and LTA processes require a signature timestamp
         return await ades.ades_basic_validation(
             signed_data=sig.signed_data, validation_spec=spec, raw_digest=sig.compute_digest()
         )

@@ -51,6 +51,7 @@ EN: dict[str, str] = {
     "Chữ ký lưu trữ dài hạn": "Long-term signatures",
     "đến hạn nâng cấp/gia hạn": "due for upgrade/renewal",
     "hoãn vì TSA/OCSP": "postponed (TSA/OCSP)",
+    "tài liệu chờ TSA": "document(s) waiting for the TSA",
     "Staging bỏ lại": "Staging leftovers",
     "không đọc được": "could not be read",
     "Chờ từ": "Waiting since",

@@ -1,7 +1,8 @@
 """`sohoa ops status`'s one read (`api.operations.read_status`) on SQLite and PostgreSQL, with real rows in each
 waiting state: batches queued/running (a document waiting for the TSA), awaiting a signature and a choice past its
 deadline, a finished batch left out; portal and webhook messages unsent and dead; long-term signatures due and
-postponed; a staging leftover; the real broker answering, then one that does not. No personal data in it."""
+postponed, a document still at B-B (the TSA down at signing) for three days; a staging leftover; the real broker
+answering, then one that does not. No personal data in it."""
 
 from __future__ import annotations
 
@@ -19,16 +20,20 @@ from sqlalchemy.orm import Session
 from api.operations import OpsStatus, read_status, sources_of
 from api.services import Services
 from core.settings import core_settings
+from core.types import Actor, DocumentKind, Role
 from ingest import batches
 from ingest.db import migrate, sessions
 from ingest.models import Batch, BatchDocument, SignatureRequest
 from ingest.staging import FolderArea
-from issuing.longterm import LongTermState
+from issuing.longterm import TSA_DOWN, LongTermState
+from issuing.waits import AT_BB
 from issuing.webhooks import Delivery, Webhook
 from runtime.app import api_services
 from runtime.metrics import QueueDepth
+from tests.api.world import tiny_pdf
 from tests.support.pgschema import private_schema
-from vault.models import OutboxMessage
+from vault.models import Document, OutboxMessage
+from vault.records import NewDocument
 from vault.service import Vault
 from vault.settings import vault_settings
 from vault.store import LocalStore
@@ -79,7 +84,17 @@ def _batch(session: Session, batch_id: str, states: list[str], created: dt.datet
 
 def _rows(services: Services) -> None:
     """One row in each state that waits, and one finished batch."""
+    admin = Actor("root", Role.ADMIN, purpose="kiểm tra")
+    at_bb = services.vault.store_document(
+        NewDocument(owner_id=OWNER, name=DOC_NAME, kind=DocumentKind.COMPONENT), tiny_pdf("B-B"), admin
+    )
     with services.sessions.begin() as session:
+        session.execute(update(Document).where(Document.id == at_bb.id).values(created_at=NOW - 3 * 24 * HOUR))
+        session.add(  # signed at B-B three days ago, its upgrade postponed an hour ago: the TSA still down
+            LongTermState(
+                document_id=at_bb.id, version=1, level="B-B", next_check=NOW + HOUR, last_error=f"{TSA_DOWN}: x"
+            )
+        )
         _batch(session, "a" * 32, ["running", "queued"], NOW - 2 * HOUR)  # stuck: 2 h running
         session.execute(
             update(BatchDocument)
@@ -204,13 +219,23 @@ def test_what_waits_is_read_with_its_reasons(url: str, tmp_path: Path) -> None:
         and status.portal_outbox.last_error == "HTTP 400: owner [ID] refused"
     )
     assert (status.webhooks.pending, status.webhooks.last_error) == (1, "ConnectError")
-    assert (status.longterm.due, status.longterm.postponed) == (1, 1)
-    assert status.longterm.last_error and "TSA down" in status.longterm.last_error
+    assert (status.longterm.due, status.longterm.postponed) == (1, 2)
+    assert status.longterm.last_error and status.longterm.last_error.startswith(TSA_DOWN)  # the latest postponed
+    assert (status.longterm.at_bb, status.longterm.at_bb_reason) == (1, AT_BB)
+    assert status.longterm.oldest_at_bb_since is not None and status.longterm.oldest_at_bb_since < NOW - 2 * 24 * HOUR
     assert status.staging_leftovers == ["e" * 32]
     assert status.broker.reachable and "celery" in status.broker.queues
     assert status.object_store.reachable and status.disk.free_bytes > 0
     keys = {p.key for p in status.problems}
-    assert keys == {"batch:" + "a" * 32, f"batch:{'b' * 32}:0", "portal_outbox", "portal_outbox:dead", "longterm"}
+    assert keys == {
+        "batch:" + "a" * 32,
+        f"batch:{'b' * 32}:0",
+        "portal_outbox",
+        "portal_outbox:dead",
+        "longterm",
+        "longterm:bb",
+    }
+    assert f"1 tài liệu có {AT_BB}; lâu nhất 3 ngày" in [p.text for p in status.problems]
     dumped = status.model_dump_json()
     for personal in (OWNER, OFFICER, DOC_NAME, "Trần Văn Bình"):
         assert personal not in dumped

@@ -1,4 +1,5 @@
-"""Every PAdES level signs and validates TOTAL-PASSED; officer then agency both stay valid; pdfsig agrees."""
+"""Every PAdES level signs and validates TOTAL-PASSED (only B-B lacks a timestamp); officer then agency both stay
+valid; pdfsig agrees."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from bench.signing_sample import sample_pdf
 from core.types import SignatureLevel, Verdict
+from signing.longterm import lacks_timestamp
 from signing.sample_seal import SAMPLE_SEAL
 from signing.settings import SigningSettings
 from signing.sign import DocumentSigner
@@ -48,6 +50,7 @@ def test_every_level_signs_and_validates(
         assert "Time Stamping Authority" in (sig.timestamp.tsa or "")
     assert sig.signing_time is not None and sig.signing_time.utcoffset() == dt.timedelta(hours=7)
     assert len(report.document_timestamps) == (1 if level is SignatureLevel.B_LTA else 0)
+    assert lacks_timestamp(signed) is (level is SignatureLevel.B_B)  # what the long-term job enrols as B-B
     path = tmp_path / "signed.pdf"
     path.write_bytes(signed)
     assert pdfsig_intact(path) == [True]

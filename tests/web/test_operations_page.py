@@ -1,6 +1,7 @@
 """`/van-hanh` in Chromium, as Chị Mai (admin) reads it on the embedded default: a batch whose document waits for
 the TSA for two hours is listed with its reason and named stuck, one awaiting the counter's choice is listed with
-its deadline and not stuck; the broker, object store and disk lines; nothing personal on the page; axe-core; a
+its deadline and not stuck; a document signed at B-B three days ago (the TSA down) is counted with its reason and
+named a problem; the broker, object store and disk lines; nothing personal on the page; axe-core; a
 station's officer is kept out."""
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from sqlalchemy import update
 from ingest import batches
 from ingest.db import sessions
 from ingest.models import Batch, BatchDocument
+from issuing.longterm import TSA_DOWN, LongTermState
+from issuing.waits import AT_BB
 from tests.support.stack import SohoaStack
 from tests.support.uploads import AGENCY
 from tests.web.conftest import open_person
+from vault.models import Document, Owner
 
-TSA_BATCH, CHOICE_BATCH = "7a" * 16, "7b" * 16
+TSA_BATCH, CHOICE_BATCH, AT_BB_DOC = "7a" * 16, "7b" * 16, "7c" * 16
 OWNER, DOC_NAME = "045190009999", "Giấy khai sinh của Lê Thị Hoa"
 
 
@@ -43,6 +47,24 @@ def _waiting_rows(server: SohoaStack) -> None:
             .where(BatchDocument.batch_id == CHOICE_BATCH)
             .values(status="awaiting_choice", step="ocr", choice_until=now + dt.timedelta(hours=20))
         )
+        owner = Owner(owner_id=OWNER, partition="7d" * 16, kind="person")
+        session.add(owner)
+        session.flush()
+        signed = now - dt.timedelta(days=3)
+        session.add(
+            Document(
+                id=AT_BB_DOC,
+                owner_pk=owner.id,
+                name=DOC_NAME,
+                kind="component",
+                size=1,
+                sha256="0" * 64,
+                created_at=signed,
+            )
+        )
+        session.flush()
+        late = now + dt.timedelta(hours=1)
+        session.add(LongTermState(document_id=AT_BB_DOC, version=1, level="B-B", next_check=late, last_error=TSA_DOWN))
 
 
 def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, shots: Path) -> None:
@@ -53,6 +75,7 @@ def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, 
     problems = mai.page.locator("#problems").inner_text()
     assert f"Lô {TSA_BATCH} (đang xử lý) chưa xong sau 2 giờ" in problems, problems
     assert CHOICE_BATCH not in problems
+    assert f"1 tài liệu có {AT_BB}; lâu nhất 3 ngày" in problems, problems
     tsa = mai.page.locator(f"tr[data-batch='{TSA_BATCH}']").inner_text()
     assert (
         "HS-TSA-1" in tsa and "TSA/OCSP không phản hồi" in tsa and "bước ký số · 5 lần thử" in tsa and "2 giờ" in tsa
@@ -61,6 +84,7 @@ def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, 
     assert "Chờ quầy chọn" in choice and "chờ quầy chọn cách lưu (hạn" in choice, choice
     parts = mai.page.locator("#parts").inner_text()
     assert "Hàng đợi (broker)" in parts and "phản hồi" in parts and "MiB trống" in parts, parts
+    assert f"1 tài liệu chờ TSA, lâu nhất 3 ngày: {AT_BB}" in mai.page.locator("#at-bb").inner_text()
     content = mai.page.content()
     assert OWNER not in content and "Lê Thị Hoa" not in content
     mai.shot("60-van-hanh")
@@ -69,6 +93,7 @@ def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, 
     mai.go("/van-hanh?lang=en")
     assert mai.page.locator("h1").inner_text() == "Operations: what waits and why"
     assert "Unfinished batches (2)" in mai.page.locator("#batches-h").inner_text()
+    assert "document(s) waiting for the TSA" in mai.page.locator("#at-bb").inner_text()
     mai.shot("61-van-hanh-en")
     mai.go("/van-hanh?lang=vi")
     lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
