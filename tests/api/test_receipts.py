@@ -163,7 +163,8 @@ def test_a_paper_reused_from_the_vault_is_marked_on_the_receipt(api_app: Api, ag
     birth = store("Giấy khai sinh", "GKS", earlier.code)  # digitised for an earlier dossier, kept in her vault
     vault.attach(now.code, birth, "Giấy khai sinh", station)
     store("Tờ khai đăng ký", "TK", now.code)  # scanned at the counter for this one
-    response = api_app.client.get(f"/api/v1/dossiers/{now.code}/receipt", headers=api_app.headers(Role.STATION, agency_code))
+    at_counter = api_app.headers(Role.STATION, agency_code)
+    response = api_app.client.get(f"/api/v1/dossiers/{now.code}/receipt", headers=at_counter)
     assert response.status_code == 200
     text = " ".join(first_page_text(response.content).split())
     lines = text[text.index("1. Thành phần hồ sơ nộp gồm:") : text.index("2. Số lượng hồ sơ:")]
