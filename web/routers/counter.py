@@ -136,9 +136,15 @@ async def replace_page(
     _: CsrfChecked,
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    """The new scan of a page that needs a rescan: the API's route makes the next version of the document."""
+    """The new scan of a page that needs a rescan: the API's route makes the next version of the document (its
+    stored pages read with the counter's purpose: receiving the document's dossier)."""
+    svc = services_of(request)
     try:
-        accepted = await versions.replace_page(doc_id, number, file, actor, services_of(request))
+        record = await run_in_threadpool(svc.vault.get_document, doc_id, actor, log_read=False)
+        reader = at_counter(actor, record.source_dossier_code or "")
+        accepted = await versions.replace_page(doc_id, number, file, reader, svc)
+    except VaultError:
+        return _form(request, actor, f"Không thay được trang {number}: không tìm thấy giấy tờ.", 404)
     except Problem as exc:
         return _form(request, actor, f"Không thay được trang {number}: {exc.detail}", exc.status)
     return RedirectResponse(f"/quay/lo/{accepted.batch_id}", status_code=303)
