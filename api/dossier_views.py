@@ -18,16 +18,25 @@ from issuing.settings import issuing_settings
 from vault.lifecycle import Action, allowed
 from vault.records import DossierEventRecord, DossierRecord, LinkedDocument
 
-STATE_LABELS = {
-    "received": "Đã tiếp nhận",
-    "processing": "Đang giải quyết",
-    "supplement_requested": "Chờ bổ sung hồ sơ",
-    "result_ready": "Đã có kết quả",
-    "returned": "Đã trả kết quả",
-    "refused": "Từ chối giải quyết",
-    "withdrawn": "Đã rút hồ sơ",
-    "completed": "Đã có kết quả",
+DOSSIER_STATES: dict[str, tuple[str, str]] = {  # each state as people read it: (Vietnamese, English)
+    "received": ("Đã tiếp nhận", "Received"),
+    "processing": ("Đang giải quyết", "In progress"),
+    "supplement_requested": ("Chờ bổ sung hồ sơ", "Waiting for more papers"),
+    "result_ready": ("Đã có kết quả", "Result ready"),
+    "returned": ("Đã trả kết quả", "Result handed over"),
+    "refused": ("Từ chối giải quyết", "Refused"),
+    "withdrawn": ("Đã rút hồ sơ", "Withdrawn"),
+    "completed": ("Đã có kết quả", "Result ready"),
 }
+STATE_LABELS = {state: vi for state, (vi, _) in DOSSIER_STATES.items()}
+
+
+def state_label(state: str, lang: str = "vi") -> str:
+    """A dossier's state as people read it, in Vietnamese or English (the raw value only for an unknown state)."""
+    labels = DOSSIER_STATES.get(state)
+    return state if labels is None else labels[1 if lang == "en" else 0]
+
+
 ACTION_LABELS = {
     "receive": "Tiếp nhận hồ sơ",
     "assign": "Chuyển phòng giải quyết",

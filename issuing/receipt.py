@@ -31,11 +31,27 @@ from vault.service import Vault
 
 @dataclass(frozen=True)
 class ReceiptComponent:
-    """One paper received: its name and, optionally, its form (bản chính, bản sao...) and count."""
+    """One paper received: its name and, optionally, its form (bản chính, bản sao...) and count; `reused`: an
+    electronic paper taken from the citizen's vault, handed in on no paper (printed as such, without a count)."""
 
     name: str
     form: str = ""
     quantity: int = 1
+    reused: bool = False
+
+
+REUSED_VI = "bản điện tử có sẵn, dùng lại từ kho dữ liệu, không nộp bản giấy"
+
+
+def component_line(number: int, component: ReceiptComponent) -> str:
+    """A paper's line under "Thành phần hồ sơ nộp gồm": "2. Giấy khai sinh (bản chính, số lượng: 01)"; a reused
+    paper says it came from the vault instead of a form and count."""
+    if component.reused:
+        parts = [REUSED_VI]
+    else:
+        count = f"số lượng: {component.quantity:02d}" if component.quantity else ""
+        parts = [part for part in (component.form, count) if part]
+    return f"{number}. {component.name}" + (f" ({', '.join(parts)})" if parts else "")
 
 
 @dataclass(frozen=True)
@@ -152,12 +168,7 @@ def render_receipt(
     flow.y -= 4
     flow.para("1. Thành phần hồ sơ nộp gồm:", font="serif-bold")
     for number, component in enumerate(receipt.components, start=1):
-        details = ", ".join(
-            part
-            for part in (component.form, f"số lượng: {component.quantity:02d}" if component.quantity else "")
-            if part
-        )
-        flow.para(f"{number}. {component.name}" + (f" ({details})" if details else ""), indent=6 * MM)
+        flow.para(component_line(number, component), indent=6 * MM)
     flow.labelled("2. Số lượng hồ sơ:", "01 (bộ)")
     if receipt.processing_time is not None:
         flow.labelled("3. Thời gian giải quyết hồ sơ theo quy định:", receipt.processing_time.label_vi())
@@ -214,7 +225,7 @@ def dossier_receipt(
     settings = settings or issuing_settings()
     owner = vault.ensure_owner(dossier.owner_id)
     components = [
-        ReceiptComponent(name=linked.component_name or linked.document.name)
+        ReceiptComponent(name=linked.component_name or linked.document.name, reused=linked.reused)
         for linked in vault.dossier_documents(dossier.code, actor)
         if linked.document.kind in (DocumentKind.COMPONENT, DocumentKind.CITIZEN_UPLOAD)
     ]

@@ -19,6 +19,7 @@ from core.timezone import VN_TZ, now_vn
 from core.types import Actor, Role
 from vault.errors import NotFound
 from web.docview import KIND_VI, cached_report, report_badge
+from web.purposes import at_counter
 from web.render import page
 from web.session import services_of, stated_purpose
 
@@ -39,9 +40,10 @@ STATUS_VI = {
 
 
 def with_purpose(request: Request, actor: Actor, code: str) -> Actor | None:
-    """The actor carrying the purpose stated for this dossier; None when a handler has not stated one yet."""
+    """The actor carrying the purpose stated for this dossier (a station: receiving it, `web.purposes`); None when
+    a handler has not stated one yet."""
     if actor.role not in (Role.HANDLER, Role.PORTAL):
-        return actor
+        return at_counter(actor, code)
     purpose = stated_purpose(request, code)
     return dataclasses.replace(actor, purpose=purpose) if purpose else None
 

@@ -309,6 +309,8 @@ EN: dict[str, str] = {
     "Còn hiệu lực": "Active",
     "Đã thu hồi": "Revoked",
     "Chọn cơ quan trong danh sách (hoặc nhập mã cơ quan).": "Pick the agency from the list (or type its code).",
+    "Tiếp nhận hồ sơ": "Receive the dossier",
+    "Ngày/tháng/năm, ví dụ 31/12/2026.": "Day/month/year, e.g. 31/12/2026.",
     "Ngày/tháng/năm, ví dụ 31/12/2026; quyền hết hiệu lực cuối ngày đó.": (
         "Day/month/year, e.g. 31/12/2026; the access ends at the end of that day."
     ),

@@ -11,7 +11,9 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
+from api.dossier_views import state_label
 from core.types import Role
 from issuing.agencies import agency_label
 from web.formats import percent, vn_date
@@ -19,7 +21,15 @@ from web.i18n import LANG_COOKIE, asked_language, language, translator
 from web.session import csrf_token, display_name, session_actor
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-TEMPLATES.env.filters |= {"vn_date": vn_date, "percent": percent}
+
+
+@pass_context
+def dossier_state(context: Any, state: str) -> str:
+    """The `dossier_state` filter: a dossier's state in the page's language, from `api.dossier_views.DOSSIER_STATES`."""
+    return state_label(str(state), str(context.get("lang", "vi")))
+
+
+TEMPLATES.env.filters |= {"vn_date": vn_date, "percent": percent, "dossier_state": dossier_state}
 
 ROLE_LABELS = {
     Role.STATION: "Cán bộ một cửa",

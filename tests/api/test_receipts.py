@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 
 from core.timezone import VN_TZ
-from core.types import Role
+from core.types import Actor, DocumentKind, Role
 from issuing.qr import RECEIPT_PAPER_NAME, decode_receipt, find_qr_codes
-from tests.api.conftest import AGENCY_NAME, OWNER_ID, Api, first_page_text
+from issuing.receipt import REUSED_VI
+from tests.api.conftest import AGENCY_NAME, OWNER_ID, Api, first_page_text, sample_pdf
+from vault.records import NewDocument
 
 EIGHT_HOURS = "1.000001.000.00.00.H30"  # the shipped example procedure of 8 working hours
 
@@ -140,3 +142,34 @@ def test_a_station_signs_the_receipt_as_its_officer_and_names_come_from_the_ship
     handler = api_app.headers(Role.HANDLER, shipped, name="Phan Văn Hải")
     reprinted = api_app.client.get(f"/api/v1/dossiers/{dossier.code}/receipt", headers=handler)
     assert reprinted.status_code == 200 and "Phan Văn Hải" not in first_page_text(reprinted.content)
+
+
+def test_a_paper_reused_from_the_vault_is_marked_on_the_receipt(api_app: Api, agency_code: str) -> None:
+    vault = api_app.services.vault
+    station = Actor("station-1", Role.STATION, agency_code=agency_code, name="Lê Thị Thu")
+    earlier = api_app.dossier(agency_code, EIGHT_HOURS, received_at=vn(2026, 3, 2, 9, 0))
+    now = api_app.dossier(agency_code, EIGHT_HOURS, received_at=vn(2026, 3, 6, 9, 0))
+
+    def store(name: str, type_code: str, dossier_code: str) -> str:
+        paper = NewDocument(
+            owner_id=OWNER_ID,
+            name=name,
+            kind=DocumentKind.COMPONENT,
+            type_code=type_code,
+            source_dossier_code=dossier_code,
+        )
+        return str(vault.store_document(paper, sample_pdf(name), station).id)
+
+    birth = store("Giấy khai sinh", "GKS", earlier.code)  # digitised for an earlier dossier, kept in her vault
+    vault.attach(now.code, birth, "Giấy khai sinh", station)
+    store("Tờ khai đăng ký", "TK", now.code)  # scanned at the counter for this one
+    at_counter = api_app.headers(Role.STATION, agency_code)
+    response = api_app.client.get(f"/api/v1/dossiers/{now.code}/receipt", headers=at_counter)
+    assert response.status_code == 200
+    text = " ".join(first_page_text(response.content).split())
+    lines = text[text.index("1. Thành phần hồ sơ nộp gồm:") : text.index("2. Số lượng hồ sơ:")]
+    reused = lines[lines.index("Giấy khai sinh") : lines.index("Tờ khai đăng ký")]
+    scanned = lines[lines.index("Tờ khai đăng ký") :]
+    assert REUSED_VI in reused and "không nộp bản giấy" in reused, lines
+    assert "số lượng" not in reused, lines  # nothing handed in on paper
+    assert REUSED_VI not in scanned and "số lượng: 01" in scanned, lines

@@ -158,6 +158,18 @@ class CounterRun:
     document_ids: list[str]
 
 
+def _live_states(person: Person) -> str:
+    """The batch page's states as they read now; read again when the page reloaded under us (the batch ended)."""
+    from playwright.sync_api import Error
+
+    for _ in range(3):
+        try:
+            return " ".join(person.page.locator("#batch-status, .doc-status").all_inner_texts())
+        except Error:  # "Execution context was destroyed": batch.js reloads the page when the batch ends
+            person.page.wait_for_load_state("load")
+    return " ".join(person.page.locator("#batch-status, .doc-status").all_inner_texts())
+
+
 @pytest.fixture(scope="session")
 def counter_run(browser: Any, server: SohoaStack, shots: Path, scans: list[Path]) -> CounterRun:
     """Chị Lan at the counter: signs in, uploads the batch from the counter page and watches it finish."""
@@ -174,7 +186,7 @@ def counter_run(browser: Any, server: SohoaStack, shots: Path, scans: list[Path]
     lan.page.wait_for_url("**/quay/lo/*")
     lan.page.wait_for_timeout(1500)  # a few live events (when the batch is not finished already)
     lan.shot("02-quay-lo-dang-xu-ly")
-    live = " ".join(lan.page.locator("#batch-status, .doc-status").all_inner_texts())
+    live = _live_states(lan)
     assert not re.search(r"queued|running|\((ocr|sign|store)\)", live), live  # the live states in Vietnamese
     lan.page.wait_for_selector("#live[data-finished=true]", timeout=600_000)
     lan.page.wait_for_load_state("networkidle")

@@ -63,8 +63,8 @@ def test_the_page_says_the_signing_service_is_down_and_keeps_the_form(
     minh.page.fill("#result-name", "Giấy phép xây dựng")
     minh.page.fill("#result-type", "GPXD")
     minh.page.fill("#result-number", "12/GPXD")
-    minh.page.fill("#result-issued", "2026-11-30")
-    minh.page.fill("#result-valid", "2027-11-30")
+    minh.page.fill("#result-issued", "30/11/2026")
+    minh.page.fill("#result-valid", "30/11/2027")
     minh.page.fill("#result-scope", "Tỉnh Quảng Trị")
     with minh.page.expect_navigation() as navigation:
         minh.page.click("#result-form button[type=submit]")
@@ -76,8 +76,8 @@ def test_the_page_says_the_signing_service_is_down_and_keeps_the_form(
         "#result-name": "Giấy phép xây dựng",
         "#result-type": "GPXD",
         "#result-number": "12/GPXD",
-        "#result-issued": "2026-11-30",
-        "#result-valid": "2027-11-30",
+        "#result-issued": "30/11/2026",
+        "#result-valid": "30/11/2027",
         "#result-scope": "Tỉnh Quảng Trị",
     }
     assert {selector: minh.page.input_value(selector) for selector in kept} == kept

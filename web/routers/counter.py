@@ -30,6 +30,7 @@ from vault.records import ConsentRecord
 from vault.reuse import WrongConsentCode
 from web.docview import Badge, cached_report, report_badge
 from web.i18n import language
+from web.purposes import at_counter
 from web.reasons import problem_vi, reason_vi
 from web.render import page
 from web.session import CsrfChecked, require, services_of
@@ -82,7 +83,7 @@ def counter(request: Request, actor: Station, ho_so: Annotated[str, Query(max_le
     if not ho_so.strip():
         return _form(request, actor)
     try:
-        dossier = services_of(request).vault.get_dossier(ho_so.strip(), actor)
+        dossier = services_of(request).vault.get_dossier(ho_so.strip(), at_counter(actor, ho_so))
     except VaultError:
         return _form(request, actor, f"Không tìm thấy hồ sơ {ho_so.strip()} của cơ quan.", 404)
     notice = f"Hồ sơ {dossier.code}: in tờ bìa cho giấy tờ cần quét, đặt trước từng giấy tờ, quét rồi tải lên."
@@ -135,9 +136,15 @@ async def replace_page(
     _: CsrfChecked,
     file: Annotated[UploadFile, File()],
 ) -> Response:
-    """The new scan of a page that needs a rescan: the API's route makes the next version of the document."""
+    """The new scan of a page that needs a rescan: the API's route makes the next version of the document (its
+    stored pages read with the counter's purpose: receiving the document's dossier)."""
+    svc = services_of(request)
     try:
-        accepted = await versions.replace_page(doc_id, number, file, actor, services_of(request))
+        record = await run_in_threadpool(svc.vault.get_document, doc_id, actor, log_read=False)
+        reader = at_counter(actor, record.source_dossier_code or "")
+        accepted = await versions.replace_page(doc_id, number, file, reader, svc)
+    except VaultError:
+        return _form(request, actor, f"Không thay được trang {number}: không tìm thấy giấy tờ.", 404)
     except Problem as exc:
         return _form(request, actor, f"Không thay được trang {number}: {exc.detail}", exc.status)
     return RedirectResponse(f"/quay/lo/{accepted.batch_id}", status_code=303)
@@ -149,8 +156,9 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
     lang = language(request)
     svc = services_of(request)
     documents = []
+    reader = at_counter(actor, view.dossier_code)  # the badge's check reads the paper: logged with why
     for doc in view.documents:
-        badge = await run_in_threadpool(_badge, svc, doc.id, actor) if doc.id else None
+        badge = await run_in_threadpool(_badge, svc, doc.id, reader) if doc.id else None
         rescan = {item.page: reason_vi(item.reason) if lang == "vi" else item.reason for item in doc.rescan}
         pages = [{"number": n, "reason": rescan.get(n)} for n in range(1, doc.pages + 1)]
         documents.append({"doc": doc, "pages": pages, "rescan": bool(rescan), "badge": badge})
@@ -218,7 +226,8 @@ def _checklist(
         return _form(request, actor, "Cần mã thủ tục hoặc ít nhất một mã loại giấy tờ.", 422, **values)
     query = {"owner_id": owner, "procedure_code": procedure.strip() or None, "type_codes": codes}
     try:
-        answer = on_file(PapersQuery.model_validate(query), actor, actor, services_of(request))
+        reader = at_counter(actor, dossier)  # the citizen's access log says why the counter looked
+        answer = on_file(PapersQuery.model_validate(query), reader, reader, services_of(request))
     except Problem as exc:
         reason = NO_LIST_VI if exc.status == 422 and "no list of papers" in str(exc.detail) else str(exc.detail)
         return _form(request, actor, reason, exc.status, **values)
@@ -301,7 +310,7 @@ def ask_consent(
     types = [code for code in type_codes.replace(",", " ").split() if code]
     try:
         body = ConsentIn(owner_id=owner.strip(), procedure_code=procedure.strip(), type_codes=types)
-        asked = request_consent(body, actor, services_of(request))
+        asked = request_consent(body, at_counter(actor), services_of(request))
     except ValidationError:
         return _form(request, actor, "Cần số định danh, mã thủ tục và mã loại giấy tờ (ví dụ GKS CCCD).", 422, **values)
     except (Problem, VaultError) as exc:
@@ -331,7 +340,7 @@ def open_without_scanning(
             procedure_code=procedure.strip(),
             consent=consent,
         )
-        opened = open_at_counter(body, actor, services_of(request))
+        opened = open_at_counter(body, at_counter(actor), services_of(request))
     except ValidationError:
         return _form(request, actor, "Mã đồng ý gồm 6 chữ số; cần số định danh và mã thủ tục.", 422, **values)
     except WrongConsentCode as exc:  # the same request stays open (five tries): ask the code again

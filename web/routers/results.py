@@ -4,6 +4,7 @@ handler through the API's own calls and checks, refusals in plain Vietnamese, th
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -21,6 +22,7 @@ from issuing.results import ResultFields, ResultRefused, correct_result, issue_r
 from signing.errors import PdfInputError, SigningError
 from vault.errors import VaultError
 from web.dossier_page import dossier_page, with_purpose
+from web.formats import parse_vn_date
 from web.reasons import problem_vi
 from web.session import CsrfChecked, require, services_of
 
@@ -39,6 +41,21 @@ FIELD_VI = {
     "valid_until": "ngày hết hiệu lực không hợp lệ",
 }
 REASON_VI = "Nêu lý do (ít nhất 3 ký tự)."
+DATE_FORMAT_VI = "{what} viết theo dạng ngày/tháng/năm, ví dụ 31/12/2026"
+
+
+class DateRefused(ValueError):
+    """A date of the result form that is not day/month/year (or no such day): said in Vietnamese, nothing stored."""
+
+
+def _typed_day(text: str, what: str) -> dt.date | None:
+    """A date typed on the result form (31/12/2026; ISO from older forms), None when left empty."""
+    if not text.strip():
+        return None
+    try:
+        return parse_vn_date(text)
+    except ValueError:
+        raise DateRefused(DATE_FORMAT_VI.format(what=what)) from None
 
 
 def _fields_vi(exc: ValidationError) -> str:
@@ -60,6 +77,8 @@ async def _refused(
     Retry-After when the agency's seal cannot be applied now (HSM or TSA down), the API's status otherwise."""
     if isinstance(exc, ValidationError):
         return await dossier_page(request, code, actor, f"Thông tin kết quả chưa đúng: {_fields_vi(exc)}.", 422, form)
+    if isinstance(exc, DateRefused):
+        return await dossier_page(request, code, actor, f"Thông tin kết quả chưa đúng: {exc}.", 422, form)
     if isinstance(exc, ResultRefused):
         return await dossier_page(request, code, actor, f"Kết quả bị từ chối: {problem_vi(exc.detail)}", 422, form)
     if isinstance(exc, PdfInputError):
@@ -75,7 +94,8 @@ async def _refused(
     return await dossier_page(request, code, actor, f"{lead}: {problem_vi(str(exc))}", status_of(exc), form)
 
 
-REFUSALS = (ValidationError, ResultRefused, SigningError, Problem, VaultError)  # PdfInputError is a SigningError
+# PdfInputError is a SigningError
+REFUSALS = (ValidationError, DateRefused, ResultRefused, SigningError, Problem, VaultError)
 
 
 @router.post("/ho-so/{code}/ket-qua")
@@ -87,9 +107,9 @@ async def store(
     file: Annotated[UploadFile, File()],
     type_code: Annotated[str, Form(max_length=50)],
     name: Annotated[str, Form(max_length=500)],
-    issued_at: Annotated[str, Form(max_length=10)],
+    issued_at: Annotated[str, Form(max_length=20)],
     number_symbol: Annotated[str, Form(max_length=100)] = "",
-    valid_until: Annotated[str, Form(max_length=10)] = "",
+    valid_until: Annotated[str, Form(max_length=20)] = "",
     scope: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     """The agency's signed result uploaded from the dossier page: checked as the API checks it (the competent
@@ -102,6 +122,8 @@ async def store(
     typed = {"type_code": type_code, "name": name, "number_symbol": number_symbol, "issued_at": issued_at}
     typed |= {"valid_until": valid_until, "scope": scope}
     try:
+        issued_day = _typed_day(issued_at, "ngày ban hành")
+        valid_day = _typed_day(valid_until, "ngày hết hiệu lực")
         dossier = await run_in_threadpool(svc.vault.get_dossier, code, reader)
         if dossier.agency_code != actor.agency_code:  # the competent agency's handlers only, as in the API
             raise Problem(403, "only the issuing agency stores its results")
@@ -109,9 +131,9 @@ async def store(
             type_code=type_code.strip(),
             name=name.strip(),
             number_symbol=number_symbol.strip() or None,
-            issued_at=issued_at,  # a form's text (YYYY-MM-DD), parsed by the model
-            valid_until=valid_until or None,
-            permanent=not valid_until,
+            issued_at=issued_day or issued_at,  # empty: the model says the date is missing
+            valid_until=valid_day,
+            permanent=valid_day is None,
             scope=scope.strip() or None,
         )
         pdf = await read_pdf(file, svc.ingest.max_file_bytes)
