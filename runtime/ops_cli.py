@@ -10,7 +10,7 @@ import typer
 if TYPE_CHECKING:
     from api.operations import OpsStatus, Sources
 
-ops_app = typer.Typer(help="Vận hành: những gì đang chờ và vì sao (lô, tài liệu, hàng đợi, kho, đĩa).")
+ops_app = typer.Typer(help="Operations: what waits and why (batches, documents, queues, store, disk).")
 
 
 @ops_app.command("status")
@@ -20,8 +20,8 @@ def status(
         int | None, typer.Option(min=1, help="Seconds after which a wait is stuck (SOHOA_API_OPS_STUCK_AFTER_SECONDS)")
     ] = None,
 ) -> None:
-    """Lô chưa xong, tài liệu chờ gì và từ bao giờ, thư chờ gửi, chữ ký đến hạn, broker, S3, đĩa; mã thoát 1
-    khi có việc bị kẹt quá ngưỡng."""
+    """Unfinished batches, what each document waits for and since when, unsent messages, signatures due, broker,
+    S3, disk; exit code 1 when something is stuck beyond the threshold."""
     from api.operations import read_status
     from api.settings import api_settings
 
