@@ -88,6 +88,15 @@ def _print_outcome(state: dict[str, object]) -> int:
 CHOICES = ("reuse", "new_version", "new_document")
 
 
+# The station commands' shared options (`upload`, `status`, `choose`; the server also for `sign-agent`).
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+Server = Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")]
+StationToken = Annotated[
+    str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của trạm quét (station bearer token)")
+]
+Follow = Annotated[bool, typer.Option(help="Theo dõi lô đến khi xong (follow the batch until it is done)")]
+
+
 def _quiet_http() -> None:
     """No "HTTP Request:" line per call on the officer's terminal."""
     import logging
@@ -98,13 +107,9 @@ def _quiet_http() -> None:
 
 def status(
     batch: Annotated[str, typer.Argument(help="Mã lô, do `sohoa upload` in ra (the batch id)")],
-    server: Annotated[
-        str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")
-    ] = "http://127.0.0.1:8000",
-    token: Annotated[
-        str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của trạm quét (station bearer token)")
-    ] = None,
-    wait: Annotated[bool, typer.Option(help="Theo dõi lô đến khi xong (follow the batch until it is done)")] = False,
+    server: Server = DEFAULT_SERVER,
+    token: StationToken = None,
+    wait: Follow = False,
 ) -> None:
     """Xem các tài liệu của một lô; mã thoát như upload, 5 khi lô còn chạy (a batch's documents; exit 5: running)."""
     _quiet_http()
@@ -117,13 +122,9 @@ def choose(
     choice: Annotated[
         str, typer.Argument(help="reuse (dùng lại), new_version (phiên bản mới) hoặc new_document (giấy tờ mới)")
     ],
-    server: Annotated[
-        str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")
-    ] = "http://127.0.0.1:8000",
-    token: Annotated[
-        str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của trạm quét (station bearer token)")
-    ] = None,
-    wait: Annotated[bool, typer.Option(help="Theo dõi lô đến khi xong (follow the batch until it is done)")] = True,
+    server: Server = DEFAULT_SERVER,
+    token: StationToken = None,
+    wait: Follow = True,
 ) -> None:
     """Giấy tờ đã có trong kho được quét lại: dùng lại, phiên bản mới hay giấy tờ mới (a paper scanned again)."""
     _quiet_http()
@@ -176,13 +177,9 @@ def upload(
         str | None, typer.Option(envvar="SOHOA_STATION_PROCEDURE", help="Mã thủ tục (procedure code)")
     ] = None,
     station: Annotated[str, typer.Option(envvar="SOHOA_STATION_ID", help="Mã trạm quét (station id)")] = "station",
-    server: Annotated[
-        str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")
-    ] = "http://127.0.0.1:8000",
-    token: Annotated[
-        str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của trạm quét (station bearer token)")
-    ] = None,
-    wait: Annotated[bool, typer.Option(help="Theo dõi lô đến khi xong (follow the batch until it is done)")] = True,
+    server: Server = DEFAULT_SERVER,
+    token: StationToken = None,
+    wait: Follow = True,
 ) -> None:
     """Tải lô trang quét lên, theo dõi, in từng tài liệu; mã thoát 3: cần quét lại (upload a scanned batch)."""
     import json
@@ -294,9 +291,7 @@ def sign_agent(
         Path | None,
         typer.Option(help="Tệp chứa mã PIN; nếu không có: SOHOA_PKCS11_PIN, hoặc hỏi (file holding the PIN)"),
     ] = None,
-    server: Annotated[
-        str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")
-    ] = "http://127.0.0.1:8000",
+    server: Server = DEFAULT_SERVER,
     token: Annotated[
         str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của cán bộ (the officer's bearer token)")
     ] = None,
