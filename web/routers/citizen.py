@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from api.problems import Problem
 from api.routers import me
+from api.services import Services
 from api.views import content_response
 from core.text import fold
 from core.timezone import VN_TZ, now_vn
@@ -22,6 +23,7 @@ from core.types import Actor, DocumentKind, Role
 from issuing.agencies import known_agencies
 from issuing.calendar import default_procedures
 from vault.errors import InvalidInput, NotFound, ReuseRefused, VaultError
+from vault.records import DossierEventRecord
 from web.docview import KIND_VI
 from web.formats import parse_vn_date
 from web.reasons import problem_vi
@@ -62,6 +64,7 @@ def _vault_page(
         wanted = fold(q.strip())
         documents = [d for d in documents if wanted in fold(f"{d.name} {d.type_code or ''} {d.number_symbol or ''}")]
     dossiers = me.my_dossiers(actor, svc)
+    asked = {d.code: _supplement_asked(svc, d.code, actor) for d in dossiers if d.state == "supplement_requested"}
     consents = me.my_consent_requests(actor, svc)
     grants = me.my_grants(actor, svc)
     log = me.my_access_log(actor, svc, log_from, LOG_PAGE)  # a page at a time: a read document's log only grows
@@ -72,6 +75,7 @@ def _vault_page(
         {
             "documents": documents,
             "dossiers": dossiers,
+            "asked": asked,
             "consents": consents,
             "names": names,
             "procedures": sorted(default_procedures().procedures.values(), key=lambda p: p.code),
@@ -92,6 +96,12 @@ def _vault_page(
         },
         status=status,
     )
+
+
+def _supplement_asked(svc: Services, code: str, actor: Actor) -> DossierEventRecord | None:
+    """The agency's latest supplement request of a dossier awaiting one: what to bring, and its signed notice."""
+    _record, events = svc.vault.dossier_history(code, actor)
+    return next((e for e in reversed(events) if e.action == "request_supplement"), None)
 
 
 @router.get("/kho")
