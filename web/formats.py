@@ -74,3 +74,8 @@ def parse_vn_datetime(text: str) -> dt.datetime:
         raise ValueError(f"not a time and a date: {text!r}")
     hour, minute = (int(group) for group in VN_TIME.fullmatch(times[0]).groups())  # type: ignore[union-attr]
     return dt.datetime.combine(parse_vn_date(dates[0]), dt.time(hour, minute))
+
+
+def typed_code(text: str) -> str:
+    """A dossier code as a person types it: spaces dropped, letters in upper case, any dash a hyphen."""
+    return "".join(text.split()).upper().replace("\u2013", "-").replace("\u2014", "-")

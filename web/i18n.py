@@ -319,6 +319,18 @@ EN: dict[str, str] = {
         "The counter officer asks to reuse papers of your vault. If you agree, read this code out to the officer"
         " (one use, valid for 15 minutes)."
     ),
+    "Mã in trên giấy tiếp nhận, ví dụ 000.00.00.H30-261130-0042 (chữ hoa hay thường, có dấu cách đều được).": (
+        "The code printed on the receipt, e.g. 000.00.00.H30-261130-0042 (upper or lower case, spaces are fine)."
+    ),
+    "Phiếu yêu cầu bổ sung": "Request for more papers (signed)",
+    "Nộp giấy tờ còn thiếu tại bộ phận một cửa của cơ quan; thời hạn giải quyết tính lại từ khi nhận đủ.": (
+        "Bring the missing papers to the agency's one-stop counter; the time limit starts again once they are in."
+    ),
+    "Cơ quan giải quyết đã gửi phiếu yêu cầu bổ sung hồ sơ. Giấy tờ cần bổ sung ghi trên phiếu, cũng có trong kho"
+    " dữ liệu của bạn (đăng nhập); nộp bổ sung tại bộ phận một cửa.": (
+        "The agency has asked for more papers. They are listed on its request, also in your vault (sign in);"
+        " bring them to the one-stop counter."
+    ),
 }
 
 

@@ -22,10 +22,10 @@ from api.views import content_response
 from core.identifiers import InvalidIdentifier, validate_dossier_code
 from core.timezone import VN_TZ
 from core.types import Actor, Role
-from vault.errors import Conflict, Forbidden, VaultError
+from vault.errors import Conflict, Forbidden, NotFound, VaultError
 from web.docview import KIND_VI, field_rows, render_thumbnail, report_badge, thumbnail_path
 from web.dossier_page import dossier_page, report_of, with_purpose
-from web.formats import parse_vn_datetime
+from web.formats import parse_vn_datetime, typed_code
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
 from web.session import CsrfChecked, require, services_of, state_purpose
@@ -37,12 +37,13 @@ Handler = Annotated[Actor, Depends(require(Role.HANDLER))]
 
 @router.get("/ho-so")
 def find(request: Request, actor: Handler, code: str | None = None) -> Response:
-    if code:
-        try:
-            return RedirectResponse(f"/ho-so/{validate_dossier_code(code.strip())}", status_code=303)
-        except InvalidIdentifier:
-            return page(request, "find.html", {"error": "Mã hồ sơ không hợp lệ."}, status=422)
-    return page(request, "find.html", {"error": None})
+    if code is None:
+        return page(request, "find.html", {"error": None, "typed": ""})
+    try:
+        wanted = validate_dossier_code(typed_code(code))
+    except InvalidIdentifier:
+        return page(request, "find.html", {"error": CODE_FORMAT_VI, "typed": code[:40]}, status=422)
+    return _open(request, actor, wanted, code[:40])
 
 
 @router.post("/ho-so/qr")
@@ -52,7 +53,24 @@ async def find_by_photo(
     data = await photo.read(20 * 1024 * 1024 + 1)
     code = await run_in_threadpool(dossier_code_from_photo, data) if len(data) <= 20 * 1024 * 1024 else None
     if code is None:
-        return page(request, "find.html", {"error": "Không đọc được mã QR của giấy tiếp nhận trong ảnh."}, 422)
+        error = "Không đọc được mã QR của giấy tiếp nhận trong ảnh."
+        return page(request, "find.html", {"error": error, "typed": ""}, 422)
+    return _open(request, actor, code, code)
+
+
+CODE_FORMAT_VI = (
+    "Mã hồ sơ không đúng dạng: mã cơ quan, ngày nhận (năm tháng ngày, 6 chữ số) và số thứ tự (4 chữ số), "
+    "cách nhau bởi dấu gạch ngang, ví dụ 000.00.00.H30-261130-0042."
+)
+NOT_FOUND_VI = "Không tìm thấy hồ sơ {} trong các hồ sơ bạn được xem. Kiểm tra lại mã trên giấy tiếp nhận."
+
+
+def _open(request: Request, actor: Actor, code: str, typed: str) -> Response:
+    """The dossier's page when it exists and this handler may see it; else the finder says so, the code kept."""
+    try:
+        services_of(request).vault.dossier_history(code, actor)
+    except NotFound:
+        return page(request, "find.html", {"error": NOT_FOUND_VI.format(code), "typed": typed}, status=404)
     return RedirectResponse(f"/ho-so/{code}", status_code=303)
 
 

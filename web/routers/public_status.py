@@ -13,6 +13,7 @@ from api.routers.public import public_status
 from api.services import Services
 from core.identifiers import InvalidIdentifier, validate_dossier_code
 from issuing.qr import PayloadError, decode_receipt
+from web.formats import typed_code
 from web.render import page
 
 router = APIRouter()
@@ -20,7 +21,7 @@ router = APIRouter()
 
 @router.get("/tra-cuu")
 def lookup(request: Request, code: str | None = None, qr: str | None = None) -> Response:
-    wanted = (code or "").strip()
+    wanted = typed_code(code or "")
     if qr:
         try:
             wanted = decode_receipt(qr[:2000]).dossier_code

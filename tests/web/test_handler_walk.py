@@ -1,0 +1,89 @@
+"""What Anh Minh (the case handler's reading day) and Bà Hoa (applying online, granting the portal) tripped on when
+their paths were walked in Chromium against a real `sohoa serve`, each checked as they read it now.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tests.support.stack import SohoaStack
+from tests.web.conftest import AGENCY, OWNER, CounterRun, Person, open_person
+
+MISSING = "Bản sao giấy chứng nhận kết hôn của cha mẹ"
+
+
+def _apply_online(hoa: Person, papers: int = 1) -> str:
+    """Bà Hoa applies online from her vault's papers; the new dossier's code, as the page says it."""
+    hoa.go("/kho")
+    hoa.page.fill("#apply-agency", AGENCY)
+    boxes = hoa.page.locator("#apply input[type=checkbox]")
+    for index in range(papers):
+        boxes.nth(index).check()
+    hoa.page.click("#apply button[type=submit]")
+    said = re.search(r"Đã nộp hồ sơ (\S+-\d{6}-\d{4})", hoa.page.locator("#message").inner_text())
+    assert said, hoa.page.locator("#message").inner_text()
+    return said.group(1)
+
+
+def _handler_reads(minh: Person, code: str, purpose: str) -> None:
+    minh.go(f"/ho-so/{code}")
+    minh.page.fill("#purpose", purpose)
+    minh.page.click("form[action$='/muc-dich'] button[type=submit]")
+    minh.page.wait_for_selector("#dossier-status")
+
+
+def test_the_citizen_sees_what_to_supplement_and_where(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
+    code = _apply_online(hoa)
+    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY)
+    _handler_reads(minh, code, "Giải quyết hồ sơ nộp trực tuyến")
+    minh.page.fill("#missing", MISSING)
+    minh.page.click("#move-request_supplement button[type=submit]")
+    assert minh.page.locator("#dossier-status").inner_text() == "Chờ bổ sung hồ sơ"
+
+    hoa.go("/kho")
+    asked = hoa.page.locator(f"[id='supplement-{code}']")
+    assert MISSING in asked.inner_text() and "bộ phận một cửa" in asked.inner_text()
+    notice = asked.locator("a[href^='/kho/tai-lieu/']")
+    answer = hoa.page.context.request.get(server.url + notice.get_attribute("href"))
+    assert answer.status == 200 and answer.body().startswith(b"%PDF")
+    assert hoa.page.evaluate("document.documentElement.scrollWidth") <= 375
+    hoa.shot("90-kho-cho-bo-sung-dien-thoai")
+    hoa.check_accessibility()
+
+    anyone = open_person(browser, server, shots, role=None, phone=True)
+    anyone.go(f"/tra-cuu/{code}")
+    step = anyone.page.locator("#next-step").inner_text()
+    assert "phiếu yêu cầu bổ sung" in step and MISSING not in anyone.page.content()  # the way on, nothing personal
+    anyone.shot("91-tra-cuu-cho-bo-sung")
+    anyone.check_accessibility()
+
+
+def test_a_code_typed_in_lower_case_with_spaces_opens_the_dossier_and_a_wrong_one_says_so(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    code = counter_run.dossier_code
+    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY, phone=True)
+    minh.go("/ho-so")
+    minh.page.fill("#code", " " + code.lower().replace("-", " - ") + " ")
+    minh.page.click("form[action='/ho-so'] button[type=submit]")
+    assert minh.page.url == f"{server.url}/ho-so/{code}"
+    assert minh.page.locator("#purpose").is_visible()  # his purpose asked for the dossier he meant
+    unknown = code[:-4] + "9999"
+    minh.go("/ho-so")
+    minh.page.fill("#code", unknown)
+    minh.page.click("form[action='/ho-so'] button[type=submit]")
+    # Not the purpose of a dossier that does not exist, then a dead "404": the finder says so, his code kept.
+    assert minh.page.locator("#purpose").count() == 0
+    assert f"Không tìm thấy hồ sơ {unknown}" in minh.page.locator("#error").inner_text()
+    assert minh.page.input_value("#code") == unknown
+    minh.page.fill("#code", code[:-1])  # a digit short
+    minh.page.click("form[action='/ho-so'] button[type=submit]")
+    assert "ví dụ 000.00.00.H30-261130-0042" in minh.page.locator("#error").inner_text()
+    assert minh.page.evaluate("document.documentElement.scrollWidth") <= 375
+    minh.shot("92-tim-ho-so-ma-sai-dien-thoai")
+    minh.check_accessibility()
