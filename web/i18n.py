@@ -322,6 +322,10 @@ EN: dict[str, str] = {
     "Mã in trên giấy tiếp nhận, ví dụ 000.00.00.H30-261130-0042 (chữ hoa hay thường, có dấu cách đều được).": (
         "The code printed on the receipt, e.g. 000.00.00.H30-261130-0042 (upper or lower case, spaces are fine)."
     ),
+    "Giấy tờ không còn trong kho": "A paper no longer in the vault",
+    "Mọi giấy tờ loại": "Every paper of type",
+    "Mọi giấy tờ": "Every paper",
+    "Cổng dịch vụ công quốc gia": "National public service portal",
     "Phiếu yêu cầu bổ sung": "Request for more papers (signed)",
     "Nộp giấy tờ còn thiếu tại bộ phận một cửa của cơ quan; thời hạn giải quyết tính lại từ khi nhận đủ.": (
         "Bring the missing papers to the agency's one-stop counter; the time limit starts again once they are in."

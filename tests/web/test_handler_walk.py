@@ -7,6 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from core.types import Role
 
 from tests.support.stack import SohoaStack
 from tests.web.conftest import AGENCY, OWNER, CounterRun, Person, open_person
@@ -87,3 +92,41 @@ def test_a_code_typed_in_lower_case_with_spaces_opens_the_dossier_and_a_wrong_on
     assert minh.page.evaluate("document.documentElement.scrollWidth") <= 375
     minh.shot("92-tim-ho-so-ma-sai-dien-thoai")
     minh.check_accessibility()
+
+
+def test_a_grant_names_its_paper_and_the_portals_read_is_named_then_refused_after_revoking(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
+    hoa.go("/kho")
+    paper = counter_run.document_ids[1]
+    name = hoa.page.locator(f"#grant-doc option[value='{paper}']").inner_text()
+    hoa.page.select_option("#grant-doc", paper)
+    hoa.page.fill("#purpose", "Cổng đọc một giấy tờ")
+    hoa.page.fill("#expires", "31/12/2030")
+    hoa.page.click("form[action='/kho/cap-quyen'] button[type=submit]")
+    row = hoa.page.locator("#grant-table tr.grant", has_text="Cổng đọc một giấy tờ")
+    assert row.locator("td.grant-doc").inner_text() == name  # which paper she let the portal read
+    assert hoa.page.evaluate("document.documentElement.scrollWidth") <= 375
+
+    portal = {
+        "Authorization": f"Bearer {server.token(Role.PORTAL, 'dvcqg')}",
+        "X-Purpose": quote("Cổng đọc một giấy tờ"),
+    }
+    listed = httpx.get(f"{server.url}/api/v1/portal/owners/{OWNER}/documents", headers=portal)
+    assert listed.status_code == 200 and paper in [d["id"] for d in listed.json()]
+    content = f"{server.url}/api/v1/portal/documents/{paper}/content"
+    assert httpx.get(content, headers=portal).status_code == 200
+    hoa.go("/kho")
+    first = hoa.page.locator("#access-log tbody tr").first.locator("td")
+    assert first.nth(1).inner_text() == "Cổng dịch vụ công" and first.nth(3).inner_text() == name
+    assert "dvcqg" not in hoa.page.locator("#access-log").inner_text()  # an account's code is no one she knows
+    hoa.shot("93-kho-cap-quyen-mot-giay-to")
+    hoa.check_accessibility()
+
+    hoa.page.locator("#grant-table tr.grant.active", has_text="Cổng đọc một giấy tờ").locator("button").click()
+    row = hoa.page.locator("#grant-table tr.grant", has_text="Cổng đọc một giấy tờ")
+    assert "Đã thu hồi" in row.inner_text()
+    assert httpx.get(content, headers=portal).status_code == 404
+    listed = httpx.get(f"{server.url}/api/v1/portal/owners/{OWNER}/documents", headers=portal)
+    assert paper not in [d["id"] for d in listed.json()]
