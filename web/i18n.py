@@ -326,6 +326,10 @@ EN: dict[str, str] = {
     "Mọi giấy tờ loại": "Every paper of type",
     "Mọi giấy tờ": "Every paper",
     "Cổng dịch vụ công quốc gia": "National public service portal",
+    "Đã nộp hồ sơ": "Submitted: dossier",
+    "Cơ quan sẽ xem hồ sơ; tình trạng ở mục «Hồ sơ của tôi» bên dưới, và ở trang tra cứu theo mã hồ sơ.": (
+        "The agency will look at it; its state is under «My dossiers» below, and on the look-up page by its code."
+    ),
     "Phiếu yêu cầu bổ sung": "Request for more papers (signed)",
     "Nộp giấy tờ còn thiếu tại bộ phận một cửa của cơ quan; thời hạn giải quyết tính lại từ khi nhận đủ.": (
         "Bring the missing papers to the agency's one-stop counter; the time limit starts again once they are in."

@@ -130,3 +130,20 @@ def test_a_grant_names_its_paper_and_the_portals_read_is_named_then_refused_afte
     assert httpx.get(content, headers=portal).status_code == 404
     listed = httpx.get(f"{server.url}/api/v1/portal/owners/{OWNER}/documents", headers=portal)
     assert paper not in [d["id"] for d in listed.json()]
+
+
+def test_applying_online_says_where_to_follow_it_and_reloading_does_not_apply_twice(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER)
+    code = _apply_online(hoa, papers=2)
+    assert hoa.page.url.startswith(f"{server.url}/kho?")  # not the form's POST address, which a reload re-sends
+    assert "Hẹn trả kết quả" in hoa.page.locator("#message").inner_text()
+    hoa.shot("94-kho-da-nop-truc-tuyen")
+    hoa.check_accessibility()
+    before = hoa.page.locator("#dossiers tr.dossier").count()
+    hoa.page.reload()
+    assert hoa.page.locator("#dossiers tr.dossier").count() == before
+    hoa.page.click("#message a.dossier-code")
+    assert hoa.page.url == f"{server.url}/tra-cuu/{code}"
+    assert hoa.page.locator("#state").inner_text() == "Đã tiếp nhận"

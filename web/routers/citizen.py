@@ -53,7 +53,14 @@ ACTION_VI = {
 
 
 def _vault_page(
-    request: Request, actor: Actor, q: str, kind: str, message: str | None, status: int, log_from: int = 0
+    request: Request,
+    actor: Actor,
+    q: str,
+    kind: str,
+    message: str | None,
+    status: int,
+    log_from: int = 0,
+    submitted: str = "",
 ) -> Response:
     svc = services_of(request)
     chosen = DocumentKind(kind) if kind in {k.value for k in DocumentKind} else None
@@ -76,6 +83,7 @@ def _vault_page(
             "documents": documents,
             "dossiers": dossiers,
             "asked": asked,
+            "submitted": next((d for d in dossiers if d.code == submitted), None),  # hers only
             "consents": consents,
             "names": names,
             "procedures": sorted(default_procedures().procedures.values(), key=lambda p: p.code),
@@ -111,8 +119,10 @@ async def vault(
     q: Annotated[str, Query(max_length=100)] = "",
     kind: Annotated[str, Query(max_length=20)] = "",
     log_from: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    nop: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
-    return await run_in_threadpool(_vault_page, request, actor, q, kind, None, 200, log_from)
+    """`nop`: the dossier just submitted online (the form redirects here, so reloading never submits it again)."""
+    return await run_in_threadpool(_vault_page, request, actor, q, kind, None, 200, log_from, nop)
 
 
 @router.post("/kho/cap-quyen")
@@ -202,7 +212,7 @@ def apply_online(
         return _vault_page(request, actor, "", "", f"Không nộp được: {exc.detail}", exc.status)
     except VaultError as exc:
         return _vault_page(request, actor, "", "", f"Không nộp được: {APPLY_VI.get(type(exc), str(exc))}", 409)
-    return _vault_page(request, actor, "", "", f"Đã nộp hồ sơ {opened.life.code}.", 200)
+    return RedirectResponse(f"/kho?nop={opened.life.code}#message", status_code=303)
 
 
 @router.post("/kho/rut/{code}")
