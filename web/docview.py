@@ -4,6 +4,7 @@ and the signature badge with its Vietnamese summary, from the ETSI validation re
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import tempfile
@@ -37,18 +38,29 @@ class Badge:
     facts: list[tuple[str, str]] = field(default_factory=list)
 
 
+def clock_first(signed_at: str | None, *, seconds: bool = True) -> str:
+    """The summary's "dd/mm/yyyy HH:MM:SS" (Vietnam time) as the pages say a moment: "HH:MM dd/mm/yyyy"."""
+    if not signed_at:
+        return "—"
+    try:
+        moment = dt.datetime.strptime(signed_at, "%d/%m/%Y %H:%M:%S")
+    except ValueError:
+        return signed_at
+    return moment.strftime("%H:%M:%S %d/%m/%Y" if seconds else "%H:%M %d/%m/%Y")
+
+
 def report_badge(report: dict[str, Any]) -> Badge:
     """The badge from a validation report as `GET .../validation` answers it, from its Vietnamese `summary`."""
     summary = SignatureSummary.model_validate(report["summary"])
     if not summary.signatures:
         return Badge("none", *NO_SIGNATURE)
     first = summary.signatures[0]
-    label = f"{summary.label} — ký bởi {first.signer}, {first.signed_at or '—'}"
+    label = f"{summary.label} — ký bởi {first.signer}, {clock_first(first.signed_at, seconds=False)}"
     badge = Badge(summary.badge.value, label, f"{summary.headline.rstrip('.')}. {summary.next_step}")
     for sig in summary.signatures:
         badge.facts += [
             ("Người ký", sig.signer + (f" ({sig.organisation})" if sig.organisation else "")),
-            ("Thời điểm ký", f"{sig.signed_at} ({sig.signed_at_source})" if sig.signed_at else "—"),
+            ("Thời điểm ký", f"{clock_first(sig.signed_at)} ({sig.signed_at_source})" if sig.signed_at else "—"),
             ("Tổ chức cấp chứng thư", sig.issuer or "—"),
             ("Mức chữ ký", sig.level or "—"),
             ("Dấu thời gian", sig.timestamp or "Không có"),

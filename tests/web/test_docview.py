@@ -29,9 +29,10 @@ def test_a_development_signature_shows_the_summarys_badge_and_lines() -> None:
     )
     badge = report_badge(_report(summary))
     assert badge.level == "valid_development"
-    assert badge.label.startswith("Hợp lệ — chứng thư thử nghiệm") and "ký bởi Nguyễn Thị Lan" in badge.label
+    assert badge.label.startswith("Hợp lệ — chứng thư thử nghiệm")
+    assert badge.label.endswith("— ký bởi Nguyễn Thị Lan, 13:20 30/11/2026")  # as JOURNEYS.md: HH:MM dd/mm/yyyy
     assert ("Người ký", "Nguyễn Thị Lan") in badge.facts
-    assert ("Thời điểm ký", "30/11/2026 13:20:05 (theo dấu thời gian)") in badge.facts
+    assert ("Thời điểm ký", "13:20:05 30/11/2026 (theo dấu thời gian)") in badge.facts
 
 
 def test_a_document_without_signature_is_unsigned() -> None:
