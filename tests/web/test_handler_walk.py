@@ -147,3 +147,22 @@ def test_applying_online_says_where_to_follow_it_and_reloading_does_not_apply_tw
     hoa.page.click("#message a.dossier-code")
     assert hoa.page.url == f"{server.url}/tra-cuu/{code}"
     assert hoa.page.locator("#state").inner_text() == "Đã tiếp nhận"
+
+
+def test_reusing_a_paper_already_in_the_dossier_is_said_on_the_vault_page_in_vietnamese(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
+    hoa.go("/kho")
+    paper = hoa.page.locator("#apply input[type=checkbox]").first.get_attribute("value")
+    code = _apply_online(hoa)  # that first paper is in the new dossier
+    hoa.page.select_option("#reuse-doc", paper)
+    hoa.page.fill("#reuse-dossier", f" {code.lower()} ")  # typed as a person types it
+    with hoa.page.expect_response(lambda answer: answer.url.endswith("/kho/dung-lai")) as posted:
+        hoa.page.click("form[action='/kho/dung-lai'] button[type=submit]")
+    assert posted.value.status == 409
+    # Was an error page saying "the document is already attached to this dossier", with no way back but "Trang chủ".
+    assert hoa.page.locator("#message").inner_text() == f"Giấy tờ này đã có trong hồ sơ {code}: không cần đính kèm lại."
+    assert hoa.page.locator("#reuse-doc").is_visible()
+    hoa.shot("95-kho-dung-lai-hai-lan")
+    hoa.check_accessibility()

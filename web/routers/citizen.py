@@ -22,10 +22,10 @@ from core.timezone import VN_TZ, now_vn
 from core.types import Actor, DocumentKind, Role
 from issuing.agencies import known_agencies
 from issuing.calendar import default_procedures
-from vault.errors import InvalidInput, NotFound, ReuseRefused, VaultError
+from vault.errors import Conflict, InvalidInput, NotFound, ReuseRefused, VaultError
 from vault.records import DossierEventRecord
 from web.docview import KIND_VI
-from web.formats import parse_vn_date
+from web.formats import parse_vn_date, typed_code
 from web.reasons import problem_vi
 from web.render import page
 from web.session import CsrfChecked, require, services_of
@@ -35,7 +35,7 @@ Citizen = Annotated[Actor, Depends(require(Role.CITIZEN))]
 VN = VN_TZ
 LOG_PAGE = 30
 APPLY_VI: dict[type[VaultError], str] = {
-    ReuseRefused: "có giấy tờ đã hết hạn, bị thu hồi hoặc bị hủy, không dùng lại được.",
+    ReuseRefused: "có giấy tờ đã hết hạn, bị thu hồi, bị hủy hoặc là phiếu thông báo của hồ sơ khác.",
     NotFound: "không tìm thấy giấy tờ.",
     InvalidInput: "mã cơ quan hoặc mã thủ tục không hợp lệ.",
 }
@@ -180,15 +180,21 @@ def reuse(
     dossier: Annotated[str, Form(max_length=40)],
     document_id: Annotated[str, Form(max_length=32)],
 ) -> Response:
+    code = typed_code(dossier)
     try:
-        me.attach(dossier.strip(), me.Attachment(document_id=document_id), actor, services_of(request))
+        me.attach(code, me.Attachment(document_id=document_id), actor, services_of(request))
     except Problem as exc:
-        return _vault_page(request, actor, "", "", f"Không dùng lại được: {exc.detail}", exc.status)
+        return _vault_page(request, actor, "", "", f"Không dùng lại được: {problem_vi(str(exc.detail))}", exc.status)
     except NotFound:  # a mistyped code, or a dossier or paper that is not hers: the same answer
-        return _vault_page(request, actor, "", "", REUSE_NOT_FOUND_VI.format(dossier.strip()), 404)
-    return _vault_page(request, actor, "", "", f"Đã đính kèm vào hồ sơ {dossier.strip()}.", 200)
+        return _vault_page(request, actor, "", "", REUSE_NOT_FOUND_VI.format(code), 404)
+    except Conflict:
+        return _vault_page(request, actor, "", "", REUSE_TWICE_VI.format(code), 409)
+    except VaultError as exc:  # refused: expired, revoked, cancelled or superseded, or another dossier's notice
+        return _vault_page(request, actor, "", "", f"Không dùng lại được: {APPLY_VI.get(type(exc), str(exc))}", 409)
+    return _vault_page(request, actor, "", "", f"Đã đính kèm vào hồ sơ {code}.", 200)
 
 
+REUSE_TWICE_VI = "Giấy tờ này đã có trong hồ sơ {}: không cần đính kèm lại."
 REUSE_NOT_FOUND_VI = "Không dùng lại được: không có hồ sơ {} trong các hồ sơ của bạn. Kiểm tra lại mã hồ sơ."
 
 
