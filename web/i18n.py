@@ -137,6 +137,7 @@ EN: dict[str, str] = {
     "Nội dung nhận dạng (OCR)": "Recognised text (OCR)",
     "Trường thông tin": "Fields",
     "Sao chép": "Copy",
+    "Đã sao chép": "Copied",
     "Tải xuống": "Download",
     "Xem": "View",
     "Giấy tờ của tôi": "My papers",

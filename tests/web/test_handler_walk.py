@@ -166,3 +166,27 @@ def test_reusing_a_paper_already_in_the_dossier_is_said_on_the_vault_page_in_vie
     assert hoa.page.locator("#reuse-doc").is_visible()
     hoa.shot("95-kho-dung-lai-hai-lan")
     hoa.check_accessibility()
+
+
+def test_copying_a_field_says_so_and_the_english_page_names_the_kind(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    code, doc = counter_run.dossier_code, counter_run.document_ids[0]
+    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY, phone=True)
+    minh.page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    _handler_reads(minh, code, "Nhập thông tin vào biểu mẫu giải quyết")
+    minh.go(f"/ho-so/{code}/tai-lieu/{doc}")
+    assert re.search(r"ký bởi .+, \d\d:\d\d \d\d/\d\d/\d{4}$", minh.page.locator("#badge").inner_text())
+    button = minh.page.locator("button.copy[data-copy=field-1]")
+    button.click()
+    # Nothing on the page changed when he copied: the button now says it, and so does a status for screen readers.
+    minh.page.wait_for_selector("button.copy[data-copy=field-1][data-copied=true]")
+    assert button.inner_text().startswith("✓ Đã sao chép")
+    field = minh.page.locator("th[scope=row]").first.inner_text()
+    assert minh.page.locator("#copy-status").inner_text() == f"Đã sao chép: {field}"
+    assert minh.page.evaluate("navigator.clipboard.readText()") == minh.page.locator("#field-1").inner_text()
+    minh.shot("96-tai-lieu-da-sao-chep-dien-thoai")
+    minh.check_accessibility()
+    minh.go(f"/ho-so/{code}/tai-lieu/{doc}?lang=en")
+    assert "Kind: Dossier component" in minh.page.locator("main").inner_text()
+    minh.go(f"/ho-so/{code}?lang=vi")

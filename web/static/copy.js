@@ -5,7 +5,13 @@
       var source = document.getElementById(button.dataset.copy);
       if (!source) return;
       var text = source.textContent;
-      var done = function () { button.dataset.copied = "true"; button.setAttribute("aria-label", "Đã sao chép"); };
+      var done = function () {  // said on the button for a moment, and to screen readers through #copy-status
+        var label = button.firstChild, was = label.nodeValue, said = button.dataset.done || "Đã sao chép";
+        button.dataset.copied = "true"; label.nodeValue = "✓ " + said;
+        var status = document.getElementById("copy-status");
+        if (status) status.textContent = said + ": " + button.textContent.replace("✓ " + said, "").trim();
+        setTimeout(function () { label.nodeValue = was; }, 3000);
+      };
       var fallback = function () {
         var area = document.createElement("textarea"); area.value = text; document.body.appendChild(area);
         area.select(); document.execCommand("copy"); document.body.removeChild(area); done();
