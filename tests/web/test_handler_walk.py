@@ -12,7 +12,6 @@ from urllib.parse import quote
 import httpx
 
 from core.types import Role
-
 from tests.support.stack import SohoaStack
 from tests.web.conftest import AGENCY, OWNER, CounterRun, Person, open_person
 
