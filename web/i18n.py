@@ -138,6 +138,7 @@ EN: dict[str, str] = {
     "Trường thông tin": "Fields",
     "Sao chép": "Copy",
     "Đã sao chép": "Copied",
+    "lần": "times",
     "Tải xuống": "Download",
     "Xem": "View",
     "Giấy tờ của tôi": "My papers",

@@ -189,3 +189,22 @@ def test_copying_a_field_says_so_and_the_english_page_names_the_kind(
     minh.go(f"/ho-so/{code}/tai-lieu/{doc}?lang=en")
     assert "Kind: Dossier component" in minh.page.locator("main").inner_text()
     minh.go(f"/ho-so/{code}?lang=vi")
+
+
+def test_a_handler_opening_the_dossier_again_is_one_row_with_its_count_in_her_access_log(
+    counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    code = counter_run.dossier_code
+    purpose = "Đối chiếu lại giấy tờ ba lần"
+    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY)
+    _handler_reads(minh, code, purpose)
+    minh.go(f"/ho-so/{code}")
+    minh.go(f"/ho-so/{code}")
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=OWNER, phone=True)
+    hoa.go("/kho")
+    rows = hoa.page.locator("#access-log tbody tr", has_text=purpose).filter(has_text="Giấy khai sinh")
+    # Three openings were three rows of each paper, pushing older reads off her first page: one row, "(3 lần)",
+    # or two when the minute turned between them.
+    counts = [re.search(r"\((\d+) lần\)", text) for text in rows.locator("td.log-action").all_inner_texts()]
+    assert 1 <= len(counts) <= 2 and sum(int(c.group(1)) if c else 1 for c in counts) == 3, counts
+    hoa.shot("97-kho-nhat-ky-gop-dong")

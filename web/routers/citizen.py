@@ -24,6 +24,7 @@ from issuing.agencies import known_agencies
 from issuing.calendar import default_procedures
 from vault.errors import Conflict, InvalidInput, NotFound, ReuseRefused, VaultError
 from vault.records import DossierEventRecord
+from vault.reports import AccessEntry
 from web.docview import KIND_VI
 from web.formats import parse_vn_date, typed_code
 from web.reasons import problem_vi
@@ -90,7 +91,7 @@ def _vault_page(
             "procedure_names": {p.code: p.name for p in default_procedures().procedures.values()},
             "agencies": known_agencies(),
             "grants": grants,
-            "log": readers,
+            "log": collapsed(readers),
             "log_from": log_from,
             "log_more": len(log) == LOG_PAGE,
             "log_page": LOG_PAGE,
@@ -104,6 +105,18 @@ def _vault_page(
         },
         status=status,
     )
+
+
+def collapsed(entries: list[AccessEntry]) -> list[tuple[AccessEntry, int]]:
+    """The access log as she reads it: the same reader doing the same to the same paper for the same purpose in
+    the same minute (a dossier page opened again lists each paper again) is one row, with its count."""
+    rows: dict[tuple[object, ...], tuple[AccessEntry, int]] = {}
+    for entry in entries:  # newest first: each row keeps its newest entry's place
+        minute = entry.at.astimezone(VN).replace(second=0, microsecond=0)
+        key = (entry.subject, entry.role, entry.agency_code, entry.document_id, entry.purpose, entry.action, minute)
+        first, times = rows.get(key, (entry, 0))
+        rows[key] = (first, times + 1)
+    return list(rows.values())
 
 
 def _supplement_asked(svc: Services, code: str, actor: Actor) -> DossierEventRecord | None:
