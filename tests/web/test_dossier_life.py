@@ -33,7 +33,7 @@ def test_a_dossier_applied_online_moves_through_its_life(
     hoa.page.click("#apply button[type=submit]")
     message = hoa.page.locator("#message").inner_text()
     assert message.startswith("Đã nộp hồ sơ "), message
-    code = message.removeprefix("Đã nộp hồ sơ ").rstrip(".")
+    code = hoa.page.locator("#message a.dossier-code").inner_text()
     row = hoa.page.locator(f"#dossiers tr[data-code='{code}']")
     assert row.locator(".state").inner_text() == "Đã tiếp nhận"
     hoa.shot("50-kho-nop-truc-tuyen")
