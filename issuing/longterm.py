@@ -44,7 +44,7 @@ class LongTermState(IssuingBase):
 
 @dataclass
 class LongTermReport:
-    enrolled: int = 0
+    enrolled: int = 0  # documents tracked from now on, or followed to a version the job did not make
     upgraded: list[str] = field(default_factory=list)
     renewed: list[str] = field(default_factory=list)
     postponed: list[str] = field(default_factory=list)
@@ -210,7 +210,8 @@ def run_longterm(
     enrol_limit: int = ENROL_PER_RUN,
 ) -> LongTermReport:
     """Enrol up to `enrol_limit` new documents, then upgrade or renew up to `limit` due ones; failures are retried
-    an hour later (the reason starting with `TSA_DOWN` when the time-stamping authority did not answer).
+    an hour later (the reason starting with `TSA_DOWN` when the time-stamping authority did not answer: asked once
+    a run, before the first file to upgrade is read, so no file is read while it is down).
 
     No transaction is held while a document is signed and stored (the vault opens its own)."""
     moment = now or dt.datetime.now(dt.UTC)
