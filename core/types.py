@@ -60,6 +60,12 @@ class SignatureLevel(StrEnum):
     B_LTA = "B-LTA"
 
 
+def lowest_level(first: SignatureLevel, *others: SignatureLevel) -> SignatureLevel:
+    """The lowest of PAdES levels (B-B < B-T < B-LT < B-LTA): what a file with these signatures is held to."""
+    order = list(SignatureLevel)
+    return min((first, *others), key=order.index)
+
+
 class Verdict(StrEnum):
     """Validation conclusions of ETSI EN 319 102-1."""
 

@@ -4,10 +4,7 @@ and a signature request, wait (`AwaitingSignature`), and when the officer's valu
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import json
-from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,8 +14,7 @@ from core.timezone import now_vn
 from core.types import SignatureLevel
 from ingest import batches
 from ingest import signature_requests as requests
-from ingest.pipeline import DocumentJob, load_summary, run_signing
-from issuing.certification_register import RegisterLine
+from ingest.pipeline import Certify, DocumentJob, keep_signed, load_summary, run_signing
 from signing.split import PendingSignature, SplitSigner
 from signing.stamps import officer_stamp
 
@@ -69,7 +65,7 @@ def run_split_signing(
     officer_name: str,
     sessions: sessionmaker[Session],
     ttl: dt.timedelta,
-    certify: Callable[[bytes], tuple[bytes, RegisterLine]] | None = None,
+    certify: Certify | None = None,
     *,
     unit: str | None = None,
 ) -> None:
@@ -87,13 +83,8 @@ def run_split_signing(
         reason = requests.waiting_reason(row) if row is not None else ""
         submitted = row is not None and row.status == requests.RequestState.SUBMITTED
         answer = (row.pending, row.signature_value) if row is not None and submitted else None
-    if answer is not None and answer[1] is not None:
-        data = signer.finish(PendingSignature.from_json(answer[0].decode()), answer[1]).pdf
-        if certify is not None:
-            data, line = certify(data)
-            record = json.dumps(dataclasses.asdict(line), default=str).encode()
-            job.write("certification.json", record)
-        job.write("signed.pdf", data)  # the request is marked signed when the document is stored
+    if answer is not None and answer[1] is not None:  # the request is marked signed when the document is stored
+        keep_signed(job, signer.finish(PendingSignature.from_json(answer[0].decode()), answer[1]), certify)
         return
     if state in (requests.RequestState.PENDING, requests.RequestState.REJECTED, requests.RequestState.EXPIRED):
         raise AwaitingSignature(reason)

@@ -20,7 +20,7 @@ from typing import Any
 from core.files import private_folder
 from core.metrics import PAGES
 from core.timezone import now_vn
-from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel, Verdict
+from core.types import Actor, DocumentInfo, DocumentKind, PageIssue, Role, SignatureLevel, Verdict, lowest_level
 from ingest.intake import FILE_LIST, file_list
 from ingest.staging import BatchStaging
 from issuing.certification_register import RegisterLine
@@ -28,7 +28,7 @@ from issuing.certified import certified_copy_document, register_copy
 from ocr.api import DocumentOptions, ocr_document
 from ocr.inputs import load_file
 from ocr.models import OcrOptions, PageImage, PageProgress
-from signing.sign import DocumentSigner
+from signing.sign import DocumentSigner, SignOutcome
 from signing.stamps import officer_stamp
 from vault.errors import Conflict
 from vault.records import NewDocument
@@ -180,12 +180,16 @@ def run_ocr(
     return load_summary(job)
 
 
+Certify = Callable[[bytes], tuple[SignOutcome, RegisterLine]]  # the agency's certification of a signed scan
+LEVEL_FILE = "signed.json"  # the level the signer reached for signed.pdf (none for a signed PDF kept as received)
+
+
 def run_signing(
     job: DocumentJob,
     signer: DocumentSigner,
     level: SignatureLevel,
     officer_name: str,
-    certify: Callable[[bytes], tuple[bytes, RegisterLine]] | None = None,
+    certify: Certify | None = None,
     *,
     unit: str | None = None,
 ) -> None:
@@ -202,11 +206,28 @@ def run_signing(
         job.write("signed.pdf", pdf)
         return
     stamp = officer_stamp(officer_name, now_vn(), unit=unit)
-    data = signer.sign(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
+    outcome = signer.sign_with_outcome(pdf, level=level, stamp=stamp, reason="Số hóa từ bản giấy tại Bộ phận Một cửa")
+    keep_signed(job, outcome, certify)
+
+
+def keep_signed(job: DocumentJob, outcome: SignOutcome, certify: Certify | None) -> None:
+    """The officer's signed PDF (certified by the agency first for a copy) into the staging, with the level reached:
+    the lower of the two signatures' levels. The level before the PDF: a step that dies between them signs again."""
+    data, level = outcome.pdf, outcome.level
     if certify is not None:
-        data, line = certify(data)
+        certified, line = certify(data)
+        data, level = certified.pdf, lowest_level(level, certified.level)
         job.write("certification.json", json.dumps(dataclasses.asdict(line), default=str).encode())
+    job.write(LEVEL_FILE, json.dumps({"level": level.value}).encode())
     job.write("signed.pdf", data)
+
+
+def signed_level(job: DocumentJob) -> SignatureLevel | None:
+    """The level our signer reached for signed.pdf; None for a signed PDF kept as received (or signed before the
+    level was kept)."""
+    if not job.has(LEVEL_FILE):
+        return None
+    return SignatureLevel(json.loads(job.read(LEVEL_FILE))["level"])
 
 
 def certification_line(job: DocumentJob) -> RegisterLine:
@@ -239,6 +260,7 @@ def run_store(
             ocr_text=summary.text,
             extracted_fields=summary.fields,
             page_prints=_prints(summary),
+            signature_level=signed_level(job),
         )
         link_version(job, vault)
         return str(record.id)
@@ -268,7 +290,9 @@ def run_store(
             digitised_at=now_vn(),
             **scanned,
         )
-    record = vault.store_document(new, content, intake_actor(job), idempotency_key=job.idempotency_key)
+    record = vault.store_document(
+        new, content, intake_actor(job), idempotency_key=job.idempotency_key, signature_level=signed_level(job)
+    )
     if line is not None:
         register_copy(sessions, line, record.id)
     return str(record.id)

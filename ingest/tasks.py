@@ -24,6 +24,7 @@ from issuing.certified import certify_with_number
 from issuing.settings import issuing_settings
 from ocr.models import OcrOptions
 from signing.settings import signing_settings
+from signing.sign import SignOutcome
 from signing.split import SplitSigner
 
 log = get_logger("sohoa.pipeline")
@@ -74,7 +75,7 @@ def sign_step(self: Task, batch_id: str, index: int, seconds: int, request_id: s
         if job.kind is DocumentKind.CERTIFIED_COPY:
             dossier = ctx.vault().get_dossier(job.dossier_code, intake_actor(job))
 
-            def certify(pdf: bytes) -> tuple[bytes, RegisterLine]:
+            def certify(pdf: bytes) -> tuple[SignOutcome, RegisterLine]:
                 return certify_with_number(ctx.sessions, dossier, pdf, job.submitted_by, ctx.issuer.agency_signer())
 
         level = signing_settings().level_for(job.kind)

@@ -14,7 +14,7 @@ from core.timezone import now_vn
 from core.types import DocumentKind
 from issuing.settings import issuing_settings
 from signing.settings import signing_settings
-from signing.sign import DocumentSigner
+from signing.sign import DocumentSigner, SignOutcome
 from signing.stamps import agency_stamp, certified_copy_stamp
 
 RESULT_SEAL_REASON = "Đóng dấu kết quả giải quyết thủ tục hành chính"
@@ -35,25 +35,26 @@ class Issuer:
     notify: Notify
 
 
-def _sign(signer: DocumentSigner, pdf: bytes, kind: DocumentKind, **kwargs: Any) -> bytes:
+def _sign(signer: DocumentSigner, pdf: bytes, kind: DocumentKind, **kwargs: Any) -> SignOutcome:
+    """The signed PDF and the level reached (B-B when the TSA was down and the fallback allowed)."""
     with agency_lock:  # a DocumentSigner runs its own event loop: one signature at a time
-        return signer.sign(pdf, level=signing_settings().level_for(kind), **kwargs)
+        return signer.sign_with_outcome(pdf, level=signing_settings().level_for(kind), **kwargs)
 
 
-def seal_result(pdf: bytes, agency_name: str, signer: DocumentSigner, at: dt.datetime | None = None) -> bytes:
+def seal_result(pdf: bytes, agency_name: str, signer: DocumentSigner, at: dt.datetime | None = None) -> SignOutcome:
     """Sign a result with the agency identity, the red seal and agency stamp top-right of page 1 (B-LTA)."""
     stamp = agency_stamp(agency_name, issuing_settings().resolved_seal_png(), at=at or now_vn())
     return _sign(signer, pdf, DocumentKind.RESULT, stamp=stamp, reason=RESULT_SEAL_REASON)
 
 
-def certify_scan(pdf: bytes, agency_name: str, number: str, when: dt.datetime, signer: DocumentSigner) -> bytes:
+def certify_scan(pdf: bytes, agency_name: str, number: str, when: dt.datetime, signer: DocumentSigner) -> SignOutcome:
     """Certify a scanned copy against its original: the agency's signature with the copy form, agency name,
     certification number and time top-right of page 1 (Liberation Serif 10 pt, black). For the batch path too."""
     stamp = certified_copy_stamp(agency_name, number, at=when)
     return _sign(signer, pdf, DocumentKind.CERTIFIED_COPY, stamp=stamp, reason=CERTIFY_REASON)
 
 
-def sign_notice(pdf: bytes, agency_name: str, signer: DocumentSigner, at: dt.datetime | None = None) -> bytes:
+def sign_notice(pdf: bytes, agency_name: str, signer: DocumentSigner, at: dt.datetime | None = None) -> SignOutcome:
     """Sign a notice (supplement request, refusal, apology) with the agency identity and its stamp (B-T)."""
     stamp = agency_stamp(agency_name, issuing_settings().resolved_seal_png(), at=at or now_vn())
     return _sign(signer, pdf, DocumentKind.NOTICE, stamp=stamp, reason=NOTICE_REASON)
@@ -62,4 +63,4 @@ def sign_notice(pdf: bytes, agency_name: str, signer: DocumentSigner, at: dt.dat
 def seal_report(pdf: bytes, agency_name: str, signer: DocumentSigner, reason: str) -> bytes:
     """Sign a report the agency publishes (Decision 766 indicators) with its seal, as a result is sealed."""
     stamp = agency_stamp(agency_name, issuing_settings().resolved_seal_png(), at=now_vn())
-    return _sign(signer, pdf, DocumentKind.RESULT, stamp=stamp, reason=reason)
+    return _sign(signer, pdf, DocumentKind.RESULT, stamp=stamp, reason=reason).pdf

@@ -15,7 +15,7 @@ from core.types import Actor, DocumentKind, Verdict
 from issuing.agency import Issuer, certify_scan
 from issuing.certification_register import RegisterLine, record_copy, take_number
 from issuing.settings import IssuingSettings, issuing_settings
-from signing.sign import DocumentSigner
+from signing.sign import DocumentSigner, SignOutcome
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from vault.records import DocumentRecord, DossierRecord, NewDocument
@@ -39,9 +39,10 @@ def certify_with_number(
     *,
     when: dt.datetime | None = None,
     settings: IssuingSettings | None = None,
-) -> tuple[bytes, RegisterLine]:
+) -> tuple[SignOutcome, RegisterLine]:
     """Take the next number of the dossier agency's register (committed first, so never handed out twice) and
-    certify the scan with it, signed by the agency. The batch path calls this, stores the PDF, then `register_copy`."""
+    certify the scan with it, signed by the agency (the PDF and the level reached). The batch path calls this,
+    stores the PDF, then `register_copy`."""
     settings = settings or issuing_settings()
     when = when or now_vn()
     with sessions.begin() as session:
@@ -100,12 +101,13 @@ def issue_certified_copy(
     """Number the copy in the agency's yearly register, sign it with the agency's certificate and stamp, and
     store it as a `certified_copy` in the owner's vault linked to the dossier."""
     signer = issuer.agency_signer()
-    signed, line = certify_with_number(sessions, dossier, pdf, actor.subject, signer, when=when, settings=settings)
+    outcome, line = certify_with_number(sessions, dossier, pdf, actor.subject, signer, when=when, settings=settings)
+    signed = outcome.pdf
     verdict = validate_pdf(signed, TrustSettings()).verdict
     if verdict is not Verdict.TOTAL_PASSED:
         log.warning("certified copy does not validate", verdict=str(verdict), agency=dossier.agency_code)
     new = certified_copy_document(dossier, line, name, type_code, actor.subject)
     new = new.model_copy(update={"signature_verdict": verdict})
-    record: DocumentRecord = vault.store_document(new, signed, actor)
+    record: DocumentRecord = vault.store_document(new, signed, actor, signature_level=outcome.level)
     register_copy(sessions, line, record.id)
     return IssuedCopy(record=record, certification=line)

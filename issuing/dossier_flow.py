@@ -217,7 +217,8 @@ def _issue_notice(
         officer_name=actor.name or "",
         issued_at=issued,
     )
-    signed = sign_notice(render_notice(notice), agency, issuer.agency_signer(), at=issued)
+    outcome = sign_notice(render_notice(notice), agency, issuer.agency_signer(), at=issued)
+    signed = outcome.pdf
     new = NewDocument(
         owner_id=dossier.owner_id,
         name=TITLES[kind],
@@ -229,7 +230,7 @@ def _issue_notice(
         procedure_code=dossier.procedure_code,
         page_count=int(PdfFileReader(io.BytesIO(signed)).root["/Pages"]["/Count"]),
     )
-    return vault.store_document(new, signed, actor).id
+    return vault.store_document(new, signed, actor, signature_level=outcome.level).id
 
 
 def advance(

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from core.timezone import to_vn
-from core.types import Actor, DocumentKind, Verdict
+from core.types import Actor, DocumentKind, SignatureLevel, Verdict
 from issuing.agency import Issuer, seal_result
 from issuing.dossier_flow import EVENT_OF, event_payload
 from issuing.settings import IssuingSettings, issuing_settings
@@ -105,22 +105,32 @@ def check_result(
     return report
 
 
+@dataclass(frozen=True)
+class CheckedResult:
+    """A result ready to store: its PDF, its validation report, and whether (and at which level) we sealed it."""
+
+    pdf: bytes
+    report: ValidationReport
+    sealed: bool
+    level: SignatureLevel | None  # the level our seal reached; None for a result accepted as signed (not ours)
+
+
 def _accepted_or_sealed(
     pdf: bytes, agency_code: str, issuer: Issuer, trust: TrustSettings | None, settings: IssuingSettings
-) -> tuple[bytes, ValidationReport, bool]:
+) -> CheckedResult:
     try:
-        return pdf, check_result(pdf, agency_code, trust=trust, settings=settings), False
+        return CheckedResult(pdf, check_result(pdf, agency_code, trust=trust, settings=settings), False, None)
     except ResultRefused as refused:
         report = refused.report
         broken = report is not None and any(s.verdict is Verdict.TOTAL_FAILED for s in report.signatures)
         if not settings.seal_unsigned_results or broken:
             raise  # a tampered or broken signature is never sealed over
     sealed = seal_result(pdf, settings.agency_name(agency_code), issuer.agency_signer())
-    report = validate_pdf(sealed, trust or TrustSettings())
+    report = validate_pdf(sealed.pdf, trust or TrustSettings())
     last = report.signatures[-1] if report.signatures else None
     if last is None or last.verdict is not Verdict.TOTAL_PASSED:
         raise ResultRefused("the agency's own seal does not validate: check the trust anchors", report)
-    return sealed, report, True
+    return CheckedResult(sealed.pdf, report, True, sealed.level)
 
 
 def issue_result(
@@ -139,7 +149,8 @@ def issue_result(
     dossier; the first result moves an open dossier to `result_ready` in the same transaction (the vault). The
     one-stop system's webhooks get `result.stored`, and `dossier.result_ready` when it moved (`issuer.notify`)."""
     settings = settings or issuing_settings()
-    stored_pdf, report, sealed = _accepted_or_sealed(pdf, dossier.agency_code, issuer, trust, settings)
+    checked = _accepted_or_sealed(pdf, dossier.agency_code, issuer, trust, settings)
+    stored_pdf, report = checked.pdf, checked.report
     new = NewDocument(
         owner_id=dossier.owner_id,
         name=fields.name,
@@ -158,11 +169,13 @@ def issue_result(
         page_count=page_count(stored_pdf),  # the viewer shows every page
     )
     started = dt.datetime.now(dt.UTC)
-    record: DocumentRecord = vault.store_document(new, stored_pdf, actor, idempotency_key)
+    record: DocumentRecord = vault.store_document(
+        new, stored_pdf, actor, idempotency_key, signature_level=checked.level
+    )
     if record.created_at >= started:  # not a replay of an idempotency key: announce it once
         issuer.notify("result.stored", dossier.agency_code, result_event(record))
         _announce_move(vault, dossier, record, actor, issuer)
-    return IssuedResult(record=record, report=report, sealed=sealed)
+    return IssuedResult(record=record, report=report, sealed=checked.sealed)
 
 
 def _announce_move(vault: Vault, dossier: DossierRecord, record: DocumentRecord, actor: Actor, issuer: Issuer) -> None:
@@ -189,17 +202,18 @@ def correct_result(
     """A corrected result: checked (or sealed) like a new one, stored as the next version of the same result
     (same result code); the previous version is superseded and stays readable; the reason joins its history."""
     settings = settings or issuing_settings()
-    stored_pdf, report, sealed = _accepted_or_sealed(pdf, agency_code, issuer, trust, settings)
+    checked = _accepted_or_sealed(pdf, agency_code, issuer, trust, settings)
     updated: DocumentRecord = vault.new_version(
         record.id,
-        stored_pdf,
+        checked.pdf,
         actor,
-        signature_verdict=report.verdict,
-        page_count=page_count(stored_pdf),
+        signature_verdict=checked.report.verdict,
+        page_count=page_count(checked.pdf),
         reason=reason,
+        signature_level=checked.level,
     )
     issuer.notify("result.corrected", agency_code, result_event(updated))
-    return IssuedResult(record=updated, report=report, sealed=sealed)
+    return IssuedResult(record=updated, report=checked.report, sealed=checked.sealed)
 
 
 def result_event(record: DocumentRecord) -> dict[str, Any]:

@@ -7,14 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from core.identifiers import redact
-from issuing.longterm import LongTermState, awaiting_upgrade
+from core.types import SignatureLevel
+from issuing.longterm import LongTermState, kinds_at_bb
 from issuing.webhooks import Delivery
 from signing.settings import SigningSettings, signing_settings
-from vault.models import Document, OutboxMessage
+from vault.models import Document, DocumentVersion, OutboxMessage
 
 LAST_ERROR_CHARS = 120  # "HTTP 503: …": a status and the start of the receiver's answer, never a payload
 AT_BB = "chữ ký ở mức B-B (TSA không phản hồi lúc ký) — sẽ nâng cấp khi TSA hoạt động lại"
@@ -41,6 +42,22 @@ class LongTermDue(BaseModel):
     at_bb: int = 0
     oldest_at_bb_since: dt.datetime | None = None
     at_bb_reason: str | None = None
+
+
+def _at_bb(session: Session, settings: SigningSettings) -> tuple[int, dt.datetime | None]:
+    """How many documents' current version is at B-B while their kind asks more, and since when the oldest such
+    version is stored: from the level stored with the version, or the job's state for a version stored without one
+    (a document not tracked yet counts as soon as it is stored)."""
+    current = and_(DocumentVersion.document_id == Document.id, DocumentVersion.number == Document.current_version)
+    level = func.coalesce(DocumentVersion.signature_level, LongTermState.level)
+    count, since = session.execute(
+        select(func.count(), func.min(func.coalesce(DocumentVersion.created_at, Document.created_at)))
+        .select_from(Document)
+        .outerjoin(DocumentVersion, current)
+        .outerjoin(LongTermState, LongTermState.document_id == Document.id)
+        .where(level == SignatureLevel.B_B.value, Document.kind.not_in(kinds_at_bb(settings)))
+    ).one()
+    return count, since
 
 
 def _short(error: str | None) -> str | None:
@@ -84,12 +101,7 @@ def longterm_due(session: Session, now: dt.datetime, settings: SigningSettings |
         .order_by(LongTermState.next_check.desc())
         .limit(1)
     )
-    at_bb, since = session.execute(
-        select(func.count(), func.min(Document.created_at))
-        .select_from(LongTermState)
-        .join(Document, Document.id == LongTermState.document_id)
-        .where(awaiting_upgrade(settings or signing_settings()))
-    ).one()
+    at_bb, since = _at_bb(session, settings or signing_settings())
     return LongTermDue(
         due=count,
         oldest_due_at=oldest,

@@ -1,5 +1,5 @@
-"""Long-term jobs: raise B-B/B-T files to B-LTA once the TSA and revocation data are available, and renew archive
-timestamps; `lacks_timestamp` tells a file signed at B-B (the TSA down at signing) from its structure.
+"""Long-term jobs: raise B-B/B-T files to B-LTA once the TSA and revocation data are available, renew archive
+timestamps; `lacks_timestamp` tells a B-B file from its structure, `check_tsa` whether the TSA answers at all.
 
 Plain functions over PDF bytes (incremental updates only); the lead's scheduler decides when to call them.
 """
@@ -75,6 +75,27 @@ def renew_archive_timestamp(
     if expires - (now or dt.datetime.now(dt.UTC)) > margin:
         return None
     return _run(pdf, tsa_url, trust, settings, _renew)
+
+
+def check_tsa(
+    *, tsa_url: str | None = None, trust: TrustSettings | None = None, settings: SigningSettings | None = None
+) -> None:
+    """Ask the time-stamping authority for one timestamp over dummy data; TimestampUnavailableError when none is
+    configured or it does not answer. A caller checks it before reading the files it would upgrade."""
+    settings = settings or signing_settings()
+    url = tsa_url or settings.tsa_url
+    if not url:
+        raise TimestampUnavailableError("no time-stamping authority configured")
+    policy = (trust or TrustSettings()).policy(settings)
+
+    async def main() -> None:
+        session = new_session(policy)
+        try:
+            await timestamper(url, session, policy).async_dummy_response("sha256")
+        finally:
+            await session.close()
+
+    asyncio.run(_translated(main()))
 
 
 Job = Callable[[bytes, Any, Any], Awaitable[bytes]]

@@ -62,6 +62,7 @@ def version_record(version: DocumentVersion) -> VersionRecord:
         number=version.number,
         sha256=version.sha256,
         size=version.size,
+        signature_level=version.signature_level,
         retain_until=version.retain_until,
         legal_hold=version.legal_hold,
         created_at=version.created_at,

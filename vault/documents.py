@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError as DBIntegrityError
 from sqlalchemy.orm import Session
 
-from core.types import Actor, DocumentKind, DocumentStatus, Role, Verdict
+from core.types import Actor, DocumentKind, DocumentStatus, Role, SignatureLevel, Verdict
 from vault import outbox
 from vault.access import readable_document, versionable_document
 from vault.audit import record_access
@@ -48,6 +48,11 @@ def _digest(content: bytes | Path) -> tuple[str, int, dict[str, Any]]:
     return digest.sha256, digest.size, block_payload(digest.blocks())
 
 
+def _level(level: SignatureLevel | None) -> str | None:
+    """The signature level as an intent's payload carries it to the version row."""
+    return level.value if level is not None else None
+
+
 class DocumentWrites(VaultBase):
     """Stores, versions, status and legal holds of documents, behind the `Vault` door."""
 
@@ -72,10 +77,13 @@ class DocumentWrites(VaultBase):
         content: bytes | Path,
         actor: Actor,
         idempotency_key: str | None = None,
+        *,
+        signature_level: SignatureLevel | None = None,
     ) -> DocumentRecord:
         """Store a paper in its owner's vault: object first, then one catalogue commit (fsck repairs a crash).
 
-        A repeated `idempotency_key` returns the document already stored, never a second copy.
+        A repeated `idempotency_key` returns the document already stored, never a second copy. `signature_level`:
+        the level our signer reached for it (kept on the version row; None when no signer of ours signed it).
         """
         owner_id = check_owner_id(new.owner_id)
         new = new.model_copy(update={"owner_id": owner_id})
@@ -106,6 +114,7 @@ class DocumentWrites(VaultBase):
                     "actor": actor_to_json(actor),
                     "retain_until": self._retention(str(new.kind), new.type_code).isoformat(),
                     "legal_hold": new.legal_hold,
+                    "signature_level": _level(signature_level),
                     **blocks,
                 },
             )
@@ -197,9 +206,11 @@ class DocumentWrites(VaultBase):
         extracted_fields: dict[str, Any] | None = None,
         page_prints: list[str] | None = None,
         reason: str | None = None,
+        signature_level: SignatureLevel | None = None,
     ) -> DocumentRecord:
         """A new version of a paper: the previous version is superseded and stays readable under retention; the
-        `reason` (a result's correction) is kept in the access log beside the version.
+        `reason` (a result's correction) is kept in the access log beside the version, `signature_level` (the
+        level our signer reached for these bytes) on the version row.
 
         Stations and handlers version only documents their agency's dossiers hold (`vault.access`). Sending the
         current version's bytes again (a retried pipeline step) adds no version and returns the record."""
@@ -238,6 +249,7 @@ class DocumentWrites(VaultBase):
                     "reason": " ".join((reason or "").split())[:400] or None,
                     "retain_until": self._retention(document.kind, document.type_code).isoformat(),
                     "legal_hold": False,
+                    "signature_level": _level(signature_level),
                     **blocks,
                 },
             )

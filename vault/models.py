@@ -126,6 +126,9 @@ class DocumentVersion(Base):
     block_size: Mapped[int | None] = mapped_column(Integer)
     block_digests: Mapped[bytes | None] = mapped_column(LargeBinary)
     page_count: Mapped[int | None] = mapped_column(Integer)
+    # the PAdES level our signer reached for this version (B-B when the TSA was down and the fallback allowed), as
+    # the writer was told it; NULL when no signer of ours made it (a signed PDF stored as received) or stored before
+    signature_level: Mapped[str | None] = mapped_column(String(8))
     retain_until: Mapped[dt.datetime | None] = mapped_column()
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.types import DocumentKind, DocumentStatus, Verdict
+from core.types import DocumentKind, DocumentStatus, SignatureLevel, Verdict
 
 
 class DocumentFields(BaseModel):
@@ -85,6 +85,7 @@ class VersionRecord(BaseModel):
     number: int
     sha256: str
     size: int
+    signature_level: SignatureLevel | None = None  # the level our signer reached; None: not known (as received)
     retain_until: dt.datetime | None
     legal_hold: bool
     created_at: dt.datetime

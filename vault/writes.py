@@ -63,6 +63,7 @@ def complete_write(session: Session, pending: PendingWrite, version_id: str) -> 
             sha256=pending.sha256,
             size=pending.size,
             page_count=document.page_count,
+            signature_level=payload.get("signature_level"),
             retain_until=retain,
             legal_hold=bool(payload.get("legal_hold")),
             superseded_at=utcnow() if payload["number"] < document.current_version else None,

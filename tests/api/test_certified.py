@@ -46,6 +46,8 @@ def test_scan_is_certified_numbered_and_stored(
     report = validate_pdf(content, trust)
     assert report.verdict is Verdict.TOTAL_PASSED
     assert "Quảng Trị" in report.signatures[0].signer_subject
+    versions = api_app.client.get(f"/api/v1/documents/{document['id']}/versions", headers=station).json()
+    assert [v["signature_level"] for v in versions] == [str(report.signatures[0].pades_level)]  # stored as reached
     pdf = tmp_path / "copy.pdf"
     pdf.write_bytes(content)
     assert pdfsig_intact(pdf) == [True]

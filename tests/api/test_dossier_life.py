@@ -41,6 +41,8 @@ def _notice(api: Api, doc_id: str) -> bytes:
     assert record.json()["kind"] == "notice" and record.json()["owner_id"] == OWNER_ID
     content = api.client.get(f"/api/v1/documents/{doc_id}/content", headers=citizen)
     assert content.status_code == 200
+    versions = api.client.get(f"/api/v1/documents/{doc_id}/versions", headers=citizen).json()
+    assert [v["signature_level"] for v in versions] == ["B-T"]  # the level the agency's signer reached, stored
     return bytes(content.content)
 
 

@@ -99,6 +99,7 @@ def test_born_digital_and_mixed_pdfs_come_back_with_their_text(
     born, mixed = _upload(files, documents, agency_code, dossier.code, tmp_path, catalogue)
 
     born_id = _through(born, officer, api_app, trust)
+    assert [v["signature_level"] for v in _read(api_app, agency_code, born_id, "versions")] == ["B-T"]
     assert _read(api_app, agency_code, born_id, "text")["text"] == BORN_DIGITAL_TEXT
     content = _read(api_app, agency_code, born_id, "content")
     assert BORN_DIGITAL_TEXT in first_page_text(content)  # the officer's stamp is added beside it, nothing lost
@@ -139,6 +140,8 @@ def test_a_signed_pdf_is_stored_as_received_and_still_validates(
     assert _read(api_app, agency_code, document_id, "text")["text"] == BORN_DIGITAL_TEXT
     record = _read(api_app, agency_code, document_id, "")
     assert record["signature_verdict"] == "TOTAL-PASSED"
+    # no signer of ours made it: no level stored (the long-term job reads it once, docs/signing.md)
+    assert [v["signature_level"] for v in _read(api_app, agency_code, document_id, "versions")] == [None]
     summary = _read(api_app, agency_code, document_id, "validation")["summary"]
     assert summary["badge"] in ("valid", "valid_development") and summary["label"].startswith("Hợp lệ")
 

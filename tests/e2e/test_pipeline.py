@@ -382,8 +382,13 @@ def test_a_scanned_result_and_a_certified_copy_through_the_batch_path(
         assert final["status"] == "done", (final, issuing.log_tail("worker"))
         with sqlite3.connect(issuing.data_dir / "vault" / "catalogue.sqlite3") as db:
             rows = dict(db.execute("select kind, coalesce(result_code, number_symbol) from documents").fetchall())
+            levels = db.execute(
+                "select d.kind, v.signature_level from documents d join document_versions v on v.document_id = d.id"
+            ).fetchall()
         assert rows["result"] == f"{scan_set.dossier_code}-KQ1"
         assert rows["certified_copy"] == f"1/{time.localtime().tm_year}/SCBS-ĐT"
+        # the level each signer reached, kept with the version (the copy: the lower of officer's and agency's)
+        assert sorted(levels) == [("certified_copy", "B-LTA"), ("component", "B-LTA"), ("result", "B-LTA")]
         admin = {"Authorization": f"Bearer {issuing.token(Role.ADMIN, 'root')}"}
         copy_id = final["documents"][2]["id"]
         pdf = httpx.get(f"{issuing.url}/api/v1/documents/{copy_id}/content", headers=admin, timeout=60).content

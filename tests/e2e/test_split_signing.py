@@ -7,6 +7,7 @@ pdfsig and `sohoa verify` agree on every stored file.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -121,10 +122,10 @@ def agent(
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
 
 
-def _stored(stack: SohoaStack, document_id: str) -> bytes:
+def _stored(stack: SohoaStack, document_id: str, what: str = "content") -> bytes:
     token = stack.token(Role.HANDLER, "handler-1", agency=AGENCY)
     headers = {"Authorization": f"Bearer {token}", "X-Purpose": quote("kiểm tra chữ ký")}
-    response = httpx.get(f"{stack.url}/api/v1/documents/{document_id}/content", headers=headers, timeout=30)
+    response = httpx.get(f"{stack.url}/api/v1/documents/{document_id}/{what}", headers=headers, timeout=30)
     response.raise_for_status()
     return response.content
 
@@ -187,6 +188,8 @@ def test_two_officers_sign_their_own_documents_with_their_own_tokens(
             assert report.verdict is Verdict.TOTAL_PASSED, report.model_dump()
             [sig] = report.signatures
             assert sig.pades_level is SignatureLevel.B_LT and doc["signature"] == Verdict.TOTAL_PASSED
+            [version] = json.loads(_stored(stack, doc["id"], "versions"))  # the level the file has, stored with it
+            assert version["signature_level"] == SignatureLevel.B_LT.value
             signers.setdefault(sub, set()).add(sig.signer_name)
             assert pdfsig_intact(path) == [True]
             verify = subprocess.run(

@@ -53,8 +53,11 @@ class RecordingVault:
     def __init__(self) -> None:
         self.stored: list[NewDocument] = []
 
-    def store_document(self, new: NewDocument, content: bytes, actor: Actor, idempotency_key: str) -> Any:
+    def store_document(
+        self, new: NewDocument, content: bytes, actor: Actor, idempotency_key: str, signature_level: Any = None
+    ) -> Any:
         assert content and actor.role is Role.STATION and idempotency_key
+        assert signature_level is None  # signed.pdf written by the test, not by a signer: no level
         self.stored.append(new)
         return SimpleNamespace(id=f"doc{len(self.stored)}")
 

@@ -32,7 +32,7 @@ from runtime.app import api_services
 from runtime.metrics import QueueDepth
 from tests.api.world import tiny_pdf
 from tests.support.pgschema import private_schema
-from vault.models import Document, OutboxMessage
+from vault.models import Document, DocumentVersion, OutboxMessage
 from vault.records import NewDocument
 from vault.service import Vault
 from vault.settings import vault_settings
@@ -90,6 +90,8 @@ def _rows(services: Services) -> None:
     )
     with services.sessions.begin() as session:
         session.execute(update(Document).where(Document.id == at_bb.id).values(created_at=NOW - 3 * 24 * HOUR))
+        stored = update(DocumentVersion).where(DocumentVersion.document_id == at_bb.id)  # its age: the version's
+        session.execute(stored.values(created_at=NOW - 3 * 24 * HOUR))
         session.add(  # signed at B-B three days ago, its upgrade postponed an hour ago: the TSA still down
             LongTermState(
                 document_id=at_bb.id, version=1, level="B-B", next_check=NOW + HOUR, last_error=f"{TSA_DOWN}: x"
