@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
-from core.types import DocumentKind
+from core.types import DocumentKind, Role
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from tests.support.stack import SohoaStack
 from tests.support.uploads import AGENCY, OWNER, PROCEDURE
@@ -116,6 +117,42 @@ def at_the_counter(browser: Any, server: SohoaStack, shots: Path) -> Person:
     lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
     lan.go("/quay")
     return lan
+
+
+def check_the_vault(person: Person, owner: str = OWNER, procedure: str = PROCEDURE, types: str | None = None) -> None:
+    """ "Kiểm tra kho" on the counter page: the owner's ID and the procedure typed (the papers' types too, when
+    given) and the check sent; the page then answers in `#onfile` (or `#error`)."""
+    person.page.fill("#of-owner", owner)
+    person.page.fill("#of-procedure", procedure)
+    if types is not None:
+        person.page.fill("#of-types", types)
+    person.page.click("#onfile-form button[type=submit]")
+
+
+def opened_by_a_station(server: SohoaStack, sub: str) -> str:
+    """A dossier opened for Bà Hoa through the API by the scanning station `sub`, without paper; its code."""
+    token = server.token(Role.STATION, sub, agency=AGENCY)
+    opened = httpx.post(
+        server.url + "/api/v1/dossiers",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"owner_id": OWNER, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
+        timeout=60,
+    )
+    assert opened.status_code == 201, opened.text
+    return str(opened.json()["life"]["code"])
+
+
+def handler_on_the_dossier(
+    browser: Any, server: SohoaStack, shots: Path, code: str, purpose: str, *, ready: str, phone: bool = False
+) -> Person:
+    """Anh Minh, a handler of the agency, on the dossier's page once he has said why he reads it (the page asks
+    first), waiting until `ready` (a selector) shows."""
+    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY, phone=phone)
+    minh.go(f"/ho-so/{code}")
+    minh.page.fill("#purpose", purpose)
+    minh.page.click("form[action$='/muc-dich'] button[type=submit]")
+    minh.page.wait_for_selector(ready)
+    return minh
 
 
 def _cover_page(folder: Path, index: int, type_code: str, name: str) -> Path:
