@@ -5,9 +5,10 @@ a station uploads through the counter page (two documents split by QR cover shee
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 OTHER_OWNER = "001200009876"
 DOSSIER = "000.00.00.H30-261130-0042"
 DOCUMENTS = (("GKS", "Giấy khai sinh", 300), ("CCCD", "Căn cước công dân", 150))
+PLAYWRIGHTS_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
 
 pytestmark = pytest.mark.slow
 
@@ -42,13 +44,47 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SohoaStack]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(pytestconfig: pytest.Config) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+        pytestconfig.stash[PLAYWRIGHTS_LOOP] = asyncio.get_running_loop()  # marked running by the sync call
+        try:
+            yield launched
+        finally:
+            _mark_playwrights_loop(pytestconfig, running=True)  # the session may end after another folder's test
+            launched.close()
+    del pytestconfig.stash[PLAYWRIGHTS_LOOP]
+
+
+def _mark_playwrights_loop(config: pytest.Config, *, running: bool) -> None:
+    """Playwright's sync API runs its event loop suspended in a greenlet and leaves it marked as the main thread's
+    running loop between its calls. The mark is kept while a test of this folder runs and taken away after it: a
+    test elsewhere that calls `asyncio.run` would otherwise meet "cannot be called from a running event loop"."""
+    loop = config.stash.get(PLAYWRIGHTS_LOOP, None)
+    if loop is None or loop.is_closed():
+        return
+    marked = asyncio._get_running_loop()
+    if running and marked is None:
+        asyncio._set_running_loop(loop)
+    elif not running and marked is loop:
+        asyncio._set_running_loop(None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    _mark_playwrights_loop(item.config, running="browser" in getattr(item, "fixturenames", ()))
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    _mark_playwrights_loop(item.config, running="browser" in getattr(item, "fixturenames", ()))
+    try:
+        return (yield)
+    finally:
+        _mark_playwrights_loop(item.config, running=False)
 
 
 @pytest.fixture(scope="session")
