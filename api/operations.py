@@ -180,7 +180,7 @@ def find_problems(status: OpsStatus, now: dt.datetime) -> list[Problem]:
         if b.status in MOVING and b.age_seconds > limit
     ]
     found += [
-        Problem(key=f"batch:{b.batch_id}:{d.index}", text=f"Lô {b.batch_id}, tài liệu {d.index}: quá hạn — {d.reason}")
+        Problem(key=f"batch:{b.batch_id}:{d.index}", text=f"Lô {b.batch_id}, tài liệu {d.number}: quá hạn — {d.reason}")
         for b in status.batches
         for d in b.documents
         if d.deadline is not None and d.deadline < now

@@ -43,6 +43,11 @@ class WaitingDocument(BaseModel):
     since: dt.datetime  # its last change
     deadline: dt.datetime | None = None  # awaiting a choice or a signature: by then, or it fails / expires
 
+    @property
+    def number(self) -> int:
+        """Its place in the batch as people count, from 1 (as `sohoa choose` takes it); `index` is the stored one."""
+        return self.index + 1
+
 
 class WaitingBatch(BaseModel):
     """A batch not finished: its state, ids and codes, how old, and its documents that are not done."""

@@ -201,6 +201,8 @@ def backlog(session: Session) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class DeadLetter:
+    """A message the portal refused for good, as the admins' outbox view lists it (no payload: personal data)."""
+
     id: str
     topic: str
     stream: str

@@ -120,7 +120,7 @@ def show(report: OpsStatus) -> None:
         for doc in batch.documents:
             step = "" if doc.step is None else step_words(doc.step)
             why = doc.reason + (f" [{doc.error_class}]" if doc.error_class else "")
-            documents.add_row(str(doc.index), step, str(doc.attempts), why)
+            documents.add_row(str(doc.number), step, str(doc.attempts), why)
         if batch.documents:
             console.print(documents)
     if report.problems:

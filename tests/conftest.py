@@ -5,11 +5,18 @@ the local vault of the tests all live under a temporary folder. It is the proces
 point `SOHOA_DATA_DIR` elsewhere for itself (monkeypatch, caches cleared on both sides), never for the tests after
 it — an app built before such a switch verifies tokens with the development key of one folder while tokens minted
 after it are signed with another's (401s that depend on which tests ran first). The guard below fails the test
-that leaves the variable, or the cached core settings, pointing elsewhere.
+that leaves the variable, or the cached core settings, pointing elsewhere; and the one that leaves an event loop
+marked as running in the main thread (Playwright's sync API does between its calls: `tests/web/conftest.py` keeps
+that mark inside its browser tests).
+
+At the end of the run, after every fixture's teardown, nothing the run started may still run (a private
+redis-server or PostgreSQL left behind outlives the run as an orphan): the leftovers are named, ended, and the run
+fails.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from collections.abc import Generator
@@ -22,6 +29,7 @@ os.environ["SOHOA_DATA_DIR"] = DATA_DIR
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 from core.settings import core_settings  # noqa: E402  (after the data folder is set)
+from tests.support.processes import end, left_running  # noqa: E402
 
 
 def _data_dir_left_changed() -> str | None:
@@ -33,13 +41,34 @@ def _data_dir_left_changed() -> str | None:
     return None
 
 
-@pytest.hookimpl(wrapper=True)
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
-    """After a test and the fixtures that end with it: the data folder is the process's own again."""
+    """After a test and the fixtures that end with it (outermost: after the folders' own teardown hooks): the data
+    folder is the process's own again, and no event loop is left marked as running in the main thread."""
     result = yield
     left = _data_dir_left_changed()
     if left is not None:
         os.environ["SOHOA_DATA_DIR"] = DATA_DIR  # the tests after it run on the process's folder again
         core_settings.cache_clear()
         pytest.fail(f"{item.nodeid} left {left}: restore it (monkeypatch) and clear the settings caches")
+    loop = asyncio._get_running_loop()
+    if loop is not None:
+        asyncio._set_running_loop(None)  # the tests after it may run their own loop (asyncio.run)
+        pytest.fail(f"{item.nodeid} left {loop!r} marked as the main thread's running event loop")
     return result
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """After the session's fixtures are torn down (pytest's own `pytest_sessionfinish` runs first): the processes
+    this run started and left running are named, ended, and fail the run."""
+    left = left_running(os.getpid())
+    if not left:
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_sep("=", f"{len(left)} process(es) the tests started are still running", red=True)
+        for pid, command in sorted(left.items()):
+            reporter.write_line(f"{pid}: {command[:200]}")
+    end(set(left))
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

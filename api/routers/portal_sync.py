@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -18,22 +17,13 @@ router = APIRouter(prefix="/api/v1/admin/portal-sync", tags=["portal sync"], res
 Admin = Annotated[Actor, Depends(require_roles(Role.ADMIN))]
 
 
-class DeadLetterOut(BaseModel):
-    id: str
-    topic: str
-    stream: str
-    attempts: int
-    last_error: str | None
-    created_at: dt.datetime
-
-
 class OutboxStatus(BaseModel):
     configured: bool
     pending: int
     delivered: int
     dead: int
     oldest_pending_seconds: int
-    dead_letters: list[DeadLetterOut]
+    dead_letters: list[portal.DeadLetter]  # the outbox's own record, as the API shows it
 
 
 MessageId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
@@ -62,7 +52,7 @@ def outbox_status(actor: Admin, services: Svc) -> OutboxStatus:
         delivered=counts["delivered"],
         dead=counts["dead"],
         oldest_pending_seconds=counts["oldest_pending_seconds"],
-        dead_letters=[DeadLetterOut(**vars(letter)) for letter in letters],
+        dead_letters=letters,
     )
 
 

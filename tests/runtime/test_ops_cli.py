@@ -54,6 +54,8 @@ def test_exit_codes_json_and_table(tmp_path: Path) -> None:
     table = _ops(data)
     assert table.returncode == 1 and BATCH in table.stdout and "Bị kẹt hoặc không phản hồi (1)" in table.stdout
     assert "Chờ worker nhận việc" in table.stdout
+    rows = [line.split() for line in table.stdout.splitlines() if "Chờ worker nhận việc" in line]
+    assert [row[0] for row in rows] == ["1"], table.stdout  # the batch's first document, counted from 1
     patient = _ops(data, "--json", "--stuck-after", str(3 * 3600))
     assert patient.returncode == 0 and json.loads(patient.stdout)["problems"] == []
 

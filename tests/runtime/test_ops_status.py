@@ -238,6 +238,8 @@ def test_what_waits_is_read_with_its_reasons(url: str, tmp_path: Path) -> None:
         "longterm:bb",
     }
     assert f"1 tài liệu có {AT_BB}; lâu nhất 3 ngày" in [p.text for p in status.problems]
+    late = next(p.text for p in status.problems if p.key == f"batch:{'b' * 32}:0")  # the key: the API's index
+    assert late.startswith(f"Lô {'b' * 32}, tài liệu 1: quá hạn"), late  # the text: counted from 1, as people do
     dumped = status.model_dump_json()
     for personal in (OWNER, OFFICER, DOC_NAME, "Trần Văn Bình"):
         assert personal not in dumped

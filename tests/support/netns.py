@@ -22,6 +22,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.support.processes import ending_with_us, own
+
 CLONE_NEWNET = 0x40000000
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -192,41 +194,53 @@ def wait_port(address: str, port: int, timeout: float = 30.0) -> None:
 
 def start_redis(lab: NetLab, root: Path, port: int = 6379) -> str:
     """A private redis-server in the services namespace on the bridge address; its URL."""
-    root.mkdir(parents=True, exist_ok=True)
+    own(root).mkdir(parents=True, exist_ok=True)
     argv = ["redis-server", "--port", str(port), "--bind", lab.services_address, "--dir", str(root)]
     argv += ["--save", "", "--appendonly", "no", "--protected-mode", "no"]
-    lab.run("services", argv, env=dict(os.environ), log=root / "redis.log")
+    lab.run("services", ending_with_us(argv), env=dict(os.environ), log=root / "redis.log")
     with lab.inside("services"):
         wait_port(lab.services_address, port)
     return f"redis://{lab.services_address}:{port}/0"
 
 
+def _as_postgres(*argv: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(["runuser", "-u", "postgres", "--", *argv], capture_output=True, check=False, timeout=120)
+
+
 def start_postgres(lab: NetLab, port: int = 5432) -> tuple[str, Path]:
     """A private PostgreSQL 15 cluster in the services namespace (run as `postgres`: initdb refuses root), trust
-    authentication from the lab's subnet; the URL of its `sohoa` database and the folder to remove afterwards."""
-    root = Path(tempfile_dir("sohoa-netlab-pg-"))
-    shutil.chown(root, "postgres", "postgres")
-    as_postgres = ["runuser", "-u", "postgres", "--"]
-    data = root / "data"
-    subprocess.run(
-        [*as_postgres, str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    with (data / "pg_hba.conf").open("a") as hba:
-        hba.write(f"host all all {lab.subnet}.0/24 trust\n")
-    options = f"-p {port} -k {root} -c listen_addresses={lab.services_address} -c fsync=off -c max_connections=200"
-    start = [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "postgres.log"), "-o", options, "-w", "start"]
-    subprocess.run(lab.command("services", [*as_postgres, *start]), check=True, capture_output=True, timeout=120)
-    create = [str(PG_BIN / "createdb"), "-h", str(root), "-p", str(port), "-U", "postgres", "sohoa"]
-    subprocess.run([*as_postgres, *create], check=True, capture_output=True, timeout=60)
+    authentication from the lab's subnet; the URL of its `sohoa` database and the folder to remove afterwards.
+    The postmaster is one of the lab's processes (not daemonised by pg_ctl): it ends with the lab or the test
+    process; a start that fails removes its folder (`NetLab.close` ends the process)."""
+    root = own(Path(tempfile_dir("sohoa-netlab-pg-")))
+    try:
+        shutil.chown(root, "postgres", "postgres")
+        data = root / "data"
+        _as_postgres(
+            str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"
+        ).check_returncode()
+        with (data / "pg_hba.conf").open("a") as hba:
+            hba.write(f"host all all {lab.subnet}.0/24 trust\n")
+        options = ["-p", str(port), "-k", str(root), "-c", f"listen_addresses={lab.services_address}"]
+        options += ["-c", "fsync=off", "-c", "max_connections=200"]
+        argv = ending_with_us([str(PG_BIN / "postgres"), "-D", str(data), *options], user="postgres", signal_name="INT")
+        lab.run("services", argv, env=dict(os.environ), log=root / "postgres.log")
+        with lab.inside("services"):
+            wait_port(lab.services_address, port)
+        create = [str(PG_BIN / "createdb"), "-h", str(root), "-p", str(port), "-U", "postgres", "sohoa"]
+        deadline = time.monotonic() + 30
+        while (done := _as_postgres(*create)).returncode != 0 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the port opens before the cluster accepts sessions ("starting up")
+        done.check_returncode()
+    except BaseException:
+        shutil.rmtree(root, ignore_errors=True)
+        raise
     return f"postgresql+psycopg://postgres@{lab.services_address}:{port}/sohoa", root
 
 
 def stop_postgres(lab: NetLab, root: Path) -> None:
-    stop = [str(PG_BIN / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "-w", "stop"]
-    subprocess.run(["runuser", "-u", "postgres", "--", *stop], capture_output=True, check=False, timeout=60)
+    """Stop the cluster (a crash: `NetLab.close` has usually ended it already) and remove its folder."""
+    _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "-w", "stop")
     shutil.rmtree(root, ignore_errors=True)
 
 

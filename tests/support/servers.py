@@ -1,11 +1,14 @@
 """Private backing servers a fault test may stop and restart without touching the machine's shared ones: a
-redis-server and a PostgreSQL cluster (initdb + pg_ctl), each in a temporary folder on a free loopback port.
+redis-server and a PostgreSQL cluster (initdb, then `postgres` as a child), each in a temporary folder on a free
+loopback port. Each is a child of the test process that ends with it (`ending_with_us`), and a start that fails
+or is interrupted stops what it started.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -17,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.pki import free_port
+from tests.support.processes import ending_with_us, own
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -34,6 +38,23 @@ def _wait_port(port: int, timeout: float, process: subprocess.Popen[bytes] | Non
     raise RuntimeError(f"nothing answers on 127.0.0.1:{port} after {timeout} s")
 
 
+def _spawn(argv: list[str], log: Path) -> subprocess.Popen[bytes]:
+    """A server as a child of its own session (a Ctrl-C reaches the tests, whose teardown stops it)."""
+    with log.open("ab") as sink:
+        return subprocess.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _end(process: subprocess.Popen[bytes], sig: int, timeout: float) -> None:
+    """`sig`, then SIGKILL when the server has not ended within `timeout` seconds; reaped either way."""
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=30)
+
+
 @dataclass
 class RedisServer:
     """A redis-server of our own (append-only file, so a restart keeps the queued tasks as a real one would)."""
@@ -47,19 +68,20 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 20.0) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        own(self.root).mkdir(parents=True, exist_ok=True)
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.root)]
         command += ["--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no"]
-        log = (self.root / "redis.log").open("ab")
-        self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
-        _wait_port(self.port, timeout, self.process)
+        self.process = _spawn(ending_with_us(command), self.root / "redis.log")
+        try:
+            _wait_port(self.port, timeout, self.process)
+        except BaseException:  # not answering in time, or interrupted: nothing left running
+            self.stop()
+            raise
 
     def stop(self) -> None:
-        """SIGTERM (redis writes its file and exits), as `systemctl restart redis` would."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
+        """SIGTERM (redis writes its file and exits), as `systemctl restart redis` would; SIGKILL after 20 s."""
+        if self.process is not None:
+            _end(self.process, signal.SIGTERM, timeout=20)
         self.process = None
 
     def restart(self, down_seconds: float = 0.0) -> None:
@@ -68,13 +90,30 @@ class RedisServer:
         self.start()
 
 
+STOP_SIGNALS = {"smart": signal.SIGTERM, "fast": signal.SIGINT, "immediate": signal.SIGQUIT}  # pg_ctl's modes
+
+
+def _wait_ready(port: int, timeout: float, process: subprocess.Popen[bytes]) -> None:
+    """Until the postmaster accepts sessions (`pg_isready`, as `pg_ctl -w start` waits), or it exits."""
+    deadline = time.monotonic() + timeout
+    ready = [str(PG_BIN / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-t", "1"]
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"postgres on port {port} exited with code {process.returncode}")
+        if subprocess.run(ready, check=False, timeout=30).returncode == 0:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"postgres on 127.0.0.1:{port} is not ready after {timeout} s")
+
+
 @dataclass
 class PostgresCluster:
     """A PostgreSQL 15 cluster of our own, run as the `postgres` user (initdb refuses root), trust auth. Its
     folder is a new one under the system's temporary folder (pytest's are 0700 root: `postgres` cannot enter)."""
 
-    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="sohoa-pg-")))
+    root: Path = field(default_factory=lambda: own(Path(tempfile.mkdtemp(prefix="sohoa-pg-"))))
     port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def data(self) -> Path:
@@ -94,14 +133,23 @@ class PostgresCluster:
         self._as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
 
     def start(self, timeout: float = 30.0) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        log = str(self.root / "postgres.log")
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
-        _wait_port(self.port, timeout)
+        """The postmaster as a child of the test process (not daemonised by pg_ctl), until it accepts sessions."""
+        options = ["-p", str(self.port), "-k", str(self.root), "-c", "listen_addresses=127.0.0.1"]
+        options += ["-c", "fsync=off", "-c", "max_connections=200"]
+        user = "postgres" if os.geteuid() == 0 else None
+        argv = ending_with_us([str(PG_BIN / "postgres"), "-D", str(self.data), *options], user=user, signal_name="INT")
+        self.process = _spawn(argv, self.root / "postgres.log")
+        try:
+            _wait_ready(self.port, timeout, self.process)
+        except BaseException:
+            self.stop("immediate")
+            raise
 
     def stop(self, mode: str = "fast") -> None:
-        """`fast` closes every session (a restart); `immediate` is a crash."""
-        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
+        """`smart` waits for the sessions to end, `fast` closes them (a restart), `immediate` is a crash."""
+        if self.process is not None:
+            _end(self.process, STOP_SIGNALS[mode], timeout=60)
+        self.process = None
 
     def restart(self, down_seconds: float = 0.0) -> None:
         self.stop()
@@ -110,8 +158,7 @@ class PostgresCluster:
 
     def remove(self) -> None:
         """Stop the cluster if it runs and delete its folder."""
-        if (self.data / "postmaster.pid").exists():
-            self.stop("immediate")
+        self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
     def create_database(self, name: str) -> str:

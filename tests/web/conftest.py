@@ -5,17 +5,19 @@ a station uploads through the counter page (two documents split by QR cover shee
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
-from core.types import DocumentKind
+from core.types import DocumentKind, Role
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from tests.support.stack import SohoaStack
 from tests.support.uploads import AGENCY, OWNER, PROCEDURE
@@ -25,6 +27,7 @@ AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 OTHER_OWNER = "001200009876"
 DOSSIER = "000.00.00.H30-261130-0042"
 DOCUMENTS = (("GKS", "Giấy khai sinh", 300), ("CCCD", "Căn cước công dân", 150))
+PLAYWRIGHTS_LOOP = pytest.StashKey[asyncio.AbstractEventLoop]()
 
 pytestmark = pytest.mark.slow
 
@@ -41,13 +44,47 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SohoaStack]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def browser(pytestconfig: pytest.Config) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
+        pytestconfig.stash[PLAYWRIGHTS_LOOP] = asyncio.get_running_loop()  # marked running by the sync call
+        try:
+            yield launched
+        finally:
+            _mark_playwrights_loop(pytestconfig, running=True)  # the session may end after another folder's test
+            launched.close()
+    del pytestconfig.stash[PLAYWRIGHTS_LOOP]
+
+
+def _mark_playwrights_loop(config: pytest.Config, *, running: bool) -> None:
+    """Playwright's sync API runs its event loop suspended in a greenlet and leaves it marked as the main thread's
+    running loop between its calls. The mark is kept while a test of this folder runs and taken away after it: a
+    test elsewhere that calls `asyncio.run` would otherwise meet "cannot be called from a running event loop"."""
+    loop = config.stash.get(PLAYWRIGHTS_LOOP, None)
+    if loop is None or loop.is_closed():
+        return
+    marked = asyncio._get_running_loop()
+    if running and marked is None:
+        asyncio._set_running_loop(loop)
+    elif not running and marked is loop:
+        asyncio._set_running_loop(None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, None, None]:
+    _mark_playwrights_loop(item.config, running="browser" in getattr(item, "fixturenames", ()))
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    _mark_playwrights_loop(item.config, running="browser" in getattr(item, "fixturenames", ()))
+    try:
+        return (yield)
+    finally:
+        _mark_playwrights_loop(item.config, running=False)
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +153,42 @@ def at_the_counter(browser: Any, server: SohoaStack, shots: Path) -> Person:
     lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
     lan.go("/quay")
     return lan
+
+
+def check_the_vault(person: Person, owner: str = OWNER, procedure: str = PROCEDURE, types: str | None = None) -> None:
+    """ "Kiểm tra kho" on the counter page: the owner's ID and the procedure typed (the papers' types too, when
+    given) and the check sent; the page then answers in `#onfile` (or `#error`)."""
+    person.page.fill("#of-owner", owner)
+    person.page.fill("#of-procedure", procedure)
+    if types is not None:
+        person.page.fill("#of-types", types)
+    person.page.click("#onfile-form button[type=submit]")
+
+
+def opened_by_a_station(server: SohoaStack, sub: str) -> str:
+    """A dossier opened for Bà Hoa through the API by the scanning station `sub`, without paper; its code."""
+    token = server.token(Role.STATION, sub, agency=AGENCY)
+    opened = httpx.post(
+        server.url + "/api/v1/dossiers",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"owner_id": OWNER, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
+        timeout=60,
+    )
+    assert opened.status_code == 201, opened.text
+    return str(opened.json()["life"]["code"])
+
+
+def handler_on_the_dossier(
+    browser: Any, server: SohoaStack, shots: Path, code: str, purpose: str, *, ready: str, phone: bool = False
+) -> Person:
+    """Anh Minh, a handler of the agency, on the dossier's page once he has said why he reads it (the page asks
+    first), waiting until `ready` (a selector) shows."""
+    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY, phone=phone)
+    minh.go(f"/ho-so/{code}")
+    minh.page.fill("#purpose", purpose)
+    minh.page.click("form[action$='/muc-dich'] button[type=submit]")
+    minh.page.wait_for_selector(ready)
+    return minh
 
 
 def _cover_page(folder: Path, index: int, type_code: str, name: str) -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.stack import SohoaStack
-from tests.web.conftest import OWNER, PROCEDURE, CounterRun, at_the_counter, open_person
+from tests.web.conftest import OWNER, PROCEDURE, CounterRun, at_the_counter, check_the_vault, open_person
 
 OTHER_AGENCY = "000.00.12.H30"
 
@@ -16,10 +16,7 @@ def test_the_counter_sees_which_papers_are_already_in_the_vault(
     counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
 ) -> None:
     lan = at_the_counter(browser, server, shots)
-    lan.page.fill("#of-owner", OWNER)
-    lan.page.fill("#of-procedure", PROCEDURE)
-    lan.page.fill("#of-types", "GKS, CCCD, SHK")
-    lan.page.click("#onfile-form button[type=submit]")
+    check_the_vault(lan, types="GKS, CCCD, SHK")
     items = lan.page.locator("#onfile li").all_inner_texts()
     assert len(items) == 3, items
     assert items[0].startswith("✔ GKS — Giấy khai sinh (bắt buộc): đã có trong kho, không cần scan lại")
@@ -28,9 +25,7 @@ def test_the_counter_sees_which_papers_are_already_in_the_vault(
     assert items[2] == "✘ SHK: chưa có trong kho, cần scan"  # not a paper of this procedure: no name, no rule
     lan.shot("40-quay-da-co-trong-kho")
     lan.check_accessibility()
-    lan.page.fill("#of-owner", "12345")
-    lan.page.fill("#of-types", "GKS")
-    lan.page.click("#onfile-form button[type=submit]")
+    check_the_vault(lan, owner="12345", types="GKS")
     assert lan.page.locator("#error").is_visible()
 
 
@@ -42,9 +37,7 @@ def test_the_counter_sees_the_procedures_checklist_before_scanning(
     AGENCY), so its handler reads them only through the dossier opened with the citizen's consent."""
     lan = open_person(browser, server, shots, role="station", name="Phạm Thị Mai", agency=OTHER_AGENCY)
     lan.go("/quay")
-    lan.page.fill("#of-owner", OWNER)
-    lan.page.fill("#of-procedure", PROCEDURE)
-    lan.page.click("#onfile-form button[type=submit]")
+    check_the_vault(lan)
     assert lan.page.locator("#onfile-h3").inner_text() == f"Giấy tờ của thủ tục {PROCEDURE}"
     items = lan.page.locator("#onfile li").all_inner_texts()
     assert [item.split(":")[0] for item in items] == [
@@ -108,7 +101,5 @@ def test_the_counter_sees_the_procedures_checklist_before_scanning(
     minh.page.context.close()
 
     lan.go("/quay")
-    lan.page.fill("#of-owner", OWNER)
-    lan.page.fill("#of-procedure", "1.000555.000.00.00.H30")  # a procedure with no list: say so, in Vietnamese
-    lan.page.click("#onfile-form button[type=submit]")
+    check_the_vault(lan, procedure="1.000555.000.00.00.H30")  # a procedure with no list: say so, in Vietnamese
     assert "chưa có danh mục giấy tờ" in lan.page.locator("#error").inner_text()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, at_the_counter, open_person
+from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, at_the_counter, handler_on_the_dossier, open_person
 
 DEPARTMENT = "Phòng Tư pháp"
 
@@ -39,11 +39,7 @@ def test_a_dossier_applied_online_moves_through_its_life(
     hoa.shot("50-kho-nop-truc-tuyen")
     hoa.check_accessibility()
 
-    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY)
-    minh.go(f"/ho-so/{code}")
-    minh.page.fill("#purpose", "Giải quyết hồ sơ nộp trực tuyến")
-    minh.page.click("form[action$='/muc-dich'] button[type=submit]")
-    minh.page.wait_for_selector("#events")
+    minh = handler_on_the_dossier(browser, server, shots, code, "Giải quyết hồ sơ nộp trực tuyến", ready="#events")
     assert "Giấy khai sinh" in minh.page.content()  # the reused paper, read through the dossier
     assert minh.page.locator("#events tr.event").count() == 1
     minh.shot("51-ho-so-tiep-nhan")

@@ -80,6 +80,7 @@ def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, 
     assert (
         "HS-TSA-1" in tsa and "TSA/OCSP không phản hồi" in tsa and "bước ký số · 5 lần thử" in tsa and "2 giờ" in tsa
     ), tsa
+    assert "#1 · bước ký số" in tsa and "#0" not in tsa, tsa  # the batch's first document, counted from 1
     choice = mai.page.locator(f"tr[data-batch='{CHOICE_BATCH}']").inner_text()
     assert "Chờ quầy chọn" in choice and "chờ quầy chọn cách lưu (hạn" in choice, choice
     parts = mai.page.locator("#parts").inner_text()

@@ -10,7 +10,7 @@ from typing import Any
 
 from api.dossier_views import DOSSIER_STATES
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, open_person
+from tests.web.conftest import AGENCY, OWNER, CounterRun, at_the_counter, check_the_vault, open_person
 from vault.lifecycle import State
 from web.purposes import CHECKING, RECEIVING
 
@@ -52,11 +52,8 @@ def test_a_dossiers_state_reads_in_english_on_the_english_pages(
 def test_the_counters_reads_carry_the_counters_purpose_in_the_citizens_log(
     counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
 ) -> None:
-    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
-    lan.go("/quay")
-    lan.page.fill("#of-owner", OWNER)
-    lan.page.fill("#of-procedure", PROCEDURE)
-    lan.page.click("#onfile-form button[type=submit]")
+    lan = at_the_counter(browser, server, shots)
+    check_the_vault(lan)
     assert "đã có trong kho" in lan.page.locator("#onfile").inner_text()
     lan.go(f"/ho-so/{counter_run.dossier_code}")  # the station's view of the dossier it received
     assert lan.page.locator("section.card[id^=doc-]").count() >= 1

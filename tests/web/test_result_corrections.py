@@ -16,7 +16,7 @@ import httpx
 from core.types import Role
 from tests.support.pdfs import born_digital
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OWNER, PROCEDURE, open_person
+from tests.web.conftest import AGENCY, Person, handler_on_the_dossier, opened_by_a_station
 
 WHEN = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
 
@@ -31,15 +31,7 @@ def _signed(server: SohoaStack, folder: Path, name: str, title: str, pages: int 
 
 
 def _dossier_with_result(server: SohoaStack, pdf: Path) -> tuple[str, str]:
-    station = {"Authorization": f"Bearer {server.token(Role.STATION, 'station-dc', agency=AGENCY)}"}
-    opened = httpx.post(
-        server.url + "/api/v1/dossiers",
-        headers=station,
-        json={"owner_id": OWNER, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
-        timeout=60,
-    )
-    assert opened.status_code == 201, opened.text
-    code = str(opened.json()["life"]["code"])
+    code = opened_by_a_station(server, "station-dc")
     handler = {"Authorization": f"Bearer {server.token(Role.HANDLER, 'handler-api', agency=AGENCY)}"}
     meta = {"type_code": "GPXD", "name": "Giấy phép xây dựng", "issued_at": "2026-11-30", "permanent": True}
     stored = httpx.post(
@@ -53,13 +45,9 @@ def _dossier_with_result(server: SohoaStack, pdf: Path) -> tuple[str, str]:
     return code, str(stored.json()["document"]["id"])
 
 
-def _signed_in_with_purpose(browser: Any, server: SohoaStack, shots: Path, code: str, phone: bool = False) -> Any:
-    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY, phone=phone)
-    minh.go(f"/ho-so/{code}")
-    minh.page.fill("#purpose", "Đính chính kết quả giải quyết")
-    minh.page.click("form[action$='/muc-dich'] button[type=submit]")
-    minh.page.wait_for_selector("section.card[id^=doc-]")
-    return minh
+def _signed_in_with_purpose(browser: Any, server: SohoaStack, shots: Path, code: str, phone: bool = False) -> Person:
+    purpose = "Đính chính kết quả giải quyết"
+    return handler_on_the_dossier(browser, server, shots, code, purpose, ready="section.card[id^=doc-]", phone=phone)
 
 
 def _submit(person: Any, form: str) -> int:

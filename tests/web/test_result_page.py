@@ -14,19 +14,7 @@ import httpx
 from core.types import Role
 from tests.support.pdfs import born_digital
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OWNER, PROCEDURE, open_person
-
-
-def _open_dossier(server: SohoaStack) -> str:
-    token = server.token(Role.STATION, "station-kq", agency=AGENCY, name="Lê Thị Thu")
-    answer = httpx.post(
-        server.url + "/api/v1/dossiers",
-        headers={"Authorization": f"Bearer {token}"},
-        json={"owner_id": OWNER, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
-        timeout=60,
-    )
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["life"]["code"])
+from tests.web.conftest import AGENCY, handler_on_the_dossier, opened_by_a_station
 
 
 def _fill(person: Any, pdf: Path, name: str, issued: str = "30/11/2026", valid: str = "") -> None:
@@ -43,18 +31,14 @@ def _fill(person: Any, pdf: Path, name: str, issued: str = "30/11/2026", valid: 
 def test_a_handler_stores_the_agencys_signed_result_from_the_dossier_page(
     browser: Any, server: SohoaStack, shots: Path, tmp_path: Path
 ) -> None:
-    code = _open_dossier(server)
+    code = opened_by_a_station(server, "station-kq")
     unsigned = tmp_path / "unsigned.pdf"
     unsigned.write_bytes(born_digital(title="Giấy phép xây dựng", pages=3))
     signed = tmp_path / "signed.pdf"
     done = server.cli("sign", str(unsigned), "-o", str(signed), "--stamp", "agency", "--level", "B-B")
     assert done.returncode == 0, done.stderr
 
-    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY)
-    minh.go(f"/ho-so/{code}")
-    minh.page.fill("#purpose", "Trả kết quả giải quyết")
-    minh.page.click("form[action$='/muc-dich'] button[type=submit]")
-    minh.page.wait_for_selector("#result-form")
+    minh = handler_on_the_dossier(browser, server, shots, code, "Trả kết quả giải quyết", ready="#result-form")
     minh.page.locator("#result-form").scroll_into_view_if_needed()
     minh.shot("63-ho-so-form-ket-qua")
     minh.check_accessibility()

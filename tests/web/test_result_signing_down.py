@@ -16,7 +16,7 @@ import pytest
 from core.types import Role
 from tests.support.pdfs import born_digital
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OWNER, PROCEDURE, open_person
+from tests.web.conftest import AGENCY, handler_on_the_dossier, opened_by_a_station
 
 
 @pytest.fixture(scope="module")
@@ -42,23 +42,11 @@ def test_the_page_says_the_signing_service_is_down_and_keeps_the_form(
     browser: Any, sealing_server: SohoaStack, shots: Path, tmp_path: Path
 ) -> None:
     server = sealing_server
-    station = {"Authorization": f"Bearer {server.token(Role.STATION, 'station-tsa', agency=AGENCY)}"}
-    opened = httpx.post(
-        server.url + "/api/v1/dossiers",
-        headers=station,
-        json={"owner_id": OWNER, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
-        timeout=60,
-    )
-    assert opened.status_code == 201, opened.text
-    code = str(opened.json()["life"]["code"])
+    code = opened_by_a_station(server, "station-tsa")
     unsigned = tmp_path / "unsigned.pdf"
     unsigned.write_bytes(born_digital(title="Giấy phép xây dựng"))
 
-    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY)
-    minh.go(f"/ho-so/{code}")
-    minh.page.fill("#purpose", "Trả kết quả giải quyết")
-    minh.page.click("form[action$='/muc-dich'] button[type=submit]")
-    minh.page.wait_for_selector("#result-form")
+    minh = handler_on_the_dossier(browser, server, shots, code, "Trả kết quả giải quyết", ready="#result-form")
     minh.page.set_input_files("#result-file", str(unsigned))
     minh.page.fill("#result-name", "Giấy phép xây dựng")
     minh.page.fill("#result-type", "GPXD")

@@ -21,7 +21,16 @@ import cv2
 from core.timezone import now_vn
 from issuing.qr import find_cover_sheet
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, OWNER, PROCEDURE, CounterRun, open_person
+from tests.web.conftest import (
+    AGENCY,
+    OWNER,
+    PROCEDURE,
+    CounterRun,
+    at_the_counter,
+    check_the_vault,
+    handler_on_the_dossier,
+    open_person,
+)
 from web.docview import KIND_VI
 from web.i18n import EN
 
@@ -82,11 +91,8 @@ def test_the_access_log_says_which_paper_was_read(
 def test_the_counter_keeps_the_owner_id_and_the_citizen_sees_the_consent_code_first(
     counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path
 ) -> None:
-    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
-    lan.go("/quay")
-    lan.page.fill("#of-owner", OWNER)
-    lan.page.fill("#of-procedure", PROCEDURE)
-    lan.page.click("#onfile-form button[type=submit]")
+    lan = at_the_counter(browser, server, shots)
+    check_the_vault(lan)
     assert "đã có trong kho" in lan.page.locator("#onfile").inner_text()
     # The ID she typed once is in the forms that follow: consent, upload, and the check itself.
     assert [lan.page.input_value(f) for f in ("#of-owner", "#owner", "#open-owner")] == [OWNER] * 3
@@ -149,11 +155,8 @@ def test_cover_sheets_for_a_new_citizen_come_from_the_checklist_with_a_real_doss
     counter_run: CounterRun, browser: Any, server: SohoaStack, shots: Path, tmp_path: Path
 ) -> None:
     newcomer = "079190004321"  # nothing in the vault: every paper is to scan, and she has no dossier code yet
-    lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
-    lan.go("/quay")
-    lan.page.fill("#of-owner", newcomer)
-    lan.page.fill("#of-procedure", PROCEDURE)
-    lan.page.click("#onfile-form button[type=submit]")
+    lan = at_the_counter(browser, server, shots)
+    check_the_vault(lan, owner=newcomer)
     lan.page.click("#sheets-form button[type=submit]")  # "Mở hồ sơ mới để in tờ bìa"
     lan.page.wait_for_url("**/quay?ho_so=*")
     code = lan.page.url.split("ho_so=", 1)[1].split("#", 1)[0]
@@ -214,10 +217,7 @@ def test_the_handlers_new_appointment_is_typed_hour_minute_day_month_year(
     lan.page.click("#open-no-paper")
     lan.page.wait_for_url("**/ho-so/*")
     code = lan.page.url.rsplit("/", 1)[1]
-    minh = open_person(browser, server, shots, role="handler", name="Lê Văn Minh", agency=AGENCY)
-    minh.go(f"/ho-so/{code}")
-    minh.page.fill("#purpose", "Giải quyết hồ sơ trễ hạn")
-    minh.page.click("form[action$='/muc-dich'] button[type=submit]")
+    minh = handler_on_the_dossier(browser, server, shots, code, "Giải quyết hồ sơ trễ hạn", ready="#move-apologise")
     form = minh.page.locator("#move-apologise")
     assert form.locator("#new-date").get_attribute("type") in (None, "text")  # not the browser's own picker
     assert "14:00 31/12/2026" in form.locator("#new-date-hint").inner_text()

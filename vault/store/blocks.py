@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from itertools import chain
 
 from vault.store.stream import WHOLE_MAX, StreamedContent, piece_size
-from vault.store.verify import resolve_range
 
 BLOCK_SIZE = 256 * 1024  # a pdf.js range (64 KiB) reads at most two blocks; 32 bytes of digest per 256 KiB stored
 DIGEST = 32
@@ -98,10 +97,7 @@ class BlockVerifiedContent(StreamedContent):
         version_id: str,
         on_mismatch: Callable[[], None] | None = None,
     ) -> None:
-        self.sha256 = expected_sha256.lower()
-        self.total_size = total_size
-        self.start, self.length = resolve_range(byte_range, total_size)
-        self._key, self._version_id, self._on_mismatch = key, version_id, on_mismatch
+        self._describe(expected_sha256, total_size, byte_range, key, version_id, on_mismatch)
         self._blocks = blocks
         self._first_block = self.start // blocks.size
         self._span_start = self._first_block * blocks.size

@@ -50,11 +50,8 @@ class StreamedContent:
         version_id: str,
         on_mismatch: Callable[[], None] | None = None,
     ) -> None:
-        self.sha256 = expected_sha256.lower()
-        self.total_size = total_size
-        self.start, self.length = resolve_range(byte_range, total_size)
+        self._describe(expected_sha256, total_size, byte_range, key, version_id, on_mismatch)
         self._chunks = chunks
-        self._key, self._version_id, self._on_mismatch = key, version_id, on_mismatch
         self._digest = hashlib.sha256()
         self._seen = 0
         self._ahead: list[bytes] = []
@@ -69,6 +66,21 @@ class StreamedContent:
             self.close()
             raise
         self._checked = len(self._ahead) > 1
+
+    def _describe(
+        self,
+        expected_sha256: str,
+        total_size: int,
+        byte_range: tuple[int, int | None] | None,
+        key: str,
+        version_id: str,
+        on_mismatch: Callable[[], None] | None,
+    ) -> None:
+        """What is read and what it must match: the version's digest and size, the range, what to tell on a mismatch."""
+        self.sha256 = expected_sha256.lower()
+        self.total_size = total_size
+        self.start, self.length = resolve_range(byte_range, total_size)
+        self._key, self._version_id, self._on_mismatch = key, version_id, on_mismatch
 
     @property
     def in_memory(self) -> bool:
