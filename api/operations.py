@@ -196,7 +196,8 @@ def find_problems(status: OpsStatus, now: dt.datetime) -> list[Problem]:
     if status.longterm is not None and _age(now, status.longterm.oldest_due_at) > LONGTERM_LATE.total_seconds():
         found.append(Problem(key="longterm", text=f"{status.longterm.due} chữ ký quá hạn nâng cấp/gia hạn dài hạn"))
     at_bb = status.longterm
-    if at_bb is not None and at_bb.at_bb and _age(now, at_bb.oldest_at_bb_since) > LONGTERM_LATE.total_seconds():
+    late = at_bb is not None and _age(now, at_bb.oldest_at_bb_since) > LONGTERM_LATE.total_seconds()
+    if at_bb is not None and at_bb.at_bb and at_bb.tsa_configured and late:  # no TSA: development signatures
         age = age_words(_age(now, at_bb.oldest_at_bb_since))
         found.append(Problem(key="longterm:bb", text=f"{at_bb.at_bb} tài liệu có {at_bb.at_bb_reason}; lâu nhất {age}"))
     if not status.broker.reachable:

@@ -19,6 +19,7 @@ from vault.models import Document, DocumentVersion, OutboxMessage
 
 LAST_ERROR_CHARS = 120  # "HTTP 503: …": a status and the start of the receiver's answer, never a payload
 AT_BB = "chữ ký ở mức B-B (TSA không phản hồi lúc ký) — sẽ nâng cấp khi TSA hoạt động lại"
+AT_BB_NO_TSA = "chữ ký ở mức B-B (chưa cấu hình máy chủ tem thời gian SOHOA_SIGNING_TSA_URL: chỉ dùng khi thử nghiệm)"
 
 
 class Outgoing(BaseModel):
@@ -33,7 +34,9 @@ class Outgoing(BaseModel):
 class LongTermDue(BaseModel):
     """Signatures the long-term job has still to upgrade (B-B/B-T/B-LT → B-LTA) or renew, due now, and the ones
     postponed because the TSA or revocation data were not available (retried an hour later); apart, the documents
-    still at B-B (signed while the TSA was down), how many and since when the oldest was stored, and why (`AT_BB`)."""
+    still at B-B (signed while the TSA was down), how many and since when the oldest was stored, and why (`AT_BB`).
+    With no TSA configured (the embedded default: development signatures) B-B is expected, not a wait to fix
+    (`tsa_configured` false, reason `AT_BB_NO_TSA`)."""
 
     due: int
     oldest_due_at: dt.datetime | None
@@ -42,6 +45,7 @@ class LongTermDue(BaseModel):
     at_bb: int = 0
     oldest_at_bb_since: dt.datetime | None = None
     at_bb_reason: str | None = None
+    tsa_configured: bool = True
 
 
 def _at_bb(session: Session, settings: SigningSettings) -> tuple[int, dt.datetime | None]:
@@ -101,7 +105,9 @@ def longterm_due(session: Session, now: dt.datetime, settings: SigningSettings |
         .order_by(LongTermState.next_check.desc())
         .limit(1)
     )
-    at_bb, since = _at_bb(session, settings or signing_settings())
+    settings = settings or signing_settings()
+    at_bb, since = _at_bb(session, settings)
+    configured = bool(settings.tsa_url)
     return LongTermDue(
         due=count,
         oldest_due_at=oldest,
@@ -109,5 +115,6 @@ def longterm_due(session: Session, now: dt.datetime, settings: SigningSettings |
         last_error=_short(error),
         at_bb=at_bb,
         oldest_at_bb_since=since,
-        at_bb_reason=AT_BB if at_bb else None,
+        at_bb_reason=(AT_BB if configured else AT_BB_NO_TSA) if at_bb else None,
+        tsa_configured=configured,
     )

@@ -101,7 +101,8 @@ def show(report: OpsStatus) -> None:
         )
         if lt.at_bb and lt.oldest_at_bb_since is not None:
             oldest = age_words((report.at - lt.oldest_at_bb_since).total_seconds())
-            parts.add_row("Chữ ký mức B-B", "CHỜ TSA", f"{lt.at_bb} tài liệu, lâu nhất {oldest}: {lt.at_bb_reason}")
+            state = "CHỜ TSA" if lt.tsa_configured else "KHÔNG CÓ TSA"
+            parts.add_row("Chữ ký mức B-B", state, f"{lt.at_bb} tài liệu, lâu nhất {oldest}: {lt.at_bb_reason}")
     leftovers = report.staging_leftovers
     parts.add_row(
         "Staging bỏ lại",

@@ -52,6 +52,7 @@ EN: dict[str, str] = {
     "đến hạn nâng cấp/gia hạn": "due for upgrade/renewal",
     "hoãn vì TSA/OCSP": "postponed (TSA/OCSP)",
     "tài liệu chờ TSA": "document(s) waiting for the TSA",
+    "tài liệu ở mức B-B": "document(s) at B-B",
     "Staging bỏ lại": "Staging leftovers",
     "không đọc được": "could not be read",
     "Chờ từ": "Waiting since",

@@ -26,10 +26,11 @@ from ingest.db import migrate, sessions
 from ingest.models import Batch, BatchDocument, SignatureRequest
 from ingest.staging import FolderArea
 from issuing.longterm import TSA_DOWN, LongTermState
-from issuing.waits import AT_BB
+from issuing.waits import AT_BB, AT_BB_NO_TSA
 from issuing.webhooks import Delivery, Webhook
 from runtime.app import api_services
 from runtime.metrics import QueueDepth
+from signing.settings import signing_settings
 from tests.api.world import tiny_pdf
 from tests.support.pgschema import private_schema
 from vault.models import Document, DocumentVersion, OutboxMessage
@@ -195,11 +196,21 @@ def _services(url: str, tmp_path: Path) -> Services:
     return services
 
 
+@pytest.fixture
+def tsa(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A production-like signing setup: a TSA is configured (it need not answer for the read)."""
+    monkeypatch.setenv("SOHOA_SIGNING_TSA_URL", "http://127.0.0.1:9/tsa")
+    signing_settings.cache_clear()
+    yield
+    monkeypatch.delenv("SOHOA_SIGNING_TSA_URL")
+    signing_settings.cache_clear()
+
+
 def _status(services: Services, now: dt.datetime | None = None) -> OpsStatus:
     return read_status(sources_of(services), stuck_after_seconds=3600, min_free_bytes=1, now=now)
 
 
-def test_what_waits_is_read_with_its_reasons(url: str, tmp_path: Path) -> None:
+def test_what_waits_is_read_with_its_reasons(url: str, tmp_path: Path, tsa: None) -> None:
     services = _services(url, tmp_path)
     _rows(services)
     status = _status(services)
@@ -254,3 +265,14 @@ def test_an_empty_world_has_no_problem_and_a_dead_broker_is_one(url: str, tmp_pa
     assert not down.broker.reachable and down.broker.error
     assert [p.key for p in down.problems] == ["broker"]
     assert [p.key for p in _status(services, now=NOW + 3 * HOUR).problems] == ["broker"]  # nothing else waits
+
+
+def test_without_a_tsa_b_b_is_development_and_no_problem(url: str, tmp_path: Path) -> None:
+    """The embedded default signs with no TSA configured: its B-B signatures are counted with that reason, and never
+    reported as stuck (nothing will ever upgrade them; `sohoa ops status` would exit 1 forever)."""
+    services = _services(url, tmp_path)
+    _rows(services)
+    status = _status(services)
+    assert status.longterm is not None and not status.longterm.tsa_configured
+    assert (status.longterm.at_bb, status.longterm.at_bb_reason) == (1, AT_BB_NO_TSA)
+    assert "longterm:bb" not in {p.key for p in status.problems}
