@@ -152,7 +152,7 @@ def worker(
     from runtime.deploy_cli import preflight_or_exit
     from runtime.pipeline import install
 
-    preflight_or_exit()
+    preflight_or_exit(signing=True)
     install()  # the tasks' context (catalogue, vault, signers, notifier), built on first use in each process
     settings = ingest_settings()
     if settings.metrics_port is not None:

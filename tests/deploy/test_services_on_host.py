@@ -35,7 +35,7 @@ REDIS_URL = os.environ.get("SOHOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 BIN = Path(sys.executable).parent
 # What the operator sets in the shell for `docker compose up` (compose.yaml's ${...} variables).
 OPERATOR = {
-    "SOHOA_SIGNING_TSA_URL": "",
+    "SOHOA_SIGNING_TSA_URL": "http://127.0.0.1:9/tsa",  # not reached: nothing is signed here
     "SOHOA_API_OIDC_DISCOVERY_URL": "http://127.0.0.1:9/.well-known/openid-configuration",
     "SOHOA_API_JWT_ISSUER": "https://sso.example.gov.vn",
 }
