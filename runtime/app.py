@@ -15,6 +15,7 @@ from api.metrics import add_live_collector
 from api.services import Services
 from api.settings import api_settings
 from api.tokens import development_authentication
+from core.logging import configure_logging
 from core.settings import CoreSettings, core_settings
 from ingest.settings import ingest_settings
 from ingest.sweep import sweep_spool
@@ -62,6 +63,14 @@ def build_app() -> FastAPI:
     if services.staging().kind == "object":  # this host's spool is its own: leftovers of killed intakes go
         sweep_spool(services.staging_root, services.ingest.staging_sweep_after_seconds)
     return install_pages(create_app(services=services))
+
+
+def build_spawned_app() -> FastAPI:
+    """`build_app` in an API process that uvicorn spawned (`SOHOA_API_WORKERS` > 1): logging set up first, as the
+    `sohoa` command does in its own process, so that uvicorn's and sohoa's lines there are rendered alike."""
+    core = core_settings()
+    configure_logging(core.log_level, core.log_format)
+    return build_app()
 
 
 @lru_cache(maxsize=1)

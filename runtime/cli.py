@@ -90,12 +90,13 @@ def serve(
         if processes > 1 and MULTIPROC_ENV not in os.environ:  # /metrics of any API process answers for all
             prepare_multiprocess_dir(core_settings().path("metrics"), "api")
         uvicorn.run(
-            "runtime.app:build_app" if processes > 1 else build_app(),
+            "runtime.app:build_spawned_app" if processes > 1 else build_app(),
             factory=processes > 1,
             workers=processes,
             host=host or settings.host,
             port=port or settings.port,
             log_level="info",
+            log_config=None,  # uvicorn's records go to the root logger: JSON lines like every other (docs/deploy.md)
             # Uvicorn's access log prints raw paths, which can hold an owner's personal ID
             # (/portal/owners/{owner_id}/...): requests are counted per route template in /metrics instead.
             access_log=False,
