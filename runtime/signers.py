@@ -87,7 +87,8 @@ def require_timestamping(signing: SigningSettings, keys: tuple[SignerConfig, ...
     if levels:
         raise SettingsError(
             f"SOHOA_SIGNING_TSA_URL is not set: documents are signed at {', '.join(levels)} (SOHOA_SIGNING_LEVELS), "
-            "which needs a time-stamping authority: set its URL (or SOHOA_SIGNING_ALLOW_BB_FALLBACK=true to sign at B-B)"
+            "which needs a time-stamping authority: set its URL "
+            "(or SOHOA_SIGNING_ALLOW_BB_FALLBACK=true to sign at B-B)"
         )
 
 

@@ -161,4 +161,5 @@ def test_prometheus_scrapes_the_api_and_every_worker_where_they_serve_metrics() 
     assert worker["environment"]["SOHOA_INGEST_METRICS_ADDRESS"] == "0.0.0.0"  # reached from another container
     assert port in worker["expose"] and "ports" not in worker
     assert jobs["sohoa-worker"]["dns_sd_configs"] == [{"names": ["worker"], "type": "A", "port": int(port)}]
-    assert worker["environment"]["SOHOA_VAULT_DATABASE_URL"] == SERVICES["api"]["environment"]["SOHOA_VAULT_DATABASE_URL"]
+    catalogue = "SOHOA_VAULT_DATABASE_URL"  # the rest of the sohoa environment is kept beside the metrics port
+    assert worker["environment"][catalogue] == SERVICES["api"]["environment"][catalogue]
