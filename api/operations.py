@@ -92,6 +92,7 @@ def sources_of(svc: Services) -> Sources:
         data_dir=svc.core.data_dir,
         staging_sweep_after_seconds=svc.ingest.staging_sweep_after_seconds,
         queue_depths=svc.queue_depths,
+        workers=svc.worker_names,
     )
 
 

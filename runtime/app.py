@@ -23,7 +23,7 @@ from issuing.portal_metrics import OutboxCollector
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
-from runtime.celery_app import celery_app
+from runtime.celery_app import answering_workers, celery_app
 from runtime.metrics import QueueDepth
 from runtime.pipeline import enqueue_document, issuer, ping_broker, resume_signing
 from runtime.staging import staging_area
@@ -49,6 +49,7 @@ def api_services(
         resume_signing=resume_signing,
         staging_area=staging_area(),
         queue_depths=QueueDepth(celery_app).read,
+        worker_names=answering_workers,
     )
 
 

@@ -46,7 +46,7 @@ def ops_sources() -> Sources:
     from core.settings import core_settings
     from ingest.settings import ingest_settings
     from runtime.catalogue import catalogue
-    from runtime.celery_app import celery_app
+    from runtime.celery_app import answering_workers, celery_app
     from runtime.metrics import QueueDepth
     from runtime.staging import staging_area
     from vault.settings import vault_settings
@@ -59,7 +59,7 @@ def ops_sources() -> Sources:
         data_dir=core_settings().data_dir,
         staging_sweep_after_seconds=ingest_settings().staging_sweep_after_seconds,
         queue_depths=QueueDepth(celery_app).read,
-        workers=lambda: [name for answer in celery_app.control.ping(timeout=PING_SECONDS) for name in answer],
+        workers=lambda: answering_workers(celery_app, PING_SECONDS),
     )
 
 
