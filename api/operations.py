@@ -28,6 +28,7 @@ class Broker(BaseModel):
     reachable: bool
     queues: dict[str, int]  # messages waiting per Celery queue
     error: str | None = None
+    workers: list[str] | None = None  # the workers that answered a ping; None when not asked (or not askable)
 
 
 class Component(BaseModel):
@@ -80,6 +81,7 @@ class Sources:
     data_dir: Path
     staging_sweep_after_seconds: int
     queue_depths: Callable[[], dict[str, int]] | None  # raises when the broker does not answer
+    workers: Callable[[], list[str]] | None = None  # the workers answering a ping (raises: cannot be asked)
 
 
 def sources_of(svc: Services) -> Sources:
@@ -90,16 +92,22 @@ def sources_of(svc: Services) -> Sources:
         data_dir=svc.core.data_dir,
         staging_sweep_after_seconds=svc.ingest.staging_sweep_after_seconds,
         queue_depths=svc.queue_depths,
+        workers=svc.worker_names,
     )
 
 
-def _broker(read: Callable[[], dict[str, int]] | None) -> Broker:
+def _broker(read: Callable[[], dict[str, int]] | None, ping: Callable[[], list[str]] | None = None) -> Broker:
     if read is None:
         return Broker(reachable=False, queues={}, error="not configured")
     try:
-        return Broker(reachable=True, queues=read())
+        queues = read()
     except Exception as exc:  # the status reports the broker down rather than failing
         return Broker(reachable=False, queues={}, error=_failure(exc))
+    try:
+        workers = sorted(ping()) if ping is not None else None
+    except Exception:  # a broker without broadcast (the embedded one): workers are not asked
+        workers = None
+    return Broker(reachable=True, queues=queues, workers=workers)
 
 
 def _object_store(sources: Sources) -> Component:
@@ -159,7 +167,7 @@ def read_status(
         webhooks=hooks,
         longterm=longterm,
         staging_leftovers=_leftovers(sources, sessions),
-        broker=_broker(sources.queue_depths),
+        broker=_broker(sources.queue_depths, sources.workers),
         object_store=_object_store(sources),
         disk=_disk(sources.data_dir, min_free_bytes),
         problems=problems,
@@ -202,6 +210,9 @@ def find_problems(status: OpsStatus, now: dt.datetime) -> list[Problem]:
         found.append(Problem(key="longterm:bb", text=f"{at_bb.at_bb} tài liệu có {at_bb.at_bb_reason}; lâu nhất {age}"))
     if not status.broker.reachable:
         found.append(Problem(key="broker", text=f"Hàng đợi (broker) không phản hồi ({status.broker.error})"))
+    waiting = sum(status.broker.queues.values())
+    if status.broker.workers == [] and waiting:
+        found.append(Problem(key="workers", text=f"Không worker nào trả lời — {waiting} việc chờ trong hàng đợi"))
     if not status.object_store.reachable:
         found.append(Problem(key="object_store", text=f"Kho đối tượng S3 không phản hồi ({status.object_store.error})"))
     if status.disk.free_bytes < status.disk.min_free_bytes:

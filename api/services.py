@@ -54,6 +54,8 @@ class Services:
     staging_area: StagingArea | None = None
     # Messages waiting per broker queue (`sohoa ops status`); raises when the broker does not answer.
     queue_depths: Callable[[], dict[str, int]] | None = None
+    # The workers answering a ping (`sohoa ops status`, /van-hanh); raises when the broker cannot broadcast.
+    worker_names: Callable[[], list[str]] | None = None
 
     @property
     def staging_root(self) -> Path:

@@ -77,7 +77,10 @@ WAITS_FOR = {
     BatchState.AWAITING_SIGNATURE: DocState.AWAITING_SIGNATURE,
     BatchState.AWAITING_CHOICE: DocState.AWAITING_CHOICE,
 }
-WAITING_NOTES = {"trust_service": "đang chờ dịch vụ cấp dấu thời gian"}  # why a document stays `running`
+WAITING_NOTES = {  # why a document stays `running`
+    "trust_service": "đang chờ dịch vụ cấp dấu thời gian",
+    "retry": "chờ thử lại sau lỗi tạm thời",
+}
 
 
 class ScannedBefore(StoredMatch):
@@ -98,7 +101,7 @@ class BatchDocumentView(BaseModel):
     signature: str | None
     rescan: list[RescanRequest]
     error: str | None
-    waiting: str | None = None  # what a running document waits for (`trust_service`)
+    waiting: str | None = None  # what a running document waits for (`trust_service`, `retry`)
     note: str | None = None  # that, in words (Vietnamese; the web translates)
     signature_request: str | None = None  # the id of its newest split-signing request, if any
     new_version_of: str | None = None

@@ -135,6 +135,8 @@ def run_step(task: Task, batch_id: str, index: int, step: str, seconds: int, wor
         if isinstance(exc, TRUST_SERVICES):  # documents wait for the TSA/OCSP rather than sign below their level
             limit += settings.trust_service_wait_seconds // max(settings.retry_backoff_max_seconds, 1)
             mark_waiting(batch_id, index, "trust_service")
+        else:
+            mark_waiting(batch_id, index, "retry")
         try:
             raise task.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
         except MaxRetriesExceededError:

@@ -82,17 +82,15 @@ def step_words(step: str | None) -> str:
     return STEP_WORDS.get(step or "", step or "?")
 
 
-def reason_of(row: BatchDocument, expires: dt.datetime | None, request_state: str | None) -> str:
+def reason_of(
+    row: BatchDocument, expires: dt.datetime | None, request_state: str | None, now: dt.datetime | None = None
+) -> str:
     """Why a document is not done yet, in Vietnamese, from its state only (never the free text of an error)."""
     status = row.status
     if status == DocState.QUEUED:
         return "Chờ worker nhận việc"
     if status == DocState.RUNNING:
-        if row.waiting == "trust_service":
-            return TRUST_SERVICE_NOTE
-        if row.lease_owner is None and row.attempts > 0:
-            return f"Chờ thử lại bước {step_words(row.step)} (đã thử {row.attempts} lần)"
-        return f"Đang xử lý bước {step_words(row.step)}"
+        return _running_reason(row, now or dt.datetime.now(dt.UTC))
     if status == DocState.AWAITING_SIGNATURE:
         if request_state == RequestState.REJECTED:
             return "Cán bộ từ chối ký — chờ yêu cầu ký lại"
@@ -104,6 +102,22 @@ def reason_of(row: BatchDocument, expires: dt.datetime | None, request_state: st
     if status == DocState.FAILED:
         return f"Lỗi ở bước {step_words(row.step)}: {error_class(row.error) or 'không rõ'}"
     return "Xong"
+
+
+def _running_reason(row: BatchDocument, now: dt.datetime) -> str:
+    """A running document: retried after a fault, between two steps, held by a worker, or held by one whose lease
+    ran out (its heartbeat stopped: the worker died, and the broker hands the step to another one later)."""
+    step = step_words(row.step)
+    if row.waiting == "trust_service":
+        return TRUST_SERVICE_NOTE
+    if row.waiting == "retry":
+        return f"Chờ thử lại bước {step} (đã thử {row.attempts} lần)"
+    if row.lease_owner is None:
+        return f"Bước {step} xong — chờ worker nhận bước tiếp theo"
+    if row.lease_until is not None and row.lease_until < now:
+        since = to_vn(row.lease_until).strftime("%H:%M")
+        return f"Worker giữ bước {step} đã ngừng (từ {since}) — chờ broker giao lại cho worker khác"
+    return f"Đang xử lý bước {step}"
 
 
 def _requests(session: Session, batch_ids: list[str]) -> dict[tuple[str, int], tuple[str, dt.datetime]]:
@@ -140,13 +154,15 @@ def waiting_batches(session: Session, now: dt.datetime, limit: int = 200) -> lis
                 status=status.value,
                 created_at=batch.created_at,
                 age_seconds=max(int((now - batch.created_at).total_seconds()), 0),
-                documents=[_document(row, requests.get((batch.id, row.index))) for row in rows if row.status != "done"],
+                documents=[
+                    _document(row, requests.get((batch.id, row.index)), now) for row in rows if row.status != "done"
+                ],
             )
         )
     return found
 
 
-def _document(row: BatchDocument, request: tuple[str, dt.datetime] | None) -> WaitingDocument:
+def _document(row: BatchDocument, request: tuple[str, dt.datetime] | None, now: dt.datetime) -> WaitingDocument:
     state, expires = request if request is not None else (None, None)
     deadline = row.choice_until if row.status == DocState.AWAITING_CHOICE else None
     if row.status == DocState.AWAITING_SIGNATURE and state == RequestState.PENDING:
@@ -158,7 +174,7 @@ def _document(row: BatchDocument, request: tuple[str, dt.datetime] | None) -> Wa
         attempts=row.attempts,
         waiting=row.waiting,
         error_class=error_class(row.error) if row.status == DocState.FAILED else None,
-        reason=reason_of(row, expires, state),
+        reason=reason_of(row, expires, state, now),
         since=row.updated_at,
         deadline=deadline,
     )

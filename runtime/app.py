@@ -15,6 +15,7 @@ from api.metrics import add_live_collector
 from api.services import Services
 from api.settings import api_settings
 from api.tokens import development_authentication
+from core.logging import configure_logging
 from core.settings import CoreSettings, core_settings
 from ingest.settings import ingest_settings
 from ingest.sweep import sweep_spool
@@ -22,7 +23,7 @@ from issuing.portal_metrics import OutboxCollector
 from ocr.settings import ocr_settings
 from runtime.catalogue import catalogue
 from runtime.catalogue import vault as configured_vault
-from runtime.celery_app import celery_app
+from runtime.celery_app import answering_workers, celery_app
 from runtime.metrics import QueueDepth
 from runtime.pipeline import enqueue_document, issuer, ping_broker, resume_signing
 from runtime.staging import staging_area
@@ -48,6 +49,7 @@ def api_services(
         resume_signing=resume_signing,
         staging_area=staging_area(),
         queue_depths=QueueDepth(celery_app).read,
+        worker_names=answering_workers,
     )
 
 
@@ -62,6 +64,14 @@ def build_app() -> FastAPI:
     if services.staging().kind == "object":  # this host's spool is its own: leftovers of killed intakes go
         sweep_spool(services.staging_root, services.ingest.staging_sweep_after_seconds)
     return install_pages(create_app(services=services))
+
+
+def build_spawned_app() -> FastAPI:
+    """`build_app` in an API process that uvicorn spawned (`SOHOA_API_WORKERS` > 1): logging set up first, as the
+    `sohoa` command does in its own process, so that uvicorn's and sohoa's lines there are rendered alike."""
+    core = core_settings()
+    configure_logging(core.log_level, core.log_format)
+    return build_app()
 
 
 @lru_cache(maxsize=1)

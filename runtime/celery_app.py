@@ -88,3 +88,12 @@ def install_app(app: Celery) -> Celery:
 
 
 celery_app = install_app(make_celery())
+
+
+def answering_workers(app: Celery = celery_app, timeout: float = 2.0) -> list[str]:
+    """The workers that answer a ping within `timeout` seconds. A broker without broadcast (the embedded SQLite
+    one) cannot ask them: raises `NotImplementedError` rather than report that none answered."""
+    with app.connection_for_write() as connection:
+        if "fanout" not in connection.transport.implements.exchange_type:
+            raise NotImplementedError("this broker has no broadcast: workers cannot be pinged")
+    return [name for answer in app.control.ping(timeout=timeout) for name in answer]

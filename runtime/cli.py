@@ -90,12 +90,13 @@ def serve(
         if processes > 1 and MULTIPROC_ENV not in os.environ:  # /metrics of any API process answers for all
             prepare_multiprocess_dir(core_settings().path("metrics"), "api")
         uvicorn.run(
-            "runtime.app:build_app" if processes > 1 else build_app(),
+            "runtime.app:build_spawned_app" if processes > 1 else build_app(),
             factory=processes > 1,
             workers=processes,
             host=host or settings.host,
             port=port or settings.port,
             log_level="info",
+            log_config=None,  # uvicorn's records go to the root logger: JSON lines like every other (docs/deploy.md)
             # Uvicorn's access log prints raw paths, which can hold an owner's personal ID
             # (/portal/owners/{owner_id}/...): requests are counted per route template in /metrics instead.
             access_log=False,
@@ -152,7 +153,7 @@ def worker(
     from runtime.deploy_cli import preflight_or_exit
     from runtime.pipeline import install
 
-    preflight_or_exit()
+    preflight_or_exit(signing=True)
     install()  # the tasks' context (catalogue, vault, signers, notifier), built on first use in each process
     settings = ingest_settings()
     if settings.metrics_port is not None:

@@ -18,14 +18,18 @@ KEYS = {"owner_partition_key": "vault-partition-key", "sse_c_key": "vault-sse-c-
 PassphraseFile = Annotated[Path, typer.Option(help="File holding the passphrase that seals the backup's keys")]
 
 
-def preflight_or_exit() -> None:
-    """Stop with one clear line when the operator's keys are missing or the catalogue is behind."""
+def preflight_or_exit(*, signing: bool = False) -> None:
+    """Stop with one clear line when the operator's keys are missing or the catalogue is behind (and, for a
+    process that signs, when its signatures need a time-stamping authority that is not set)."""
     from core.settings import SettingsError
     from runtime.catalogue import preflight
+    from runtime.signers import check_signing
     from vault.schema import SchemaOutOfDate
 
     try:
         preflight()
+        if signing:
+            check_signing()
     except (SettingsError, SchemaOutOfDate) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc

@@ -10,6 +10,7 @@ import typer
 if TYPE_CHECKING:
     from api.operations import OpsStatus, Sources
 
+PING_SECONDS = 2.0  # how long the workers have to answer `sohoa ops status`'s ping
 ops_app = typer.Typer(help="Operations: what waits and why (batches, documents, queues, store, disk).")
 
 
@@ -45,7 +46,7 @@ def ops_sources() -> Sources:
     from core.settings import core_settings
     from ingest.settings import ingest_settings
     from runtime.catalogue import catalogue
-    from runtime.celery_app import celery_app
+    from runtime.celery_app import answering_workers, celery_app
     from runtime.metrics import QueueDepth
     from runtime.staging import staging_area
     from vault.settings import vault_settings
@@ -58,6 +59,7 @@ def ops_sources() -> Sources:
         data_dir=core_settings().data_dir,
         staging_sweep_after_seconds=ingest_settings().staging_sweep_after_seconds,
         queue_depths=QueueDepth(celery_app).read,
+        workers=lambda: answering_workers(celery_app, PING_SECONDS),
     )
 
 
@@ -78,6 +80,9 @@ def show(report: OpsStatus) -> None:
     parts.add_row(
         "Broker", "ok" if broker.reachable else "KHÔNG PHẢN HỒI", queues if broker.reachable else broker.error
     )
+    if broker.workers is not None:
+        answered = ", ".join(broker.workers) or "không worker nào trả lời"
+        parts.add_row("Worker", "ok" if broker.workers else "KHÔNG CÓ", answered)
     store = report.object_store
     parts.add_row("Kho đối tượng", "ok" if store.reachable else "KHÔNG PHẢN HỒI", store.error or "")
     disk = report.disk

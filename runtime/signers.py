@@ -7,12 +7,14 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from core.settings import core_settings
+from core.settings import SettingsError, core_settings
 from ingest.settings import ingest_settings
 from issuing.settings import issuing_settings
+from signing.config import SignerConfig
 from signing.identity import officer_dev_identity
 from signing.officers import OfficerIdentity, OfficerTable, load_officer_table
-from signing.sign import DocumentSigner
+from signing.settings import SigningSettings, signing_settings
+from signing.sign import TIMESTAMPED, DocumentSigner
 from signing.split import SplitSigner
 
 
@@ -74,3 +76,22 @@ def officer_signer_for(sub: str, name: str | None = None) -> DocumentSigner:
 def agency_signer() -> DocumentSigner:
     """The agency's signer: seals results, certifies copies."""
     return DocumentSigner(issuing_settings().agency.identity("agency", core_settings().data_dir))
+
+
+def require_timestamping(signing: SigningSettings, keys: tuple[SignerConfig, ...]) -> None:
+    """Stop at start when an operator's key (not the development identity) signs at a timestamped level and no
+    time-stamping authority is set: otherwise every document's signature is retried for hours, then fails."""
+    if signing.tsa_url or signing.allow_bb_fallback or all(key.source == "development" for key in keys):
+        return
+    levels = sorted({level.value for level in signing.levels.values() if level in TIMESTAMPED})
+    if levels:
+        raise SettingsError(
+            f"SOHOA_SIGNING_TSA_URL is not set: documents are signed at {', '.join(levels)} (SOHOA_SIGNING_LEVELS), "
+            "which needs a time-stamping authority: set its URL "
+            "(or SOHOA_SIGNING_ALLOW_BB_FALLBACK=true to sign at B-B)"
+        )
+
+
+def check_signing() -> None:
+    """This process's signing settings, checked before a worker takes any task (`require_timestamping`)."""
+    require_timestamping(signing_settings(), (ingest_settings().officer, issuing_settings().agency))

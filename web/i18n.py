@@ -39,6 +39,8 @@ EN: dict[str, str] = {
     "phản hồi": "answers",
     "không phản hồi": "not answering",
     "việc chờ": "waiting",
+    "Worker": "Workers",
+    "không worker nào trả lời": "no worker answers",
     "Kho đối tượng (S3)": "Object store (S3)",
     "Đĩa thư mục dữ liệu": "Data folder disk",
     "trống": "free",

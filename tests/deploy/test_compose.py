@@ -147,3 +147,19 @@ def test_the_api_and_the_workers_share_no_disk() -> None:
     api = {volume.split(":")[0] for volume in SERVICES["api"]["volumes"]}
     others = {volume.split(":")[0] for name in SOHOA - {"api"} for volume in SERVICES[name].get("volumes", [])}
     assert api and not api & others
+
+
+def test_prometheus_scrapes_the_api_and_every_worker_where_they_serve_metrics() -> None:
+    """The dashboard's pages per minute and step times come from the workers: walked, compose's workers served no
+    metrics at all (no SOHOA_INGEST_METRICS_PORT) and nothing said what to scrape."""
+    scrape = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in scrape["scrape_configs"]}
+    api_port = _command("api")[_command("api").index("--port") + 1]
+    assert jobs["sohoa-api"]["static_configs"][0]["targets"] == [f"api:{api_port}"]
+    worker = SERVICES["worker"]
+    port = worker["environment"]["SOHOA_INGEST_METRICS_PORT"]
+    assert worker["environment"]["SOHOA_INGEST_METRICS_ADDRESS"] == "0.0.0.0"  # reached from another container
+    assert port in worker["expose"] and "ports" not in worker
+    assert jobs["sohoa-worker"]["dns_sd_configs"] == [{"names": ["worker"], "type": "A", "port": int(port)}]
+    catalogue = "SOHOA_VAULT_DATABASE_URL"  # the rest of the sohoa environment is kept beside the metrics port
+    assert worker["environment"][catalogue] == SERVICES["api"]["environment"][catalogue]

@@ -35,7 +35,7 @@ REDIS_URL = os.environ.get("SOHOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 BIN = Path(sys.executable).parent
 # What the operator sets in the shell for `docker compose up` (compose.yaml's ${...} variables).
 OPERATOR = {
-    "SOHOA_SIGNING_TSA_URL": "",
+    "SOHOA_SIGNING_TSA_URL": "http://127.0.0.1:9/tsa",  # not reached: nothing is signed here
     "SOHOA_API_OIDC_DISCOVERY_URL": "http://127.0.0.1:9/.well-known/openid-configuration",
     "SOHOA_API_JWT_ISSUER": "https://sso.example.gov.vn",
 }
@@ -100,6 +100,7 @@ class Host:
         self.secrets = root / "run-secrets"
         _secret_files(self.secrets, endpoint)
         self.api_port = free_port()
+        self.metrics_port = free_port()
         self.worker_host = f"sohoa-worker-{secrets.token_hex(4)}"  # the container's host name
         self.local = {  # compose's service addresses, as this host reaches them
             "SOHOA_VAULT_DATABASE_URL": catalogue_url,
@@ -125,6 +126,8 @@ class Host:
         # anonymous one. The API and the workers share none (batches wait in the object store).
         volume = SERVICES[service].get("volumes", [f"{service}-own"])[0].split(":")[0]
         environment["SOHOA_DATA_DIR"] = str(self.root / volume)
+        if "SOHOA_INGEST_METRICS_PORT" in environment:  # the container's port, free on this shared host
+            environment["SOHOA_INGEST_METRICS_PORT"] = str(self.metrics_port)
         environment["HOSTNAME"] = self.worker_host  # what Docker sets in the worker's container
         environment["SOHOA_INGEST_WORKER_NAME"] = f"celery@{self.worker_host}"  # %h in that container
         return environment
@@ -216,6 +219,8 @@ def test_each_service_becomes_healthy_with_the_compose_command_and_environment(h
         "checks": {"database": "ok", "object_store": "ok", "broker": "ok", "disk": "ok"},
     }
     assert not (host.root / "sohoa-data" / "secrets").exists()  # the keys came from the operator's files
+    metrics = httpx.get(f"http://127.0.0.1:{host.metrics_port}/metrics", timeout=10).text  # deploy/prometheus.yml
+    assert "sohoa_pipeline_pages_total" in metrics and "sohoa_queue_depth" in metrics
 
     # The checks can fail: a worker that is gone no longer answers its name, a stopped beat has no process.
     host.stop(worker)

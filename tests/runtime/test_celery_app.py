@@ -3,6 +3,7 @@ enough for a document's three hops; Redis redelivers only after the longest task
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from core.settings import core_settings
 from ingest.settings import ingest_settings
 from runtime.broker import EmbeddedTransport
-from runtime.celery_app import make_celery
+from runtime.celery_app import answering_workers, make_celery
 
 
 @pytest.fixture(autouse=True)
@@ -80,3 +81,13 @@ def test_tasks_sent_from_any_thread_go_to_the_installed_app() -> None:
     thread.join()
     assert seen == [celery_app]
     assert ocr_step.app is celery_app
+
+
+def test_workers_are_pinged_only_where_the_broker_can_broadcast(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The embedded SQLite broker has no broadcast: a ping there answers [] even with its worker running, which
+    `sohoa ops status` would read as "no worker answers". It raises instead; on Redis the workers are asked."""
+    with pytest.raises(NotImplementedError, match="no broadcast"):
+        answering_workers(make_celery(), timeout=0.2)
+    monkeypatch.setenv("SOHOA_INGEST_BROKER_URL", os.environ.get("SOHOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9"))
+    ingest_settings.cache_clear()
+    assert isinstance(answering_workers(make_celery(), timeout=0.2), list)

@@ -6,6 +6,7 @@ answering, then one that does not. No personal data in it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import time
@@ -43,6 +44,7 @@ PG_URL = os.environ.get("SOHOA_TEST_PG_URL", "postgresql+psycopg://postgres@127.
 OWNER, OFFICER, DOC_NAME = "045190001234", "Nguyễn Thị Lan", "Giấy khai sinh của Trần Văn Bình"
 NOW = dt.datetime.now(dt.UTC)
 HOUR = dt.timedelta(hours=1)
+ABSENT = f"celery@absent-{os.getpid()}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -276,3 +278,33 @@ def test_without_a_tsa_b_b_is_development_and_no_problem(url: str, tmp_path: Pat
     assert status.longterm is not None and not status.longterm.tsa_configured
     assert (status.longterm.at_bb, status.longterm.at_bb_reason) == (1, AT_BB_NO_TSA)
     assert "longterm:bb" not in {p.key for p in status.problems}
+
+
+def test_messages_waiting_with_no_worker_answering_is_a_problem(url: str, tmp_path: Path) -> None:
+    """Walked on 30 Nov 2026: both workers stopped, five messages queued, and the status said "Không có việc nào bị
+    kẹt" for the hour before the batch's age made it stuck. The workers are now pinged (a real Celery broadcast on
+    Redis, where none listens), and messages with no worker to take them are a problem at once."""
+    services = _services(url, tmp_path)
+    services.staging_area = FolderArea(tmp_path / "empty")
+    redis = os.environ.get("SOHOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+    nobody = Celery(broker=redis, set_as_current=False)  # other tests' workers may share this Redis: ask a name
+    sources = dataclasses.replace(
+        sources_of(services),
+        queue_depths=lambda: {"celery": 5},
+        workers=lambda: [name for answer in nobody.control.ping(destination=[ABSENT], timeout=0.5) for name in answer],
+    )
+    status = read_status(sources, stuck_after_seconds=3600, min_free_bytes=1)
+    assert status.broker.workers == []
+    assert [p.text for p in status.problems] == ["Không worker nào trả lời — 5 việc chờ trong hàng đợi"]
+    answering = dataclasses.replace(sources, workers=lambda: ["celery@w2"])
+    assert read_status(answering, stuck_after_seconds=3600, min_free_bytes=1).problems == []
+    idle = dataclasses.replace(sources, queue_depths=lambda: {"celery": 0})
+    assert read_status(idle, stuck_after_seconds=3600, min_free_bytes=1).problems == []  # nothing waits for one
+
+    def no_broadcast() -> list[str]:
+        raise NotImplementedError("the embedded broker has no broadcast")
+
+    unknown = read_status(
+        dataclasses.replace(sources, workers=no_broadcast), stuck_after_seconds=3600, min_free_bytes=1
+    )
+    assert unknown.broker.workers is None and unknown.problems == []

@@ -5,6 +5,8 @@ process's signers from it."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,12 +15,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509 import load_pem_x509_certificate
 
-from core.settings import core_settings
+from core.settings import SettingsError, core_settings
+from core.types import SignatureLevel
 from ingest.settings import IngestSettings, ingest_settings
 from issuing.settings import IssuingSettings
 from runtime import signers
 from signing.config import SignerConfig
 from signing.devca import ensure_dev_material
+from signing.settings import SigningSettings
 
 
 def _p12_from_development_key(folder: Path) -> tuple[Path, Path]:
@@ -101,3 +105,35 @@ def test_the_root_builds_the_officer_signer_once_from_its_config(
     signer = signers.officer_signer()
     assert signer.identity.source == "pkcs12"
     assert signers.officer_signer() is signer
+
+
+def test_a_worker_with_an_operator_key_and_no_tsa_stops_at_start(tmp_path: Path) -> None:
+    """compose.yaml as first written let SOHOA_SIGNING_TSA_URL default to empty: every document's B-LTA signature
+    was retried for hours with "TSA/OCSP không phản hồi". The worker now refuses to start and says what to set."""
+    p12, password = _p12_from_development_key(tmp_path)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    environment |= {
+        "SOHOA_DATA_DIR": str(tmp_path / "data"),
+        "SOHOA_INGEST_OFFICER_P12": str(p12),
+        "SOHOA_INGEST_OFFICER_P12_PASSWORD_FILE": str(password),
+    }
+    command = [sys.executable, "-m", "cli", "worker", "--concurrency", "1"]
+    try:
+        answer = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the worker started without a time-stamping authority")
+    assert answer.returncode == 2, answer.stderr
+    assert "error: SOHOA_SIGNING_TSA_URL is not set: documents are signed at B-LTA, B-T" in answer.stderr
+    assert "SOHOA_SIGNING_ALLOW_BB_FALLBACK=true" in answer.stderr
+
+
+def test_timestamping_is_required_only_where_it_is_needed() -> None:
+    operator_key = SignerConfig(p12=Path("/secrets/officer.p12"), p12_password_file=Path("/secrets/pw"))
+    development = SignerConfig()
+    with pytest.raises(SettingsError, match="SOHOA_SIGNING_TSA_URL is not set"):
+        signers.require_timestamping(SigningSettings(), (operator_key, development))
+    signers.require_timestamping(SigningSettings(tsa_url="http://tsa.example.gov.vn"), (operator_key,))
+    signers.require_timestamping(SigningSettings(allow_bb_fallback=True), (operator_key,))
+    signers.require_timestamping(SigningSettings(), (development, development))  # the embedded default
+    b_b = dict.fromkeys(SigningSettings().levels, SignatureLevel.B_B)
+    signers.require_timestamping(SigningSettings(levels=b_b), (operator_key,))

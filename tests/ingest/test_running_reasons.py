@@ -1,0 +1,38 @@
+"""Why a running document waits, as `sohoa ops status` and `/van-hanh` say it: walked on 30 Nov 2026 with two
+workers, the documents whose OCR was done and whose signing was queued read "Chờ thử lại bước nhận dạng (OCR)
+(đã thử 1 lần)", as if OCR had failed, and the document of a worker killed with SIGKILL read "Đang xử lý"."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ingest.batches import WAITING_NOTES
+from ingest.models import BatchDocument
+from ingest.waits import TRUST_SERVICE_NOTE, reason_of
+
+NOW = dt.datetime(2026, 11, 30, 21, 40, tzinfo=dt.UTC)
+
+
+def _running(**fields: object) -> BatchDocument:
+    values: dict[str, object] = {"status": "running", "step": "ocr", "attempts": 1, "waiting": None}
+    return BatchDocument(**(values | fields))
+
+
+def test_a_document_between_two_steps_is_not_said_to_be_retried() -> None:
+    reason = reason_of(_running(), None, None, NOW)
+    assert reason == "Bước nhận dạng (OCR) xong — chờ worker nhận bước tiếp theo"
+
+
+def test_a_step_retried_after_a_fault_says_so() -> None:
+    reason = reason_of(_running(step="sign", attempts=3, waiting="retry", lease_owner="t@vm:1"), None, None, NOW)
+    assert reason == "Chờ thử lại bước ký số (đã thử 3 lần)"
+    assert "retry" in WAITING_NOTES  # the batch's event log names the wait too
+    assert reason_of(_running(step="sign", waiting="trust_service"), None, None, NOW) == TRUST_SERVICE_NOTE
+
+
+def test_a_worker_that_stopped_renewing_its_lease_is_named_stopped() -> None:
+    held = _running(lease_owner="t@vm:1", lease_until=NOW + dt.timedelta(minutes=1))
+    assert reason_of(held, None, None, NOW) == "Đang xử lý bước nhận dạng (OCR)"
+    dead = _running(lease_owner="t@vm:1", lease_until=NOW - dt.timedelta(minutes=2))
+    reason = reason_of(dead, None, None, NOW)
+    assert reason == "Worker giữ bước nhận dạng (OCR) đã ngừng (từ 04:38) — chờ broker giao lại cho worker khác"
