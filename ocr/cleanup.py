@@ -187,6 +187,24 @@ def flatten(grey: np.ndarray, dpi: float) -> np.ndarray:
 
 
 SPECKLE_INK_LEVEL = 90
+# Dirty-drum streaks on a flattened copy: over STREAK_MIDTONES of it mid-grey (MIDTONES) and spread evenly along the
+# streaks (the mid-grey's profile across rows or across columns varies by less than STREAK_EVENNESS of its mean).
+# Tuning: the two streaked pages 0.126 / 0.177 mid-grey, evenness 0.28 / 0.23; other pages at most 0.110 (a noisy
+# project page, evenness 0.96), evenness at least 0.55; text lines make rows uneven, streaks make them even.
+MIDTONES = (64, 192)
+STREAK_MIDTONES = 0.08
+STREAK_EVENNESS = 0.4
+
+
+def streaked(flat: np.ndarray) -> bool:
+    """Whether a flattened copy (150 dpi is enough) is covered by a dirty drum's streaks of grey speckle: much
+    mid-grey, as much in every row (vertical streaks) or in every column (horizontal ones), unlike printed lines."""
+    mid = cv2.inRange(flat, *MIDTONES) > 0
+    share = float(mid.mean())
+    if share < STREAK_MIDTONES:
+        return False
+    evenness = min(float(profile.std() / profile.mean()) for profile in (mid.mean(axis=0), mid.mean(axis=1)))
+    return evenness < STREAK_EVENNESS
 
 
 def despeckle(flat: np.ndarray) -> np.ndarray:

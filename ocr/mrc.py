@@ -9,14 +9,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ocr.cleanup import flatten, ocr_grey
+from ocr.cleanup import MIDTONES, flatten, ocr_grey
 
 # Print: darker than this in the flattened OCR copy (seal red and pen blue are white there, black under a seal
 # stays black); 128 thinned the strokes (tuning augraphy, the rendered archive read again: CER 3.64% -> 5.18%),
 # 185 keeps them (3.49%). Pixels between MIDTONE_RANGE's ends are neither paper nor print; a page with more of
 # them than MAX_MIDTONES (a photograph, a halftone picture, a shaded form) is not split; nor is one over MAX_PRINT.
 MASK_LEVEL = 185
-MIDTONE_RANGE = (64, 192)
+MIDTONE_RANGE = MIDTONES
 MAX_MIDTONES = 0.06
 MAX_PRINT = 0.3
 

@@ -19,6 +19,7 @@ from ocr.cleanup import (
     ocr_grey,
     reduce,
     reductions,
+    streaked,
 )
 from ocr.engine import OcrEngine, RawWord, get_engine
 from ocr.inputs import decode_page
@@ -72,13 +73,17 @@ def process_page(page: PageImage, options: OcrOptions, number: int = 1) -> PageR
     orientation = None
     read: _Reading | None = None
     if not blank:
-        orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout, small, fine)
         fill = paper_colour(image, dpi)
-        read = _recognise(image, orientation, fill, dpi, engine, options)
-        speckled = bool(read.unreadable)
-        if speckled:  # speckle clouds (a dirty drum) may have misled orientation and OCR: despeckled again
-            read, orientation = _despeckled(image, grey, dpi, fill, engine, options, (read, orientation))
-        if read.unreadable and read.words:  # maybe turned the wrong way up: one more call on a page to rescan anyway
+        speckled = streaks = streaked(flatten(fine[0], dpi * fine[1]))
+        if streaks:  # a dirty drum's streaks: the despeckled copy first, the page as it is only if that fails
+            read, orientation = _streaks_first(image, grey, (dpi, fill), engine, options, (small, fine))
+        else:
+            orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout, small, fine)
+            read = _recognise(image, orientation, fill, dpi, engine, options)
+            speckled = bool(read.unreadable)
+            if speckled:  # speckle clouds may have misled orientation and OCR: despeckled again
+                read, orientation = _despeckled(image, grey, dpi, fill, engine, options, (read, orientation))
+        if read.unreadable and read.words and not streaks:  # maybe upside down: one more call (a page to rescan)
             flipped = replace(orientation, rotation=(orientation.rotation + 180) % 360, method="low confidence")
             other = _recognise(image, flipped, fill, dpi, engine, options, speckled=read.speckled)
             read, orientation = (other, flipped) if other.mean_conf > read.mean_conf else (read, orientation)
@@ -176,6 +181,34 @@ def _despeckled(
     turned = replace(turned, method=f"{turned.method}, despeckled")
     other = _recognise(image, turned, fill, dpi, engine, options, speckled=True)
     return (other, turned) if other.mean_conf > read.mean_conf else (read, orientation)
+
+
+def _streaks_first(
+    image: np.ndarray,
+    grey: np.ndarray,
+    where: tuple[float, tuple[int, ...] | int],
+    engine: OcrEngine,
+    options: OcrOptions,
+    reduced: tuple[np.ndarray, tuple[np.ndarray, float]],
+) -> tuple[_Reading, Orientation]:
+    """A page covered by dirty-drum streaks, read despeckled first: not read at all when no near-black ink is left
+    (a streaked empty sheet: unreadable, no text), oriented and read despeckled, and read as it is only when the
+    despeckled reading is unreadable (the better reading kept; not a third time turned 180°: streaks, not the
+    orientation, are what makes such a page unreadable). Saves the first, discarded reading."""
+    dpi, fill = where
+    clean = despeckle(flatten(grey, dpi))
+    if float((clean[::2, ::2] < 128).mean()) < SPECKLED_EMPTY_INK:
+        _, unreadable = readability_verdicts([], options)
+        return _Reading(image, [], 0.0, unreadable, True), Orientation(0, 0.0, 1.0, "not read: streaks, no print")
+    turned = find_orientation(clean, dpi, engine, options.tesseract_timeout)
+    turned = replace(turned, method=f"{turned.method}, despeckled")
+    read = _recognise(image, turned, fill, dpi, engine, options, speckled=True)
+    if not read.unreadable:
+        return read, turned
+    small, fine = reduced
+    orientation = find_orientation(grey, dpi, engine, options.tesseract_timeout, small, fine)
+    other = _recognise(image, orientation, fill, dpi, engine, options)
+    return (other, orientation) if other.mean_conf > read.mean_conf else (read, turned)
 
 
 def page_text(words: list[Word]) -> str:
