@@ -15,10 +15,11 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from api.problems import PROBLEM_RESPONSES, Problem
-from api.stream_body import stream_body
+from api.stream_body import BoundedStreamingResponse, stream_body
 from core.types import Actor
 from vault.service import Vault
 from vault.store.base import ByteRange
+from vault.store.stream import WHOLE_MAX
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -89,7 +90,8 @@ def content_response(
         headers["Content-Range"] = f"bytes {content.start}-{content.end}/{content.total_size}"
     if content.in_memory:
         return Response(content.read(), status_code=status, media_type="application/pdf", headers=headers)
-    return StreamingResponse(stream_body(content), status_code=status, media_type="application/pdf", headers=headers)
+    kind = BoundedStreamingResponse if content.total_size <= WHOLE_MAX else StreamingResponse
+    return kind(stream_body(content), status_code=status, media_type="application/pdf", headers=headers)
 
 
 async def read_pdf(upload: UploadFile, max_bytes: int) -> bytes:
