@@ -56,6 +56,9 @@ def test_the_citizen_sees_what_to_supplement_and_where(
     answer = hoa.page.context.request.get(server.url + notice.get_attribute("href"))
     assert answer.status == 200 and answer.body().startswith(b"%PDF")
     assert hoa.page.evaluate("document.documentElement.scrollWidth") <= 375
+    # The grant form offered the agency's request itself as a paper to grant: only her papers and results now.
+    offered = hoa.page.locator("#grant-doc option").all_inner_texts()
+    assert offered and "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ" not in offered, offered
     hoa.shot("90-kho-cho-bo-sung-dien-thoai")
     hoa.check_accessibility()
 
