@@ -191,6 +191,12 @@ def test_copying_a_field_says_so_and_the_english_page_names_the_kind(
     minh.check_accessibility()
     minh.go(f"/ho-so/{code}/tai-lieu/{doc}?lang=en")
     assert "Kind: Dossier component" in minh.page.locator("main").inner_text()
+    # The badge and its details stayed Vietnamese on the English page.
+    assert re.search(r"signed by .+, \d\d:\d\d \d\d/\d\d/\d{4}$", minh.page.locator("#badge").inner_text())
+    details = minh.page.locator("section[aria-labelledby=sig-h] details")
+    facts = details.text_content() or ""
+    assert details.locator("summary").inner_text() == "Details" and "Signer" in facts and "Người ký" not in facts
+    minh.shot("96b-tai-lieu-tieng-anh-dien-thoai")
     minh.go(f"/ho-so/{code}?lang=vi")
 
 
