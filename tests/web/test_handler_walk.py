@@ -59,6 +59,12 @@ def test_the_citizen_sees_what_to_supplement_and_where(
     # The grant form offered the agency's request itself as a paper to grant: only her papers and results now.
     offered = hoa.page.locator("#grant-doc option").all_inner_texts()
     assert offered and "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ" not in offered, offered
+    # The "Loại" label sat at the right edge of the search row on a phone, its select on the next line.
+    hoa.page.locator("#docs-h").scroll_into_view_if_needed()
+    hoa.page.screenshot(path=str(shots / "89-kho-bo-loc-dien-thoai.png"))
+    label, select = hoa.page.locator("label[for=kind]").bounding_box(), hoa.page.locator("#kind").bounding_box()
+    assert label and select and 0 <= select["x"] - (label["x"] + label["width"]) <= 16, (label, select)
+    assert abs((label["y"] + label["height"] / 2) - (select["y"] + select["height"] / 2)) <= 4, (label, select)
     hoa.shot("90-kho-cho-bo-sung-dien-thoai")
     hoa.check_accessibility()
 
