@@ -72,6 +72,7 @@ class Document(Base):
     __table_args__ = (
         Index("ix_documents_owner_created", "owner_pk", "created_at"),
         Index("ix_documents_owner_type", "owner_pk", "type_code"),
+        Index("ix_documents_current_version", "current_version"),  # the long-term job's newer versions
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -112,7 +113,10 @@ class Document(Base):
 
 class DocumentVersion(Base):
     __tablename__ = "document_versions"
-    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "number"),
+        Index("ix_document_versions_signature_level", "signature_level"),  # the versions at B-B, for the count
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"))
