@@ -56,8 +56,9 @@ def enrol(
 ) -> int:
     """Start tracking up to `limit` documents not tracked yet, and follow tracked documents to a version the job
     did not make (a correction signed while the TSA was down is due again); returns how many. The level is the one
-    stored with the current version; a version stored without one (before levels were kept, or a signed PDF kept as
-    received) has its file read once, outside any transaction (the vault opens its own)."""
+    stored with the current version; a version stored without one (before levels were kept, or a received signed
+    PDF whose validation found no PAdES level) has its file read once, outside any transaction (the vault opens
+    its own)."""
     with sessions() as session:
         untracked = session.execute(
             _current_level().where(Document.id.not_in(select(LongTermState.document_id))).limit(limit)

@@ -131,7 +131,8 @@ class DocumentVersion(Base):
     block_digests: Mapped[bytes | None] = mapped_column(LargeBinary)
     page_count: Mapped[int | None] = mapped_column(Integer)
     # the PAdES level our signer reached for this version (B-B when the TSA was down and the fallback allowed), as
-    # the writer was told it; NULL when no signer of ours made it (a signed PDF stored as received) or stored before
+    # the writer was told it, or for a signed PDF stored as received the lowest its validation found; NULL when
+    # neither is known (a received signature that is not PAdES) or stored before
     signature_level: Mapped[str | None] = mapped_column(String(8))
     retain_until: Mapped[dt.datetime | None] = mapped_column()
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
