@@ -223,8 +223,8 @@ def keep_signed(job: DocumentJob, outcome: SignOutcome, certify: Certify | None)
 
 
 def signed_level(job: DocumentJob) -> SignatureLevel | None:
-    """The level our signer reached for signed.pdf; None for a signed PDF kept as received (or signed before the
-    level was kept)."""
+    """The level our signer reached for signed.pdf; None for a signed PDF kept as received (its validation's level
+    is passed to `run_store` instead) or signed before the level was kept."""
     if not job.has(LEVEL_FILE):
         return None
     return SignatureLevel(json.loads(job.read(LEVEL_FILE))["level"])
@@ -240,16 +240,24 @@ def intake_actor(job: DocumentJob) -> Actor:
 
 
 def run_store(
-    job: DocumentJob, vault: Vault, verdict: str | None, sessions: Any = None, *, signed: bytes | None = None
+    job: DocumentJob,
+    vault: Vault,
+    verdict: str | None,
+    sessions: Any = None,
+    *,
+    signed: bytes | None = None,
+    validated: SignatureLevel | None = None,
 ) -> str:
     """Store the signed PDF (`signed`, read from the staging when not given) in the owner's vault and link it to
     the dossier; returns the document id. A new version of a stored document (`new_version_of`) is added to that
-    document instead (a retry adds none).
+    document instead (a retry adds none). The version's level is our signer's, or for a signed PDF kept as
+    received the one its validation found (`validated`; None when it found none).
 
     A certified copy is stored under its register number and the register line is completed (`sessions`).
     """
     summary = load_summary(job)
     content = signed if signed is not None else job.read("signed.pdf")
+    level = signed_level(job) or validated
     if job.new_version_of:
         record = vault.new_version(
             job.new_version_of,
@@ -260,7 +268,7 @@ def run_store(
             ocr_text=summary.text,
             extracted_fields=summary.fields,
             page_prints=_prints(summary),
-            signature_level=signed_level(job),
+            signature_level=level,
         )
         link_version(job, vault)
         return str(record.id)
@@ -291,7 +299,7 @@ def run_store(
             **scanned,
         )
     record = vault.store_document(
-        new, content, intake_actor(job), idempotency_key=job.idempotency_key, signature_level=signed_level(job)
+        new, content, intake_actor(job), idempotency_key=job.idempotency_key, signature_level=level
     )
     if line is not None:
         register_copy(sessions, line, record.id)

@@ -99,7 +99,8 @@ def store_step(self: Task, batch_id: str, index: int, seconds: int, request_id: 
         signed = job.read("signed.pdf")
         report = validate_pdf(signed)
         verdict = str(report.verdict)
-        document_id = run_store(job, context().vault(), verdict, context().sessions, signed=signed)
+        found = report.level  # a signed PDF kept as received: the level its validation found, for the long-term job
+        document_id = run_store(job, context().vault(), verdict, context().sessions, signed=signed, validated=found)
         with context().sessions.begin() as session:
             status = batches.update_document(
                 session,

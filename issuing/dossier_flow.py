@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -24,7 +24,7 @@ from issuing.calendar import (
     default_calendar,
     default_procedures,
 )
-from issuing.notices import TITLES, TYPE_CODES, Notice, NoticeKind, render_notice
+from issuing.notices import PURPOSES, TITLES, TYPE_CODES, Notice, NoticeKind, render_notice
 from issuing.paper import Heading, when_vi
 from issuing.settings import issuing_settings
 from vault.errors import InvalidInput, VaultError
@@ -230,7 +230,8 @@ def _issue_notice(
         procedure_code=dossier.procedure_code,
         page_count=int(PdfFileReader(io.BytesIO(signed)).root["/Pages"]["/Count"]),
     )
-    return vault.store_document(new, signed, actor, signature_level=outcome.level).id
+    writer = replace(actor, purpose=PURPOSES[kind])  # why it is written, not why the handler read the dossier
+    return vault.store_document(new, signed, writer, signature_level=outcome.level).id
 
 
 def advance(

@@ -37,7 +37,7 @@ class LongTermState(IssuingBase):
 
     document_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
-    level: Mapped[str] = mapped_column(String(8))
+    level: Mapped[str] = mapped_column(String(8), index=True)  # the B-B count reads it (ingest migration 0011)
     next_check: Mapped[dt.datetime] = mapped_column()
     last_error: Mapped[str | None] = mapped_column(Text)
 
@@ -56,18 +56,14 @@ def enrol(
 ) -> int:
     """Start tracking up to `limit` documents not tracked yet, and follow tracked documents to a version the job
     did not make (a correction signed while the TSA was down is due again); returns how many. The level is the one
-    stored with the current version; a version stored without one (before levels were kept, or a signed PDF kept as
-    received) has its file read once, outside any transaction (the vault opens its own)."""
+    stored with the current version; a version stored without one (before levels were kept, or a received signed
+    PDF whose validation found no PAdES level) has its file read once, outside any transaction (the vault opens
+    its own)."""
     with sessions() as session:
         untracked = session.execute(
             _current_level().where(Document.id.not_in(select(LongTermState.document_id))).limit(limit)
         ).all()
-        moved = session.execute(
-            _current_level()
-            .join(LongTermState, LongTermState.document_id == Document.id)
-            .where(Document.current_version > LongTermState.version)
-            .limit(max(limit - len(untracked), 0))
-        ).all()
+        moved = session.execute(moved_on(max(limit - len(untracked), 0))).all()
     states = [_state(vault, settings, now, doc_id, kind, number, stored) for doc_id, kind, number, stored in untracked]
     with sessions.begin() as session:
         session.add_all(states)
@@ -80,6 +76,18 @@ def enrol(
                 .values(version=state.version, level=state.level, next_check=state.next_check, last_error=None)
             )
     return len(states) + len(moved)
+
+
+def moved_on(limit: int) -> Select[str, str, int, str | None]:
+    """Tracked documents whose current version is newer than the one the job tracks, up to `limit`."""
+    return (
+        _current_level()
+        .join(LongTermState, LongTermState.document_id == Document.id)
+        # implied (a tracked version is at least 1), stated so the read starts from the few documents with a
+        # second version (`ix_documents_current_version`) instead of joining every document to its state
+        .where(Document.current_version > 1, Document.current_version > LongTermState.version)
+        .limit(limit)
+    )
 
 
 def _current_level() -> Select[str, str, int, str | None]:

@@ -22,6 +22,12 @@ TITLES: dict[NoticeKind, str] = {
     "apology": "Phiếu xin lỗi và hẹn lại ngày trả kết quả",
 }
 TYPE_CODES: dict[NoticeKind, str] = {"supplement": "PYCBS", "refusal": "PTC", "apology": "PXL"}
+# why the notice is written into the owner's vault, as her access log shows beside the store (as "số hóa" is a scan's)
+PURPOSES: dict[NoticeKind, str] = {
+    "supplement": "yêu cầu bổ sung hồ sơ",
+    "refusal": "từ chối tiếp nhận, giải quyết hồ sơ",
+    "apology": "hẹn lại ngày trả kết quả",
+}
 
 
 @dataclass(frozen=True)

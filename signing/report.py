@@ -9,7 +9,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from core.types import SignatureLevel, Verdict
+from core.types import SignatureLevel, Verdict, lowest_level
 
 
 class TimestampInfo(BaseModel):
@@ -80,6 +80,15 @@ class ValidationReport(BaseModel):
     @property
     def passed(self) -> bool:
         return self.verdict is Verdict.TOTAL_PASSED
+
+    @property
+    def level(self) -> SignatureLevel | None:
+        """The lowest PAdES level its signatures reach; None without a signature, or when one has no level (not
+        PAdES, e.g. adbe.pkcs7.detached, or its digest does not match): the file then has to be read for it."""
+        levels = [sig.pades_level for sig in self.signatures]
+        if not levels or any(level is None for level in levels):
+            return None
+        return lowest_level(*(level for level in levels if level is not None))
 
 
 def file_verdict(verdicts: list[tuple[Verdict, str | None]]) -> tuple[Verdict, str | None]:

@@ -74,6 +74,7 @@ PROBLEMS: dict[str, tuple[str, str]] = {
     ),
 }
 BELOW_LEVEL = re.compile(r"ký ở mức (B-[A-Z]+) thay vì (B-[A-Z]+)", re.IGNORECASE)
+BELOW_TEXT = "Tài liệu được ký ở mức {reached}, thấp hơn mức {requested} yêu cầu (chưa có dấu thời gian lúc ký)."
 
 
 class SignerSummary(BaseModel):
@@ -156,12 +157,7 @@ def _signer(sig: SignatureReport) -> SignerSummary:
     badge = _badge(sig)
     changed, changes = _changed(sig)
     below = BELOW_LEVEL.search(sig.reason or "")
-    below_text = (
-        f"Tài liệu được ký ở mức {below.group(1)}, thấp hơn mức {below.group(2)} yêu cầu "
-        "(chưa có dấu thời gian lúc ký)."
-        if below
-        else None
-    )
+    below_text = BELOW_TEXT.format(reached=below.group(1), requested=below.group(2)) if below else None
     problem, next_step = None, "Có thể sử dụng; không cần làm gì thêm."
     if badge is BadgeKind.VALID_DEVELOPMENT:
         problem = "Ký bằng chứng thư thử nghiệm của sohoa: chỉ dùng để thử nghiệm."

@@ -72,6 +72,7 @@ class Document(Base):
     __table_args__ = (
         Index("ix_documents_owner_created", "owner_pk", "created_at"),
         Index("ix_documents_owner_type", "owner_pk", "type_code"),
+        Index("ix_documents_current_version", "current_version"),  # the long-term job's newer versions
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -112,7 +113,10 @@ class Document(Base):
 
 class DocumentVersion(Base):
     __tablename__ = "document_versions"
-    __table_args__ = (UniqueConstraint("document_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("document_id", "number"),
+        Index("ix_document_versions_signature_level", "signature_level"),  # the versions at B-B, for the count
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"))
@@ -127,7 +131,8 @@ class DocumentVersion(Base):
     block_digests: Mapped[bytes | None] = mapped_column(LargeBinary)
     page_count: Mapped[int | None] = mapped_column(Integer)
     # the PAdES level our signer reached for this version (B-B when the TSA was down and the fallback allowed), as
-    # the writer was told it; NULL when no signer of ours made it (a signed PDF stored as received) or stored before
+    # the writer was told it, or for a signed PDF stored as received the lowest its validation found; NULL when
+    # neither is known (a received signature that is not PAdES) or stored before
     signature_level: Mapped[str | None] = mapped_column(String(8))
     retain_until: Mapped[dt.datetime | None] = mapped_column()
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)

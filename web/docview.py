@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from core.settings import CoreSettings
-from signing.summary import SignatureSummary
+from signing.summary import BadgeKind, SignatureSummary
+from web.i18n import translator
+from web.signing_words import timestamp_words
 
 NO_SIGNATURE = ("Chưa ký", "Tài liệu chưa có chữ ký số.")
 KIND_VI = {  # a document's kind, as the vault and dossier pages name it
@@ -49,27 +51,43 @@ def clock_first(signed_at: str | None, *, seconds: bool = True) -> str:
     return moment.strftime("%H:%M:%S %d/%m/%Y" if seconds else "%H:%M %d/%m/%Y")
 
 
-def report_badge(report: dict[str, Any]) -> Badge:
-    """The badge from a validation report as `GET .../validation` answers it, from its Vietnamese `summary`."""
+def report_badge(report: dict[str, Any], lang: str = "vi") -> Badge:
+    """The badge from a validation report as `GET .../validation` answers it, from its Vietnamese `summary`, in the
+    page's language (`web.i18n`; the Vietnamese as the summary says it)."""
+    t = translator(lang)
     summary = SignatureSummary.model_validate(report["summary"])
     if not summary.signatures:
-        return Badge("none", *NO_SIGNATURE)
+        return Badge("none", t(NO_SIGNATURE[0]), t(NO_SIGNATURE[1]))
     first = summary.signatures[0]
-    label = f"{summary.label} — ký bởi {first.signer}, {clock_first(first.signed_at, seconds=False)}"
-    badge = Badge(summary.badge.value, label, f"{summary.headline.rstrip('.')}. {summary.next_step}")
+    label = f"{t(summary.label)} — {t('ký bởi')} {first.signer}, {clock_first(first.signed_at, seconds=False)}"
+    badge = Badge(summary.badge.value, label, _advice(summary, lang))
     for sig in summary.signatures:
+        when = f"{clock_first(sig.signed_at)} ({t(sig.signed_at_source or '')})" if sig.signed_at else "—"
         badge.facts += [
-            ("Người ký", sig.signer + (f" ({sig.organisation})" if sig.organisation else "")),
-            ("Thời điểm ký", f"{clock_first(sig.signed_at)} ({sig.signed_at_source})" if sig.signed_at else "—"),
-            ("Tổ chức cấp chứng thư", sig.issuer or "—"),
-            ("Mức chữ ký", sig.level or "—"),
-            ("Dấu thời gian", sig.timestamp or "Không có"),
-            ("Thay đổi sau khi ký", sig.changes),
-            ("Kết luận", sig.label + (f": {sig.problem}" if sig.problem else "")),
+            (t("Người ký"), sig.signer + (f" ({sig.organisation})" if sig.organisation else "")),
+            (t("Thời điểm ký"), when),
+            (t("Tổ chức cấp chứng thư"), sig.issuer or "—"),
+            (t("Mức chữ ký"), t(sig.level) if sig.level else "—"),
+            (t("Dấu thời gian"), timestamp_words(sig.timestamp, lang) if sig.timestamp else t("Không có")),
+            (t("Thay đổi sau khi ký"), t(sig.changes)),
+            (t("Kết luận"), t(sig.label) + (f": {t(sig.problem)}" if sig.problem else "")),
         ]
         if sig.below_requested_level:
-            badge.facts.append(("Lưu ý", sig.below_requested_level))
+            badge.facts.append((t("Lưu ý"), t(sig.below_requested_level)))
     return badge
+
+
+def _advice(summary: SignatureSummary, lang: str) -> str:
+    """The summary's headline ("n chữ ký (names). problem") and next step; in English each part translated."""
+    if lang != "en":
+        return f"{summary.headline.rstrip('.')}. {summary.next_step}"
+    t = translator(lang)
+    names = ", ".join(dict.fromkeys(sig.signer for sig in summary.signatures))
+    parts = [f"{len(summary.signatures)} {t('chữ ký')} ({names})"]
+    worst = next(sig for sig in summary.signatures if sig.badge is summary.badge)
+    if worst.problem and summary.badge is not BadgeKind.VALID:
+        parts.append(t(worst.problem).rstrip("."))
+    return f"{'. '.join(parts)}. {t(summary.next_step)}"
 
 
 def cached_report(core: CoreSettings, sha256: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from core.timezone import VN_TZ, now_vn
 from core.types import Actor, Role
 from vault.errors import NotFound
 from web.docview import KIND_VI, cached_report, report_badge
+from web.i18n import language
 from web.purposes import at_counter
 from web.render import page
 from web.session import services_of, stated_purpose
@@ -79,7 +80,7 @@ async def dossier_page(
     for link in linked:
         doc = link.document
         report = await run_in_threadpool(report_of, svc, doc.id, doc.sha256, reader)
-        docs.append({"link": link, "doc": doc, "badge": report_badge(report)})
+        docs.append({"link": link, "doc": doc, "badge": report_badge(report, language(request))})
     _record, events = await run_in_threadpool(svc.vault.dossier_history, code, reader)
     history = await run_in_threadpool(svc.vault.results_history, code, reader)
     life = await run_in_threadpool(dossier_status, svc, dossier, events, reader)

@@ -5,10 +5,13 @@ The language is `?lang=en|vi` (remembered in a cookie), Vietnamese by default.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from web.signing_words import SIGNING_EN
 
 LANGUAGES = ("vi", "en")
 LANG_COOKIE = "sohoa_lang"
@@ -346,6 +349,8 @@ EN: dict[str, str] = {
     ),
 }
 
+EN |= {vietnamese: english for vietnamese, english in SIGNING_EN.items() if vietnamese not in EN}
+
 
 def asked_language(request: Request) -> str | None:
     """`?lang=` of this request (taken out of the query by `LanguageParameter`, so pages need not declare it)."""
@@ -376,7 +381,7 @@ class LanguageParameter:
         await self.app(scope, receive, send)
 
 
-def translator(lang: str) -> object:
+def translator(lang: str) -> Callable[[str], str]:
     def t(text: str) -> str:
         return EN.get(text, text) if lang == "en" else text
 

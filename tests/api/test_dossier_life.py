@@ -186,3 +186,15 @@ def test_an_apology_dated_beyond_the_working_calendar_is_refused_and_nothing_is_
     assert "working calendar" in late.text and late.json().get("field") in (None, "new_date")
     life = _life(api_app, code, agency_code)  # the dossier still reads: no date its calendar cannot count from
     assert [e["action"] for e in life["events"]] == ["receive"], life
+
+
+def test_a_notice_is_stored_with_its_purpose_in_the_owners_access_log(api_app: Api, agency_code: str) -> None:
+    code = api_app.dossier(agency_code).code
+    asked = _move(api_app, code, agency_code, action="request_supplement", missing=["Bản sao sổ hộ khẩu"])
+    assert asked.status_code == 201, asked.text
+    notice = asked.json()["notice_document_id"]
+    citizen = api_app.headers(Role.CITIZEN, owner_id=OWNER_ID)
+    log = api_app.client.get("/api/v1/me/access-log", headers=citizen).json()
+    stored = [e for e in log if e["document_id"] == notice and e["action"] == "store"]
+    # The store took the purpose the handler read with (none from the web page's move: "—" in her access log).
+    assert [e["purpose"] for e in stored] == ["yêu cầu bổ sung hồ sơ"], stored

@@ -70,8 +70,8 @@ def _through(job: DocumentJob, officer: DocumentSigner, api_app: Api, trust: Tru
     """OCR, sign, validate and store one document as the pipeline's steps do; returns the document id."""
     run_ocr(job, OcrOptions.from_settings(), threads=1)
     run_signing(job, officer, SignatureLevel.B_T, "Nguyễn Thị Hồng Nhung")
-    verdict = validate_pdf(job.read("signed.pdf"), trust).verdict
-    return run_store(job, api_app.services.vault, str(verdict))
+    report = validate_pdf(job.read("signed.pdf"), trust)  # as `ingest.tasks.store_step`: its level passed on
+    return run_store(job, api_app.services.vault, str(report.verdict), validated=report.level)
 
 
 def _read(api_app: Api, agency: str, document_id: str, what: str) -> Any:
@@ -140,8 +140,10 @@ def test_a_signed_pdf_is_stored_as_received_and_still_validates(
     assert _read(api_app, agency_code, document_id, "text")["text"] == BORN_DIGITAL_TEXT
     record = _read(api_app, agency_code, document_id, "")
     assert record["signature_verdict"] == "TOTAL-PASSED"
-    # no signer of ours made it: no level stored (the long-term job reads it once, docs/signing.md)
-    assert [v["signature_level"] for v in _read(api_app, agency_code, document_id, "versions")] == [None]
+    # No signer of ours made it: the level its validation found is stored (NULL before: the long-term job read the
+    # file once to find it), so enrolment needs no read (docs/signing.md).
+    assert report.level is not None
+    assert [v["signature_level"] for v in _read(api_app, agency_code, document_id, "versions")] == [report.level]
     summary = _read(api_app, agency_code, document_id, "validation")["summary"]
     assert summary["badge"] in ("valid", "valid_development") and summary["label"].startswith("Hợp lệ")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.signing_sample import sample_pdf
@@ -21,12 +21,12 @@ from ingest.db import migrate, sessions
 from ingest.pipeline import run_signing, run_store
 from ingest.staging import FolderBatch
 from issuing.agency import Issuer
-from issuing.longterm import SYSTEM, LongTermState, run_longterm
+from issuing.longterm import SYSTEM, LongTermState, moved_on, run_longterm
 from issuing.results import ResultFields, correct_result, issue_result
 from issuing.settings import IssuingSettings
-from issuing.waits import longterm_due
+from issuing.waits import at_bb_query, longterm_due
 from signing.identity import load_pkcs12
-from signing.settings import SigningSettings
+from signing.settings import SigningSettings, signing_settings
 from signing.sign import DocumentSigner
 from tests.support.jobs import document_job
 from tests.support.pgschema import private_schema
@@ -185,3 +185,26 @@ def test_a_result_corrected_while_the_tsa_is_down_is_due_again(
     assert (back.enrolled, back.upgraded) == (0, [doc_id])
     assert _levels(vault, doc_id) == [B_LTA, B_B, B_LTA] and reads == [doc_id]
     assert _job_reads(factory, doc_id) == ["read", "new_version"]
+
+
+def _plan(session: Session, statement: Any) -> str:
+    """The backend's plan of a statement: SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN with sequential scans
+    priced out (the tables are empty here; the question is whether an index can serve the read at all)."""
+    dialect = session.get_bind().dialect
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    if dialect.name == "sqlite":
+        return "\n".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    return "\n".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {sql}")))
+
+
+def test_the_b_b_count_and_the_look_for_newer_versions_read_through_indexes(
+    catalogue: tuple[sessionmaker[Session], Vault],
+) -> None:
+    factory, _vault = catalogue
+    with factory.begin() as session:
+        counted = _plan(session, at_bb_query(signing_settings()))
+        moved = _plan(session, moved_on(10))
+    # Before migration 0010 and ingest 0011 both read every document joined to its current version and its state.
+    assert "ix_document_versions_signature_level" in counted and "ix_ingest_longterm_level" in counted, counted
+    assert "ix_documents_current_version" in moved, moved

@@ -56,6 +56,15 @@ def test_the_citizen_sees_what_to_supplement_and_where(
     answer = hoa.page.context.request.get(server.url + notice.get_attribute("href"))
     assert answer.status == 200 and answer.body().startswith(b"%PDF")
     assert hoa.page.evaluate("document.documentElement.scrollWidth") <= 375
+    # The grant form offered the agency's request itself as a paper to grant: only her papers and results now.
+    offered = hoa.page.locator("#grant-doc option").all_inner_texts()
+    assert offered and "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ" not in offered, offered
+    # The "Loại" label sat at the right edge of the search row on a phone, its select on the next line.
+    hoa.page.locator("#docs-h").scroll_into_view_if_needed()
+    hoa.page.screenshot(path=str(shots / "89-kho-bo-loc-dien-thoai.png"))
+    label, select = hoa.page.locator("label[for=kind]").bounding_box(), hoa.page.locator("#kind").bounding_box()
+    assert label and select and 0 <= select["x"] - (label["x"] + label["width"]) <= 16, (label, select)
+    assert abs((label["y"] + label["height"] / 2) - (select["y"] + select["height"] / 2)) <= 4, (label, select)
     hoa.shot("90-kho-cho-bo-sung-dien-thoai")
     hoa.check_accessibility()
 
@@ -188,6 +197,12 @@ def test_copying_a_field_says_so_and_the_english_page_names_the_kind(
     minh.check_accessibility()
     minh.go(f"/ho-so/{code}/tai-lieu/{doc}?lang=en")
     assert "Kind: Dossier component" in minh.page.locator("main").inner_text()
+    # The badge and its details stayed Vietnamese on the English page.
+    assert re.search(r"signed by .+, \d\d:\d\d \d\d/\d\d/\d{4}$", minh.page.locator("#badge").inner_text())
+    details = minh.page.locator("section[aria-labelledby=sig-h] details")
+    facts = details.text_content() or ""
+    assert details.locator("summary").inner_text() == "Details" and "Signer" in facts and "Người ký" not in facts
+    minh.shot("96b-tai-lieu-tieng-anh-dien-thoai")
     minh.go(f"/ho-so/{code}?lang=vi")
 
 

@@ -19,7 +19,7 @@ from api.services import Services
 from api.views import content_response
 from core.text import fold
 from core.timezone import VN_TZ, now_vn
-from core.types import Actor, DocumentKind, Role
+from core.types import Actor, DocumentKind, DocumentStatus, Role
 from issuing.agencies import known_agencies
 from issuing.calendar import default_procedures
 from vault.errors import Conflict, InvalidInput, NotFound, ReuseRefused, VaultError
@@ -35,6 +35,8 @@ router = APIRouter()
 Citizen = Annotated[Actor, Depends(require(Role.CITIZEN))]
 VN = VN_TZ
 LOG_PAGE = 30
+# what a grant may cover (docs/web.md, "What a grant offers"): her papers and results, valid; not the agency's notices
+GRANTABLE = (DocumentKind.COMPONENT, DocumentKind.RESULT, DocumentKind.CERTIFIED_COPY, DocumentKind.CITIZEN_UPLOAD)
 APPLY_VI: dict[type[VaultError], str] = {
     ReuseRefused: "có giấy tờ đã hết hạn, bị thu hồi, bị hủy hoặc là phiếu thông báo của hồ sơ khác.",
     NotFound: "không tìm thấy giấy tờ.",
@@ -65,9 +67,10 @@ def _vault_page(
 ) -> Response:
     svc = services_of(request)
     chosen = DocumentKind(kind) if kind in {k.value for k in DocumentKind} else None
-    documents = me.my_documents(actor, svc, None, chosen, None, 0, 200).items
-    names = {d.id: d.name for d in me.my_documents(actor, svc, None, None, None, 0, 200).items} if chosen else {}
-    names |= {d.id: d.name for d in documents}  # the access log names every paper read, whatever the filter
+    everything = me.my_documents(actor, svc, None, None, None, 0, 200).items
+    documents = me.my_documents(actor, svc, None, chosen, None, 0, 200).items if chosen else everything
+    names = {d.id: d.name for d in everything} | {d.id: d.name for d in documents}  # every paper the log names
+    grantable = [d for d in everything if d.kind in GRANTABLE and d.status == DocumentStatus.VALID]
     if q.strip():
         wanted = fold(q.strip())
         documents = [d for d in documents if wanted in fold(f"{d.name} {d.type_code or ''} {d.number_symbol or ''}")]
@@ -82,6 +85,7 @@ def _vault_page(
         "vault.html",
         {
             "documents": documents,
+            "grantable": grantable,
             "dossiers": dossiers,
             "asked": asked,
             "submitted": next((d for d in dossiers if d.code == submitted), None),  # hers only

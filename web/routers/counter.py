@@ -158,7 +158,7 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
     documents = []
     reader = at_counter(actor, view.dossier_code)  # the badge's check reads the paper: logged with why
     for doc in view.documents:
-        badge = await run_in_threadpool(_badge, svc, doc.id, reader) if doc.id else None
+        badge = await run_in_threadpool(_badge, svc, doc.id, reader, lang) if doc.id else None
         rescan = {item.page: reason_vi(item.reason) if lang == "vi" else item.reason for item in doc.rescan}
         pages = [{"number": n, "reason": rescan.get(n)} for n in range(1, doc.pages + 1)]
         documents.append({"doc": doc, "pages": pages, "rescan": bool(rescan), "badge": badge})
@@ -198,9 +198,9 @@ def choose(
     return RedirectResponse(f"/quay/lo/{batch_id}", status_code=303)
 
 
-def _badge(svc: Services, doc_id: str, actor: Actor) -> Badge:
+def _badge(svc: Services, doc_id: str, actor: Actor, lang: str) -> Badge:
     record = svc.vault.get_document(doc_id, actor, log_read=False)
-    return report_badge(cached_report(svc.core, record.sha256, lambda: get_validation(doc_id, actor, svc)))
+    return report_badge(cached_report(svc.core, record.sha256, lambda: get_validation(doc_id, actor, svc)), lang)
 
 
 @router.post("/quay/kiem-tra-kho")

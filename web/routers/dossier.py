@@ -26,6 +26,7 @@ from vault.errors import Conflict, Forbidden, NotFound, VaultError
 from web.docview import KIND_VI, field_rows, render_thumbnail, report_badge, thumbnail_path
 from web.dossier_page import dossier_page, report_of, with_purpose
 from web.formats import parse_vn_datetime, typed_code
+from web.i18n import language
 from web.qrphoto import dossier_code_from_photo
 from web.render import page
 from web.session import CsrfChecked, require, services_of, state_purpose
@@ -205,5 +206,11 @@ async def document_page(request: Request, code: str, doc_id: str, actor: Reader)
     return page(
         request,
         "document.html",
-        {"code": code, "doc": record, "badge": report_badge(report), "kind_vi": KIND_VI, "fields": field_rows(record)},
+        {
+            "code": code,
+            "doc": record,
+            "badge": report_badge(report, language(request)),
+            "kind_vi": KIND_VI,
+            "fields": field_rows(record),
+        },
     )
