@@ -87,6 +87,35 @@ def test_the_result_table_shows_full_ids_and_names(capsys: pytest.CaptureFixture
     assert doc_id in out and "Giấy khai sinh" in out
 
 
+def test_a_page_to_rescan_is_said_in_vietnamese_with_the_command_that_replaces_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Walked 2026-11-30 night: `--follow` ended on the English reason and exit 3 with no way to replace the page."""
+    doc_id = "0123456789abcdef0123456789abcdef"
+    reason = "low OCR confidence 41/100 (threshold 60) — check focus and rescan"
+    state = {
+        "batch_id": "b" * 32,
+        "status": "needs_rescan",
+        "dossier_code": "000.00.00.H30-261130-0042",
+        "documents": [
+            {
+                "index": 1,
+                "id": doc_id,
+                "name": "Căn cước",
+                "status": "done",
+                "signature": "TOTAL-PASSED",
+                "rescan": [{"page": 2, "reason": reason}],
+                "error": None,
+            },
+        ],
+    }
+    assert _print_outcome(state) == 3
+    out = capsys.readouterr().out
+    assert "2. trang 2 cần quét lại: mờ, khó đọc: độ tin cậy nhận dạng 41/100 (ngưỡng 60)" in out
+    assert f"sohoa rescan {doc_id} 2 TRANG-MOI.jpg" in out
+    assert "low OCR confidence" not in out
+
+
 def test_a_paper_scanned_again_prints_the_hint_and_how_to_choose(capsys: pytest.CaptureFixture[str]) -> None:
     stored = "fedcba9876543210fedcba9876543210"
     hint = "Giấy tờ này đã có trong kho dữ liệu của công dân: «Giấy khai sinh», lưu ngày 30/11/2026. Chọn: …"
