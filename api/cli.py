@@ -73,7 +73,10 @@ def _print_outcome(state: dict[str, object]) -> int:
     typer.echo(f"batch {state['batch_id']}: {state['status']} (dossier {state['dossier_code']})")
     if state["status"] == "awaiting_signature":
         typer.echo("chờ cán bộ ký bằng thiết bị ký của mình: `sohoa sign-agent` trên máy của cán bộ")
-    for doc in documents:  # a page to rescan: how to replace it in place
+    for doc in documents:  # a page to rescan: how to replace it in place, or the batch that replaced it
+        if doc["rescan"] and doc.get("replaced_by"):
+            typer.echo(f"{doc['index'] + 1}. đã thay bằng bản quét mới: `sohoa status {doc['replaced_by']}`")
+            continue
         for item in doc["rescan"] if doc["id"] else []:
             typer.echo(f"{doc['index'] + 1}. trang {item['page']} cần quét lại: {reason_vi(item['reason'])}")
             typer.echo(f"   `sohoa rescan {doc['id']} {item['page']} TRANG-MOI.jpg`")

@@ -140,3 +140,27 @@ def test_a_paper_scanned_again_prints_the_hint_and_how_to_choose(capsys: pytest.
     out = capsys.readouterr().out
     assert hint in out and stored in out
     assert f"sohoa choose {'b' * 32} 2 reuse|new_version|new_document" in out
+
+
+def test_a_page_replaced_since_points_to_the_batch_that_replaced_it(capsys: pytest.CaptureFixture[str]) -> None:
+    later = "c" * 32
+    state = {
+        "batch_id": "b" * 32,
+        "status": "needs_rescan",
+        "dossier_code": "000.00.00.H30-261130-0042",
+        "documents": [
+            {
+                "index": 0,
+                "id": "d" * 32,
+                "name": "Căn cước",
+                "status": "done",
+                "signature": "TOTAL-PASSED",
+                "rescan": [{"page": 1, "reason": "scanned at 150 dpi"}],
+                "error": None,
+                "replaced_by": later,
+            },
+        ],
+    }
+    _print_outcome(state)
+    out = capsys.readouterr().out
+    assert f"1. đã thay bằng bản quét mới: `sohoa status {later}`" in out and "sohoa rescan" not in out
