@@ -370,9 +370,23 @@ def sign_agent(
             opened.close()
         typer.echo(f"Đã ký {run.signed}, bỏ qua {run.skipped}.")
     except (ApiError, SigningError, OSError) as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_agent_error(exc)) from None
     finally:
         client.close()
+
+
+def _agent_error(exc: Exception) -> str:
+    """The officer's reading first, in Vietnamese, then the detail in English in brackets (docs/cli.md)."""
+    from api.client import Unreachable
+    from signing.errors import TokenNotFoundError, WrongPinError
+
+    said = {
+        TokenNotFoundError: "không thấy thiết bị ký: cắm thiết bị ký USB vào máy rồi chạy lại",
+        WrongPinError: "thiết bị ký không nhận mã PIN: kiểm tra lại (sai nhiều lần thiết bị sẽ bị khóa)",
+        Unreachable: "không kết nối được máy chủ sohoa: kiểm tra mạng hoặc địa chỉ --server; các tài liệu vẫn chờ ký",
+    }
+    words = next((text for kind, text in said.items() if isinstance(exc, kind)), None)
+    return f"{words} ({exc})" if words else str(exc)
 
 
 def register(app: typer.Typer) -> None:

@@ -164,3 +164,21 @@ def test_a_page_replaced_since_points_to_the_batch_that_replaced_it(capsys: pyte
     _print_outcome(state)
     out = capsys.readouterr().out
     assert f"1. đã thay bằng bản quét mới: `sohoa status {later}`" in out and "sohoa rescan" not in out
+
+
+def test_the_sign_agent_says_an_unplugged_token_in_vietnamese(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Walked 2026-11-30 night: Chị Lan's agent said only "error: no token labelled …" in English."""
+    from typer.testing import CliRunner
+
+    from api.agent import AgentClient
+    from cli.main import app
+
+    monkeypatch.setattr(AgentClient, "pending", lambda self: [{"id": "r1"}])
+    pin = tmp_path / "pin"
+    pin.write_text("123456")
+    arguments = ["sign-agent", "--pkcs11-lib", "/usr/lib/softhsm/libsofthsm2.so", "--token-label", "usb-khong-co"]
+    run = CliRunner().invoke(app, [*arguments, "--pin-file", str(pin), "--yes", "--token", "t"])
+    assert run.exit_code == 2, run.output
+    lines = run.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: không thấy thiết bị ký: cắm thiết bị ký USB"), lines
+    assert "no token labelled 'usb-khong-co'" in lines[0]  # the detail kept, in brackets
