@@ -172,8 +172,14 @@ def test_the_sign_agent_says_an_unplugged_token_in_vietnamese(monkeypatch: pytes
 
     from api.agent import AgentClient
     from cli.main import app
+    from signing.errors import TokenNotFoundError
+
+    def unplugged(module: Path, label: str, key: str | None, pin: str) -> None:
+        raise TokenNotFoundError(f"no token labelled {label!r}: is the USB token plugged in?")
 
     monkeypatch.setattr(AgentClient, "pending", lambda self: [{"id": "r1"}])
+    # not the real module: a PKCS#11 module initialises once per process, and other tests here load SoftHSM
+    monkeypatch.setattr("signing.token.open_token", unplugged)
     pin = tmp_path / "pin"
     pin.write_text("123456")
     arguments = ["sign-agent", "--pkcs11-lib", "/usr/lib/softhsm/libsofthsm2.so", "--token-label", "usb-khong-co"]
