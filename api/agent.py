@@ -94,6 +94,10 @@ def sign_pending(
             run.skipped += 1
             continue
         answer = client.submit(request["id"], sign(to_be_signed(request)))
-        echo(f"→ đã ký, máy chủ đang hoàn tất chữ ký ({answer['status']})\n")
+        echo(
+            "→ đã ký, máy chủ đang hoàn tất chữ ký\n"
+            if answer["status"] == "submitted"
+            else f"→ đã ký ({answer['status']})\n"
+        )
         run.signed += 1
     return run

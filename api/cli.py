@@ -1,5 +1,5 @@
 """`sohoa token` mints development JWTs; `sohoa upload` sends a scanned batch from a station, `sohoa status` shows it
-later; `sohoa choose` answers for a paper scanned again.
+later; `sohoa choose` answers for a paper scanned again, `sohoa rescan` replaces a page in place.
 
 `sohoa serve` (the API on the configured world) is in `runtime.cli`.
 """
@@ -15,6 +15,7 @@ import typer
 
 from core.timezone import to_vn
 from core.types import Role
+from ocr.verdict_words import reason_vi
 
 if TYPE_CHECKING:
     from api.client import StationClient
@@ -62,7 +63,7 @@ def _print_outcome(state: dict[str, object]) -> int:
     documents = state.get("documents") or []
     assert isinstance(documents, list)
     for doc in documents:
-        rescan = "; ".join(f"p.{item['page']}: {item['reason']}" for item in doc["rescan"])
+        rescan = "; ".join(f"p.{item['page']}: {reason_vi(item['reason'])}" for item in doc["rescan"])
         status = doc["status"] if not doc.get("error") else f"{doc['status']}: {doc['error']}"
         table.add_row(
             str(doc["index"] + 1), doc["name"], status, doc["signature"] or "-", rescan or "-", doc["id"] or "-"
@@ -72,6 +73,13 @@ def _print_outcome(state: dict[str, object]) -> int:
     typer.echo(f"batch {state['batch_id']}: {state['status']} (dossier {state['dossier_code']})")
     if state["status"] == "awaiting_signature":
         typer.echo("chờ cán bộ ký bằng thiết bị ký của mình: `sohoa sign-agent` trên máy của cán bộ")
+    for doc in documents:  # a page to rescan: how to replace it in place, or the batch that replaced it
+        if doc["rescan"] and doc.get("replaced_by"):
+            typer.echo(f"{doc['index'] + 1}. đã thay bằng bản quét mới: `sohoa status {doc['replaced_by']}`")
+            continue
+        for item in doc["rescan"] if doc["id"] else []:
+            typer.echo(f"{doc['index'] + 1}. trang {item['page']} cần quét lại: {reason_vi(item['reason'])}")
+            typer.echo(f"   `sohoa rescan {doc['id']} {item['page']} TRANG-MOI.jpg`")
     for doc in documents:  # a paper scanned again: what the vault holds, and how to choose
         before = doc.get("scanned_before")
         if before and doc["status"] == "awaiting_choice":
@@ -137,6 +145,28 @@ def choose(
         return client.follow(batch) if wait else state
 
     _station_call(server, token, chosen)
+
+
+def rescan(
+    document: Annotated[str, typer.Argument(help="Mã tài liệu, do `sohoa upload` in ra (the document id)")],
+    page: Annotated[int, typer.Argument(min=1, help="Số trang cần thay: 1, 2, … (the page number)")],
+    scan: Annotated[Path, typer.Argument(help="Bản quét mới của trang đó (the new scan of that page)")],
+    server: Server = DEFAULT_SERVER,
+    token: StationToken = None,
+    wait: Follow = True,
+) -> None:
+    """Thay một trang cần quét lại bằng bản quét mới: phiên bản mới của tài liệu (replace a page in place)."""
+    _quiet_http()
+    if not scan.is_file():
+        typer.echo(f"error: {scan}: no such file", err=True)
+        raise typer.Exit(2)
+
+    def replaced(client: StationClient) -> dict[str, Any]:
+        accepted = client.replace_page(document, page, scan)
+        typer.echo(f"batch {accepted['batch_id']} accepted for dossier {accepted['dossier_code']}")
+        return client.follow(accepted["batch_id"]) if wait else client.batch(accepted["batch_id"])
+
+    _station_call(server, token, replaced)
 
 
 def _station_call(server: str, token: str | None, call: Callable[[StationClient], dict[str, Any]]) -> NoReturn:
@@ -340,9 +370,23 @@ def sign_agent(
             opened.close()
         typer.echo(f"Đã ký {run.signed}, bỏ qua {run.skipped}.")
     except (ApiError, SigningError, OSError) as exc:
-        raise _fail(str(exc)) from None
+        raise _fail(_agent_error(exc)) from None
     finally:
         client.close()
+
+
+def _agent_error(exc: Exception) -> str:
+    """The officer's reading first, in Vietnamese, then the detail in English in brackets (docs/cli.md)."""
+    from api.client import Unreachable
+    from signing.errors import TokenNotFoundError, WrongPinError
+
+    said = {
+        TokenNotFoundError: "không thấy thiết bị ký: cắm thiết bị ký USB vào máy rồi chạy lại",
+        WrongPinError: "thiết bị ký không nhận mã PIN: kiểm tra lại (sai nhiều lần thiết bị sẽ bị khóa)",
+        Unreachable: "không kết nối được máy chủ sohoa: kiểm tra mạng hoặc địa chỉ --server; các tài liệu vẫn chờ ký",
+    }
+    words = next((text for kind, text in said.items() if isinstance(exc, kind)), None)
+    return f"{words} ({exc})" if words else str(exc)
 
 
 def register(app: typer.Typer) -> None:
@@ -350,4 +394,5 @@ def register(app: typer.Typer) -> None:
     app.command()(upload)
     app.command()(status)
     app.command()(choose)
+    app.command()(rescan)
     app.command("sign-agent")(sign_agent)

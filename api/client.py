@@ -103,6 +103,19 @@ class StationClient:
         result: dict[str, Any] = response.json()
         return result
 
+    def replace_page(self, document_id: str, page: int, scan: Path) -> dict[str, Any]:
+        """POST the new scan of one page: the server makes the document's next version in a batch of its own."""
+        with scan.open("rb") as handle:
+            response = self._call(
+                "POST",
+                f"/api/v1/documents/{document_id}/versions",
+                files={"file": (scan.name, handle)},
+                data={"page": str(page)},
+            )
+        _raise_for_problem(response)
+        result: dict[str, Any] = response.json()
+        return result
+
     def batch(self, batch_id: str) -> dict[str, Any]:
         response = self._call("GET", f"/api/v1/batches/{batch_id}")
         _raise_for_problem(response)

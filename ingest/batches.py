@@ -105,6 +105,7 @@ class BatchDocumentView(BaseModel):
     note: str | None = None  # that, in words (Vietnamese; the web translates)
     signature_request: str | None = None  # the id of its newest split-signing request, if any
     new_version_of: str | None = None
+    replaced_by: str | None = None  # a later batch that makes this document's next version (a page rescanned)
     scanned_before: ScannedBefore | None = None  # the stored document this one matched (a paper scanned again)
     choice: str | None = None  # the station's: reuse | new_version | new_document
     choice_until: dt.datetime | None = None  # while awaiting_choice: chosen by then, or the document fails
@@ -288,6 +289,7 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
         select(BatchDocument).where(BatchDocument.batch_id == batch_id).order_by(BatchDocument.index)
     ).all()
     requests = _newest_requests(session, batch_id)
+    replaced = _later_versions(session, batch, [row.document_id for row in rows if row.document_id])
     documents = [
         BatchDocumentView(
             index=row.index,
@@ -305,6 +307,7 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
             note=WAITING_NOTES.get(row.waiting or ""),
             signature_request=requests.get(row.index),
             new_version_of=row.new_version_of,
+            replaced_by=replaced.get(row.document_id or ""),
             scanned_before=_scanned_before(row.scanned_before),
             choice=row.choice,
             choice_until=row.choice_until if row.status == DocState.AWAITING_CHOICE else None,
@@ -313,6 +316,19 @@ def view_batch(session: Session, batch_id: str) -> BatchView | None:
     ]
     status = derive_status([(doc.status, bool(doc.rescan)) for doc in documents])
     return BatchView(batch_id=batch.id, dossier_code=batch.dossier_code, status=status, documents=documents)
+
+
+def _later_versions(session: Session, batch: Batch, document_ids: list[str]) -> dict[str, str]:
+    """The newest later batch that re-versions each of these documents (a page replaced after this batch)."""
+    if not document_ids:
+        return {}
+    rows = session.execute(
+        select(BatchDocument.new_version_of, Batch.id)
+        .join(Batch, Batch.id == BatchDocument.batch_id)
+        .where(BatchDocument.new_version_of.in_(document_ids), Batch.created_at > batch.created_at)
+        .order_by(Batch.created_at, Batch.id)
+    ).all()
+    return {str(document_id): later for document_id, later in rows}
 
 
 def _scanned_before(data: dict[str, Any] | None) -> ScannedBefore | None:

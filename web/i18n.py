@@ -126,6 +126,10 @@ EN: dict[str, str] = {
         "This batch makes a new version of the stored document with the rescanned page; the old version is kept."
     ),
     "Phiên bản": "Version",
+    "Đã thay bằng bản quét mới": "Replaced by a new scan",
+    "trước đó": "before",
+    "Xem lô thay trang": "See the replacing batch",
+    "Đã thay các trang cần quét lại": "The pages to rescan were replaced",
     "Mới hơn": "Newer",
     "Cũ hơn": "Older",
     "Tất cả đơn vị": "All units",

@@ -87,6 +87,35 @@ def test_the_result_table_shows_full_ids_and_names(capsys: pytest.CaptureFixture
     assert doc_id in out and "Giấy khai sinh" in out
 
 
+def test_a_page_to_rescan_is_said_in_vietnamese_with_the_command_that_replaces_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Walked 2026-11-30 night: `--follow` ended on the English reason and exit 3 with no way to replace the page."""
+    doc_id = "0123456789abcdef0123456789abcdef"
+    reason = "low OCR confidence 41/100 (threshold 60) — check focus and rescan"
+    state = {
+        "batch_id": "b" * 32,
+        "status": "needs_rescan",
+        "dossier_code": "000.00.00.H30-261130-0042",
+        "documents": [
+            {
+                "index": 1,
+                "id": doc_id,
+                "name": "Căn cước",
+                "status": "done",
+                "signature": "TOTAL-PASSED",
+                "rescan": [{"page": 2, "reason": reason}],
+                "error": None,
+            },
+        ],
+    }
+    assert _print_outcome(state) == 3
+    out = capsys.readouterr().out
+    assert "2. trang 2 cần quét lại: mờ, khó đọc: độ tin cậy nhận dạng 41/100 (ngưỡng 60)" in out
+    assert f"sohoa rescan {doc_id} 2 TRANG-MOI.jpg" in out
+    assert "low OCR confidence" not in out
+
+
 def test_a_paper_scanned_again_prints_the_hint_and_how_to_choose(capsys: pytest.CaptureFixture[str]) -> None:
     stored = "fedcba9876543210fedcba9876543210"
     hint = "Giấy tờ này đã có trong kho dữ liệu của công dân: «Giấy khai sinh», lưu ngày 30/11/2026. Chọn: …"
@@ -111,3 +140,51 @@ def test_a_paper_scanned_again_prints_the_hint_and_how_to_choose(capsys: pytest.
     out = capsys.readouterr().out
     assert hint in out and stored in out
     assert f"sohoa choose {'b' * 32} 2 reuse|new_version|new_document" in out
+
+
+def test_a_page_replaced_since_points_to_the_batch_that_replaced_it(capsys: pytest.CaptureFixture[str]) -> None:
+    later = "c" * 32
+    state = {
+        "batch_id": "b" * 32,
+        "status": "needs_rescan",
+        "dossier_code": "000.00.00.H30-261130-0042",
+        "documents": [
+            {
+                "index": 0,
+                "id": "d" * 32,
+                "name": "Căn cước",
+                "status": "done",
+                "signature": "TOTAL-PASSED",
+                "rescan": [{"page": 1, "reason": "scanned at 150 dpi"}],
+                "error": None,
+                "replaced_by": later,
+            },
+        ],
+    }
+    _print_outcome(state)
+    out = capsys.readouterr().out
+    assert f"1. đã thay bằng bản quét mới: `sohoa status {later}`" in out and "sohoa rescan" not in out
+
+
+def test_the_sign_agent_says_an_unplugged_token_in_vietnamese(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Walked 2026-11-30 night: Chị Lan's agent said only "error: no token labelled …" in English."""
+    from typer.testing import CliRunner
+
+    from api.agent import AgentClient
+    from cli.main import app
+    from signing.errors import TokenNotFoundError
+
+    def unplugged(module: Path, label: str, key: str | None, pin: str) -> None:
+        raise TokenNotFoundError(f"no token labelled {label!r}: is the USB token plugged in?")
+
+    monkeypatch.setattr(AgentClient, "pending", lambda self: [{"id": "r1"}])
+    # not the real module: a PKCS#11 module initialises once per process, and other tests here load SoftHSM
+    monkeypatch.setattr("signing.token.open_token", unplugged)
+    pin = tmp_path / "pin"
+    pin.write_text("123456")
+    arguments = ["sign-agent", "--pkcs11-lib", "/usr/lib/softhsm/libsofthsm2.so", "--token-label", "usb-khong-co"]
+    run = CliRunner().invoke(app, [*arguments, "--pin-file", str(pin), "--yes", "--token", "t"])
+    assert run.exit_code == 2, run.output
+    lines = run.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: không thấy thiết bị ký: cắm thiết bị ký USB"), lines
+    assert "no token labelled 'usb-khong-co'" in lines[0]  # the detail kept, in brackets

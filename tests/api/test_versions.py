@@ -86,3 +86,27 @@ def test_refusals_leave_nothing(tmp_path: Path) -> None:
     with svc.sessions() as session:
         assert session.query(Batch).count() == 0
     assert set(svc.staging_root.iterdir()) == staged_before
+
+
+def test_the_station_cli_replaces_a_page_in_place(tmp_path: Path, monkeypatch: Any) -> None:
+    """`sohoa rescan DOC PAGE FILE` (walked 2026-11-30 night: the CLI's exit 3 had no command to answer it)."""
+    from typer.testing import CliRunner
+
+    from api.client import StationClient
+    from cli.main import app
+
+    client, sent, doc_id = _world(tmp_path)
+    client.headers.update(_headers(Role.STATION, AGENCY_X))
+    monkeypatch.setattr(
+        StationClient, "__init__", lambda self, server, token, timeout=60.0: setattr(self, "http", client)
+    )
+    monkeypatch.setattr(StationClient, "close", lambda self: None)  # the test's client serves both runs
+    scan = tmp_path / "trang-2.jpg"
+    scan.write_bytes(_scan(1, "JPEG"))
+    run = CliRunner().invoke(app, ["rescan", doc_id, "2", str(scan), "--no-wait", "--token", "t"])
+    assert run.exit_code == 5, run.output  # the new version's batch is queued
+    assert len(sent) == 1 and sent[0][1:] == (0, 2)
+    assert f"batch {sent[0][0]} accepted for dossier" in run.output
+    gone = CliRunner().invoke(app, ["rescan", doc_id, "3", str(scan), "--no-wait", "--token", "t"])
+    assert gone.exit_code == 2 and len(sent) == 1, gone.output  # the document has two pages: refused in one line
+    assert len(gone.output.strip().splitlines()) == 1 and gone.output.startswith("error: ")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 
-STATION_COMMANDS = ("upload", "status", "choose", "coversheet", "sign-agent")
+STATION_COMMANDS = ("upload", "status", "choose", "rescan", "coversheet", "sign-agent")
 VIETNAMESE = re.compile(r"[À-ÃÈ-ÊÌÍÒ-ÕÙÚÝà-ãè-êìíò-õùúýĂăĐđĨĩŨũƠơƯưẠ-ỹ]")
 ENGLISH_IN_BRACKETS = re.compile(r"\([^()]*[a-z]{3,}[^()]*\)")
 

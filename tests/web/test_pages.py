@@ -53,6 +53,7 @@ def _replace_the_page(lan: Person, run: CounterRun, rescanned_page: Path) -> Non
     lan.page.set_input_files("#rescan-1-1", str(rescanned_page))
     lan.page.click(f"form[action='/quay/tai-lieu/{bad}/trang/1'] button[type=submit]")
     lan.page.wait_for_url(lambda url: "/quay/lo/" in url and url != run.batch_url)
+    new_batch = lan.page.url
     assert lan.page.locator("#new-version-note").count() == 1
     lan.shot("05-quay-thay-trang-dang-xu-ly")
     lan.page.wait_for_selector("#live[data-finished=true]", timeout=600_000)
@@ -72,6 +73,20 @@ def _replace_the_page(lan: Person, run: CounterRun, rescanned_page: Path) -> Non
     version = lan.page.locator(f"#doc-{bad} .version")
     assert version.get_attribute("data-version") == "2" and "1 phiên bản trước" in version.inner_text()
     lan.shot("07-ho-so-phien-ban-moi")
+    lan.check_accessibility()
+    _the_first_batch_says_the_page_was_replaced(lan, run, new_batch)
+
+
+def _the_first_batch_says_the_page_was_replaced(lan: Person, run: CounterRun, new_batch: str) -> None:
+    """Walked 2026-11-30 night: back on the first batch, the replaced page still said "Cần quét lại" beside the new
+    scan's thumbnail and offered "Thay trang 1" again (a third version a click away)."""
+    lan.page.goto(run.batch_url)
+    assert lan.page.locator("#batch-status").inner_text() == "Đã thay các trang cần quét lại"
+    assert lan.page.locator(".rescan-reason").count() == 0 and lan.page.locator("form.replace").count() == 0
+    replaced = lan.page.locator(".replaced").all_inner_texts()
+    assert len(replaced) == 1 and "Đã thay bằng bản quét mới" in replaced[0] and "150 dpi" in replaced[0], replaced
+    assert lan.page.locator("a.replaced-by").get_attribute("href") == new_batch.removeprefix(lan.base)
+    lan.shot("08-quay-lo-cu-da-thay-trang")
     lan.check_accessibility()
 
 
