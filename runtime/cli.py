@@ -63,8 +63,11 @@ def serve(
     from web.app import session_key
     from web.settings import web_settings
 
-    preflight_or_exit()
     settings = api_settings()
+    start_worker = worker if worker is not None else settings.embedded_worker
+    if start_worker is None:
+        start_worker = ingest_settings().embedded_broker
+    preflight_or_exit(signing=start_worker)  # its worker would stop at once on signing settings it cannot sign with
     try:
         development_authentication(settings)
     except InsecureConfiguration as exc:
@@ -75,9 +78,6 @@ def serve(
     except SettingsError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    start_worker = worker if worker is not None else settings.embedded_worker
-    if start_worker is None:
-        start_worker = ingest_settings().embedded_broker
     worker_process = None
     if start_worker:
         # Its own process group, so that a stop reaches its pool and beat children too.

@@ -127,6 +127,27 @@ def test_a_worker_with_an_operator_key_and_no_tsa_stops_at_start(tmp_path: Path)
     assert "SOHOA_SIGNING_ALLOW_BB_FALLBACK=true" in answer.stderr
 
 
+def test_serve_with_its_embedded_worker_stops_at_start_too(tmp_path: Path) -> None:
+    """`sohoa serve` on the embedded default starts a worker beside the API: with an operator key and no TSA that
+    worker stopped at once while the API went on serving, and batches waited for a worker that never came (walked
+    with an officer's token, 30 Nov 2026). The API now stops at start with the worker's reason."""
+    p12, password = _p12_from_development_key(tmp_path)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    environment |= {
+        "SOHOA_DATA_DIR": str(tmp_path / "data"),
+        "SOHOA_INGEST_OFFICER_P12": str(p12),
+        "SOHOA_INGEST_OFFICER_P12_PASSWORD_FILE": str(password),
+        "SOHOA_API_PORT": "1",  # never reached: it stops before listening
+    }
+    command = [sys.executable, "-m", "cli", "serve"]
+    try:
+        answer = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("sohoa serve started its worker without a time-stamping authority")
+    assert answer.returncode == 2, answer.stderr
+    assert "error: SOHOA_SIGNING_TSA_URL is not set" in answer.stderr
+
+
 def test_timestamping_is_required_only_where_it_is_needed() -> None:
     operator_key = SignerConfig(p12=Path("/secrets/officer.p12"), p12_password_file=Path("/secrets/pw"))
     development = SignerConfig()
