@@ -110,3 +110,15 @@ def test_every_sentence_the_summary_writes_from_its_tables_has_english_words() -
     assert [text for text in written if text not in EN] == []
     assert timestamp_words("30/11/2026 13:20:05, do sohoa TSA cấp", "en") == "30/11/2026 13:20:05, issued by sohoa TSA"
     assert timestamp_words("30/11/2026 13:20:05, do sohoa TSA cấp", "vi") == "30/11/2026 13:20:05, do sohoa TSA cấp"
+
+
+def test_the_extracted_fields_labels_have_english_words_and_the_page_looks_them_up() -> None:
+    """The English document page showed "Ngày tháng" (walk of 2026-11-30): every label has English words."""
+    from pathlib import Path
+
+    from web.docview import FIELD_LABELS
+
+    assert [label for label in FIELD_LABELS.values() if label not in EN] == []
+    assert EN["Ngày tháng"] == "Dates"
+    page = (Path(__file__).parents[2] / "web" / "templates" / "document.html").read_text(encoding="utf-8")
+    assert '<th scope="row">{{ t(k) }}</th>' in page

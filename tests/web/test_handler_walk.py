@@ -14,6 +14,7 @@ import httpx
 from core.types import Role
 from tests.support.stack import SohoaStack
 from tests.web.conftest import AGENCY, OWNER, CounterRun, Person, open_person
+from web.docview import FIELD_LABELS
 
 MISSING = "Bản sao giấy chứng nhận kết hôn của cha mẹ"
 
@@ -202,6 +203,9 @@ def test_copying_a_field_says_so_and_the_english_page_names_the_kind(
     details = minh.page.locator("section[aria-labelledby=sig-h] details")
     facts = details.text_content() or ""
     assert details.locator("summary").inner_text() == "Details" and "Signer" in facts and "Người ký" not in facts
+    # The extracted fields' labels stayed Vietnamese ("Ngày tháng") on the English page.
+    labels = minh.page.locator("section[aria-labelledby=fields-h] th[scope=row]").all_inner_texts()
+    assert labels and not set(labels) & set(FIELD_LABELS.values()), labels
     minh.shot("96b-tai-lieu-tieng-anh-dien-thoai")
     minh.go(f"/ho-so/{code}?lang=vi")
 
