@@ -93,8 +93,14 @@ def _configure_stdlib(level: str, renderer: Any) -> None:
     root.setLevel(level.upper())
 
 
+QUIET_LOGGERS = ("pikepdf._core",)  # its import says "pikepdf C++ to Python logger bridge initialized" at INFO
+
+
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
-    """Configure structlog and the standard library root logger once, for CLI and services alike."""
+    """Configure structlog and the standard library root logger once, for CLI and services alike. Libraries'
+    start-up notices (`QUIET_LOGGERS`) are kept to warnings: a command's output is its own lines."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     renderer: Any = (
         structlog.processors.JSONRenderer(ensure_ascii=False)
         if fmt == "json"
