@@ -6,11 +6,15 @@ job that the API, workers and beat wait for), `sohoa beat` (the nightly schedule
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from vault.backup import BackupReport
 
 backup_app = typer.Typer(help="Backups that restore: the catalogue, every object version, the sealed keys.")
 # Names of the keys inside a backup, and the files of the data folder that hold them on the embedded default.
@@ -71,6 +75,10 @@ def _passphrase(path: Path) -> str:
 def backup_create(
     target: Annotated[Path, typer.Argument(help="Backup folder (an earlier backup there is reused: new objects only)")],
     passphrase_file: PassphraseFile,
+    as_json: Annotated[
+        bool | None,
+        typer.Option("--json/--summary", help="The report as one JSON line (default when stdout is no terminal)"),
+    ] = None,
 ) -> None:
     """Back up the catalogue, every object version (with its SHA-256) and the keys, sealed with the passphrase."""
     from vault.backup import create_backup
@@ -92,7 +100,21 @@ def backup_create(
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()
-    typer.echo(json.dumps(asdict(report)))
+    wants_json = as_json if as_json is not None else not sys.stdout.isatty()
+    typer.echo(json.dumps(asdict(report)) if wants_json else backup_summary(report, target))
+
+
+def backup_summary(report: BackupReport, target: Path) -> str:
+    """What a backup did, for a person at a terminal: where, how long, objects copied and already there, bytes."""
+    kept = report.object_versions - report.objects_copied
+    return "\n".join(
+        [
+            f"Backup written to {target.resolve()} in {report.seconds:.1f} s",
+            f"  object versions: {report.object_versions} ({report.objects_copied} copied, {kept} already there)",
+            f"  bytes copied:    {report.bytes_copied:,} ({report.bytes_copied / 1e6:.1f} MB)",
+            f"  catalogue:       {sum(report.tables.values())} rows in {len(report.tables)} tables",
+        ]
+    )
 
 
 @backup_app.command("restore")

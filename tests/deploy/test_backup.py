@@ -8,11 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import json
 import os
+import pty
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pikepdf
@@ -197,3 +200,55 @@ def test_the_commands_restore_an_embedded_installation_with_its_keys(
     audit = _sohoa(second, "audit", "verify")
     assert audit.returncode == 0 and "intact" in audit.stdout, audit.stderr
     assert len(contents) == 3
+
+
+def _sohoa_on_a_terminal(data_dir: Path, *args: str) -> str:
+    """What `sohoa` writes to stdout when stdout is a terminal (a pseudo-terminal here)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")} | {"SOHOA_DATA_DIR": str(data_dir)}
+    main, child = pty.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", *args], env=env, cwd=ROOT, stdout=child, stderr=subprocess.PIPE, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        os.close(child)
+        written = b""
+        with suppress(OSError):  # the terminal's end once all is read
+            while chunk := os.read(main, 4096):
+                written += chunk
+    finally:
+        os.close(main)
+    return written.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.slow
+def test_backup_create_says_what_it_did_on_a_terminal_and_writes_json_for_scripts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The nightly backup printed one long JSON line on a terminal too (deploy walk of 2026-11-30)."""
+    data = tmp_path / "data"
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(data))
+    for name in ("SOHOA_VAULT_DATABASE_URL", "SOHOA_VAULT_S3_ENDPOINT", "SOHOA_INGEST_BROKER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    core_settings.cache_clear()
+    try:
+        from runtime.catalogue import open_vault
+
+        populate(open_vault())
+    finally:
+        core_settings.cache_clear()
+    passphrase = tmp_path / "passphrase"
+    passphrase.write_text(PASSPHRASE)
+    backup = tmp_path / "backup"
+    arguments = ("backup", "create", str(backup), "--passphrase-file", str(passphrase))
+
+    summary = _sohoa_on_a_terminal(data, *arguments).splitlines()
+    assert re.fullmatch(rf"Backup written to {re.escape(str(backup))} in \d+\.\d s", summary[0]), summary
+    assert re.fullmatch(r"  object versions: 4 \(4 copied, 0 already there\)", summary[1]), summary
+    assert summary[2].startswith("  bytes copied:") and " MB)" in summary[2]
+    piped = _sohoa(data, *arguments)  # cron, a pipe, `docker compose run -T`: the JSON report
+    report = json.loads(piped.stdout)
+    assert report["object_versions"] == 4 and report["objects_copied"] == 0
+    again = _sohoa_on_a_terminal(data, *arguments, "--json")
+    assert json.loads(again)["objects_copied"] == 0
+    assert "0 copied, 4 already there" in _sohoa(data, *arguments, "--summary").stdout

@@ -21,7 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES: dict[str, dict[str, Any]] = COMPOSE["services"]
 SOHOA = {name for name, service in SERVICES.items() if service.get("build")}
-ONE_SHOT = {name for name, service in SERVICES.items() if service.get("restart") == "no"}
+# Run on demand (`docker compose --profile NAME run`), never by `docker compose up`.
+ON_DEMAND = {name for name, service in SERVICES.items() if service.get("profiles")}
+ONE_SHOT = {name for name, service in SERVICES.items() if service.get("restart") == "no"} - ON_DEMAND
 # major.minor[.patch][-variant] (PostgreSQL releases are major.minor), or MinIO's dated releases; never `latest`.
 PINNED = re.compile(r":(\d+\.\d+(\.\d+)?(-[a-z0-9]+)*|RELEASE\.\d{4}-\d\d-\d\dT\d\d-\d\d-\d\dZ)$")
 
@@ -49,7 +51,7 @@ def test_every_image_is_pinned_to_an_exact_release() -> None:
 def test_long_running_services_have_health_checks_and_every_dependency_a_condition() -> None:
     assert {"migrate", "minio-init"} == ONE_SHOT
     for name, service in SERVICES.items():
-        if name not in ONE_SHOT:
+        if name not in ONE_SHOT | ON_DEMAND:
             assert service["healthcheck"]["test"], name
             assert service["restart"] == "unless-stopped", name
         for target, dependency in service.get("depends_on", {}).items():
@@ -163,3 +165,22 @@ def test_prometheus_scrapes_the_api_and_every_worker_where_they_serve_metrics() 
     assert jobs["sohoa-worker"]["dns_sd_configs"] == [{"names": ["worker"], "type": "A", "port": int(port)}]
     catalogue = "SOHOA_VAULT_DATABASE_URL"  # the rest of the sohoa environment is kept beside the metrics port
     assert worker["environment"][catalogue] == SERVICES["api"]["environment"][catalogue]
+
+
+def test_the_nightly_backup_is_a_one_shot_service_on_demand_with_its_folder_and_passphrase() -> None:
+    """The deploy walk of 2026-11-30: nothing said how to run `sohoa backup create` nightly under compose."""
+    assert ON_DEMAND == {"backup"}
+    backup = SERVICES["backup"]
+    assert backup["profiles"] == ["backup"] and backup["restart"] == "no" and "healthcheck" not in backup
+    assert backup["image"] == SERVICES["worker"]["image"] and backup["environment"] == SERVICES["api"]["environment"]
+    command = _command("backup")
+    assert command[:4] == ["sohoa", "backup", "create", "/backup"]
+    passphrase = command[command.index("--passphrase-file") + 1]
+    assert passphrase == "/run/secrets/backup-passphrase" and "backup-passphrase" in backup["secrets"]
+    assert set(SERVICES["api"]["secrets"]) <= set(backup["secrets"])  # it reads what the API reads
+    assert [volume.rsplit(":", 1)[1] for volume in backup["volumes"]] == ["/backup"]
+    assert set(backup["depends_on"]) == {"postgres", "minio"}
+    deploy = (ROOT / "docs" / "deploy.md").read_text()
+    run = "docker compose --profile backup run --rm -T backup"
+    assert run in (ROOT / "compose.yaml").read_text() and run in deploy  # the host's timer runs this line
+    assert "OnCalendar=" in deploy
