@@ -169,7 +169,7 @@ def test_prometheus_scrapes_the_api_and_every_worker_where_they_serve_metrics() 
 
 def test_the_nightly_backup_is_a_one_shot_service_on_demand_with_its_folder_and_passphrase() -> None:
     """The deploy walk of 2026-11-30: nothing said how to run `sohoa backup create` nightly under compose."""
-    assert ON_DEMAND == {"backup"}
+    assert {"backup"} == ON_DEMAND
     backup = SERVICES["backup"]
     assert backup["profiles"] == ["backup"] and backup["restart"] == "no" and "healthcheck" not in backup
     assert backup["image"] == SERVICES["worker"]["image"] and backup["environment"] == SERVICES["api"]["environment"]
