@@ -6,6 +6,7 @@ no server to install, and the same task code runs as on Redis or RabbitMQ.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,7 +26,9 @@ class IngestSettings(SohoaSettings):
 
     broker_url: str | None = None  # redis://127.0.0.1:6379/0, amqp://guest:guest@127.0.0.1:5672//, ...
     worker_concurrency: int = 2
-    worker_name: str = "celery@%h"  # the worker's node name (%h: host name); its health check pings it
+    # The worker's node name (%h: host name), answered to pings (`sohoa ops status`, compose's health check); none:
+    # `sohoa-<pid>@<host>`, so two workers on one host differ. Leases name host and pid themselves (ingest/lease.py).
+    worker_name: str | None = None
     # The embedded broker is polled (kombu's default is once a second, and a document's chain makes three hops).
     embedded_broker_polling_seconds: float = 0.1
     # Task time limits: a base plus a per-page allowance (OCR costs ~3 CPU s per 300-dpi page).
@@ -79,6 +82,10 @@ class IngestSettings(SohoaSettings):
     @property
     def embedded_broker(self) -> bool:
         return self.broker_url is None
+
+    def node_name(self) -> str:
+        """This worker process's node name: the one set, else `sohoa-<pid>@%h` (Celery expands %h)."""
+        return self.worker_name or f"sohoa-{os.getpid()}@%h"
 
     def time_limit(self, pages: int) -> int:
         return self.time_limit_base_seconds + self.time_limit_per_page_seconds * max(pages, 1)

@@ -164,7 +164,7 @@ def worker(
             f"--concurrency={concurrency or settings.worker_concurrency}",
             f"--queues={queues}",
             f"--loglevel={loglevel}",
-            f"--hostname={settings.worker_name}",
+            f"--hostname={settings.node_name()}",
             "--without-gossip",
             "--without-mingle",
             *(["--beat"] if beat else []),

@@ -68,6 +68,8 @@ def test_each_process_is_checked_by_its_own_health_check() -> None:
     assert "/readyz" in _healthcheck("api")
     worker = _healthcheck("worker")
     assert "inspect ping" in worker and "--destination celery@$$HOSTNAME" in worker and "http" not in worker
+    # The name it pings is the one the worker takes (unset, a worker is `sohoa-<pid>@<host>`).
+    assert SERVICES["worker"]["environment"]["SOHOA_INGEST_WORKER_NAME"] == "celery@%h"
     assert "-A runtime.celery_app:celery_app" in worker
     assert _healthcheck("postgres") == "pg_isready -U sohoa -d sohoa"
     assert _healthcheck("redis") == "redis-cli ping"
