@@ -90,6 +90,8 @@ def _print_outcome(state: dict[str, object]) -> int:
                 until = to_vn(dt.datetime.fromisoformat(doc["choice_until"]))
                 typer.echo(f"   hạn chọn: {until:%H:%M %d/%m/%Y}")
     codes = {"done": 0, "awaiting_signature": 0, "needs_rescan": 3, "awaiting_choice": 4, "queued": 5, "running": 5}
+    if all(doc.get("replaced_by") for doc in documents if doc["rescan"]) and state["status"] == "needs_rescan":
+        return 0  # every flagged page replaced: nothing left to rescan (the stored status is history)
     return codes.get(str(state["status"]), 1)
 
 

@@ -161,9 +161,13 @@ def test_a_page_replaced_since_points_to_the_batch_that_replaced_it(capsys: pyte
             },
         ],
     }
-    _print_outcome(state)
+    assert _print_outcome(state) == 0  # nothing left to rescan (walked 2026-11-30 night: it exited 3)
     out = capsys.readouterr().out
     assert f"1. đã thay bằng bản quét mới: `sohoa status {later}`" in out and "sohoa rescan" not in out
+    documents = state["documents"]
+    assert isinstance(documents, list)
+    documents.append({**documents[0], "index": 1, "replaced_by": None})  # one page still to rescan
+    assert _print_outcome(state) == 3
 
 
 def test_the_sign_agent_says_an_unplugged_token_in_vietnamese(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
