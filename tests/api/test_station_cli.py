@@ -192,3 +192,35 @@ def test_the_sign_agent_says_an_unplugged_token_in_vietnamese(monkeypatch: pytes
     lines = run.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: không thấy thiết bị ký: cắm thiết bị ký USB"), lines
     assert "no token labelled 'usb-khong-co'" in lines[0]  # the detail kept, in brackets
+
+
+def test_a_document_refused_for_an_untrusted_certificate_exits_6_with_one_vietnamese_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Walked 2026-11-30 night: a self-signed officer certificate failed the documents with the raw
+    "sign: InvalidCertificateError: …" and `sohoa upload` exited 1, a code docs/cli.md does not list."""
+    from ingest.steps import UNTRUSTED_CERTIFICATE, _reason
+    from signing.errors import CertificateUntrustedError
+
+    reason = _reason(CertificateUntrustedError("signing certificate of Nguyễn Thị Lan is self-signed"))
+    assert reason == UNTRUSTED_CERTIFICATE and "Error" not in reason
+    state = {
+        "batch_id": "b" * 32,
+        "status": "failed",
+        "dossier_code": "000.00.00.H30-261130-0042",
+        "documents": [
+            {
+                "index": 0,
+                "id": None,
+                "name": "Căn cước",
+                "status": "failed",
+                "signature": None,
+                "rescan": [],
+                "error": f"sign: {reason}",
+            },
+        ],
+    }
+    assert _print_outcome(state) == 6
+    out = capsys.readouterr().out
+    [line] = [line for line in out.splitlines() if line.startswith("1. ")]
+    assert line == f"1. lỗi ở bước ký số: {UNTRUSTED_CERTIFICATE}"
