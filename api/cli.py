@@ -294,7 +294,7 @@ def sign_agent(
     """Trên máy cán bộ: xác nhận và ký từng yêu cầu bằng thiết bị ký USB, hoặc từ chối (sign with the USB token)."""
     import sys
 
-    from api.agent import AgentClient, sign_pending
+    from api.agent import AgentClient, ask_vi, sign_pending
     from api.client import ApiError
     from signing.errors import SigningError
     from signing.token import open_token
@@ -321,7 +321,7 @@ def sign_agent(
             typer.echo(f"Người ký: {opened.officer_name} — {len(requests)} yêu cầu đang chờ\n")
 
             def confirm(request: dict[str, object]) -> bool:
-                return yes or typer.confirm("Ký tài liệu này?", default=False)
+                return yes or ask_vi("Ký tài liệu này?")
 
             run = sign_pending(client, requests, opened.sign, confirm, typer.echo)
         finally:

@@ -224,3 +224,20 @@ def test_a_document_refused_for_an_untrusted_certificate_exits_6_with_one_vietna
     out = capsys.readouterr().out
     [line] = [line for line in out.splitlines() if line.startswith("1. ")]
     assert line == f"1. lỗi ở bước ký số: {UNTRUSTED_CERTIFICATE}"
+
+
+def test_the_agent_asks_in_vietnamese_and_takes_c_co_and_y() -> None:
+    """Walked 2026-11-30 night: the agent's "Ký tài liệu này?" ended with click's English "[y/N]"."""
+    from click.testing import CliRunner
+
+    from api.agent import ask_vi
+
+    runner = CliRunner()
+    for typed, expected in (("c\n", True), ("có\n", True), ("co\u0301\n", True), ("y\n", True), ("\n", False)):
+        with runner.isolation(input=typed) as (out, _err, *_):
+            assert ask_vi("Ký tài liệu này?") is expected, typed
+        assert out.getvalue().decode().startswith("Ký tài liệu này? [c/K]: ")
+    with runner.isolation(input="ok\nkhông\n") as (out, _err, *_):
+        assert ask_vi("Ký tài liệu này?") is False
+    shown = out.getvalue().decode()
+    assert "[y/N]" not in shown and "Trả lời c (có, ký) hoặc k (không ký)." in shown
