@@ -167,7 +167,12 @@ def test_the_papers_are_listed_in_the_order_the_counter_declared_them(tmp_path: 
     actor = Actor(role=Role.HANDLER, subject="h", agency_code="000.00.00.H30")
     calendar, procedures = load_calendar(DATA_DIR / "calendar_vn.toml"), load_procedures(DATA_DIR / "procedures.toml")
     receipt, _ = dossier_receipt(
-        vault, dossier, actor, calendar=calendar, procedures=procedures, order=order  # type: ignore[arg-type]
+        vault,
+        dossier,
+        actor,
+        calendar=calendar,
+        procedures=procedures,
+        order=order,  # type: ignore[arg-type]
     )
     names = [component.name for component in receipt.components]
     assert names == ["Đơn đề nghị", "Căn cước", "Bản sao sổ hộ khẩu", "Ảnh"]
