@@ -5,6 +5,7 @@ hint when the token comes from another data folder, server-sent events parsed pa
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -241,3 +242,45 @@ def test_the_agent_asks_in_vietnamese_and_takes_c_co_and_y() -> None:
         assert ask_vi("Ký tài liệu này?") is False
     shown = out.getvalue().decode()
     assert "[y/N]" not in shown and "Trả lời c (có, ký) hoặc k (không ký)." in shown
+
+
+def test_the_result_table_fits_an_80_column_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Walked 2026-11-30 night in an 80-column tmux: the 160-column table wrapped line by line. A terminal narrower
+    than the table gets three columns with each id whole under its paper; a pipe keeps the full table."""
+    state = {
+        "batch_id": "b" * 32,
+        "status": "needs_rescan",
+        "dossier_code": "000.00.00.H30-261130-0042",
+        "documents": [
+            {
+                "index": 0,
+                "id": "d" * 32,
+                "name": "Giấy khai sinh của Nguyễn Thị Lan",
+                "status": "done",
+                "signature": "TOTAL-PASSED",
+                "rescan": [{"page": 2, "reason": "scanned at 150 dpi; at least 200 dpi is required"}],
+                "error": None,
+            },
+            {
+                "index": 1,
+                "id": None,
+                "name": "Căn cước",
+                "status": "awaiting_signature",
+                "signature": None,
+                "rescan": [],
+                "error": None,
+            },
+        ],
+    }
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: a terminal, though pytest captures the output
+    assert _print_outcome(state) == 3
+    out = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)  # rich's styles on a terminal
+    table = out[: out.index("batch ")]  # the lines after it are sentences, which the terminal wraps at words
+    assert max(len(line) for line in table.splitlines()) <= 80, out
+    assert "d" * 32 in out and "awaiting_signature" in out and "sohoa rescan " + "d" * 32 + " 2 " in out
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")  # a pipe: the full table, as scripts read it
+    _print_outcome(state)
+    assert max(len(line) for line in capsys.readouterr().out.splitlines()) > 80
