@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -101,3 +102,20 @@ def sign_pending(
         )
         run.signed += 1
     return run
+
+
+YES = frozenset({"c", "có", "co", "y", "yes"})
+NO = frozenset({"k", "không", "khong", "n", "no", ""})  # Enter alone: no, as the capital K says
+
+
+def ask_vi(question: str) -> bool:
+    """Ask on the terminal with "[c/K]" (c/có/y: sign; k/không/n or Enter: skip), again after any other answer;
+    click's own confirm says "[y/N]" and takes only y/n."""
+    import typer
+
+    while True:
+        answer = typer.prompt(f"{question} [c/K]", default="", show_default=False)
+        word = unicodedata.normalize("NFC", answer).strip().lower()
+        if word in YES or word in NO:
+            return word in YES
+        typer.echo("Trả lời c (có, ký) hoặc k (không ký).")

@@ -6,16 +6,14 @@ later; `sohoa choose` answers for a paper scanned again, `sohoa rescan` replaces
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from core.timezone import to_vn
+from api.station_outcome import print_outcome as _print_outcome
 from core.types import Role
-from ocr.verdict_words import reason_vi
 
 if TYPE_CHECKING:
     from api.client import StationClient
@@ -51,46 +49,6 @@ def token(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     typer.echo(minted)
-
-
-def _print_outcome(state: dict[str, object]) -> int:
-    """Print each document's id, signature verdict and rescan requests; the exit code for the batch."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table("#", "name", "status", "signature", "rescan", title="documents")
-    table.add_column("document id", overflow="fold", no_wrap=True, min_width=32)
-    documents = state.get("documents") or []
-    assert isinstance(documents, list)
-    for doc in documents:
-        rescan = "; ".join(f"p.{item['page']}: {reason_vi(item['reason'])}" for item in doc["rescan"])
-        status = doc["status"] if not doc.get("error") else f"{doc['status']}: {doc['error']}"
-        table.add_row(
-            str(doc["index"] + 1), doc["name"], status, doc["signature"] or "-", rescan or "-", doc["id"] or "-"
-        )
-    # Never cut an id: a pipe or a narrow terminal still gets the whole table (wider than 80 columns if need be).
-    Console(width=max(Console().width, 160)).print(table)
-    typer.echo(f"batch {state['batch_id']}: {state['status']} (dossier {state['dossier_code']})")
-    if state["status"] == "awaiting_signature":
-        typer.echo("chờ cán bộ ký bằng thiết bị ký của mình: `sohoa sign-agent` trên máy của cán bộ")
-    for doc in documents:  # a page to rescan: how to replace it in place, or the batch that replaced it
-        if doc["rescan"] and doc.get("replaced_by"):
-            typer.echo(f"{doc['index'] + 1}. đã thay bằng bản quét mới: `sohoa status {doc['replaced_by']}`")
-            continue
-        for item in doc["rescan"] if doc["id"] else []:
-            typer.echo(f"{doc['index'] + 1}. trang {item['page']} cần quét lại: {reason_vi(item['reason'])}")
-            typer.echo(f"   `sohoa rescan {doc['id']} {item['page']} TRANG-MOI.jpg`")
-    for doc in documents:  # a paper scanned again: what the vault holds, and how to choose
-        before = doc.get("scanned_before")
-        if before and doc["status"] == "awaiting_choice":
-            typer.echo(f"{doc['index'] + 1}. {before['hint']} ({before['id']})")
-            choose = f"sohoa choose {state['batch_id']} {doc['index'] + 1}"
-            typer.echo(f"   `{choose} reuse|new_version|new_document`")
-            if doc.get("choice_until"):  # then the document fails, the stored paper kept
-                until = to_vn(dt.datetime.fromisoformat(doc["choice_until"]))
-                typer.echo(f"   hạn chọn: {until:%H:%M %d/%m/%Y}")
-    codes = {"done": 0, "awaiting_signature": 0, "needs_rescan": 3, "awaiting_choice": 4, "queued": 5, "running": 5}
-    return codes.get(str(state["status"]), 1)
 
 
 CHOICES = ("reuse", "new_version", "new_document")
@@ -336,7 +294,7 @@ def sign_agent(
     """Trên máy cán bộ: xác nhận và ký từng yêu cầu bằng thiết bị ký USB, hoặc từ chối (sign with the USB token)."""
     import sys
 
-    from api.agent import AgentClient, sign_pending
+    from api.agent import AgentClient, ask_vi, sign_pending
     from api.client import ApiError
     from signing.errors import SigningError
     from signing.token import open_token
@@ -363,7 +321,7 @@ def sign_agent(
             typer.echo(f"Người ký: {opened.officer_name} — {len(requests)} yêu cầu đang chờ\n")
 
             def confirm(request: dict[str, object]) -> bool:
-                return yes or typer.confirm("Ký tài liệu này?", default=False)
+                return yes or ask_vi("Ký tài liệu này?")
 
             run = sign_pending(client, requests, opened.sign, confirm, typer.echo)
         finally:

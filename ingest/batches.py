@@ -385,3 +385,16 @@ def failed_dossier_codes(session: Session, since: dt.date | None = None) -> froz
         .distinct()
     )
     return frozenset(session.scalars(query))
+
+
+def declared_order(session: Session, dossier_code: str) -> dict[str, tuple[dt.datetime, int]]:
+    """Each stored document of a dossier's batches: (batch time, position): the order declared and scanned."""
+    rows = session.execute(
+        select(BatchDocument.document_id, Batch.created_at, BatchDocument.index)
+        .join(Batch, Batch.id == BatchDocument.batch_id)
+        .where(Batch.dossier_code == dossier_code, BatchDocument.document_id.is_not(None))
+    ).all()
+    order: dict[str, tuple[dt.datetime, int]] = {}
+    for document_id, created_at, index in sorted(rows, key=lambda row: (row[1], row[2]), reverse=True):
+        order[str(document_id)] = (created_at, index)  # in two batches (a page replaced): where it came first
+    return order

@@ -31,7 +31,7 @@ from ingest.claim import Busy, claimed, mark_waiting
 from ingest.context import context
 from ingest.models import Batch
 from ingest.settings import ingest_settings
-from signing.errors import RevocationUnknownError, TimestampUnavailableError
+from signing.errors import CertificateUntrustedError, RevocationUnknownError, TimestampUnavailableError
 from vault.errors import StoreUnavailable
 
 log = get_logger("sohoa.pipeline")
@@ -148,10 +148,19 @@ def run_step(task: Task, batch_id: str, index: int, step: str, seconds: int, wor
         raise Ignore() from exc
 
 
+UNTRUSTED_CERTIFICATE = (
+    "chứng thư số của cán bộ không được tin cậy (tự ký, hoặc không do tổ chức chứng thực được tin cậy cấp): "
+    "xin chứng thư do tổ chức chứng thực cấp, hoặc nhờ quản trị thêm CA gốc vào thư mục tin cậy, rồi tải lô lên lại"
+)
+
+
 def _reason(exc: Exception) -> str:
-    """What a document's failure says: a full disk in words (never the server's file path), else the error."""
+    """What a document's failure says: a full disk and an untrusted officer's certificate in words (never the
+    server's file path, never the certificate's subject), else the error."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
         return "disk full: no space left in the staging folder (free space, then send the batch again)"
+    if isinstance(exc, CertificateUntrustedError):
+        return UNTRUSTED_CERTIFICATE
     return f"{type(exc).__name__}: {exc}"
 
 

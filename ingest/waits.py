@@ -70,6 +70,8 @@ def error_class(error: str | None) -> str | None:
         return "timed_out"
     if error.startswith("disk full") or "disk full:" in error:
         return "disk_full"
+    if "chứng thư số của cán bộ không được tin cậy" in error:
+        return "untrusted_certificate"
     found = _CLASS.match(error)
     return found.group(1) if found else None
 

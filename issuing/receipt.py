@@ -6,7 +6,7 @@ Laid out after form 01 of Circular 01/2018/TT-VPCP, with the QR code of Circular
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -217,17 +217,25 @@ def dossier_receipt(
     calendar: WorkingCalendar | None = None,
     procedures: ProcedureTable | None = None,
     settings: IssuingSettings | None = None,
+    order: Mapping[str, tuple[dt.datetime, int]] | None = None,
 ) -> tuple[Receipt, Appointment]:
     """The receipt of a dossier as the counter issued it: issued at reception, components handed in so far,
     processing time from the procedure table and appointment from the working calendar. A station (the counter
     officer who receives and prints) signs as the receiving officer under its token's name; anyone else leaves the
-    line blank to be written by hand."""
+    line blank to be written by hand. `order`: each scanned document's (batch time, position in the batch), the
+    order the counter declared the papers in (`ingest.batches.declared_order`); the receipt lists them so."""
     settings = settings or issuing_settings()
     owner = vault.ensure_owner(dossier.owner_id)
-    components = [
-        ReceiptComponent(name=linked.component_name or linked.document.name, reused=linked.reused)
+    order = order or {}
+    linked = [
+        linked
         for linked in vault.dossier_documents(dossier.code, actor)
         if linked.document.kind in (DocumentKind.COMPONENT, DocumentKind.CITIZEN_UPLOAD)
+    ]
+    # in the order handed in: a scanned paper at its batch's time and position, any other when it was attached
+    linked.sort(key=lambda item: _aware(*order.get(item.document.id, (item.attached_at, -1))))
+    components = [
+        ReceiptComponent(name=item.component_name or item.document.name, reused=item.reused) for item in linked
     ]
     return build_receipt(
         agency_name=settings.agency_name(dossier.agency_code),
@@ -242,3 +250,8 @@ def dossier_receipt(
         officer_name=(actor.name or "") if actor.role is Role.STATION else "",
         issued_at=dossier.received_at,
     )
+
+
+def _aware(moment: dt.datetime, position: int) -> tuple[dt.datetime, int]:
+    """A sort key: the time as UTC-aware (SQLite returns it naive), then the position in its batch."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)), position

@@ -11,6 +11,7 @@ from core.settings import SettingsError, core_settings
 from ingest.settings import ingest_settings
 from issuing.settings import issuing_settings
 from signing.config import SignerConfig
+from signing.errors import SigningError
 from signing.identity import officer_dev_identity
 from signing.officers import OfficerIdentity, OfficerTable, load_officer_table
 from signing.settings import SigningSettings, signing_settings
@@ -78,10 +79,16 @@ def agency_signer() -> DocumentSigner:
     return DocumentSigner(issuing_settings().agency.identity("agency", core_settings().data_dir))
 
 
+def _legal(key: SignerConfig) -> bool:
+    """A key whose signatures carry legal value: an operator's key, or an officer's own token (split mode)."""
+    return key.source != "development" or (isinstance(key, OfficerIdentity) and key.splits)
+
+
 def require_timestamping(signing: SigningSettings, keys: tuple[SignerConfig, ...]) -> None:
-    """Stop at start when an operator's key (not the development identity) signs at a timestamped level and no
-    time-stamping authority is set: otherwise every document's signature is retried for hours, then fails."""
-    if signing.tsa_url or signing.allow_bb_fallback or all(key.source == "development" for key in keys):
+    """Stop at start when an operator's key or an officer's own (not the development identity) signs at a
+    timestamped level and no time-stamping authority is set: otherwise every document's signature is retried for
+    hours, then fails. Only the development identity falls back to B-B by itself (docs/signing.md)."""
+    if signing.tsa_url or signing.allow_bb_fallback or not any(_legal(key) for key in keys):
         return
     levels = sorted({level.value for level in signing.levels.values() if level in TIMESTAMPED})
     if levels:
@@ -92,6 +99,19 @@ def require_timestamping(signing: SigningSettings, keys: tuple[SignerConfig, ...
         )
 
 
+def configured_keys() -> tuple[SignerConfig, ...]:
+    """Every key this process may sign with: the officer's, the agency's and each entry of the officers file."""
+    keys: tuple[SignerConfig, ...] = (ingest_settings().officer, issuing_settings().agency)
+    path = ingest_settings().officers_file
+    if path is None:
+        return keys
+    try:
+        table = _table(path, path.stat().st_mtime_ns)
+    except (OSError, SigningError) as exc:
+        raise SettingsError(f"SOHOA_INGEST_OFFICERS_FILE: {exc}") from exc
+    return keys + tuple(table.officers.values())
+
+
 def check_signing() -> None:
     """This process's signing settings, checked before a worker takes any task (`require_timestamping`)."""
-    require_timestamping(signing_settings(), (ingest_settings().officer, issuing_settings().agency))
+    require_timestamping(signing_settings(), configured_keys())

@@ -42,6 +42,10 @@ class CertificateRevokedError(CertificateUnusableError):
     """The signing certificate is revoked."""
 
 
+class CertificateUntrustedError(CertificateUnusableError):
+    """The signing certificate does not chain to a trust anchor: self-signed, or from a CA not trusted here."""
+
+
 class RevocationUnknownError(CertificateUnusableError):
     """The revocation status of the signing certificate could not be established."""
 

@@ -25,6 +25,7 @@ from signing.errors import (
     CertificateExpiredError,
     CertificateNotYetValidError,
     CertificateRevokedError,
+    CertificateUntrustedError,
     RevocationUnknownError,
     TokenNotFoundError,
     WrongPasswordError,
@@ -188,6 +189,7 @@ async def check_not_revoked(identity: SigningIdentity, validation_context: Any) 
     from pyhanko_certvalidator.errors import (
         ExpiredError,
         InsufficientRevinfoError,
+        InvalidCertificateError,
         NotYetValidError,
         PathBuildingError,
         PathValidationError,
@@ -214,6 +216,11 @@ async def check_not_revoked(identity: SigningIdentity, validation_context: Any) 
         ) from exc
     except PathValidationError as exc:
         raise RevocationUnknownError(f"cannot check {who}'s certificate: {exc}") from exc
+    except InvalidCertificateError as exc:  # its text names the subject (which may hold an ID number): left out
+        raise CertificateUntrustedError(
+            f"signing certificate of {who} is self-signed or not issued by a trusted CA (add its CA root to the "
+            "trust folder, or ask the CA for a certificate)"
+        ) from exc
 
 
 def _read_secret(path: Path | None) -> str | None:

@@ -133,6 +133,11 @@ EN: dict[str, str] = {
     "trước đó": "before",
     "Xem lô thay trang": "See the replacing batch",
     "Đã thay các trang cần quét lại": "The pages to rescan were replaced",
+    "Để ký: trên máy tính của cán bộ, cắm thiết bị ký USB và chạy": (
+        "To sign: on the officer's PC, plug in the USB token and run"
+    ),
+    "NHÃN-THIẾT-BỊ-KÝ": "TOKEN-LABEL",
+    "(mã truy cập của cán bộ trong biến SOHOA_TOKEN)": "(the officer's access token in SOHOA_TOKEN)",
     "Mới hơn": "Newer",
     "Cũ hơn": "Older",
     "Tất cả đơn vị": "All units",

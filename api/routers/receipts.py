@@ -19,6 +19,7 @@ from api.problems import Problem
 from api.services import Services, Svc
 from api.views import ISSUING_RESPONSES
 from core.types import Actor
+from ingest.batches import declared_order
 from issuing.calendar import Appointment, CalendarError, UnknownProcedure
 from issuing.qr import PayloadError, decode_receipt, encode_receipt
 from issuing.receipt import Receipt, dossier_receipt, receipt_payload, render_receipt, status_page_url
@@ -54,7 +55,9 @@ class LookupOut(BaseModel):
 
 def _receipt(svc: Services, dossier: DossierRecord, actor: Actor) -> tuple[Receipt, Appointment]:
     try:
-        return dossier_receipt(svc.vault, dossier, actor)
+        with svc.sessions() as session:
+            order = declared_order(session, dossier.code)
+        return dossier_receipt(svc.vault, dossier, actor, order=order)
     except UnknownProcedure as exc:
         raise Problem(409, f"{exc.args[0]}: add it to the procedure table to issue receipts") from exc
     except CalendarError as exc:

@@ -5,6 +5,7 @@ hint when the token comes from another data folder, server-sent events parsed pa
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -161,9 +162,13 @@ def test_a_page_replaced_since_points_to_the_batch_that_replaced_it(capsys: pyte
             },
         ],
     }
-    _print_outcome(state)
+    assert _print_outcome(state) == 0  # nothing left to rescan (walked 2026-11-30 night: it exited 3)
     out = capsys.readouterr().out
     assert f"1. đã thay bằng bản quét mới: `sohoa status {later}`" in out and "sohoa rescan" not in out
+    documents = state["documents"]
+    assert isinstance(documents, list)
+    documents.append({**documents[0], "index": 1, "replaced_by": None})  # one page still to rescan
+    assert _print_outcome(state) == 3
 
 
 def test_the_sign_agent_says_an_unplugged_token_in_vietnamese(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -188,3 +193,94 @@ def test_the_sign_agent_says_an_unplugged_token_in_vietnamese(monkeypatch: pytes
     lines = run.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: không thấy thiết bị ký: cắm thiết bị ký USB"), lines
     assert "no token labelled 'usb-khong-co'" in lines[0]  # the detail kept, in brackets
+
+
+def test_a_document_refused_for_an_untrusted_certificate_exits_6_with_one_vietnamese_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Walked 2026-11-30 night: a self-signed officer certificate failed the documents with the raw
+    "sign: InvalidCertificateError: …" and `sohoa upload` exited 1, a code docs/cli.md does not list."""
+    from ingest.steps import UNTRUSTED_CERTIFICATE, _reason
+    from signing.errors import CertificateUntrustedError
+
+    reason = _reason(CertificateUntrustedError("signing certificate of Nguyễn Thị Lan is self-signed"))
+    assert reason == UNTRUSTED_CERTIFICATE and "Error" not in reason
+    state = {
+        "batch_id": "b" * 32,
+        "status": "failed",
+        "dossier_code": "000.00.00.H30-261130-0042",
+        "documents": [
+            {
+                "index": 0,
+                "id": None,
+                "name": "Căn cước",
+                "status": "failed",
+                "signature": None,
+                "rescan": [],
+                "error": f"sign: {reason}",
+            },
+        ],
+    }
+    assert _print_outcome(state) == 6
+    out = capsys.readouterr().out
+    [line] = [line for line in out.splitlines() if line.startswith("1. ")]
+    assert line == f"1. lỗi ở bước ký số: {UNTRUSTED_CERTIFICATE}"
+
+
+def test_the_agent_asks_in_vietnamese_and_takes_c_co_and_y() -> None:
+    """Walked 2026-11-30 night: the agent's "Ký tài liệu này?" ended with click's English "[y/N]"."""
+    from click.testing import CliRunner
+
+    from api.agent import ask_vi
+
+    runner = CliRunner()
+    for typed, expected in (("c\n", True), ("có\n", True), ("co\u0301\n", True), ("y\n", True), ("\n", False)):
+        with runner.isolation(input=typed) as (out, _err, *_):
+            assert ask_vi("Ký tài liệu này?") is expected, typed
+        assert out.getvalue().decode().startswith("Ký tài liệu này? [c/K]: ")
+    with runner.isolation(input="ok\nkhông\n") as (out, _err, *_):
+        assert ask_vi("Ký tài liệu này?") is False
+    shown = out.getvalue().decode()
+    assert "[y/N]" not in shown and "Trả lời c (có, ký) hoặc k (không ký)." in shown
+
+
+def test_the_result_table_fits_an_80_column_terminal(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Walked 2026-11-30 night in an 80-column tmux: the 160-column table wrapped line by line. A terminal narrower
+    than the table gets three columns with each id whole under its paper; a pipe keeps the full table."""
+    state = {
+        "batch_id": "b" * 32,
+        "status": "needs_rescan",
+        "dossier_code": "000.00.00.H30-261130-0042",
+        "documents": [
+            {
+                "index": 0,
+                "id": "d" * 32,
+                "name": "Giấy khai sinh của Nguyễn Thị Lan",
+                "status": "done",
+                "signature": "TOTAL-PASSED",
+                "rescan": [{"page": 2, "reason": "scanned at 150 dpi; at least 200 dpi is required"}],
+                "error": None,
+            },
+            {
+                "index": 1,
+                "id": None,
+                "name": "Căn cước",
+                "status": "awaiting_signature",
+                "signature": None,
+                "rescan": [],
+                "error": None,
+            },
+        ],
+    }
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich: a terminal, though pytest captures the output
+    assert _print_outcome(state) == 3
+    out = re.sub(r"\x1b\[[0-9;]*m", "", capsys.readouterr().out)  # rich's styles on a terminal
+    table = out[: out.index("batch ")]  # the lines after it are sentences, which the terminal wraps at words
+    assert max(len(line) for line in table.splitlines()) <= 80, out
+    assert "d" * 32 in out and "awaiting_signature" in out and "sohoa rescan " + "d" * 32 + " 2 " in out
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")  # a pipe: the full table, as scripts read it
+    _print_outcome(state)
+    assert max(len(line) for line in capsys.readouterr().out.splitlines()) > 80

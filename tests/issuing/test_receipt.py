@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
+from types import SimpleNamespace
 
 import pikepdf
 import pytest
 
 from core.identifiers import InvalidIdentifier
 from core.timezone import VN_TZ
+from core.types import Actor, DocumentKind, Role
 from issuing.calendar import UnknownProcedure, load_calendar, load_procedures
 from issuing.qr import RECEIPT_PAPER_NAME, decode_receipt, find_qr_codes
 from issuing.receipt import Receipt, ReceiptComponent, build_receipt, render_receipt
@@ -133,3 +136,47 @@ def test_bad_codes_are_refused() -> None:
             calendar=load_calendar(DATA_DIR / "calendar_vn.toml"),
             procedures=load_procedures(DATA_DIR / "procedures.toml"),
         )
+
+
+def test_the_papers_are_listed_in_the_order_the_counter_declared_them(tmp_path: Path) -> None:
+    """Walked 2026-11-30 night: the receipt listed the papers as the vault attached them (the documents of one
+    batch are stored in parallel), which read as alphabetical, not in the order scanned."""
+    from issuing.receipt import dossier_receipt
+
+    attached = dt.datetime(2026, 11, 30, 22, 0)  # naive, as SQLite returns it
+    batch = dt.datetime(2026, 11, 30, 21, 59, tzinfo=dt.UTC)
+
+    def paper(document_id: str, name: str, minutes: int = 0) -> SimpleNamespace:
+        document = SimpleNamespace(id=document_id, name=name, kind=DocumentKind.COMPONENT)
+        when = attached + dt.timedelta(minutes=minutes)
+        return SimpleNamespace(document=document, component_name=None, reused=False, attached_at=when)
+
+    linked = [paper("a", "Bản sao sổ hộ khẩu"), paper("b", "Căn cước"), paper("c", "Đơn đề nghị"), paper("d", "Ảnh", 5)]
+    vault = SimpleNamespace(
+        ensure_owner=lambda owner_id: SimpleNamespace(display_name="Nguyễn Thị Lan"),
+        dossier_documents=lambda code, actor: linked,
+    )
+    dossier = SimpleNamespace(
+        code="000.00.00.H30-261130-0042",
+        owner_id="045190001234",
+        agency_code="000.00.00.H30",
+        procedure_code="1.000001.000.00.00.H30",
+        received_at=dt.datetime(2026, 11, 30, 22, 0, tzinfo=dt.UTC),
+    )
+    order = {"c": (batch, 0), "b": (batch, 1), "a": (batch, 2)}  # "d" was not scanned: attached after the batch
+    actor = Actor(role=Role.HANDLER, subject="h", agency_code="000.00.00.H30")
+    calendar, procedures = load_calendar(DATA_DIR / "calendar_vn.toml"), load_procedures(DATA_DIR / "procedures.toml")
+    receipt, _ = dossier_receipt(
+        vault,
+        dossier,
+        actor,
+        calendar=calendar,
+        procedures=procedures,
+        order=order,  # type: ignore[arg-type]
+    )
+    names = [component.name for component in receipt.components]
+    assert names == ["Đơn đề nghị", "Căn cước", "Bản sao sổ hộ khẩu", "Ảnh"]
+    pdf = render_receipt(receipt)
+    (tmp_path / "receipt.pdf").write_bytes(pdf)
+    text = pdf_text(pdf)
+    assert text.index("Đơn đề nghị") < text.index("Căn cước") < text.index("Bản sao sổ hộ khẩu") < text.index("Ảnh")

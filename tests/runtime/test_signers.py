@@ -22,6 +22,7 @@ from issuing.settings import IssuingSettings
 from runtime import signers
 from signing.config import SignerConfig
 from signing.devca import ensure_dev_material
+from signing.officers import OfficerIdentity
 from signing.settings import SigningSettings
 
 
@@ -158,3 +159,30 @@ def test_timestamping_is_required_only_where_it_is_needed() -> None:
     signers.require_timestamping(SigningSettings(), (development, development))  # the embedded default
     b_b = dict.fromkeys(SigningSettings().levels, SignatureLevel.B_B)
     signers.require_timestamping(SigningSettings(levels=b_b), (operator_key,))
+
+
+def test_a_worker_with_split_officers_and_no_tsa_stops_at_start(tmp_path: Path) -> None:
+    """An officer's own token (`mode = "split"` in the officers file) on a one-machine install with no TSA: the sign
+    step retried every minute "đang chờ dịch vụ cấp dấu thời gian", which could never come (walked 30 Nov 2026).
+    Her signature has legal value, so it does not fall back to B-B by itself: the worker stops at start."""
+    material = ensure_dev_material(tmp_path / "data", "officer")
+    officers = tmp_path / "officers.toml"
+    officers.write_text(f'[officers."lan.pt"]\nmode = "split"\ncertificate = "{material.cert_pem}"\n', "utf-8")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    environment |= {"SOHOA_DATA_DIR": str(tmp_path / "data"), "SOHOA_INGEST_OFFICERS_FILE": str(officers)}
+    command = [sys.executable, "-m", "cli", "worker", "--concurrency", "1"]
+    try:
+        answer = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the worker started for split officers without a time-stamping authority")
+    assert answer.returncode == 2, answer.stderr
+    assert "error: SOHOA_SIGNING_TSA_URL is not set" in answer.stderr
+
+
+def test_split_officers_count_as_legal_keys(tmp_path: Path) -> None:
+    material = ensure_dev_material(tmp_path / "data", "officer")
+    split = OfficerIdentity(mode="split", certificate=material.cert_pem)
+    with pytest.raises(SettingsError, match="SOHOA_SIGNING_TSA_URL is not set"):
+        signers.require_timestamping(SigningSettings(), (SignerConfig(), SignerConfig(), split))
+    signers.require_timestamping(SigningSettings(allow_bb_fallback=True), (split,))
+    signers.require_timestamping(SigningSettings(tsa_url="http://tsa.example.gov.vn"), (split,))

@@ -175,6 +175,7 @@ async def batch_page(request: Request, batch_id: str, actor: Station) -> Respons
             "choice_vi": CHOICE_VI,
             "vn": VN_TZ,
             "replacing": any(doc.new_version_of for doc in view.documents),
+            "server_url": str(request.base_url).rstrip("/"),  # for the sign-agent's command line
             "all_replaced": any(doc.rescan for doc in view.documents)
             and all(doc.replaced_by for doc in view.documents if doc.rescan),
         },
