@@ -13,9 +13,6 @@ import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-from fastapi.responses import StreamingResponse
-from starlette.types import Receive, Scope, Send
-
 from vault.store.stream import StreamedContent
 
 AHEAD = 2  # pieces read and hashed before the event loop takes them: 2 MiB per download beside the one being sent
@@ -37,15 +34,6 @@ async def stream_body(content: StreamedContent) -> AsyncIterator[bytes]:
             yield piece
     finally:
         pump.close()
-
-
-class BoundedStreamingResponse(StreamingResponse):
-    """A streamed reply of at most `WHOLE_MAX` bytes, sent without the task Starlette starts to listen for a
-    disconnect (uvicorn speaks ASGI 2.3): a client gone mid-reply costs at most the rest of those bytes read and
-    hashed, since uvicorn drops what is sent after a disconnect."""
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.stream_response(send)
 
 
 class _Pump:

@@ -15,11 +15,10 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel
 
 from api.problems import PROBLEM_RESPONSES, Problem
-from api.stream_body import BoundedStreamingResponse, stream_body
+from api.stream_body import stream_body
 from core.types import Actor
 from vault.service import Vault
 from vault.store.base import ByteRange
-from vault.store.stream import WHOLE_MAX
 
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -73,9 +72,8 @@ def content_response(
     """The document's bytes (or the asked range), streamed as they are read and hashed; the read is authorised and
     in the access log before the reply starts. The SHA-256 of the whole object (or, for a range, of each block it
     covers) is checked before the last piece is sent: on a mismatch the connection is cut short of
-    `Content-Length`, so no client takes it for a whole file. A PDF up to 4 MiB goes block by block, each block
-    checked before it leaves, without a task listening for a disconnect; bytes already read and verified whole (an
-    old version's small PDF, every pdf.js range) go out as one plain body."""
+    `Content-Length`, so no client takes it for a whole file. Bytes already read and verified whole (every PDF up to
+    4 MiB, every pdf.js range) go out as one plain body: no stream, no task listening for a disconnect."""
     record, content = vault.stream_content(doc_id, actor, partial(parse_range, range_header))
     headers = {
         "Accept-Ranges": "bytes",
@@ -91,8 +89,7 @@ def content_response(
         headers["Content-Range"] = f"bytes {content.start}-{content.end}/{content.total_size}"
     if content.in_memory:
         return Response(content.read(), status_code=status, media_type="application/pdf", headers=headers)
-    kind = BoundedStreamingResponse if content.total_size <= WHOLE_MAX else StreamingResponse
-    return kind(stream_body(content), status_code=status, media_type="application/pdf", headers=headers)
+    return StreamingResponse(stream_body(content), status_code=status, media_type="application/pdf", headers=headers)
 
 
 async def read_pdf(upload: UploadFile, max_bytes: int) -> bytes:

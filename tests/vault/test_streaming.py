@@ -1,6 +1,5 @@
 """`ObjectStore.stream` on LocalStore and S3Store (SeaweedFS): a 20 MB object streams intact in several pieces,
-ranges across chunk boundaries, and a digest mismatch is raised before the last piece, never as a clean end; a 2 MB
-one with block digests goes block by block, stopping before a tampered block's bytes.
+ranges across chunk boundaries, and a digest mismatch is raised before the last piece, never as a clean end.
 """
 
 from __future__ import annotations
@@ -15,16 +14,7 @@ import pytest
 
 from vault.errors import IntegrityError, InvalidInput, ObjectMissing
 from vault.store import LocalStore, ObjectStore
-from vault.store import blocks as blocks_module
-from vault.store.blocks import (
-    BLOCK_PIECE,
-    BLOCK_SIZE,
-    DIGEST,
-    BlockDigests,
-    BlockStreamedContent,
-    ContentDigest,
-    stream_version,
-)
+from vault.store.blocks import stream_version
 from vault.store.stream import STREAM_CHUNK, WHOLE_MAX, StreamedContent
 
 BIG = b"%PDF-1.7\n" + os.urandom(20 * 1024 * 1024) + b"\n%%EOF\n"
@@ -145,70 +135,3 @@ def test_each_piece_leaves_once_hashed_and_the_last_once_the_whole_matched() -> 
     drawn.clear()
     with stream(small, hashlib.sha256(small).hexdigest()) as content:
         assert content.in_memory and drawn == [(0, WHOLE_MAX)] and content.read() == small
-
-
-MEDIUM = b"%PDF-1.7\n" + os.urandom(2 * 1024 * 1024) + b"\n%%EOF\n"  # a signed PDF's size: nine 256 KiB blocks
-
-
-def _blocks(data: bytes, tampered: int | None = None) -> BlockDigests:
-    """The data's block digests as the vault writes them; `tampered`: that block's digest altered (as if its bytes
-    had changed in the store)."""
-    digest = ContentDigest()
-    digest.update(data)
-    blocks = digest.blocks()
-    if tampered is None:
-        return blocks
-    altered = bytearray(blocks.digests)
-    altered[tampered * DIGEST] ^= 0xFF
-    return BlockDigests(blocks.size, bytes(altered))
-
-
-def test_a_2_mb_object_with_block_digests_streams_block_by_block(store: ObjectStore) -> None:
-    stored = store.put("s1/doc8/v1.pdf", MEDIUM, retain_until=soon(), new_key=True)
-    with store.stream(stored.key, stored.version_id, stored.sha256, stored.size, blocks=_blocks(MEDIUM)) as content:
-        assert isinstance(content, BlockStreamedContent) and not content.in_memory
-        pieces = list(content)
-    assert b"".join(pieces) == MEDIUM and len(pieces) == -(-len(MEDIUM) // BLOCK_PIECE)
-
-
-def test_a_tampered_block_stops_the_stream_before_its_bytes(store: ObjectStore) -> None:
-    stored = store.put("s1/doc9/v1.pdf", MEDIUM, retain_until=soon(), new_key=True)
-    alerts: list[str] = []
-    received = bytearray()
-    content = store.stream(
-        stored.key,
-        stored.version_id,
-        stored.sha256,
-        stored.size,
-        on_mismatch=lambda: alerts.append("x"),
-        blocks=_blocks(MEDIUM, tampered=4),
-    )
-    with pytest.raises(IntegrityError, match="block digest"):
-        for piece in content:
-            received += piece
-    assert len(received) == 4 * BLOCK_SIZE and received == MEDIUM[: len(received)] and alerts == ["x"]
-    with pytest.raises(IntegrityError):  # the first block: before any byte is promised
-        store.stream(stored.key, stored.version_id, stored.sha256, stored.size, blocks=_blocks(MEDIUM, tampered=0))
-
-
-def test_the_whole_digest_is_checked_before_the_last_piece(store: ObjectStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every block matches but the catalogue's whole SHA-256 does not: the last piece is never handed out, unless
-    the whole re-hash is switched off (`RECHECK_WHOLE`), when the blocks alone vouch for the bytes."""
-    stored = store.put("s1/doc10/v1.pdf", MEDIUM, retain_until=soon(), new_key=True)
-    received = bytearray()
-    with pytest.raises(IntegrityError, match="SHA-256"):
-        for piece in store.stream(stored.key, stored.version_id, "0" * 64, stored.size, blocks=_blocks(MEDIUM)):
-            received += piece
-    assert len(received) == len(MEDIUM) - len(MEDIUM) % BLOCK_PIECE and received == MEDIUM[: len(received)]
-    monkeypatch.setattr(blocks_module, "RECHECK_WHOLE", False)
-    assert store.stream(stored.key, stored.version_id, "0" * 64, stored.size, blocks=_blocks(MEDIUM)).read() == MEDIUM
-    with pytest.raises(IntegrityError):  # a catalogue size beyond the stored bytes
-        store.stream(stored.key, stored.version_id, stored.sha256, stored.size + 1, blocks=_blocks(MEDIUM)).read()
-
-
-def test_a_small_object_with_block_digests_is_checked_before_anything_is_handed_out(store: ObjectStore) -> None:
-    stored = store.put("s1/doc11/v1.pdf", SMALL, retain_until=soon(), new_key=True)
-    with store.stream(stored.key, stored.version_id, stored.sha256, stored.size, blocks=_blocks(SMALL)) as content:
-        assert content.in_memory and content.read() == SMALL
-    with pytest.raises(IntegrityError):
-        store.stream(stored.key, stored.version_id, "0" * 64, stored.size, blocks=_blocks(SMALL))

@@ -15,14 +15,6 @@ from itertools import chain
 from vault.store.stream import WHOLE_MAX, StreamedContent, piece_size
 
 BLOCK_SIZE = 256 * 1024  # a pdf.js range (64 KiB) reads at most two blocks; 32 bytes of digest per 256 KiB stored
-# A whole version up to WHOLE_MAX is sent in pieces of this many bytes (whole blocks): each piece is checked, then
-# sent while the next one is read and checked; 512 KiB (two blocks, four pieces per 2 MB PDF) cost less CPU than one
-# block per piece (fewer thread hops and ASGI messages) and start the reply sooner than 1 MiB (docs/vault.md).
-BLOCK_PIECE = 512 * 1024
-# Whether a whole version sent block by block is also hashed whole (its SHA-256 checked before the last piece). Every
-# block matching the digest written in the same pass over the same bytes already implies the whole digest; the second
-# hash is belt and braces and costs one more SHA-256 pass over the object (docs/vault.md, "Streaming downloads").
-RECHECK_WHOLE = True
 DIGEST = 32
 
 # read(chunk, offset, length): the object's bytes from `offset`, `length` of them (None: to its end), in pieces of
@@ -112,26 +104,18 @@ class BlockVerifiedContent(StreamedContent):
         stop = self.start + self.length
         self._span_stop = min(-(-stop // blocks.size) * blocks.size, total_size)
         span = self._span_stop - self._span_start
-        self._chunks = read(self._piece(span), self._span_start, span)
+        self._chunks = read(piece_size(span), self._span_start, span)
         self._verified = self._verified_pieces()
         self._ahead: list[bytes] = []
         got = 0
         try:
-            while got < min(span, self._first(span)) and (piece := next(self._verified, b"")):
+            while got < min(span, WHOLE_MAX) and (piece := next(self._verified, b"")):
                 self._ahead.append(piece)
                 got += len(piece)
         except BaseException:
             self.close()
             raise
         self._checked = got >= span
-
-    def _piece(self, span: int) -> int:
-        """The read size: the whole span in one piece up to `WHOLE_MAX`, else `STREAM_CHUNK` pieces."""
-        return piece_size(span)
-
-    def _first(self, span: int) -> int:
-        """How many bytes of the span are read and checked on construction."""
-        return WHOLE_MAX
 
     def _verified_pieces(self) -> Iterator[bytes]:
         """The span's bytes in pieces of whole blocks, each block checked before its piece is yielded."""
@@ -165,63 +149,6 @@ class BlockVerifiedContent(StreamedContent):
             self.close()
 
 
-class BlockStreamedContent(BlockVerifiedContent):
-    """A whole version with block digests, up to `WHOLE_MAX`, sent block by block so that hashing and sending
-    overlap: each piece (`BLOCK_PIECE`, whole blocks) is handed out once each of its blocks matched its digest, and
-    the last once the whole object's SHA-256 and length matched too (`IntegrityError` instead, after
-    `on_mismatch`). The first piece is read and checked on construction: a tampered first block is a plain error
-    before any byte is promised; a tampered later block ends the iteration before any of its bytes is handed out."""
-
-    def __init__(
-        self,
-        read: RangeReader,
-        expected_sha256: str,
-        total_size: int,
-        blocks: BlockDigests,
-        *,
-        key: str,
-        version_id: str,
-        on_mismatch: Callable[[], None] | None = None,
-    ) -> None:
-        self._digest, self._seen = hashlib.sha256(), 0
-        whole = (0, None)
-        super().__init__(
-            read, expected_sha256, total_size, whole, blocks, key=key, version_id=version_id, on_mismatch=on_mismatch
-        )
-        if self._checked:  # the whole object was in the first piece: check it before anything is promised
-            try:
-                self._check()
-            except BaseException:
-                self.close()
-                raise
-
-    def _piece(self, span: int) -> int:
-        return max(BLOCK_PIECE // self._blocks.size, 1) * self._blocks.size
-
-    def _first(self, span: int) -> int:
-        return 1  # one piece
-
-    def _verified_pieces(self) -> Iterator[bytes]:
-        """Each piece once its blocks matched, hashed into the whole object's digest on the way."""
-        for piece in super()._verified_pieces():
-            if RECHECK_WHOLE:
-                self._hash(piece)
-            else:
-                self._seen += len(piece)
-            yield piece
-
-    def _check(self) -> None:
-        """The whole object's SHA-256 and length; without `RECHECK_WHOLE`, its length (its blocks all matched)."""
-        if RECHECK_WHOLE:
-            super()._check()
-        elif self._seen != self.total_size:
-            self._fail("length")
-
-    def __iter__(self) -> Generator[bytes, None, None]:
-        """Every piece but the last as soon as its blocks matched; the last once the whole object matched."""
-        return StreamedContent.__iter__(self)
-
-
 def stream_version(
     read: RangeReader,
     expected_sha256: str,
@@ -234,12 +161,7 @@ def stream_version(
     on_mismatch: Callable[[], None] | None,
 ) -> StreamedContent:
     """A store's `stream`: a range of a version with block digests reads only its blocks; anything else reads and
-    hashes the whole object (`StreamedContent`); so does a whole version without block digests or larger than
-    `WHOLE_MAX`; a smaller one with them is sent block by block (`BlockStreamedContent`)."""
-    if byte_range is None and blocks is not None and blocks.size > 0 and size <= WHOLE_MAX:
-        return BlockStreamedContent(
-            read, expected_sha256, size, blocks, key=key, version_id=version_id, on_mismatch=on_mismatch
-        )
+    hashes the whole object (`StreamedContent`)."""
     if byte_range is not None and blocks is not None and blocks.size > 0:
         return BlockVerifiedContent(
             read, expected_sha256, size, byte_range, blocks, key=key, version_id=version_id, on_mismatch=on_mismatch
