@@ -108,24 +108,32 @@ def test_the_root_builds_the_officer_signer_once_from_its_config(
     assert signers.officer_signer() is signer
 
 
+def _stopped_at_start(command: list[str], settings: dict[str, str], what: str) -> str:
+    """Run a sohoa command with only `settings` (no SOHOA_ variable of the test process); it must exit 2 at once:
+    its stderr."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")} | settings
+    try:
+        answer = subprocess.run(
+            [sys.executable, "-m", "cli", *command], env=environment, capture_output=True, text=True, timeout=90
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{what} started without a time-stamping authority")
+    assert answer.returncode == 2, answer.stderr
+    return answer.stderr
+
+
 def test_a_worker_with_an_operator_key_and_no_tsa_stops_at_start(tmp_path: Path) -> None:
     """compose.yaml as first written let SOHOA_SIGNING_TSA_URL default to empty: every document's B-LTA signature
     was retried for hours with "TSA/OCSP không phản hồi". The worker now refuses to start and says what to set."""
     p12, password = _p12_from_development_key(tmp_path)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    environment |= {
+    settings = {
         "SOHOA_DATA_DIR": str(tmp_path / "data"),
         "SOHOA_INGEST_OFFICER_P12": str(p12),
         "SOHOA_INGEST_OFFICER_P12_PASSWORD_FILE": str(password),
     }
-    command = [sys.executable, "-m", "cli", "worker", "--concurrency", "1"]
-    try:
-        answer = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=90)
-    except subprocess.TimeoutExpired:
-        pytest.fail("the worker started without a time-stamping authority")
-    assert answer.returncode == 2, answer.stderr
-    assert "error: SOHOA_SIGNING_TSA_URL is not set: documents are signed at B-LTA, B-T" in answer.stderr
-    assert "SOHOA_SIGNING_ALLOW_BB_FALLBACK=true" in answer.stderr
+    stderr = _stopped_at_start(["worker", "--concurrency", "1"], settings, "the worker")
+    assert "error: SOHOA_SIGNING_TSA_URL is not set: documents are signed at B-LTA, B-T" in stderr
+    assert "SOHOA_SIGNING_ALLOW_BB_FALLBACK=true" in stderr
 
 
 def test_serve_with_its_embedded_worker_stops_at_start_too(tmp_path: Path) -> None:
@@ -133,20 +141,13 @@ def test_serve_with_its_embedded_worker_stops_at_start_too(tmp_path: Path) -> No
     worker stopped at once while the API went on serving, and batches waited for a worker that never came (walked
     with an officer's token, 30 Nov 2026). The API now stops at start with the worker's reason."""
     p12, password = _p12_from_development_key(tmp_path)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    environment |= {
+    settings = {
         "SOHOA_DATA_DIR": str(tmp_path / "data"),
         "SOHOA_INGEST_OFFICER_P12": str(p12),
         "SOHOA_INGEST_OFFICER_P12_PASSWORD_FILE": str(password),
         "SOHOA_API_PORT": "1",  # never reached: it stops before listening
     }
-    command = [sys.executable, "-m", "cli", "serve"]
-    try:
-        answer = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=90)
-    except subprocess.TimeoutExpired:
-        pytest.fail("sohoa serve started its worker without a time-stamping authority")
-    assert answer.returncode == 2, answer.stderr
-    assert "error: SOHOA_SIGNING_TSA_URL is not set" in answer.stderr
+    assert "error: SOHOA_SIGNING_TSA_URL is not set" in _stopped_at_start(["serve"], settings, "sohoa serve's worker")
 
 
 def test_timestamping_is_required_only_where_it_is_needed() -> None:
@@ -168,15 +169,9 @@ def test_a_worker_with_split_officers_and_no_tsa_stops_at_start(tmp_path: Path) 
     material = ensure_dev_material(tmp_path / "data", "officer")
     officers = tmp_path / "officers.toml"
     officers.write_text(f'[officers."lan.pt"]\nmode = "split"\ncertificate = "{material.cert_pem}"\n', "utf-8")
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    environment |= {"SOHOA_DATA_DIR": str(tmp_path / "data"), "SOHOA_INGEST_OFFICERS_FILE": str(officers)}
-    command = [sys.executable, "-m", "cli", "worker", "--concurrency", "1"]
-    try:
-        answer = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=90)
-    except subprocess.TimeoutExpired:
-        pytest.fail("the worker started for split officers without a time-stamping authority")
-    assert answer.returncode == 2, answer.stderr
-    assert "error: SOHOA_SIGNING_TSA_URL is not set" in answer.stderr
+    settings = {"SOHOA_DATA_DIR": str(tmp_path / "data"), "SOHOA_INGEST_OFFICERS_FILE": str(officers)}
+    stderr = _stopped_at_start(["worker", "--concurrency", "1"], settings, "the worker for split officers")
+    assert "error: SOHOA_SIGNING_TSA_URL is not set" in stderr
 
 
 def test_split_officers_count_as_legal_keys(tmp_path: Path) -> None:
