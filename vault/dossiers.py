@@ -237,6 +237,7 @@ class OwnersAndDossiers(VaultBase):
                 select(Document)
                 .join(DossierDocument, DossierDocument.document_id == Document.id)
                 .where(DossierDocument.dossier_id == dossier.id, Document.kind == str(DocumentKind.RESULT))
+                .where(DossierDocument.reused.is_(False))  # another dossier's result reused here is a paper handed in
             )
             completed = any(effective_status(result) is DocumentStatus.VALID for result in results)
             return DossierState(code=dossier.code, status=dossier.status, completed=completed)
@@ -277,8 +278,9 @@ class OwnersAndDossiers(VaultBase):
             )
             for row in rows
         ]
-        completed = any(  # as `dossier_state`: a result of the dossier that is valid now
-            row.kind == str(DocumentKind.RESULT) and effective_status(row) is DocumentStatus.VALID for row in rows
+        completed = any(  # as `dossier_state`: a result of the dossier (not one reused from another) valid now
+            row.kind == str(DocumentKind.RESULT) and not row.reused and effective_status(row) is DocumentStatus.VALID
+            for row in rows
         )
         record = dossier_record(dossier)
         self.access_log.append([Link(actor, "view", item.document.id) for item in linked])

@@ -125,7 +125,7 @@ def dossier_facts(
     """One row per dossier received in the period, of the agency (or of every agency whose code ends with the
     level-1 part `province`, e.g. `H30`)."""
     component = func.max(case((Document.kind.not_in(("result", "notice")), 1), else_=0))
-    result = func.max(case((Document.kind == "result", 1), else_=0))
+    result = func.max(case(((Document.kind == "result") & DossierDocument.reused.is_(False), 1), else_=0))
     reused = func.max(case((DossierDocument.reused.is_(True) & (Document.kind != "notice"), 1), else_=0))
     query = (
         select(Dossier.code, Dossier.agency_code, Dossier.status, component, result, reused)

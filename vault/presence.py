@@ -8,6 +8,7 @@ superseded. The newest such paper of each type is named.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from pydantic import BaseModel
@@ -47,8 +48,26 @@ def newest_usable(
     return newest
 
 
+ON_FILE = "on file before scanning"  # the access log's detail of the look-up, action `check` (no content read)
+
+
+def newest_unusable(session: Session, owner_pk: int, type_codes: Iterable[str]) -> dict[str, Document]:
+    """For each type, the owner's newest paper with legal value when it is no longer usable (expired, revoked,
+    cancelled, superseded): the counter says why it must be scanned, or brought anew, instead of "not on file"."""
+    query = (
+        select(Document)
+        .where(Document.owner_pk == owner_pk, Document.type_code.in_(list(type_codes)), Document.kind.in_(LEGAL_KINDS))
+        .order_by(Document.created_at.desc(), Document.id)
+    )
+    newest: dict[str, Document] = {}
+    for document in session.scalars(query):
+        newest.setdefault(str(document.type_code), document)
+    return {code: doc for code, doc in newest.items() if effective_status(doc) is not DocumentStatus.VALID}
+
+
 class PaperOnFile(BaseModel):
-    """One requested type: the newest usable paper of the owner with legal value, or none (scan it)."""
+    """One requested type: the newest usable paper of the owner with legal value, or none (scan it); when none,
+    the status of the newest one that is no longer usable (`unusable`: expired, revoked, cancelled, superseded)."""
 
     type_code: str
     on_file: bool
@@ -56,6 +75,8 @@ class PaperOnFile(BaseModel):
     name: str | None = None
     kind: str | None = None
     issuing_agency_code: str | None = None
+    unusable: str | None = None
+    valid_until: dt.date | None = None
 
 
 class Presence(VaultBase):
@@ -63,7 +84,8 @@ class Presence(VaultBase):
 
     def papers_on_file(self, owner_id: str, type_codes: list[str], actor: Actor) -> list[PaperOnFile]:
         """For each type code, the owner's paper that makes a new scan unnecessary. Stations and handlers (the
-        citizen at their counter), the owner and admins ask; each paper named is logged as a `view` of it."""
+        citizen at their counter), the owner and admins ask; each paper named is logged as a `check` of it (its
+        existence, not its content)."""
         owner_id = check_owner_id(owner_id)
         if actor.role not in (Role.STATION, Role.HANDLER, Role.ADMIN) and actor.owner_id != owner_id:
             raise Forbidden("the counter, the owner or an administrator asks what the vault holds")
@@ -71,12 +93,17 @@ class Presence(VaultBase):
         with self.sessions.begin() as session:
             owner_pk = session.scalar(select(Owner.id).where(Owner.owner_id == owner_id))
             newest = newest_usable(session, owner_pk, wanted, LEGAL_KINDS) if owner_pk is not None else {}
-            for document in newest.values():
-                record_access(session, actor, "view", document_id=document.id, detail="on file before scanning")
-            return [_answer(type_code, newest.get(type_code)) for type_code in wanted]
+            missing = [t for t in wanted if t not in newest]
+            gone = newest_unusable(session, owner_pk, missing) if owner_pk is not None and missing else {}
+            for document in [*newest.values(), *gone.values()]:
+                record_access(session, actor, "check", document_id=document.id, detail=ON_FILE)
+            return [_answer(type_code, newest.get(type_code), gone.get(type_code)) for type_code in wanted]
 
 
-def _answer(type_code: str, document: Document | None) -> PaperOnFile:
+def _answer(type_code: str, document: Document | None, unusable: Document | None = None) -> PaperOnFile:
+    if document is None and unusable is not None:
+        status = str(effective_status(unusable))
+        return PaperOnFile(type_code=type_code, on_file=False, unusable=status, valid_until=unusable.valid_until)
     if document is None:
         return PaperOnFile(type_code=type_code, on_file=False)
     return PaperOnFile(

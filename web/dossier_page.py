@@ -88,5 +88,6 @@ async def dossier_page(
     context |= {"state_vi": life.state_vi, "life": life, "events": [event_out(e) for e in events], "error": error}
     context |= {"action_vi": ACTION_LABELS, "today": now_vn().strftime("%Y-%m-%dT%H:%M"), "vn": VN_TZ}
     context |= {"history": history, "issued_vi": ISSUED_VI, "status_vi": STATUS_VI, "form": form or {}}
-    context["has_valid_result"] = any(d["doc"].kind == "result" and d["doc"].status == "valid" for d in docs)
+    own_results = [d["doc"] for d in docs if d["doc"].kind == "result" and not d["link"].reused]  # not a paper reused
+    context["has_valid_result"] = any(doc.status == "valid" for doc in own_results)
     return page(request, "dossier.html", context, status=status)

@@ -12,6 +12,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.signing_words import SIGNING_EN
+from web.vault_words import VAULT_EN
 
 LANGUAGES = ("vi", "en")
 LANG_COOKIE = "sohoa_lang"
@@ -320,7 +321,6 @@ EN: dict[str, str] = {
     "Đọc": "Read",
     "Lưu": "Written",
     "Lưu vào kho": "Stored in the vault",
-    "Thu hồi quyền": "Access revoked",
     "Lưu phiên bản mới": "New version stored",
     "Xem danh sách": "Listed",
     "Thời điểm": "When",
@@ -361,7 +361,7 @@ EN: dict[str, str] = {
     ),
 }
 
-EN |= {vietnamese: english for vietnamese, english in SIGNING_EN.items() if vietnamese not in EN}
+EN |= {vietnamese: english for vietnamese, english in (SIGNING_EN | VAULT_EN).items() if vietnamese not in EN}
 
 
 def asked_language(request: Request) -> str | None:

@@ -10,6 +10,7 @@ from core.types import Actor, Role
 
 RECEIVING = "tiếp nhận hồ sơ {code}"
 CHECKING = "kiểm tra giấy tờ để dùng lại"
+CONSENTED = "tiếp nhận hồ sơ, dùng lại giấy tờ theo đồng ý của công dân (mã một lần)"
 
 
 def counter_purpose(dossier_code: str = "") -> str:
@@ -18,8 +19,9 @@ def counter_purpose(dossier_code: str = "") -> str:
     return RECEIVING.format(code=code) if code else CHECKING
 
 
-def at_counter(actor: Actor, dossier_code: str = "") -> Actor:
-    """The station carrying the counter's purpose (its own when it stated one); any other role unchanged."""
+def at_counter(actor: Actor, dossier_code: str = "", *, consented: bool = False) -> Actor:
+    """The station carrying the counter's purpose (its own when it stated one); any other role unchanged. With
+    `consented`, the dossier is opened from vault papers by the citizen's one-time code, and the log says so."""
     if actor.role is not Role.STATION or actor.purpose:
         return actor
-    return dataclasses.replace(actor, purpose=counter_purpose(dossier_code))
+    return dataclasses.replace(actor, purpose=CONSENTED if consented else counter_purpose(dossier_code))

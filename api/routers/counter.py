@@ -19,6 +19,20 @@ from vault.presence import MAX_TYPES, PaperOnFile
 router = APIRouter(prefix="/api/v1/counter", tags=["counter"], responses=PROBLEM_RESPONSES)
 HINT_VI = "đã có trong kho, không cần scan lại"
 MISSING_VI = "chưa có trong kho, cần scan"
+# the vault's newest paper of the type is no longer usable: the citizen may believe it is "in the vault"
+UNUSABLE_VI = {
+    "expired": "có trong kho nhưng đã hết hạn, cần giấy mới",
+    "cancelled": "có trong kho nhưng đã bị hủy, cần giấy mới",
+    "revoked": "có trong kho nhưng đã bị thu hồi, cần giấy mới",
+    "superseded": "có trong kho nhưng đã được thay thế, cần giấy mới",
+}
+
+
+def hint_of(paper: PaperOnFile) -> str:
+    """The counter's words for one type: on file, on file but no longer usable (why), or not on file."""
+    if paper.on_file:
+        return HINT_VI
+    return UNUSABLE_VI.get(paper.unusable or "", MISSING_VI)
 
 
 class PapersQuery(BaseModel):
@@ -67,7 +81,7 @@ def papers_on_file(
         papers.append(
             PaperAnswer(
                 **paper.model_dump(),
-                hint=HINT_VI if paper.on_file else MISSING_VI,
+                hint=hint_of(paper),
                 paper_name=own.name if own else None,
                 required=own.required if own else None,
             )

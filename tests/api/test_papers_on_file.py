@@ -62,7 +62,7 @@ def test_the_counter_learns_which_papers_need_no_new_scan(tmp_path: Path) -> Non
         assert papers[1]["hint"] == "chưa có trong kho, cần scan"
         citizen = _headers(Role.CITIZEN, owner_id=OWNER)
         log = client.get("/api/v1/me/access-log", headers=citizen).json()
-        assert any(e["document_id"] == birth and e["action"] == "view" and e["subject"] == "station-1" for e in log)
+        assert any(e["document_id"] == birth and e["action"] == "check" and e["subject"] == "station-1" for e in log)
         assert client.post("/api/v1/counter/papers-on-file", json=body, headers=citizen).status_code == 403
         bad = client.post(
             "/api/v1/counter/papers-on-file",

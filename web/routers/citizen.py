@@ -30,6 +30,7 @@ from web.formats import parse_vn_date, typed_code
 from web.reasons import problem_vi
 from web.render import page
 from web.session import CsrfChecked, require, services_of
+from web.vault_words import ACTION_VI
 
 router = APIRouter()
 Citizen = Annotated[Actor, Depends(require(Role.CITIZEN))]
@@ -41,17 +42,6 @@ APPLY_VI: dict[type[VaultError], str] = {
     ReuseRefused: "có giấy tờ đã hết hạn, bị thu hồi, bị hủy hoặc là phiếu thông báo của hồ sơ khác.",
     NotFound: "không tìm thấy giấy tờ.",
     InvalidInput: "mã cơ quan hoặc mã thủ tục không hợp lệ.",
-}
-ACTION_VI = {
-    "read": "Đọc",
-    "view": "Xem",
-    "write": "Lưu",
-    "store": "Lưu vào kho",
-    "grant": "Cấp quyền",
-    "revoke": "Thu hồi quyền",
-    "new_version": "Lưu phiên bản mới",
-    "reuse": "Dùng lại trong hồ sơ",
-    "list": "Xem danh sách",
 }
 
 
@@ -240,7 +230,11 @@ def apply_online(
 
 @router.post("/kho/rut/{code}")
 def withdraw(request: Request, code: str, actor: Citizen, _: CsrfChecked) -> Response:
-    me.withdraw(code, me.WithdrawIn(reason="Công dân rút hồ sơ"), actor, services_of(request))
+    """Withdraw her dossier, after she confirmed it (the form is folded under "Rút hồ sơ": one tap never does)."""
+    try:
+        me.withdraw(code, me.WithdrawIn(reason="Công dân rút hồ sơ"), actor, services_of(request))
+    except (Problem, VaultError):  # moved on meanwhile (a result, a refusal): said in Vietnamese, no error page
+        return _vault_page(request, actor, "", "", f"Không rút được hồ sơ {code[:40]}: hồ sơ không còn rút được.", 409)
     return RedirectResponse("/kho#dossiers-h", status_code=303)
 
 

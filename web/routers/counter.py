@@ -343,7 +343,7 @@ def open_without_scanning(
             procedure_code=procedure.strip(),
             consent=consent,
         )
-        opened = open_at_counter(body, at_counter(actor), services_of(request))
+        opened = open_at_counter(body, at_counter(actor, consented=bool(request_id)), services_of(request))
     except ValidationError:
         return _form(request, actor, "Mã đồng ý gồm 6 chữ số; cần số định danh và mã thủ tục.", 422, **values)
     except WrongConsentCode as exc:  # the same request stays open (five tries): ask the code again

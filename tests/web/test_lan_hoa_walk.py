@@ -1,0 +1,166 @@
+"""Chị Lan's steps 1–2 and Bà Hoa's steps 1–2 walked on a counter PC (1280 px) and a phone (375 px): her vault
+holds another agency's electronic birth certificate, a cancelled ID card result and an expired marriage-status
+paper; the counter sees which is which, reuses the first with her one-time code, and the new dossier is received,
+not "result ready"; she follows it from the receipt's QR and reads in her vault who checked what and why.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from core.types import Role
+from tests.support.pdfs import born_digital
+from tests.support.stack import SohoaStack
+from tests.web.conftest import PROCEDURE, Person, at_the_counter, check_the_vault, open_person
+from web.purposes import CHECKING, CONSENTED
+
+HOA = "079190054321"  # made up, this test's own citizen
+OTHER_AGENCY = "000.00.12.H30"
+
+
+def _issued_elsewhere(server: SohoaStack, tmp_path: Path) -> dict[str, str]:
+    """Agency B's results for Bà Hoa, stored the way the product stores them (a dossier of B, its handler's signed
+    results through the API): a birth certificate in force, an ID card result then cancelled, an expired paper."""
+    station = server.token(Role.STATION, "qt-b", agency=OTHER_AGENCY)
+    handler = server.token(Role.HANDLER, "minh-b", agency=OTHER_AGENCY, name="Lê Văn Bình")
+    opened = httpx.post(
+        server.url + "/api/v1/dossiers",
+        headers={"Authorization": f"Bearer {station}"},
+        json={"owner_id": HOA, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
+        timeout=60,
+    )
+    assert opened.status_code == 201, opened.text
+    code = opened.json()["life"]["code"]
+    unsigned, signed = tmp_path / "kq.pdf", tmp_path / "kq-signed.pdf"
+    unsigned.write_bytes(born_digital(title="Giấy khai sinh"))
+    done = server.cli("sign", str(unsigned), "-o", str(signed), "--stamp", "agency", "--level", "B-B")
+    assert done.returncode == 0, done.stderr
+    papers = {
+        "GKS": {"name": "Giấy khai sinh (bản điện tử)", "issued_at": "2026-11-20", "permanent": True},
+        "CCCD": {"name": "Căn cước công dân", "issued_at": "2026-01-05", "permanent": True},
+        "GXNHN": {"name": "Giấy xác nhận tình trạng hôn nhân", "issued_at": "2026-05-20", "valid_until": "2026-11-20"},
+    }
+    ids: dict[str, str] = {}
+    headers = {"Authorization": f"Bearer {handler}", "X-Purpose": quote("trả kết quả giải quyết")}
+    for type_code, fields in papers.items():
+        metadata = {"type_code": type_code, "number_symbol": f"1/{type_code}", "scope": "toàn quốc"} | fields
+        stored = httpx.post(
+            f"{server.url}/api/v1/dossiers/{code}/results",
+            headers=headers,
+            files={"file": ("kq.pdf", signed.read_bytes(), "application/pdf")},
+            data={"metadata": json.dumps(metadata)},
+            timeout=120,
+        )
+        assert stored.status_code == 201, stored.text
+        ids[type_code] = stored.json()["document"]["id"]
+    cancelled = httpx.post(
+        f"{server.url}/api/v1/documents/{ids['CCCD']}/cancel",
+        headers=headers,
+        json={"reason": "cấp nhầm"},
+        timeout=60,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    return ids
+
+
+def _reads_out_her_code(hoa: Person) -> str:
+    hoa.go("/kho")
+    return str(hoa.page.locator("#consents .consent-code").first.inner_text())
+
+
+def test_lan_reuses_another_agencys_result_and_hoa_follows_it_on_her_phone(
+    browser: Any, server: SohoaStack, shots: Path, tmp_path: Path
+) -> None:
+    ids = _issued_elsewhere(server, tmp_path)
+    lan = at_the_counter(browser, server, shots)
+    check_the_vault(lan, owner=HOA)
+    items = {item.split(" ")[1]: item for item in lan.page.locator("#onfile li").all_inner_texts()}
+    assert "kết quả điện tử của" in items["GKS"] and f"({OTHER_AGENCY})" in items["GKS"], items["GKS"]
+    assert items["GKS"].rstrip().endswith(f"({ids['GKS']})")
+    assert "có trong kho nhưng đã bị hủy, cần giấy mới" in items["CCCD"], items["CCCD"]  # not "chưa có"
+    assert "có trong kho nhưng đã hết hạn, cần giấy mới (hết hạn ngày 20/11/2026)" in items["GXNHN"], items["GXNHN"]
+    assert lan.page.locator("#onfile-summary").inner_text() == "1/4 giấy tờ đã có trong kho; cần quét 3."
+    assert lan.page.input_value("#open-types") == "GKS"  # only what can be reused
+    lan.shot("a0-quay-kiem-tra-ket-qua-co-quan-khac")
+    lan.check_accessibility()
+
+    lan.page.click("#consent-form button[type=submit]")
+    assert lan.page.evaluate("document.activeElement.id") == "consent-code"  # the next thing she types, in view
+    assert lan.page.locator("#consent-code").is_visible()
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=HOA, phone=True)
+    lan.page.fill("#consent-code", _reads_out_her_code(hoa))
+    lan.page.click("#open-form button[type=submit]")
+    lan.page.wait_for_url("**/ho-so/*")
+    code = lan.page.url.rsplit("/", 1)[1]
+    assert lan.page.locator("#dossier-status").inner_text() == "Đã tiếp nhận"  # not "Đã có kết quả": B's result
+    card = lan.page.locator(f"#doc-{ids['GKS']}")
+    assert "tái sử dụng từ kho: kết quả của" in card.inner_text() and "Hợp lệ" in card.inner_text()
+    lan.shot("a1-ho-so-dung-lai-ket-qua")
+    lan.check_accessibility()
+
+    anyone = open_person(browser, server, shots, role=None, phone=True)  # the receipt's QR, no sign-in
+    anyone.go(f"/tra-cuu/{code}")
+    assert anyone.page.locator("#state").inner_text() == "Đã tiếp nhận"
+    html = anyone.page.content()
+    assert HOA not in html and "Hoa" not in html and "******" not in html  # no ID, name, or masked ID
+    assert anyone.page.locator("#to-vault a").get_attribute("href") == "/dang-nhap?next=/kho"
+    anyone.shot("a2-tra-cuu-dien-thoai")
+    anyone.check_accessibility()
+    anyone.page.click("#to-vault a")  # on to her vault, signing in on the way
+    anyone.page.select_option("#role", "citizen")
+    anyone.page.fill("#name", "Trần Thị Hoa")
+    anyone.page.fill("#owner", HOA)
+    anyone.page.click("form[action='/dang-nhap/phat-trien'] button[type=submit]")
+    anyone.page.wait_for_url("**/kho")
+
+    hoa.go("/kho")
+    row = hoa.page.locator(f"#dossiers tr.dossier[data-code='{code}']")
+    assert "Đã tiếp nhận" in row.inner_text()
+    log = hoa.page.locator("#access-log tbody tr").all_inner_texts()
+    checked = [r for r in log if "Kiểm tra có trong kho (không mở giấy tờ)" in r]
+    assert checked and all(CHECKING in r for r in checked), log
+    reused = [r for r in log if "Dùng lại trong hồ sơ" in r]
+    assert len(reused) == 1 and CONSENTED in reused[0] and code in reused[0], reused
+    assert any("Hủy giấy tờ" in r for r in log), log  # agency B's cancellation, in words
+    assert not any(raw in r for r in log for raw in ("status:", "match", "revoke_grant", "check")), log
+    hoa.page.locator("#access-log").scroll_into_view_if_needed()
+    hoa.shot("a3-kho-nhat-ky-dien-thoai")
+    hoa.check_accessibility()
+
+
+def test_withdrawing_a_dossier_asks_first_and_works_by_keyboard(
+    browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    token = server.token(Role.STATION, "qt-rut", agency=OTHER_AGENCY)
+    opened = httpx.post(
+        server.url + "/api/v1/dossiers",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"owner_id": HOA, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
+        timeout=60,
+    )
+    assert opened.status_code == 201, opened.text
+    code = opened.json()["life"]["code"]
+    hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=HOA, phone=True)
+    hoa.go("/kho")
+    row = hoa.page.locator(f"#dossiers tr.dossier[data-code='{code}']")
+    row.locator("summary").click()  # a tap opens the question; it does not withdraw
+    hoa.page.wait_for_timeout(300)
+    hoa.go("/kho")
+    row = hoa.page.locator(f"#dossiers tr.dossier[data-code='{code}']")
+    assert "Đã tiếp nhận" in row.inner_text()
+    row.locator("summary").focus()
+    hoa.page.keyboard.press("Enter")
+    confirm = row.locator("button[type=submit]")
+    assert confirm.is_visible() and "Xác nhận rút hồ sơ" in confirm.inner_text()
+    assert "phải nộp hồ sơ mới" in row.locator("details").inner_text()
+    hoa.shot("a4-kho-rut-ho-so-xac-nhan")
+    hoa.check_accessibility()
+    confirm.focus()
+    hoa.page.keyboard.press("Enter")
+    hoa.page.wait_for_url("**/kho*")
+    assert "Đã rút hồ sơ" in hoa.page.locator(f"#dossiers tr.dossier[data-code='{code}']").inner_text()
