@@ -59,7 +59,10 @@ def test_the_counter_learns_which_papers_need_no_new_scan(tmp_path: Path) -> Non
             ("DKKH", False),
         ]
         assert papers[0]["document_id"] == birth and papers[0]["hint"] == "đã có trong kho, không cần scan lại"
-        assert papers[1]["hint"] == "chưa có trong kho, cần scan"
+        assert papers[1]["hint"] == "có trong kho nhưng đã hết hạn, cần giấy mới"  # why, not "not in the vault"
+        assert (papers[1]["unusable"], papers[1]["valid_until"]) == ("expired", "2020-01-01")
+        assert papers[2]["hint"] == "có trong kho nhưng đã bị thu hồi, cần giấy mới"
+        assert papers[3]["hint"] == "chưa có trong kho, cần scan" and papers[3]["unusable"] is None  # no legal value
         citizen = _headers(Role.CITIZEN, owner_id=OWNER)
         log = client.get("/api/v1/me/access-log", headers=citizen).json()
         assert any(e["document_id"] == birth and e["action"] == "check" and e["subject"] == "station-1" for e in log)

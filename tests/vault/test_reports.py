@@ -129,3 +129,17 @@ def test_unit_codes_per_level() -> None:
     assert unit_at("001.05.12.H30", "commune") == "000.05.12.H30"
     assert unit_at("G01", "province") == "G01"
     assert [level_of(c) for c in ("000.00.00.H30", "000.00.12.H30", "000.05.12.H30", "001.05.12.H30")] == [1, 2, 3, 4]
+
+
+def test_a_result_reused_in_another_dossier_is_not_that_dossiers_result(vault: Vault) -> None:
+    """Another agency's birth certificate, reused at this counter by the citizen's consent, is a paper handed in:
+    the new dossier is received (not "result ready", publicly or on its page) and has no electronic result."""
+    issued_at, received_at = (vault.create_dossier(a, PROCEDURE, PERSON).code for a in (OTHER_AGENCY, AGENCY))
+    new = NewDocument(owner_id=PERSON, name="Giấy khai sinh", kind=DocumentKind.RESULT, source_dossier_code=issued_at)
+    birth = vault.store_document(new, PDF, Actor("station-2", Role.STATION, agency_code=OTHER_AGENCY)).id
+    vault.attach(received_at, birth, "Giấy khai sinh", CITIZEN)
+    assert vault.dossier_state(issued_at).completed and not vault.dossier_state(received_at).completed
+    assert vault.dossier_state(received_at).status == "received"
+    assert not vault.read_dossier(received_at, ADMIN).completed
+    stats = vault.digitisation_stats(ADMIN, AGENCY, None, None)
+    assert (stats.electronic_results.numerator, stats.reuse.numerator) == (0, 1)
