@@ -132,6 +132,31 @@ def test_lan_reuses_another_agencys_result_and_hoa_follows_it_on_her_phone(
     hoa.shot("a3-kho-nhat-ky-dien-thoai")
     hoa.check_accessibility()
 
+    zoomed = _zoomed_phone(browser, server, shots)  # her phone with the text at 200 %: 188 CSS pixels wide
+    for path, name in (("/kho", "a5-kho-phong-to-200"), (f"/tra-cuu/{code}", "a6-tra-cuu-phong-to-200")):
+        zoomed.go(path)
+        zoomed.shot(name)
+        assert zoomed.page.evaluate("document.documentElement.scrollWidth") <= 188, path
+        cut = zoomed.page.evaluate(
+            "() => [...document.querySelectorAll('.phone-cards td')].filter(td => td.scrollWidth > td.clientWidth + 1"
+            " || td.getBoundingClientRect().right > td.closest('.table-wrap').getBoundingClientRect().right + 1)"
+            ".map(td => td.innerText)"
+        )
+        assert not cut, (path, cut)  # "Việc: Kiểm tra có trong kho (không mở giấy tờ)" was cut at the right
+
+
+def _zoomed_phone(browser: Any, server: SohoaStack, shots: Path) -> Person:
+    """Bà Hoa signed in on a 375 px phone whose text is zoomed to 200 %: a 188 px wide page at twice the scale."""
+    context = browser.new_context(viewport={"width": 188, "height": 370}, device_scale_factor=2, locale="vi-VN")
+    person = Person(context.new_page(), server.url, shots)
+    person.go("/dang-nhap?next=/kho")
+    person.page.select_option("#role", "citizen")
+    person.page.fill("#name", "Trần Thị Hoa")
+    person.page.fill("#owner", HOA)
+    person.page.click("form[action='/dang-nhap/phat-trien'] button[type=submit]")
+    person.page.wait_for_url("**/kho")
+    return person
+
 
 def test_withdrawing_a_dossier_asks_first_and_works_by_keyboard(
     browser: Any, server: SohoaStack, shots: Path
