@@ -158,9 +158,7 @@ def _zoomed_phone(browser: Any, server: SohoaStack, shots: Path) -> Person:
     return person
 
 
-def test_withdrawing_a_dossier_asks_first_and_works_by_keyboard(
-    browser: Any, server: SohoaStack, shots: Path
-) -> None:
+def test_withdrawing_a_dossier_asks_first_and_works_by_keyboard(browser: Any, server: SohoaStack, shots: Path) -> None:
     token = server.token(Role.STATION, "qt-rut", agency=OTHER_AGENCY)
     opened = httpx.post(
         server.url + "/api/v1/dossiers",
