@@ -6,6 +6,7 @@ later; `sohoa choose` answers for a paper scanned again, `sohoa rescan` replaces
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -54,8 +55,15 @@ def token(
 CHOICES = ("reuse", "new_version", "new_document")
 
 
+def local_server(environ: dict[str, str] | os._Environ[str] = os.environ) -> str:
+    """The `sohoa serve` of this machine: loopback on `SOHOA_API_PORT` (the port `sohoa serve` listens on), 8000
+    when that is unset or not a port number."""
+    port = environ.get("SOHOA_API_PORT", "").strip()
+    return f"http://127.0.0.1:{port if port.isdigit() and 0 < int(port) < 65536 else 8000}"
+
+
 # The station commands' shared options (`upload`, `status`, `choose`; the server also for `sign-agent`).
-DEFAULT_SERVER = "http://127.0.0.1:8000"
+DEFAULT_SERVER = local_server()
 Server = Annotated[str, typer.Option(envvar="SOHOA_SERVER", help="Địa chỉ máy chủ sohoa (sohoa server URL)")]
 StationToken = Annotated[
     str | None, typer.Option(envvar="SOHOA_TOKEN", help="Mã truy cập của trạm quét (station bearer token)")

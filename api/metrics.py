@@ -16,6 +16,9 @@ from api.asgi import HttpMiddleware
 
 REQUESTS = Counter("sohoa_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("sohoa_http_request_seconds", "HTTP request latency", ["method", "route"])
+# At 0 from the start, so that rate() sees the first batch accepted ("Batches accepted per minute"): a series born
+# at its first increment has no earlier sample to compare with (core.metrics does the same for the pipeline).
+REQUESTS.labels("POST", "/api/v1/batches", "202")
 # Collectors that read the world at scrape time (the broker's queue depths), added by the composition root.
 LIVE = CollectorRegistry(auto_describe=False)
 

@@ -22,6 +22,18 @@ STEP_SECONDS = Histogram(
 STEP_FAILURES = Counter(
     "sohoa_pipeline_step_failures_total", "Pipeline step attempts that failed, by outcome", ["step", "outcome"]
 )
+DOCUMENT_OUTCOMES = ("stored", "failed")
+FAILURE_OUTCOMES = ("retried", "failed", "timed_out")
+
+# Every labelled series exists at 0 from the start. A series born at its first increment has no earlier sample for
+# rate() to compare with: the dashboard showed "0 documents per minute" and no step times after a worker's first
+# batch (walked 1 Dec 2026 with a real Prometheus).
+for _outcome in DOCUMENT_OUTCOMES:
+    DOCUMENTS.labels(_outcome)
+for _step in STEPS:
+    STEP_SECONDS.labels(_step)
+    for _outcome in FAILURE_OUTCOMES:
+        STEP_FAILURES.labels(_step, _outcome)
 
 
 @contextmanager

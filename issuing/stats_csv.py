@@ -81,13 +81,16 @@ def _vn_cell(column: str, value: object) -> object:
 def people_csv_text(figures: Iterable[DigitisationStats]) -> str:
     """The manager's download: the same rows for a spreadsheet on a Vietnamese Windows, whose list separator is
     ";" and decimal symbol ","; a comma-separated file would open there as one column. The unit's name follows
-    its code. UTF-8 with a byte-order mark, so Excel shows the Vietnamese letters."""
+    its code; a rate and score over no dossier are left empty. UTF-8 with a byte-order mark, so Excel shows the
+    Vietnamese letters."""
     names = issuing_settings()
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow((HEADER[0], "Tên đơn vị", *HEADER[1:]))
     for row in rows(figures):
         cells = [_vn_cell(column, value) for column, value in zip(HEADER, row, strict=True)]
+        if row[HEADER.index("Mẫu số")] == 0:  # no dossier to count: an empty cell, not a 0 % a sum would take in
+            cells[HEADER.index("Tỷ lệ (%)")] = cells[HEADER.index("Điểm")] = ""
         code = str(row[0])
         name = "Tất cả đơn vị" if code == "Tất cả" else names.agency_name(code)
         writer.writerow((cells[0], name if name != code else "", *cells[1:]))

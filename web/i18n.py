@@ -12,6 +12,7 @@ from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from web.signing_words import SIGNING_EN
+from web.stats_words import STATS_EN
 from web.vault_words import VAULT_EN
 
 LANGUAGES = ("vi", "en")
@@ -210,14 +211,6 @@ EN: dict[str, str] = {
     "không có thành phần nào lấy lại từ kho": "no component reused from the vault",
     "chưa có kết quả giải quyết điện tử": "no electronic result yet",
     "bị từ chối hoặc đã rút, không tính vào mẫu số": "refused or withdrawn, left out of the denominator",
-    "Theo đơn vị": "By unit",
-    "tháng này": "this month",
-    "Cấp": "Level",
-    "Mã đơn vị": "Agency code",
-    "Cấp tỉnh": "Province",
-    "Cấp huyện": "District",
-    "Cấp xã": "Commune",
-    "Chưa có hồ sơ nào trong tháng này.": "No dossier this month yet.",
     "Không có": "None",
     "Trang không tồn tại hoặc bạn không có quyền xem.": "This page does not exist or you may not see it.",
     "Trang này dành cho vai trò khác.": "This page is for another role.",
@@ -362,6 +355,7 @@ EN: dict[str, str] = {
 }
 
 EN |= {vietnamese: english for vietnamese, english in (SIGNING_EN | VAULT_EN).items() if vietnamese not in EN}
+EN |= STATS_EN
 
 
 def asked_language(request: Request) -> str | None:

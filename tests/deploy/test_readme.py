@@ -63,6 +63,19 @@ def test_every_command_and_option_of_the_readme_exists() -> None:
             assert option in answer.stdout, (path, option)
 
 
+def test_the_station_commands_find_serve_on_the_port_the_readme_names() -> None:
+    """`SOHOA_API_PORT` moves `sohoa serve` (README: "`SOHOA_API_PORT` to change it"); without `SOHOA_SERVER` the
+    station commands then talk to that port, not to 8000 where nothing listens."""
+    assert "`SOHOA_API_PORT` to change it" in README.read_text(encoding="utf-8")
+    environment = {**os.environ, "COLUMNS": "200", "TERM": "dumb", "NO_COLOR": "1", "SOHOA_API_PORT": "8741"}
+    environment.pop("SOHOA_SERVER", None)
+    for command in ("upload", "status", "choose", "rescan"):
+        command_line = [sys.executable, "-m", "cli", command, "--help"]
+        answer = subprocess.run(command_line, capture_output=True, text=True, env=environment, timeout=120)
+        assert answer.returncode == 0, answer.stderr
+        assert "http://127.0.0.1:8741" in answer.stdout and "127.0.0.1:8000" not in answer.stdout, answer.stdout
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SohoaStack]:
     stack = SohoaStack(tmp_path_factory.mktemp("readme") / "data", {}, development_sign_in=True)

@@ -1,10 +1,11 @@
-"""`/thong-ke`, the manager's page: Decision 766 indicators per unit and month (a table and an inline SVG chart),
-each rate with its definition, and the same figures as CSV (`/thong-ke.csv`).
+"""`/thong-ke`, the manager's page: Decision 766 indicators of a unit over the months up to a chosen month (a table
+and an inline SVG chart) and per unit in that month, each rate with its definition; both as CSV (`/thong-ke.csv`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -32,9 +33,10 @@ INDICATORS = tuple((name, label, definition) for name, (label, definition) in DE
 LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 
 
-def _months(count: int, today: dt.date) -> list[tuple[dt.date, dt.date]]:
+def _months(count: int, last: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """The first and last day of each of the `count` months ending with `last`'s month, oldest first."""
     out = []
-    year, month = today.year, today.month
+    year, month = last.year, last.month
     for _ in range(count):
         start = dt.date(year, month, 1)
         end = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
@@ -65,31 +67,31 @@ def _cached(key: tuple[object, ...], compute: Callable[[], list[DigitisationStat
     return figures
 
 
-def _compute(svc: Services, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
+def _compute(svc: Services, actor: Actor, agency: str | None, months: int, last: dt.date) -> list[DigitisationStats]:
     figures = []
-    for start, end in _months(months, now_vn().date()):
+    for start, end in _months(months, last):
         stats = digitisation(actor, svc, agency, start.isoformat(), end.isoformat(), "json")
         assert isinstance(stats, DigitisationStats)
         figures.append(stats)
     return figures
 
 
-def _figures(request: Request, actor: Actor, agency: str | None, months: int) -> list[DigitisationStats]:
+def _figures(request: Request, actor: Actor, agency: str | None, months: int, last: dt.date) -> list[DigitisationStats]:
     """The indicators per month, counted at most once a minute for the same asker and unit."""
-    key = ("months", actor.role.value, actor.agency_code, agency, months, now_vn().date())
-    return _cached(key, lambda: _compute(services_of(request), actor, agency, months))
+    key = ("months", actor.role.value, actor.agency_code, agency, months, last, now_vn().date())
+    return _cached(key, lambda: _compute(services_of(request), actor, agency, months, last))
 
 
-def _rollup(request: Request, actor: Actor, unit: str | None, level: str) -> list[DigitisationStats]:
-    """This month's indicators per unit at `level` under the chosen unit (counted at most once a minute, as above)."""
-    start, end = _months(1, now_vn().date())[0]
+def _rollup(request: Request, actor: Actor, unit: str | None, level: str, month: dt.date) -> list[DigitisationStats]:
+    """The month's indicators per unit at `level` under the chosen unit (counted at most once a minute, as above)."""
+    start, end = _months(1, month)[0]
 
     def compute() -> list[DigitisationStats]:
         figures = rollup(actor, services_of(request), level, unit, start.isoformat(), end.isoformat(), "json")  # type: ignore[arg-type]
         assert isinstance(figures, list)
         return figures
 
-    return _cached(("rollup", actor.role.value, actor.agency_code, unit, level, start), compute)
+    return _cached(("rollup", actor.role.value, actor.agency_code, unit, level, start, now_vn().date()), compute)
 
 
 def _unit(actor: Actor, agency: str | None) -> str | None:
@@ -101,12 +103,32 @@ def _unit(actor: Actor, agency: str | None) -> str | None:
         return None
 
 
+MONTH_TYPED = re.compile(r"(\d{4})-(\d{1,2})|(\d{1,2})\s*[/.-]\s*(\d{4})")
+
+
+def _month(value: str | None, today: dt.date) -> dt.date:
+    """The first day of the month `YYYY-MM` (what `<input type=month>` sends) or `MM/YYYY` (typed where the browser
+    shows a text box, as Firefox does); this month when empty, unreadable or later than this month (nothing is
+    received in the future)."""
+    found = MONTH_TYPED.fullmatch((value or "").strip())
+    if found is None:
+        return today.replace(day=1)
+    year, month = (found[1], found[2]) if found[1] else (found[4], found[3])
+    try:
+        chosen = dt.date(int(year), int(month), 1)
+    except ValueError:
+        return today.replace(day=1)
+    return min(chosen, today.replace(day=1))
+
+
 @dataclass(frozen=True)
 class Report:
-    """The unit shown (an agency code, or None for all) and its indicators, one month a row, oldest first."""
+    """The unit shown (an agency code, or None for all), the month chosen (its first day) and the indicators of the
+    `months` months up to it, one month a row, oldest first."""
 
     unit: str | None
     months: int
+    month: dt.date
     figures: list[DigitisationStats]
 
 
@@ -115,38 +137,51 @@ async def _report(
     actor: Manager,
     agency: Annotated[str | None, Query(max_length=35)] = None,
     months: Annotated[int, Query(ge=1, le=24)] = 6,
+    thang: Annotated[str | None, Query(max_length=40, description="the report's month, YYYY-MM")] = None,
 ) -> Report:
     """What the page and its CSV both show, computed in one place (the API's `stats.digitisation` per month)."""
-    unit = _unit(actor, agency)
-    return Report(unit, months, await run_in_threadpool(_figures, request, actor, unit, months))
+    unit, month = _unit(actor, agency), _month(thang, now_vn().date())
+    return Report(unit, months, month, await run_in_threadpool(_figures, request, actor, unit, months, month))
 
 
 Indicators = Annotated[Report, Depends(_report)]
+LevelQuery = Annotated[Literal["province", "district", "commune"], Query()]
 
 
 @router.get("/thong-ke")
-async def indicators(
-    request: Request,
-    actor: Manager,
-    report: Indicators,
-    level: Annotated[Literal["province", "district", "commune"], Query()] = "district",
-) -> Response:
-    units = await run_in_threadpool(_rollup, request, actor, report.unit, level)
+async def indicators(request: Request, actor: Manager, report: Indicators, level: LevelQuery = "district") -> Response:
+    units = await run_in_threadpool(_rollup, request, actor, report.unit, level, report.month)
     context = {"figures": report.figures, "unit": report.unit, "months": report.months, "chart": _chart(report.figures)}
+    today = now_vn()
     return page(
         request,
         "stats.html",
         {**context, "indicators": INDICATORS, "units": units, "level": level, "levels": LEVEL_LABELS}
+        | {"month": report.month, "this_month": today.date().replace(day=1), "printed_at": today}
         | {"agencies": known_agencies()},  # the manager picks a unit by name, not by a code from memory
     )
 
 
 @router.get("/thong-ke.csv")
-def indicators_csv(report: Indicators) -> Response:
+async def indicators_csv(
+    request: Request,
+    actor: Manager,
+    report: Indicators,
+    level: LevelQuery = "district",
+    theo: Annotated[Literal["thang", "don-vi"], Query(description="one row a month, or a unit")] = "thang",
+) -> Response:
+    """The months of the unit (`theo=thang`), or each unit at `level` in the chosen month (`theo=don-vi`): the two
+    tables of the page, for Excel on a Vietnamese Windows (the API keeps ISO)."""
+    month = report.month.strftime("%Y-%m")
+    if theo == "don-vi":
+        figures = await run_in_threadpool(_rollup, request, actor, report.unit, level, report.month)
+        name = f"chi-tieu-766-theo-don-vi-{month}.csv"
+    else:
+        figures, name = report.figures, f"chi-tieu-766-{month}.csv"
     return Response(
-        people_csv_text(report.figures),  # for Excel on a Vietnamese Windows; the API keeps ISO
+        people_csv_text(figures),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="chi-tieu-766.csv"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
     )
 
 
@@ -159,11 +194,10 @@ def _chart(figures: list[DigitisationStats]) -> dict[str, object]:
     width, group = 40 + 90 * len(figures), 90
     for i, stats in enumerate(figures):
         for j, (name, _label, _d) in enumerate(INDICATORS):
-            rate = getattr(stats, name).rate
-            height = round(rate * 160)
-            bars.append(
-                {"x": 50 + i * group + j * 24, "y": 180 - height, "h": height, "colour": COLOURS[j], "rate": rate}
-            )
+            value = getattr(stats, name)
+            height = round(min(value.rate, 1.0) * 160)
+            bar = {"x": 50 + i * group + j * 24, "y": 180 - height, "h": height, "colour": COLOURS[j]}
+            bars.append(bar | {"rate": value.rate, "empty": not value.denominator})
     labels = [
         {"x": 50 + i * group + 30, "text": s.date_from.strftime("%m/%Y") if s.date_from else ""}
         for i, s in enumerate(figures)
