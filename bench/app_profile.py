@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from bench.read_profile import AGENCY, prepare
+from bench.read_profile import AGENCY, catalogue_options, prepared
 
 PURPOSE = quote("giải quyết hồ sơ")
 
@@ -211,10 +211,7 @@ async def _run(args: argparse.Namespace, made: dict[str, Any], token: str) -> No
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database", default="sqlite", choices=("sqlite", "postgresql"))
-    parser.add_argument("--data-dir", type=Path)
-    parser.add_argument("--documents", type=int, default=100_000)
-    parser.add_argument("--owners", type=int, default=20_000)
+    catalogue_options(parser)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--profile", choices=("healthz", "document", "dossier"))
@@ -223,8 +220,7 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=60)
     parser.add_argument("--dump", type=Path, help="write the profile there (pstats), for `pstats`' callers view")
     args = parser.parse_args()
-    data_dir = args.data_dir or Path(f"/tmp/sohoa-read-profile-{args.database}")
-    made = prepare(data_dir, args.database, args.owners, args.documents)
+    data_dir, made = prepared(args)
     if args.database == "postgresql":  # outside the embedded default the operator's key files (the owner's: prepare's)
         from tests.support.stack import operator_keys
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 PASSPHRASE = "bench passphrase"
-AGENCY = "000.00.12.H30"
 PROCEDURE = "1.000001.000.00.00.H30"
 
 
@@ -37,21 +36,16 @@ def _size(path: Path) -> tuple[float, int]:
 
 def _store(vault: Any, count: int, kilobytes: int, start: int) -> None:
     """`count` documents of `kilobytes` each (distinct contents), in dossiers of ten, through the vault."""
-    from bench.vault_bench import personal_ids
-    from core.types import Actor, Role
-    from vault.records import NewDocument
+    from bench.vault_bench import store_documents
 
-    owners = personal_ids(4)
-    station = Actor("station-bench", Role.STATION, agency_code=AGENCY)
     body = random.randbytes(kilobytes * 1024)
-    dossier = None
-    for n in range(start, start + count):
-        owner = owners[n % len(owners)]
-        if dossier is None or n % 10 == 0:
-            dossier = vault.create_dossier(AGENCY, PROCEDURE, owner)
-        pdf = b"%PDF-1.7\n" + n.to_bytes(8, "big") + body + b"\n%%EOF\n"
-        new = NewDocument(owner_id=dossier.owner_id, name=f"Giấy tờ {n}", source_dossier_code=dossier.code)
-        vault.store_document(new, pdf, station)
+    store_documents(
+        vault,
+        lambda n: b"%PDF-1.7\n" + n.to_bytes(8, "big") + body + b"\n%%EOF\n",
+        count,
+        start=start,
+        procedure=PROCEDURE,
+    )
 
 
 def _timed(name: str, target: Path, run: Any) -> Figure:

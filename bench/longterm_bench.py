@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-AGENCY = "000.00.12.H30"
 PROCEDURE = "1.000001.000.00.00.H30"
 
 
@@ -45,10 +44,9 @@ def _signed_bb(pages: int, data_dir: Path) -> bytes:
 
 def _catalogue(folder: Path, pdf: bytes, count: int, stored_level: bool) -> tuple[Any, Any]:
     """A SQLite catalogue and local store with `count` copies of `pdf`, their level stored or not."""
-    from bench.vault_bench import personal_ids
-    from core.types import Actor, Role, SignatureLevel
+    from bench.vault_bench import store_documents
+    from core.types import SignatureLevel
     from ingest.db import migrate, sessions
-    from vault.records import NewDocument
     from vault.service import Vault
     from vault.settings import VaultSettings
     from vault.store import LocalStore
@@ -57,15 +55,10 @@ def _catalogue(folder: Path, pdf: bytes, count: int, stored_level: bool) -> tupl
     migrate(url)
     factory = sessions(url)
     vault = Vault(factory, LocalStore(folder / "objects"), VaultSettings())
-    station = Actor("station-bench", Role.STATION, agency_code=AGENCY)
-    owners = personal_ids(4)
     level = SignatureLevel.B_B if stored_level else None
-    dossier = None
-    for n in range(count):
-        if dossier is None or n % 10 == 0:
-            dossier = vault.create_dossier(AGENCY, PROCEDURE, owners[n % len(owners)])
-        new = NewDocument(owner_id=dossier.owner_id, name=f"Giấy tờ {n}", source_dossier_code=dossier.code)
-        vault.store_document(new, pdf + b"%" + str(n).encode() + b"\n", station, signature_level=level)
+    store_documents(
+        vault, lambda n: pdf + b"%" + str(n).encode() + b"\n", count, procedure=PROCEDURE, signature_level=level
+    )
     return factory, vault
 
 

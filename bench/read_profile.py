@@ -53,6 +53,20 @@ class Steps:
                 self.statements[name] += 1
 
 
+def catalogue_options(parser: argparse.ArgumentParser) -> None:
+    """The options that choose the bench catalogue (this bench's and `bench.app_profile`'s: the same one)."""
+    parser.add_argument("--database", default="sqlite", choices=("sqlite", "postgresql"))
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--documents", type=int, default=100_000)
+    parser.add_argument("--owners", type=int, default=20_000)
+
+
+def prepared(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
+    """The bench catalogue the parsed `catalogue_options` name: its data folder and what `prepare` made there."""
+    data_dir = args.data_dir or Path(f"/tmp/sohoa-read-profile-{args.database}")
+    return data_dir, prepare(data_dir, args.database, args.owners, args.documents)
+
+
 def prepare(data_dir: Path, database: str, owners: int, documents: int) -> dict[str, Any]:
     """The bench catalogue in `data_dir` (made on the first run, its ids kept in `made.json`)."""
     made_file = data_dir / "made.json"
@@ -166,15 +180,11 @@ def _print(steps: Steps, name: str, reads: int, threads: int, wall: float) -> No
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database", default="sqlite", choices=("sqlite", "postgresql"))
-    parser.add_argument("--data-dir", type=Path)
-    parser.add_argument("--documents", type=int, default=100_000)
-    parser.add_argument("--owners", type=int, default=20_000)
+    catalogue_options(parser)
     parser.add_argument("--reads", type=int, default=300)
     parser.add_argument("--threads", default="1,8")
     args = parser.parse_args()
-    data_dir = args.data_dir or Path(f"/tmp/sohoa-read-profile-{args.database}")
-    made = prepare(data_dir, args.database, args.owners, args.documents)
+    _data_dir, made = prepared(args)
     for threads in (int(t) for t in args.threads.split(",")):
         profile(made, args.reads, threads)
     return 0

@@ -34,6 +34,30 @@ def personal_ids(count: int) -> list[str]:
     return [f"0010{50 + n % 50:02d}{n:06d}" for n in range(count)]
 
 
+def store_documents(
+    vault: Any,
+    contents: Callable[[int], bytes],
+    count: int,
+    *,
+    start: int = 0,
+    procedure: str = PROCEDURE,
+    signature_level: Any = None,
+) -> None:
+    """Documents `start` … `start + count - 1` (`contents(n)` each) stored through `vault` by a bench station of
+    AGENCY, in dossiers of ten for four owners (`signature_level` stored with each version when given)."""
+    from core.types import Actor, Role
+    from vault.records import NewDocument
+
+    owners = personal_ids(4)
+    station = Actor("station-bench", Role.STATION, agency_code=AGENCY)
+    dossier = None
+    for n in range(start, start + count):
+        if dossier is None or n % 10 == 0:
+            dossier = vault.create_dossier(AGENCY, procedure, owners[n % len(owners)])
+        new = NewDocument(owner_id=dossier.owner_id, name=f"Giấy tờ {n}", source_dossier_code=dossier.code)
+        vault.store_document(new, contents(n), station, signature_level=signature_level)
+
+
 def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100)[94] * 1000
 

@@ -5,8 +5,11 @@ page and the station CLI (`sohoa upload`, `sohoa status`) show "mờ, …, quét
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+Rule = tuple[re.Pattern[str], str]  # an English wording's pattern, and its Vietnamese template ({0}, {1}: groups)
+
+_RULES: tuple[Rule, ...] = (
     (
         re.compile(r"scanned at ([\d.]+) dpi( \(inferred: the file states none\))?; at least ([\d.]+) dpi is required"),
         "độ phân giải thấp: quét ở {0} dpi{1}, cần ít nhất {2} dpi — quét lại ở 300 dpi",
@@ -27,12 +30,21 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def reason_vi(reason: str) -> str:
-    for pattern, template in _RULES:
-        match = pattern.search(reason)
+def first_match(rules: Iterable[Rule], text: str) -> tuple[str, list[str]] | None:
+    """The template of the first rule whose pattern is found in `text`, with the match's groups ("" for a group
+    that took no part); None when no rule matches. `reason_vi` here and `web.reasons.problem_vi` read with it."""
+    for pattern, template in rules:
+        match = pattern.search(text)
         if match:
-            groups = [g or "" for g in match.groups()]
-            if groups and groups[1:2] == [" (inferred: the file states none)"]:
-                groups[1] = " (tệp không ghi độ phân giải)"
-            return template.format(*groups)
-    return reason
+            return template, [group or "" for group in match.groups()]
+    return None
+
+
+def reason_vi(reason: str) -> str:
+    found = first_match(_RULES, reason)
+    if found is None:
+        return reason
+    template, groups = found
+    if groups[1:2] == [" (inferred: the file states none)"]:
+        groups[1] = " (tệp không ghi độ phân giải)"
+    return template.format(*groups)

@@ -107,14 +107,20 @@ def backup_create(
 def backup_summary(report: BackupReport, target: Path) -> str:
     """What a backup did, for a person at a terminal: where, how long, objects copied and already there, bytes."""
     kept = report.object_versions - report.objects_copied
+    rows, tables = count(sum(report.tables.values()), "row"), count(len(report.tables), "table")
     return "\n".join(
         [
             f"Backup written to {target.resolve()} in {report.seconds:.1f} s",
             f"  object versions: {report.object_versions} ({report.objects_copied} copied, {kept} already there)",
             f"  bytes copied:    {report.bytes_copied:,} ({report.bytes_copied / 1e6:.1f} MB)",
-            f"  catalogue:       {sum(report.tables.values())} rows in {len(report.tables)} tables",
+            f"  catalogue:       {rows} in {tables}",
         ]
     )
+
+
+def count(number: int, noun: str) -> str:
+    """ "1 row", "0 rows", "2 rows": the summary's English nouns take an s unless there is exactly one."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 @backup_app.command("restore")

@@ -36,6 +36,10 @@ class SignatureReport(BaseModel):
     signing_time: dt.datetime | None = Field(None, description="time claimed by the signer (Vietnam time)")
     timestamp: TimestampInfo | None = None
     best_signature_time: dt.datetime | None = None
+    proven_at: dt.datetime | None = Field(
+        None, description="earliest time a document timestamp proves the signature existed (a B-B signature raised)"
+    )
+    certificate_expires: dt.datetime | None = Field(None, description="end of the signer's certificate validity")
     intact: bool = Field(description="the signed bytes are unchanged")
     valid: bool = Field(description="the cryptographic signature checks out")
     trusted: bool = Field(description="the chain reaches a trust anchor")

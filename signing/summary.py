@@ -73,6 +73,22 @@ PROBLEMS: dict[str, tuple[str, str]] = {
         "Kiểm tra lại sau ít phút.",
     ),
 }
+# a B-B signature raised to B-LTA whose certificate expired since, and whose past validation (EN 319 102-1 § 5.6.2.4)
+# could not pass: a document timestamp proves it was made while the certificate was valid, but no revocation data
+# from before the expiry is in the file (always so for sohoa's development CA, which publishes none)
+EXPIRED_LABEL = "Chưa xác định được — chứng thư đã hết hạn sau khi ký"
+EXPIRED_AFTER_SIGNING = (
+    "Dấu thời gian lưu trữ chứng minh chữ ký được tạo khi chứng thư còn hiệu lực, nhưng chứng thư nay đã hết hạn và "
+    "tài liệu không có dữ liệu thu hồi (OCSP/CRL) từ trước ngày hết hạn, nên không xác nhận được chứng thư chưa bị "
+    "thu hồi lúc ký.",
+    "Đối chiếu với bản lưu trong kho hoặc đề nghị cơ quan ban hành xác nhận; nếu cần dùng chính thức, yêu cầu bản "
+    "ký lại.",
+)
+EXPIRED_DEVELOPMENT = (
+    "Ký bằng chứng thư thử nghiệm của sohoa, nay đã hết hạn: dấu thời gian lưu trữ chứng minh chữ ký được tạo khi "
+    "chứng thư còn hiệu lực, nhưng chứng thư thử nghiệm không có dữ liệu thu hồi nên không xác nhận được.",
+    "Trước khi dùng chính thức, ký lại bằng chứng thư số của cán bộ do tổ chức chứng thực cấp.",
+)
 BELOW_LEVEL = re.compile(r"ký ở mức (B-[A-Z]+) thay vì (B-[A-Z]+)", re.IGNORECASE)
 BELOW_TEXT = "Tài liệu được ký ở mức {reached}, thấp hơn mức {requested} yêu cầu (chưa có dấu thời gian lúc ký)."
 
@@ -142,6 +158,17 @@ def _badge(sig: SignatureReport) -> BadgeKind:
     return BadgeKind.INDETERMINATE
 
 
+def _expired_after_signing(sig: SignatureReport) -> bool:
+    """Indeterminate, the certificate expired, and a document timestamp proves the signature existed before that."""
+    proven, expires = sig.proven_at, sig.certificate_expires
+    return (
+        sig.verdict is Verdict.INDETERMINATE
+        and proven is not None
+        and expires is not None
+        and proven <= expires < dt.datetime.now(dt.UTC)
+    )
+
+
 def _changed(sig: SignatureReport) -> tuple[bool | None, str]:
     if not sig.intact:
         return True, "Dữ liệu đã ký bị sửa đổi sau khi ký."
@@ -162,6 +189,8 @@ def _signer(sig: SignatureReport) -> SignerSummary:
     if badge is BadgeKind.VALID_DEVELOPMENT:
         problem = "Ký bằng chứng thư thử nghiệm của sohoa: chỉ dùng để thử nghiệm."
         next_step = "Trước khi dùng chính thức, ký lại bằng chứng thư số của cán bộ do tổ chức chứng thực cấp."
+    elif _expired_after_signing(sig):
+        problem, next_step = EXPIRED_DEVELOPMENT if sig.development else EXPIRED_AFTER_SIGNING
     elif badge is not BadgeKind.VALID:
         problem, next_step = PROBLEMS.get(
             sig.sub_indication or "", (sig.message or "Không xác định được.", "Kiểm tra lại hoặc liên hệ quản trị.")
@@ -173,7 +202,7 @@ def _signer(sig: SignatureReport) -> SignerSummary:
     return SignerSummary(
         field_name=sig.field_name,
         badge=badge,
-        label=BADGE_LABEL[badge],
+        label=EXPIRED_LABEL if _expired_after_signing(sig) else BADGE_LABEL[badge],
         signer=sig.signer_name or sig.signer_subject,
         organisation=sig.signer_organisation,
         issuer=sig.issuer_name,
@@ -216,7 +245,7 @@ def summarise(report: ValidationReport) -> SignatureSummary:
     next_step = worst.next_step if badge is not BadgeKind.VALID or below is None else below.next_step
     return SignatureSummary(
         badge=badge,
-        label=BADGE_LABEL[badge],
+        label=worst.label,
         headline=headline,
         signatures=signers,
         archive_timestamps=[_archive(ts) for ts in report.document_timestamps],

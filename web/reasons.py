@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ocr.verdict_words import reason_vi
+from ocr.verdict_words import Rule, first_match, reason_vi
 
 __all__ = ["problem_vi", "reason_vi"]
 
@@ -14,7 +14,7 @@ OWNER_VI = (
     "Số định danh chủ hồ sơ không hợp lệ: cần số định danh cá nhân 12 chữ số, hoặc mã số thuế 10 chữ số "
     "(13 chữ số dạng NNNNNNNNNN-NNN)."
 )
-_PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
+_PROBLEMS: tuple[Rule, ...] = (
     (re.compile(r"tax code must be|tax code is not valid|personal ID (must|has|encodes)|owner ID must"), OWNER_VI),
     (re.compile(r"agency code must be"), "Mã cơ quan không đúng dạng (ví dụ 000.00.12.H30)."),
     (re.compile(r"end in the future"), "ngày hết hạn phải sau hôm nay."),
@@ -63,8 +63,5 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 def problem_vi(detail: str) -> str:
     """The API's refusal (a problem's detail) in Vietnamese when its wording is known, else as it is."""
-    for pattern, template in _PROBLEMS:
-        match = pattern.search(detail)
-        if match:
-            return template.format(*(g or "" for g in match.groups()))
-    return detail
+    found = first_match(_PROBLEMS, detail)
+    return found[0].format(*found[1]) if found is not None else detail

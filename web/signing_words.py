@@ -6,7 +6,18 @@ from __future__ import annotations
 
 import re
 
-from signing.summary import BADGE_LABEL, BELOW_TEXT, CHANGES_TEXT, DO_NOT_USE, LEVEL_TEXT, PROBLEMS, TRUST_HELP
+from signing.summary import (
+    BADGE_LABEL,
+    BELOW_TEXT,
+    CHANGES_TEXT,
+    DO_NOT_USE,
+    EXPIRED_AFTER_SIGNING,
+    EXPIRED_DEVELOPMENT,
+    EXPIRED_LABEL,
+    LEVEL_TEXT,
+    PROBLEMS,
+    TRUST_HELP,
+)
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 TIMESTAMP = re.compile(r"^(?P<at>.+), do (?P<tsa>.+) cấp$")  # `signing.summary._signer`'s timestamp line
@@ -69,6 +80,22 @@ _STEPS = {
         "Upgrade the signature (timestamp, long-term archive data) when the timestamp server works again."
     ),
 }
+_EXPIRED = {
+    EXPIRED_LABEL: "Validity could not be determined — the certificate expired after signing",
+    EXPIRED_AFTER_SIGNING[0]: (
+        "An archive timestamp proves the signature was made while the certificate was valid, but the certificate "
+        "has since expired and the document holds no revocation data (OCSP/CRL) from before it expired, so it "
+        "cannot be confirmed the certificate was not revoked at signing."
+    ),
+    EXPIRED_AFTER_SIGNING[1]: (
+        "Compare it with the copy in the vault or ask the issuing agency to confirm; for official use, ask for a "
+        "newly signed copy."
+    ),
+    EXPIRED_DEVELOPMENT[0]: (
+        "Signed with a sohoa test certificate that has since expired: an archive timestamp proves the signature "
+        "was made while it was valid, but test certificates have no revocation data, so it cannot be confirmed."
+    ),
+}
 _BELOW = {
     BELOW_TEXT.format(reached=reached, requested=requested): (
         f"The document was signed at {reached}, below the {requested} required (no timestamp at signing)."
@@ -101,6 +128,7 @@ SIGNING_EN: dict[str, str] = {
     **{PROBLEMS[code][0]: english for code, english in _PROBLEMS.items()},
     **_STEPS,
     **_BELOW,
+    **_EXPIRED,
     **_FACTS,
 }
 

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from sqlalchemy.orm import Session
 
 from api.auth import require_roles
@@ -27,19 +26,18 @@ router = APIRouter(prefix="/api/v1/signature-requests", tags=["signature request
 Officer = Annotated[Actor, Depends(require_roles(Role.STATION))]
 
 
-class SignatureRequestOut(BaseModel):
-    id: str
-    batch_id: str
-    index: int
-    dossier_code: str
-    document_name: str
-    pages: int
-    level: str
-    document_sha256: str = Field(description="SHA-256 of the document's signed byte ranges (hex)")
-    to_be_signed: str = Field(description="DER signed attributes (base64): sign with SHA-256 and the token's key")
-    status: str
-    expires_at: dt.datetime
-    reason: str | None
+# The answer is the request's view field for field (`ingest.signature_requests.RequestView` names them once), with the
+# bytes to sign in base64 and two fields described for the agent's authors.
+_DESCRIBED = {
+    "document_sha256": (str, Field(description="SHA-256 of the document's signed byte ranges (hex)")),
+    "to_be_signed": (str, Field(description="DER signed attributes (base64): sign with SHA-256 and the token's key")),
+}
+SignatureRequestOut = create_model(
+    "SignatureRequestOut",
+    **{
+        name: _DESCRIBED.get(name, (kind, ...)) for name, kind in get_type_hints(signature_requests.RequestView).items()
+    },  # type: ignore[call-overload]
+)
 
 
 class SignatureIn(BaseModel):
@@ -50,7 +48,7 @@ class RejectionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, pattern=r"\S", description="Why the officer refuses")
 
 
-def _out(view: signature_requests.RequestView) -> SignatureRequestOut:
+def _out(view: signature_requests.RequestView) -> Any:
     data = {**view.__dict__, "to_be_signed": base64.b64encode(view.to_be_signed).decode()}
     return SignatureRequestOut(**data)
 

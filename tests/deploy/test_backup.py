@@ -252,3 +252,15 @@ def test_backup_create_says_what_it_did_on_a_terminal_and_writes_json_for_script
     again = _sohoa_on_a_terminal(data, *arguments, "--json")
     assert json.loads(again)["objects_copied"] == 0
     assert "0 copied, 4 already there" in _sohoa(data, *arguments, "--summary").stdout
+
+
+def test_the_backup_summary_counts_one_row_and_one_table_in_the_singular(tmp_path: Path) -> None:
+    from runtime.deploy_cli import backup_summary
+    from vault.backup import BackupReport
+
+    one = BackupReport(tables={"documents": 1}, object_versions=1, objects_copied=1, bytes_copied=10, seconds=0.1)
+    assert backup_summary(one, tmp_path).splitlines()[3] == "  catalogue:       1 row in 1 table"
+    many = BackupReport(tables={"a": 0, "b": 1234}, object_versions=0, objects_copied=0, bytes_copied=0, seconds=0)
+    assert backup_summary(many, tmp_path).splitlines()[3] == "  catalogue:       1,234 rows in 2 tables"
+    empty = BackupReport(tables={}, object_versions=0, objects_copied=0, bytes_copied=0, seconds=0)
+    assert backup_summary(empty, tmp_path).splitlines()[3] == "  catalogue:       0 rows in 0 tables"

@@ -174,3 +174,32 @@ def test_a_signed_pdf_kept_as_received_is_not_sent_for_signature(
     assert job.read("signed.pdf") == received
     with catalogue() as session:
         assert requests.latest(session, "b1", 0) is None
+
+
+def test_the_apis_answer_is_the_request_view_field_for_field_with_the_bytes_in_base64() -> None:
+    import base64
+    import dataclasses
+
+    from api.routers.signatures import SignatureRequestOut, _out
+
+    view = requests.RequestView(
+        id="r1",
+        batch_id="b1",
+        index=0,
+        dossier_code="000.00.00.H30-261130-0042",
+        document_name="Giấy khai sinh",
+        pages=2,
+        level="B-LT",
+        document_sha256="00" * 32,
+        to_be_signed=b"\x31\x00signed attributes",
+        status="pending",
+        expires_at=dt.datetime(2026, 12, 4, 5, 23, tzinfo=dt.UTC),
+        reason=None,
+    )
+    answer = _out(view).model_dump(mode="json")
+    assert list(answer) == [field.name for field in dataclasses.fields(requests.RequestView)]
+    assert base64.b64decode(answer["to_be_signed"]) == view.to_be_signed
+    assert answer["expires_at"] == "2026-12-04T05:23:00Z" and answer["reason"] is None
+    schema = SignatureRequestOut.model_json_schema(mode="serialization")["properties"]
+    assert schema["to_be_signed"]["type"] == "string" and "base64" in schema["to_be_signed"]["description"]
+    assert "SHA-256" in schema["document_sha256"]["description"]

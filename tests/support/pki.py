@@ -32,7 +32,9 @@ from signing.trust import TrustSettings
 
 ARCH = "sohoa-test"
 P12_PASSWORD = "sohoa-test-password"
-SIGNER_LABELS = ("officer", "officer2", "agency", "revoked", "expired")
+SIGNER_LABELS = ("officer", "officer2", "agency", "revoked", "expired", "brief")
+# the "brief" signer's certificate ends this long after the PKI is built: sign with it, then see it expire
+BRIEF_LIFETIME = dt.timedelta(seconds=45)
 KEY_LABELS = ("root", "interm", "interm-ocsp", "tsa", *SIGNER_LABELS)
 
 SUBJECTS: dict[str, dict[str, str]] = {
@@ -45,6 +47,7 @@ SUBJECTS: dict[str, dict[str, str]] = {
     "agency": {"organizational-unit-name": "Văn phòng", "common-name": "Ủy ban nhân dân tỉnh Quảng Trị"},
     "revoked": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Trần Văn Bị Thu Hồi"},
     "expired": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Lê Văn Hết Hạn"},
+    "brief": {"organizational-unit-name": "Bộ phận Một cửa", "common-name": "Phạm Thị Ngắn Hạn"},
 }
 
 
@@ -173,8 +176,15 @@ def _aia(responder: str) -> dict[str, Any]:
     }
 
 
-def build_config(port: int, now: dt.datetime | None = None) -> dict[str, Any]:
-    """The certomancer configuration (as a dict) for a PKI whose services answer on `port`."""
+def _ocsp_validity(period: dt.timedelta | None) -> dict[str, Any]:
+    return {"validity-period": {"seconds": period.total_seconds()}} if period else {}
+
+
+def build_config(
+    port: int, now: dt.datetime | None = None, ocsp_validity: dt.timedelta | None = None
+) -> dict[str, Any]:
+    """The certomancer configuration (as a dict) for a PKI whose services answer on `port`; the "brief" signer's
+    certificate expires `BRIEF_LIFETIME` after `now`; OCSP answers stay fresh `ocsp_validity` (certomancer: 10 min)."""
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     year = dt.timedelta(days=365)
     leaf_ext = [_key_usage("digital_signature", "non_repudiation"), _crl_dp("interm"), _aia("interm")]
@@ -245,6 +255,11 @@ def build_config(port: int, now: dt.datetime | None = None) -> dict[str, Any]:
             "validity": _validity(now - 3 * year, now - year),
             "extensions": leaf_ext,
         },
+        "brief": {
+            "issuer": "interm",
+            "validity": _validity(now - dt.timedelta(days=1), now + BRIEF_LIFETIME),
+            "extensions": leaf_ext,
+        },
     }
     # Serials of their own per PKI: certificates are registered by issuer name and serial, and every test PKI has the
     # same names, so with certomancer's default serials two PKIs in one process (anchors of another, left in a
@@ -267,6 +282,7 @@ def build_config(port: int, now: dt.datetime | None = None) -> dict[str, Any]:
                             "for-issuer": "interm",
                             "responder-cert": "interm-ocsp",
                             "signing-key": "interm-ocsp",
+                            **_ocsp_validity(ocsp_validity),
                         }
                     },
                     "crl-repo": {
@@ -371,13 +387,16 @@ def pki_fixture(root_dir: Path) -> Iterator[RunningPki]:
         running.stop()
 
 
-def start_pki(root_dir: Path, port: int | None = None, timeout: float = 30.0) -> RunningPki:
+def start_pki(
+    root_dir: Path, port: int | None = None, timeout: float = 30.0, ocsp_validity: dt.timedelta | None = None
+) -> RunningPki:
     """Create keys, config and PKCS#12 files under `root_dir`, start the animator, wait until it answers."""
     port = port or free_port()
     key_dir = root_dir / "keys"
     write_keys(key_dir)
     config_path = root_dir / "certomancer.yml"
-    config_path.write_text(yaml.safe_dump(build_config(port), allow_unicode=True), encoding="utf-8")
+    config = build_config(port, ocsp_validity=ocsp_validity)
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     pki = RunningPki(
         root_dir=root_dir,
         port=port,

@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from api.settings import ApiSettings
+from ocr.verdict_words import first_match
 from tests.web.test_session import _client, _csrf
-from web.reasons import problem_vi
+from web.reasons import problem_vi, reason_vi
 
 AGENCY = "000.00.00.H30"
 PROCEDURE = "1.011442.000.00.00.H30"
@@ -90,6 +91,18 @@ def test_unknown_wording_is_passed_through() -> None:
     assert problem_vi("0003-x.jpg: not a JPEG, PNG, TIFF or PDF scan (checked by content)") == (
         "Tệp 0003-x.jpg không phải ảnh quét JPEG, PNG, TIFF hoặc PDF."
     )
+
+
+def test_page_reasons_and_refusals_read_through_one_first_match() -> None:
+    rules = ((re.compile(r"a (\d+)( b)?"), "one {0}{1}"), (re.compile(r"a"), "two"))
+    assert first_match(rules, "x a 7 y") == ("one {0}{1}", ["7", ""])  # the first rule wins; a missing group is ""
+    assert first_match(rules, "nothing here") is None
+    assert reason_vi("scanned at 150 dpi (inferred: the file states none); at least 200 dpi is required") == (
+        "độ phân giải thấp: quét ở 150 dpi (tệp không ghi độ phân giải), cần ít nhất 200 dpi — quét lại ở 300 dpi"
+    )
+    plain = reason_vi("scanned at 150 dpi; at least 200 dpi is required")
+    assert plain.startswith("độ phân giải thấp: quét ở 150 dpi,")
+    assert problem_vi("page(s) 1, 2 come before the first cover sheet") == "Trang 1, 2 nằm trước tờ bìa đầu tiên."
 
 
 def test_paper_types_to_check_may_be_typed_with_spaces_as_in_the_consent_form(station: TestClient) -> None:

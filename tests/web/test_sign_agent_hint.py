@@ -1,69 +1,68 @@
 """The batch page of a paper waiting for the officer's own token says how to sign it: start `sohoa sign-agent` on her
 PC, with this server's address (walked 2026-11-30 night: it said only "Chờ cán bộ ký bằng chứng thư số của mình").
+Through the real route (`GET /quay/lo/{batch}` of a running `sohoa serve`, Chromium, axe-core), in both languages.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from types import SimpleNamespace
+import secrets
+from pathlib import Path
 from typing import Any
 
-from starlette.requests import Request
+from ingest import batches
+from ingest.db import sessions
+from tests.support.stack import SohoaStack
+from tests.web.conftest import AGENCY, DOSSIER, OWNER, PROCEDURE, at_the_counter
 
-from web.i18n import translator
-from web.render import TEMPLATES
-from web.routers.counter import CHOICE_VI, STATUS_VI, STEP_VI, VERDICT_VI
+WAITING = "Chờ cán bộ ký bằng chứng thư số của mình (hạn 05:23 04/12/2026)"
+COMMAND = 'sohoa sign-agent --server {url} --token-label "{label}"'
 
 
-def _render(lang: str, status: str) -> str:
-    request = Request({"type": "http", "method": "GET", "path": "/quay/lo/b", "headers": [], "query_string": b""})
-    doc = SimpleNamespace(
-        index=0,
-        id=None,
-        name="Giấy tờ 1",
-        type_code=None,
-        status=status,
-        note=None,
-        signature=None,
-        pages=1,
-        error="Chờ cán bộ ký bằng chứng thư số của mình (hạn 05:23 04/12/2026)",
-        scanned_before=None,
-        choice=None,
-        replaced_by=None,
-        choice_until=None,
+def _batch_awaiting_the_token(server: SohoaStack, *, settled: bool) -> str:
+    """A one-paper batch of the counter's agency, written into the running server's catalogue: its paper waits for
+    the officer's token when `settled`, else it failed (with the same words); its id."""
+    batch_id = secrets.token_hex(16)
+    new = batches.NewBatch(
+        id=batch_id,
+        station_id="quay-1",
+        agency_code=AGENCY,
+        procedure_code=PROCEDURE,
+        dossier_code=DOSSIER,
+        owner_id=OWNER,
+        submitted_by="lan",
+        page_count=1,
+        staging_dir=str(server.data_dir / "staging" / batch_id),
+        documents=[batches.PlannedDocument(name="Giấy khai sinh", type_code="GKS", kind="component", pages=[0])],
     )
-    batch = SimpleNamespace(batch_id="b" * 32, dossier_code="000.00.00.H30-261130-0042", status=status)
-    context: dict[str, Any] = {
-        "request": request,
-        "t": translator(lang),
-        "lang": lang,
-        "other_lang_url": "/",
-        "actor": None,
-        "user_name": None,
-        "role_label": None,
-        "nav": [],
-        "csrf": "",
-        "path": "/quay/lo/b",
-        "agency_label": lambda code: code,
-        "batch": batch,
-        "status_vi": STATUS_VI,
-        "step_vi": STEP_VI,
-        "verdict_vi": VERDICT_VI,
-        "choice_vi": CHOICE_VI,
-        "vn": dt.UTC,
-        "finished": True,
-        "replacing": False,
-        "all_replaced": False,
-        "server_url": "http://127.0.0.1:8000",
-        "documents": [{"doc": doc, "pages": [{"number": 1, "reason": None}], "rescan": False, "badge": None}],
-    }
-    return TEMPLATES.env.get_template("batch.html").render(context)
+    factory = sessions(f"sqlite:///{server.data_dir / 'vault' / 'catalogue.sqlite3'}")
+    with factory.begin() as session:
+        batches.create_batch(session, new)
+        state = batches.DocState.AWAITING_SIGNATURE if settled else batches.DocState.FAILED
+        batches.update_document(session, batch_id, 0, status=state, step="sign", error=WAITING)
+    return batch_id
 
 
-def test_a_paper_waiting_for_the_token_names_the_sign_agent_command() -> None:
-    html = _render("vi", "awaiting_signature")
-    assert "trên máy tính của cán bộ, cắm thiết bị ký USB và chạy" in html
-    command = 'sohoa sign-agent --server http://127.0.0.1:8000 --token-label "NHÃN-THIẾT-BỊ-KÝ"'
-    assert f"<code>{command}</code>" in html.replace("&#34;", '"')
-    assert "plug in the USB token" in _render("en", "awaiting_signature")
-    assert "sohoa sign-agent" not in _render("vi", "done")
+def test_a_paper_waiting_for_the_token_names_the_sign_agent_command(
+    browser: Any, server: SohoaStack, shots: Path
+) -> None:
+    waiting = _batch_awaiting_the_token(server, settled=True)
+    failed = _batch_awaiting_the_token(server, settled=False)
+    lan = at_the_counter(browser, server, shots)
+    lan.go(f"/quay/lo/{waiting}")
+    hint = lan.page.locator(".sign-agent-hint")
+    assert "trên máy tính của cán bộ, cắm thiết bị ký USB và chạy" in hint.inner_text()
+    command = COMMAND.format(url=server.url, label="NHÃN-THIẾT-BỊ-KÝ")
+    assert hint.locator("code").inner_text() == command
+    assert "SOHOA_TOKEN" in hint.inner_text()
+    lan.shot("sign-agent-hint-vi")
+    lan.check_accessibility()
+
+    lan.go(f"/quay/lo/{waiting}?lang=en")
+    assert "plug in the USB token" in lan.page.locator(".sign-agent-hint").inner_text()
+    lan.shot("sign-agent-hint-en")
+    lan.check_accessibility()
+
+    lan.go(f"/quay/lo/{failed}")  # a paper not waiting for a token: no command to run
+    assert lan.page.locator(".sign-agent-hint").count() == 0
+    assert "sohoa sign-agent" not in lan.page.content()
+    lan.page.context.close()

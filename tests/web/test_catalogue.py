@@ -1,0 +1,25 @@
+"""The English catalogue (`web.i18n.EN`) is made of the pages' words, their messages and the signature badge's words:
+no Vietnamese text is in two parts (the later would silently win), and the parts hold what they say they hold."""
+
+from __future__ import annotations
+
+from web.i18n import EN, translator
+from web.messages_en import MESSAGES_EN
+from web.page_words_en import PAGE_WORDS_EN
+from web.signing_words import SIGNING_EN
+
+
+def test_each_vietnamese_text_is_in_one_part_of_the_catalogue() -> None:
+    assert not PAGE_WORDS_EN.keys() & MESSAGES_EN.keys()
+    assert EN.keys() == PAGE_WORDS_EN.keys() | MESSAGES_EN.keys() | SIGNING_EN.keys()
+    assert all(vietnamese.rstrip().endswith((".", "?", "!")) for vietnamese in MESSAGES_EN)
+    assert not any(vietnamese.rstrip().endswith((".", "?", "!")) for vietnamese in PAGE_WORDS_EN)
+    assert all(english.strip() for english in EN.values())
+
+
+def test_a_page_word_and_a_message_translate_and_vietnamese_stays() -> None:
+    t, vi = translator("en"), translator("vi")
+    assert t("Đăng nhập") == "Sign in"
+    assert t("Không tìm thấy hồ sơ với mã này.") == "No dossier with this code."
+    assert vi("Đăng nhập") == "Đăng nhập"
+    assert t("chưa có trong danh mục") == "chưa có trong danh mục"
