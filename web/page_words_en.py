@@ -237,7 +237,6 @@ PAGE_WORDS_EN: dict[str, str] = {
     "Ban hành (lưu vào kho)": "Issued (stored in the vault)",
     "Đính chính": "Corrected",
     "Hủy": "Cancelled",
-    "Khôi phục hiệu lực": "Restored",
     "Đính chính kết quả": "Correct the result",
     "Hủy kết quả": "Cancel the result",
     "Lý do đính chính": "Reason for the correction",

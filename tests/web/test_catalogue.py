@@ -1,5 +1,6 @@
-"""The English catalogue (`web.i18n.EN`) is made of the pages' words, their messages and the signature badge's words:
-no Vietnamese text is in two parts (the later would silently win), and the parts hold what they say they hold."""
+"""The English catalogue (`web.i18n.EN`) is made of the pages' words, their messages, the signature badge's, the
+indicators' and the vault's words: no Vietnamese text is in two parts (one would silently win), and the parts hold
+what they say they hold."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from web.i18n import EN, translator
 from web.messages_en import MESSAGES_EN
 from web.page_words_en import PAGE_WORDS_EN
 from web.signing_words import SIGNING_EN
+from web.stats_words import STATS_EN
+from web.vault_words import VAULT_EN
+
+PARTS = (PAGE_WORDS_EN, MESSAGES_EN, SIGNING_EN, STATS_EN, VAULT_EN)
 
 
 def test_each_vietnamese_text_is_in_one_part_of_the_catalogue() -> None:
-    assert not PAGE_WORDS_EN.keys() & MESSAGES_EN.keys()
-    assert EN.keys() == PAGE_WORDS_EN.keys() | MESSAGES_EN.keys() | SIGNING_EN.keys()
+    assert sum(len(part) for part in PARTS) == len(EN)
+    assert EN.keys() == set().union(*(part.keys() for part in PARTS))
     assert all(vietnamese.rstrip().endswith((".", "?", "!")) for vietnamese in MESSAGES_EN)
     assert not any(vietnamese.rstrip().endswith((".", "?", "!")) for vietnamese in PAGE_WORDS_EN)
     assert all(english.strip() for english in EN.values())
