@@ -112,8 +112,8 @@ def profile(made: dict[str, Any], reads: int, threads: int) -> Steps:
 
 def _profile(steps: Steps, vault: Any, made: dict[str, Any], reads: int, threads: int) -> None:
     from api.dossier_views import dossier_status, event_out
-    from api.routers.dossiers import DossierLifeOut, _documents
-    from api.schemas import document_out
+    from api.routers.dossiers import DossierLifeOut
+    from api.schemas import document_out, dossier_documents_out
     from api.services import Services
     from api.views import model_json
     from core.types import Actor, Role
@@ -142,7 +142,7 @@ def _profile(steps: Steps, vault: Any, made: dict[str, Any], reads: int, threads
             model_json(
                 DossierLifeOut(
                     **read.dossier.model_dump(),
-                    documents=_documents(read.documents),
+                    documents=dossier_documents_out(read.documents),
                     life=life,
                     events=[event_out(e) for e in read.events],
                 )
