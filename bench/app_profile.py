@@ -101,7 +101,7 @@ def _inline_thread_pool() -> Callable[[], None]:
     anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
 
     def undo() -> None:
-        anyio.to_thread.run_sync = original  # type: ignore[assignment]
+        anyio.to_thread.run_sync = original
 
     return undo
 

@@ -43,7 +43,7 @@ def levelled_pages(paths: list[Path], options: OcrOptions) -> list[Levelled]:
         return encode_archival(image, page, dpi, quality, untouched, mixed)
 
     real = ocr.page.encode_archival
-    ocr.page.encode_archival = capture
+    ocr.page.encode_archival = capture  # type: ignore[assignment]
     try:
         for path in paths:
             ocr.page.process_page(load_file(path)[0], options)

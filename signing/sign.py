@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from core.logging import get_logger
 from core.types import SignatureLevel
@@ -99,7 +99,7 @@ class DocumentSigner:
         self._revocation_checked = -1e18
 
     # -- lifecycle -------------------------------------------------------------------------------------
-    def __enter__(self) -> DocumentSigner:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
