@@ -26,7 +26,8 @@ PURPOSE_MAX = 500  # as `purpose_stated`'s `X-Purpose` header declares it
 
 class ContentRoute(APIRoute):
     """An `APIRoute` for an endpoint `(document_id, actor: Purposeful, request, range_: Range header)`. FastAPI's
-    dependency solving costs such a read ≈0.3 ms of CPU (five levels, twenty parameter look-ups); a plain request
+    dependency solving (five levels, twenty parameter look-ups) was a third of such a read's CPU outside the vault
+    (cProfile of a 4 KiB read, docs/vault.md "Tenth session"); a plain request
     (no query string, a bearer token, an `X-Purpose` of 1–500 characters, no dependency overrides) gets the same
     `HTTPBearer` and `purpose_stated` calls directly. Anything else (a session cookie, a query parameter, a header
     FastAPI would refuse) is handed to FastAPI's own handler, so its answers are FastAPI's."""
