@@ -64,6 +64,7 @@ bench-api: setup services
 bench-stream: setup services
 	$(BIN)/python -m bench.stream_bench
 	$(BIN)/python -m bench.stream_bench --blobs 3 --size-mb 20 --rounds 3
+	$(BIN)/python -m bench.stream_bench --size-mb 0.004
 bench-pipeline: setup services
 	$(BIN)/python -m bench.pipeline_bench --pages 200
 

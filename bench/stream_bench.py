@@ -10,7 +10,8 @@ Each store (the embedded folder store, S3 on a SeaweedFS started here) is measur
 round every object is read by the anchor and by the API clients in turn, so a change of the machine's load falls on
 all alike; each figure is the median of the rounds, and each ratio a ratio of medians (the rounds' own spread beside).
 
-`python -m bench.stream_bench [--stores local,s3 --blobs 8 --size-mb 2 --rounds 4]`
+`python -m bench.stream_bench [--stores local,s3 --blobs 8 --size-mb 2 --rounds 4]`; a small object's row, whose
+time is the fixed cost of a request: `--size-mb 0.004` (4 KiB).
 """
 
 from __future__ import annotations
@@ -179,6 +180,7 @@ def measure(store: str, blobs: int, size_mb: float, rounds: int) -> dict[str, An
     from core.types import Role
     from tests.support.stack import SohoaStack
 
+    size = int(size_mb * 1024 * 1024)
     with tempfile.TemporaryDirectory(prefix="sohoa-stream-bench-") as tmp:
         folder = Path(tmp)
         data_dir = folder / "data"
@@ -190,7 +192,6 @@ def measure(store: str, blobs: int, size_mb: float, rounds: int) -> dict[str, An
                 env.update(stack.keys())
             os.environ.update({**env, "SOHOA_DATA_DIR": str(data_dir)})
             stack.migrate()
-            size = int(size_mb * 1024 * 1024)
             blob_ids = _store_blobs(blobs, size)
             stack.start_server(timeout=300)
             try:
@@ -205,18 +206,23 @@ def measure(store: str, blobs: int, size_mb: float, rounds: int) -> dict[str, An
         finally:
             if server is not None:
                 server.stop()
-    return summary(store, rounds_seen)
+    return summary(store, rounds_seen, size)
 
 
-def summary(store: str, rounds_seen: list[dict[str, list[float]]]) -> dict[str, Any]:
+def summary(store: str, rounds_seen: list[dict[str, list[float]]], size: int) -> dict[str, Any]:
     """Each client's median MB/s over the rounds and the ratio of medians to the store's; the spread of the rounds'
-    own ratios beside it; the Range row: a 64 KiB range through the API against the store's full verified read."""
+    own ratios beside it; the median milliseconds per read of an object of `size` bytes (store, raw client, httpx);
+    the Range row: a 64 KiB range through the API against the store's full verified read."""
     rates = {
         name: statistics.median(r[name][0] / r[name][1] / 1e6 for r in rounds_seen)
         for name in rounds_seen[0]
         if not name.startswith(("range", "cpu"))
     }
     result: dict[str, Any] = {"store": store, **{f"{name}_mb_s": round(rate, 1) for name, rate in rates.items()}}
+    for name in ("store", "raw", "httpx"):  # per read: what a small object's row is read by (its fixed cost)
+        result[f"{name}_read_ms"] = round(
+            statistics.median(r[name][1] / r[name][0] * size * 1e3 for r in rounds_seen), 3
+        )
     for name in ("raw", "wrk", "httpx"):
         if name in rates:
             each = [(r[name][0] / r[name][1]) / (r["store"][0] / r["store"][1]) for r in rounds_seen]
@@ -319,6 +325,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{result['store']:>5}: {args.blobs} × {args.size_mb:g} MB, {args.rounds} rounds, medians: "
         f"store {result['store_mb_s']} MB/s; " + "; ".join(clients) + f" {where}"
+    )
+    print(
+        f"{result['store']:>5}: ms per {args.size_mb:g} MB read (medians): store {result['store_read_ms']}; API raw "
+        f"client {result['raw_read_ms']}, httpx {result['httpx_read_ms']} {where}"
     )
     print(
         f"{result['store']:>5}: Range 64 KiB of {args.size_mb:g} MB through the API {result['range_ms']} ms against "

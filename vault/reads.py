@@ -11,7 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.types import Actor, DocumentStatus
-from vault.access import granted_documents, owner_or_admin, readable_document, readable_record_row
+from vault.access import (
+    granted_documents,
+    owner_or_admin,
+    readable_content_row,
+    readable_document,
+    readable_record_row,
+)
 from vault.audit import Link, record_access
 from vault.base import VaultBase
 from vault.convert import document_record, version_record
@@ -99,12 +105,17 @@ class DocumentReads(VaultBase):
         matched: on a mismatch iteration raises IntegrityError (alerted, and logged as `integrity_error`) and the
         consumer never reaches a clean end (`docs/vault.md`).
         """
-        with self.reader() as session:
-            document, row = _readable_version(session, doc_id, actor, version)
-            number = row.number
-            record = document_record(document)
-            key, version_id, sha256, size = row.object_key, row.object_version_id, row.sha256, row.size
-            blocks = BlockDigests(row.block_size, row.block_digests) if row.block_size and row.block_digests else None
+        with self.read_engine.connect() as connection:  # one Core statement: no ORM, no write lock
+            row = readable_content_row(connection, doc_id, actor, version)
+        record, number = document_record(row), row.version_number
+        key, version_id, sha256, size = (
+            row.version_object_key,
+            row.version_object_version_id,
+            row.version_sha256,
+            row.version_size,
+        )
+        block_size, digests = row.version_block_size, row.version_block_digests
+        blocks = BlockDigests(block_size, digests) if block_size and digests else None
         wanted = byte_range(size)
         self.access_log.append([Link(actor, "read", doc_id, detail=f"v{number}")])
         mismatch = partial(self.access_log.append, [Link(actor, "integrity_error", doc_id, detail=f"v{number}")])
