@@ -8,7 +8,6 @@ import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-import fastapi.routing
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from starlette.requests import Request
@@ -23,7 +22,6 @@ Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 # `reject_unknown_query`, whose work is nil when there is no query string).
 PARAMETERS = ("document_id", "actor", "request", "range_")
 PURPOSE_MAX = 500  # as `purpose_stated`'s `X-Purpose` header declares it
-STANDS_IN_FOR = frozenset({purpose_stated, reject_unknown_query})  # the dependencies a plain request's call replaces
 
 
 class ContentRoute(APIRoute):
@@ -38,9 +36,11 @@ class ContentRoute(APIRoute):
         if tuple(inspect.signature(endpoint).parameters) != PARAMETERS:
             raise TypeError(f"ContentRoute serves endpoints {PARAMETERS}, not {endpoint.__name__}")
         super().__init__(path, endpoint, **kwargs)
+        called = {dependency.call for dependency in self.dependant.dependencies}
+        if called != {purpose_stated}:  # a router-wide dependency (a role check) would be skipped
+            raise TypeError(f"ContentRoute: {path} depends on more than purpose_stated")
 
     def get_route_handler(self) -> Handler:
-        _check_dependencies(self)
         solved = super().get_route_handler()
         endpoint = self.endpoint
 
@@ -54,21 +54,6 @@ class ContentRoute(APIRoute):
             return response
 
         return handler
-
-
-def _check_dependencies(route: APIRoute) -> None:
-    """Refuse a route whose dependencies (its router's, or those given when it is included, such as a role check)
-    are more than the fast path stands in for: it would skip them. A router's own are refused at start; FastAPI
-    builds an included route's handler later (on its first request, which then fails with a 500 instead of skipping
-    the check), with the inclusion's dependant in a context variable, read here as its own `get_route_handler`
-    reads it."""
-    context = getattr(fastapi.routing, "_effective_route_context_var", None)
-    effective = context.get() if context is not None else None
-    included = effective is not None and getattr(effective, "original_route", None) is route
-    dependant = effective.dependant if included else route.dependant  # type: ignore[union-attr]
-    called = {dependency.call for dependency in dependant.dependencies}
-    if not called <= STANDS_IN_FOR:  # e.g. a role check, which the fast path would skip
-        raise TypeError(f"ContentRoute: {route.path} depends on more than purpose_stated")
 
 
 def _plain(request: Request) -> bool:

@@ -10,16 +10,13 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from fastapi import APIRouter, Depends, FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 import api.content_route
-from api.auth import purpose_stated, require_roles
+from api.auth import purpose_stated
 from api.content_route import ContentRoute
-from api.problems import install_problem_handlers
-from api.routers.documents import get_content
 from api.services import Services
 from api.settings import ApiSettings
 from api.tokens import mint_development_token
@@ -152,25 +149,3 @@ def test_a_route_the_fast_path_cannot_serve_is_refused_at_start() -> None:
 
     with pytest.raises(TypeError, match="ContentRoute serves endpoints"):
         ContentRoute("/x/{document_id}", other)
-
-
-def test_a_route_whose_role_check_the_fast_path_would_skip_is_never_served() -> None:
-    portal_only = Depends(require_roles(Role.PORTAL))
-    with pytest.raises(TypeError, match="depends on more than purpose_stated"):  # a router-wide one: at start
-        APIRouter(dependencies=[portal_only]).add_api_route(
-            "/x/{document_id}", get_content, route_class_override=ContentRoute
-        )
-    router = APIRouter()
-    router.add_api_route("/x/{document_id}", get_content, route_class_override=ContentRoute)
-    app = FastAPI()
-    install_problem_handlers(app)
-    app.include_router(router, dependencies=[portal_only])  # one given when included: FastAPI builds it later
-    with TestClient(app, raise_server_exceptions=False) as client:
-        assert client.get("/x/d1", headers={"X-Purpose": "x"}).status_code == 500  # refused, never served
-    plain = APIRouter()
-    plain.add_api_route("/x/{document_id}", get_content)  # FastAPI's own route: the role check answers
-    app = FastAPI()
-    install_problem_handlers(app)
-    app.include_router(plain, dependencies=[portal_only])
-    with TestClient(app, raise_server_exceptions=False) as client:
-        assert client.get("/x/d1", headers={"X-Purpose": "x"}).status_code == 401
