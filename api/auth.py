@@ -27,7 +27,7 @@ from api.problems import Problem
 from api.tokens import TokenError, TokenVerifier
 from core.types import Actor, Role
 
-bearer = HTTPBearer(auto_error=False, description="OAuth2 bearer JWT")
+_bearer = HTTPBearer(auto_error=False, description="OAuth2 bearer JWT")
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -42,7 +42,7 @@ def _session_actor(request: Request) -> Actor | None:
 
 async def current_actor(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     x_purpose: Annotated[str | None, Header(min_length=1, max_length=500)] = None,
     purpose: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
 ) -> Actor:
@@ -106,7 +106,7 @@ def require_roles(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
 
 async def purpose_stated(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     x_purpose: Annotated[str | None, Header(min_length=1, max_length=500)] = None,
     purpose: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
 ) -> Actor:

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.auth import Purposeful
-from api.content_route import ContentRoute
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.schemas import DocumentOut, FieldsOut, TextOut, document_out
 from api.services import Svc, services_of
@@ -37,21 +36,16 @@ def resolve_uri(agency_code: str, type_code: str, document_id: str, actor: Purpo
     return document_out(record)
 
 
-def get_content(
-    document_id: str, actor: Purposeful, request: Request, range_: Annotated[str | None, Header(alias="Range")] = None
-) -> Response:
-    return content_response(services_of(request).vault, document_id, actor, range_)
-
-
-router.add_api_route(  # a plain bearer read skips FastAPI's dependency solving (api.content_route)
+@router.get(
     "/documents/{document_id}/content",
-    get_content,
-    methods=["GET"],
     response_class=StreamingResponse,
     responses=PDF_RESPONSES,
     summary="The signed PDF, streamed; supports HTTP Range; carries Repr-Digest (RFC 9530)",
-    route_class_override=ContentRoute,
 )
+def get_content(
+    document_id: str, actor: Purposeful, svc: Svc, range_: Annotated[str | None, Header(alias="Range")] = None
+) -> Response:
+    return content_response(svc.vault, document_id, actor, range_)
 
 
 @router.get("/documents/{document_id}/text", response_model=TextOut, summary="The OCR text")
