@@ -23,7 +23,7 @@ from vault.models import ConsentRequest, Document, Dossier, Owner, utcnow
 from vault.owners import owner_row
 from vault.records import ConsentRecord, DossierEventRecord, DossierRecord, LinkedDocument
 from vault.reports import IssuedStep, results_history
-from vault.reuse import WrongConsentCode, count_wrong_try, link_reused, new_consent, take_consent
+from vault.reuse import WrongConsentCode, count_wrong_try, left_out, link_reused, new_consent, take_consent
 
 STAFF = (Role.STATION, Role.HANDLER)
 
@@ -118,7 +118,8 @@ class DossierLife(VaultBase):
             if owner is None:
                 raise NotFound("no document of this citizen")
             request = new_consent(session, owner, agency_code, procedure_code, list(doc_ids), actor, list(type_codes))
-            return _consent_record(session, request, with_code=False)
+            dropped = left_out(session, owner, list(type_codes), request.document_ids) if not doc_ids else {}
+            return _consent_record(session, request, with_code=False).model_copy(update={"left_out": dropped})
 
     def consent_requests(self, owner_id: str, actor: Actor) -> list[ConsentRecord]:
         """The owner's consent requests still open, newest first, with their codes (the owner alone)."""

@@ -16,7 +16,7 @@ from api.errors import status_of
 from api.problems import Problem
 from api.routers import batches, versions
 from api.routers.batches import _visible_batch, upload_batch
-from api.routers.counter import PapersQuery
+from api.routers.counter import MISSING_REUSE_VI, UNUSABLE_VI, PapersQuery
 from api.routers.counter import papers_on_file as on_file
 from api.routers.documents import get_validation
 from api.routers.dossiers import ConsentGiven, ConsentIn, CounterOpenIn, open_at_counter, request_consent
@@ -73,6 +73,7 @@ def _counter_page(
     if error and language(request) == "vi":  # the API's refusals are worded in English
         error = problem_vi(error)
     context = {"error": error, "values": values, "agency": actor.agency_code, "consent": consent, **extra}
+    context["left_out_words"] = UNUSABLE_VI | {"missing": MISSING_REUSE_VI}  # a type the consent request leaves out
     return page(request, "counter.html", context | {"procedures": procedures}, status)
 
 
