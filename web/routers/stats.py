@@ -22,8 +22,8 @@ from core.identifiers import InvalidIdentifier, validate_agency_code
 from core.timezone import now_vn
 from core.types import Actor, Role
 from issuing.agencies import known_agencies
-from issuing.stats_csv import people_csv_text
 from issuing.settings import issuing_settings
+from issuing.stats_csv import people_csv_text
 from vault.indicators import DEFINITIONS, DigitisationStats, level_of
 from web.formats import vi_sort_key
 from web.render import page
