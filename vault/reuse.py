@@ -72,6 +72,14 @@ def link_reused(
     )
 
 
+class NothingToReuse(NotFound):
+    """A consent request by type whose every type is left out; `left_out` says why for each, as a request's answer."""
+
+    def __init__(self, left: dict[str, str]) -> None:
+        super().__init__("the citizen's vault holds no usable paper of these types")
+        self.left_out = left
+
+
 class WrongConsentCode(Forbidden):
     """The code the officer typed is not the request's: counted by `count_wrong_try` in a transaction of its own."""
 

@@ -120,6 +120,7 @@ def test_online_and_counter_openings(tmp_path: Path) -> None:
         by_type = {"owner_id": OWNER, "procedure_code": PROCEDURE}
         none = client.post("/api/v1/dossiers/consent-requests", headers=station, json={**by_type, "type_codes": ["GC"]})
         assert none.status_code == 404  # only an expired paper of that type: nothing to reuse
+        assert none.json()["detail"] == "the citizen's vault holds no usable paper of these types"
         typed = client.post(
             "/api/v1/dossiers/consent-requests", headers=station, json={**by_type, "type_codes": ["GKS", "GC", "ZZ"]}
         )

@@ -36,6 +36,12 @@ def test_lan_sees_what_a_held_paper_is_and_hoa_opens_her_own_dossier_page(
     lan.shot("b0-quay-giay-to-da-co-ten-co-quan-ngay")
     lan.check_accessibility()
 
+    lan.page.fill("#open-types", "GXNHN SHK")  # none of them can be reused: which, and why
+    lan.page.click("#consent-form button[type=submit]")
+    assert lan.page.locator("#error").inner_text() == (
+        "Không có giấy tờ nào xin dùng lại được: GXNHN (có trong kho nhưng đã hết hạn, cần giấy mới); "
+        "SHK (kho không có giấy tờ loại này để dùng lại)."
+    )
     lan.page.fill("#open-types", "GKS GXNHN CCCD SHK")  # typed as a citizen names what she brought
     lan.page.click("#consent-form button[type=submit]")
     left_out = lan.page.locator("#consent-left-out").inner_text()

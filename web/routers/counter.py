@@ -27,7 +27,7 @@ from issuing.calendar import default_procedures
 from issuing.coversheet import make_cover_sheet, render_cover_sheets
 from vault.errors import Forbidden, InvalidInput, NotFound, ReuseRefused, VaultError
 from vault.records import ConsentRecord
-from vault.reuse import WrongConsentCode
+from vault.reuse import NothingToReuse, WrongConsentCode
 from web.docview import Badge, cached_report, report_badge
 from web.i18n import language
 from web.purposes import at_counter
@@ -317,6 +317,10 @@ def ask_consent(
         asked = request_consent(body, at_counter(actor), services_of(request))
     except ValidationError:
         return _form(request, actor, "Cần số định danh, mã thủ tục và mã loại giấy tờ (ví dụ GKS CCCD).", 422, **values)
+    except NothingToReuse as exc:  # which type, and why: the same words as under a request that leaves some out
+        words = UNUSABLE_VI | {"missing": MISSING_REUSE_VI}
+        why = "; ".join(f"{code} ({words.get(reason, reason)})" for code, reason in exc.left_out.items())
+        return _form(request, actor, f"Không có giấy tờ nào xin dùng lại được: {why}.", 404, **values)
     except (Problem, VaultError) as exc:
         message, status = _why(exc)
         return _form(request, actor, message, status, **values)
