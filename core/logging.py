@@ -11,7 +11,8 @@ import logging
 import re
 import sys
 import uuid
-from collections.abc import MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from typing import Any
 
 import structlog
@@ -116,6 +117,53 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         logger_factory=lambda *_: StderrLogger(),
         cache_logger_on_first_use=True,
     )
+
+
+class _WriteLogger:
+    """Hands each rendered event to `write` (a progress bar's console), as `StderrLogger` prints it."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self.write = write
+
+    def msg(self, message: str) -> None:
+        self.write(message)
+
+    log = debug = info = warn = warning = error = err = critical = exception = fatal = msg
+
+
+class _WriteStream(io.TextIOBase):
+    """A text stream for the standard library's handlers that hands each line to `write`."""
+
+    def __init__(self, write: Callable[[str], None]) -> None:
+        self._write = write
+
+    def write(self, text: str) -> int:
+        if text.strip():
+            self._write(text.rstrip("\n"))
+        return len(text)
+
+
+@contextmanager
+def while_progress_shows(write: Callable[[str], None]) -> Iterator[None]:
+    """While a progress bar is on a terminal: INFO and DEBUG events are left out (the bar is the progress), and
+    warnings and errors, ours and the libraries', go through `write` (the bar's console) and land above the bar,
+    never through it. Everything is as before on leaving."""
+    saved, root = structlog.get_config(), logging.getLogger()
+    saved_level, handlers = root.level, root.handlers[:]
+    level = max(saved_level, logging.WARNING)
+    through_bar = logging.StreamHandler(_WriteStream(write))
+    through_bar.setFormatter(handlers[0].formatter if handlers else None)
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(level), logger_factory=lambda *_: _WriteLogger(write)
+    )
+    root.setLevel(level)
+    root.handlers[:] = [through_bar]
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(saved_level)
+        structlog.configure(**saved)
 
 
 def get_logger(name: str) -> Any:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -64,6 +66,15 @@ def report(result: DocumentOcr, inputs: list[Path], output: Path) -> dict[str, A
     }
 
 
+def _printer(console: Any) -> Callable[[str], None]:
+    """Writes a log line through the progress bar's rich console (above the bar), as it is: no markup, no colours."""
+
+    def write(line: str) -> None:
+        console.print(line, markup=False, highlight=False, emoji=False, soft_wrap=True)
+
+    return write
+
+
 def _run(
     inputs: list[Path],
     output: Path,
@@ -78,7 +89,7 @@ def _run(
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from core.logging import get_logger
+    from core.logging import get_logger, while_progress_shows
     from core.types import DocumentInfo
     from ocr.api import DocumentOptions, ocr_document
     from ocr.engine import EngineFailed
@@ -94,7 +105,9 @@ def _run(
     )
     show = sys.stderr.isatty()
     columns = (TextColumn("OCR"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=not show, transient=True) as bar:
+    console = Console(stderr=True)
+    quiet = while_progress_shows(_printer(console)) if show else nullcontext()  # log lines above the bar, not in it
+    with Progress(*columns, console=console, disable=not show, transient=True) as bar, quiet:
         task = bar.add_task("pages", total=None)
 
         def progress(event: PageProgress) -> None:

@@ -23,7 +23,15 @@ from vault.models import ConsentRequest, Document, Dossier, Owner, utcnow
 from vault.owners import owner_row
 from vault.records import ConsentRecord, DossierEventRecord, DossierRecord, LinkedDocument
 from vault.reports import IssuedStep, results_history
-from vault.reuse import WrongConsentCode, count_wrong_try, link_reused, new_consent, take_consent
+from vault.reuse import (
+    NothingToReuse,
+    WrongConsentCode,
+    count_wrong_try,
+    left_out,
+    link_reused,
+    new_consent,
+    take_consent,
+)
 
 STAFF = (Role.STATION, Role.HANDLER)
 
@@ -115,10 +123,19 @@ class DossierLife(VaultBase):
         _checked_codes(agency_code, procedure_code)
         with self.sessions.begin() as session:
             owner = session.execute(select(Owner).where(Owner.owner_id == owner_id)).scalar_one_or_none()
+            if owner is None and type_codes and not doc_ids:
+                raise NothingToReuse(dict.fromkeys(type_codes, "missing"))
             if owner is None:
                 raise NotFound("no document of this citizen")
-            request = new_consent(session, owner, agency_code, procedure_code, list(doc_ids), actor, list(type_codes))
-            return _consent_record(session, request, with_code=False)
+            types = list(type_codes)
+            try:
+                request = new_consent(session, owner, agency_code, procedure_code, list(doc_ids), actor, types)
+            except NotFound:
+                if doc_ids or not types:
+                    raise
+                raise NothingToReuse(left_out(session, owner, types, [])) from None
+            dropped = left_out(session, owner, types, request.document_ids) if not doc_ids else {}
+            return _consent_record(session, request, with_code=False).model_copy(update={"left_out": dropped})
 
     def consent_requests(self, owner_id: str, actor: Actor) -> list[ConsentRecord]:
         """The owner's consent requests still open, newest first, with their codes (the owner alone)."""

@@ -51,12 +51,14 @@ def newest_usable(
 ON_FILE = "on file before scanning"  # the access log's detail of the look-up, action `check` (no content read)
 
 
-def newest_unusable(session: Session, owner_pk: int, type_codes: Iterable[str]) -> dict[str, Document]:
+def newest_unusable(
+    session: Session, owner_pk: int, type_codes: Iterable[str], kinds: tuple[str, ...] = LEGAL_KINDS
+) -> dict[str, Document]:
     """For each type, the owner's newest paper with legal value when it is no longer usable (expired, revoked,
     cancelled, superseded): the counter says why it must be scanned, or brought anew, instead of "not on file"."""
     query = (
         select(Document)
-        .where(Document.owner_pk == owner_pk, Document.type_code.in_(list(type_codes)), Document.kind.in_(LEGAL_KINDS))
+        .where(Document.owner_pk == owner_pk, Document.type_code.in_(list(type_codes)), Document.kind.in_(kinds))
         .order_by(Document.created_at.desc(), Document.id)
     )
     newest: dict[str, Document] = {}
@@ -77,6 +79,9 @@ class PaperOnFile(BaseModel):
     issuing_agency_code: str | None = None
     unusable: str | None = None
     valid_until: dt.date | None = None
+    issue_date: dt.date | None = None  # what the counter needs to know of a paper held: no number, no content
+    permanent: bool | None = None
+    digitised_on: dt.date | None = None  # a scanned paper (no issuer known): the day it was digitised
 
 
 class Presence(VaultBase):
@@ -113,4 +118,8 @@ def _answer(type_code: str, document: Document | None, unusable: Document | None
         name=document.name,
         kind=document.kind,
         issuing_agency_code=document.issuing_agency_code,
+        valid_until=document.valid_until,
+        issue_date=document.issue_date,
+        permanent=bool(document.permanent),
+        digitised_on=document.digitised_at.date() if document.digitised_at else None,
     )

@@ -135,6 +135,9 @@ class ConsentRecord(BaseModel):
     used: bool
     dossier_code: str | None
     code: str | None = None
+    # on the answer to the request only: each type asked for that it leaves out, and why (`missing` or the status
+    # of the newest paper held: expired, revoked, cancelled, superseded)
+    left_out: dict[str, str] = {}
 
 
 class LinkedDocument(BaseModel):

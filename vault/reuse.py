@@ -20,7 +20,7 @@ from vault.audit import record_access
 from vault.convert import document_record, effective_status
 from vault.errors import Conflict, Forbidden, NotFound, ReuseRefused
 from vault.models import ConsentRequest, Document, Dossier, DossierDocument, Owner, utcnow
-from vault.presence import REUSABLE_KINDS, newest_usable
+from vault.presence import REUSABLE_KINDS, newest_unusable, newest_usable
 from vault.records import LinkedDocument
 
 UNUSABLE = (
@@ -72,6 +72,14 @@ def link_reused(
     )
 
 
+class NothingToReuse(NotFound):
+    """A consent request by type whose every type is left out; `left_out` says why for each, as a request's answer."""
+
+    def __init__(self, left: dict[str, str]) -> None:
+        super().__init__("the citizen's vault holds no usable paper of these types")
+        self.left_out = left
+
+
 class WrongConsentCode(Forbidden):
     """The code the officer typed is not the request's: counted by `count_wrong_try` in a transaction of its own."""
 
@@ -86,6 +94,15 @@ def usable_of_types(session: Session, owner: Owner, type_codes: list[str]) -> li
     """The owner's newest reusable paper of each type (not a notice; not expired, revoked, cancelled, superseded)."""
     newest = newest_usable(session, owner.id, type_codes, REUSABLE_KINDS)
     return [newest[t].id for t in dict.fromkeys(type_codes) if t in newest]
+
+
+def left_out(session: Session, owner: Owner, type_codes: list[str], doc_ids: list[str]) -> dict[str, str]:
+    """The types asked for that a consent request does not cover, each with why: `missing` (no paper of it to
+    reuse) or the status of the newest one held (expired, revoked, cancelled, superseded)."""
+    covered = set(session.scalars(select(Document.type_code).where(Document.id.in_(doc_ids))))
+    wanted = [t for t in dict.fromkeys(type_codes) if t and t not in covered]
+    gone = newest_unusable(session, owner.id, wanted, REUSABLE_KINDS) if wanted else {}
+    return {t: str(effective_status(gone[t])) if t in gone else "missing" for t in wanted}
 
 
 def new_consent(

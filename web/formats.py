@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from jinja2 import pass_context
@@ -79,3 +80,26 @@ def parse_vn_datetime(text: str) -> dt.datetime:
 def typed_code(text: str) -> str:
     """A dossier code as a person types it: spaces dropped, letters in upper case, any dash a hyphen."""
     return "".join(text.split()).upper().replace("\u2013", "-").replace("\u2014", "-")
+
+
+_LETTER_MARKS = {"\u0306": 1, "\u0302": 2, "\u031b": 3}  # ă, â/ê/ô, ơ/ư: letters of their own, after the plain one
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huyền, hỏi, ngã, sắc, nặng
+
+
+def vi_sort_key(text: str) -> tuple[tuple[tuple[str, int], ...], tuple[int, ...]]:
+    """Vietnamese alphabetical order (a ă â b c d đ e ê …; tones only break ties), as a report lists names: plain
+    code-point order puts "Đ" after "Z" and "Ă" after every unaccented word."""
+    letters: list[tuple[str, int]] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFD", text.casefold()):
+        if char in _LETTER_MARKS and letters:
+            letters[-1] = (letters[-1][0], _LETTER_MARKS[char])
+        elif char in _TONES and tones:
+            tones[-1] = _TONES[char]
+        elif char == "đ":
+            letters.append(("d", 1))
+            tones.append(0)
+        else:
+            letters.append((char, 0))
+            tones.append(0)
+    return tuple(letters), tuple(tones)

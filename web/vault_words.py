@@ -60,6 +60,15 @@ VAULT_EN: dict[str, str] = {
     "có trong kho nhưng đã bị hủy, cần giấy mới": "in the vault but cancelled: a new paper is needed",
     "có trong kho nhưng đã bị thu hồi, cần giấy mới": "in the vault but revoked: a new paper is needed",
     "có trong kho nhưng đã được thay thế, cần giấy mới": "in the vault but replaced: a new paper is needed",
+    "cơ quan cấp": "issued by",
+    "ngày cấp": "issued on",
+    "bản quét, số hóa ngày": "a scan, digitised on",
+    "hiệu lực đến": "valid until",
+    "không thời hạn": "no end date",
+    "không ghi thời hạn": "no end date given",
+    "Không xin dùng lại": "Not asked for",
+    "kho không có giấy tờ loại này để dùng lại": "the vault holds no paper of this type to reuse",
+    "Giấy tờ này cần quét hoặc nộp bản giấy.": "Scan these papers or take them on paper.",
 }
 
 

@@ -19,6 +19,7 @@ from vault.presence import MAX_TYPES, PaperOnFile
 router = APIRouter(prefix="/api/v1/counter", tags=["counter"], responses=PROBLEM_RESPONSES)
 HINT_VI = "đã có trong kho, không cần scan lại"
 MISSING_VI = "chưa có trong kho, cần scan"
+MISSING_REUSE_VI = "kho không có giấy tờ loại này để dùng lại"  # a type typed into a consent request
 # the vault's newest paper of the type is no longer usable: the citizen may believe it is "in the vault"
 UNUSABLE_VI = {
     "expired": "có trong kho nhưng đã hết hạn, cần giấy mới",

@@ -120,11 +120,14 @@ def test_online_and_counter_openings(tmp_path: Path) -> None:
         by_type = {"owner_id": OWNER, "procedure_code": PROCEDURE}
         none = client.post("/api/v1/dossiers/consent-requests", headers=station, json={**by_type, "type_codes": ["GC"]})
         assert none.status_code == 404  # only an expired paper of that type: nothing to reuse
+        assert none.json()["detail"] == "the citizen's vault holds no usable paper of these types"
         typed = client.post(
             "/api/v1/dossiers/consent-requests", headers=station, json={**by_type, "type_codes": ["GKS", "GC", "ZZ"]}
         )
         assert typed.status_code == 201, typed.text
         assert typed.json()["document_ids"] == [birth] and typed.json()["document_names"] == ["Giấy khai sinh"]
+        assert typed.json()["left_out"] == {"GC": "expired", "ZZ": "missing"}  # said, with why (walk of 2026-12-01)
+        assert asked.json()["left_out"] == {}  # papers named by id: nothing typed to leave out
         secret = client.get("/api/v1/me/consent-requests", headers=citizen).json()[0]["code"]
         consent = {"request_id": typed.json()["id"], "code": secret}
         whole = client.post("/api/v1/dossiers", headers=station, json={**by_type, "consent": consent})

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import struct
 import subprocess
 import sys
+import termios
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +92,38 @@ def test_bad_input_exit_2_names_file_and_reason(cases: dict[str, Case], tmp_path
     assert str(bad) in result.output and expected in result.output
     assert "Traceback" not in result.output
     assert not out.exists() and list(tmp_path.glob(".*.tmp")) == []
+
+
+def _on_a_terminal(args: list[str], columns: int = 80) -> tuple[int, str]:
+    """`sohoa` on a pseudo-terminal of `columns` columns (as a station's console): exit code and what it showed."""
+    main, side = pty.openpty()
+    fcntl.ioctl(side, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    env = {**os.environ, "COLUMNS": str(columns), "TERM": "xterm-256color"}
+    env.pop("NO_COLOR", None)
+    process = subprocess.Popen([sys.executable, "-m", "cli", *args], stdin=side, stdout=side, stderr=side, env=env)
+    os.close(side)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal closed: the command ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    return process.wait(timeout=300), shown.decode("utf-8", "replace")
+
+
+def test_on_a_terminal_the_progress_bar_is_not_cut_by_log_lines(cases: dict[str, Case], tmp_path: Path) -> None:
+    """The walk of 2026-12-01: in an 80-column terminal each page's `ocr.page` log line (three wrapped lines) was
+    printed between two draws of the bar. On a terminal the bar alone shows progress; the pages that need a rescan
+    are listed after it, as before."""
+    pages = [str(cases[name].path) for name in ("clean", "rot90", "lowres")]
+    code, shown = _on_a_terminal(["ocr", *pages, "-o", str(tmp_path / "doc.pdf"), "--jobs", "1"])
+    assert code == 3, shown
+    assert "3/3" in shown  # the bar was drawn to its end
+    assert "ocr.page" not in shown and "[info" not in shown, shown
+    assert "page 3: low_resolution" in shown
+    piped = sohoa("ocr", *pages, "-o", str(tmp_path / "piped.pdf"), "--jobs", "1")  # a pipe keeps the log lines
+    assert piped.output.count("ocr.page") == 3, piped.output

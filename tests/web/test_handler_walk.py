@@ -154,8 +154,8 @@ def test_applying_online_says_where_to_follow_it_and_reloading_does_not_apply_tw
     hoa.page.reload()
     assert hoa.page.locator("#dossiers tr.dossier").count() == before
     hoa.page.click("#message a.dossier-code")
-    assert hoa.page.url == f"{server.url}/tra-cuu/{code}"
-    assert hoa.page.locator("#state").inner_text() == "Đã tiếp nhận"
+    assert hoa.page.url == f"{server.url}/ho-so/{code}"  # signed in: her own page of the dossier, not the public one
+    assert hoa.page.locator("#dossier-status").inner_text() == "Đã tiếp nhận"
 
 
 def test_reusing_a_paper_already_in_the_dossier_is_said_on_the_vault_page_in_vietnamese(

@@ -3,6 +3,7 @@ settings or the shipped list, with its code), and a unit of no known name by its
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -44,9 +45,47 @@ def test_the_rollup_by_unit_shows_the_units_names(tmp_path: Path, monkeypatch: p
     table = answer.text[answer.text.index('<table id="units">') :]
     table = table[: table.index("</table>")]
     rows = re.findall(r'<th scope="row">([^<]*)</th><td[^>]*>(\d+)</td>', table)
-    assert rows == [
-        ("UBND phường Mẫu 12 (ví dụ) (000.00.12.H30)", "1"),
+    assert rows == [  # by name ("huyện" before "phường"), a unit of no known name last
         ("UBND huyện Thử 13 (000.00.13.H30)", "1"),
+        ("UBND phường Mẫu 12 (ví dụ) (000.00.12.H30)", "1"),
         ("000.00.14.H30", "1"),
     ], rows
     assert '<th scope="col">Đơn vị</th>' in table
+
+
+def test_the_rollup_lists_units_by_level_then_by_name_in_vietnamese_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ông Tuấn's walk (2026-12-01): the units came in the order of their codes. A report lists the province,
+    then the districts by name (a ă â b … d đ …, not code points, where "Â" and "Đ" come after "Z"), a unit of no
+    known name last; the page and the roll-up's CSV alike."""
+    names = {
+        "000.00.00.H30": "UBND tỉnh Mẫu",
+        "000.00.13.H30": "UBND huyện Đức Hòa",
+        "000.00.14.H30": "UBND huyện Bình Chánh",
+        "000.00.15.H30": "UBND huyện Ân Thi",
+    }
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", json.dumps(names, ensure_ascii=False))
+    issuing_settings.cache_clear()
+    app = private_app(tmp_path)
+    vault = app.state.services.vault
+    for code in ("000.00.16.H30", "000.00.13.H30", "000.00.14.H30", "000.00.15.H30", "000.00.00.H30"):
+        vault.create_dossier(code, PROCEDURE, "045190001234")
+    stats._cache.clear()
+    try:
+        with TestClient(install(app, WebSettings()), base_url="http://testserver") as client:
+            form = {"role": "admin", "name": "Đỗ Minh Tuấn", "csrf": _csrf(client, "/dang-nhap")}
+            assert client.post("/dang-nhap/phat-trien", data=form, follow_redirects=False).status_code == 303
+            answer = client.get("/thong-ke", params={"level": "district"})
+            csv = client.get("/thong-ke.csv", params={"level": "district", "theo": "don-vi"})
+    finally:
+        issuing_settings.cache_clear()
+    assert answer.status_code == 200, answer.text
+    table = answer.text[answer.text.index('<table id="units">') :]
+    shown = re.findall(r'<th scope="row">[^<]*\((\d{3}\.\d{2}\.\d{2}\.H30)\)</th>|<th scope="row">([^<(]*)</th>', table)
+    order = [named or bare for named, bare in shown]
+    expected = ["000.00.00.H30", "000.00.15.H30", "000.00.14.H30", "000.00.13.H30", "000.00.16.H30"]
+    assert order == expected, order
+    assert csv.status_code == 200
+    in_csv = list(dict.fromkeys(re.findall(r"\d{3}\.\d{2}\.\d{2}\.H30", csv.content.decode("utf-8-sig"))))
+    assert in_csv == expected, in_csv

@@ -16,7 +16,7 @@ from api.errors import status_of
 from api.problems import Problem
 from api.routers import batches, versions
 from api.routers.batches import _visible_batch, upload_batch
-from api.routers.counter import PapersQuery
+from api.routers.counter import MISSING_REUSE_VI, UNUSABLE_VI, PapersQuery
 from api.routers.counter import papers_on_file as on_file
 from api.routers.documents import get_validation
 from api.routers.dossiers import ConsentGiven, ConsentIn, CounterOpenIn, open_at_counter, request_consent
@@ -27,7 +27,7 @@ from issuing.calendar import default_procedures
 from issuing.coversheet import make_cover_sheet, render_cover_sheets
 from vault.errors import Forbidden, InvalidInput, NotFound, ReuseRefused, VaultError
 from vault.records import ConsentRecord
-from vault.reuse import WrongConsentCode
+from vault.reuse import NothingToReuse, WrongConsentCode
 from web.docview import Badge, cached_report, report_badge
 from web.i18n import language
 from web.purposes import at_counter
@@ -73,6 +73,7 @@ def _counter_page(
     if error and language(request) == "vi":  # the API's refusals are worded in English
         error = problem_vi(error)
     context = {"error": error, "values": values, "agency": actor.agency_code, "consent": consent, **extra}
+    context["left_out_words"] = UNUSABLE_VI | {"missing": MISSING_REUSE_VI}  # a type the consent request leaves out
     return page(request, "counter.html", context | {"procedures": procedures}, status)
 
 
@@ -316,6 +317,10 @@ def ask_consent(
         asked = request_consent(body, at_counter(actor), services_of(request))
     except ValidationError:
         return _form(request, actor, "Cần số định danh, mã thủ tục và mã loại giấy tờ (ví dụ GKS CCCD).", 422, **values)
+    except NothingToReuse as exc:  # which type, and why: the same words as under a request that leaves some out
+        words = UNUSABLE_VI | {"missing": MISSING_REUSE_VI}
+        why = "; ".join(f"{code} ({words.get(reason, reason)})" for code, reason in exc.left_out.items())
+        return _form(request, actor, f"Không có giấy tờ nào xin dùng lại được: {why}.", 404, **values)
     except (Problem, VaultError) as exc:
         message, status = _why(exc)
         return _form(request, actor, message, status, **values)

@@ -22,8 +22,10 @@ from core.identifiers import InvalidIdentifier, validate_agency_code
 from core.timezone import now_vn
 from core.types import Actor, Role
 from issuing.agencies import known_agencies
+from issuing.settings import issuing_settings
 from issuing.stats_csv import people_csv_text
-from vault.indicators import DEFINITIONS, DigitisationStats
+from vault.indicators import DEFINITIONS, DigitisationStats, level_of
+from web.formats import vi_sort_key
 from web.render import page
 from web.session import require, services_of
 
@@ -89,9 +91,16 @@ def _rollup(request: Request, actor: Actor, unit: str | None, level: str, month:
     def compute() -> list[DigitisationStats]:
         figures = rollup(actor, services_of(request), level, unit, start.isoformat(), end.isoformat(), "json")  # type: ignore[arg-type]
         assert isinstance(figures, list)
-        return figures
+        return sorted(figures, key=lambda stats: _report_order(stats.agency_code))
 
     return _cached(("rollup", actor.role.value, actor.agency_code, unit, level, start, now_vn().date()), compute)
+
+
+def _report_order(code: str | None) -> tuple[object, ...]:
+    """As a report lists units: the province, then districts, then communes; each level by name in Vietnamese
+    order, a unit of no known name (its code alone) after the named ones."""
+    name = issuing_settings().agency_name(code) if code else ""
+    return level_of(code or ""), name == code, vi_sort_key(name or ""), code or ""
 
 
 def _unit(actor: Actor, agency: str | None) -> str | None:
