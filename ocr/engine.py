@@ -46,8 +46,11 @@ class OcrEngine(Protocol):
     def upside_down(self, grey: np.ndarray, dpi: float, timeout: int) -> bool | None: ...
 
 
-# Cleaned pages are black on white: looking for white-on-black text costs time (measured in docs/ocr.md).
-TESSERACT_PARAMETERS = os.environ.get("SOHOA_OCR_TESSERACT_PARAMETERS", "-c tessedit_do_invert=0")
+# Cleaned pages are black on white: looking for white-on-black text costs time; the fixed-pitch (typewriter)
+# search of layout analysis finds nothing on proportional print (same words; each ≈3–5% of Tesseract's CPU,
+# docs/ocr.md, "Seventh round").
+DEFAULT_PARAMETERS = "-c tessedit_do_invert=0 -c textord_disable_pitch_test=1"
+TESSERACT_PARAMETERS = os.environ.get("SOHOA_OCR_TESSERACT_PARAMETERS", DEFAULT_PARAMETERS)
 
 
 class EngineFailed(RuntimeError):

@@ -19,6 +19,7 @@ from core.types import DocumentInfo
 from ocr.archive import encode_archival
 from ocr.inputs import load_pages
 from ocr.models import ArchivalImage, Cleanup, OcrOptions, PageImage, PageResult
+from ocr.mrc import print_mask, print_removed
 from ocr.page import process_page
 from ocr.pdf import assemble_pdf
 
@@ -106,3 +107,16 @@ def test_mixed_raster_can_be_turned_off() -> None:
     scan, _, _ = signed_block()
     assert not archived(scan, mixed=False).mask
     assert OcrOptions.from_settings(mixed_raster=False).mixed_raster is False
+
+
+def test_print_colour_from_a_sample_of_the_strokes_is_their_median() -> None:
+    """The print's colour comes from every third row and column of the strokes (docs/ocr.md, "Seventh round"):
+    within 2 levels of the median of all of them, on the seal-covered block, the background unchanged."""
+    scan, _, _ = signed_block()
+    pixels = cv2.medianBlur(cv2.cvtColor(scan, cv2.COLOR_RGB2BGR), 3)
+    mask = print_mask(scan, DPI)
+    assert mask is not None
+    background, ink = print_removed(pixels, mask, np.array(PAPER[::-1], np.uint8))
+    core = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    assert np.abs(np.median(pixels[core], axis=0) - np.array(ink)).max() <= 2
+    assert max(ink) < 80 and (background[mask] == PAPER[::-1]).all()

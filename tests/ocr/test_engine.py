@@ -106,6 +106,18 @@ def test_unknown_language_and_engine_fail_clearly(monkeypatch: pytest.MonkeyPatc
     assert type(get_engine("tesserocr")) is TesseractEngine  # the fallback
 
 
+def test_the_pitch_test_left_out_changes_no_word(pages: list[np.ndarray], monkeypatch: pytest.MonkeyPatch) -> None:
+    """`textord_disable_pitch_test=1` (a default parameter, docs/ocr.md "Seventh round"): the same words and boxes
+    as with Tesseract's fixed-pitch search on, read by `tesseract` processes (a textord variable is process-wide)."""
+    assert tesseract_variables(engines.DEFAULT_PARAMETERS)["textord_disable_pitch_test"] == "1"
+    monkeypatch.setattr(engines, "TESSERACT_PARAMETERS", engines.DEFAULT_PARAMETERS)
+    without = TesseractEngine().recognise(pages[1], 300, "vie", timeout=120)
+    monkeypatch.setattr(engines, "TESSERACT_PARAMETERS", "-c tessedit_do_invert=0")
+    searched = TesseractEngine().recognise(pages[1], 300, "vie", timeout=120)
+    assert len(without) > 60
+    assert [(w.text, w.box, w.line) for w in without] == [(w.text, w.box, w.line) for w in searched]
+
+
 def test_command_line_parameters_and_tsv_rows() -> None:
     assert tesseract_variables("-c tessedit_do_invert=0 --oem 1 -c a=b=c") == {"tessedit_do_invert": "0", "a": "b=c"}
     columns = tsv_columns("1\t1\t0\t0\t0\t0\t0\t0\t10\t10\t-1\t\n5\t1\t1\t1\t1\t1\t2\t3\t4\t5\t96.5\tViệt\n")
