@@ -104,6 +104,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
+        reporter.write_line("")  # under xdist the progress line is still open
         reporter.write_sep("=", f"{len(left)} process(es) the tests started are still running", red=True)
         for pid, command in sorted(left.items()):
             reporter.write_line(f"{pid}: {command[:200]}")

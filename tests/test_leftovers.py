@@ -91,9 +91,9 @@ def test_a_run_that_leaves_a_process_running_fails_and_names_it(tmp_path: Path, 
         )
     )
     plugins = ["-p", "tests.conftest", "-p", "no:randomly", "-p", "no:cacheprovider"]  # the root conftest only
+    options = [*plugins, *workers, "-c", os.devnull, "--rootdir", str(tmp_path)]
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", *plugins, *workers, "-c", os.devnull, "--rootdir", str(tmp_path)]
-        + [str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", *options, str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
