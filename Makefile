@@ -37,10 +37,12 @@ run: setup
 services:
 	bash scripts/start-services.sh
 
-## Install, start the test services and run the whole test suite.
+## Install, start the test services and run the whole test suite: two pytest-xdist workers (the tests wait on
+## servers, retries and leases more than they compute); `xdist_group` marks keep shared-state tests on one worker.
+PYTEST_WORKERS ?= 2
 test: setup services
 	$(BIN)/python -m compileall -q -j 0 $(PACKAGES) tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 lint: setup
 	$(BIN)/ruff check .

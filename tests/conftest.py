@@ -11,7 +11,8 @@ that mark inside its browser tests).
 
 At the end of the run, after every fixture's teardown, nothing the run started may still run (a private
 redis-server or PostgreSQL left behind outlives the run as an orphan): the leftovers are named, ended, and the run
-fails.
+fails. Under pytest-xdist (`make test`) each worker checks its own and ends them; the controller names them, with
+its own, and fails the run (a worker's exit status alone would not).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import os
 import tempfile
 from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,6 +43,23 @@ def _data_dir_left_changed() -> str | None:
     return None
 
 
+SHARED_SCOPES = ("class", "module", "package")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own, which turns the marks into the groups `--dist loadgroup` uses
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that uses a module- (class-, package-) scoped fixture (a running stack, a browser) joins its module's
+    xdist group unless it names one: under `make test` the module's tests run on one worker, which sets that
+    fixture up once. Other tests go to whichever worker is free."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        definitions = getattr(item, "_fixtureinfo", None)
+        fixtures = definitions.name2fixturedefs.values() if definitions is not None else []
+        if any(defs and defs[-1].scope in SHARED_SCOPES for defs in fixtures):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
     """After a test and the fixtures that end with it (outermost: after the folders' own teardown hooks): the data
@@ -58,17 +77,35 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     return result
 
 
+_WORKERS_LEFT: dict[str, str] = {}  # controller: what each xdist worker reported left running, "gw0 pid" → command
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """Controller (xdist): a worker finished; keep what it reported left running."""
+    left = getattr(node, "workeroutput", {}).get("leftovers", {})
+    _WORKERS_LEFT.update({f"{node.gateway.id} {pid}": command for pid, command in left.items()})
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """After the session's fixtures are torn down (pytest's own `pytest_sessionfinish` runs first): the processes
-    this run started and left running are named, ended, and fail the run."""
-    left = left_running(os.getpid())
+    this run started and left running are named, ended, and fail the run; an xdist worker ends its own and hands
+    them to the controller (`workeroutput`, sent after this hook), which names them and fails the run."""
+    own_left = left_running(os.getpid())
+    end(set(own_left))
+    left = {str(pid): command for pid, command in own_left.items()}
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["leftovers"] = left
+        return
+    left.update(_WORKERS_LEFT)
     if not left:
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
+        reporter.write_line("")  # under xdist the progress line is still open
         reporter.write_sep("=", f"{len(left)} process(es) the tests started are still running", red=True)
         for pid, command in sorted(left.items()):
             reporter.write_line(f"{pid}: {command[:200]}")
-    end(set(left))
     session.exitstatus = pytest.ExitCode.TESTS_FAILED

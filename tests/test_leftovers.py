@@ -77,7 +77,9 @@ def test_the_check_names_a_child_and_a_daemon_left_running(tmp_path: Path) -> No
     assert not [c for c in left_running(os.getpid(), grace=0).values() if str(folder) in c or c == "sleep 300"]
 
 
-def test_a_run_that_leaves_a_process_running_fails_and_names_it(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_run_that_leaves_a_process_running_fails_and_names_it(tmp_path: Path, workers: list[str]) -> None:
+    """Serially, and under pytest-xdist as `make test` runs it: the worker that left it names it to the controller."""
     (tmp_path / "test_leaves.py").write_text(
         textwrap.dedent(
             """
@@ -89,8 +91,9 @@ def test_a_run_that_leaves_a_process_running_fails_and_names_it(tmp_path: Path) 
         )
     )
     plugins = ["-p", "tests.conftest", "-p", "no:randomly", "-p", "no:cacheprovider"]  # the root conftest only
+    options = [*plugins, *workers, "-c", os.devnull, "--rootdir", str(tmp_path)]
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", *plugins, "-c", os.devnull, "--rootdir", str(tmp_path), str(tmp_path)],
+        [sys.executable, "-m", "pytest", "-q", *options, str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,

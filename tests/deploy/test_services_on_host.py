@@ -41,7 +41,9 @@ OPERATOR = {
 }
 COMPOSE_HOSTS = re.compile(r"\b(postgres|redis|minio):\d+")
 
-pytestmark = pytest.mark.slow
+# shared-broker: the run's one Redis database (SOHOA_TEST_REDIS_URL) or RabbitMQ's `celery` queue; under xdist
+# (`make test`) the tests naming it run on one worker, one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("shared-broker")]
 
 
 def _interpolate(value: str) -> str:

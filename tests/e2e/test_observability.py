@@ -22,7 +22,9 @@ from tests.e2e.test_pipeline import _manifest, _stack_env
 from tests.support.pki import RunningPki, free_port
 from tests.support.stack import SohoaStack
 
-pytestmark = pytest.mark.slow
+# shared-broker: the run's one Redis database (SOHOA_TEST_REDIS_URL) or RabbitMQ's `celery` queue; under xdist
+# (`make test`) the tests naming it run on one worker, one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("shared-broker")]
 
 
 def _samples(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

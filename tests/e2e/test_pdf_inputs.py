@@ -23,7 +23,9 @@ from tests.support.pki import RunningPki
 from tests.support.stack import SohoaStack
 from tests.support.uploads import station_manifest
 
-pytestmark = pytest.mark.slow
+# shared-broker: the run's one Redis database (SOHOA_TEST_REDIS_URL) or RabbitMQ's `celery` queue; under xdist
+# (`make test`) the tests naming it run on one worker, one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("shared-broker")]
 
 
 @pytest.fixture

@@ -36,7 +36,9 @@ from tests.support.stack import SohoaStack
 from tests.support.uploads import station_manifest
 from vault.store import S3Store
 
-pytestmark = pytest.mark.slow
+# shared-broker: the run's one Redis database (SOHOA_TEST_REDIS_URL) or RabbitMQ's `celery` queue; under xdist
+# (`make test`) the tests naming it run on one worker, one at a time.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("shared-broker")]
 
 
 def _manifest(scan_set: ScanSet, **changes: Any) -> dict[str, Any]:
