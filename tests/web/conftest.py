@@ -165,13 +165,14 @@ def check_the_vault(person: Person, owner: str = OWNER, procedure: str = PROCEDU
     person.page.click("#onfile-form button[type=submit]")
 
 
-def opened_by_a_station(server: SohoaStack, sub: str) -> str:
-    """A dossier opened for Bà Hoa through the API by the scanning station `sub`, without paper; its code."""
-    token = server.token(Role.STATION, sub, agency=AGENCY)
+def opened_by_a_station(server: SohoaStack, sub: str, *, agency: str = AGENCY, owner: str = OWNER) -> str:
+    """A dossier opened for Bà Hoa (`owner`) through the API by the scanning station `sub` of `agency`, without
+    paper; its code."""
+    token = server.token(Role.STATION, sub, agency=agency)
     opened = httpx.post(
         server.url + "/api/v1/dossiers",
         headers={"Authorization": f"Bearer {token}"},
-        json={"owner_id": OWNER, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
+        json={"owner_id": owner, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
         timeout=60,
     )
     assert opened.status_code == 201, opened.text

@@ -16,7 +16,13 @@ import httpx
 from core.types import Role
 from tests.support.pdfs import born_digital
 from tests.support.stack import SohoaStack
-from tests.web.conftest import PROCEDURE, Person, at_the_counter, check_the_vault, open_person
+from tests.web.conftest import (
+    Person,
+    at_the_counter,
+    check_the_vault,
+    open_person,
+    opened_by_a_station,
+)
 from web.purposes import CHECKING, CONSENTED
 
 HOA = "079190054321"  # made up, this test's own citizen
@@ -26,16 +32,8 @@ OTHER_AGENCY = "000.00.12.H30"
 def _issued_elsewhere(server: SohoaStack, tmp_path: Path, owner: str = HOA) -> dict[str, str]:
     """Agency B's results for Bà Hoa, stored the way the product stores them (a dossier of B, its handler's signed
     results through the API): a birth certificate in force, an ID card result then cancelled, an expired paper."""
-    station = server.token(Role.STATION, "qt-b", agency=OTHER_AGENCY)
     handler = server.token(Role.HANDLER, "minh-b", agency=OTHER_AGENCY, name="Lê Văn Bình")
-    opened = httpx.post(
-        server.url + "/api/v1/dossiers",
-        headers={"Authorization": f"Bearer {station}"},
-        json={"owner_id": owner, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
-        timeout=60,
-    )
-    assert opened.status_code == 201, opened.text
-    code = opened.json()["life"]["code"]
+    code = opened_by_a_station(server, "qt-b", agency=OTHER_AGENCY, owner=owner)
     unsigned, signed = tmp_path / "kq.pdf", tmp_path / "kq-signed.pdf"
     unsigned.write_bytes(born_digital(title="Giấy khai sinh"))
     done = server.cli("sign", str(unsigned), "-o", str(signed), "--stamp", "agency", "--level", "B-B")
@@ -159,15 +157,7 @@ def _zoomed_phone(browser: Any, server: SohoaStack, shots: Path) -> Person:
 
 
 def test_withdrawing_a_dossier_asks_first_and_works_by_keyboard(browser: Any, server: SohoaStack, shots: Path) -> None:
-    token = server.token(Role.STATION, "qt-rut", agency=OTHER_AGENCY)
-    opened = httpx.post(
-        server.url + "/api/v1/dossiers",
-        headers={"Authorization": f"Bearer {token}"},
-        json={"owner_id": HOA, "owner_name": "Trần Thị Hoa", "procedure_code": PROCEDURE},
-        timeout=60,
-    )
-    assert opened.status_code == 201, opened.text
-    code = opened.json()["life"]["code"]
+    code = opened_by_a_station(server, "qt-rut", agency=OTHER_AGENCY, owner=HOA)
     hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=HOA, phone=True)
     hoa.go("/kho")
     row = hoa.page.locator(f"#dossiers tr.dossier[data-code='{code}']")
