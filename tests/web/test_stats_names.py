@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -25,22 +26,30 @@ def _csrf(client: TestClient, path: str) -> str:
     return match.group(1)
 
 
-def test_the_rollup_by_unit_shows_the_units_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", '{"000.00.13.H30": "UBND huyện Thử 13"}')
+def _admins_rollup(tmp_path: Path, codes: list[str]) -> tuple[httpx.Response, httpx.Response]:
+    """One dossier of each unit in `codes`, in a catalogue of its own; an admin's `/thong-ke` by district and the
+    roll-up's CSV (agency names as the caller's environment set them)."""
     issuing_settings.cache_clear()
     app = private_app(tmp_path)  # its own catalogue: only these dossiers
     vault = app.state.services.vault
-    vault.create_dossier("000.05.12.H30", PROCEDURE, "045190001234")  # a commune under district 12 (shipped name)
-    vault.create_dossier("000.00.13.H30", PROCEDURE, "045190001234")  # named by the operator's setting
-    vault.create_dossier("000.00.14.H30", PROCEDURE, "045190001234")  # no known name
+    for code in codes:
+        vault.create_dossier(code, PROCEDURE, "045190001234")
     stats._cache.clear()
     try:
         with TestClient(install(app, WebSettings()), base_url="http://testserver") as client:
             form = {"role": "admin", "name": "Đỗ Minh Tuấn", "csrf": _csrf(client, "/dang-nhap")}
             assert client.post("/dang-nhap/phat-trien", data=form, follow_redirects=False).status_code == 303
             answer = client.get("/thong-ke", params={"level": "district"})
+            csv = client.get("/thong-ke.csv", params={"level": "district", "theo": "don-vi"})
     finally:
         issuing_settings.cache_clear()
+    return answer, csv
+
+
+def test_the_rollup_by_unit_shows_the_units_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", '{"000.00.13.H30": "UBND huyện Thử 13"}')
+    # a commune under district 12 (shipped name), one named by the operator's setting, one of no known name
+    answer, _ = _admins_rollup(tmp_path, ["000.05.12.H30", "000.00.13.H30", "000.00.14.H30"])
     assert answer.status_code == 200, answer.text
     table = answer.text[answer.text.index('<table id="units">') :]
     table = table[: table.index("</table>")]
@@ -66,20 +75,9 @@ def test_the_rollup_lists_units_by_level_then_by_name_in_vietnamese_order(
         "000.00.15.H30": "UBND huyện Ân Thi",
     }
     monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", json.dumps(names, ensure_ascii=False))
-    issuing_settings.cache_clear()
-    app = private_app(tmp_path)
-    vault = app.state.services.vault
-    for code in ("000.00.16.H30", "000.00.13.H30", "000.00.14.H30", "000.00.15.H30", "000.00.00.H30"):
-        vault.create_dossier(code, PROCEDURE, "045190001234")
-    stats._cache.clear()
-    try:
-        with TestClient(install(app, WebSettings()), base_url="http://testserver") as client:
-            form = {"role": "admin", "name": "Đỗ Minh Tuấn", "csrf": _csrf(client, "/dang-nhap")}
-            assert client.post("/dang-nhap/phat-trien", data=form, follow_redirects=False).status_code == 303
-            answer = client.get("/thong-ke", params={"level": "district"})
-            csv = client.get("/thong-ke.csv", params={"level": "district", "theo": "don-vi"})
-    finally:
-        issuing_settings.cache_clear()
+    answer, csv = _admins_rollup(
+        tmp_path, ["000.00.16.H30", "000.00.13.H30", "000.00.14.H30", "000.00.15.H30", "000.00.00.H30"]
+    )
     assert answer.status_code == 200, answer.text
     table = answer.text[answer.text.index('<table id="units">') :]
     shown = re.findall(r'<th scope="row">[^<]*\((\d{3}\.\d{2}\.\d{2}\.H30)\)</th>|<th scope="row">([^<(]*)</th>', table)
