@@ -9,7 +9,7 @@ import datetime as dt
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Protocol
 
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -17,6 +17,7 @@ from core.timezone import now_vn, to_vn
 from core.types import Actor, DocumentKind, DocumentStatus
 from issuing.agency import Issuer, sign_notice
 from issuing.calendar import (
+    Appointment,
     CalendarError,
     ProcedureTable,
     UnknownProcedure,
@@ -85,23 +86,45 @@ def _tables(
     return calendar or default_calendar(), procedures or default_procedures()
 
 
+class Timed(Protocol):
+    """What a dossier's clock reads of it: a `DossierRecord`, or the public `DossierState` (nothing personal)."""
+
+    @property
+    def procedure_code(self) -> str: ...
+    @property
+    def received_at(self) -> dt.datetime: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def due_at(self) -> dt.datetime | None: ...
+
+
+def receipt_appointment(
+    dossier: Timed, calendar: WorkingCalendar | None = None, procedures: ProcedureTable | None = None
+) -> Appointment | None:
+    """The deadline and appointment the receipt printed: the processing time from reception on the working
+    calendar; None when the procedure or the year is not in the tables."""
+    calendar, procedures = _tables(calendar, procedures)
+    try:
+        time = procedures.get(dossier.procedure_code).processing_time
+        return calendar.appointment(dossier.received_at, time)
+    except (UnknownProcedure, CalendarError):
+        return None
+
+
 def deadline_of(
-    dossier: DossierRecord, calendar: WorkingCalendar | None = None, procedures: ProcedureTable | None = None
+    dossier: Timed, calendar: WorkingCalendar | None = None, procedures: ProcedureTable | None = None
 ) -> dt.datetime | None:
     """The deadline in force: the one an event set (supplement received, apology), else the processing time from
     reception on the working calendar; None when the procedure or the year is not in the tables."""
     if dossier.due_at is not None:
         return dossier.due_at
-    calendar, procedures = _tables(calendar, procedures)
-    try:
-        time = procedures.get(dossier.procedure_code).processing_time
-        return calendar.appointment(dossier.received_at, time).deadline
-    except (UnknownProcedure, CalendarError):
-        return None
+    printed = receipt_appointment(dossier, calendar, procedures)
+    return printed.deadline if printed else None
 
 
 def clock(
-    dossier: DossierRecord,
+    dossier: Timed,
     events: Sequence[DossierEventRecord],
     *,
     now: dt.datetime | None = None,

@@ -26,7 +26,7 @@ from vault.codes import new_dossier_code, receipt_day
 from vault.convert import document_record, dossier_record, effective_status, owner_record
 from vault.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vault.lifecycle import events_of, record_receipt
-from vault.models import Document, Dossier, DossierDocument, Owner, utcnow
+from vault.models import Document, Dossier, DossierDocument, DossierEvent, Owner, utcnow
 from vault.owners import owner_row
 from vault.records import DossierRead, DossierRecord, DossierState, LinkedDocument, OwnerRecord
 from vault.reuse import link_reused
@@ -228,7 +228,8 @@ class OwnersAndDossiers(VaultBase):
             return dossier_record(_visible(session, code, actor))
 
     def dossier_state(self, code: str) -> DossierState:
-        """What anyone may know of a dossier without logging in: its state and whether a valid result is stored."""
+        """What anyone may know of a dossier without logging in: its state, whether a valid result is stored, and
+        what its appointment is counted from (nothing of its owner or papers)."""
         with self.reader() as session:
             dossier = dossier_by_code(session, code)
             if dossier is None:
@@ -240,7 +241,21 @@ class OwnersAndDossiers(VaultBase):
                 .where(DossierDocument.reused.is_(False))  # another dossier's result reused here is a paper handed in
             )
             completed = any(effective_status(result) is DocumentStatus.VALID for result in results)
-            return DossierState(code=dossier.code, status=dossier.status, completed=completed)
+            due_set_by = session.scalars(
+                select(DossierEvent.action)
+                .where(DossierEvent.dossier_id == dossier.id, DossierEvent.due_at.is_not(None))
+                .order_by(DossierEvent.id.desc())
+                .limit(1)
+            ).first()
+            return DossierState(
+                code=dossier.code,
+                status=dossier.status,
+                completed=completed,
+                procedure_code=dossier.procedure_code,
+                received_at=dossier.received_at,
+                due_at=dossier.due_at,
+                due_set_by=due_set_by,
+            )
 
     def dossier_documents(self, code: str, actor: Actor) -> list[LinkedDocument]:
         """The documents of a dossier the actor may see, with the component each fills and whether it was reused;

@@ -160,11 +160,16 @@ class DossierRead(BaseModel):
 
 
 class DossierState(BaseModel):
-    """What anyone may know of a dossier without logging in: its code, its state, whether a valid result is stored."""
+    """What anyone may know of a dossier without logging in: its code, its state, whether a valid result is stored,
+    and what its appointment is counted from (procedure, reception, a deadline an event set and which event set it)."""
 
     code: str
     status: str
     completed: bool
+    procedure_code: str
+    received_at: dt.datetime
+    due_at: dt.datetime | None = None
+    due_set_by: str | None = None  # the action of the last event that set the deadline (apologise, receive_supplement)
 
 
 class GrantRecord(BaseModel):

@@ -10,7 +10,19 @@ MESSAGES_EN: dict[str, str] = {
     ),
     "Chỉ dùng khi thử nghiệm: chọn vai trò, cơ quan và tên.": "For test installs only: pick a role, agency and name.",
     "Không tìm thấy hồ sơ với mã này.": "No dossier with this code.",
-    "Trang này chỉ hiển thị mã và tình trạng hồ sơ.": "This page shows the dossier's code and state only.",
+    "Trang này chỉ hiển thị mã, tình trạng và ngày hẹn trả kết quả của hồ sơ.": (
+        "This page shows the dossier's code, state and result date only."
+    ),
+    "Cơ quan giải quyết đã xin lỗi vì trễ hẹn và hẹn lại ngày này.": (
+        "The agency apologised for the delay and set this new date."
+    ),
+    "Tính lại từ ngày nhận đủ hồ sơ bổ sung.": "Counted again from the day all the missing papers arrived.",
+    "Hồ sơ đã quá ngày hẹn: cơ quan giải quyết sẽ gửi phiếu xin lỗi và hẹn lại ngày trả kết quả.": (
+        "The dossier is past its date: the agency will send a letter of apology with a new date for the result."
+    ),
+    "Cơ quan đang giải quyết hồ sơ. Đến ngày hẹn, mang giấy tiếp nhận đến nhận kết quả.": (
+        "The agency is handling the dossier. On the date due, bring the receipt to collect the result."
+    ),
     "Lô này tạo phiên bản mới của tài liệu đã lưu, với trang quét lại; phiên bản cũ vẫn được lưu giữ.": (
         "This batch makes a new version of the stored document with the rescanned page; the old version is kept."
     ),

@@ -192,6 +192,8 @@ PAGE_WORDS_EN: dict[str, str] = {
     "Hẹn trả kết quả": "Result due",
     "Tạm dừng: chờ công dân bổ sung": "Stopped: waiting for the citizen's papers",
     "Quá hạn": "Overdue",
+    "Hẹn lại ngày trả kết quả": "Result now due",
+    "Ngày hẹn trên giấy tiếp nhận": "Date on the receipt",
     "Quá trình giải quyết": "History",
     "Thời gian": "Time",
     "Bước": "Step",

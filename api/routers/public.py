@@ -1,9 +1,10 @@
-"""The public look-up without login (Kon Tum 2.b.(4)): a dossier's code and completion state only, by dossier
-code or by the receipt's QR payload, and a QR code (PNG or SVG) that opens the dossier's public status page.
+"""The public look-up without login (Kon Tum 2.b.(4)): a dossier's code, completion state and appointment only, by
+dossier code or by the receipt's QR payload, and a QR code (PNG or SVG) that opens the dossier's public status page.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Annotated, Literal
 
@@ -15,6 +16,7 @@ from api.dossier_views import STATE_LABELS, public_state
 from api.problems import PROBLEM_RESPONSES, Problem
 from api.services import Services, Svc
 from core.identifiers import InvalidIdentifier, validate_dossier_code
+from issuing.dossier_flow import clock, receipt_appointment
 from issuing.qr import PayloadError, decode_receipt
 from issuing.receipt import status_page_url
 from vault.errors import NotFound
@@ -22,8 +24,12 @@ from vault.errors import NotFound
 router = APIRouter(prefix="/api/v1/public", tags=["public"], responses=PROBLEM_RESPONSES)
 
 
+MOVED_BY = {"apologise": "apology", "receive_supplement": "supplement"}
+
+
 class PublicStatus(BaseModel):
-    """Only what anyone may see: the code and whether the dossier is completed."""
+    """Only what anyone may see: the code, whether the dossier is completed, and its appointment while it is open
+    (nothing of its owner or papers)."""
 
     code: str
     state: str = Field(
@@ -32,6 +38,18 @@ class PublicStatus(BaseModel):
     )
     state_vi: str
     completed: bool
+    appointment_at: dt.datetime | None = Field(
+        None,
+        description="the appointment for the result in force while the dossier is received or processing and not "
+        "completed (the receipt's, or the one an apology or the supplement's arrival set); null otherwise",
+    )
+    appointment_moved: Literal["apology", "supplement"] | None = Field(
+        None, description="what moved the appointment from the receipt's: the agency's apology, the supplement"
+    )
+    receipt_appointment_at: dt.datetime | None = Field(
+        None, description="the appointment the receipt printed, given when it was moved"
+    )
+    overdue: bool = Field(False, description="still open past the appointment's deadline")
 
 
 def public_status(svc: Services, code: str) -> PublicStatus:
@@ -40,8 +58,21 @@ def public_status(svc: Services, code: str) -> PublicStatus:
     except (InvalidIdentifier, NotFound):
         raise Problem(404, "no such dossier") from None
     state = public_state(dossier.status, dossier.completed)
-    return PublicStatus(
+    found = PublicStatus(
         code=dossier.code, state=state, state_vi=STATE_LABELS.get(state, state), completed=dossier.completed
+    )
+    if state not in ("received", "processing"):
+        return found
+    ticking = clock(dossier, [])
+    moved = MOVED_BY.get(dossier.due_set_by or "") if dossier.due_at is not None else None
+    printed = receipt_appointment(dossier) if moved else None
+    return found.model_copy(
+        update={
+            "appointment_at": ticking.appointment_at,
+            "appointment_moved": moved,
+            "receipt_appointment_at": printed.appointment_at if printed else None,
+            "overdue": ticking.overdue,
+        }
     )
 
 

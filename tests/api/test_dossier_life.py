@@ -1,7 +1,7 @@
 """A dossier's life over the real app and the real test PKI: legal moves only (409 otherwise, 403 for the wrong role,
 404 for another agency), the clock on the working calendar (stopped by a supplement request, started over when the
 papers arrive, moved by an apology), signed notices with the QR in the owner's vault, webhooks for each move, and
-the public's view (code and state only).
+the public's view (code, state and, while open, the appointment).
 """
 
 from __future__ import annotations
@@ -142,7 +142,16 @@ def test_the_life_of_a_dossier(api_app: Api, agency_code: str, trust: TrustSetti
     assert all(p["dossier_code"] == code and OWNER_ID not in str(p) for _, p in sent)
 
     public = api_app.client.get(f"/api/v1/public/dossiers/{code}/status").json()
-    assert public == {"code": code, "state": "returned", "state_vi": "Đã trả kết quả", "completed": False}
+    assert public == {
+        "code": code,
+        "state": "returned",
+        "state_vi": "Đã trả kết quả",
+        "completed": False,
+        "appointment_at": None,  # returned: no date left to wait for
+        "appointment_moved": None,
+        "receipt_appointment_at": None,
+        "overdue": False,
+    }
 
 
 def test_refusal_and_withdrawal(api_app: Api, agency_code: str) -> None:

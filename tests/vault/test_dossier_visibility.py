@@ -56,8 +56,17 @@ def test_only_the_agencys_staff_and_admins_open_its_dossiers(vault: Vault) -> No
 
 
 def test_the_public_state_says_completed_once_a_valid_result_is_stored(vault: Vault) -> None:
-    code = vault.open_dossier(AGENCY, PROCEDURE, PERSON, STATION).code
-    assert vault.dossier_state(code).model_dump() == {"code": code, "status": "received", "completed": False}
+    opened = vault.open_dossier(AGENCY, PROCEDURE, PERSON, STATION)
+    code = opened.code
+    assert vault.dossier_state(code).model_dump() == {  # nothing of its owner: what its appointment counts from
+        "code": code,
+        "status": "received",
+        "completed": False,
+        "procedure_code": PROCEDURE,
+        "received_at": opened.received_at,
+        "due_at": None,
+        "due_set_by": None,
+    }
     new = NewDocument(owner_id=PERSON, name="Kết quả", kind=DocumentKind.RESULT, source_dossier_code=code)
     result = vault.store_document(new, PDF, HANDLER)
     assert vault.dossier_state(code).completed
