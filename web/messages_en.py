@@ -69,8 +69,8 @@ MESSAGES_EN: dict[str, str] = {
     ),
     "Cán bộ tiếp nhận đề nghị dùng lại giấy tờ trong kho của bạn. Nếu đồng ý, đọc mã dưới đây cho cán bộ"
     " (mã dùng một lần, hết hạn sau 15 phút).": (
-        "The counter officer asks to reuse papers of your vault. If you agree, read this code out to the officer"
-        " (one use, valid for 15 minutes)."
+        "An officer at the counter is asking to reuse papers from your vault. If you agree, read the code below out"
+        " to the officer (it works once and expires after 15 minutes)."
     ),
     "Mã in trên giấy tiếp nhận, ví dụ 000.00.00.H30-261130-0042 (chữ hoa hay thường, có dấu cách đều được).": (
         "The code printed on the receipt, e.g. 000.00.00.H30-261130-0042 (upper or lower case, spaces are fine)."

@@ -28,3 +28,13 @@ def test_a_page_word_and_a_message_translate_and_vietnamese_stays() -> None:
     assert t("Không tìm thấy hồ sơ với mã này.") == "No dossier with this code."
     assert vi("Đăng nhập") == "Đăng nhập"
     assert t("chưa có trong danh mục") == "chưa có trong danh mục"
+
+
+def test_the_consent_paragraph_reads_as_english() -> None:
+    """Her vault's consent request, in English: an officer is asking (now), papers from her vault, the code below."""
+    paragraph = translator("en")(
+        "Cán bộ tiếp nhận đề nghị dùng lại giấy tờ trong kho của bạn. Nếu đồng ý, đọc mã dưới đây cho cán bộ"
+        " (mã dùng một lần, hết hạn sau 15 phút)."
+    )
+    assert paragraph.startswith("An officer at the counter is asking to reuse papers from your vault. ")
+    assert "read the code below out to the officer" in paragraph and "15 minutes" in paragraph
