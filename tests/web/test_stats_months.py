@@ -71,7 +71,12 @@ def test_the_report_month_is_picked_and_an_empty_month_is_a_dash(tmp_path: Path)
     assert chosen[0] == shown and "0,0 %" in chosen[1] and "(0/3)" in chosen[1]
     assert "—" in earlier[1] and "%" not in earlier[1]  # no dossier that month: nothing to divide by, not 0 %
     assert typed.status_code == 200 and f"Theo đơn vị — tháng {shown}" in typed.text
-    assert 'type="month"' in picked.text and f'value="{month}"' in picked.text
+    assert f'<option value="{month}" selected>{shown}</option>' in picked.text  # the month list, as the page writes
+    assert 'type="month"' not in english.text  # drawn in the browser's language ("November 2026") on any page
+    this = now_vn().date().replace(day=1)
+    assert f'<select id="thang" name="thang"><option value="{this:%Y-%m}" selected>{this:%m/%Y}</option>' in (
+        english.text
+    )
     assert "Source: the index set" in english.text and "Report month" in english.text and "Nguồn" not in english.text
     this_month = now_vn().strftime("%m/%Y")
     for page in (default, future, garbled):

@@ -116,8 +116,8 @@ MONTH_TYPED = re.compile(r"(\d{4})-(\d{1,2})|(\d{1,2})\s*[/.-]\s*(\d{4})")
 
 
 def _month(value: str | None, today: dt.date) -> dt.date:
-    """The first day of the month `YYYY-MM` (what `<input type=month>` sends) or `MM/YYYY` (typed where the browser
-    shows a text box, as Firefox does); this month when empty, unreadable or later than this month (nothing is
+    """The first day of the month `YYYY-MM` (what the month list sends, and the CSV links) or `MM/YYYY` (as the page
+    writes a month, typed into an address); this month when empty, unreadable or later than this month (nothing is
     received in the future)."""
     found = MONTH_TYPED.fullmatch((value or "").strip())
     if found is None:
@@ -128,6 +128,19 @@ def _month(value: str | None, today: dt.date) -> dt.date:
     except ValueError:
         return today.replace(day=1)
     return min(chosen, today.replace(day=1))
+
+
+MONTHS_OFFERED = 36  # three years of reports in the month list; an older month stays reachable by address
+
+
+def month_choices(chosen: dt.date, this_month: dt.date) -> list[dt.date]:
+    """The months the report's month list offers, newest first: this month and the 35 before it, and the chosen
+    month if it is older. A list of our own, shown as the page writes a month (11/2026) in either language: an
+    `<input type=month>` is drawn in the browser's language ("November 2026" on a Vietnamese page)."""
+    offered = [this_month]
+    while len(offered) < MONTHS_OFFERED:
+        offered.append((offered[-1] - dt.timedelta(days=1)).replace(day=1))
+    return offered if chosen in offered else [*offered, chosen]
 
 
 @dataclass(frozen=True)
@@ -166,7 +179,8 @@ async def indicators(request: Request, actor: Manager, report: Indicators, level
         request,
         "stats.html",
         {**context, "indicators": INDICATORS, "units": units, "level": level, "levels": LEVEL_LABELS}
-        | {"month": report.month, "this_month": today.date().replace(day=1), "printed_at": today}
+        | {"month": report.month, "month_choices": month_choices(report.month, today.date().replace(day=1))}
+        | {"printed_at": today}
         | {"agencies": known_agencies()},  # the manager picks a unit by name, not by a code from memory
     )
 
