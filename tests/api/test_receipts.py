@@ -134,8 +134,8 @@ def test_a_station_signs_the_receipt_as_its_officer_and_names_come_from_the_ship
     response = api_app.client.get(f"/api/v1/dossiers/{dossier.code}/receipt", headers=station)
     assert response.status_code == 200
     text = " ".join(first_page_text(response.content).split())
-    assert "UBND XÃ MẪU (VÍ DỤ)" in text or "UBND xã Mẫu (ví dụ)" in text
-    assert "UBND xã Mẫu (ví dụ) tiếp nhận hồ sơ của:" in text
+    assert "UBND TỈNH MẪU (VÍ DỤ)" in text or "UBND tỉnh Mẫu (ví dụ)" in text
+    assert "UBND tỉnh Mẫu (ví dụ) tiếp nhận hồ sơ của:" in text
     assert f"{shipped} tiếp nhận" not in text
     assert text.index("NGƯỜI TIẾP NHẬN HỒ SƠ") < text.index("Lê Thị Thu")
     # a handler re-printing it is not the receiving officer: the line stays blank for a hand-written name

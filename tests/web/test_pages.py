@@ -148,7 +148,7 @@ def test_a_handler_opens_the_dossier_from_a_photo_of_the_receipt_qr(
     hoa.go("/kho")
     log = hoa.page.locator("#access-log").inner_text()
     assert "Lê Văn Minh" in log and "Giải quyết hồ sơ khai sinh" in log, log
-    assert f"UBND xã Mẫu (ví dụ) ({AGENCY})" in log, log  # the agency by its name (issuing/data/agencies.toml)
+    assert f"UBND tỉnh Mẫu (ví dụ) ({AGENCY})" in log, log  # the agency by its name (issuing/data/agencies.toml)
 
 
 def _second_dossier(server: SohoaStack, page: Path) -> str:

@@ -103,7 +103,7 @@ def test_the_counter_keeps_the_owner_id_and_the_citizen_sees_the_consent_code_fi
     order = hoa.page.evaluate("[...document.querySelectorAll('main section')].map(s => s.id || s.className)")
     assert order[0] == "consents", order  # the officer waits for this code: it comes before everything else
     request = hoa.page.locator("li.consent").first.inner_text()
-    assert "UBND xã Mẫu" in request and "Thủ tục mẫu" in request, request  # names she knows, not codes
+    assert "UBND tỉnh Mẫu" in request and "Thủ tục mẫu" in request, request  # names she knows, not codes
     hoa.shot("52-kho-yeu-cau-dong-y-dien-thoai")
     assert hoa.page.locator("#agency-list option[value='000.00.00.H30']").count() == 1  # agencies to pick from
 
