@@ -72,6 +72,10 @@ MESSAGES_EN: dict[str, str] = {
         "An officer at the counter is asking to reuse papers from your vault. If you agree, read the code below out"
         " to the officer (it works once and expires after 15 minutes)."
     ),
+    "Đề nghị công dân mở tài khoản (mục «Yêu cầu dùng lại giấy tờ» trong kho) và đọc mã đồng ý gồm 6 chữ số.": (
+        "Ask the citizen to open their account (“Requests to reuse my papers” in their vault) and read out the"
+        " 6-digit consent code."
+    ),
     "Mã in trên giấy tiếp nhận, ví dụ 000.00.00.H30-261130-0042 (chữ hoa hay thường, có dấu cách đều được).": (
         "The code printed on the receipt, e.g. 000.00.00.H30-261130-0042 (upper or lower case, spaces are fine)."
     ),

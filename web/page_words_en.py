@@ -215,6 +215,7 @@ PAGE_WORDS_EN: dict[str, str] = {
     "Cơ quan": "Agency",
     "Yêu cầu dùng lại giấy tờ": "Requests to reuse my papers",
     "Mã đồng ý": "Consent code",
+    "Đã gửi yêu cầu đồng ý dùng lại": "Consent requested to reuse",
     "Nộp hồ sơ trực tuyến": "Apply online",
     "Nộp hồ sơ": "Apply",
     "Giấy tờ dùng lại": "Papers reused",

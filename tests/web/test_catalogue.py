@@ -4,6 +4,8 @@ what they say they hold."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from web.i18n import EN, translator
 from web.messages_en import MESSAGES_EN
 from web.page_words_en import PAGE_WORDS_EN
@@ -38,3 +40,16 @@ def test_the_consent_paragraph_reads_as_english() -> None:
     )
     assert paragraph.startswith("An officer at the counter is asking to reuse papers from your vault. ")
     assert "read the code below out to the officer" in paragraph and "15 minutes" in paragraph
+
+
+def test_the_counters_consent_paragraph_has_english() -> None:
+    """The counter's note after asking consent was Vietnamese on the English page (its words were not looked up)."""
+    counter = (Path(__file__).parents[2] / "web" / "templates" / "counter.html").read_text()
+    sent = counter[counter.index('id="consent-sent"') : counter.index("</p>", counter.index('id="consent-sent"'))]
+    t = translator("en")
+    assert '{{ t("Đã gửi yêu cầu đồng ý dùng lại") }}' in sent and t("Đã gửi yêu cầu đồng ý dùng lại") == (
+        "Consent requested to reuse"
+    )
+    assert t(
+        "Đề nghị công dân mở tài khoản (mục «Yêu cầu dùng lại giấy tờ» trong kho) và đọc mã đồng ý gồm 6 chữ số."
+    ).startswith("Ask the citizen to open their account")
