@@ -5,7 +5,6 @@ of it over 400 lines. The packages are the ones `pyproject.toml` ships.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
 from pathlib import Path
 
 import grimp
@@ -24,50 +23,21 @@ def product_packages() -> list[str]:
 
 
 def import_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
-    """Every set of modules that import each other round a loop (strongly connected components of two or more,
-    or a module importing itself), each sorted; Tarjan's algorithm without recursion."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    cycles: list[list[str]] = []
-    counter = 0
-    for start in sorted(graph.modules):
-        if start in index:
-            continue
-        work: list[tuple[str, Iterable[str]]] = [(start, iter(sorted(graph.find_modules_directly_imported_by(start))))]
-        index[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            module, successors = work[-1]
-            for successor in successors:
-                if successor not in index:
-                    index[successor] = low[successor] = counter
-                    counter += 1
-                    stack.append(successor)
-                    on_stack.add(successor)
-                    work.append((successor, iter(sorted(graph.find_modules_directly_imported_by(successor)))))
-                    break
-                if successor in on_stack:
-                    low[module] = min(low[module], index[successor])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[module])
-                if low[module] == index[module]:
-                    component = []
-                    while True:
-                        member = stack.pop()
-                        on_stack.discard(member)
-                        component.append(member)
-                        if member == module:
-                            break
-                    if len(component) > 1 or graph.direct_import_exists(importer=module, imported=module):
-                        cycles.append(sorted(component))
-    return sorted(cycles)
+    """Every loop of imports, as the sorted modules on it: grimp nominates the imports that would break the loops
+    among the top-level packages and among the children of each package (so a loop inside one package is seen too);
+    each nominated import and the shortest chain back from what it imports close one loop. A module importing itself
+    is a loop of one. grimp compares packages as wholes, so two packages that import each other by different modules
+    count as a loop too, which the layers forbid anyway."""
+    tops = sorted({module.split(".")[0] for module in graph.modules} & graph.modules)
+    packages = [module for module in sorted(graph.modules) if graph.find_children(module)]
+    breakers = set(graph.nominate_cycle_breakers(*tops)) if tops else set()
+    for package in packages:
+        breakers |= graph.nominate_cycle_breakers(package)
+    loops = {(module,) for module in graph.modules if graph.direct_import_exists(importer=module, imported=module)}
+    for importer, imported in breakers:
+        back = graph.find_shortest_chain(importer=imported, imported=importer) or (imported,)
+        loops.add(tuple(sorted({importer, *back})))
+    return sorted(list(loop) for loop in loops)
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +50,24 @@ def test_the_cycle_finder_finds_a_loop_hidden_in_a_function() -> None:
     for importer, imported in (("p.tasks", "p.pipeline"), ("p.pipeline", "p.issuing"), ("p.issuing", "p.tasks")):
         made.add_import(importer=importer, imported=imported)
     made.add_import(importer="p.cli", imported="p.tasks")
+    made.add_module("p")
     assert import_cycles(made) == [["p.issuing", "p.pipeline", "p.tasks"]]
+
+
+def test_the_cycle_finder_finds_loops_at_every_depth_and_a_module_importing_itself() -> None:
+    made = grimp.ImportGraph()
+    for module in ("q", "q.a", "q.b", "q.sub", "q.sub.one", "q.sub.two", "r", "r.x"):
+        made.add_module(module)
+    for importer, imported in (
+        ("q.sub.one", "q.sub.two"),  # inside a package of a package
+        ("q.sub.two", "q.sub.one"),
+        ("q.a", "q.a"),  # itself
+        ("q.b", "r.x"),  # across two top-level packages
+        ("r.x", "q.a"),
+        ("q.a", "q.b"),
+    ):
+        made.add_import(importer=importer, imported=imported)
+    assert import_cycles(made) == [["q.a"], ["q.a", "q.b", "r.x"], ["q.sub.one", "q.sub.two"]]
 
 
 def test_the_graph_sees_imports_inside_functions(graph: grimp.ImportGraph) -> None:
