@@ -4,14 +4,10 @@ available, is left alone on the next run, and gets a new archive timestamp when 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.types import Actor, DocumentKind, Role, SignatureLevel, Verdict
-from ingest.db import migrate, sessions
 from issuing.longterm import run_longterm
 from signing.identity import load_pkcs12
 from signing.settings import SigningSettings
@@ -19,27 +15,14 @@ from signing.sign import DocumentSigner
 from signing.trust import TrustSettings
 from signing.validate import validate_pdf
 from tests.api.world import tiny_pdf
-from tests.support.pki import RunningPki, pki_fixture
+from tests.issuing.longterm_catalogue import pki as pki  # the test PKI, module-scoped
+from tests.issuing.longterm_catalogue import setup as setup  # a fresh catalogue and store
+from tests.support.pki import RunningPki
 from vault.records import NewDocument
 from vault.service import Vault
-from vault.settings import VaultSettings
-from vault.store import LocalStore
 
 OWNER = "045190001234"
 ADMIN = Actor("root", Role.ADMIN, purpose="kiểm tra")
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    yield from pki_fixture(tmp_path_factory.mktemp("longterm-pki"))
-
-
-@pytest.fixture
-def setup(tmp_path: Path) -> tuple[sessionmaker[Session], Vault]:
-    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
-    migrate(url)
-    factory = sessions(url)
-    return factory, Vault(factory, LocalStore(tmp_path / "objects"), VaultSettings())
 
 
 def _signed_bt(pki: RunningPki, title: str) -> tuple[SigningSettings, bytes]:

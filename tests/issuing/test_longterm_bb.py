@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.signing_sample import sample_pdf
 from core.types import Actor, DocumentKind, Role, SignatureLevel, Verdict
-from ingest.db import migrate, sessions
 from issuing.longterm import TSA_DOWN, LongTermState, run_longterm
 from issuing.waits import longterm_due
 from signing.identity import load_pkcs12
@@ -23,28 +20,15 @@ from signing.longterm import lacks_timestamp
 from signing.sign import DocumentSigner
 from signing.stamps import officer_stamp
 from signing.validate import validate_pdf
-from tests.support.pki import RunningPki, free_port, pki_fixture
+from tests.issuing.longterm_catalogue import pki as pki  # the test PKI, module-scoped
+from tests.issuing.longterm_catalogue import setup as setup  # a fresh catalogue and store
+from tests.support.pki import RunningPki, free_port
 from vault.records import NewDocument
 from vault.service import Vault
-from vault.settings import VaultSettings
-from vault.store import LocalStore
 
 OWNER = "045190001234"
 ADMIN = Actor("root", Role.ADMIN, purpose="kiểm tra")
 SIGNED_AT = dt.datetime(2026, 11, 30, 9, 15, tzinfo=dt.UTC)
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningPki]:
-    yield from pki_fixture(tmp_path_factory.mktemp("longterm-bb-pki"))
-
-
-@pytest.fixture
-def setup(tmp_path: Path) -> tuple[sessionmaker[Session], Vault]:
-    url = f"sqlite:///{tmp_path / 'catalogue.sqlite3'}"
-    migrate(url)
-    factory = sessions(url)
-    return factory, Vault(factory, LocalStore(tmp_path / "objects"), VaultSettings())
 
 
 def _page_one(pdf: bytes, folder: Path, name: str) -> bytes:
