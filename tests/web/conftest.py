@@ -6,6 +6,7 @@ a station uploads through the counter page (two documents split by QR cover shee
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import subprocess
 from collections.abc import Generator, Iterator
@@ -19,6 +20,7 @@ import pytest
 from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
 from core.types import DocumentKind, Role
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
+from tests.support.pdfs import born_digital
 from tests.support.stack import SohoaStack
 from tests.support.uploads import AGENCY, OWNER, PROCEDURE
 
@@ -177,6 +179,38 @@ def opened_by_a_station(server: SohoaStack, sub: str, *, agency: str = AGENCY, o
     )
     assert opened.status_code == 201, opened.text
     return str(opened.json()["life"]["code"])
+
+
+def agency_signed(server: SohoaStack, folder: Path, name: str, title: str, pages: int = 1) -> Path:
+    """A born-digital result of `pages` pages titled `title`, signed as the installation's development agency
+    (`sohoa sign --stamp agency --level B-B`), at `folder/<name>.pdf`; the unsigned paper stays at
+    `folder/<name>-unsigned.pdf`."""
+    unsigned = folder / f"{name}-unsigned.pdf"
+    unsigned.write_bytes(born_digital(title=title, pages=pages))
+    signed = folder / f"{name}.pdf"
+    done = server.cli("sign", str(unsigned), "-o", str(signed), "--stamp", "agency", "--level", "B-B")
+    assert done.returncode == 0, done.stderr
+    return signed
+
+
+def result_stored(server: SohoaStack, code: str, pdf: Path, metadata: dict[str, Any], headers: dict[str, str]) -> str:
+    """The signed `pdf` stored as a result of dossier `code` through the API, as a handler (`headers`) stores it;
+    the new document's id."""
+    stored = httpx.post(
+        f"{server.url}/api/v1/dossiers/{code}/results",
+        headers=headers,
+        files={"file": ("kq.pdf", pdf.read_bytes(), "application/pdf")},
+        data={"metadata": json.dumps(metadata)},
+        timeout=120,
+    )
+    assert stored.status_code == 201, stored.text
+    return str(stored.json()["document"]["id"])
+
+
+def reads_out_her_code(citizen: Person) -> str:
+    """The one-time consent code the citizen reads out from her vault's first request to reuse her papers."""
+    citizen.go("/kho")
+    return str(citizen.page.locator("#consents .consent-code").first.inner_text())
 
 
 def handler_on_the_dossier(

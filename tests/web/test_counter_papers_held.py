@@ -10,15 +10,10 @@ from typing import Any
 
 from issuing.agencies import agency_label
 from tests.support.stack import SohoaStack
-from tests.web.conftest import Person, at_the_counter, check_the_vault, open_person
+from tests.web.conftest import at_the_counter, check_the_vault, open_person, reads_out_her_code
 from tests.web.test_lan_hoa_walk import OTHER_AGENCY, _issued_elsewhere
 
 BA_HOA = "079190067890"  # made up, this test's own citizen
-
-
-def _reads_out_her_code(hoa: Person) -> str:
-    hoa.go("/kho")
-    return str(hoa.page.locator("#consents .consent-code").first.inner_text())
 
 
 def test_lan_sees_what_a_held_paper_is_and_hoa_opens_her_own_dossier_page(
@@ -55,7 +50,7 @@ def test_lan_sees_what_a_held_paper_is_and_hoa_opens_her_own_dossier_page(
     lan.check_accessibility()
 
     hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=BA_HOA, phone=True)
-    lan.page.fill("#consent-code", _reads_out_her_code(hoa))
+    lan.page.fill("#consent-code", reads_out_her_code(hoa))
     lan.page.click("#open-form button[type=submit]")
     lan.page.wait_for_url("**/ho-so/*")
     code = lan.page.url.rsplit("/", 1)[1]

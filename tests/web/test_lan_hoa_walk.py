@@ -6,7 +6,6 @@ not "result ready"; she follows it from the receipt's QR and reads in her vault 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,14 +13,16 @@ from urllib.parse import quote
 import httpx
 
 from core.types import Role
-from tests.support.pdfs import born_digital
 from tests.support.stack import SohoaStack
 from tests.web.conftest import (
     Person,
+    agency_signed,
     at_the_counter,
     check_the_vault,
     open_person,
     opened_by_a_station,
+    reads_out_her_code,
+    result_stored,
 )
 from web.purposes import CHECKING, CONSENTED
 
@@ -34,10 +35,7 @@ def _issued_elsewhere(server: SohoaStack, tmp_path: Path, owner: str = HOA) -> d
     results through the API): a birth certificate in force, an ID card result then cancelled, an expired paper."""
     handler = server.token(Role.HANDLER, "minh-b", agency=OTHER_AGENCY, name="Lê Văn Bình")
     code = opened_by_a_station(server, "qt-b", agency=OTHER_AGENCY, owner=owner)
-    unsigned, signed = tmp_path / "kq.pdf", tmp_path / "kq-signed.pdf"
-    unsigned.write_bytes(born_digital(title="Giấy khai sinh"))
-    done = server.cli("sign", str(unsigned), "-o", str(signed), "--stamp", "agency", "--level", "B-B")
-    assert done.returncode == 0, done.stderr
+    signed = agency_signed(server, tmp_path, "kq", "Giấy khai sinh")
     papers = {
         "GKS": {"name": "Giấy khai sinh (bản điện tử)", "issued_at": "2026-11-20", "permanent": True},
         "CCCD": {"name": "Căn cước công dân", "issued_at": "2026-01-05", "permanent": True},
@@ -47,15 +45,7 @@ def _issued_elsewhere(server: SohoaStack, tmp_path: Path, owner: str = HOA) -> d
     headers = {"Authorization": f"Bearer {handler}", "X-Purpose": quote("trả kết quả giải quyết")}
     for type_code, fields in papers.items():
         metadata = {"type_code": type_code, "number_symbol": f"1/{type_code}", "scope": "toàn quốc"} | fields
-        stored = httpx.post(
-            f"{server.url}/api/v1/dossiers/{code}/results",
-            headers=headers,
-            files={"file": ("kq.pdf", signed.read_bytes(), "application/pdf")},
-            data={"metadata": json.dumps(metadata)},
-            timeout=120,
-        )
-        assert stored.status_code == 201, stored.text
-        ids[type_code] = stored.json()["document"]["id"]
+        ids[type_code] = result_stored(server, code, signed, metadata, headers)
     cancelled = httpx.post(
         f"{server.url}/api/v1/documents/{ids['CCCD']}/cancel",
         headers=headers,
@@ -64,11 +54,6 @@ def _issued_elsewhere(server: SohoaStack, tmp_path: Path, owner: str = HOA) -> d
     )
     assert cancelled.status_code == 200, cancelled.text
     return ids
-
-
-def _reads_out_her_code(hoa: Person) -> str:
-    hoa.go("/kho")
-    return str(hoa.page.locator("#consents .consent-code").first.inner_text())
 
 
 def test_lan_reuses_another_agencys_result_and_hoa_follows_it_on_her_phone(
@@ -91,7 +76,7 @@ def test_lan_reuses_another_agencys_result_and_hoa_follows_it_on_her_phone(
     assert lan.page.evaluate("document.activeElement.id") == "consent-code"  # the next thing she types, in view
     assert lan.page.locator("#consent-code").is_visible()
     hoa = open_person(browser, server, shots, role="citizen", name="Trần Thị Hoa", owner=HOA, phone=True)
-    lan.page.fill("#consent-code", _reads_out_her_code(hoa))
+    lan.page.fill("#consent-code", reads_out_her_code(hoa))
     lan.page.click("#open-form button[type=submit]")
     lan.page.wait_for_url("**/ho-so/*")
     code = lan.page.url.rsplit("/", 1)[1]

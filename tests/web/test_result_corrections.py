@@ -6,43 +6,30 @@ real server; the PDFs signed with `sohoa sign --stamp agency` (the installation'
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from core.types import Role
 from tests.support.pdfs import born_digital
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, Person, handler_on_the_dossier, opened_by_a_station
+from tests.web.conftest import (
+    AGENCY,
+    Person,
+    agency_signed,
+    handler_on_the_dossier,
+    opened_by_a_station,
+    result_stored,
+)
 
 WHEN = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
-
-
-def _signed(server: SohoaStack, folder: Path, name: str, title: str, pages: int = 1) -> Path:
-    unsigned = folder / f"{name}-unsigned.pdf"
-    unsigned.write_bytes(born_digital(title=title, pages=pages))
-    signed = folder / f"{name}.pdf"
-    done = server.cli("sign", str(unsigned), "-o", str(signed), "--stamp", "agency", "--level", "B-B")
-    assert done.returncode == 0, done.stderr
-    return signed
 
 
 def _dossier_with_result(server: SohoaStack, pdf: Path) -> tuple[str, str]:
     code = opened_by_a_station(server, "station-dc")
     handler = {"Authorization": f"Bearer {server.token(Role.HANDLER, 'handler-api', agency=AGENCY)}"}
     meta = {"type_code": "GPXD", "name": "Giấy phép xây dựng", "issued_at": "2026-11-30", "permanent": True}
-    stored = httpx.post(
-        f"{server.url}/api/v1/dossiers/{code}/results",
-        headers=handler,
-        files={"file": ("kq.pdf", pdf.read_bytes(), "application/pdf")},
-        data={"metadata": json.dumps(meta)},
-        timeout=120,
-    )
-    assert stored.status_code == 201, stored.text
-    return code, str(stored.json()["document"]["id"])
+    return code, result_stored(server, code, pdf, meta, handler)
 
 
 def _signed_in_with_purpose(browser: Any, server: SohoaStack, shots: Path, code: str, phone: bool = False) -> Person:
@@ -60,8 +47,8 @@ def _submit(person: Any, form: str) -> int:
 def test_a_handler_corrects_then_cancels_a_result_from_the_dossier_page(
     browser: Any, server: SohoaStack, shots: Path, tmp_path: Path
 ) -> None:
-    code, doc_id = _dossier_with_result(server, _signed(server, tmp_path, "v1", "Giấy phép xây dựng"))
-    corrected = _signed(server, tmp_path, "v2", "Giấy phép xây dựng (đính chính)", pages=2)
+    code, doc_id = _dossier_with_result(server, agency_signed(server, tmp_path, "v1", "Giấy phép xây dựng"))
+    corrected = agency_signed(server, tmp_path, "v2", "Giấy phép xây dựng (đính chính)", pages=2)
     unsigned = tmp_path / "unsigned.pdf"
     unsigned.write_bytes(born_digital(title="Bản chưa ký"))
     minh = _signed_in_with_purpose(browser, server, shots, code)

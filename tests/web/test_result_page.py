@@ -12,9 +12,8 @@ from typing import Any
 import httpx
 
 from core.types import Role
-from tests.support.pdfs import born_digital
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, handler_on_the_dossier, opened_by_a_station
+from tests.web.conftest import AGENCY, agency_signed, handler_on_the_dossier, opened_by_a_station
 
 
 def _fill(person: Any, pdf: Path, name: str, issued: str = "30/11/2026", valid: str = "") -> None:
@@ -32,11 +31,8 @@ def test_a_handler_stores_the_agencys_signed_result_from_the_dossier_page(
     browser: Any, server: SohoaStack, shots: Path, tmp_path: Path
 ) -> None:
     code = opened_by_a_station(server, "station-kq")
-    unsigned = tmp_path / "unsigned.pdf"
-    unsigned.write_bytes(born_digital(title="Giấy phép xây dựng", pages=3))
-    signed = tmp_path / "signed.pdf"
-    done = server.cli("sign", str(unsigned), "-o", str(signed), "--stamp", "agency", "--level", "B-B")
-    assert done.returncode == 0, done.stderr
+    signed = agency_signed(server, tmp_path, "kq", "Giấy phép xây dựng", pages=3)
+    unsigned = tmp_path / "kq-unsigned.pdf"  # the same paper before it was signed, kept beside it
 
     minh = handler_on_the_dossier(browser, server, shots, code, "Trả kết quả giải quyết", ready="#result-form")
     minh.page.locator("#result-form").scroll_into_view_if_needed()
