@@ -51,11 +51,13 @@ def serve(
     """Run the HTTP API; on the embedded default a pipeline worker runs beside it."""
     import uvicorn
 
-    if data_dir is not None:
-        os.environ["SOHOA_DATA_DIR"] = str(data_dir)
     from api.settings import api_settings
     from api.tokens import InsecureConfiguration, development_authentication
     from core.settings import SettingsError, core_settings
+
+    if data_dir is not None:  # `sohoa`'s start read the settings already (logging): read them again for this folder
+        os.environ["SOHOA_DATA_DIR"] = str(data_dir)
+        core_settings.cache_clear()
     from ingest.settings import ingest_settings
     from runtime.app import build_app
     from runtime.deploy_cli import preflight_or_exit
