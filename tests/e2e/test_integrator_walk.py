@@ -309,6 +309,12 @@ def test_the_one_stop_system_and_the_portal_walk_their_path(
         assert set(told) == set(events)
         assert told["dossier.received"]["dossier_code"] == code
         assert told["result.stored"]["document_id"] == result["id"]
+        by_event = [(h.headers["X-Sohoa-Event"], json.loads(h.body)) for h in hooks.received]
+        stored = {body["document_id"] for event, body in by_event if event == "document.stored"}
+        assert stored == {d["id"] for d in view["documents"]}
+        fetched = client.get(f"/api/v1/documents/{result['id']}/content", headers=reading)  # the one-stop system asks
+        assert api.conforms(fetched, "/api/v1/documents/{document_id}/content")[:5] == b"%PDF-"
+        assert fetched.headers["repr-digest"] and hashlib.sha256(fetched.content).hexdigest() == result["sha256"]
         assert told["dossier.result_ready"]["state"] == "result_ready"
         assert not any(OWNER.encode() in h.body for h in hooks.received)
 
