@@ -236,6 +236,13 @@ def test_the_one_stop_system_and_the_portal_walk_their_path(
             client.post("/api/v1/webhooks", headers=handler, json={"url": hooks.url, "events": events}),
             "/api/v1/webhooks",
         )
+        internal = client.post(
+            "/api/v1/webhooks", headers=handler, json={"url": "http://10.9.9.9/hooks", "events": events}
+        )
+        refused = api.conforms(internal, "/api/v1/webhooks")  # a network the operator did not allow: which field, why
+        assert (
+            refused["errors"][0]["field"] == "body.url" and "SOHOA_INGEST_WEBHOOK_ALLOWED_NETWORKS" in refused["detail"]
+        )
         opened = api.conforms(
             client.post(
                 "/api/v1/dossiers",
