@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from api.errors import install_vault_handlers
 from api.metrics import RequestMetrics
-from api.problems import install_problem_handlers, reject_unknown_query
+from api.problems import document_problems, install_problem_handlers, reject_unknown_query
 from api.request_id import RequestId
 from api.routers import (
     batches,
@@ -92,6 +92,7 @@ def create_app(api: ApiSettings | None = None, core: CoreSettings | None = None,
     app.state.services = svc
     app.state.readiness_checks = _readiness_checks(svc, api)
     install_problem_handlers(app)
+    document_problems(app)
     install_vault_handlers(app)
     app.add_middleware(RequestMetrics)
     app.add_middleware(RequestId)  # added last: outermost, so the metrics' and handlers' lines carry the id

@@ -40,11 +40,24 @@ def _session_actor(request: Request) -> Actor | None:
     return hook(request)
 
 
+_WHY = (
+    "Why you read personal documents (Decree 13/2023): required of handlers and the portal on every route that"
+    " reads them (a 400 without it); a grantee's purpose must equal its grant's, character for character."
+)
+PurposeHeader = Annotated[
+    str | None,
+    Header(min_length=1, max_length=500, description=_WHY + ' Percent-encoded UTF-8: quote("thẩm định hồ sơ").'),
+]
+PurposeQuery = Annotated[
+    str | None, Query(min_length=1, max_length=500, description=_WHY + " The same as a query parameter.")
+]
+
+
 async def current_actor(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    x_purpose: Annotated[str | None, Header(min_length=1, max_length=500)] = None,
-    purpose: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
+    x_purpose: PurposeHeader = None,
+    purpose: PurposeQuery = None,
 ) -> Actor:
     """The authenticated caller, or a 401 problem with the reason."""
     if credentials is None:
@@ -107,15 +120,18 @@ def require_roles(*roles: Role) -> Callable[[Actor], Awaitable[Actor]]:
 async def purpose_stated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    x_purpose: Annotated[str | None, Header(min_length=1, max_length=500)] = None,
-    purpose: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
+    x_purpose: PurposeHeader = None,
+    purpose: PurposeQuery = None,
 ) -> Actor:
     """Any authenticated caller; handlers and the portal must state why they read personal documents
     (Decree 13/2023), or get a 400. `current_actor` called, not depended on: one dependency level less on every
     read."""
     actor = await current_actor(request, credentials, x_purpose, purpose)
     if actor.role in (Role.HANDLER, Role.PORTAL) and not actor.purpose:
-        raise Problem(400, "state the purpose of this read in the X-Purpose header or the purpose parameter")
+        raise Problem(
+            400,
+            "state the purpose of this read in the X-Purpose header (percent-encoded UTF-8) or the purpose parameter",
+        )
     return actor
 
 

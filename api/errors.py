@@ -40,4 +40,4 @@ def install_vault_handlers(app: FastAPI) -> None:
         detail = str(exc) if status < 500 else f"{type(exc).__name__}: the stored document cannot be served now"
         headers = {"Retry-After": "30"} if status == 503 else None
         errors = [{"field": exc.field, "message": detail}] if exc.field and status < 500 else None
-        return problem_response(request, status, detail, headers=headers, errors=errors)
+        return problem_response(request, status, detail, type_=exc.problem_type, headers=headers, errors=errors)

@@ -153,3 +153,26 @@ def install_problem_handlers(app: FastAPI) -> None:
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ProblemDetails, "content": {PROBLEM_MEDIA_TYPE: {}}} for code in (400, 401, 403, 404, 422)
 }
+
+
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/ProblemDetails"}
+
+
+def document_problems(app: FastAPI) -> None:
+    """Every 4xx and 5xx answer of the OpenAPI document carries the ProblemDetails schema under
+    `application/problem+json`, the media type it is sent with: a response `model` puts it under
+    `application/json`, which sohoa never sends for a problem (found by the integrator's walk, 2026-12-01)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = generate()
+        for operations in spec["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    if status[0] in "45":
+                        response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 
 class VaultError(Exception):
-    """Base of every vault error; `field` names the input at fault when one is (the API lists it in the problem)."""
+    """Base of every vault error; `field` names the input at fault when one is (the API lists it in the problem),
+    `problem_type` is the problem's `type` (RFC 9457) for a client to branch on."""
+
+    problem_type = "about:blank"
 
     def __init__(self, message: str = "", *, field: str | None = None) -> None:
         super().__init__(message)
@@ -48,3 +51,13 @@ class ObjectMissing(VaultError):
 
 class StoreUnavailable(VaultError):
     """The object store could not be reached or answered with an unexpected error."""
+
+
+class GrantLapsed(Forbidden):
+    """A grantee's read refused because the owner's grant for this purpose was revoked or ran out (a 403 that
+    says which grant and when: the grantee held it, so nothing is disclosed)."""
+
+    def __init__(self, message: str, *, grant_id: int, revoked: bool) -> None:
+        super().__init__(message)
+        self.grant_id = grant_id
+        self.problem_type = "urn:sohoa:problem:grant-" + ("revoked" if revoked else "expired")

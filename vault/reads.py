@@ -21,7 +21,8 @@ from vault.access import (
 from vault.audit import Link, record_access
 from vault.base import VaultBase
 from vault.convert import document_record, version_record
-from vault.errors import Forbidden, IntegrityError, NotFound
+from vault.errors import Forbidden, IntegrityError, NotFound, VaultError
+from vault.lapsed import lapsed_for_document, lapsed_for_owner
 from vault.models import Document, DocumentVersion, Owner
 from vault.owners import check_owner_id
 from vault.records import DocumentFilters, DocumentRecord, Page, VersionRecord
@@ -57,10 +58,19 @@ class DocumentReads(VaultBase):
         """The catalogue record of a document the actor may read (the read is logged unless `log_read=False`,
         for callers that log the read they are about to make themselves)."""
         with self.read_engine.connect() as connection:  # no write lock while authorising; a Core row, no ORM
-            record = document_record(readable_record_row(connection, doc_id, actor))
+            try:
+                record = document_record(readable_record_row(connection, doc_id, actor))
+            except NotFound as error:
+                raise self._refusal(doc_id, actor, error) from None
         if log_read:  # committed before the record is returned, in a transaction shared with concurrent reads
             self.access_log.append([Link(actor, "view", doc_id)])
         return record
+
+    def _refusal(self, doc_id: str, actor: Actor, error: NotFound) -> VaultError:
+        """A read refused: a 403 naming the grant when the owner's grant that covered it for this purpose was
+        revoked or ran out (the grantee held it: nothing disclosed), else the 404 as it was."""
+        with self.reader() as session:
+            return lapsed_for_document(session, doc_id, actor) or error
 
     def document_versions(self, doc_id: str, actor: Actor) -> list[VersionRecord]:
         """Every stored version of a document the actor may read, oldest first."""
@@ -106,7 +116,10 @@ class DocumentReads(VaultBase):
         consumer never reaches a clean end (`docs/vault.md`).
         """
         with self.read_engine.connect() as connection:  # one Core statement: no ORM, no write lock
-            row = readable_content_row(connection, doc_id, actor, version)
+            try:
+                row = readable_content_row(connection, doc_id, actor, version)
+            except NotFound as error:
+                raise self._refusal(doc_id, actor, error) from None
         record, number = document_record(row), row.version_number
         key, version_id, sha256, size = (
             row.version_object_key,
@@ -154,9 +167,13 @@ class DocumentReads(VaultBase):
         self, owner_id: str, actor: Actor, wanted: Callable[[DocumentRecord], bool] | None = None
     ) -> list[DocumentRecord]:
         """The owner's papers an active grant to the actor's agency (or the portal) covers for its purpose, newest
-        first, kept when `wanted`; fetched and authorised in one query, every one returned logged as a read."""
+        first, kept when `wanted`; fetched and authorised in one query, every one returned logged as a read.
+        GrantLapsed when none is listed because every grant of this purpose was revoked or ran out."""
         with self.reader() as session:
             records = [document_record(d) for d in granted_documents(session, owner_id, actor)]
+            lapsed = None if records else lapsed_for_owner(session, owner_id, actor)
+        if lapsed is not None:  # every grant of this purpose revoked or run out: a 403 that says so
+            raise lapsed
         kept = [r for r in records if wanted is None or wanted(r)]
         self.access_log.append([Link(actor, "view", r.id) for r in kept])
         return kept

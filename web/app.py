@@ -33,6 +33,9 @@ def is_page(request: Request) -> bool:
     return not request.url.path.startswith(_MACHINE_PREFIXES)
 
 
+GRANT_LAPSED_VI = "Công dân đã thu hồi quyền xem giấy tờ này cho mục đích đã nêu, hoặc quyền đó đã hết hạn."
+
+
 def _error_page(request: Request, status: int, message: str) -> Response:
     return page(request, "error.html", {"status": status, "message": message}, status=status)
 
@@ -53,6 +56,8 @@ def _install_handlers(app: FastAPI) -> None:
                 status = int(getattr(exc, "status", None) or getattr(exc, "status_code", None) or 500)
             if status == 404:
                 return _error_page(request, 404, "Trang không tồn tại hoặc bạn không có quyền xem.")
+            if isinstance(exc, vault_errors.GrantLapsed):  # its detail is the API's English: a sentence of the page's
+                return _error_page(request, 403, GRANT_LAPSED_VI)
             detail = getattr(exc, "detail", None) or (str(exc) if status < 500 else "Có lỗi")
             return _error_page(request, status, str(detail))
 

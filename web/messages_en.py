@@ -31,6 +31,9 @@ MESSAGES_EN: dict[str, str] = {
     ),
     "Cần ít nhất một mã loại giấy tờ của thủ tục.": "Give at least one document type code of the procedure.",
     "Trang không tồn tại hoặc bạn không có quyền xem.": "This page does not exist or you may not see it.",
+    "Công dân đã thu hồi quyền xem giấy tờ này cho mục đích đã nêu, hoặc quyền đó đã hết hạn.": (
+        "The citizen withdrew the right to see this paper for the stated purpose, or that right expired."
+    ),
     "Trang này dành cho vai trò khác.": "This page is for another role.",
     "Phiên làm việc đã hết hạn, vui lòng thử lại.": "The session expired; please try again.",
     (

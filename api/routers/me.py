@@ -145,15 +145,32 @@ class GrantIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    grantee_kind: Literal["agency", "portal"]
-    grantee: Annotated[str, Field(min_length=1, max_length=35)]
-    document_id: Annotated[str | None, Field(max_length=32)] = None
-    type_code: Annotated[str | None, Field(max_length=64)] = None
-    purpose: Annotated[str, Field(min_length=3, max_length=500)]
-    expires_at: dt.datetime
+    grantee_kind: Annotated[
+        Literal["agency", "portal"],
+        Field(description="agency: that agency's stations and handlers; portal: the national public service portal"),
+    ]
+    grantee: Annotated[
+        str | None,
+        Field(
+            min_length=1,
+            max_length=35,
+            description='the agency code (grantee_kind agency, required); for the portal omit it or send "portal"',
+        ),
+    ] = None
+    document_id: Annotated[str | None, Field(max_length=32, description="one paper (or type_code, not both)")] = None
+    type_code: Annotated[
+        str | None, Field(max_length=64, description="every paper of this type, now and later (or document_id)")
+    ] = None
+    purpose: Annotated[
+        str,
+        Field(min_length=3, max_length=500, description="the grantee must state exactly this purpose (X-Purpose)"),
+    ]
+    expires_at: Annotated[dt.datetime, Field(description="until when, with a time zone (e.g. +07:00)")]
 
     @model_validator(mode="after")
     def _one_scope(self) -> GrantIn:
+        if self.grantee_kind == "agency" and not self.grantee:
+            raise ValueError("name the agency code in grantee")
         if bool(self.document_id) == bool(self.type_code):
             raise ValueError("name either document_id or type_code")
         if self.expires_at.tzinfo is None:
@@ -198,7 +215,7 @@ def my_grants(actor: Citizen, svc: Svc) -> list[GrantOut]:
 @router.post("/grants", response_model=GrantOut, status_code=201, summary="Grant an agency or the portal access")
 def create_grant(body: GrantIn, actor: Citizen, svc: Svc) -> GrantOut:
     assert actor.owner_id is not None
-    grantee = PORTAL if body.grantee_kind == "portal" else body.grantee
+    grantee = PORTAL if body.grantee_kind == "portal" or body.grantee is None else body.grantee
     record = svc.vault.create_grant(
         actor.owner_id,
         grantee,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header
+from fastapi import APIRouter, Depends, Header, Path
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,8 +57,27 @@ def portal_document(record: DocumentRecord) -> PortalDocument:
     )
 
 
-@router.get("/owners/{owner_id}/documents", response_model=list[PortalDocument], summary="An owner's granted papers")
-def owner_documents(owner_id: str, actor: Purposeful, svc: Svc) -> list[PortalDocument]:
+LAPSED = (
+    " A grant of the owner that covered it for this purpose and was revoked or ran out answers 403, `type`"
+    " urn:sohoa:problem:grant-revoked or urn:sohoa:problem:grant-expired, the grant's id and when in `detail`."
+)
+OwnerId = Annotated[
+    str,
+    Path(
+        description="the owner's personal ID or tax code, as the portal knows it from the citizen's application"
+        " (sohoa never sends it in the outbox)"
+    ),
+]
+
+
+@router.get(
+    "/owners/{owner_id}/documents",
+    response_model=list[PortalDocument],
+    summary="An owner's granted papers",
+    description="The papers an active grant of the owner to the portal covers for the stated purpose, newest first"
+    " (an empty list when none)." + LAPSED.replace("covered it", "covered any of them, none active now,"),
+)
+def owner_documents(owner_id: OwnerId, actor: Purposeful, svc: Svc) -> list[PortalDocument]:
     records = svc.vault.granted_documents(owner_id, actor)  # one query; each listed paper a recorded read
     return [portal_document(r) for r in records]
 
@@ -68,6 +87,8 @@ def owner_documents(owner_id: str, actor: Purposeful, svc: Svc) -> list[PortalDo
     response_class=StreamingResponse,
     responses=PDF_RESPONSES,
     summary="A granted paper's signed PDF",
+    description="The signed PDF/A as stored (Range, Repr-Digest, ETag), under an active grant naming the paper or"
+    " its type for the stated purpose; a paper never granted for it is a 404." + LAPSED,
 )
 def document_content(
     document_id: str, actor: Purposeful, svc: Svc, range_: Annotated[str | None, Header(alias="Range")] = None

@@ -96,6 +96,7 @@ def status_url(request: Request, code: str) -> str:
 
 @router.get(
     "/dossiers/{code}/qr",
+    response_class=Response,
     responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
     summary="A QR code (ISO/IEC 18004) holding the URL of the dossier's public status page (`/tra-cuu/{code}`)",
 )

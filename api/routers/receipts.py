@@ -66,7 +66,7 @@ def _receipt(svc: Services, dossier: DossierRecord, actor: Actor) -> tuple[Recei
 
 @router.get(
     "/dossiers/{code}/receipt",
-    responses={200: {"content": {"application/pdf": {}, "application/json": {}}}},
+    responses={200: {"model": ReceiptOut, "content": {"application/pdf": {}}}},
     summary="The receipt and appointment slip (PDF, QR top-left), or its data with format=json",
 )
 async def get_receipt(

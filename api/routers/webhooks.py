@@ -47,8 +47,8 @@ def register_webhook(body: WebhookIn, actor: Manager, svc: Svc) -> webhooks.Webh
     agency = _agency(actor, body.agency_code)
     try:
         return svc.register_webhook(agency, body.url, list(body.events), actor)
-    except ValueError as exc:
-        raise Problem(422, str(exc)) from exc
+    except ValueError as exc:  # the events are checked by the schema: what is left is the address
+        raise Problem(422, str(exc), errors=[{"field": "body.url", "message": str(exc)}]) from exc
 
 
 @router.get("", response_model=list[webhooks.WebhookOut], summary="The agency's active webhooks")

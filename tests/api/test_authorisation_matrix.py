@@ -364,3 +364,29 @@ def test_handlers_and_the_portal_must_state_a_purpose(setup: tuple[TestClient, W
         assert response.status_code == 400 and "purpose" in response.json()["detail"]
     other = {**_headers("handler"), "X-Purpose": quote("mục đích khác")}
     assert client.get(f"/api/v1/documents/{world.documents['bg']}", headers=other).status_code == 404  # per purpose
+
+
+def test_a_grant_revoked_or_run_out_is_refused_with_its_reason(setup: tuple[TestClient, World]) -> None:
+    """The grantee held the grant: a 403 naming it and when it ended (docs/portal.md); a paper never granted to
+    it stays a 404, so nothing is disclosed to anyone else."""
+    client, world = setup
+    for role, grantee in (("portal", "portal"), ("handler", AGENCY_X)):
+        for scenario, how in (("revoked", "revoked"), ("expired", "expired")):
+            name = DOC_OF[scenario]
+            path = f"/api/v1/documents/{world.documents[name]}"
+            if role == "portal":
+                path = f"/api/v1/portal/documents/{world.documents[name]}/content"
+            refused = client.get(path, headers=_headers(role))
+            assert refused.status_code == 403, (role, scenario, refused.text)
+            problem = refused.json()
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert problem["type"] == f"urn:sohoa:problem:grant-{how}"
+            assert f"grant {world.grants[f'{name}-{grantee}']} for this purpose was {how} at " in problem["detail"]
+            assert OWNER_B not in problem["detail"]
+        foreign = client.get(f"/api/v1/documents/{world.documents['b1']}", headers=_headers(role))
+        assert foreign.status_code == 404
+    # the owner's list still answers the active grant's paper; another purpose was never granted: a 404 stays
+    other = {**_headers("portal"), "X-Purpose": quote("mục đích khác")}
+    assert client.get(f"/api/v1/portal/documents/{world.documents['br']}/content", headers=other).status_code == 404
+    listed = client.get(f"/api/v1/portal/owners/{OWNER_B}/documents", headers=_headers("portal"))
+    assert [d["id"] for d in listed.json()] == [world.documents["bg"]]

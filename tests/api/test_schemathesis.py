@@ -1,6 +1,6 @@
 """Property-based API tests generated from the live OpenAPI document (schemathesis): no 5xx, and every
 response conforms to the documented status codes, content types and schemas. Run as an admin (who may call
-everything) and as a citizen (who is refused most of it, correctly)."""
+everything) and as a citizen (who is refused most of it, correctly); the portal's routes as the portal."""
 
 from __future__ import annotations
 
@@ -59,3 +59,22 @@ def _negative_only_by_a_missing_token(case: schemathesis.Case) -> bool:
     return meta.is_negative_at(ParameterLocation.HEADER) and not any(
         name.lower() == "authorization" for name in case.headers or {}
     )
+
+
+PORTAL_TOKEN = mint_development_token(ApiSettings(), core_settings(), role=Role.PORTAL, subject="dvcqg")
+
+
+@pytest.mark.slow
+@schema.include(path_regex="^/api/v1/portal/").parametrize()
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+def test_the_portal_routes_honour_the_document_as_the_portal_calls_them(case: schemathesis.Case) -> None:
+    """The national portal's own routes with its own token and the grants' purpose (the integrator's walk,
+    docs/api.md): generated owners, ids and look-ups answer as documented (the granted and revoked papers
+    themselves: tests/e2e/test_integrator_walk.py checks those answers against the document)."""
+    headers = {"Authorization": f"Bearer {PORTAL_TOKEN}"}
+    if not any(name.lower() == "x-purpose" for name in case.headers or {}):
+        headers["X-Purpose"] = quote(PURPOSE)
+    if _negative_only_by_a_missing_token(case):
+        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance, negative_data_rejection])
+    else:
+        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])

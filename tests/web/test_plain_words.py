@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -13,7 +14,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from api.settings import ApiSettings
+from core.types import Actor, Role
 from ocr.verdict_words import first_match
+from tests.api.world import _store
 from tests.web.test_session import _client, _csrf
 from web.reasons import problem_vi, reason_vi
 
@@ -110,3 +113,29 @@ def test_paper_types_to_check_may_be_typed_with_spaces_as_in_the_consent_form(st
     answer = station.post("/quay/kiem-tra-kho", data=form)
     assert answer.status_code == 200, answer.text[:2000]
     assert "0/2 giấy tờ đã có trong kho; cần quét 2" in answer.text
+
+
+def test_a_handler_whose_grant_was_revoked_reads_why_in_vietnamese(tmp_path: Path) -> None:
+    """A paper of another agency's dossier, granted to this agency then revoked by its owner: the document page
+    says the citizen withdrew the right (or it expired), not the API's English and not "no such page"."""
+    handler = _signed_in(tmp_path, role="handler", name="Lê Văn Cường", agency=AGENCY)
+    svc = handler.app.state.services  # type: ignore[attr-defined]
+    admin = Actor("root", Role.ADMIN)
+    here = svc.vault.open_dossier(AGENCY, PROCEDURE, OWNER, admin).code
+    there = svc.vault.open_dossier("000.00.00.H31", PROCEDURE, OWNER, admin).code
+    paper = _store(svc, "Giấy khai sinh", OWNER, there, "000.00.00.H31", "GKS")
+    owner = Actor(OWNER, Role.CITIZEN, owner_id=OWNER)
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(days=7)
+    grant = svc.vault.create_grant(OWNER, AGENCY, "Thẩm định hồ sơ", until, owner, type_code="GKS")
+    stated = handler.post(
+        f"/ho-so/{here}/muc-dich",
+        data={"csrf": _csrf(handler, f"/ho-so/{here}"), "purpose": "Thẩm định hồ sơ"},
+        follow_redirects=False,
+    )
+    assert stated.status_code == 303
+    assert handler.get(f"/ho-so/{here}/tai-lieu/{paper}").status_code == 200
+    svc.vault.revoke_grant(grant.id, owner)
+    refused = handler.get(f"/ho-so/{here}/tai-lieu/{paper}")
+    assert refused.status_code == 403
+    assert "Công dân đã thu hồi quyền xem giấy tờ này cho mục đích đã nêu, hoặc quyền đó đã hết hạn." in refused.text
+    assert "grant" not in refused.text and OWNER not in refused.text
