@@ -95,7 +95,9 @@ def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, 
     assert mai.page.locator("nav a[href='/van-hanh']").count() == 1
     mai.go("/van-hanh?lang=en")
     assert mai.page.locator("h1").inner_text() == "Operations: what waits and why"
-    assert "Unfinished batches (2)" in mai.page.locator("#batches-h").inner_text()
+    # the shared stack may hold other tests' unfinished batches: the heading counts the rows the table lists
+    listed = mai.page.locator("tr[data-batch]").count()
+    assert listed >= 2 and f"Unfinished batches ({listed})" in mai.page.locator("#batches-h").inner_text()
     assert "document(s) at B-B" in mai.page.locator("#at-bb").inner_text()
     mai.shot("61-van-hanh-en")
     mai.go("/van-hanh?lang=vi")
