@@ -4,7 +4,9 @@ run. Three clients: a raw socket, `wrk` (C; their own work is small, as a browse
 (Python: on 2 cores its own parsing competes with the server's, so its figure is lower). A Range row: a 64 KiB range
 (pdf.js's request) of each object through the API, set against the store's full verified read of it. Beside the
 rates, CPU milliseconds per read (the anchor's process; the server's process and the raw client's), which a busy
-host changes far less than wall time: on a host whose cores are all taken, the ratio tends to the CPU ratio.
+host changes far less than wall time: on a host whose cores are all taken, the ratio tends to the CPU ratio. The raw
+client's time to the first byte of each reply splits its read in two: before the body (the request, the route, the
+verified read: the anchor's work and the API's fixed cost) and the body's transfer.
 
 Each store (the embedded folder store, S3 on a SeaweedFS started here) is measured in a process of its own; in each
 round every object is read by the anchor and by the API clients in turn, so a change of the machine's load falls on
@@ -106,15 +108,19 @@ class RawClient:
         self.sock = socket.create_connection((host, int(port)))
         self.host, self.headers = f"{host}:{port}", "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         self.buffer = memoryview(bytearray(8 * 1024 * 1024))
+        self.first_byte_s = 0.0  # the last request's time to its first byte (the reply's head)
 
     def get(self, path: str, byte_range: str | None = None) -> int:
         extra = f"Range: {byte_range}\r\n" if byte_range else ""
+        sent = time.perf_counter()
         self.sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.headers}{extra}\r\n".encode())
         head = b""
         while b"\r\n\r\n" not in head:
             got = self.sock.recv(65536)
             if not got:
                 raise ConnectionError("the server closed the connection")
+            if not head:
+                self.first_byte_s = time.perf_counter() - sent
             head += got
         head, _, body = head.partition(b"\r\n\r\n")
         if not head.startswith(b"HTTP/1.1 206" if byte_range else b"HTTP/1.1 200"):
@@ -216,13 +222,16 @@ def summary(store: str, rounds_seen: list[dict[str, list[float]]], size: int) ->
     rates = {
         name: statistics.median(r[name][0] / r[name][1] / 1e6 for r in rounds_seen)
         for name in rounds_seen[0]
-        if not name.startswith(("range", "cpu"))
+        if not name.startswith(("range", "cpu", "first"))
     }
     result: dict[str, Any] = {"store": store, **{f"{name}_mb_s": round(rate, 1) for name, rate in rates.items()}}
     for name in ("store", "raw", "httpx"):  # per read: what a small object's row is read by (its fixed cost)
         result[f"{name}_read_ms"] = round(
             statistics.median(r[name][1] / r[name][0] * size * 1e3 for r in rounds_seen), 3
         )
+    result["raw_first_byte_ms"] = round(  # the reply's head: everything before the body (request, route, read)
+        statistics.median(r["first_byte"][1] / r["range_full"][0] * 1e3 for r in rounds_seen), 3
+    )
     for name in ("raw", "wrk", "httpx"):
         if name in rates:
             each = [(r[name][0] / r[name][1]) / (r["store"][0] / r["store"][1]) for r in rounds_seen]
@@ -271,7 +280,7 @@ def _measure_rounds(
             for read in reads.values():
                 read(doc_id)
         for _ in range(rounds):
-            names = (*reads, "range", "range_full", "cpu_store", "cpu_server", "cpu_client")
+            names = (*reads, "first_byte", "range", "range_full", "cpu_store", "cpu_server", "cpu_client")
             sums: dict[str, list[float]] = {name: [0, 0.0] for name in names}
             for doc_id in blob_ids:
                 for name, read in reads.items():
@@ -282,6 +291,7 @@ def _measure_rounds(
                     if name == "store":
                         sums["cpu_store"][1] += _cpu_seconds() - own
                     elif name == "raw":
+                        sums["first_byte"][1] += raw.first_byte_s
                         sums["cpu_client"][1] += _cpu_seconds() - own
                         sums["cpu_server"][1] += _cpu_since(server_pid, server)
                 for _ in range(RANGE_REQUESTS):
@@ -328,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(
         f"{result['store']:>5}: ms per {args.size_mb:g} MB read (medians): store {result['store_read_ms']}; API raw "
-        f"client {result['raw_read_ms']}, httpx {result['httpx_read_ms']} {where}"
+        f"client {result['raw_read_ms']} (its first byte after {result['raw_first_byte_ms']}), httpx "
+        f"{result['httpx_read_ms']} {where}"
     )
     print(
         f"{result['store']:>5}: Range 64 KiB of {args.size_mb:g} MB through the API {result['range_ms']} ms against "
