@@ -37,9 +37,9 @@ run: setup
 services:
 	bash scripts/start-services.sh
 
-## Install, start the test services and run the whole test suite, in one process by default (PYTEST_WORKERS=2 for two
-## pytest-xdist workers: not the default, a fault test's worker can take another group's batch; docs/architecture.md).
-PYTEST_WORKERS ?= 0
+## Install, start the test services and run the whole test suite on two pytest-xdist workers, each with its own Redis
+## database (PYTEST_WORKERS=0: one process; docs/architecture.md, "The test suite in CI").
+PYTEST_WORKERS ?= 2
 test: setup services
 	$(BIN)/python -m compileall -q -j 0 $(PACKAGES) tests bench
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.services import Services
 from ingest.staging import StagingArea
+from ingest.state_words import STATE_WORDS
 from ingest.sweep import abandoned_staging
-from ingest.waits import STATE_WORDS, WaitingBatch, waiting_batches
+from ingest.waits import WaitingBatch, waiting_batches
 from issuing.waits import LongTermDue, Outgoing, longterm_due, portal_outbox, webhook_deliveries
 from vault.models import utcnow
 

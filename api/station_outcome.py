@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from core.timezone import to_vn
-from ingest.waits import step_words
+from ingest.state_words import step_words
 from ocr.verdict_words import reason_vi
 
 if TYPE_CHECKING:

@@ -15,17 +15,8 @@ from core.timezone import to_vn
 from ingest.batches import DocState, derive_status
 from ingest.models import Batch, BatchDocument, SignatureRequest
 from ingest.signature_requests import RequestState
+from ingest.state_words import step_words
 
-STATE_WORDS = {
-    "queued": "Chờ xử lý",
-    "running": "Đang xử lý",
-    "awaiting_signature": "Chờ cán bộ ký",
-    "awaiting_choice": "Chờ quầy chọn",
-    "failed": "Lỗi",
-    "needs_rescan": "Cần quét lại",
-    "done": "Xong",
-}
-STEP_WORDS = {"ocr": "nhận dạng (OCR)", "sign": "ký số", "store": "lưu kho"}
 TRUST_SERVICE_NOTE = "TSA/OCSP không phản hồi — đang thử lại, chưa ký dưới mức cấu hình"
 _CLASS = re.compile(r"^(?:\w+: )?(?:gave up after \d+ retries: )?([A-Z]\w*(?:Error|Exception|Unavailable|Exceeded)\w*)")
 
@@ -78,10 +69,6 @@ def error_class(error: str | None) -> str | None:
 
 def _deadline_text(moment: dt.datetime | None) -> str:
     return f" (hạn {to_vn(moment):%H:%M %d/%m/%Y})" if moment is not None else ""
-
-
-def step_words(step: str | None) -> str:
-    return STEP_WORDS.get(step or "", step or "?")
 
 
 def reason_of(

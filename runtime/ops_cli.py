@@ -69,7 +69,7 @@ def show(report: OpsStatus) -> None:
     from rich.table import Table
 
     from api.operations import age_words
-    from ingest.waits import STATE_WORDS, step_words
+    from ingest.state_words import STATE_WORDS, step_words
 
     console = Console()
     parts = Table(title="Thành phần", show_header=True)

@@ -13,6 +13,10 @@ At the end of the run, after every fixture's teardown, nothing the run started m
 redis-server or PostgreSQL left behind outlives the run as an orphan): the leftovers are named, ended, and the run
 fails. Under pytest-xdist (`make test`) each worker checks its own and ends them; the controller names them, with
 its own, and fails the run (a worker's exit status alone would not).
+
+Under pytest-xdist each worker takes its own Redis database, the base one (`SOHOA_TEST_REDIS_URL`, default 9) plus
+the worker's number (gw0: base, gw1: base + 1): a test that empties its broker, or a queued batch, never meets the
+other worker's (set before any test module reads the variable).
 """
 
 from __future__ import annotations
@@ -26,9 +30,14 @@ from typing import Any
 
 import pytest
 
+from tests.support.xdist_workers import worker_redis_url
+
 DATA_DIR = tempfile.mkdtemp(prefix="sohoa-test-data-")
 os.environ["SOHOA_DATA_DIR"] = DATA_DIR
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+os.environ["SOHOA_TEST_REDIS_URL"] = worker_redis_url(
+    os.environ.get("SOHOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/9"), os.environ.get("PYTEST_XDIST_WORKER")
+)
 
 from core.settings import core_settings  # noqa: E402  (after the data folder is set)
 from tests.support.processes import end, left_running  # noqa: E402

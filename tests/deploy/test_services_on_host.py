@@ -41,9 +41,9 @@ OPERATOR = {
 }
 COMPOSE_HOSTS = re.compile(r"\b(postgres|redis|minio):\d+")
 
-# shared-broker: the run's one Redis database (SOHOA_TEST_REDIS_URL) or RabbitMQ's `celery` queue; under xdist
-# (`make test`) the tests naming it run on one worker, one at a time.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("shared-broker")]
+# The broker is the xdist worker's own Redis database (tests/conftest.py); RabbitMQ's one `celery` queue is kept to
+# one worker by the `rabbitmq` group of `any_broker` (tests/e2e/conftest.py).
+pytestmark = pytest.mark.slow
 
 
 def _interpolate(value: str) -> str:

@@ -55,12 +55,13 @@ RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 
 @pytest.fixture
 def broker() -> str:
-    """A private Redis database, emptied before each test."""
+    """A private Redis database (the run's, and under xdist the worker's own: tests/conftest.py), emptied first."""
     redis.Redis.from_url(REDIS_URL).flushdb()
     return REDIS_URL
 
 
-@pytest.fixture(params=["redis", "rabbitmq"])
+# RabbitMQ's `celery` queue is one for the whole run: under xdist its tests share the `rabbitmq` group (one worker).
+@pytest.fixture(params=["redis", pytest.param("rabbitmq", marks=pytest.mark.xdist_group("rabbitmq"))])
 def any_broker(request: pytest.FixtureRequest) -> str:
     """Redis, then RabbitMQ: the same pipeline on either, by configuration alone (its queue purged first)."""
     if request.param == "redis":

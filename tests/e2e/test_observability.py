@@ -22,9 +22,9 @@ from tests.e2e.test_pipeline import _manifest, _stack_env
 from tests.support.pki import RunningPki, free_port
 from tests.support.stack import SohoaStack
 
-# shared-broker: the run's one Redis database (SOHOA_TEST_REDIS_URL) or RabbitMQ's `celery` queue; under xdist
-# (`make test`) the tests naming it run on one worker, one at a time.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("shared-broker")]
+# The broker is the xdist worker's own Redis database (tests/conftest.py); RabbitMQ's one `celery` queue is kept to
+# one worker by the `rabbitmq` group of `any_broker` (tests/e2e/conftest.py).
+pytestmark = pytest.mark.slow
 
 
 def _samples(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -36,9 +36,9 @@ from tests.support.stack import SohoaStack
 from tests.support.uploads import station_manifest
 from vault.store import S3Store
 
-# shared-broker: the run's one Redis database (SOHOA_TEST_REDIS_URL) or RabbitMQ's `celery` queue; under xdist
-# (`make test`) the tests naming it run on one worker, one at a time.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("shared-broker")]
+# The broker is the xdist worker's own Redis database (tests/conftest.py); RabbitMQ's one `celery` queue is kept to
+# one worker by the `rabbitmq` group of `any_broker` (tests/e2e/conftest.py).
+pytestmark = pytest.mark.slow
 
 
 def _manifest(scan_set: ScanSet, **changes: Any) -> dict[str, Any]:

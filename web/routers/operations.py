@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from api.operations import age_words, read_status, sources_of
 from api.settings import api_settings
 from core.types import Actor, Role
-from ingest.waits import STATE_WORDS, step_words
+from ingest.state_words import STATE_WORDS, step_words
 from web.render import page
 from web.session import require, services_of
 
