@@ -22,11 +22,14 @@ LINE_GAP_PX = 60  # at 300 dpi: gaps lower than this join lines into a block
 MIN_HEIGHT_PX = 12  # at 300 dpi: thinner is a rule, an underline or a streak of dirt, not a line of print
 MIN_SIZE_PX = 24  # at 300 dpi: a block whose longer side is shorter than 2 mm is a speck or a pen dot
 MERGE_PASSES = 6
+MAX_BLOCKS = 40  # text pages of the tuning split: 7-9 blocks; a streaked, speckled page: 114-127
 FAINTER_BY = 60  # a block whose median ink is this much lighter than the page's print is no print
 
 
-def text_blocks(flat: np.ndarray, dpi: float) -> list[Box]:
-    """The blocks of print on a flattened OCR copy (black on white), in reading order."""
+def text_blocks(flat: np.ndarray, dpi: float) -> list[Box] | None:
+    """The blocks of print on a flattened OCR copy (black on white), in reading order; None when the print falls
+    into more than MAX_BLOCKS pieces (streaks, speckle, a dense form): Tesseract's own layout analysis of the whole
+    page is then the better reading, and block by block it would be read twice (see page.py)."""
     height, width = flat.shape[:2]
     small_size = (max(1, width // REDUCTION), max(1, height // REDUCTION))
     ink = np.where(flat < INK_LEVEL, np.uint8(255), np.uint8(0))
@@ -44,6 +47,8 @@ def text_blocks(flat: np.ndarray, dpi: float) -> list[Box]:
         if h * REDUCTION >= thinnest and max(w, h) * REDUCTION >= least
     ]
     boxes = _merged(boxes, closed.shape)
+    if len(boxes) > MAX_BLOCKS:
+        return None
     pad = 2
     out: list[Box] = []
     for x, y, w, h in boxes:  # back to full resolution, two reduced pixels of margin

@@ -149,8 +149,9 @@ def _recognise(
     grey, scale = reduce(ocr_grey(levelled), dpi, OCR_DPI)
     grey_flat = flatten(grey, dpi * scale)
     flat = despeckle(grey_flat) if speckled else grey_flat
-    words, mean_conf, unreadable = _read(flat, (dpi, scale), engine, options, text_blocks(flat, dpi * scale))
-    if unreadable:  # what sohoa's blocks missed, Tesseract's own layout analysis may find (text turned 90°)
+    blocks = text_blocks(flat, dpi * scale)
+    words, mean_conf, unreadable = _read(flat, (dpi, scale), engine, options, blocks)
+    if unreadable and blocks is not None:  # what the blocks missed, Tesseract's layout may find (text turned 90°)
         words, mean_conf, unreadable = _read(flat, (dpi, scale), engine, options, None)
     return _Reading(levelled, words, mean_conf, unreadable, speckled, grey_flat if scale == 1.0 else None)
 
