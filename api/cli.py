@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from api.station_outcome import print_outcome as _print_outcome
 from core.types import Role
 
 if TYPE_CHECKING:
@@ -151,7 +150,9 @@ def _station_call(server: str, token: str | None, call: Callable[[StationClient]
         raise typer.Exit(2) from None
     finally:
         client.close()
-    raise typer.Exit(_print_outcome(state))
+    from api.station_outcome import print_outcome
+
+    raise typer.Exit(print_outcome(state))
 
 
 def upload(
@@ -248,7 +249,9 @@ def upload(
         raise typer.Exit(2) from exc
     finally:
         client.close()
-    raise typer.Exit(_print_outcome(final))
+    from api.station_outcome import print_outcome
+
+    raise typer.Exit(print_outcome(final))
 
 
 def _pin(pin_file: Path | None) -> str:

@@ -1,7 +1,8 @@
 """The OCR engine interface (one small plugin hook) and its Tesseract implementations: tesserocr (the library
 in this process, one model load per worker) and pytesseract (one `tesseract` process per call, the fallback).
 
-An engine recognises one cleaned page in one call and can tell whether a page is upside down (OSD).
+An engine recognises one cleaned page in one call (the whole page's layout analysed, or the text blocks sohoa
+found read one by one) and can tell whether a page is upside down (OSD).
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ import shlex
 import subprocess
 import tempfile
 import threading
+import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +38,20 @@ class RawWord:
     line_box: tuple[int, int, int, int]
 
 
+Box = tuple[int, int, int, int]  # left, top, width, height
+
+
 class OcrEngine(Protocol):
     """What sohoa needs from an OCR engine; register others in ENGINES."""
 
     name: str
 
-    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[RawWord]: ...
+    def recognise(
+        self, grey: np.ndarray, dpi: float, lang: str, timeout: int, blocks: Sequence[Box] | None = None
+    ) -> list[RawWord]:
+        """Words of the page in reading order; with `blocks`, only those rectangles are read, each as one block of
+        text, in the order given (line numbers go on from block to block)."""
+        ...
 
     def upside_down(self, grey: np.ndarray, dpi: float, timeout: int) -> bool | None: ...
 
@@ -57,8 +67,8 @@ class EngineFailed(RuntimeError):
     """The engine could not process a page (crashed, timed out, or is not installed)."""
 
 
-def _write_image(grey: np.ndarray, folder: str) -> str:
-    path = str(Path(folder) / "page.pgm")
+def _write_image(grey: np.ndarray, folder: str, name: str = "page") -> str:
+    path = str(Path(folder) / f"{name}.pgm")
     cv2.imwrite(path, grey)
     return path
 
@@ -71,20 +81,41 @@ class TesseractEngine:
     def __init__(self) -> None:
         os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
-    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[RawWord]:
+    def recognise(
+        self, grey: np.ndarray, dpi: float, lang: str, timeout: int, blocks: Sequence[Box] | None = None
+    ) -> list[RawWord]:
+        """The whole page (PSM 3), or each block cut out (PSM 6), all in one `tesseract` process (a list file)."""
+        if blocks is not None and not blocks:
+            return []
         with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as folder:
-            path = _write_image(grey, folder)
+            if blocks is None:
+                path, psm = _write_image(grey, folder), 3
+            else:
+                names = [
+                    _write_image(grey[y : y + h, x : x + w], folder, f"block-{i}")
+                    for i, (x, y, w, h) in enumerate(blocks)
+                ]
+                path, psm = str(Path(folder) / "blocks.txt"), 6
+                Path(path).write_text("".join(f"{name}\n" for name in names), encoding="utf-8")
             try:
                 data = pytesseract.image_to_data(
                     path,
                     lang=lang,
-                    config=f"--psm 3 --dpi {round(dpi)} {TESSERACT_PARAMETERS}",
+                    config=f"--psm {psm} --dpi {round(dpi)} {TESSERACT_PARAMETERS}",
                     output_type=pytesseract.Output.DICT,
                     timeout=timeout,
                 )
             except (pytesseract.TesseractError, RuntimeError, OSError) as exc:
                 raise EngineFailed(f"tesseract failed: {exc}") from exc
-        return words_from_tsv(data)
+        if blocks is None:
+            return words_from_tsv(data)
+        pages = [int(n) for n in data["page_num"]]
+        words: list[RawWord] = []
+        for number, (x, y, _, _) in enumerate(blocks, start=1):
+            rows = [i for i, page in enumerate(pages) if page == number]
+            block = words_from_tsv({key: [column[i] for i in rows] for key, column in data.items()})
+            words += renumbered(block, (x, y), words[-1].line + 1 if words else 0)
+        return words
 
     def upside_down(self, grey: np.ndarray, dpi: float, timeout: int) -> bool | None:
         with tempfile.TemporaryDirectory(prefix="sohoa-osd-") as folder:
@@ -116,6 +147,13 @@ def words_from_tsv(data: dict[str, list]) -> list[RawWord]:
             number, line_box = lines[key]
             words.append(RawWord(text, box, float(data["conf"][i]), number, line_box))
     return words
+
+
+def renumbered(words: list[RawWord], origin: tuple[int, int], first_line: int) -> list[RawWord]:
+    """A block's words with their boxes moved by the block's origin and its lines numbered from `first_line`."""
+    dx, dy = origin
+    move = lambda box: (box[0] + dx, box[1] + dy, box[2], box[3])  # noqa: E731
+    return [RawWord(w.text, move(w.box), w.conf, w.line + first_line, move(w.line_box)) for w in words]
 
 
 def tesseract_variables(parameters: str = TESSERACT_PARAMETERS) -> dict[str, str]:
@@ -205,19 +243,34 @@ class TesserocrEngine(TesseractEngine):
             )
         self.tessdata = tessdata_folder()
 
-    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[RawWord]:
+    def recognise(
+        self, grey: np.ndarray, dpi: float, lang: str, timeout: int, blocks: Sequence[Box] | None = None
+    ) -> list[RawWord]:
+        """The page set once; then the whole page (PSM 3) or each block as a rectangle of it (PSM 6)."""
+        from tesserocr import PSM
+
+        if blocks is not None and not blocks:
+            return []
         image = np.ascontiguousarray(grey, dtype=np.uint8)
         height, width = image.shape[:2]
+        deadline = time.monotonic() + timeout
+        words: list[RawWord] = []
         with _api(self.tessdata, lang) as api:
             try:
                 api.SetVariable("user_defined_dpi", str(round(dpi)))
+                api.SetPageSegMode(PSM.AUTO if blocks is None else PSM.SINGLE_BLOCK)
                 api.SetImageBytes(image.tobytes(), width, height, 1, width)
-                if not api.Recognize(timeout=timeout * 1000):
-                    raise EngineFailed(f"tesseract (tesserocr) gave no result within {timeout} s")
-                tsv = api.GetTSVText(0)
+                for box in [None] if blocks is None else blocks:
+                    if box is not None:
+                        api.SetRectangle(*box)
+                    left = deadline - time.monotonic()
+                    if left <= 0 or not api.Recognize(timeout=max(1, round(left * 1000))):
+                        raise EngineFailed(f"tesseract (tesserocr) gave no result within {timeout} s")
+                    read = words_from_tsv(tsv_columns(api.GetTSVText(0)))  # boxes already in the page's pixels
+                    words += renumbered(read, (0, 0), words[-1].line + 1 if words else 0)
             finally:
                 api.Clear()  # the page's image and results go; the model stays
-        return words_from_tsv(tsv_columns(tsv))
+        return words
 
 
 _idle: dict[tuple[str, str], list[Any]] = {}

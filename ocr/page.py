@@ -10,6 +10,7 @@ import numpy as np
 
 from core.types import PageVerdict
 from ocr.archive import encode_archival
+from ocr.blocks import text_blocks
 from ocr.cleanup import (
     Orientation,
     dark_border_box,
@@ -21,7 +22,7 @@ from ocr.cleanup import (
     reductions,
     streaked,
 )
-from ocr.engine import OcrEngine, RawWord, get_engine
+from ocr.engine import Box, OcrEngine, RawWord, get_engine
 from ocr.inputs import decode_page
 from ocr.kept import kept_result, rendering
 from ocr.layout import drop_marks, reading_order, speckled_text
@@ -138,7 +139,8 @@ def _recognise(
     options: OcrOptions,
     speckled: bool = False,
 ) -> _Reading:
-    """Turn and level the page, flatten a grey copy, one engine call, words in reading order."""
+    """Turn and level the page, flatten a grey copy, its text blocks read in one engine call, words in reading
+    order."""
     levelled = apply_orientation(image, orientation, fill)
     turned = image.shape[:2] if orientation.rotation in (0, 180) else image.shape[1::-1]
     levelled = fit_to_paper(levelled, (turned[1], turned[0]), orientation.skew, dpi, fill)
@@ -147,10 +149,23 @@ def _recognise(
     grey, scale = reduce(ocr_grey(levelled), dpi, OCR_DPI)
     grey_flat = flatten(grey, dpi * scale)
     flat = despeckle(grey_flat) if speckled else grey_flat
-    raw = _scaled(engine.recognise(flat, dpi * scale, options.lang, options.tesseract_timeout), 1 / scale)
+    blocks = text_blocks(flat, dpi * scale)
+    words, mean_conf, unreadable = _read(flat, (dpi, scale), engine, options, blocks)
+    if unreadable and blocks is not None:  # what the blocks missed, Tesseract's layout may find (text turned 90°)
+        words, mean_conf, unreadable = _read(flat, (dpi, scale), engine, options, None)
+    return _Reading(levelled, words, mean_conf, unreadable, speckled, grey_flat if scale == 1.0 else None)
+
+
+def _read(
+    flat: np.ndarray, resolution: tuple[float, float], engine: OcrEngine, options: OcrOptions, blocks: list[Box] | None
+) -> tuple[list[Word], float, list[tuple[PageVerdict, str]]]:
+    """One engine call on the OCR copy (its blocks, or the whole page when None): words in the full image's
+    pixels and reading order, their mean confidence and the unreadable verdict."""
+    dpi, scale = resolution
+    raw = _scaled(engine.recognise(flat, dpi * scale, options.lang, options.tesseract_timeout, blocks), 1 / scale)
     words = [Word(w.text, *w.box, w.conf, w.line, w.line_box) for w in reading_order(drop_marks(raw))]
     mean_conf, unreadable = readability_verdicts([(w.conf, len(w.text)) for w in words if w.conf >= 0], options)
-    return _Reading(levelled, words, mean_conf, unreadable, speckled, grey_flat if scale == 1.0 else None)
+    return words, mean_conf, unreadable
 
 
 def _scaled(words: list[RawWord], factor: float) -> list[RawWord]:

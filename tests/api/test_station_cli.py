@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.cli import _print_outcome
 from api.client import ApiError, _raise_for_problem, parse_events
+from api.station_outcome import print_outcome as _print_outcome
 from tests.support.pki import free_port
 
 

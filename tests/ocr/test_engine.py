@@ -15,6 +15,7 @@ import pytest
 
 import ocr.engine as engines
 from bench.synthetic import Degradation, make_page
+from ocr.blocks import text_blocks
 from ocr.cleanup import flatten, ocr_grey, reduce
 from ocr.engine import (
     EngineFailed,
@@ -53,6 +54,30 @@ def test_tesserocr_reads_the_page_as_pytesseract_does(pages: list[np.ndarray]) -
     assert len(library) > 60
     assert [(w.text, w.box, w.line) for w in library] == [(w.text, w.box, w.line) for w in process]
     assert all(0 <= a.conf - b.conf < 1 for a, b in zip(library, process, strict=True))  # the command's TSV: whole
+
+
+def test_both_engines_read_sohoas_text_blocks_alike(pages: list[np.ndarray]) -> None:
+    """Blocks (`ocr.blocks`) read one by one: tesserocr's rectangles of one image and pytesseract's cut-out blocks
+    in one process give the same words, boxes in the page's pixels and lines numbered on from block to block; the
+    words are the whole page's (boxes within 2 px), and no block means nothing read."""
+    blocks = text_blocks(pages[0], 300)
+    assert len(blocks) >= 3  # header columns and the body
+    library = TesserocrEngine().recognise(pages[0], 300, "vie", timeout=120, blocks=blocks)
+    process = TesseractEngine().recognise(pages[0], 300, "vie", timeout=120, blocks=blocks)
+    assert [(w.text, w.box, w.line) for w in library] == [(w.text, w.box, w.line) for w in process]
+    whole = TesserocrEngine().recognise(pages[0], 300, "vie", timeout=120)
+    assert sorted(w.text for w in library) == sorted(w.text for w in whole)
+    near = lambda a, b: all(abs(p - q) <= 2 for p, q in zip(a, b, strict=True))  # noqa: E731  (thresholded alone)
+    assert all(
+        near(a.box, b.box)
+        for a, b in zip(
+            sorted(library, key=lambda w: (w.text, w.box)), sorted(whole, key=lambda w: (w.text, w.box)), strict=True
+        )
+    )
+    lines = [w.line for w in library]
+    assert lines == sorted(lines) and lines[0] == 0
+    assert TesserocrEngine().recognise(pages[0], 300, "vie", timeout=120, blocks=[]) == []
+    assert TesseractEngine().recognise(pages[0], 300, "vie", timeout=120, blocks=[]) == []
 
 
 def test_tesserocr_runs_the_tesseract_commands_library(monkeypatch: pytest.MonkeyPatch) -> None:

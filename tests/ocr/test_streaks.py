@@ -3,6 +3,7 @@ its text with scraps read from the streaks (tesserocr did), while the page is st
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar
 
@@ -58,13 +59,16 @@ def test_a_streaked_blank_sheet_reads_no_invented_words(tmp_path: Path, seed: in
 
 
 class CountingEngine(engines.TesserocrEngine):
-    """tesserocr, counting its recognitions and OSD calls."""
+    """tesserocr, counting its readings ("recognise": sohoa's text blocks; "whole page": the same copy read again
+    with Tesseract's own layout analysis when the blocks read as unreadable) and OSD calls."""
 
     calls: ClassVar[list[str]] = []
 
-    def recognise(self, grey: np.ndarray, dpi: float, lang: str, timeout: int) -> list[engines.RawWord]:
-        self.calls.append("recognise")
-        return super().recognise(grey, dpi, lang, timeout)
+    def recognise(
+        self, grey: np.ndarray, dpi: float, lang: str, timeout: int, blocks: Sequence[engines.Box] | None = None
+    ) -> list[engines.RawWord]:
+        self.calls.append("recognise" if blocks is not None else "whole page")
+        return super().recognise(grey, dpi, lang, timeout, blocks)
 
     def upside_down(self, grey: np.ndarray, dpi: float, timeout: int) -> bool | None:
         self.calls.append("osd")
