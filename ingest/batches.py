@@ -80,6 +80,7 @@ WAITS_FOR = {
 WAITING_NOTES = {  # why a document stays `running`
     "trust_service": "đang chờ dịch vụ cấp dấu thời gian",
     "retry": "chờ thử lại sau lỗi tạm thời",
+    "disk_full": "ổ đĩa của worker đầy, chờ thử lại",
 }
 
 

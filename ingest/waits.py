@@ -26,6 +26,12 @@ STATE_WORDS = {
     "done": "Xong",
 }
 STEP_WORDS = {"ocr": "nhận dạng (OCR)", "sign": "ký số", "store": "lưu kho"}
+# The failures recorded in words (`error_class`), as the operator reads them; other classes stay as named.
+FAILURE_WORDS = {
+    "disk_full": "ổ đĩa đầy (disk_full) — giải phóng dung lượng rồi gửi lại lô",
+    "timed_out": "quá thời gian cho phép (timed_out)",
+    "untrusted_certificate": "chứng thư số của cán bộ không được tin cậy (untrusted_certificate)",
+}
 TRUST_SERVICE_NOTE = "TSA/OCSP không phản hồi — đang thử lại, chưa ký dưới mức cấu hình"
 _CLASS = re.compile(r"^(?:\w+: )?(?:gave up after \d+ retries: )?([A-Z]\w*(?:Error|Exception|Unavailable|Exceeded)\w*)")
 
@@ -102,7 +108,8 @@ def reason_of(
     if status == DocState.AWAITING_CHOICE:
         return "Giấy tờ đã có trong kho — chờ quầy chọn cách lưu" + _deadline_text(row.choice_until)
     if status == DocState.FAILED:
-        return f"Lỗi ở bước {step_words(row.step)}: {error_class(row.error) or 'không rõ'}"
+        found = error_class(row.error)
+        return f"Lỗi ở bước {step_words(row.step)}: {FAILURE_WORDS.get(found or '', found or 'không rõ')}"
     return "Xong"
 
 
@@ -112,6 +119,9 @@ def _running_reason(row: BatchDocument, now: dt.datetime) -> str:
     step = step_words(row.step)
     if row.waiting == "trust_service":
         return TRUST_SERVICE_NOTE
+    if row.waiting == "disk_full":
+        free = "chờ giải phóng dung lượng hoặc worker khác nhận"
+        return f"Ổ đĩa của worker đầy (bước {step}) — {free} (đã thử {row.attempts} lần)"
     if row.waiting == "retry":
         return f"Chờ thử lại bước {step} (đã thử {row.attempts} lần)"
     if row.lease_owner is None:
