@@ -36,6 +36,7 @@ from ingest.settings import ingest_settings
 from ingest.waits import error_class
 from signing.errors import CertificateUntrustedError, RevocationUnknownError, TimestampUnavailableError
 from vault.errors import StoreUnavailable
+from vault.settings import vault_settings
 
 log = get_logger("sohoa.pipeline")
 
@@ -165,8 +166,10 @@ def _retry_later(task: Task, batch_id: str, index: int, step: str, exc: BaseExce
 
 
 def _work_folder_full(exc: OSError) -> bool:
-    """No space left in this worker's own work folder (its data folder): not the document's fault."""
-    return exc.errno == errno.ENOSPC and bool(exc.filename) and Path(str(exc.filename)).is_relative_to(work_root())
+    """No space left on this worker's own disk while batches wait in object staging (a write to an open file
+    names no path): not the document's fault, and another worker may have room. With the staging folder of the
+    embedded default the full disk is the batches' own."""
+    return exc.errno == errno.ENOSPC and bool(vault_settings().s3_endpoint)
 
 
 UNTRUSTED_CERTIFICATE = (
@@ -191,7 +194,7 @@ def _disk_full(exc: OSError) -> str:
     root = work_root()
     where = "the staging folder"
     if _work_folder_full(exc):
-        where = f"the work folder of the worker on host {socket.gethostname()}"
+        where = f"the data folder of the worker on host {socket.gethostname()}"
     try:
         free = shutil.disk_usage(root if root.exists() else core_settings().data_dir).free
     except OSError:

@@ -40,7 +40,7 @@ def test_a_worker_that_stopped_renewing_its_lease_is_named_stopped() -> None:
 
 def test_a_failure_recorded_in_words_reads_in_vietnamese_with_its_class() -> None:
     """Before 1 Dec 2026 a failure recorded in words read as its bare word: "Lỗi ở bước nhận dạng (OCR): disk_full"."""
-    error = "ocr: disk full: no space left in the work folder of the worker on host w1"
+    error = "ocr: disk full: no space left in the data folder of the worker on host w1"
     failed = _running(status="failed", error=error)
     reason = reason_of(failed, None, None, NOW)
     assert reason == "Lỗi ở bước nhận dạng (OCR): ổ đĩa đầy (disk_full) — giải phóng dung lượng rồi gửi lại lô"

@@ -65,6 +65,7 @@ def test_the_trust_services_are_waited_for_an_hour_more(monkeypatch: pytest.Monk
 
 
 def test_a_full_disk_fails_the_document_with_a_reason_and_no_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(steps, "vault_settings", lambda: SimpleNamespace(s3_endpoint=None))  # the staging folder
     full = OSError(errno.ENOSPC, "No space left on device", "/srv/sohoa/ingest/batches/b1/doc-000/ocr.pdf")
     retries, [reason] = _run(monkeypatch, full)
     assert not retries and reason.startswith("disk full") and "/srv" not in reason
@@ -81,20 +82,22 @@ def test_a_full_work_folder_waits_for_space_or_another_worker_and_names_the_host
     from structlog.testing import capture_logs
 
     monkeypatch.setattr(steps, "work_root", lambda: tmp_path)
+    monkeypatch.setattr(steps, "vault_settings", lambda: SimpleNamespace(s3_endpoint="s3.example:9000"))
     waits: list[str] = []
-    full = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "b1-0-x" / "page-1.png"))
+    full = OSError(errno.ENOSPC, "No space left on device")  # a write to an open file names no path
     with capture_logs() as logs:
         retries, failures = _run(monkeypatch, full, waits)
     settings = ingest_settings()
     extra = settings.disk_wait_seconds // settings.retry_backoff_max_seconds
     assert not failures and waits == ["disk_full"] and retries[0]["max_retries"] == settings.max_retries + extra
     reason = steps._disk_full(full)
-    assert reason.startswith("disk full: no space left in the work folder of the worker on host ")
+    assert reason.startswith("disk full: no space left in the data folder of the worker on host ")
     assert socket.gethostname() in reason and str(tmp_path) not in reason
     assert steps.error_class(f"gave up after 65 retries: {reason}") == "disk_full"
     [event] = [e for e in logs if e["event"] == "disk full"]
     assert event["free_bytes"] > 0 and socket.gethostname() in event["where"]
     # The staging folder of the embedded default full: failed with the reason, as before.
+    monkeypatch.setattr(steps, "vault_settings", lambda: SimpleNamespace(s3_endpoint=None))
     staging = OSError(errno.ENOSPC, "No space left on device", "/srv/sohoa/ingest/batches/b1/doc-000/ocr.pdf")
     retries, [said] = _run(monkeypatch, staging)
     assert not retries and said.startswith("disk full: no space left in the staging folder")
