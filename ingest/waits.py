@@ -28,9 +28,9 @@ STATE_WORDS = {
 STEP_WORDS = {"ocr": "nhận dạng (OCR)", "sign": "ký số", "store": "lưu kho"}
 # The failures recorded in words (`error_class`), as the operator reads them; other classes stay as named.
 FAILURE_WORDS = {
-    "disk_full": "ổ đĩa đầy (disk_full) — giải phóng dung lượng rồi gửi lại lô",
-    "timed_out": "quá thời gian cho phép (timed_out)",
-    "untrusted_certificate": "chứng thư số của cán bộ không được tin cậy (untrusted_certificate)",
+    "disk_full": "ổ đĩa đầy — giải phóng dung lượng rồi gửi lại lô",
+    "timed_out": "quá thời gian cho phép",
+    "untrusted_certificate": "chứng thư số của cán bộ không được tin cậy",
 }
 TRUST_SERVICE_NOTE = "TSA/OCSP không phản hồi — đang thử lại, chưa ký dưới mức cấu hình"
 _CLASS = re.compile(r"^(?:\w+: )?(?:gave up after \d+ retries: )?([A-Z]\w*(?:Error|Exception|Unavailable|Exceeded)\w*)")
@@ -121,7 +121,7 @@ def _running_reason(row: BatchDocument, now: dt.datetime) -> str:
         return TRUST_SERVICE_NOTE
     if row.waiting == "disk_full":
         free = "chờ giải phóng dung lượng hoặc worker khác nhận"
-        return f"Ổ đĩa của worker đầy (bước {step}) — {free} (đã thử {row.attempts} lần)"
+        return f"Ổ đĩa của worker đầy ở bước {step} — {free} (đã thử {row.attempts} lần)"
     if row.waiting == "retry":
         return f"Chờ thử lại bước {step} (đã thử {row.attempts} lần)"
     if row.lease_owner is None:

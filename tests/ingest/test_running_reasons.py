@@ -43,7 +43,7 @@ def test_a_failure_recorded_in_words_reads_in_vietnamese_with_its_class() -> Non
     error = "ocr: disk full: no space left in the data folder of the worker on host w1"
     failed = _running(status="failed", error=error)
     reason = reason_of(failed, None, None, NOW)
-    assert reason == "Lỗi ở bước nhận dạng (OCR): ổ đĩa đầy (disk_full) — giải phóng dung lượng rồi gửi lại lô"
+    assert reason == "Lỗi ở bước nhận dạng (OCR): ổ đĩa đầy — giải phóng dung lượng rồi gửi lại lô"
     other = _running(status="failed", step="sign", error="sign: TimestampUnavailableError: no answer")
     assert reason_of(other, None, None, NOW) == "Lỗi ở bước ký số: TimestampUnavailableError"
 
@@ -52,6 +52,6 @@ def test_a_worker_whose_work_folder_is_full_says_so_while_the_step_waits() -> No
     row = _running(step="ocr", attempts=4, waiting="disk_full", lease_owner=None)
     reason = reason_of(row, None, None, NOW)
     assert reason == (
-        "Ổ đĩa của worker đầy (bước nhận dạng (OCR)) — chờ giải phóng dung lượng hoặc worker khác nhận (đã thử 4 lần)"
+        "Ổ đĩa của worker đầy ở bước nhận dạng (OCR) — chờ giải phóng dung lượng hoặc worker khác nhận (đã thử 4 lần)"
     )
     assert "disk_full" in WAITING_NOTES
