@@ -1,6 +1,5 @@
 """Batch bookkeeping: create a batch and its planned documents, update them, derive the batch status, and
-record the progress events that the API streams to stations.
-"""
+record the progress events that the API streams to stations."""
 
 from __future__ import annotations
 
