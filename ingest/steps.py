@@ -134,7 +134,7 @@ def run_step(task: Task, batch_id: str, index: int, step: str, seconds: int, wor
     except TRANSIENT as exc:
         _retry_later(task, batch_id, index, step, exc, "trust_service" if isinstance(exc, TRUST_SERVICES) else "retry")
     except OSError as exc:
-        if not _work_folder_full(exc):
+        if not _worker_disk_full(exc):
             _fail(task, batch_id, index, step, exc)
         _disk_full(exc)  # the log line that names this host and its free space
         _retry_later(task, batch_id, index, step, exc, "disk_full")  # another worker, or this one once freed
@@ -150,7 +150,7 @@ def _fail(task: Task, batch_id: str, index: int, step: str, exc: Exception) -> N
 
 def _retry_later(task: Task, batch_id: str, index: int, step: str, exc: BaseException, wait: str) -> NoReturn:
     """Retry the step with back-off, saying why it waits; the TSA/OCSP (rather than sign below the level) and a
-    worker's full work folder are waited for longer than other transient faults."""
+    worker's full disk are waited for longer than other transient faults."""
     STEP_FAILURES.labels(step, "retried").inc()
     settings = ingest_settings()
     countdown = min(2 ** (task.request.retries + 1), settings.retry_backoff_max_seconds)
@@ -165,7 +165,7 @@ def _retry_later(task: Task, batch_id: str, index: int, step: str, exc: BaseExce
         raise Ignore() from exc
 
 
-def _work_folder_full(exc: OSError) -> bool:
+def _worker_disk_full(exc: OSError) -> bool:
     """No space left on this worker's own disk while batches wait in object staging (a write to an open file
     names no path): not the document's fault, and another worker may have room. With the staging folder of the
     embedded default the full disk is the batches' own."""
@@ -189,11 +189,11 @@ def _reason(exc: Exception) -> str:
 
 
 def _disk_full(exc: OSError) -> str:
-    """Which disk filled, in words: a worker's work folder (named by its host, which the operator frees) or the
+    """Which disk filled, in words: a worker's data folder (named by its host, which the operator frees) or the
     staging folder of the embedded default; the free space left is logged for the operator."""
     root = work_root()
     where = "the staging folder"
-    if _work_folder_full(exc):
+    if _worker_disk_full(exc):
         where = f"the data folder of the worker on host {socket.gethostname()}"
     try:
         free = shutil.disk_usage(root if root.exists() else core_settings().data_dir).free
