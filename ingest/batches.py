@@ -1,6 +1,5 @@
 """Batch bookkeeping: create a batch and its planned documents, update them, derive the batch status, and
-record the progress events that the API streams to stations.
-"""
+record the progress events that the API streams to stations."""
 
 from __future__ import annotations
 
@@ -80,6 +79,7 @@ WAITS_FOR = {
 WAITING_NOTES = {  # why a document stays `running`
     "trust_service": "đang chờ dịch vụ cấp dấu thời gian",
     "retry": "chờ thử lại sau lỗi tạm thời",
+    "disk_full": "ổ đĩa của worker đầy, chờ thử lại",
 }
 
 

@@ -39,6 +39,9 @@ class IngestSettings(SohoaSettings):
     # An unreachable TSA or OCSP responder: the signing step is retried (every `retry_backoff_max_seconds`) this
     # much longer before the document fails, rather than signed below its level (docs/pipeline.md, faults).
     trust_service_wait_seconds: int = 3600
+    # A worker's own disk full (ENOSPC) with object staging: the step is retried this much longer (another
+    # worker, or this one once space is freed, takes it) before the document fails with "disk full".
+    disk_wait_seconds: int = 3600
     retry_backoff_max_seconds: int = 60
     # Upload limits.
     max_upload_bytes: int = 2 * 1024**3

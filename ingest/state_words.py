@@ -15,6 +15,12 @@ STATE_WORDS = {
     "done": "Xong",
 }
 STEP_WORDS = {"ocr": "nhận dạng (OCR)", "sign": "ký số", "store": "lưu kho"}
+# The failures recorded in words (`error_class`), as the operator reads them; other classes stay as named.
+FAILURE_WORDS = {
+    "disk_full": "ổ đĩa đầy — giải phóng dung lượng rồi gửi lại lô",
+    "timed_out": "quá thời gian cho phép",
+    "untrusted_certificate": "chứng thư số của cán bộ không được tin cậy",
+}
 
 
 def step_words(step: str | None) -> str:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import shutil
+import socket
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from celery import Task
 from celery.exceptions import Ignore, MaxRetriesExceededError, SoftTimeLimitExceeded
@@ -31,8 +33,10 @@ from ingest.claim import Busy, claimed, mark_waiting
 from ingest.context import context
 from ingest.models import Batch
 from ingest.settings import ingest_settings
+from ingest.waits import error_class
 from signing.errors import CertificateUntrustedError, RevocationUnknownError, TimestampUnavailableError
 from vault.errors import StoreUnavailable
+from vault.settings import vault_settings
 
 log = get_logger("sohoa.pipeline")
 
@@ -99,7 +103,7 @@ def mark_failed(batch_id: str, index: int, step: str, reason: str) -> None:
             lease_owner=None,
             lease_until=None,
         )
-    log.warning("document failed", batch=batch_id, index=index, step=step)
+    log.warning("document failed", batch=batch_id, index=index, step=step, error=error_class(reason) or "other")
     DOCUMENTS.labels("failed").inc()
     finished(batch_id, status)
 
@@ -128,24 +132,44 @@ def run_step(task: Task, batch_id: str, index: int, step: str, seconds: int, wor
         _fail_or_keep(task, batch_id, index, step, f"timed out after {seconds} s (limit scales with the page count)")
         raise Ignore() from None
     except TRANSIENT as exc:
-        STEP_FAILURES.labels(step, "retried").inc()
-        settings = ingest_settings()
-        countdown = min(2 ** (task.request.retries + 1), settings.retry_backoff_max_seconds)
-        limit = settings.max_retries
-        if isinstance(exc, TRUST_SERVICES):  # documents wait for the TSA/OCSP rather than sign below their level
-            limit += settings.trust_service_wait_seconds // max(settings.retry_backoff_max_seconds, 1)
-            mark_waiting(batch_id, index, "trust_service")
-        else:
-            mark_waiting(batch_id, index, "retry")
-        try:
-            raise task.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
-        except MaxRetriesExceededError:
-            _fail_or_keep(task, batch_id, index, step, f"gave up after {limit} retries: {exc}")
-            raise Ignore() from exc
+        _retry_later(task, batch_id, index, step, exc, "trust_service" if isinstance(exc, TRUST_SERVICES) else "retry")
+    except OSError as exc:
+        if not _worker_disk_full(exc):
+            _fail(task, batch_id, index, step, exc)
+        _disk_full(exc)  # the log line that names this host and its free space
+        _retry_later(task, batch_id, index, step, exc, "disk_full")  # another worker, or this one once freed
     except Exception as exc:
-        STEP_FAILURES.labels(step, "failed").inc()
-        _fail_or_keep(task, batch_id, index, step, _reason(exc))
+        _fail(task, batch_id, index, step, exc)
+
+
+def _fail(task: Task, batch_id: str, index: int, step: str, exc: Exception) -> NoReturn:
+    STEP_FAILURES.labels(step, "failed").inc()
+    _fail_or_keep(task, batch_id, index, step, _reason(exc))
+    raise Ignore() from exc
+
+
+def _retry_later(task: Task, batch_id: str, index: int, step: str, exc: BaseException, wait: str) -> NoReturn:
+    """Retry the step with back-off, saying why it waits; the TSA/OCSP (rather than sign below the level) and a
+    worker's full disk are waited for longer than other transient faults."""
+    STEP_FAILURES.labels(step, "retried").inc()
+    settings = ingest_settings()
+    countdown = min(2 ** (task.request.retries + 1), settings.retry_backoff_max_seconds)
+    longer = {"trust_service": settings.trust_service_wait_seconds, "disk_full": settings.disk_wait_seconds}
+    limit = settings.max_retries + longer.get(wait, 0) // max(settings.retry_backoff_max_seconds, 1)
+    mark_waiting(batch_id, index, wait)
+    try:
+        raise task.retry(exc=exc, countdown=countdown, max_retries=limit) from exc
+    except MaxRetriesExceededError:
+        said = _reason(exc) if isinstance(exc, OSError) and exc.errno == errno.ENOSPC else str(exc)
+        _fail_or_keep(task, batch_id, index, step, f"gave up after {limit} retries: {said}")
         raise Ignore() from exc
+
+
+def _worker_disk_full(exc: OSError) -> bool:
+    """No space left on this worker's own disk while batches wait in object staging (a write to an open file
+    names no path): not the document's fault, and another worker may have room. With the staging folder of the
+    embedded default the full disk is the batches' own."""
+    return exc.errno == errno.ENOSPC and bool(vault_settings().s3_endpoint)
 
 
 UNTRUSTED_CERTIFICATE = (
@@ -158,10 +182,25 @@ def _reason(exc: Exception) -> str:
     """What a document's failure says: a full disk and an untrusted officer's certificate in words (never the
     server's file path, never the certificate's subject), else the error."""
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return "disk full: no space left in the staging folder (free space, then send the batch again)"
+        return _disk_full(exc)
     if isinstance(exc, CertificateUntrustedError):
         return UNTRUSTED_CERTIFICATE
     return f"{type(exc).__name__}: {exc}"
+
+
+def _disk_full(exc: OSError) -> str:
+    """Which disk filled, in words: a worker's data folder (named by its host, which the operator frees) or the
+    staging folder of the embedded default; the free space left is logged for the operator."""
+    root = work_root()
+    where = "the staging folder"
+    if _worker_disk_full(exc):
+        where = f"the data folder of the worker on host {socket.gethostname()}"
+    try:
+        free = shutil.disk_usage(root if root.exists() else core_settings().data_dir).free
+    except OSError:
+        free = -1
+    log.warning("disk full", where=where, free_bytes=free)
+    return f"disk full: no space left in {where} (free space, then send the batch again)"
 
 
 def _fail_or_keep(task: Task, batch_id: str, index: int, step: str, reason: str) -> None:

@@ -15,7 +15,7 @@ from core.timezone import to_vn
 from ingest.batches import DocState, derive_status
 from ingest.models import Batch, BatchDocument, SignatureRequest
 from ingest.signature_requests import RequestState
-from ingest.state_words import step_words
+from ingest.state_words import FAILURE_WORDS, step_words
 
 TRUST_SERVICE_NOTE = "TSA/OCSP không phản hồi — đang thử lại, chưa ký dưới mức cấu hình"
 _CLASS = re.compile(r"^(?:\w+: )?(?:gave up after \d+ retries: )?([A-Z]\w*(?:Error|Exception|Unavailable|Exceeded)\w*)")
@@ -89,7 +89,8 @@ def reason_of(
     if status == DocState.AWAITING_CHOICE:
         return "Giấy tờ đã có trong kho — chờ quầy chọn cách lưu" + _deadline_text(row.choice_until)
     if status == DocState.FAILED:
-        return f"Lỗi ở bước {step_words(row.step)}: {error_class(row.error) or 'không rõ'}"
+        found = error_class(row.error)
+        return f"Lỗi ở bước {step_words(row.step)}: {FAILURE_WORDS.get(found or '', found or 'không rõ')}"
     return "Xong"
 
 
@@ -99,6 +100,9 @@ def _running_reason(row: BatchDocument, now: dt.datetime) -> str:
     step = step_words(row.step)
     if row.waiting == "trust_service":
         return TRUST_SERVICE_NOTE
+    if row.waiting == "disk_full":
+        free = "chờ giải phóng dung lượng hoặc worker khác nhận"
+        return f"Ổ đĩa của worker đầy ở bước {step} — {free} (đã thử {row.attempts} lần)"
     if row.waiting == "retry":
         return f"Chờ thử lại bước {step} (đã thử {row.attempts} lần)"
     if row.lease_owner is None:

@@ -66,6 +66,7 @@ def ops_sources() -> Sources:
 def show(report: OpsStatus) -> None:
     """The report as tables: the world's parts, the batches and their documents, the problems."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from api.operations import age_words
@@ -125,7 +126,7 @@ def show(report: OpsStatus) -> None:
             documents.add_column(column)
         for doc in batch.documents:
             step = "" if doc.step is None else step_words(doc.step)
-            why = doc.reason + (f" [{doc.error_class}]" if doc.error_class else "")
+            why = escape(doc.reason + (f" [{doc.error_class}]" if doc.error_class else ""))  # "[x]" is markup
             documents.add_row(str(doc.number), step, str(doc.attempts), why)
         if batch.documents:
             console.print(documents)

@@ -82,6 +82,8 @@ PAGE_WORDS_EN: dict[str, str] = {
     "Tra cứu": "Look up",
     "Tình trạng": "Status",
     "đang chờ dịch vụ cấp dấu thời gian": "waiting for the timestamp service",
+    "chờ thử lại sau lỗi tạm thời": "waiting to retry after a temporary fault",
+    "ổ đĩa của worker đầy, chờ thử lại": "the worker's disk is full, waiting to retry",
     "Mở hồ sơ không kèm giấy tờ": "Open the dossier without any paper",
     "Tải lên lô hồ sơ": "Upload a batch",
     "Tệp trang quét (ảnh, PDF) hoặc một tệp zip": "Scanned page files (images, PDF) or one zip",

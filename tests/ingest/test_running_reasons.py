@@ -36,3 +36,22 @@ def test_a_worker_that_stopped_renewing_its_lease_is_named_stopped() -> None:
     dead = _running(lease_owner="t@vm:1", lease_until=NOW - dt.timedelta(minutes=2))
     reason = reason_of(dead, None, None, NOW)
     assert reason == "Worker giữ bước nhận dạng (OCR) đã ngừng (từ 04:38) — chờ broker giao lại cho worker khác"
+
+
+def test_a_failure_recorded_in_words_reads_in_vietnamese_with_its_class() -> None:
+    """Before 1 Dec 2026 a failure recorded in words read as its bare word: "Lỗi ở bước nhận dạng (OCR): disk_full"."""
+    error = "ocr: disk full: no space left in the data folder of the worker on host w1"
+    failed = _running(status="failed", error=error)
+    reason = reason_of(failed, None, None, NOW)
+    assert reason == "Lỗi ở bước nhận dạng (OCR): ổ đĩa đầy — giải phóng dung lượng rồi gửi lại lô"
+    other = _running(status="failed", step="sign", error="sign: TimestampUnavailableError: no answer")
+    assert reason_of(other, None, None, NOW) == "Lỗi ở bước ký số: TimestampUnavailableError"
+
+
+def test_a_worker_whose_work_folder_is_full_says_so_while_the_step_waits() -> None:
+    row = _running(step="ocr", attempts=4, waiting="disk_full", lease_owner=None)
+    reason = reason_of(row, None, None, NOW)
+    assert reason == (
+        "Ổ đĩa của worker đầy ở bước nhận dạng (OCR) — chờ giải phóng dung lượng hoặc worker khác nhận (đã thử 4 lần)"
+    )
+    assert "disk_full" in WAITING_NOTES

@@ -7,6 +7,7 @@
   if (!live || live.dataset.finished === "true" || !window.EventSource) return;
   var labels = JSON.parse(live.dataset.labels || "{}");  // states and steps in the page's language
   function label(key) { return labels[key] || key; }
+  var notes = JSON.parse(live.dataset.waitingNotes || "{}");  // why a running document waits, by its `waiting`
   var source = new EventSource("/api/v1/batches/" + encodeURIComponent(live.dataset.batch) + "/events");
   source.addEventListener("page", function (e) {
     var data = JSON.parse(e.data);
@@ -23,8 +24,8 @@
     if (batch && batch.dataset.status === "queued" && data.status === "running") {
       batch.textContent = label("running"); batch.dataset.status = "running";
     }
-    var note = section.querySelector(".doc-note");  // why a running document waits (the TSA/OCSP down)
-    if (note) note.textContent = data.waiting ? "(" + live.dataset.waitingNote + ")" : "";
+    var note = section.querySelector(".doc-note");  // why a running document waits (TSA/OCSP, a fault, a full disk)
+    if (note) note.textContent = data.waiting ? "(" + (notes[data.waiting] || notes.retry) + ")" : "";
     if (data.status === "done" || data.status === "failed") {
       var bar = document.getElementById("progress-" + data.index);
       if (bar) bar.value = bar.max;
