@@ -136,9 +136,11 @@ def test_a_grant_names_its_paper_and_the_portals_read_is_named_then_refused_afte
     hoa.page.locator("#grant-table tr.grant.active", has_text="Cổng đọc một giấy tờ").locator("button").click()
     row = hoa.page.locator("#grant-table tr.grant", has_text="Cổng đọc một giấy tờ")
     assert "Đã thu hồi" in row.inner_text()
-    assert httpx.get(content, headers=portal).status_code == 404
+    refused = httpx.get(content, headers=portal)  # a 403 that names the revoked grant, not "no document"
+    assert refused.status_code == 403 and refused.json()["type"] == "urn:sohoa:problem:grant-revoked", refused.text
     listed = httpx.get(f"{server.url}/api/v1/portal/owners/{OWNER}/documents", headers=portal)
-    assert paper not in [d["id"] for d in listed.json()]
+    assert listed.status_code == 403 and listed.json()["type"] == "urn:sohoa:problem:grant-revoked", listed.text
+    assert paper not in listed.text
 
 
 def test_applying_online_says_where_to_follow_it_and_reloading_does_not_apply_twice(
