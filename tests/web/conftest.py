@@ -8,17 +8,22 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import subprocess
 from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
 from bench.synthetic import encode_jpeg, render_page, seed_paragraphs
 from core.types import DocumentKind, Role
+from ingest import batches
+from ingest.db import sessions
 from issuing.coversheet import make_cover_sheet, render_cover_sheet
 from tests.support.pdfs import born_digital
 from tests.support.stack import SohoaStack
@@ -205,6 +210,30 @@ def result_stored(server: SohoaStack, code: str, pdf: Path, metadata: dict[str, 
     )
     assert stored.status_code == 201, stored.text
     return str(stored.json()["document"]["id"])
+
+
+@contextmanager
+def one_paper_batch(server: SohoaStack) -> Iterator[tuple[Session, str]]:
+    """A one-paper batch of the counter's agency written straight into the running server's catalogue (the paper a
+    birth certificate, OCR not started): yields the open transaction and the batch's id, so the caller sets the
+    paper's state in it."""
+    batch_id = secrets.token_hex(16)
+    new = batches.NewBatch(
+        id=batch_id,
+        station_id="quay-1",
+        agency_code=AGENCY,
+        procedure_code=PROCEDURE,
+        dossier_code=DOSSIER,
+        owner_id=OWNER,
+        submitted_by="lan",
+        page_count=1,
+        staging_dir=str(server.data_dir / "staging" / batch_id),
+        documents=[batches.PlannedDocument(name="Giấy khai sinh", type_code="GKS", kind="component", pages=[0])],
+    )
+    factory = sessions(f"sqlite:///{server.data_dir / 'vault' / 'catalogue.sqlite3'}")
+    with factory.begin() as session:
+        batches.create_batch(session, new)
+        yield session, batch_id
 
 
 def reads_out_her_code(citizen: Person) -> str:

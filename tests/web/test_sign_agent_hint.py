@@ -5,14 +5,12 @@ Through the real route (`GET /quay/lo/{batch}` of a running `sohoa serve`, Chrom
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
 from ingest import batches
-from ingest.db import sessions
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, DOSSIER, OWNER, PROCEDURE, at_the_counter
+from tests.web.conftest import at_the_counter, one_paper_batch
 
 WAITING = "Chờ cán bộ ký bằng chứng thư số của mình (hạn 05:23 04/12/2026)"
 COMMAND = 'sohoa sign-agent --server {url} --token-label "{label}"'
@@ -21,22 +19,7 @@ COMMAND = 'sohoa sign-agent --server {url} --token-label "{label}"'
 def _batch_awaiting_the_token(server: SohoaStack, *, settled: bool) -> str:
     """A one-paper batch of the counter's agency, written into the running server's catalogue: its paper waits for
     the officer's token when `settled`, else it failed (with the same words); its id."""
-    batch_id = secrets.token_hex(16)
-    new = batches.NewBatch(
-        id=batch_id,
-        station_id="quay-1",
-        agency_code=AGENCY,
-        procedure_code=PROCEDURE,
-        dossier_code=DOSSIER,
-        owner_id=OWNER,
-        submitted_by="lan",
-        page_count=1,
-        staging_dir=str(server.data_dir / "staging" / batch_id),
-        documents=[batches.PlannedDocument(name="Giấy khai sinh", type_code="GKS", kind="component", pages=[0])],
-    )
-    factory = sessions(f"sqlite:///{server.data_dir / 'vault' / 'catalogue.sqlite3'}")
-    with factory.begin() as session:
-        batches.create_batch(session, new)
+    with one_paper_batch(server) as (session, batch_id):
         state = batches.DocState.AWAITING_SIGNATURE if settled else batches.DocState.FAILED
         batches.update_document(session, batch_id, 0, status=state, step="sign", error=WAITING)
     return batch_id

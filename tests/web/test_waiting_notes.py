@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 from pathlib import Path
 from typing import Any
 
 from ingest import batches
 from ingest.batches import WAITING_NOTES
-from ingest.db import sessions
 from tests.support.stack import SohoaStack
-from tests.web.conftest import AGENCY, DOSSIER, OWNER, PROCEDURE, at_the_counter
+from tests.web.conftest import at_the_counter, one_paper_batch
 from web.i18n import EN
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,22 +31,7 @@ def test_the_live_page_has_each_waiting_note_by_its_code_in_both_languages() -> 
 
 def _running_batch(server: SohoaStack) -> str:
     """A one-paper batch of the counter's agency whose paper's OCR step waits for a worker's full disk."""
-    batch_id = secrets.token_hex(16)
-    new = batches.NewBatch(
-        id=batch_id,
-        station_id="quay-1",
-        agency_code=AGENCY,
-        procedure_code=PROCEDURE,
-        dossier_code=DOSSIER,
-        owner_id=OWNER,
-        submitted_by="lan",
-        page_count=1,
-        staging_dir=str(server.data_dir / "staging" / batch_id),
-        documents=[batches.PlannedDocument(name="Giấy khai sinh", type_code="GKS", kind="component", pages=[0])],
-    )
-    factory = sessions(f"sqlite:///{server.data_dir / 'vault' / 'catalogue.sqlite3'}")
-    with factory.begin() as session:
-        batches.create_batch(session, new)
+    with one_paper_batch(server) as (session, batch_id):
         held = {"lease_owner": "sohoa.ocr@worker-2:7", "lease_until": dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)}
         batches.update_document(session, batch_id, 0, status=batches.DocState.RUNNING, step="ocr", attempts=3, **held)
         batches.update_document(session, batch_id, 0, waiting="disk_full")
