@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.services import Services
+from ingest.failed_batches import FailedBatches, failed_batches
 from ingest.staging import StagingArea
 from ingest.state_words import STATE_WORDS
 from ingest.sweep import abandoned_staging
@@ -61,6 +62,7 @@ class OpsStatus(BaseModel):
     object_store: Component
     disk: Disk
     problems: list[Problem]
+    failed_batches: FailedBatches | None = None  # ended failed in the last 24 hours (finished: not waiting)
 
 
 def _age(now: dt.datetime, since: dt.datetime | None) -> float:
@@ -150,12 +152,12 @@ def read_status(
     try:
         sessions = sources.sessions()
         with sessions() as session:
-            batches = waiting_batches(session, now)
+            batches, failed = waiting_batches(session, now), failed_batches(session, now)
             outbox, hooks, longterm = portal_outbox(session), webhook_deliveries(session), longterm_due(session, now)
     except Exception as exc:
         hint = " — chạy sohoa migrate" if _failure(exc) == "SchemaOutOfDate" else ""
         problems.append(Problem(key="database", text=f"Không đọc được cơ sở dữ liệu ({_failure(exc)}){hint}"))
-        sessions, batches, outbox, hooks, longterm = None, [], None, None, None
+        sessions, batches, failed, outbox, hooks, longterm = None, [], None, None, None, None
     by_state: dict[str, int] = {}
     for batch in batches:
         by_state[batch.status] = by_state.get(batch.status, 0) + 1
@@ -172,6 +174,7 @@ def read_status(
         object_store=_object_store(sources),
         disk=_disk(sources.data_dir, min_free_bytes),
         problems=problems,
+        failed_batches=failed,
     )
     status.problems.extend(find_problems(status, now))
     return status

@@ -39,6 +39,16 @@ def on_this_host(owner: str) -> bool:
     return here == host  # "vm" is not "vm2"
 
 
+def host_of(owner: str | None) -> str | None:
+    """The worker host a lease names (`task-id@host:pid`: the name as stored, its start when cut to fit); None for
+    no lease or an older one (the task id alone)."""
+    if not owner:
+        return None
+    task_host = owner.rpartition(":")[0]
+    host = task_host.rpartition("@")[2] if "@" in task_host else ""
+    return host or None
+
+
 def holder_is_dead(owner: str) -> bool:
     """True when the lease's holder ran on this host and its process is gone (or is not a worker's any more)."""
     pid_text = owner.rpartition(":")[2]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.timezone import to_vn
 from ingest.batches import DocState, derive_status
+from ingest.lease import host_of
 from ingest.models import Batch, BatchDocument, SignatureRequest
 from ingest.signature_requests import RequestState
 from ingest.state_words import FAILURE_WORDS, step_words
@@ -100,9 +101,11 @@ def _running_reason(row: BatchDocument, now: dt.datetime) -> str:
     step = step_words(row.step)
     if row.waiting == "trust_service":
         return TRUST_SERVICE_NOTE
-    if row.waiting == "disk_full":
+    if row.waiting == "disk_full":  # the lease of the task that met the full disk names its host until retried
         free = "chờ giải phóng dung lượng hoặc worker khác nhận"
-        return f"Ổ đĩa của worker đầy ở bước {step} — {free} (đã thử {row.attempts} lần)"
+        host = host_of(row.lease_owner)
+        worker = f"worker trên máy {host}" if host else "worker"
+        return f"Ổ đĩa của {worker} đầy ở bước {step} — {free} (đã thử {row.attempts} lần)"
     if row.waiting == "retry":
         return f"Chờ thử lại bước {step} (đã thử {row.attempts} lần)"
     if row.lease_owner is None:

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from api.operations import OpsStatus, Sources
 
 PING_SECONDS = 2.0  # how long the workers have to answer `sohoa ops status`'s ping
@@ -130,12 +132,30 @@ def show(report: OpsStatus) -> None:
             documents.add_row(str(doc.number), step, str(doc.attempts), why)
         if batch.documents:
             console.print(documents)
+    _show_failed(console, report)
     if report.problems:
         console.print(f"[bold red]Bị kẹt hoặc không phản hồi ({len(report.problems)}):[/]")
         for problem in report.problems:
             console.print(f"  • {problem.text}", markup=False)
     else:
         console.print("[green]Không có việc nào bị kẹt.[/]")
+
+
+def _show_failed(console: Console, report: OpsStatus) -> None:
+    """The batches that ended failed in the window (finished, so not listed above): the count, the newest few."""
+    from core.timezone import to_vn
+
+    failed = report.failed_batches
+    if failed is None:
+        return
+    console.print(f"[bold]Lô lỗi trong {failed.window_hours} giờ qua ({failed.count})[/]")
+    for batch in failed.latest:
+        ended = to_vn(batch.finished_at).strftime("%H:%M %d/%m")
+        heading = f"Lô {batch.batch_id} · hồ sơ {batch.dossier_code} · {batch.agency_code} · kết thúc {ended}"
+        lost = f"{batch.failed}/{batch.documents} tài liệu lỗi — {batch.reason}"
+        console.print(f"{heading}\n  {lost}", markup=False, highlight=False)
+    if failed.count > len(failed.latest):
+        console.print(f"  … và {failed.count - len(failed.latest)} lô khác", markup=False, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -37,11 +37,20 @@ def _whole(size: int) -> ByteRange | None:
     return None
 
 
+def _readable(session: Session, doc_id: str, actor: Actor) -> Document:
+    """A document the actor may read; refused with the 403 naming the grant when the owner's grant that covered it
+    for this purpose was revoked or ran out, else NotFound (`vault/lapsed.py`)."""
+    try:
+        return readable_document(session, doc_id, actor)
+    except NotFound as error:
+        raise (lapsed_for_document(session, doc_id, actor) or error) from None
+
+
 def _readable_version(
     session: Session, doc_id: str, actor: Actor, version: int | None
 ) -> tuple[Document, DocumentVersion]:
     """A document the actor may read and its version `version` (None: the current one); NotFound without it."""
-    document = readable_document(session, doc_id, actor)
+    document = _readable(session, doc_id, actor)
     number = version or document.current_version
     row = session.execute(
         select(DocumentVersion).where(DocumentVersion.document_id == doc_id, DocumentVersion.number == number)
@@ -75,7 +84,7 @@ class DocumentReads(VaultBase):
     def document_versions(self, doc_id: str, actor: Actor) -> list[VersionRecord]:
         """Every stored version of a document the actor may read, oldest first."""
         with self.reader() as session:
-            readable_document(session, doc_id, actor)
+            _readable(session, doc_id, actor)
             rows = session.execute(
                 select(DocumentVersion).where(DocumentVersion.document_id == doc_id).order_by(DocumentVersion.number)
             )

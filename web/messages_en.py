@@ -5,6 +5,7 @@ from __future__ import annotations
 
 MESSAGES_EN: dict[str, str] = {
     "Không có lô nào đang chờ.": "No batch is waiting.",
+    "Không có lô nào lỗi trong 24 giờ qua.": "No batch failed in the last 24 hours.",
     "Tệp PDF kết quả đã được cơ quan ký số; chữ ký được kiểm tra trước khi lưu vào kho của công dân.": (
         "The result PDF as the agency signed it; its signatures are checked before it goes to the citizen's vault."
     ),

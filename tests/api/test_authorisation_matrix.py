@@ -376,15 +376,19 @@ def test_a_grant_revoked_or_run_out_is_refused_with_its_reason(setup: tuple[Test
             path = f"/api/v1/documents/{world.documents[name]}"
             if role == "portal":
                 path = f"/api/v1/portal/documents/{world.documents[name]}/content"
-            refused = client.get(path, headers=_headers(role))
-            assert refused.status_code == 403, (role, scenario, refused.text)
-            problem = refused.json()
-            assert refused.headers["content-type"] == "application/problem+json"
-            assert problem["type"] == f"urn:sohoa:problem:grant-{how}"
-            assert f"grant {world.grants[f'{name}-{grantee}']} for this purpose was {how} at " in problem["detail"]
-            assert OWNER_B not in problem["detail"]
-        foreign = client.get(f"/api/v1/documents/{world.documents['b1']}", headers=_headers(role))
-        assert foreign.status_code == 404
+            # the record (or the portal's content), its verified content's signatures and its versions alike
+            paths = (path, f"/api/v1/documents/{world.documents[name]}/validation")
+            for each in (*paths, f"/api/v1/documents/{world.documents[name]}/versions"):
+                refused = client.get(each, headers=_headers(role))
+                assert refused.status_code == 403, (role, scenario, each, refused.text)
+                problem = refused.json()
+                assert refused.headers["content-type"] == "application/problem+json"
+                assert problem["type"] == f"urn:sohoa:problem:grant-{how}"
+                assert f"grant {world.grants[f'{name}-{grantee}']} for this purpose was {how} at " in problem["detail"]
+                assert OWNER_B not in problem["detail"]
+        for suffix in ("", "/validation", "/versions"):
+            foreign = client.get(f"/api/v1/documents/{world.documents['b1']}{suffix}", headers=_headers(role))
+            assert foreign.status_code == 404, (role, suffix, foreign.text)
     # the owner's list still answers the active grant's paper; another purpose was never granted: a 404 stays
     other = {**_headers("portal"), "X-Purpose": quote("mục đích khác")}
     assert client.get(f"/api/v1/portal/documents/{world.documents['br']}/content", headers=other).status_code == 404

@@ -55,3 +55,15 @@ def test_a_worker_whose_work_folder_is_full_says_so_while_the_step_waits() -> No
         "Ổ đĩa của worker đầy ở bước nhận dạng (OCR) — chờ giải phóng dung lượng hoặc worker khác nhận (đã thử 4 lần)"
     )
     assert "disk_full" in WAITING_NOTES
+
+
+def test_the_full_disk_names_the_worker_host_its_lease_recorded() -> None:
+    """Walked on 1 Dec 2026: the wait said "Ổ đĩa của worker đầy" while only the log named the host; the lease of the
+    task that met the full disk (`task-id@host:pid`) stays on the row while it waits, and names it."""
+    row = _running(step="ocr", attempts=2, waiting="disk_full", lease_owner="3f9c@worker-b.tinh.gov.vn:4711")
+    assert reason_of(row, None, None, NOW) == (
+        "Ổ đĩa của worker trên máy worker-b.tinh.gov.vn đầy ở bước nhận dạng (OCR) — chờ giải phóng dung lượng "
+        "hoặc worker khác nhận (đã thử 2 lần)"
+    )
+    older = _running(waiting="disk_full", lease_owner="3f9c")  # a lease of the task id alone: no host to name
+    assert reason_of(older, None, None, NOW).startswith("Ổ đĩa của worker đầy ở bước")

@@ -18,7 +18,7 @@ from core.identifiers import DOSSIER_CODE_RE
 from core.types import Actor, DocumentKind, DocumentStatus, Role
 from tests.support.concurrency import run_concurrently
 from tests.vault.conftest import AGENCY, COMPANY, OTHER_AGENCY, OTHER_PERSON, PERSON, PROCEDURE
-from vault.errors import Conflict, Forbidden, InvalidInput, NotFound, ReuseRefused
+from vault.errors import Conflict, Forbidden, GrantLapsed, InvalidInput, NotFound, ReuseRefused
 from vault.models import AccessLog, DocumentVersion, PendingWrite
 from vault.records import DocumentFilters, NewDocument
 from vault.service import Vault
@@ -135,7 +135,7 @@ def test_grants_are_per_purpose_revocable_and_time_bound(vault: Vault) -> None:
     assert {g.id for g in vault.list_grants(PERSON, CITIZEN, active_only=True)} == {grant.id, by_type.id}
     vault.revoke_grant(grant.id, CITIZEN)
     assert not vault.check_grant(doc_id, OTHER_HANDLER)
-    with pytest.raises(NotFound):
+    with pytest.raises(GrantLapsed, match=f"grant {grant.id} for this purpose was revoked"):  # it held it: told why
         vault.open_content(doc_id, OTHER_HANDLER)
     with pytest.raises(InvalidInput):
         vault.create_grant(

@@ -1,8 +1,10 @@
 """`/van-hanh` in Chromium, as Chị Mai (admin) reads it on the embedded default: a batch whose document waits for
 the TSA for two hours is listed with its reason and named stuck, one awaiting the counter's choice is listed with
-its deadline and not stuck; a document signed at B-B three days ago is counted with its reason (the test stack, as
-the embedded default, has no TSA configured: development signatures at B-B are not a problem); the broker, object
-store and disk lines; nothing personal on the page; axe-core; a station's officer is kept out."""
+its deadline and not stuck; one waiting on a worker's full disk names the worker host; one whose every document
+failed is listed among the batches failed in the last 24 hours; a document signed at B-B three days ago is counted
+with its reason (the test stack, as the embedded default, has no TSA configured: development signatures at B-B are
+not a problem); the broker, object store and disk lines; nothing personal on the page; axe-core; a station's
+officer is kept out."""
 
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from tests.support.uploads import AGENCY
 from tests.web.conftest import open_person
 from vault.models import Document, Owner
 
-TSA_BATCH, CHOICE_BATCH, AT_BB_DOC = "7a" * 16, "7b" * 16, "7c" * 16
+TSA_BATCH, CHOICE_BATCH, AT_BB_DOC, DISK_BATCH, FAILED_BATCH = "7a" * 16, "7b" * 16, "7c" * 16, "7e" * 16, "7f" * 16
+DISK_FAILED = "ocr: gave up after 65 retries: disk full: no space left in the data folder of the worker on host w1"
 OWNER, DOC_NAME = "045190009999", "Giấy khai sinh của Lê Thị Hoa"
 
 
@@ -32,7 +35,13 @@ def _waiting_rows(server: SohoaStack) -> None:
     factory = sessions(f"sqlite:///{server.data_dir / 'vault' / 'catalogue.sqlite3'}")
     now = dt.datetime.now(dt.UTC)
     with factory.begin() as session:
-        for batch_id, dossier in ((TSA_BATCH, "HS-TSA-1"), (CHOICE_BATCH, "HS-CHON-1")):
+        named = (
+            (TSA_BATCH, "HS-TSA-1"),
+            (CHOICE_BATCH, "HS-CHON-1"),
+            (DISK_BATCH, "HS-DIA-1"),
+            (FAILED_BATCH, "HS-LOI-1"),
+        )
+        for batch_id, dossier in named:
             planned = [batches.PlannedDocument(DOC_NAME, "GKS", "component", [0])]
             new = batches.NewBatch(batch_id, "st", AGENCY, "1.0", dossier, OWNER, "lan", 1, "/nowhere", planned)
             batches.create_batch(session, new)
@@ -48,6 +57,17 @@ def _waiting_rows(server: SohoaStack) -> None:
             .where(BatchDocument.batch_id == CHOICE_BATCH)
             .values(status="awaiting_choice", step="ocr", choice_until=now + dt.timedelta(hours=20))
         )
+        session.execute(  # a worker's full disk: the lease of the task that met it names its host
+            update(BatchDocument)
+            .where(BatchDocument.batch_id == DISK_BATCH)
+            .values(status="running", step="ocr", waiting="disk_full", attempts=2, lease_owner="3f9c@worker-b:4711")
+        )
+        session.execute(  # every document failed: the batch is finished, so it waits no more
+            update(BatchDocument)
+            .where(BatchDocument.batch_id == FAILED_BATCH)
+            .values(status="failed", step="ocr", error=DISK_FAILED)
+        )
+        session.execute(update(Batch).where(Batch.id == FAILED_BATCH).values(finished_at=now))
         owner = Owner(owner_id=OWNER, partition="7d" * 16, kind="person")
         session.add(owner)
         session.flush()
@@ -84,6 +104,12 @@ def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, 
     assert "#1 · bước ký số" in tsa and "#0" not in tsa, tsa  # the batch's first document, counted from 1
     choice = mai.page.locator(f"tr[data-batch='{CHOICE_BATCH}']").inner_text()
     assert "Chờ quầy chọn" in choice and "chờ quầy chọn cách lưu (hạn" in choice, choice
+    disk = mai.page.locator(f"tr[data-batch='{DISK_BATCH}']").inner_text()
+    assert "Ổ đĩa của worker trên máy worker-b đầy ở bước nhận dạng (OCR)" in disk, disk
+    assert mai.page.locator(f"tr[data-batch='{FAILED_BATCH}']").count() == 0  # finished: not among those that wait
+    failed = mai.page.locator(f"tr[data-failed-batch='{FAILED_BATCH}']").inner_text()
+    assert "HS-LOI-1" in failed and "1/1" in failed and "ổ đĩa đầy — giải phóng dung lượng" in failed, failed
+    assert re.search(r"Lô lỗi trong 24 giờ qua \(\d+\)", mai.page.locator("#failed-h").inner_text())
     parts = mai.page.locator("#parts").inner_text()
     assert "Hàng đợi (broker)" in parts and "phản hồi" in parts and "MiB trống" in parts, parts
     at_bb = mai.page.locator("#at-bb").inner_text()  # every B-B document the shared stack signed so far, and ours
@@ -99,6 +125,7 @@ def test_the_operator_sees_what_waits_and_why(browser: Any, server: SohoaStack, 
     listed = mai.page.locator("tr[data-batch]").count()
     assert listed >= 2 and f"Unfinished batches ({listed})" in mai.page.locator("#batches-h").inner_text()
     assert "document(s) at B-B" in mai.page.locator("#at-bb").inner_text()
+    assert "Batches failed in the last 24 hours" in mai.page.locator("#failed-h").inner_text()
     mai.shot("61-van-hanh-en")
     mai.go("/van-hanh?lang=vi")
     lan = open_person(browser, server, shots, role="station", name="Nguyễn Thị Lan", agency=AGENCY)
