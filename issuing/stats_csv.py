@@ -13,7 +13,9 @@ from issuing.settings import issuing_settings
 from vault.indicators import DigitisationStats
 
 INDICATOR_NAMES = ("digitisation", "electronic_results", "reuse")
-LEVEL_NAMES = {"province": "tỉnh", "district": "huyện", "commune": "xã"}
+# The `Cấp` column's words (for people; a program reads the code's depth or the JSON's `level` key): level 2 is
+# what sits directly under the province since 1 July 2025 (departments, communes, wards), level 3 what is under those.
+LEVEL_NAMES = {"province": "tỉnh", "district": "trực thuộc tỉnh", "commune": "cấp dưới"}
 HEADER = (
     "Mã đơn vị",
     "Cấp",

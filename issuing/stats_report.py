@@ -1,5 +1,5 @@
-"""The monthly report of Decision 766 indicators: the month's figures (all units, then each province, district and
-commune), a PDF sealed by the agency and the CSV signed by it (CMS), stored once in the vault for the portal.
+"""The monthly report of Decision 766 indicators: the month's figures (all units, then each unit of each level of the
+agency code), a PDF sealed by the agency and the CSV signed by it (CMS), stored once in the vault for the portal.
 
 `publish_month` is what the Celery beat job and `sohoa stats report --month` call; `portal_payload` is the plain
 data the portal sync (outbox) sends for a month.
@@ -17,7 +17,7 @@ from core.timezone import now_vn
 from core.types import Actor, Role
 from issuing.agency import agency_lock, seal_report
 from issuing.pdfdraw import MM, PdfDocument
-from issuing.stats_csv import INDICATOR_NAMES, LEVEL_NAMES, csv_text
+from issuing.stats_csv import INDICATOR_NAMES, csv_text
 from signing.sign import DocumentSigner
 from vault.errors import InvalidInput
 from vault.indicators import LEVELS, DigitisationStats
@@ -26,6 +26,8 @@ from vault.stats_store import MONTH_RE
 
 JOB = Actor("sohoa-stats-report", Role.ADMIN)
 SEAL_REASON = "Báo cáo chỉ tiêu số hóa theo Quyết định 766/QĐ-TTg"
+# A unit's block title by the level of its code; no district since 1 July 2025 (docs/web.md, "Levels").
+UNIT_KINDS = {"province": "cấp tỉnh", "district": "đơn vị trực thuộc tỉnh", "commune": "đơn vị cấp dưới"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,8 @@ def file_names(month: str) -> dict[str, str]:
 
 
 def month_figures(vault: Vault, month: str, failed_codes: frozenset[str]) -> list[DigitisationStats]:
-    """All agencies together, then every province, district and commune that received a dossier in the month."""
+    """All agencies together, then every unit of each level of the agency code (the province, the units directly
+    under it, the units under those) that received a dossier in the month."""
     start, end = month_bounds(month)
     figures = [vault.digitisation_stats(JOB, None, start, end, failed_codes)]
     for level in LEVELS:
@@ -110,7 +113,8 @@ def render_pdf(month: str, figures: list[DigitisationStats], agency_name: str) -
 def _unit_title(stats: DigitisationStats) -> str:
     if stats.agency_code is None:
         return "Toàn bộ các đơn vị"
-    return f"Đơn vị {stats.agency_code} (cấp {LEVEL_NAMES.get(stats.level or '', 'đơn vị')} và các đơn vị trực thuộc)"
+    kind = UNIT_KINDS.get(stats.level or "", "đơn vị")
+    return f"Đơn vị {stats.agency_code} ({kind}, gồm cả các đơn vị trực thuộc)"
 
 
 def publish_month(

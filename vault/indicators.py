@@ -22,6 +22,8 @@ from vault.models import Document, Dossier, DossierDocument
 FULL_MARKS_RATE = 0.8  # full marks at 80% or more, otherwise score = rate x max / 80%
 DEFAULT_MAX_SCORE = 10.0
 NO_RESULT_DUE = frozenset({"refused", "withdrawn"})  # dossier states that end without a result
+# The code's levels 1-3 by their API keys; since 1 July 2025 level 2 (`district`) holds the units directly under the
+# province (departments, communes, wards), level 3 (`commune`) the units under those: docs/api.md, "Levels".
 Level = Literal["province", "district", "commune"]
 LEVELS: dict[str, int] = {"province": 1, "district": 2, "commune": 3}
 
@@ -209,8 +211,8 @@ def digitisation_stats(
 
 def unit_at(agency_code: str, level: str) -> str:
     """The code of the unit at `level` that `agency_code` belongs to (QCVN 102:2016 `V.Z.Y.M`, read from level 4
-    down to level 1): `000.05.12.H30` is under district `000.00.12.H30` and province `000.00.00.H30`. A code of
-    another shape is its own unit."""
+    down to level 1): `000.05.12.H30` is under `000.00.12.H30` (level 2, `district`: a unit directly under the
+    province) and the province `000.00.00.H30`. A code of another shape is its own unit."""
     parts = agency_code.split(".")
     if len(parts) != 4:
         return agency_code

@@ -107,8 +107,8 @@ class Upkeep(VaultBase):
         date_to: dt.date | None,
         failed_codes: frozenset[str] = frozenset(),
     ) -> list[DigitisationStats]:
-        """The indicators per unit at `level` (province, district, commune) under `under` (a handler: its own
-        agency's units only)."""
+        """The indicators per unit at `level` (`province`, `district`, `commune`: the code's levels 1-3) under
+        `under` (a handler: its own agency's units only)."""
         under = _stats_scope(actor, under)
         with self.reader() as session:
             return rollup(session, level, under, date_from, date_to, failed_codes)

@@ -9,8 +9,13 @@ STATS_EN: dict[str, str] = {
     "Cấp": "Level",
     "Mã đơn vị": "Agency code",
     "Cấp tỉnh": "Province",
-    "Cấp huyện": "District",
-    "Cấp xã": "Commune",
+    "Đơn vị trực thuộc tỉnh": "Units under the province",
+    "Đơn vị cấp dưới": "Units below those",
+    "Từ ngày 01/7/2025 không còn cấp huyện: đơn vị trực thuộc tỉnh là các sở, ngành và các xã, phường; đơn vị cấp"
+    " dưới là các đơn vị thuộc những đơn vị đó.": (
+        "Since 1 July 2025 there is no district level: the units under the province are its departments, communes"
+        " and wards; the units below those belong to one of them."
+    ),
     "tháng": "month",
     "Tháng báo cáo": "Report month",
     "Số tháng hiển thị": "Months shown",

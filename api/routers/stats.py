@@ -78,12 +78,18 @@ def _csv_response(figures: list[DigitisationStats]) -> Response:
     "/rollup",
     response_model=list[DigitisationStats],
     responses={200: {"content": {"text/csv": {}}}},
-    summary="The indicators per province, district or commune (the agency code's levels, QCVN 102:2016)",
+    summary='The indicators per unit of one level of the agency code (QCVN 102:2016): docs/api.md, "Levels"',
 )
 def rollup(
     actor: Annotated[Actor, Depends(require_roles(Role.ADMIN, Role.HANDLER, Role.PORTAL))],
     svc: Svc,
-    level: Annotated[Literal["province", "district", "commune"], Query()] = "province",
+    level: Annotated[
+        Literal["province", "district", "commune"],
+        Query(
+            description="the code's level 1, 2 or 3: the province; the units directly under it (departments,"
+            " and since 1 July 2025 communes and wards: the key keeps its old name); the units under those"
+        ),
+    ] = "province",
     under: Annotated[str | None, Query(max_length=35, description="only the units under this agency code")] = None,
     from_: Annotated[str | None, Query(alias="from", pattern=DATE, description="YYYY-MM-DD, inclusive")] = None,
     to: Annotated[str | None, Query(pattern=DATE, description="YYYY-MM-DD, inclusive")] = None,

@@ -90,7 +90,7 @@ def test_rates_say_what_they_count_and_why_a_dossier_does_not(tmp_path: Path) ->
         text = client.get("/api/v1/stats/rollup", params={"level": "district", "format": "csv"}, headers=admin).text
         rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
         assert rows[0][:5] == ["Mã đơn vị", "Cấp", "Từ ngày", "Đến ngày", "Chỉ tiêu"]
-        assert rows[1][:2] == ["000.00.12.H30", "huyện"] and rows[1][4] == "Tỷ lệ số hóa"
+        assert rows[1][:2] == ["000.00.12.H30", "trực thuộc tỉnh"] and rows[1][4] == "Tỷ lệ số hóa"
         assert rows[1][-1] == "1 hồ sơ lô quét có tài liệu bị lỗi, thành phần chưa vào kho"
 
 

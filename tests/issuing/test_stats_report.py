@@ -116,9 +116,13 @@ def test_the_beat_task_publishes_a_sealed_and_signed_report_once(
     text = subprocess.run(["pdftotext", "-", "-"], input=files[names["pdf"]], capture_output=True, check=True)
     page = text.stdout.decode()
     assert "BÁO CÁO CHỈ TIÊU SỐ HÓA THÁNG 10/2026" in page and "lô quét có tài liệu bị lỗi" in page
+    # each unit's block says what its code's level is now (no district since 1 July 2025)
+    assert "Đơn vị 000.00.12.H30 (đơn vị trực thuộc tỉnh, gồm cả các đơn vị trực thuộc)" in page, page
+    assert "Đơn vị 000.05.12.H30 (đơn vị cấp dưới" in page and "huyện" not in page
     anchors: list[x509.Certificate] = load_cert_files([pki.root_cert])
     verdict = verify_encapsulated(files[names["csv"]], anchors)
     assert verdict.valid and verdict.timestamp_trusted, verdict.problems
     csv = verdict.payload.decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("Mã đơn vị,Cấp,Từ ngày,Đến ngày,Chỉ tiêu")
     assert "Tất cả,,2026-10-01,2026-10-31,Tỷ lệ số hóa,4,3,4,75.00" in csv
+    assert "\n000.00.12.H30,trực thuộc tỉnh,2026-10-01" in csv and "\n000.05.12.H30,cấp dưới," in csv

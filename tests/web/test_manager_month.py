@@ -88,3 +88,47 @@ def test_the_manager_reports_last_month_per_unit_and_prints_it(
     assert wide <= room, (wide, room)
     phone.shot("62-thong-ke-thang-truoc-dien-thoai")
     phone.check_accessibility()
+
+
+LEVEL_WORDS = {
+    "vi": (
+        ("Cấp tỉnh", "Đơn vị trực thuộc tỉnh", "Đơn vị cấp dưới"),
+        "Từ ngày 01/7/2025 không còn cấp huyện: đơn vị trực thuộc tỉnh là các sở, ngành và các xã, phường;",
+    ),
+    "en": (
+        ("Province", "Units under the province", "Units below those"),
+        "Since 1 July 2025 there is no district level: the units under the province are its departments, communes",
+    ),
+}
+
+
+@pytest.mark.parametrize("phone", [False, True], ids=["1280px", "375px"])
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_level_list_names_the_units_under_the_province_not_districts(
+    last_month: dt.date, browser: Any, server: SohoaStack, shots: Path, lang: str, phone: bool
+) -> None:
+    """No district since 1 July 2025: the second level of a code is what sits directly under the province (its
+    departments, communes and wards). The list names the levels so, whole on a phone, with a note under it that
+    says what they hold (read with the list by a screen reader); the table's heading names the level, also in
+    print. The address keeps `level=district` (the API's key, docs/api.md, "Levels")."""
+    tuan = open_person(browser, server, shots, role="admin", name="Đỗ Minh Tuấn", phone=phone)
+    tuan.go(f"/thong-ke?thang={last_month:%Y-%m}&lang={lang}")
+    words, note = LEVEL_WORDS[lang]
+    options = tuan.page.locator("#level option")
+    assert tuple(options.all_inner_texts()) == words
+    assert options.evaluate_all("o => o.map(x => x.value)") == ["province", "district", "commune"]
+    assert tuan.page.locator("#level option:checked").inner_text() == words[1]  # the default level
+    assert note in tuan.page.locator("#levels-note").inner_text()
+    assert tuan.page.get_attribute("#level", "aria-describedby") == "levels-note"
+    assert words[1] in tuan.page.locator("#rollup").inner_text()
+    assert UNITS[0] in tuan.page.locator("#units").inner_text()  # ward 12 is a unit directly under the province
+    shown, room = tuan.page.evaluate(  # the chosen level's words are not cut in the closed list
+        "[(() => { const s = document.querySelector('#level'); const c = document.createElement('canvas')"
+        ".getContext('2d'); c.font = getComputedStyle(s).font; return c.measureText(s.selectedOptions[0].text)"
+        ".width })(), document.querySelector('#level').clientWidth]"
+    )
+    assert shown < room, (shown, room)
+    wide = tuan.page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert wide[0] <= wide[1], wide
+    tuan.shot(f"63-thong-ke-cap-{lang}-{'375' if phone else '1280'}")
+    tuan.check_accessibility()

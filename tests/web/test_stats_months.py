@@ -101,7 +101,7 @@ def test_the_report_month_is_picked_and_an_empty_month_is_a_dash(tmp_path: Path)
     )
     rows = _rows(by_unit.text)
     assert [(r[0], r[1], r[2]) for r in rows[1::3]] == [
-        ("000.00.12.H30", "UBND phường Mẫu 12 (ví dụ)", "huyện"),
-        ("000.00.14.H30", "", "huyện"),
+        ("000.00.12.H30", "UBND phường Mẫu 12 (ví dụ)", "trực thuộc tỉnh"),
+        ("000.00.14.H30", "", "trực thuộc tỉnh"),
     ]
     assert {r[header.index("Từ ngày")] for r in rows[1:]} == {last.strftime("01/%m/%Y")}

@@ -32,7 +32,14 @@ from web.session import require, services_of
 router = APIRouter()
 Manager = Annotated[Actor, Depends(require(Role.HANDLER))]
 INDICATORS = tuple((name, label, definition) for name, (label, definition) in DEFINITIONS.items())
-LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
+# The agency code's levels as a provincial report names them since the two-level local government of 1 July 2025
+# (no district): level 2 is what sits directly under the province, level 3 what sits under those. The keys stay the
+# API's (`district`, `commune`: docs/api.md, "Levels"); docs/web.md says why these words.
+LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Đơn vị trực thuộc tỉnh", "commune": "Đơn vị cấp dưới"}
+LEVELS_NOTE = (  # under the list: what the two lower levels hold (the list's words fit a 375 px phone)
+    "Từ ngày 01/7/2025 không còn cấp huyện: đơn vị trực thuộc tỉnh là các sở, ngành và các xã, phường; đơn vị cấp"
+    " dưới là các đơn vị thuộc những đơn vị đó."
+)
 
 
 def _months(count: int, last: dt.date) -> list[tuple[dt.date, dt.date]]:
@@ -97,7 +104,7 @@ def _rollup(request: Request, actor: Actor, unit: str | None, level: str, month:
 
 
 def _report_order(code: str | None) -> tuple[object, ...]:
-    """As a report lists units: the province, then districts, then communes; each level by name in Vietnamese
+    """As a report lists units: the province, then the units under it, then theirs; each level by name in Vietnamese
     order, a unit of no known name (its code alone) after the named ones."""
     name = issuing_settings().agency_name(code) if code else ""
     return level_of(code or ""), name == code, vi_sort_key(name or ""), code or ""
@@ -178,7 +185,14 @@ async def indicators(request: Request, actor: Manager, report: Indicators, level
     return page(
         request,
         "stats.html",
-        {**context, "indicators": INDICATORS, "units": units, "level": level, "levels": LEVEL_LABELS}
+        {
+            **context,
+            "indicators": INDICATORS,
+            "units": units,
+            "level": level,
+            "levels": LEVEL_LABELS,
+            "levels_note": LEVELS_NOTE,
+        }
         | {"month": report.month, "month_choices": month_choices(report.month, today.date().replace(day=1))}
         | {"printed_at": today}
         | {"agencies": known_agencies()},  # the manager picks a unit by name, not by a code from memory
