@@ -25,7 +25,7 @@ from vault.records import NewDocument
 
 OWNER = "079195000123"
 COMMUNE = "000.05.12.H30"
-OTHER_DISTRICT = "000.00.13.H30"
+OTHER_UNIT = "000.00.13.H30"
 
 
 def _headers(role: Role, **claims: str) -> dict[str, str]:
@@ -35,11 +35,11 @@ def _headers(role: Role, **claims: str) -> dict[str, str]:
 
 def _world(app: object) -> list[str]:
     """Three dossiers of a commune, each scanned with an electronic result; the first one's batch then failed;
-    one dossier of another district with a component only."""
+    one dossier of another unit under the province with a component only."""
     svc = app.state.services  # type: ignore[attr-defined]
     vault = svc.vault
     codes = []
-    for agency, with_result in ((COMMUNE, True), (COMMUNE, True), (COMMUNE, True), (OTHER_DISTRICT, False)):
+    for agency, with_result in ((COMMUNE, True), (COMMUNE, True), (COMMUNE, True), (OTHER_UNIT, False)):
         station = Actor("st", Role.STATION, agency_code=agency)
         code = vault.create_dossier(agency, PROCEDURE, OWNER).code
         kinds = (DocumentKind.COMPONENT, DocumentKind.RESULT) if with_result else (DocumentKind.COMPONENT,)
@@ -68,22 +68,22 @@ def test_rates_say_what_they_count_and_why_a_dossier_does_not(tmp_path: Path) ->
         assert digitisation["not_counted"] == [
             {"reason": "batch_failed", "label": "lô quét có tài liệu bị lỗi, thành phần chưa vào kho", "dossiers": 1}
         ]
-        other = client.get("/api/v1/stats/digitisation", params={"agency": OTHER_DISTRICT}, headers=admin).json()
+        other = client.get("/api/v1/stats/digitisation", params={"agency": OTHER_UNIT}, headers=admin).json()
         assert other["digitisation"]["numerator"] == 0
         assert [n["reason"] for n in other["digitisation"]["not_counted"]] == ["no_result"]  # 0/1 explains itself
 
         handler = _headers(Role.HANDLER, agency_code=COMMUNE)
-        refused = client.get("/api/v1/stats/digitisation", params={"agency": OTHER_DISTRICT}, headers=handler)
+        refused = client.get("/api/v1/stats/digitisation", params={"agency": OTHER_UNIT}, headers=handler)
         assert refused.status_code == 403
         bad = client.get("/api/v1/stats/digitisation", params={"agency": "H30%"}, headers=admin)
         assert bad.status_code == 422
 
         provinces = client.get("/api/v1/stats/rollup", params={"level": "province"}, headers=admin).json()
         assert [(u["agency_code"], u["dossiers_received"]) for u in provinces] == [("000.00.00.H30", 4)]
-        districts = client.get(
+        under_province = client.get(
             "/api/v1/stats/rollup", params={"level": "district", "under": "000.00.00.H30"}, headers=admin
         ).json()
-        assert [(u["agency_code"], u["digitisation"]["numerator"]) for u in districts] == [
+        assert [(u["agency_code"], u["digitisation"]["numerator"]) for u in under_province] == [
             ("000.00.12.H30", 2),
             ("000.00.13.H30", 0),
         ]

@@ -40,7 +40,9 @@ def test_the_report_month_is_picked_and_an_empty_month_is_a_dash(tmp_path: Path)
     received = dt.datetime.combine(last.replace(day=10), dt.time(9), VN_TZ)
     app = private_app(tmp_path)  # its own catalogue: only these dossiers
     vault = app.state.services.vault
-    vault.create_dossier("000.00.12.H30", PROCEDURE, "045190001234", received_at=received)  # a district, named
+    vault.create_dossier(
+        "000.00.12.H30", PROCEDURE, "045190001234", received_at=received
+    )  # a ward directly under the province (level 2), named
     vault.create_dossier("000.00.14.H30", PROCEDURE, "045190001235", received_at=received)
     vault.create_dossier("000.00.14.H30", PROCEDURE, "045190001236", received_at=received)
     stats._cache.clear()
@@ -58,7 +60,7 @@ def test_the_report_month_is_picked_and_an_empty_month_is_a_dash(tmp_path: Path)
         english = client.get("/thong-ke", params={"lang": "en"})  # last: the language is remembered in a cookie
     shown = last.strftime("%m/%Y")
     assert picked.status_code == 200, picked.text
-    assert f"Theo đơn vị — tháng {shown}" in picked.text
+    assert f"Theo đơn vị · Đơn vị trực thuộc tỉnh — tháng {shown}" in picked.text
     units = picked.text[
         picked.text.index('<table id="units">') : picked.text.index("</table>", picked.text.index('id="units"'))
     ]
@@ -70,7 +72,7 @@ def test_the_report_month_is_picked_and_an_empty_month_is_a_dash(tmp_path: Path)
     earlier, chosen = re.findall(r'<tr><th scope="row">(\d\d/\d{4})</th>(.*?)</tr>', months, re.S)
     assert chosen[0] == shown and "0,0 %" in chosen[1] and "(0/3)" in chosen[1]
     assert "—" in earlier[1] and "%" not in earlier[1]  # no dossier that month: nothing to divide by, not 0 %
-    assert typed.status_code == 200 and f"Theo đơn vị — tháng {shown}" in typed.text
+    assert typed.status_code == 200 and f"Theo đơn vị · Đơn vị trực thuộc tỉnh — tháng {shown}" in typed.text
     assert f'<option value="{month}" selected>{shown}</option>' in picked.text  # the month list, as the page writes
     assert 'type="month"' not in english.text  # drawn in the browser's language ("November 2026") on any page
     this = now_vn().date().replace(day=1)
@@ -80,7 +82,7 @@ def test_the_report_month_is_picked_and_an_empty_month_is_a_dash(tmp_path: Path)
     assert "Source: the index set" in english.text and "Report month" in english.text and "Nguồn" not in english.text
     this_month = now_vn().strftime("%m/%Y")
     for page in (default, future, garbled):
-        assert page.status_code == 200 and f"Theo đơn vị — tháng {this_month}" in page.text
+        assert page.status_code == 200 and f"Theo đơn vị · Đơn vị trực thuộc tỉnh — tháng {this_month}" in page.text
     assert f"Chưa có hồ sơ nào trong tháng {this_month}." in default.text
     assert f'filename="chi-tieu-766-{month}.csv"' in by_month.headers["content-disposition"]
     rows = _rows(by_month.text)

@@ -27,8 +27,9 @@ def _csrf(client: TestClient, path: str) -> str:
 
 
 def _admins_rollup(tmp_path: Path, codes: list[str]) -> tuple[httpx.Response, httpx.Response]:
-    """One dossier of each unit in `codes`, in a catalogue of its own; an admin's `/thong-ke` by district and the
-    roll-up's CSV (agency names as the caller's environment set them)."""
+    """One dossier of each unit in `codes`, in a catalogue of its own; an admin's `/thong-ke` by the units directly
+    under the province (`level=district`, the code's level 2) and the roll-up's CSV (agency names as the caller's
+    environment set them)."""
     issuing_settings.cache_clear()
     app = private_app(tmp_path)  # its own catalogue: only these dossiers
     vault = app.state.services.vault
@@ -47,15 +48,15 @@ def _admins_rollup(tmp_path: Path, codes: list[str]) -> tuple[httpx.Response, ht
 
 
 def test_the_rollup_by_unit_shows_the_units_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", '{"000.00.13.H30": "UBND huyện Thử 13"}')
-    # a commune under district 12 (shipped name), one named by the operator's setting, one of no known name
+    monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", '{"000.00.13.H30": "Sở Tư pháp Thử 13"}')
+    # a unit under ward 12 (counted in 12, shipped name), a department named by the operator's setting, one unnamed
     answer, _ = _admins_rollup(tmp_path, ["000.05.12.H30", "000.00.13.H30", "000.00.14.H30"])
     assert answer.status_code == 200, answer.text
     table = answer.text[answer.text.index('<table id="units">') :]
     table = table[: table.index("</table>")]
     rows = re.findall(r'<th scope="row">([^<]*)</th><td[^>]*>(\d+)</td>', table)
-    assert rows == [  # by name ("huyện" before "phường"), a unit of no known name last
-        ("UBND huyện Thử 13 (000.00.13.H30)", "1"),
+    assert rows == [  # by name ("Sở" before "UBND"), a unit of no known name last
+        ("Sở Tư pháp Thử 13 (000.00.13.H30)", "1"),
         ("UBND phường Mẫu 12 (ví dụ) (000.00.12.H30)", "1"),
         ("000.00.14.H30", "1"),
     ], rows
@@ -66,13 +67,13 @@ def test_the_rollup_lists_units_by_level_then_by_name_in_vietnamese_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ông Tuấn's walk (2026-12-01): the units came in the order of their codes. A report lists the province,
-    then the districts by name (a ă â b … d đ …, not code points, where "Â" and "Đ" come after "Z"), a unit of no
-    known name last; the page and the roll-up's CSV alike."""
+    then the units under it (wards, communes) by name (a ă â b … d đ …, not code points, where "Â" and "Đ" come
+    after "Z"), a unit of no known name last; the page and the roll-up's CSV alike."""
     names = {
         "000.00.00.H30": "UBND tỉnh Mẫu",
-        "000.00.13.H30": "UBND huyện Đức Hòa",
-        "000.00.14.H30": "UBND huyện Bình Chánh",
-        "000.00.15.H30": "UBND huyện Ân Thi",
+        "000.00.13.H30": "UBND xã Đức Hòa",
+        "000.00.14.H30": "UBND xã Bình Chánh",
+        "000.00.15.H30": "UBND xã Ân Thi",
     }
     monkeypatch.setenv("SOHOA_ISSUING_AGENCY_NAMES", json.dumps(names, ensure_ascii=False))
     answer, csv = _admins_rollup(
