@@ -92,6 +92,10 @@ def test_minh_reads_the_block_read_papers_copies_their_fields_and_issues_the_res
         type_code = minh.page.inner_text("main h1 + p").split("(")[1].split(")")[0]
         index = [paper[0] for paper in PAPERS].index(type_code)
         seen.append(type_code)
+        viewed = minh.page.locator("ol.pages img").first
+        viewed.scroll_into_view_if_needed()
+        minh.page.wait_for_function("document.querySelector('ol.pages img').naturalWidth > 0")
+        assert viewed.evaluate("img => img.naturalWidth") == 1000  # the page drawn by the server, not a broken image
         minh.shot(f"m3-tai-lieu-{type_code}")
         assert minh.page.locator("#badge").inner_text().startswith("Hợp lệ")
         assert minh.page.locator("ol.pages img").count() == 1
