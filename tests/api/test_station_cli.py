@@ -36,7 +36,8 @@ def test_an_unreachable_server_is_one_line_and_exit_2(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: cannot reach the sohoa server"), done.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: không kết nối được máy chủ sohoa"), done.stderr
+    assert "cannot reach the sohoa server" in lines[0]
 
 
 def test_a_token_from_another_data_folder_gets_a_hint() -> None:
