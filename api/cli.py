@@ -191,7 +191,7 @@ def upload(
     from rich.progress import Progress
 
     from api.client import ApiError, Event, StationClient, Unreachable
-    from api.station_files import StationFileError, page_files, station_error
+    from api.station_files import StationFileError, lost_while_following, page_files, station_error
 
     _quiet_http()
 
@@ -228,6 +228,7 @@ def upload(
             "split": split,
         }
     client = StationClient(server, token)
+    accepted: dict[str, Any] = {}
     try:
         accepted = client.upload(paths, body)
         typer.echo(f"batch {accepted['batch_id']} accepted for dossier {accepted['dossier_code']}")
@@ -251,6 +252,9 @@ def upload(
 
             final = client.follow(accepted["batch_id"], update)
     except Unreachable as exc:
+        if accepted:  # the pages are on the server: uploading again would store them twice
+            typer.echo(f"error: {lost_while_following(accepted['batch_id'], exc)}", err=True)
+            raise typer.Exit(5) from None
         typer.echo(f"error: {station_error(exc)}", err=True)
         raise typer.Exit(2) from None
     except ApiError as exc:

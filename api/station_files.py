@@ -65,3 +65,11 @@ def station_error(exc: ApiError) -> str:
     if exc.status == 403:
         return f"trạm quét không có quyền làm việc này: hỏi người quản trị ({exc})"
     return f"máy chủ từ chối ({exc})"
+
+
+def lost_while_following(batch_id: str, exc: Unreachable) -> str:
+    """The server went away after it accepted the batch: the pages are there, so no second upload (exit 5)."""
+    return (
+        f"máy chủ đã nhận lô {batch_id} nhưng mất kết nối khi theo dõi: không tải lên lại; khi máy chủ hoạt động, "
+        f"xem kết quả bằng `sohoa status {batch_id} --wait` ({exc})"
+    )

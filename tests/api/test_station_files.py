@@ -79,3 +79,52 @@ def test_the_hook_gives_a_folder_with_a_wrong_file_exit_2_and_one_line(tmp_path:
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1, done.stderr
     assert "0002.jpg không phải trang quét" in lines[0]
+
+
+def test_a_server_lost_after_accepting_says_do_not_upload_again_and_exits_5(tmp_path: Path) -> None:
+    """The network fails between the accepted upload and the end of the batch: the scanner's hook must not send the
+    pages again (they would wait as "a paper scanned again"); it is told the batch and `sohoa status`."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    def going_away(server: HTTPServer) -> None:  # stop serving, then close the socket: the next call is refused
+        server.shutdown()
+        server.server_close()
+
+    class AcceptsThenGoesAway(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps({"batch_id": "a" * 32, "dossier_code": "000.00.00.H30-261201-0001"}).encode()
+            self.send_response(202)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            assert isinstance(self.server, HTTPServer)
+            threading.Thread(target=going_away, args=(self.server,)).start()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), AcceptsThenGoesAway)
+    serving = threading.Thread(target=server.serve_forever)
+    serving.start()
+    try:
+        done = subprocess.run(
+            [
+                *(sys.executable, "-m", "cli", "upload", str(_jpeg(tmp_path / "0001.jpg")), "--owner", "045190001234"),
+                *("--agency", "000.00.00.H30", "--procedure", "1.011442.000.00.00.H30"),
+                *("--server", f"http://127.0.0.1:{server.server_address[1]}", "--token", "x"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "data")},
+            check=False,
+        )
+    finally:
+        serving.join(timeout=10)
+    assert done.returncode == 5, done.stderr
+    assert "không tải lên lại" in done.stderr and f"sohoa status {'a' * 32} --wait" in done.stderr
