@@ -122,9 +122,15 @@ def rescan(
 ) -> None:
     """Thay một trang cần quét lại bằng bản quét mới: phiên bản mới của tài liệu (replace a page in place)."""
     _quiet_http()
-    if not scan.is_file():
-        typer.echo(f"error: {scan}: no such file", err=True)
-        raise typer.Exit(2)
+    from api.station_files import StationFileError, page_files
+
+    try:
+        if scan.is_dir():
+            raise StationFileError(f"{scan} là thư mục: cho một tệp trang quét (one page file, not a folder)")
+        page_files([scan])
+    except StationFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
 
     def replaced(client: StationClient) -> dict[str, Any]:
         accepted = client.replace_page(document, page, scan)
@@ -138,6 +144,7 @@ def _station_call(server: str, token: str | None, call: Callable[[StationClient]
     """One station request (token checked first), its batch printed; exits with `sohoa upload`'s codes, 2 when the
     server cannot be reached or refuses."""
     from api.client import ApiError, StationClient, Unreachable
+    from api.station_files import station_error
 
     if not token:
         typer.echo("error: a station token is needed (--token or SOHOA_TOKEN)", err=True)
@@ -146,7 +153,7 @@ def _station_call(server: str, token: str | None, call: Callable[[StationClient]
     try:
         state = call(client)
     except (Unreachable, ApiError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {station_error(exc)}", err=True)
         raise typer.Exit(2) from None
     finally:
         client.close()
@@ -184,6 +191,7 @@ def upload(
     from rich.progress import Progress
 
     from api.client import ApiError, Event, StationClient, Unreachable
+    from api.station_files import StationFileError, lost_while_following, page_files, station_error
 
     _quiet_http()
 
@@ -193,10 +201,11 @@ def upload(
             err=True,
         )
         raise typer.Exit(2)
-    for path in paths:
-        if not path.is_file():
-            typer.echo(f"error: {path}: no such file", err=True)
-            raise typer.Exit(2)
+    try:
+        paths = page_files(paths)
+    except StationFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     body: dict[str, object] | None
     if manifest is not None:
         try:
@@ -219,6 +228,7 @@ def upload(
             "split": split,
         }
     client = StationClient(server, token)
+    accepted: dict[str, Any] = {}
     try:
         accepted = client.upload(paths, body)
         typer.echo(f"batch {accepted['batch_id']} accepted for dossier {accepted['dossier_code']}")
@@ -242,9 +252,15 @@ def upload(
 
             final = client.follow(accepted["batch_id"], update)
     except Unreachable as exc:
-        typer.echo(f"error: {exc}", err=True)
+        if accepted:  # the pages are on the server: uploading again would store them twice
+            typer.echo(f"error: {lost_while_following(accepted['batch_id'], exc)}", err=True)
+            raise typer.Exit(5) from None
+        typer.echo(f"error: {station_error(exc)}", err=True)
         raise typer.Exit(2) from None
-    except (ApiError, OSError, ValueError) as exc:
+    except ApiError as exc:
+        typer.echo(f"error: {station_error(exc)}", err=True)
+        raise typer.Exit(2) from exc
+    except (OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     finally:

@@ -21,7 +21,12 @@ TERMINAL = ("done", "needs_rescan", "failed", "awaiting_signature", "awaiting_ch
 
 
 class ApiError(Exception):
-    """The server refused a call; the message carries its problem detail."""
+    """The server refused a call; the message carries its problem detail, `status` the HTTP status (None: no answer
+    or the client's own verdict)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Unreachable(ApiError):
@@ -44,7 +49,7 @@ def _raise_for_problem(response: httpx.Response) -> None:
         detail = response.text[:300]
     if response.status_code == 401 and "Signature verification failed" in str(detail):
         detail = f"{detail}{TOKEN_HINT}"
-    raise ApiError(f"HTTP {response.status_code}: {detail}")
+    raise ApiError(f"HTTP {response.status_code}: {detail}", response.status_code)
 
 
 @dataclass(frozen=True)

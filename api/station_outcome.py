@@ -39,9 +39,12 @@ def print_outcome(state: dict[str, object]) -> int:
         if doc["rescan"] and doc.get("replaced_by"):
             typer.echo(f"{doc['index'] + 1}. đã thay bằng bản quét mới: `sohoa status {doc['replaced_by']}`")
             continue
+        reasons: dict[int, list[str]] = {}  # a page flagged for two reasons is one line, one command
         for item in doc["rescan"] if doc["id"] else []:
-            typer.echo(f"{doc['index'] + 1}. trang {item['page']} cần quét lại: {reason_vi(item['reason'])}")
-            typer.echo(f"   `sohoa rescan {doc['id']} {item['page']} TRANG-MOI.jpg`")
+            reasons.setdefault(int(item["page"]), []).append(reason_vi(item["reason"]))
+        for page, said in reasons.items():
+            typer.echo(f"{doc['index'] + 1}. trang {page} cần quét lại: {'; '.join(said)}")
+            typer.echo(f"   `sohoa rescan {doc['id']} {page} TRANG-MOI.jpg`")
     for doc in documents:  # a paper scanned again: what the vault holds, and how to choose
         before = doc.get("scanned_before")
         if before and doc["status"] == "awaiting_choice":

@@ -36,7 +36,8 @@ def test_an_unreachable_server_is_one_line_and_exit_2(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: cannot reach the sohoa server"), done.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: không kết nối được máy chủ sohoa"), done.stderr
+    assert "cannot reach the sohoa server" in lines[0]
 
 
 def test_a_token_from_another_data_folder_gets_a_hint() -> None:
@@ -115,6 +116,34 @@ def test_a_page_to_rescan_is_said_in_vietnamese_with_the_command_that_replaces_i
     assert "2. trang 2 cần quét lại: mờ, khó đọc: độ tin cậy nhận dạng 41/100 (ngưỡng 60)" in out
     assert f"sohoa rescan {doc_id} 2 TRANG-MOI.jpg" in out
     assert "low OCR confidence" not in out
+
+
+def test_a_page_flagged_for_two_reasons_is_one_line_and_one_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """Walked 2026-12-01 (the scanner's hook): a blurred page, too faint and unreadable, printed page 2 twice with
+    the same `sohoa rescan` command under each reason."""
+    doc_id = "0123456789abcdef0123456789abcdef"
+    faint = "too light: text is only 61/255 darker than the paper (at least 70 needed)"
+    blurred = "low OCR confidence 15/100 (threshold 55) — check focus and rescan"
+    state = {
+        "batch_id": "b" * 32,
+        "status": "needs_rescan",
+        "dossier_code": "000.00.00.H30-261201-0001",
+        "documents": [
+            {
+                "index": 0,
+                "id": doc_id,
+                "name": "Giấy khai sinh",
+                "status": "done",
+                "signature": "TOTAL-PASSED",
+                "rescan": [{"page": 2, "reason": faint}, {"page": 2, "reason": blurred}],
+                "error": None,
+            },
+        ],
+    }
+    assert _print_outcome(state) == 3
+    out = capsys.readouterr().out
+    assert out.count(f"sohoa rescan {doc_id} 2 TRANG-MOI.jpg") == 1
+    assert out.count("1. trang 2 cần quét lại:") == 1 and "quá nhạt" in out and "mờ, khó đọc" in out
 
 
 def test_a_paper_scanned_again_prints_the_hint_and_how_to_choose(capsys: pytest.CaptureFixture[str]) -> None:

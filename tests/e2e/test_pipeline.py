@@ -487,6 +487,6 @@ def test_the_embedded_default_processes_the_same_batch(tmp_path: Path, pki: Runn
             env={**os.environ, "SOHOA_TOKEN": token},
             check=False,
         )
-        assert missing.returncode == 2 and "no such file" in missing.stderr
+        assert missing.returncode == 2 and "không thấy tệp /no/such/page.jpg" in missing.stderr
     finally:
         embedded.stop()
