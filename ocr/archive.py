@@ -44,7 +44,8 @@ def encode_archival(
     pixels = cv2.medianBlur(pixels, 3)  # sensor noise costs JPEG bytes and carries no content
     pixels, paper = plain_paper(pixels)
     mask = print_mask(image, float(min(dpi)), flat) if mixed else None
-    g4 = ccitt_g4(np.where(mask, 0, 255).astype(np.uint8)) if mask is not None else None
+    # 8-bit straight away: np.where(mask, 0, 255) made a 64-bit page first (≈9 ms/page more, docs/ocr.md "Ninth round")
+    g4 = ccitt_g4(np.where(mask, np.uint8(0), np.uint8(255))) if mask is not None else None
     if mask is None or g4 is None:
         return ArchivalImage(_jpeg_within(pixels, quality), "jpeg", width, height, colour, dpi)
     background, ink = print_removed(pixels, mask, paper)

@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 from bench.docgen import font, pen_signature, seal
 from bench.synthetic import normalise_text
 from core.types import DocumentInfo
-from ocr.archive import encode_archival
+from ocr.archive import ccitt_g4, encode_archival
 from ocr.inputs import load_pages
 from ocr.models import ArchivalImage, Cleanup, OcrOptions, PageImage, PageResult
 from ocr.mrc import print_mask, print_removed
@@ -120,3 +120,11 @@ def test_print_colour_from_a_sample_of_the_strokes_is_their_median() -> None:
     core = cv2.erode(mask.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
     assert np.abs(np.median(pixels[core], axis=0) - np.array(ink)).max() <= 2
     assert max(ink) < 80 and (background[mask] == PAPER[::-1]).all()
+
+
+def test_the_print_mask_is_the_stencil_of_the_print() -> None:
+    """The G4 stencil is the print mask as 0 (print) / 255 (paper), made 8-bit straight away ("Ninth round")."""
+    scan, _, _ = signed_block()
+    image = archived(scan)
+    mask = print_mask(scan, DPI)
+    assert mask is not None and image.mask == ccitt_g4(np.where(mask, 0, 255).astype(np.uint8))

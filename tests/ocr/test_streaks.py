@@ -97,6 +97,17 @@ def test_streaks_are_told_from_print() -> None:
     assert not on_flat(np.ascontiguousarray(np.rot90(on_its_side)))
 
 
+def test_streaks_stopping_short_of_the_bottom_are_streaks() -> None:
+    """Streaks that leave the last sixth of the sheet clean make the rows' grey less even (0.51, as the streaked
+    augraphy tuning page with text lines between its streaks, 0.50), still far from a printed page (0.96 or more)."""
+    page = make_page(0, Degradation(), seed=2, height_mm=110.0).clean
+    dirty = dirty_drum(page, np.random.default_rng(2))
+    bottom = dirty.shape[0] * 5 // 6
+    dirty[bottom:] = page[bottom:]
+    grey, scale = reduce(ocr_grey(dirty), 300.0, 150.0)
+    assert streaked(flatten(grey, 300.0 * scale))
+
+
 def test_a_streaked_blank_sheet_is_not_read_at_all(tmp_path: Path, counting: list[str]) -> None:
     path = tmp_path / "streaked.jpg"
     Image.fromarray(streaked_blank(2, lines=80.0)).save(path, quality=85, dpi=(300, 300))  # specks, no dark line
