@@ -159,6 +159,6 @@ def test_withdrawing_a_dossier_asks_first_and_works_by_keyboard(browser: Any, se
     hoa.shot("a4-kho-rut-ho-so-xac-nhan")
     hoa.check_accessibility()
     confirm.focus()
-    hoa.page.keyboard.press("Enter")
-    hoa.page.wait_for_url("**/kho*")
+    with hoa.page.expect_navigation():  # the page is already /kho: waiting for the URL alone would not wait
+        hoa.page.keyboard.press("Enter")
     assert "Đã rút hồ sơ" in hoa.page.locator(f"#dossiers tr.dossier[data-code='{code}']").inner_text()
