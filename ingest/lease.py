@@ -27,12 +27,19 @@ def _host_room(task_id: str, suffix: str) -> int:
     return max(MAX_OWNER - len(task_id) - 1 - len(suffix), 0)
 
 
-def on_this_host(owner: str) -> bool:
-    """True when the lease was taken on this host: the same name, or this name's start when it was cut to fit."""
+def _parts(owner: str) -> tuple[str, str, str] | None:
+    """`task-id@host:pid` as (task id, host as stored, pid text); None for an older lease (the task id alone)."""
     task_host, _, pid_text = owner.rpartition(":")
     task_id, at, host = task_host.rpartition("@")
-    if not at or not host:
+    return (task_id, host, pid_text) if at and host else None
+
+
+def on_this_host(owner: str) -> bool:
+    """True when the lease was taken on this host: the same name, or this name's start when it was cut to fit."""
+    parts = _parts(owner)
+    if parts is None:
         return False
+    task_id, host, pid_text = parts
     here = socket.gethostname()
     if len(host) == _host_room(task_id, f":{pid_text}"):  # cut to the column: compare what was kept
         return here.startswith(host)
@@ -42,11 +49,8 @@ def on_this_host(owner: str) -> bool:
 def host_of(owner: str | None) -> str | None:
     """The worker host a lease names (`task-id@host:pid`: the name as stored, its start when cut to fit); None for
     no lease or an older one (the task id alone)."""
-    if not owner:
-        return None
-    task_host = owner.rpartition(":")[0]
-    host = task_host.rpartition("@")[2] if "@" in task_host else ""
-    return host or None
+    parts = _parts(owner) if owner else None
+    return parts[1] if parts else None
 
 
 def holder_is_dead(owner: str) -> bool:
