@@ -144,9 +144,7 @@ def month_choices(chosen: dt.date, this_month: dt.date) -> list[dt.date]:
     """The months the report's month list offers, newest first: this month and the 35 before it, and the chosen
     month if it is older. A list of our own, shown as the page writes a month (11/2026) in either language: an
     `<input type=month>` is drawn in the browser's language ("November 2026" on a Vietnamese page)."""
-    offered = [this_month]
-    while len(offered) < MONTHS_OFFERED:
-        offered.append((offered[-1] - dt.timedelta(days=1)).replace(day=1))
+    offered = [start for start, _ in reversed(_months(MONTHS_OFFERED, this_month))]
     return offered if chosen in offered else [*offered, chosen]
 
 
