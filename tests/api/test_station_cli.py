@@ -66,24 +66,29 @@ def test_server_sent_events_are_parsed_with_ids_kinds_and_data() -> None:
     assert events[0].data["done"] == 1 and events[1].data["status"] == "done"
 
 
-def test_the_result_table_shows_full_ids_and_names(capsys: pytest.CaptureFixture[str]) -> None:
-    doc_id = "0123456789abcdef0123456789abcdef"
-    state = {
+def _needs_rescan(doc_id: str, index: int, name: str, rescan: list[dict[str, object]]) -> dict[str, object]:
+    """A batch's final state as the server reports it: one signed paper with pages to scan again."""
+    return {
         "batch_id": "b" * 32,
         "status": "needs_rescan",
         "dossier_code": "000.00.00.H30-261130-0042",
         "documents": [
             {
-                "index": 0,
+                "index": index,
                 "id": doc_id,
-                "name": "Giấy khai sinh",
+                "name": name,
                 "status": "done",
                 "signature": "TOTAL-PASSED",
-                "rescan": [{"page": 1, "reason": "scanned at 150 dpi"}],
+                "rescan": rescan,
                 "error": None,
             }
         ],
     }
+
+
+def test_the_result_table_shows_full_ids_and_names(capsys: pytest.CaptureFixture[str]) -> None:
+    doc_id = "0123456789abcdef0123456789abcdef"
+    state = _needs_rescan(doc_id, 0, "Giấy khai sinh", [{"page": 1, "reason": "scanned at 150 dpi"}])
     assert _print_outcome(state) == 3
     out = capsys.readouterr().out
     assert doc_id in out and "Giấy khai sinh" in out
@@ -95,22 +100,7 @@ def test_a_page_to_rescan_is_said_in_vietnamese_with_the_command_that_replaces_i
     """Walked 2026-11-30 night: `--follow` ended on the English reason and exit 3 with no way to replace the page."""
     doc_id = "0123456789abcdef0123456789abcdef"
     reason = "low OCR confidence 41/100 (threshold 60) — check focus and rescan"
-    state = {
-        "batch_id": "b" * 32,
-        "status": "needs_rescan",
-        "dossier_code": "000.00.00.H30-261130-0042",
-        "documents": [
-            {
-                "index": 1,
-                "id": doc_id,
-                "name": "Căn cước",
-                "status": "done",
-                "signature": "TOTAL-PASSED",
-                "rescan": [{"page": 2, "reason": reason}],
-                "error": None,
-            },
-        ],
-    }
+    state = _needs_rescan(doc_id, 1, "Căn cước", [{"page": 2, "reason": reason}])
     assert _print_outcome(state) == 3
     out = capsys.readouterr().out
     assert "2. trang 2 cần quét lại: mờ, khó đọc: độ tin cậy nhận dạng 41/100 (ngưỡng 60)" in out
@@ -124,22 +114,7 @@ def test_a_page_flagged_for_two_reasons_is_one_line_and_one_command(capsys: pyte
     doc_id = "0123456789abcdef0123456789abcdef"
     faint = "too light: text is only 61/255 darker than the paper (at least 70 needed)"
     blurred = "low OCR confidence 15/100 (threshold 55) — check focus and rescan"
-    state = {
-        "batch_id": "b" * 32,
-        "status": "needs_rescan",
-        "dossier_code": "000.00.00.H30-261201-0001",
-        "documents": [
-            {
-                "index": 0,
-                "id": doc_id,
-                "name": "Giấy khai sinh",
-                "status": "done",
-                "signature": "TOTAL-PASSED",
-                "rescan": [{"page": 2, "reason": faint}, {"page": 2, "reason": blurred}],
-                "error": None,
-            },
-        ],
-    }
+    state = _needs_rescan(doc_id, 0, "Giấy khai sinh", [{"page": 2, "reason": faint}, {"page": 2, "reason": blurred}])
     assert _print_outcome(state) == 3
     out = capsys.readouterr().out
     assert out.count(f"sohoa rescan {doc_id} 2 TRANG-MOI.jpg") == 1

@@ -58,16 +58,13 @@ def test_an_expired_token_is_said_in_vietnamese_with_what_to_do() -> None:
     assert station_error(Unreachable("cannot reach")).startswith("không kết nối được máy chủ sohoa")
 
 
-def test_the_hook_gives_a_folder_with_a_wrong_file_exit_2_and_one_line(tmp_path: Path) -> None:
-    job = tmp_path / "job"
-    job.mkdir()
-    _jpeg(job / "0001.jpg")
-    (job / "0002.jpg").write_text("scanner log, not a picture")
-    done = subprocess.run(
+def _hook_upload(tmp_path: Path, scans: Path, port: int) -> subprocess.CompletedProcess[str]:
+    """`sohoa upload` as a scanner's "run after scan" hook calls it: no terminal, no input, its own data folder."""
+    return subprocess.run(
         [
-            *(sys.executable, "-m", "cli", "upload", str(job), "--owner", "045190001234"),
+            *(sys.executable, "-m", "cli", "upload", str(scans), "--owner", "045190001234"),
             *("--agency", "000.00.00.H30", "--procedure", "1.011442.000.00.00.H30"),
-            *("--server", f"http://127.0.0.1:{free_port()}", "--token", "x"),
+            *("--server", f"http://127.0.0.1:{port}", "--token", "x"),
         ],
         capture_output=True,
         text=True,
@@ -76,6 +73,14 @@ def test_the_hook_gives_a_folder_with_a_wrong_file_exit_2_and_one_line(tmp_path:
         env={**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "data")},
         check=False,
     )
+
+
+def test_the_hook_gives_a_folder_with_a_wrong_file_exit_2_and_one_line(tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    job.mkdir()
+    _jpeg(job / "0001.jpg")
+    (job / "0002.jpg").write_text("scanner log, not a picture")
+    done = _hook_upload(tmp_path, job, free_port())
     lines = done.stderr.strip().splitlines()
     assert done.returncode == 2 and len(lines) == 1, done.stderr
     assert "0002.jpg không phải trang quét" in lines[0]
@@ -111,19 +116,7 @@ def test_a_server_lost_after_accepting_says_do_not_upload_again_and_exits_5(tmp_
     serving = threading.Thread(target=server.serve_forever)
     serving.start()
     try:
-        done = subprocess.run(
-            [
-                *(sys.executable, "-m", "cli", "upload", str(_jpeg(tmp_path / "0001.jpg")), "--owner", "045190001234"),
-                *("--agency", "000.00.00.H30", "--procedure", "1.011442.000.00.00.H30"),
-                *("--server", f"http://127.0.0.1:{server.server_address[1]}", "--token", "x"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "data")},
-            check=False,
-        )
+        done = _hook_upload(tmp_path, _jpeg(tmp_path / "0001.jpg"), server.server_address[1])
     finally:
         serving.join(timeout=10)
     assert done.returncode == 5, done.stderr
